@@ -1,0 +1,65 @@
+"""Alembic environment: async engine, batch mode on SQLite, type comparison on."""
+
+from __future__ import annotations
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from mercato.config import Settings
+from mercato.models import metadata
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
+    fileConfig(config.config_file_name)
+
+
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    return url or Settings().effective_database_url
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        compare_server_default=False,
+    )
+
+
+def run_offline() -> None:
+    context.configure(
+        url=_url(),
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=_url().startswith("sqlite"),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_sync(connection: Connection) -> None:
+    _configure(connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_online() -> None:
+    url = _url()
+    connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
+    async with engine.connect() as connection:
+        await connection.run_sync(_run_sync)
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    asyncio.run(run_online())

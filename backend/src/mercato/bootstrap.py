@@ -1,0 +1,42 @@
+"""Composition root: Settings -> Container (chooses the provider for every port)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mercato.config import Settings
+from mercato.db import Database
+from mercato.shared.cache import Cache, build_cache
+from mercato.shared.crypto import SecretBox
+from mercato.shared.ratelimit import RateLimiter
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    cache: Cache
+    rate_limiter: RateLimiter
+    secret_box: SecretBox
+
+    async def aclose(self) -> None:
+        await self.cache.close()
+        await self.db.dispose()
+
+
+def build_container(settings: Settings) -> Container:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database.from_url(
+        settings.effective_database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.database_pool_size,
+        echo=settings.database_echo,
+    )
+    cache = build_cache(settings.redis_url, settings.cache_namespace)
+    return Container(
+        settings=settings,
+        db=db,
+        cache=cache,
+        rate_limiter=RateLimiter(cache),
+        secret_box=SecretBox(settings.secret_key.get_secret_value()),
+    )

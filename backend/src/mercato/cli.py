@@ -1,0 +1,75 @@
+"""The `mercato` command line. Each module contributes a sub-command group."""
+
+from __future__ import annotations
+
+import typer
+
+from mercato.config import Settings
+
+app = typer.Typer(help="Mercato e-commerce platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Number of API processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = Settings()  # fail fast on bad configuration
+    uvicorn.run(
+        "mercato.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips=",".join(settings.trusted_proxies),
+        log_config=None,
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from mercato import migrate
+
+    migrate.upgrade(Settings(), revision)
+    typer.echo("database is up to date")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
+) -> None:
+    """Revert migrations down to REVISION."""
+    from mercato import migrate
+
+    migrate.downgrade(Settings(), revision)
+    typer.echo(f"database downgraded to {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the ORM models and the migrations have drifted apart."""
+    from mercato import migrate
+
+    migrate.check(Settings())
+    typer.echo("no drift between models and migrations")
+
+
+def _register_module_commands() -> None:
+    """Sub-commands contributed by modules (kept in their own files)."""
+    from mercato.cli_modules import register
+
+    register(app)
+
+
+_register_module_commands()

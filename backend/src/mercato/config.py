@@ -1,0 +1,121 @@
+"""Root settings: every `MERCATO_*` variable is declared here (nested groups use `__`).
+
+Settings are built in `create_app()` / the CLI, never at import time, so tests can build
+as many differently configured apps as they like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-change-me"
+
+
+class AuthSettings(BaseModel):
+    """JWT and session settings."""
+
+    # PEM-encoded private keys, newest first: the first signs, all verify (rotation).
+    # Empty means "use the development key in <data_dir>/keys/" (refused in production).
+    signing_keys: list[SecretStr] = Field(default_factory=list)
+    issuer: str = "mercato"
+    audience: str = "mercato-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=900)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=90)
+    email_token_ttl_minutes: int = Field(default=60 * 24, ge=5)
+    password_reset_ttl_minutes: int = Field(default=30, ge=5)
+    login_max_failures_per_account: int = Field(default=10, ge=1)
+    login_max_failures_per_ip: int = Field(default=50, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+
+
+class PaymentsSettings(BaseModel):
+    provider: Literal["sandbox", "stripe"] = "sandbox"
+    webhook_secret: SecretStr = SecretStr(DEV_SECRET)
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = None  # tests point the SDK at a loopback fake
+    stripe_capture_method: Literal["automatic", "manual"] = "automatic"
+    webhook_tolerance_seconds: int = 300
+    reconcile_after_minutes: int = 15
+
+
+class MailSettings(BaseModel):
+    backend: Literal["file", "smtp"] = "file"
+    sender: str = "Mercato <shop@mercato.localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_seconds: float = 10.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MERCATO_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = None  # default: sqlite in data_dir
+    database_echo: bool = False
+    database_pool_size: int = 10
+    sqlite_busy_timeout_ms: int = 5000
+    redis_url: str | None = None
+    broker_url: str | None = None  # default: embedded broker in data_dir
+    cache_namespace: str = "mercato"
+
+    secret_key: SecretStr = SecretStr(DEV_SECRET)  # signs order tokens, encrypts secrets
+    public_base_url: str = "http://127.0.0.1:8000"
+    storefront_url: str = "http://127.0.0.1:3000"
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:3000", "http://localhost:3000"]
+    )
+    max_body_bytes: int = 1_048_576
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'mercato.db').as_posix()}"
+
+    @property
+    def effective_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        return f"sqla+sqlite:///{(self.data_dir / 'broker.db').as_posix()}"
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if not self.is_production:
+            return self
+        problems: list[str] = []
+        if self.secret_key.get_secret_value() in ("", DEV_SECRET):
+            problems.append("MERCATO_SECRET_KEY is unset or the development default")
+        if not self.auth.signing_keys:
+            problems.append("MERCATO_AUTH__SIGNING_KEYS is empty (no JWT signing key)")
+        if self.payments.provider == "sandbox":
+            problems.append("MERCATO_PAYMENTS__PROVIDER is 'sandbox'")
+        if self.payments.webhook_secret.get_secret_value() == DEV_SECRET:
+            problems.append("MERCATO_PAYMENTS__WEBHOOK_SECRET is the development default")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self

@@ -1,0 +1,151 @@
+"""Database layer: declarative base, engines and the unit of work.
+
+SQLite (default) runs in WAL mode with foreign keys on and a busy timeout. Because SQLite has a
+single writer, write transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front
+(waiting up to the busy timeout) instead of failing when a reader later tries to upgrade. Reads
+use a plain deferred `BEGIN` and never block writers. On PostgreSQL both are the same engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from mercato.shared.clock import as_utc
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime that always comes back as UTC (SQLite stores it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: bool) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        connect_args={"timeout": busy_timeout_ms / 1000},
+        pool_size=8 if not immediate else 4,
+        max_overflow=8,
+        pool_timeout=60,
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (pysqlite's implicit transactions break IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+@dataclass
+class Database:
+    """Engines and session factories for one configured database."""
+
+    url: str
+    engine: AsyncEngine
+    write_engine: AsyncEngine
+    read_sessions: async_sessionmaker[AsyncSession]
+    write_sessions: async_sessionmaker[AsyncSession]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 10, echo: bool = False
+    ) -> Database:
+        if is_sqlite(url):
+            engine = _sqlite_engine(
+                url, busy_timeout_ms=busy_timeout_ms, immediate=False, echo=echo
+            )
+            write_engine = _sqlite_engine(
+                url, busy_timeout_ms=busy_timeout_ms, immediate=True, echo=echo
+            )
+        else:
+            engine = create_async_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            write_engine = engine
+        return cls(
+            url=url,
+            engine=engine,
+            write_engine=write_engine,
+            read_sessions=async_sessionmaker(engine, expire_on_commit=False),
+            write_sessions=async_sessionmaker(write_engine, expire_on_commit=False),
+        )
+
+    @asynccontextmanager
+    async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits when the block succeeds, rolls back when it raises."""
+        factory = self.write_sessions if write else self.read_sessions
+        async with factory() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()

@@ -1,0 +1,47 @@
+"""Request-scoped dependencies shared by every router (Annotated aliases)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mercato.bootstrap import Container
+from mercato.config import Settings
+
+_READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_settings(container: ContainerDep) -> Settings:
+    return container.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(request: Request, container: ContainerDep) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: committed when the handler returns, rolled back on error.
+
+    Safe methods get a read session; others a write session (on SQLite: BEGIN IMMEDIATE).
+    """
+    async with container.db.session(write=request.method not in _READ_METHODS) as session:
+        yield session
+
+
+# scope="function": the commit happens before the response is sent, never after.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def client_ip(request: Request) -> str:
+    """The client address; uvicorn --proxy-headers resolves X-Forwarded-For from trusted proxies."""
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,243 @@
+"""Domain errors and their RFC 9457 problem+json rendering.
+
+Services raise `DomainError` subclasses (never HTTPException) so routers, tasks, webhooks and the
+CLI share them. Every error response, including framework ones, is `application/problem+json`
+with a stable machine-readable `code`.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger("mercato.errors")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://mercato.dev/problems/"
+
+_CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class DomainError(Exception):
+    """Base for every expected failure. Subclasses set status, code and title."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        if code:
+            self.code = code
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+
+class NotFound(DomainError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Unauthorized(DomainError):
+    status, code, title = 401, "not_authenticated", "Not authenticated"
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class Forbidden(DomainError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class Conflict(DomainError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class ValidationFailed(DomainError):
+    status, code, title = 422, "validation_error", "Validation failed"
+
+
+class PreconditionFailed(DomainError):
+    status, code, title = 412, "precondition_failed", "Precondition failed"
+
+
+class PreconditionRequired(DomainError):
+    status, code, title = 428, "precondition_required", "Precondition required"
+
+
+class PayloadTooLarge(DomainError):
+    status, code, title = 413, "payload_too_large", "Payload too large"
+
+
+class RateLimited(DomainError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    status, code, title = 503, "service_unavailable", "Service temporarily unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 2, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
+        super().__init__(detail, **kwargs)
+
+
+def problem_body(
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return body
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    request: Request | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    request_id = request.scope.get("state", {}).get("request_id") if request else None
+    if request_id:
+        extra.setdefault("request_id", request_id)
+    body = problem_body(
+        status,
+        code,
+        detail,
+        title=title,
+        instance=request.url.path if request else None,
+        **extra,
+    )
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)
+
+
+def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for err in errors:
+        item = {
+            "loc": [str(p) for p in err.get("loc", ())],
+            "msg": str(err.get("msg", "")),
+            "type": str(err.get("type", "")),
+        }
+        out.append(item)
+    # never echo raw input back (could be a password); make sure it is serialisable
+    json.dumps(out)
+    return out
+
+
+def is_sqlite_busy(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc).lower()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.code,
+            exc.detail,
+            title=exc.title,
+            request=request,
+            headers=exc.headers,
+            **exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            422,
+            "validation_error",
+            "The request is invalid; see `errors`.",
+            title="Validation failed",
+            request=request,
+            errors=_jsonable_errors(exc.errors()),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _CODES_BY_STATUS.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            exc.status_code,
+            code,
+            detail,
+            request=request,
+            headers=dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _db(request: Request, exc: DBAPIError) -> JSONResponse:
+        if is_sqlite_busy(exc) or getattr(exc, "connection_invalidated", False):
+            log.warning("database_busy", error=str(exc.orig))
+            return problem_response(
+                503,
+                "database_busy",
+                "The database is busy; retry shortly.",
+                request=request,
+                headers={"Retry-After": "1"},
+            )
+        return await _unhandled(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled_error", exc_info=exc, path=request.url.path)
+        return problem_response(
+            500,
+            "internal_error",
+            "An unexpected error occurred. It has been logged.",
+            request=request,
+        )

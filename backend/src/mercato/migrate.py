@@ -1,0 +1,34 @@
+"""Run Alembic migrations programmatically (used by `mercato db upgrade`, `make run` and tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from mercato.config import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    cfg.attributes["configure_logging"] = False
+    return cfg
+
+
+def upgrade(settings: Settings, revision: str = "heads") -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(settings.effective_database_url), revision)
+
+
+def downgrade(settings: Settings, revision: str) -> None:
+    command.downgrade(alembic_config(settings.effective_database_url), revision)
+
+
+def check(settings: Settings) -> None:
+    """Raise if the models and the migrations disagree (`alembic check`)."""
+    command.check(alembic_config(settings.effective_database_url))

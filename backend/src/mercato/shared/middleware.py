@@ -1,0 +1,173 @@
+"""Pure ASGI middleware: request id + access log, security headers, request body size limit."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mercato.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+
+access_log = structlog.get_logger("mercato.access")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestContextMiddleware:
+    """Accept or generate X-Request-ID, echo it, bind it to every log line, log the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            access_log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status_holder["status"],
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                client=(scope.get("client") or ("", 0))[0],
+            )
+            structlog.contextvars.clear_contextvars()
+
+
+class SecurityHeadersMiddleware:
+    """nosniff, no framing, a strict referrer policy; HSTS when the request came over TLS."""
+
+    BASE_HEADERS = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"content-security-policy", b"frame-ancestors 'none'"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    DOCS_PATHS = ("/docs", "/redoc")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https"
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for key, value in self.BASE_HEADERS:
+                    if key not in present:
+                        headers.append((key, value))
+                if https:
+                    headers.append(
+                        (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+                    )
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+class BodySizeLimitMiddleware:
+    """Reject bodies larger than the limit with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0 or declared > limit:
+                    await _send_413(scope, send, limit)
+                    return
+        if not any(name == b"content-length" for name, _ in scope["headers"]):
+            # Chunked body of unknown size: buffer it (bounded by the limit) before the app runs.
+            chunks: list[bytes] = []
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    await _send_413(scope, send, limit)
+                    return
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+            replay: list[Message] = [
+                {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            ]
+
+            async def replay_receive() -> Message:
+                return replay.pop() if replay else await receive()
+
+            await self.app(scope, replay_receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _send_413(scope: Scope, send: Send, limit: int) -> None:
+    body = json.dumps(
+        {
+            "type": PROBLEM_TYPE_BASE + "payload_too_large",
+            "title": "Payload too large",
+            "status": 413,
+            "code": "payload_too_large",
+            "detail": f"The request body exceeds the limit of {limit} bytes.",
+            "instance": scope["path"],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

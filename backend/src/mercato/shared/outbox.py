@@ -1,0 +1,46 @@
+"""Transactional outbox: domain events are rows written in the same transaction as the change.
+
+`record_event(session, "OrderPlaced", {...})` adds the row to the caller's unit of work, so the
+event exists if and only if the change committed. The relay (mercato.worker) publishes pending
+rows to the broker; handlers de-duplicate by event id.
+
+Secrets inside payloads (e.g. a password-reset token) must be encrypted with
+`Container.secret_box` before they are recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mercato.db import Base
+from mercato.shared.clock import utcnow
+from mercato.shared.ids import new_id
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)
+    publish_attempts: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_outbox_event_pending", "processed_at", "published_at"),)
+
+
+def record_event(session: AsyncSession, event_type: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Add an event to the current transaction. It is published only if the transaction commits."""
+    event = OutboxEvent(id=new_id(), event_type=event_type, payload=payload, created_at=utcnow())
+    session.add(event)
+    after_commit = session.info.setdefault("outbox_after_commit", [])
+    after_commit.append(event.id)
+    return event
