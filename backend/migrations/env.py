@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mercato.config import Settings
-from mercato.models import metadata
+from mercato.models import is_managed_table, metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -23,6 +23,10 @@ def _url() -> str:
     return url or Settings().effective_database_url
 
 
+def _include_name(name: str | None, type_: str, _parent: object) -> bool:
+    return not (type_ == "table" and name is not None and not is_managed_table(name))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -30,6 +34,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        include_name=_include_name,
     )
 
 

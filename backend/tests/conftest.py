@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from mercato.bootstrap import Container, build_container
 from mercato.config import Settings
 from mercato.main import create_app
-from mercato.models import metadata
+from mercato.models import create_extra_ddl, is_managed_table, metadata
 
 CI = os.environ.get("CI", "").lower() == "true"
 SERVICES = {
@@ -78,9 +78,7 @@ def pg_database_url() -> Iterator[str]:
     url = base.set(drivername="postgresql+asyncpg", database=name).render_as_string(
         hide_password=False
     )
-    engine = create_engine(_sync_url(url))
-    metadata.create_all(engine)
-    engine.dispose()
+    _create_schema(url)
     try:
         yield url
     finally:
@@ -89,9 +87,17 @@ def pg_database_url() -> Iterator[str]:
         admin.dispose()
 
 
+def _create_schema(url: str) -> None:
+    engine = create_engine(_sync_url(url))
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        create_extra_ddl(conn)
+    engine.dispose()
+
+
 def _truncate_all(url: str) -> None:
     engine = create_engine(_sync_url(url))
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if is_managed_table(t.name))
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -99,9 +105,7 @@ def _truncate_all(url: str) -> None:
 
 def make_sqlite_url(directory: Path) -> str:
     path = directory / "mercato.db"
-    engine = create_engine(f"sqlite:///{path}")
-    metadata.create_all(engine)
-    engine.dispose()
+    _create_schema(f"sqlite+aiosqlite:///{path}")
     return f"sqlite+aiosqlite:///{path}"
 
 

@@ -1,11 +1,32 @@
 """Imports every module's ORM models so Base.metadata is complete (Alembic, tests).
 
-Add a line here when a module gains a models.py.
+Add a line here when a module gains a models.py. Objects the ORM cannot describe (SQLite FTS5
+virtual tables, PostgreSQL GIN/trigram indexes, triggers) register a creator in `EXTRA_DDL`, used
+by the tests' schema set-up, and call the same function from their Alembic migration. Tables they
+create are listed in `UNMANAGED_TABLE_PREFIXES` so `alembic check` ignores them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.engine import Connection
 
 from mercato.db import Base
 from mercato.shared import outbox as _outbox  # noqa: F401
 
 metadata = Base.metadata
+
+# Each callable receives a *sync* connection (inside a transaction) after metadata.create_all.
+EXTRA_DDL: list[Callable[[Connection], None]] = []
+# Tables created by EXTRA_DDL (or by libraries) that are not ORM models.
+UNMANAGED_TABLE_PREFIXES: tuple[str, ...] = ()
+
+
+def create_extra_ddl(connection: Connection) -> None:
+    for create in EXTRA_DDL:
+        create(connection)
+
+
+def is_managed_table(name: str) -> bool:
+    return not name.startswith(UNMANAGED_TABLE_PREFIXES) if UNMANAGED_TABLE_PREFIXES else True

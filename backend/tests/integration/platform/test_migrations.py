@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from mercato import migrate
-from mercato.models import metadata
+from mercato.models import is_managed_table, metadata
 from tests.conftest import _sync_url, make_settings, service_url
 
 
@@ -40,7 +40,8 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def _tables(url: str) -> set[str]:
     engine = create_engine(_sync_url(url))
     try:
-        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+        names = set(inspect(engine).get_table_names()) - {"alembic_version"}
+        return {name for name in names if is_managed_table(name)}
     finally:
         engine.dispose()
 
