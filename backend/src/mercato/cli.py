@@ -7,6 +7,23 @@ import typer
 from mercato.config import Settings
 
 app = typer.Typer(help="Mercato e-commerce platform.", no_args_is_help=True)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a clear message and exit code 2 when they are invalid."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  - {'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        typer.echo("Invalid configuration:\n" + "\n".join(lines), err=True)
+        raise typer.Exit(2) from None
+
+
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -21,7 +38,7 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
-    settings = Settings()  # fail fast on bad configuration
+    settings = load_settings()  # fail fast on bad configuration
     uvicorn.run(
         "mercato.main:create_app",
         factory=True,
@@ -41,7 +58,7 @@ def db_upgrade(revision: str = typer.Argument("heads", help="Target revision."))
     """Apply migrations up to REVISION (default: the latest)."""
     from mercato import migrate
 
-    migrate.upgrade(Settings(), revision)
+    migrate.upgrade(load_settings(), revision)
     typer.echo("database is up to date")
 
 
@@ -52,7 +69,7 @@ def db_downgrade(
     """Revert migrations down to REVISION."""
     from mercato import migrate
 
-    migrate.downgrade(Settings(), revision)
+    migrate.downgrade(load_settings(), revision)
     typer.echo(f"database downgraded to {revision}")
 
 
@@ -61,7 +78,7 @@ def db_check() -> None:
     """Fail if the ORM models and the migrations have drifted apart."""
     from mercato import migrate
 
-    migrate.check(Settings())
+    migrate.check(load_settings())
     typer.echo("no drift between models and migrations")
 
 

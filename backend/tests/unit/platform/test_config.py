@@ -1,0 +1,96 @@
+"""Settings: env prefix, nesting, defaults, and the production start-up guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from mercato.config import DEV_SECRET, Settings
+
+PRODUCTION_OK = {
+    "MERCATO_ENV": "production",
+    "MERCATO_SECRET_KEY": "a-real-secret-of-sufficient-length",
+    "MERCATO_AUTH__SIGNING_KEYS": '["-----BEGIN PRIVATE KEY-----\\nx\\n-----END PRIVATE KEY-----"]',
+    "MERCATO_PAYMENTS__PROVIDER": "stripe",
+    "MERCATO_PAYMENTS__WEBHOOK_SECRET": "whsec_real",
+}
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("MERCATO_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    return monkeypatch
+
+
+def test_defaults_are_embedded(clean_env: pytest.MonkeyPatch) -> None:
+    settings = Settings()
+    assert settings.env == "development"
+    assert settings.effective_database_url == "sqlite+aiosqlite:///var/mercato.db"
+    assert settings.effective_broker_url.startswith("sqla+sqlite:///var/")
+    assert settings.redis_url is None
+    assert settings.payments.provider == "sandbox"
+
+
+def test_prefix_and_nested_delimiter(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("MERCATO_DATABASE_URL", "postgresql+asyncpg://u@h/db")
+    clean_env.setenv("MERCATO_AUTH__ACCESS_TOKEN_TTL_SECONDS", "600")
+    clean_env.setenv("MERCATO_PAYMENTS__PROVIDER", "stripe")
+    settings = Settings()
+    assert settings.effective_database_url == "postgresql+asyncpg://u@h/db"
+    assert settings.auth.access_token_ttl_seconds == 600
+    assert settings.payments.provider == "stripe"
+
+
+def test_dotenv_file_is_read(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("MERCATO_LOG_LEVEL=DEBUG\n")
+    assert Settings().log_level == "DEBUG"
+
+
+def test_access_token_lifetime_is_capped_at_15_minutes(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("MERCATO_AUTH__ACCESS_TOKEN_TTL_SECONDS", "3600")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_production_with_real_settings_starts(clean_env: pytest.MonkeyPatch) -> None:
+    for key, value in PRODUCTION_OK.items():
+        clean_env.setenv(key, value)
+    assert Settings().is_production
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "complaint"),
+    [
+        ("MERCATO_SECRET_KEY", DEV_SECRET, "MERCATO_SECRET_KEY"),
+        ("MERCATO_AUTH__SIGNING_KEYS", "[]", "SIGNING_KEYS"),
+        ("MERCATO_PAYMENTS__PROVIDER", "sandbox", "sandbox"),
+        ("MERCATO_PAYMENTS__WEBHOOK_SECRET", DEV_SECRET, "WEBHOOK_SECRET"),
+    ],
+)
+def test_production_refuses_development_settings(
+    clean_env: pytest.MonkeyPatch, key: str, value: str, complaint: str
+) -> None:
+    for k, v in PRODUCTION_OK.items():
+        clean_env.setenv(k, v)
+    clean_env.setenv(key, value)
+    with pytest.raises(ValidationError, match=complaint):
+        Settings()
+
+
+def test_production_refuses_to_start_from_the_cli(clean_env: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from mercato.cli import app
+
+    clean_env.setenv("MERCATO_ENV", "production")
+    result = CliRunner().invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "refusing to start in production" in result.output
+    assert "MERCATO_PAYMENTS__PROVIDER is 'sandbox'" in result.output
