@@ -177,3 +177,29 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
     assert spec.json()["info"]["title"] == "Mercato API"
     docs = await client.get("/docs")
     assert docs.status_code == 200
+
+
+@pytest.mark.parametrize("broker", ["amqp", "redis"])
+async def test_readyz_with_real_brokers(
+    broker: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = request.getfixturevalue(f"{broker}_url")
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", tmp_path, broker_url=url)
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"]["broker"] == "ok"
+
+
+async def test_readyz_reports_unreachable_broker(tmp_path: Path) -> None:
+    settings = make_settings(
+        f"sqlite+aiosqlite:///{tmp_path / 'r.db'}",
+        tmp_path,
+        broker_url="amqp://guest:guest@127.0.0.1:1//",
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == "unavailable"
