@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mercato.accounts.tokens import TokenService
 from mercato.config import Settings
 from mercato.db import Database
 from mercato.shared.cache import Cache, build_cache
@@ -18,6 +19,7 @@ class Container:
     cache: Cache
     rate_limiter: RateLimiter
     secret_box: SecretBox
+    tokens: TokenService
 
     async def aclose(self) -> None:
         await self.cache.close()
@@ -39,4 +41,5 @@ def build_container(settings: Settings) -> Container:
         cache=cache,
         rate_limiter=RateLimiter(cache),
         secret_box=SecretBox(settings.secret_key.get_secret_value()),
+        tokens=TokenService.from_settings(settings),
     )

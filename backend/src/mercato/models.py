@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 
+from mercato.accounts import models as _accounts  # noqa: F401
 from mercato.db import Base
 from mercato.shared import outbox as _outbox  # noqa: F401
 
