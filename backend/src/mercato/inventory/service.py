@@ -1,0 +1,363 @@
+"""Stock per SKU per warehouse, the movement ledger, and the atomic reserve/release/commit API.
+
+Everything runs inside the CALLER's transaction (the caller commits or rolls back). The
+authoritative checks are conditional UPDATEs (`... WHERE on_hand - reserved >= :q`) whose row
+count tells whether they applied, backed by CHECK constraints on `stock_level`. Rows are touched
+in sorted SKU order so concurrent multi-SKU reservations cannot deadlock on PostgreSQL; on SQLite
+write transactions are serialised by BEGIN IMMEDIATE (ADR 0004).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from sqlalchemy import CursorResult, Select, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mercato.errors import ValidationFailed
+from mercato.inventory.exceptions import InsufficientStock, StockBelowReserved, StockNotReserved
+from mercato.inventory.models import (
+    DEFAULT_WAREHOUSE_CODE,
+    DEFAULT_WAREHOUSE_ID,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
+from mercato.inventory.schemas import StockLevelRead, StockMovementRead
+from mercato.shared.clock import utcnow
+from mercato.shared.ids import new_id
+
+__all__ = [
+    "InsufficientStock",
+    "StockBelowReserved",
+    "StockLevelRead",
+    "StockNotReserved",
+    "adjust",
+    "availability_query",
+    "available",
+    "commit",
+    "ensure_default_warehouse",
+    "movements",
+    "release",
+    "reserve",
+    "set_on_hand",
+    "stock_levels",
+]
+
+MAX_QUANTITY = 1_000_000
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def ensure_default_warehouse(session: AsyncSession) -> None:
+    """Create the default warehouse if missing (idempotent and race-free)."""
+    stmt = (
+        _insert(session, Warehouse)
+        .values(
+            id=DEFAULT_WAREHOUSE_ID,
+            code=DEFAULT_WAREHOUSE_CODE,
+            name="Main warehouse",
+            is_default=True,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.execute(stmt)
+
+
+async def _ensure_level(session: AsyncSession, sku: str) -> None:
+    await ensure_default_warehouse(session)
+    stmt = (
+        _insert(session, StockLevel)
+        .values(
+            sku=sku, warehouse_id=DEFAULT_WAREHOUSE_ID, on_hand=0, reserved=0, updated_at=utcnow()
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.execute(stmt)
+
+
+def _validated(items: Mapping[str, int]) -> list[tuple[str, int]]:
+    if not items:
+        raise ValidationFailed("No items given.", code="invalid_quantity")
+    out: list[tuple[str, int]] = []
+    for sku, qty in sorted(items.items()):
+        if not isinstance(sku, str) or not sku:
+            raise ValidationFailed("SKU must be a non-empty string.", code="invalid_sku")
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0 or qty > MAX_QUANTITY:
+            raise ValidationFailed(
+                f"Quantity for {sku!r} must be a positive integer.",
+                code="invalid_quantity",
+                extra={"sku": sku},
+            )
+        out.append((sku, qty))
+    return out
+
+
+def _movement(
+    sku: str,
+    kind: str,
+    *,
+    delta_on_hand: int = 0,
+    delta_reserved: int = 0,
+    reason: str | None = None,
+    reference: str | None = None,
+    actor: str | None = None,
+) -> StockMovement:
+    return StockMovement(
+        id=new_id(),
+        sku=sku,
+        warehouse_id=DEFAULT_WAREHOUSE_ID,
+        kind=kind,
+        delta_on_hand=delta_on_hand,
+        delta_reserved=delta_reserved,
+        reason=reason,
+        reference=reference,
+        actor=actor,
+        created_at=utcnow(),
+    )
+
+
+async def _rowcount(session: AsyncSession, stmt: Any) -> int:
+    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+    return int(result.rowcount)
+
+
+def _level_where(sku: str) -> Any:
+    return (StockLevel.sku == sku) & (StockLevel.warehouse_id == DEFAULT_WAREHOUSE_ID)
+
+
+async def _current(session: AsyncSession, sku: str) -> tuple[int, int] | None:
+    row = (
+        await session.execute(
+            select(StockLevel.on_hand, StockLevel.reserved).where(_level_where(sku))
+        )
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+async def reserve(
+    session: AsyncSession,
+    items: Mapping[str, int],
+    *,
+    reference: str,
+    actor: str | None = None,
+) -> None:
+    """Reserve every item or raise InsufficientStock (the caller rolls back its transaction)."""
+    for sku, qty in _validated(items):
+        applied = await _rowcount(
+            session,
+            update(StockLevel)
+            .where(_level_where(sku), StockLevel.on_hand - StockLevel.reserved >= qty)
+            .values(reserved=StockLevel.reserved + qty, updated_at=utcnow())
+            .execution_options(synchronize_session=False),
+        )
+        if applied != 1:
+            current = await _current(session, sku)
+            have = 0 if current is None else current[0] - current[1]
+            raise InsufficientStock(sku, qty, have)
+        session.add(_movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor))
+    await session.flush()
+
+
+async def release(
+    session: AsyncSession,
+    items: Mapping[str, int],
+    *,
+    reference: str,
+    actor: str | None = None,
+) -> None:
+    """Give reserved stock back. Releasing more than is reserved releases what is (never < 0)."""
+    for sku, qty in _validated(items):
+        stmt = select(StockLevel.reserved).where(_level_where(sku))
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        reserved = (await session.execute(stmt)).scalar_one_or_none()
+        if not reserved:
+            continue
+        amount = min(int(reserved), qty)
+        await session.execute(
+            update(StockLevel)
+            .where(_level_where(sku), StockLevel.reserved >= amount)
+            .values(reserved=StockLevel.reserved - amount, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.add(
+            _movement(sku, "release", delta_reserved=-amount, reference=reference, actor=actor)
+        )
+    await session.flush()
+
+
+async def commit(
+    session: AsyncSession,
+    items: Mapping[str, int],
+    *,
+    reference: str,
+    actor: str | None = None,
+) -> None:
+    """Turn reservations into sales: on_hand and reserved both drop by the quantity."""
+    for sku, qty in _validated(items):
+        applied = await _rowcount(
+            session,
+            update(StockLevel)
+            .where(_level_where(sku), StockLevel.reserved >= qty, StockLevel.on_hand >= qty)
+            .values(
+                on_hand=StockLevel.on_hand - qty,
+                reserved=StockLevel.reserved - qty,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False),
+        )
+        if applied != 1:
+            raise StockNotReserved(
+                f"{qty} of {sku!r} is not reserved.", extra={"sku": sku, "requested": qty}
+            )
+        session.add(
+            _movement(
+                sku,
+                "commit",
+                delta_on_hand=-qty,
+                delta_reserved=-qty,
+                reference=reference,
+                actor=actor,
+            )
+        )
+    await session.flush()
+
+
+async def _read_level(session: AsyncSession, sku: str) -> StockLevelRead:
+    current = await _current(session, sku)
+    on_hand, reserved = current if current is not None else (0, 0)
+    return StockLevelRead(
+        sku=sku,
+        warehouse=DEFAULT_WAREHOUSE_CODE,
+        on_hand=on_hand,
+        reserved=reserved,
+        available=on_hand - reserved,
+    )
+
+
+async def adjust(
+    session: AsyncSession,
+    sku: str,
+    delta: int,
+    *,
+    reason: str,
+    actor: str | None,
+    kind: str = "adjust",
+    reference: str | None = None,
+) -> StockLevelRead:
+    """Add (or remove, with a negative delta) stock on hand; never below what is reserved."""
+    if not sku:
+        raise ValidationFailed("SKU must be a non-empty string.", code="invalid_sku")
+    if not reason or not reason.strip():
+        raise ValidationFailed("A reason is required.", code="reason_required")
+    if abs(delta) > MAX_QUANTITY:
+        raise ValidationFailed("Adjustment too large.", code="invalid_quantity")
+    await _ensure_level(session, sku)
+    if delta != 0:
+        applied = await _rowcount(
+            session,
+            update(StockLevel)
+            .where(_level_where(sku), StockLevel.on_hand + delta >= StockLevel.reserved)
+            .values(on_hand=StockLevel.on_hand + delta, updated_at=utcnow())
+            .execution_options(synchronize_session=False),
+        )
+        if applied != 1:
+            level = await _read_level(session, sku)
+            raise StockBelowReserved(
+                f"Cannot remove {-delta} of {sku!r}: {level.on_hand} on hand, "
+                f"{level.reserved} reserved.",
+                extra={"sku": sku, "on_hand": level.on_hand, "reserved": level.reserved},
+            )
+        session.add(
+            _movement(
+                sku, kind, delta_on_hand=delta, reason=reason, reference=reference, actor=actor
+            )
+        )
+        await session.flush()
+    return await _read_level(session, sku)
+
+
+async def set_on_hand(
+    session: AsyncSession,
+    sku: str,
+    on_hand: int,
+    *,
+    reason: str,
+    actor: str | None,
+    kind: str = "adjust",
+) -> StockLevelRead:
+    """Set the absolute count on hand (a stock take); the ledger records the difference."""
+    if on_hand < 0 or on_hand > MAX_QUANTITY * 1000:
+        raise ValidationFailed("on_hand must be a non-negative integer.", code="invalid_quantity")
+    await _ensure_level(session, sku)
+    stmt = select(StockLevel.on_hand).where(_level_where(sku))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    current = int((await session.execute(stmt)).scalar_one())
+    return await adjust(session, sku, on_hand - current, reason=reason, actor=actor, kind=kind)
+
+
+async def available(session: AsyncSession, skus: Collection[str]) -> dict[str, int]:
+    """Available quantity (on_hand - reserved, summed over warehouses); unknown SKUs give 0."""
+    result = dict.fromkeys(skus, 0)
+    if not result:
+        return result
+    rows = await session.execute(
+        select(StockLevel.sku, func.sum(StockLevel.on_hand - StockLevel.reserved))
+        .where(StockLevel.sku.in_(list(result)))
+        .group_by(StockLevel.sku)
+    )
+    for sku, qty in rows:
+        result[sku] = int(qty or 0)
+    return result
+
+
+async def stock_levels(session: AsyncSession, skus: Collection[str]) -> dict[str, StockLevelRead]:
+    levels: dict[str, StockLevelRead] = {}
+    if not skus:
+        return levels
+    rows = await session.execute(
+        select(StockLevel.sku, StockLevel.on_hand, StockLevel.reserved).where(
+            StockLevel.sku.in_(list(skus)), StockLevel.warehouse_id == DEFAULT_WAREHOUSE_ID
+        )
+    )
+    for sku, on_hand, reserved in rows:
+        levels[sku] = StockLevelRead(
+            sku=sku,
+            warehouse=DEFAULT_WAREHOUSE_CODE,
+            on_hand=on_hand,
+            reserved=reserved,
+            available=on_hand - reserved,
+        )
+    return levels
+
+
+async def movements(
+    session: AsyncSession, sku: str, *, limit: int = 100
+) -> list[StockMovementRead]:
+    rows = await session.scalars(
+        select(StockMovement)
+        .where(StockMovement.sku == sku)
+        .order_by(StockMovement.created_at.desc(), StockMovement.id)
+        .limit(limit)
+    )
+    return [StockMovementRead.model_validate(row) for row in rows]
+
+
+def availability_query() -> Select[str, int]:
+    """A selectable of (sku, available) for other modules' SQL (filters, sorting, facets).
+
+    Public so the catalog can filter `in_stock` inside its own query without reading our tables.
+    """
+    return select(
+        StockLevel.sku.label("sku"),
+        func.sum(StockLevel.on_hand - StockLevel.reserved).label("available"),
+    ).group_by(StockLevel.sku)
