@@ -54,6 +54,19 @@ class MailSettings(BaseModel):
     smtp_timeout_seconds: float = 10.0
 
 
+class CatalogSettings(BaseModel):
+    """Catalog, inventory, media uploads and the response cache."""
+
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")  # the single shop currency
+    cache_enabled: bool = True
+    cache_ttl_seconds: int = Field(default=300, ge=1)  # product detail and list responses
+    cache_lock_seconds: float = Field(default=2.0, gt=0)  # single-flight lock per key
+    http_max_age_seconds: int = Field(default=30, ge=0)  # Cache-Control on public GETs
+    media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    media_max_pixels: int = Field(default=40_000_000, ge=1)
+    low_stock_threshold: int = Field(default=5, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MERCATO_",
@@ -86,6 +99,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
 
     @property
     def is_production(self) -> bool:

@@ -1,0 +1,815 @@
+"""Catalog business rules: products, variants, categories, collections, and reads for others.
+
+Writes take an `expected_version` (from If-Match) and apply it as a compare-and-set
+(`UPDATE ... SET version = version + 1 WHERE id = :id AND version = :expected`), so two admins
+racing on the same product cannot both win. Denormalised columns (price range, search text,
+option rows) are recomputed in the same transaction as every write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection as CollectionT
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from mercato.catalog.exceptions import (
+    CategoryNotFound,
+    CollectionNotFound,
+    ProductNotFound,
+    SkuTaken,
+    SlugTaken,
+    VariantNotFound,
+)
+from mercato.catalog.models import (
+    Category,
+    Collection,
+    CollectionProduct,
+    Product,
+    ProductImage,
+    ProductOption,
+    Variant,
+    VariantOptionValue,
+)
+from mercato.catalog.schemas import (
+    CategoryCreate,
+    CategoryUpdate,
+    CollectionCreate,
+    CollectionUpdate,
+    ImageInput,
+    OptionInput,
+    ProductCreate,
+    ProductUpdate,
+    VariantCreate,
+    VariantUpdate,
+)
+from mercato.catalog.text import html_to_text, sanitize_html, slugify
+from mercato.errors import Conflict, PreconditionFailed, ValidationFailed
+from mercato.inventory import service as inventory
+from mercato.shared.clock import utcnow
+from mercato.shared.ids import new_id
+
+
+@dataclass(frozen=True)
+class PurchasableVariant:
+    """What cart and checkout need to know about a SKU (prices are integer minor units)."""
+
+    sku: str
+    variant_id: uuid.UUID
+    product_id: uuid.UUID
+    product_title: str
+    product_slug: str
+    variant_title: str
+    price: int
+    currency: str
+    weight_grams: int
+    available: int
+    purchasable: bool
+    image_url: str | None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """A write's outcome plus the cache tags it invalidates."""
+
+    product: Product | None
+    tags: frozenset[str]
+
+
+# ------------------------------------------------------------------ reads for other modules
+
+
+async def get_purchasable_variants(
+    session: AsyncSession, skus: CollectionT[str]
+) -> dict[str, PurchasableVariant]:
+    """Variants by SKU with product data and availability; unknown SKUs are absent."""
+    wanted = list({s for s in skus if s})
+    if not wanted:
+        return {}
+    rows = (
+        await session.execute(
+            select(Variant, Product)
+            .join(Product, Product.id == Variant.product_id)
+            .where(Variant.sku.in_(wanted))
+        )
+    ).all()
+    product_ids = {product.id for _, product in rows}
+    images: dict[uuid.UUID, str] = {}
+    if product_ids:
+        for product_id, url in await session.execute(
+            select(ProductImage.product_id, ProductImage.url)
+            .where(ProductImage.product_id.in_(product_ids))
+            .order_by(ProductImage.product_id, ProductImage.position.desc())
+        ):
+            images[product_id] = url  # the last written is the lowest position
+    stock = await inventory.available(session, [variant.sku for variant, _ in rows])
+    out: dict[str, PurchasableVariant] = {}
+    for variant, product in rows:
+        out[variant.sku] = PurchasableVariant(
+            sku=variant.sku,
+            variant_id=variant.id,
+            product_id=product.id,
+            product_title=product.title,
+            product_slug=product.slug,
+            variant_title=variant.title,
+            price=variant.price,
+            currency=variant.currency,
+            weight_grams=variant.weight_grams,
+            available=max(0, stock.get(variant.sku, 0)),
+            purchasable=product.status == "active" and variant.is_active,
+            image_url=images.get(product.id),
+        )
+    return out
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def product_tags(product_id: uuid.UUID, slug: str | None = None) -> frozenset[str]:
+    tags = {"products", f"product:{product_id}"}
+    if slug:
+        tags.add(f"product-slug:{slug}")
+    return frozenset(tags)
+
+
+CATEGORY_TAGS = frozenset({"categories", "products"})
+
+
+async def _slug_free(
+    session: AsyncSession, model: Any, slug: str, exclude: uuid.UUID | None = None
+) -> bool:
+    stmt = select(model.id).where(model.slug == slug)
+    if exclude is not None:
+        stmt = stmt.where(model.id != exclude)
+    return (await session.execute(stmt.limit(1))).first() is None
+
+
+async def _unique_slug(session: AsyncSession, model: Any, base: str) -> str:
+    slug = base
+    n = 2
+    while not await _slug_free(session, model, slug):
+        slug = f"{base[:190]}-{n}"
+        n += 1
+    return slug
+
+
+async def _compare_and_set(
+    session: AsyncSession, model: Any, obj_id: uuid.UUID, expected: int | None, error: Any
+) -> None:
+    """Bump the version iff it still equals `expected` (None skips the check: internal use)."""
+    stmt = update(model).where(model.id == obj_id)
+    if expected is not None:
+        stmt = stmt.where(model.version == expected)
+    result: Any = await session.execute(
+        stmt.values(version=model.version + 1, updated_at=utcnow()).execution_options(
+            synchronize_session=False
+        )
+    )
+    if result.rowcount == 1:
+        return
+    exists = (await session.execute(select(model.version).where(model.id == obj_id))).first()
+    if exists is None:
+        raise error()
+    raise PreconditionFailed(
+        "The resource was modified since you read it; reload and retry.",
+        code="version_mismatch",
+        extra={"current_version": int(exists[0])},
+    )
+
+
+def _normalise_options(
+    declared: Sequence[OptionInput], variants: Sequence[dict[str, str]]
+) -> list[tuple[str, list[str]]]:
+    """Option axes with their values; derived from the variants when not declared."""
+    axes: dict[str, list[str]] = {}
+    for option in declared:
+        if option.name in axes:
+            raise ValidationFailed(f"Option {option.name!r} is declared twice.", code="bad_option")
+        axes[option.name] = list(dict.fromkeys(option.values))
+    for values in variants:
+        for name, value in values.items():
+            if declared and name not in axes:
+                raise ValidationFailed(
+                    f"Variant option {name!r} is not one of the product's options.",
+                    code="bad_option",
+                )
+            axis = axes.setdefault(name, [])
+            if value not in axis:
+                axis.append(value)
+    names = list(axes)
+    for values in variants:
+        if values and set(values) != set(names):
+            raise ValidationFailed(
+                "Every variant must give a value for each option: " + ", ".join(names),
+                code="bad_option",
+            )
+    seen: set[tuple[str, ...]] = set()
+    for values in variants:
+        key = tuple(values.get(n, "") for n in names)
+        if values and key in seen:
+            raise ValidationFailed(
+                "Two variants have the same option values: " + " / ".join(key),
+                code="duplicate_variant",
+            )
+        seen.add(key)
+    return list(axes.items())
+
+
+def _variant_title(options: dict[str, str], order: Sequence[str]) -> str:
+    values = [options[n] for n in order if n in options]
+    return " / ".join(values) if values else "Default"
+
+
+async def _check_skus_free(
+    session: AsyncSession, skus: Sequence[str], exclude_product: uuid.UUID | None = None
+) -> None:
+    if len(set(skus)) != len(skus):
+        raise ValidationFailed("SKUs must be unique.", code="duplicate_sku")
+    stmt = select(Variant.sku).where(Variant.sku.in_(list(skus)))
+    if exclude_product is not None:
+        stmt = stmt.where(Variant.product_id != exclude_product)
+    taken = list((await session.scalars(stmt)).all())
+    if taken:
+        raise SkuTaken(f"SKU already in use: {', '.join(sorted(taken))}", extra={"skus": taken})
+
+
+async def _category_exists(session: AsyncSession, category_id: uuid.UUID | None) -> None:
+    if category_id is None:
+        return
+    if await session.get(Category, category_id) is None:
+        raise ValidationFailed("Unknown category.", code="unknown_category")
+
+
+async def _collection_ids(session: AsyncSession, slugs: Sequence[str]) -> list[uuid.UUID]:
+    if not slugs:
+        return []
+    found = dict(
+        (
+            await session.execute(
+                select(Collection.slug, Collection.id).where(Collection.slug.in_(list(slugs)))
+            )
+        ).all()
+    )
+    missing = [s for s in slugs if s not in found]
+    if missing:
+        raise ValidationFailed(
+            "Unknown collection: " + ", ".join(missing), code="unknown_collection"
+        )
+    return [found[s] for s in dict.fromkeys(slugs)]
+
+
+async def _category_names(session: AsyncSession, category_id: uuid.UUID | None) -> list[str]:
+    if category_id is None:
+        return []
+    category = await session.get(Category, category_id)
+    if category is None:
+        return []
+    ids = [uuid.UUID(p) for p in category.path.strip("/").split("/") if p]
+    rows = await session.execute(select(Category.id, Category.name).where(Category.id.in_(ids)))
+    names = dict(rows.all())
+    return [names[i] for i in ids if i in names]
+
+
+async def refresh_derived(session: AsyncSession, product_id: uuid.UUID) -> Product:
+    """Recompute price range, variant titles, option rows and search text of one product."""
+    product = (
+        await session.scalars(
+            select(Product)
+            .where(Product.id == product_id)
+            .options(selectinload(Product.variants), selectinload(Product.options))
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    order = [o.name for o in product.options]
+    active = [v for v in product.variants if v.is_active] or list(product.variants)
+    product.price_min = min((v.price for v in active), default=0)
+    product.price_max = max((v.price for v in active), default=0)
+    await session.execute(
+        delete(VariantOptionValue).where(VariantOptionValue.product_id == product.id)
+    )
+    option_rows: list[dict[str, Any]] = []
+    for variant in product.variants:
+        variant.title = _variant_title(variant.options, order)
+        option_rows.extend(
+            {
+                "variant_id": variant.id,
+                "name": name.lower(),
+                "value": str(value),
+                "product_id": product.id,
+            }
+            for name, value in variant.options.items()
+        )
+    if option_rows:
+        await session.execute(insert(VariantOptionValue), option_rows)
+    categories = await _category_names(session, product.category_id)
+    product.search_text = build_search_text(
+        product.title, product.brand, product.tags, categories, product.description
+    )
+    await session.flush()
+    return product
+
+
+def build_search_text(
+    title: str, brand: str, tags: Sequence[str], categories: Sequence[str], description: str
+) -> str:
+    return " ".join(
+        [title, brand, " ".join(tags), " ".join(categories), html_to_text(description)]
+    )[:20_000]
+
+
+def _apply_variant_fields(variant: Variant, data: VariantCreate | VariantUpdate) -> None:
+    fields = data.model_dump(exclude_unset=True, exclude={"sku", "stock", "options"})
+    for name, value in fields.items():
+        if name == "position" and value is None:
+            continue
+        setattr(variant, name, value)
+    if data.options is not None:
+        variant.options = dict(data.options)
+    if variant.compare_at_price is not None and variant.compare_at_price <= variant.price:
+        variant.compare_at_price = None  # a "was" price lower than the price is meaningless
+
+
+# ------------------------------------------------------------------ products
+
+
+async def create_product(
+    session: AsyncSession,
+    data: ProductCreate,
+    *,
+    currency: str,
+    actor: str | None = None,
+) -> Product:
+    slug = data.slug or await _unique_slug(session, Product, slugify(data.title))
+    if data.slug and not await _slug_free(session, Product, slug):
+        raise SlugTaken(f"Slug {slug!r} is already in use.", extra={"slug": slug})
+    await _check_skus_free(session, [v.sku for v in data.variants])
+    await _category_exists(session, data.category_id)
+    collection_ids = await _collection_ids(session, data.collections)
+    axes = _normalise_options(data.options, [v.options for v in data.variants])
+    now = utcnow()
+    product = Product(
+        id=new_id(),
+        title=data.title,
+        slug=slug,
+        description=sanitize_html(data.description),
+        brand=data.brand,
+        status=data.status,
+        seo_title=data.seo_title,
+        seo_description=data.seo_description,
+        category_id=data.category_id,
+        tags=list(dict.fromkeys(data.tags)),
+        attributes=dict(data.attributes),
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(product)
+    for position, (name, values) in enumerate(axes):
+        session.add(
+            ProductOption(
+                id=new_id(), product_id=product.id, name=name, position=position, values=values
+            )
+        )
+    for position, item in enumerate(data.variants):
+        variant = Variant(
+            id=new_id(),
+            product_id=product.id,
+            sku=item.sku,
+            currency=currency,
+            position=position,
+            created_at=now,
+            updated_at=now,
+        )
+        _apply_variant_fields(variant, item)
+        session.add(variant)
+    for position, image in enumerate(data.images):
+        session.add(
+            ProductImage(
+                id=new_id(), product_id=product.id, url=image.url, alt=image.alt, position=position
+            )
+        )
+    for position, collection_id in enumerate(collection_ids):
+        session.add(
+            CollectionProduct(collection_id=collection_id, product_id=product.id, position=position)
+        )
+    await session.flush()
+    for item in data.variants:
+        if item.stock is not None:
+            await inventory.set_on_hand(
+                session, item.sku, item.stock, reason="initial stock", actor=actor, kind="import"
+            )
+    return await refresh_derived(session, product.id)
+
+
+async def get_product(session: AsyncSession, product_id: uuid.UUID) -> Product:
+    product = (
+        await session.scalars(
+            select(Product)
+            .where(Product.id == product_id)
+            .options(
+                selectinload(Product.variants),
+                selectinload(Product.options),
+                selectinload(Product.images),
+            )
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+    if product is None:
+        raise ProductNotFound()
+    return product
+
+
+async def get_product_by_slug(session: AsyncSession, slug: str, *, public: bool = True) -> Product:
+    stmt = (
+        select(Product)
+        .where(Product.slug == slug)
+        .options(
+            selectinload(Product.variants),
+            selectinload(Product.options),
+            selectinload(Product.images),
+        )
+    )
+    if public:
+        stmt = stmt.where(Product.status == "active")
+    product = (await session.scalars(stmt)).one_or_none()
+    if product is None:
+        raise ProductNotFound()
+    return product
+
+
+async def update_product(
+    session: AsyncSession,
+    product_id: uuid.UUID,
+    data: ProductUpdate,
+    *,
+    expected_version: int | None,
+) -> WriteResult:
+    before = await session.get(Product, product_id)
+    if before is None:
+        raise ProductNotFound()
+    old_slug = before.slug
+    await _compare_and_set(session, Product, product_id, expected_version, ProductNotFound)
+    product = await get_product(session, product_id)
+    fields = data.model_dump(exclude_unset=True)
+    if "slug" in fields and fields["slug"] is not None and fields["slug"] != product.slug:
+        if not await _slug_free(session, Product, fields["slug"], exclude=product.id):
+            raise SlugTaken(f"Slug {fields['slug']!r} is already in use.")
+        product.slug = fields["slug"]
+    for name in ("title", "brand", "status", "seo_title", "seo_description"):
+        if fields.get(name) is not None:
+            setattr(product, name, fields[name])
+    if fields.get("description") is not None:
+        product.description = sanitize_html(fields["description"])
+    if "category_id" in fields:
+        await _category_exists(session, data.category_id)
+        product.category_id = data.category_id
+    if data.tags is not None:
+        product.tags = list(dict.fromkeys(data.tags))
+    if data.attributes is not None:
+        product.attributes = dict(data.attributes)
+    if data.options is not None:
+        axes = _normalise_options(data.options, [v.options for v in product.variants])
+        product.options.clear()
+        await session.flush()
+        for position, (name, values) in enumerate(axes):
+            product.options.append(
+                ProductOption(
+                    id=new_id(),
+                    product_id=product.id,
+                    name=name,
+                    position=position,
+                    values=values,
+                )
+            )
+    if data.images is not None:
+        await _replace_images(session, product, data.images)
+    if data.collections is not None:
+        ids = await _collection_ids(session, data.collections)
+        await session.execute(
+            delete(CollectionProduct).where(CollectionProduct.product_id == product.id)
+        )
+        for position, collection_id in enumerate(ids):
+            session.add(
+                CollectionProduct(
+                    collection_id=collection_id, product_id=product.id, position=position
+                )
+            )
+    await session.flush()
+    refreshed = await refresh_derived(session, product.id)
+    tags = product_tags(product.id, old_slug) | product_tags(product.id, refreshed.slug)
+    return WriteResult(refreshed, tags | {"collections"})
+
+
+async def _replace_images(
+    session: AsyncSession, product: Product, images: Sequence[ImageInput]
+) -> None:
+    await session.execute(delete(ProductImage).where(ProductImage.product_id == product.id))
+    for position, image in enumerate(images):
+        session.add(
+            ProductImage(
+                id=new_id(), product_id=product.id, url=image.url, alt=image.alt, position=position
+            )
+        )
+
+
+async def add_image(
+    session: AsyncSession, product_id: uuid.UUID, url: str, alt: str
+) -> WriteResult:
+    product = await get_product(session, product_id)
+    await _compare_and_set(session, Product, product_id, None, ProductNotFound)
+    position = max((i.position for i in product.images), default=-1) + 1
+    session.add(
+        ProductImage(id=new_id(), product_id=product_id, url=url, alt=alt, position=position)
+    )
+    await session.flush()
+    return WriteResult(
+        await get_product(session, product_id), product_tags(product_id, product.slug)
+    )
+
+
+async def delete_product(
+    session: AsyncSession, product_id: uuid.UUID, *, expected_version: int | None
+) -> WriteResult:
+    product = await session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFound()
+    slug = product.slug
+    await _compare_and_set(session, Product, product_id, expected_version, ProductNotFound)
+    await session.execute(delete(Product).where(Product.id == product_id))
+    return WriteResult(None, product_tags(product_id, slug) | {"collections", "categories"})
+
+
+async def add_variant(
+    session: AsyncSession,
+    product_id: uuid.UUID,
+    data: VariantCreate,
+    *,
+    currency: str,
+    expected_version: int | None,
+    actor: str | None = None,
+) -> WriteResult:
+    await _compare_and_set(session, Product, product_id, expected_version, ProductNotFound)
+    product = await get_product(session, product_id)
+    await _check_skus_free(session, [data.sku])
+    variant = Variant(
+        id=new_id(),
+        product_id=product_id,
+        sku=data.sku,
+        currency=currency,
+        position=len(product.variants),
+    )
+    _apply_variant_fields(variant, data)
+    _ensure_variant_options(product, [*(v.options for v in product.variants), variant.options])
+    session.add(variant)
+    await session.flush()
+    if data.stock is not None:
+        await inventory.set_on_hand(
+            session, data.sku, data.stock, reason="initial stock", actor=actor, kind="import"
+        )
+    refreshed = await refresh_derived(session, product_id)
+    return WriteResult(refreshed, product_tags(product_id, refreshed.slug))
+
+
+def _ensure_variant_options(product: Product, all_options: list[dict[str, Any]]) -> None:
+    declared = [OptionInput(name=o.name, values=list(o.values)) for o in product.options]
+    axes = _normalise_options([], all_options) if not declared else None
+    if declared:
+        # Extend the declared axes with new values but insist on the same option names.
+        names = {o.name for o in declared}
+        for options in all_options:
+            if options and set(options) != names:
+                raise ValidationFailed(
+                    "Every variant must give a value for each option: " + ", ".join(sorted(names)),
+                    code="bad_option",
+                )
+        _normalise_options([], all_options)  # duplicate check
+        for option in product.options:
+            for options in all_options:
+                value = options.get(option.name)
+                if value is not None and value not in option.values:
+                    option.values = [*option.values, value]
+    elif axes:
+        for position, (name, values) in enumerate(axes):
+            product.options.append(
+                ProductOption(
+                    id=new_id(), product_id=product.id, name=name, position=position, values=values
+                )
+            )
+
+
+async def update_variant(
+    session: AsyncSession,
+    variant_id: uuid.UUID,
+    data: VariantUpdate,
+    *,
+    expected_version: int | None,
+) -> WriteResult:
+    variant = await session.get(Variant, variant_id)
+    if variant is None:
+        raise VariantNotFound()
+    product_id = variant.product_id
+    await _compare_and_set(session, Product, product_id, expected_version, ProductNotFound)
+    product = await get_product(session, product_id)
+    variant = next(v for v in product.variants if v.id == variant_id)
+    _apply_variant_fields(variant, data)
+    if data.options is not None:
+        _ensure_variant_options(product, [v.options for v in product.variants])
+    await session.flush()
+    refreshed = await refresh_derived(session, product_id)
+    return WriteResult(refreshed, product_tags(product_id, refreshed.slug))
+
+
+async def delete_variant(
+    session: AsyncSession, variant_id: uuid.UUID, *, expected_version: int | None
+) -> WriteResult:
+    variant = await session.get(Variant, variant_id)
+    if variant is None:
+        raise VariantNotFound()
+    product_id = variant.product_id
+    await _compare_and_set(session, Product, product_id, expected_version, ProductNotFound)
+    count = await session.scalar(
+        select(func.count()).select_from(Variant).where(Variant.product_id == product_id)
+    )
+    if (count or 0) <= 1:
+        raise Conflict("A product needs at least one variant.", code="last_variant")
+    await session.execute(delete(Variant).where(Variant.id == variant_id))
+    refreshed = await refresh_derived(session, product_id)
+    return WriteResult(refreshed, product_tags(product_id, refreshed.slug))
+
+
+# ------------------------------------------------------------------ categories
+
+
+async def create_category(session: AsyncSession, data: CategoryCreate) -> Category:
+    slug = data.slug or await _unique_slug(session, Category, slugify(data.name))
+    if not await _slug_free(session, Category, slug):
+        raise SlugTaken(f"Slug {slug!r} is already in use.")
+    parent_path = "/"
+    if data.parent_id is not None:
+        parent = await session.get(Category, data.parent_id)
+        if parent is None:
+            raise ValidationFailed("Unknown parent category.", code="unknown_category")
+        parent_path = parent.path
+    category = Category(
+        id=new_id(),
+        parent_id=data.parent_id,
+        name=data.name,
+        slug=slug,
+        description=data.description,
+        position=data.position,
+        version=1,
+    )
+    category.path = f"{parent_path}{category.id}/"
+    session.add(category)
+    await session.flush()
+    return category
+
+
+async def update_category(
+    session: AsyncSession,
+    category_id: uuid.UUID,
+    data: CategoryUpdate,
+    *,
+    expected_version: int | None,
+) -> Category:
+    await _compare_and_set(session, Category, category_id, expected_version, CategoryNotFound)
+    category = await session.get(Category, category_id, populate_existing=True)
+    assert category is not None
+    fields = data.model_dump(exclude_unset=True)
+    if fields.get("slug") and fields["slug"] != category.slug:
+        if not await _slug_free(session, Category, fields["slug"], exclude=category_id):
+            raise SlugTaken(f"Slug {fields['slug']!r} is already in use.")
+        category.slug = fields["slug"]
+    for name in ("name", "description", "position"):
+        if fields.get(name) is not None:
+            setattr(category, name, fields[name])
+    if "parent_id" in fields and data.parent_id != category.parent_id:
+        await _move_category(session, category, data.parent_id)
+    await session.flush()
+    await _refresh_products_in(session, category.path)
+    return category
+
+
+async def _move_category(
+    session: AsyncSession, category: Category, parent_id: uuid.UUID | None
+) -> None:
+    new_parent_path = "/"
+    if parent_id is not None:
+        parent = await session.get(Category, parent_id)
+        if parent is None:
+            raise ValidationFailed("Unknown parent category.", code="unknown_category")
+        if parent.path.startswith(category.path):
+            raise ValidationFailed("A category cannot move under itself.", code="category_cycle")
+        new_parent_path = parent.path
+    old_path = category.path
+    new_path = f"{new_parent_path}{category.id}/"
+    descendants = await session.scalars(select(Category).where(Category.path.startswith(old_path)))
+    for node in descendants:
+        node.path = new_path + node.path[len(old_path) :]
+    category.parent_id = parent_id
+    category.path = new_path
+
+
+async def _refresh_products_in(session: AsyncSession, path: str) -> None:
+    """Category names are part of the search text of the products below them."""
+    ids = select(Category.id).where(Category.path.startswith(path))
+    product_ids = (
+        await session.scalars(select(Product.id).where(Product.category_id.in_(ids)).limit(5000))
+    ).all()
+    for product_id in product_ids:
+        await refresh_derived(session, product_id)
+
+
+async def delete_category(
+    session: AsyncSession, category_id: uuid.UUID, *, expected_version: int | None
+) -> None:
+    await _compare_and_set(session, Category, category_id, expected_version, CategoryNotFound)
+    has_children = await session.scalar(
+        select(func.count()).select_from(Category).where(Category.parent_id == category_id)
+    )
+    if has_children:
+        raise Conflict("Move or delete the sub-categories first.", code="category_not_empty")
+    await session.execute(
+        update(Product).where(Product.category_id == category_id).values(category_id=None)
+    )
+    await session.execute(delete(Category).where(Category.id == category_id))
+
+
+# ------------------------------------------------------------------ collections
+
+
+async def _set_collection_products(
+    session: AsyncSession, collection_id: uuid.UUID, product_ids: Sequence[uuid.UUID]
+) -> None:
+    unique = list(dict.fromkeys(product_ids))
+    if unique:
+        found = set((await session.scalars(select(Product.id).where(Product.id.in_(unique)))).all())
+        missing = [str(p) for p in unique if p not in found]
+        if missing:
+            raise ValidationFailed("Unknown product: " + ", ".join(missing), code="unknown_product")
+    await session.execute(
+        delete(CollectionProduct).where(CollectionProduct.collection_id == collection_id)
+    )
+    for position, product_id in enumerate(unique):
+        session.add(
+            CollectionProduct(collection_id=collection_id, product_id=product_id, position=position)
+        )
+    await session.flush()
+
+
+async def create_collection(session: AsyncSession, data: CollectionCreate) -> Collection:
+    slug = data.slug or await _unique_slug(session, Collection, slugify(data.title))
+    if not await _slug_free(session, Collection, slug):
+        raise SlugTaken(f"Slug {slug!r} is already in use.")
+    collection = Collection(
+        id=new_id(), title=data.title, slug=slug, description=data.description, version=1
+    )
+    session.add(collection)
+    await session.flush()
+    await _set_collection_products(session, collection.id, data.product_ids)
+    return collection
+
+
+async def update_collection(
+    session: AsyncSession,
+    collection_id: uuid.UUID,
+    data: CollectionUpdate,
+    *,
+    expected_version: int | None,
+) -> Collection:
+    await _compare_and_set(session, Collection, collection_id, expected_version, CollectionNotFound)
+    collection = await session.get(Collection, collection_id, populate_existing=True)
+    assert collection is not None
+    fields = data.model_dump(exclude_unset=True)
+    if fields.get("slug") and fields["slug"] != collection.slug:
+        if not await _slug_free(session, Collection, fields["slug"], exclude=collection_id):
+            raise SlugTaken(f"Slug {fields['slug']!r} is already in use.")
+        collection.slug = fields["slug"]
+    for name in ("title", "description"):
+        if fields.get(name) is not None:
+            setattr(collection, name, fields[name])
+    if data.product_ids is not None:
+        await _set_collection_products(session, collection_id, data.product_ids)
+    await session.flush()
+    return collection
+
+
+async def delete_collection(
+    session: AsyncSession, collection_id: uuid.UUID, *, expected_version: int | None
+) -> None:
+    await _compare_and_set(session, Collection, collection_id, expected_version, CollectionNotFound)
+    await session.execute(delete(Collection).where(Collection.id == collection_id))
+
+
+async def get_collection_by_slug(session: AsyncSession, slug: str) -> Collection:
+    collection = (
+        await session.scalars(select(Collection).where(Collection.slug == slug))
+    ).one_or_none()
+    if collection is None:
+        raise CollectionNotFound()
+    return collection
