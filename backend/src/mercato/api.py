@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from mercato.accounts.router import routers as accounts_routers
 from mercato.ops.router import router as ops_router
 
 API_PREFIX = "/api/v1"
@@ -12,6 +13,7 @@ API_PREFIX = "/api/v1"
 def api_routers() -> list[APIRouter]:
     """Routers mounted under /api/v1."""
     routers: list[APIRouter] = []
+    routers.extend(accounts_routers)
     return routers
 
 

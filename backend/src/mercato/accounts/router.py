@@ -1,0 +1,242 @@
+"""HTTP endpoints of the accounts module (thin: parse, call the service, shape the response)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from mercato.accounts import service
+from mercato.accounts.dependencies import AdminUser, CurrentClaims, CurrentUser, StaffUser
+from mercato.accounts.schemas import (
+    AddressCreate,
+    AddressRead,
+    AddressUpdate,
+    CustomerAdminUpdate,
+    CustomerPage,
+    PasswordChange,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    RefreshRequest,
+    RegisterRequest,
+    TokenRequest,
+    TokenResponse,
+    UserRead,
+    UserUpdate,
+    Wishlist,
+)
+from mercato.deps import ContainerDep, SessionDep, client_ip
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+me_router = APIRouter(prefix="/me", tags=["me"])
+admin_router = APIRouter(prefix="/admin/customers", tags=["admin-customers"])
+
+ClientIp = Annotated[str, Depends(client_ip)]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _tokens(pair: service.TokenPair, response: Response) -> TokenResponse:
+    response.headers.update(NO_STORE)
+    return TokenResponse(
+        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+    )
+
+
+# --------------------------------------------------------------------------- /auth
+
+
+@auth_router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserRead)
+async def register(
+    body: RegisterRequest, container: ContainerDep, session: SessionDep, ip: ClientIp
+) -> Any:
+    return await service.register(
+        container,
+        session,
+        email=body.email,
+        password=body.password,
+        full_name=body.full_name,
+        marketing_consent=body.marketing_consent,
+        locale=body.locale,
+        ip=ip,
+    )
+
+
+@auth_router.post("/token", response_model=TokenResponse, summary="Sign in (OAuth2 password)")
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    container: ContainerDep,
+    session: SessionDep,
+    response: Response,
+    ip: ClientIp,
+) -> TokenResponse:
+    pair = await service.login(
+        container, session, email=form.username, password=form.password, ip=ip
+    )
+    return _tokens(pair, response)
+
+
+@auth_router.post("/refresh", response_model=TokenResponse)
+async def refresh(
+    body: RefreshRequest, container: ContainerDep, response: Response, ip: ClientIp
+) -> TokenResponse:
+    pair = await service.refresh_session(container, body.refresh_token, ip=ip)
+    return _tokens(pair, response)
+
+
+@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshRequest, session: SessionDep) -> None:
+    await service.logout(session, body.refresh_token)
+
+
+@auth_router.get("/jwks", summary="Public keys that verify access tokens")
+async def jwks(container: ContainerDep, response: Response) -> dict[str, list[dict[str, str]]]:
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return container.tokens.jwks()
+
+
+@auth_router.post("/verify-email", response_model=UserRead)
+async def verify_email(body: TokenRequest, session: SessionDep) -> Any:
+    return await service.verify_email(session, body.token)
+
+
+@auth_router.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED)
+async def resend_verification(
+    user: CurrentUser, container: ContainerDep, session: SessionDep
+) -> dict[str, str]:
+    await service.resend_verification(container, session, user)
+    return {"status": "accepted"}
+
+
+@auth_router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED)
+async def password_reset(
+    body: PasswordResetRequest, container: ContainerDep, session: SessionDep, ip: ClientIp
+) -> dict[str, str]:
+    await service.request_password_reset(container, session, email=body.email, ip=ip)
+    return {"status": "accepted"}
+
+
+@auth_router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+async def password_reset_confirm(
+    body: PasswordResetConfirm, container: ContainerDep, session: SessionDep, ip: ClientIp
+) -> None:
+    await service.confirm_password_reset(
+        container, session, token=body.token, new_password=body.new_password, ip=ip
+    )
+
+
+# --------------------------------------------------------------------------- /me
+
+
+@me_router.get("", response_model=UserRead)
+async def read_me(user: CurrentUser) -> Any:
+    return user
+
+
+@me_router.patch("", response_model=UserRead)
+async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> Any:
+    service.update_profile(user, **body.model_dump(exclude_unset=True, exclude_none=True))
+    await session.flush()
+    return user
+
+
+@me_router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+async def close_account(user: CurrentUser, session: SessionDep, ip: ClientIp) -> None:
+    await service.close_account(session, user, ip=ip)
+
+
+@me_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    body: PasswordChange,
+    user: CurrentUser,
+    claims: CurrentClaims,
+    container: ContainerDep,
+    session: SessionDep,
+    ip: ClientIp,
+) -> None:
+    await service.change_password(
+        container,
+        session,
+        user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session=claims.session_id,
+        ip=ip,
+    )
+
+
+@me_router.get("/export", summary="All personal data held about me (JSON)")
+async def export_me(user: CurrentUser, session: SessionDep, response: Response) -> dict[str, Any]:
+    response.headers.update(NO_STORE)
+    response.headers["Content-Disposition"] = 'attachment; filename="mercato-export.json"'
+    return await service.export_personal_data(session, user)
+
+
+@me_router.get("/addresses", response_model=list[AddressRead])
+async def list_addresses(user: CurrentUser, session: SessionDep) -> Any:
+    return await service.list_addresses(session, user)
+
+
+@me_router.post("/addresses", status_code=status.HTTP_201_CREATED, response_model=AddressRead)
+async def create_address(body: AddressCreate, user: CurrentUser, session: SessionDep) -> Any:
+    return await service.create_address(session, user, body.model_dump())
+
+
+@me_router.patch("/addresses/{address_id}", response_model=AddressRead)
+async def update_address(
+    address_id: uuid.UUID, body: AddressUpdate, user: CurrentUser, session: SessionDep
+) -> Any:
+    return await service.update_address(
+        session, user, address_id, body.model_dump(exclude_unset=True)
+    )
+
+
+@me_router.delete("/addresses/{address_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_address(address_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> None:
+    await service.delete_address(session, user, address_id)
+
+
+@me_router.get("/wishlist", response_model=Wishlist)
+async def read_wishlist(user: CurrentUser, session: SessionDep) -> Wishlist:
+    return Wishlist(items=await service.get_wishlist(session, user))
+
+
+@me_router.put("/wishlist", response_model=Wishlist)
+async def replace_wishlist(body: Wishlist, user: CurrentUser, session: SessionDep) -> Wishlist:
+    return Wishlist(items=await service.set_wishlist(session, user, body.items))
+
+
+# --------------------------------------------------------------------------- /admin/customers
+
+
+@admin_router.get("", response_model=CustomerPage)
+async def list_customers(
+    _staff: StaffUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+) -> CustomerPage:
+    users, next_cursor = await service.list_customers(
+        session, limit=limit, cursor=cursor, email=email
+    )
+    return CustomerPage(items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor)
+
+
+@admin_router.patch("/{user_id}", response_model=UserRead)
+async def update_customer(
+    user_id: uuid.UUID,
+    body: CustomerAdminUpdate,
+    admin: AdminUser,
+    session: SessionDep,
+    ip: ClientIp,
+) -> Any:
+    user = await service.admin_update_customer(
+        session, admin, user_id, role=body.role, is_active=body.is_active, ip=ip
+    )
+    await session.flush()
+    return user
+
+
+routers = [auth_router, me_router, admin_router]

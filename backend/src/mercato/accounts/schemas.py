@@ -1,0 +1,167 @@
+"""Request and response bodies of the accounts API. Inputs forbid unknown fields."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from mercato.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+OpaqueToken = Annotated[str, Field(min_length=1, max_length=2048)]
+ItemRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+MAX_WISHLIST_ITEMS = 200
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(Input):
+    email: EmailStr = Field(max_length=320)
+    password: Password
+    full_name: Name = ""
+    marketing_consent: bool = False
+    locale: Locale = "en"
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class RefreshRequest(Input):
+    refresh_token: OpaqueToken
+
+
+class TokenRequest(Input):
+    token: OpaqueToken
+
+
+class PasswordResetRequest(Input):
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+
+
+class PasswordResetConfirm(Input):
+    token: OpaqueToken
+    new_password: Password
+
+
+class PasswordChange(Input):
+    current_password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+    new_password: Password
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    is_active: bool
+    email_verified: bool
+    email_verified_at: datetime | None
+    marketing_consent: bool
+    marketing_consent_at: datetime | None
+    locale: str
+    created_at: datetime
+
+
+class UserUpdate(Input):
+    """Whitelisted self-service fields; anything else (role, email, ...) is a 422."""
+
+    full_name: Name | None = None
+    locale: Locale | None = None
+    marketing_consent: bool | None = None
+
+
+class AddressFields(Input):
+    full_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    company: Name = ""
+    line1: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    line2: Name = ""
+    postal_code: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
+    ]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    country: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
+    phone: Annotated[
+        str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() .-]{0,32}$")
+    ] = ""
+    is_default: bool = False
+
+
+class AddressCreate(AddressFields):
+    pass
+
+
+class AddressUpdate(Input):
+    full_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    company: Name | None = None
+    line1: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    line2: Name | None = None
+    postal_code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] | None
+    ) = None
+    city: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    country: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")] | None = (
+        None
+    )
+    phone: (
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() .-]{0,32}$")]
+        | None
+    ) = None
+    is_default: bool | None = None
+
+
+class AddressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    full_name: str
+    company: str
+    line1: str
+    line2: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+    phone: str
+    is_default: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class Wishlist(Input):
+    items: Annotated[list[ItemRef], Field(max_length=MAX_WISHLIST_ITEMS)]
+
+
+class CustomerPage(BaseModel):
+    items: list[UserRead]
+    next_cursor: str | None
+
+
+class CustomerAdminUpdate(Input):
+    role: Literal["customer", "staff", "admin"] | None = None
+    is_active: bool | None = None
