@@ -1,0 +1,1 @@
+"""Payments: the gateway port (sandbox, Stripe), webhooks, the payment ledger, reconciliation."""
