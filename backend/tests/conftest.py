@@ -25,6 +25,7 @@ from mercato.bootstrap import Container, build_container
 from mercato.config import Settings
 from mercato.main import create_app
 from mercato.models import create_extra_ddl, is_managed_table, metadata
+from tests.fakes.smtp import smtp_server  # noqa: F401  (real SMTP server fixture)
 
 CI = os.environ.get("CI", "").lower() == "true"
 SERVICES = {

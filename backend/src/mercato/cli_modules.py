@@ -7,4 +7,8 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach module command groups (users, demo, catalog, mail, tasks, worker, ...)."""
-    del app  # modules add `app.add_typer(...)` / `app.command(...)(...)` lines here
+    from mercato.notifications import cli as notifications_cli
+    from mercato.worker import cli as worker_cli
+
+    worker_cli.register(app)  # worker, scheduler, tasks dead|replay
+    notifications_cli.register(app)  # mail list

@@ -67,6 +67,36 @@ class CatalogSettings(BaseModel):
     low_stock_threshold: int = Field(default=5, ge=0)
 
 
+class WorkerSettings(BaseModel):
+    """Celery worker, scheduler (beat) and transactional-outbox relay."""
+
+    queue_prefix: str = ""  # prefixes every queue/exchange name (isolation on a shared broker)
+    outbox_relay_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_republish_after_seconds: float = Field(default=300.0, gt=0)  # published, not processed
+    outbox_claim_seconds: float = Field(default=30.0, gt=0)  # relay lease between claim and publish
+    outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+    relay_after_commit: bool = True  # the API publishes new events right after commit
+    publish_timeout_seconds: float = Field(default=5.0, gt=0)
+    task_max_retries: int = Field(default=8, ge=0)
+    retry_backoff_seconds: float = Field(default=2.0, gt=0)  # first retry delay (doubles, jittered)
+    retry_backoff_max_seconds: float = Field(default=600.0, gt=0)
+    task_soft_time_limit_seconds: int = Field(default=120, ge=1)
+    task_time_limit_seconds: int = Field(default=150, ge=1)
+    visibility_timeout_seconds: int = Field(default=3600, ge=1)  # Redis broker redelivery
+    broker_polling_interval_seconds: float = Field(default=0.5, gt=0)  # embedded broker
+    concurrency: int = Field(default=2, ge=1)
+    metrics_port: int | None = None  # the worker serves Prometheus metrics here when set
+    expire_unpaid_orders_interval_seconds: float = Field(default=60.0, gt=0)
+    reconcile_payments_interval_seconds: float = Field(default=300.0, gt=0)
+    abandoned_cart_reminders_interval_seconds: float = Field(default=3600.0, gt=0)
+    purge_expired_carts_interval_seconds: float = Field(default=3600.0, gt=0)
+    purge_expired_tokens_interval_seconds: float = Field(default=3600.0, gt=0)
+    extra_imports: list[str] = Field(default_factory=list)  # task modules to load (tests, plugins)
+    extra_jobs: dict[str, float] = Field(default_factory=dict)  # "module:function" -> seconds
+    # Test hook: when set, mail handlers stop once at named checkpoints (files in this dir).
+    checkpoint_dir: Path | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MERCATO_",
@@ -99,6 +129,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
 
     @property

@@ -37,7 +37,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        relay = None
+        if settings.worker.relay_after_commit:
+            from mercato.worker.relay import AfterCommitRelay
+
+            relay = AfterCommitRelay(container)  # publishes outbox events right after commit
+            relay.start()
         yield
+        if relay is not None:
+            await relay.stop()
         await container.aclose()
 
     app = FastAPI(

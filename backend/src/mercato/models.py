@@ -17,6 +17,7 @@ from mercato.catalog import models as _catalog  # noqa: F401
 from mercato.db import Base
 from mercato.inventory import models as _inventory  # noqa: F401
 from mercato.shared import outbox as _outbox  # noqa: F401
+from mercato.worker import models as _worker  # noqa: F401
 
 metadata = Base.metadata
 

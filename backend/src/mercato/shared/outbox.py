@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +33,12 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     processed_at: Mapped[datetime | None] = mapped_column(default=None)
     publish_attempts: Mapped[int] = mapped_column(default=0)
+    # When the relay may (re)publish it: the claim lease, the broker-outage backoff or the
+    # republish timeout for an event that was published but never processed.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # Its handler exhausted its retries: see the task dead-letter table (replayable).
+    dead_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (Index("ix_outbox_event_pending", "processed_at", "published_at"),)
 

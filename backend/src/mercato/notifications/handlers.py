@@ -1,0 +1,138 @@
+"""Outbox events -> emails. One consumer ("mail") on the `mail` queue.
+
+Idempotency: the event is checked against `processed_event` before sending and recorded right
+after the SMTP server accepted the message. A worker killed before the send re-sends on
+redelivery; killed after the record, it sends nothing again. Only a kill in the instant between
+the server's "250 OK" and the commit can duplicate; the Message-ID is derived from the event id so
+mail clients fold such a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+
+from mercato.bootstrap import Container
+from mercato.config import Settings
+from mercato.notifications.mailer import build_mailer
+from mercato.notifications.providers.port import OutgoingEmail
+from mercato.notifications.render import render_email
+from mercato.worker.events import Event, event_handler, is_processed, mark_processed
+
+log = structlog.get_logger("mercato.notifications")
+
+CONSUMER = "mail"
+MAIL_EVENTS = (
+    "EmailVerificationRequested",
+    "PasswordResetRequested",
+    "OrderPlaced",
+    "PaymentFailed",
+    "OrderCancelled",
+    "RefundIssued",
+    "ShipmentUpdated",
+    "AbandonedCartReminder",
+)
+STATUS_LABELS = {
+    "pre_transit": "Label created",
+    "in_transit": "On its way",
+    "out_for_delivery": "Out for delivery",
+    "delivered": "Delivered",
+    "failure": "Delivery problem",
+    "returned": "Returned to sender",
+}
+
+
+def _link(base: str, path: str, **query: str) -> str:
+    return f"{base.rstrip('/')}{path}?{urlencode(query)}"
+
+
+def build_email(container: Container, event: Event) -> OutgoingEmail | None:
+    """The email for an event, or None when the event needs none."""
+    p: dict[str, Any] = dict(event.payload)
+    storefront = container.settings.storefront_url
+    kind: str
+    match event.type:
+        case "EmailVerificationRequested":
+            token = container.secret_box.decrypt(p["token"])
+            kind, context = (
+                "verify_email",
+                {**p, "verify_url": _link(storefront, "/account/verify-email", token=token)},
+            )
+        case "PasswordResetRequested":
+            token = container.secret_box.decrypt(p["token"])
+            kind, context = (
+                "password_reset",
+                {**p, "reset_url": _link(storefront, "/account/reset-password", token=token)},
+            )
+        case "OrderPlaced":
+            kind, context = "order_confirmation", p
+        case "PaymentFailed":
+            kind, context = "payment_failed", {"reason": None, "retry_url": None, **p}
+        case "OrderCancelled":
+            kind, context = "order_cancelled", {"reason": None, **p}
+        case "RefundIssued":
+            kind, context = "refund_issued", p
+        case "ShipmentUpdated":
+            status = str(p.get("status", ""))
+            label = STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+            kind = "delivered" if status == "delivered" else "shipping_update"
+            context = {**p, "status_label": label}
+        case "AbandonedCartReminder":
+            kind, context = "abandoned_cart", {"full_name": None, **p}
+        case _:
+            return None
+    for key in ("token",):
+        context.pop(key, None)
+    rendered = render_email(kind, context)
+    domain = container.settings.mail.sender.rsplit("@", 1)[-1].strip(" >") or "mercato.localhost"
+    return OutgoingEmail(
+        to=str(p["email"]),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=f"<{event.id}.{kind}@{domain}>",
+        headers={"X-Mercato-Event": f"{event.type} {event.id}"},
+    )
+
+
+async def checkpoint(settings: Settings, name: str, event: Event) -> None:
+    """Test hook (MERCATO_WORKER__CHECKPOINT_DIR): stop once at a named point so a test can kill
+    the worker there. Writes `<dir>/<name>-<event id>` and waits for `<that>.release`; the next
+    delivery of the same event finds the marker and passes."""
+    directory: Path | None = settings.worker.checkpoint_dir
+    if directory is None:
+        return
+    marker = directory / f"{name}-{event.id}"
+    if marker.exists():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    release = marker.with_suffix(".release")
+    while not release.exists():
+        await asyncio.sleep(0.05)
+
+
+@event_handler(*MAIL_EVENTS, consumer=CONSUMER, queue="mail")
+async def send_event_email(container: Container, event: Event) -> None:
+    async with container.db.session(write=False) as session:
+        if await is_processed(session, event.id, CONSUMER):
+            log.info("email_already_sent", event_id=str(event.id))
+            return
+    email = build_email(container, event)
+    if email is not None:
+        await checkpoint(container.settings, "before_send", event)
+        await build_mailer(container.settings).send(email)
+        log.info(
+            "email_sent", event_id=str(event.id), event_type=event.type, message_id=email.message_id
+        )
+    try:
+        async with container.db.session() as session:
+            mark_processed(session, event.id, CONSUMER)
+    except IntegrityError:
+        log.info("email_recorded_concurrently", event_id=str(event.id))
+    await checkpoint(container.settings, "after_send", event)

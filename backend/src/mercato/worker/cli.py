@@ -1,0 +1,147 @@
+"""`mercato worker`, `mercato scheduler`, `mercato tasks dead|replay`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import uuid
+from typing import Any
+
+import typer
+
+from mercato.config import Settings
+
+tasks_app = typer.Typer(help="Background tasks: dead letters.", no_args_is_help=True)
+
+
+def _setup(settings: Settings) -> None:
+    from mercato.shared.logging import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
+def _prometheus_multiprocess(settings: Settings) -> None:
+    """Prefork children count into files the parent's metrics server aggregates."""
+    if "prometheus_client" in sys.modules:  # too late to switch modes
+        return
+    directory = settings.data_dir / "metrics" / f"worker-{os.getpid()}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def _serve_metrics(app: Any, settings: Settings, port: int) -> None:
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import multiprocess as mp
+
+    from mercato.worker.celery_app import QUEUES, queue_name
+    from mercato.worker.metrics import QueueDepthCollector
+
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    registry.register(QueueDepthCollector(app, {q: queue_name(settings, q) for q in QUEUES}))
+    start_http_server(port, addr="0.0.0.0", registry=registry)
+
+
+def worker(
+    concurrency: int = typer.Option(0, help="Worker processes/threads (default: settings)."),
+    pool: str = typer.Option("prefork", help="prefork (time limits enforced), threads or solo."),
+    queues: str = typer.Option("", help="Comma-separated queues (default: all)."),
+) -> None:
+    """Run a Celery worker consuming every queue (default, mail, payments, shipping)."""
+    settings = Settings()
+    if settings.worker.metrics_port and pool == "prefork":
+        _prometheus_multiprocess(settings)
+    _setup(settings)
+    from mercato.worker.celery_app import QUEUES, broker_kind, queue_name
+    from mercato.worker.tasks import create_worker_app
+
+    app = create_worker_app(settings)
+    if settings.worker.metrics_port:
+        _serve_metrics(app, settings, settings.worker.metrics_port)
+    names = [q.strip() for q in queues.split(",") if q.strip()] or list(QUEUES)
+    argv = [
+        "worker",
+        f"--concurrency={concurrency or settings.worker.concurrency}",
+        f"--pool={pool}",
+        "--queues=" + ",".join(queue_name(settings, q) for q in names),
+        f"--loglevel={settings.log_level.upper()}",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    if broker_kind(settings.effective_broker_url) == "embedded":
+        argv.append("--without-heartbeat")
+    app.worker_main(argv)
+
+
+def scheduler() -> None:
+    """Run Celery beat: the outbox relay every second and the periodic jobs."""
+    settings = Settings()
+    _setup(settings)
+    from mercato.worker.tasks import create_worker_app
+
+    app = create_worker_app(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    beat = app.Beat(
+        schedule=str(settings.data_dir / "celerybeat-schedule"),
+        loglevel=settings.log_level.upper(),
+        max_interval=app.conf.beat_max_loop_interval,
+    )
+    beat.run()
+
+
+@tasks_app.command("dead")
+def tasks_dead(
+    all_: bool = typer.Option(False, "--all", help="Include tasks already replayed."),
+    limit: int = typer.Option(100, min=1, max=1000),
+) -> None:
+    """List tasks that exhausted their retries."""
+    from mercato.worker.runtime import run_job
+    from mercato.worker.service import list_dead_letters
+
+    settings = Settings()
+    rows = asyncio.run(
+        run_job(settings, lambda c: list_dead_letters(c, include_replayed=all_, limit=limit))
+    )
+    if not rows:
+        typer.echo("no dead-lettered tasks")
+        return
+    for row in rows:
+        replayed = f" replayed={row.replayed_at.isoformat()}" if row.replayed_at else ""
+        first_line = row.error.splitlines()[0] if row.error else ""
+        typer.echo(
+            f"{row.id}  {row.failed_at.isoformat()}  {row.task_name}  args={row.args}  "
+            f"retries={row.retries}{replayed}  {first_line}"
+        )
+
+
+@tasks_app.command("replay")
+def tasks_replay(
+    dead_letter_id: str = typer.Argument(..., help="The id shown by `tasks dead`."),
+) -> None:
+    """Publish a dead-lettered task again."""
+    from mercato.errors import DomainError
+    from mercato.worker.runtime import run_job
+    from mercato.worker.service import replay_dead_letter
+
+    try:
+        ident = uuid.UUID(dead_letter_id)
+    except ValueError:
+        typer.echo(f"not a valid id: {dead_letter_id}", err=True)
+        raise typer.Exit(2) from None
+    settings = Settings()
+    try:
+        row = asyncio.run(run_job(settings, lambda c: replay_dead_letter(c, ident)))
+    except DomainError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"replayed {row.id} ({row.task_name})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.command("scheduler")(scheduler)
+    app.add_typer(tasks_app, name="tasks")

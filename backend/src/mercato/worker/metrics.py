@@ -1,0 +1,50 @@
+"""Prometheus metrics of the background processing (worker, relay, queues)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+TASK_DURATION = Histogram(
+    "mercato_task_duration_seconds",
+    "Task run time",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+TASK_RETRIES = Counter("mercato_task_retries_total", "Task retries scheduled", ["task"])
+TASK_FAILURES = Counter("mercato_task_failures_total", "Tasks that failed for good", ["task"])
+TASK_DEAD_LETTERED = Counter(
+    "mercato_task_dead_lettered_total", "Tasks moved to the dead-letter table", ["task"]
+)
+OUTBOX_PUBLISHED = Counter(
+    "mercato_outbox_published_total", "Outbox events published to the broker"
+)
+OUTBOX_PENDING = Gauge("mercato_outbox_pending", "Outbox events not yet processed")
+
+
+class QueueDepthCollector(Collector):
+    """Asks the broker how many messages wait in each queue, at scrape time."""
+
+    def __init__(self, app: object, queues: dict[str, str]) -> None:
+        self._app = app
+        self._queues = queues  # label -> real queue name
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "mercato_queue_depth", "Messages waiting in a queue", labels=["queue"]
+        )
+        try:
+            with self._app.connection_for_read() as conn:  # type: ignore[attr-defined]
+                channel = conn.default_channel
+                for label, name in self._queues.items():
+                    try:
+                        _name, depth, _consumers = channel.queue_declare(queue=name, passive=True)
+                    except Exception:
+                        continue
+                    family.add_metric([label], float(depth))
+        except Exception:
+            pass
+        yield family

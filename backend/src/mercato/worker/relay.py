@@ -1,0 +1,241 @@
+"""The outbox relay: publishes committed events to the broker, republishes unprocessed ones.
+
+Each pass (1) claims due rows in a short transaction by pushing `next_attempt_at` forward by a
+lease, (2) publishes them outside any database transaction, (3) records the outcome. A relay killed
+between (1) and (2) only delays the rows until the lease ends. A broker outage leaves the rows
+unpublished, retried every pass. A row that was published but not processed within
+`outbox_republish_after_seconds` (doubling per attempt) is published again: a broker that lost the
+message (a killed worker on the embedded broker) loses no event; handlers de-duplicate.
+
+Runs as a beat task every `outbox_relay_interval_seconds` and, in the API, right after each commit
+that recorded events (`AfterCommitRelay`), so the fast path has no wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import structlog
+from celery import Celery
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from mercato.bootstrap import Container
+from mercato.config import Settings
+from mercato.shared.clock import utcnow
+from mercato.shared.outbox import OutboxEvent
+from mercato.worker.celery_app import build_celery, queue_name
+from mercato.worker.events import queue_for
+from mercato.worker.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+
+log = structlog.get_logger("mercato.worker.relay")
+
+HANDLE_EVENT_TASK = "mercato.events.handle"
+MAX_REPUBLISH_DOUBLINGS = 8
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    id: uuid.UUID
+    type: str
+    attempt: int
+
+
+class Publisher(Protocol):
+    """Publishes event messages; returns an error string per event that could not be sent."""
+
+    def publish(self, events: Sequence[OutgoingEvent]) -> dict[uuid.UUID, str]: ...
+
+
+class CeleryPublisher:
+    def __init__(self, settings: Settings, app: Celery | None = None) -> None:
+        self._settings = settings
+        self._app = app or build_celery(settings)
+        self._lock = threading.Lock()
+
+    def publish(self, events: Sequence[OutgoingEvent]) -> dict[uuid.UUID, str]:
+        failed: dict[uuid.UUID, str] = {}
+        with self._lock, self._app.connection_for_write() as conn:
+            try:
+                conn.ensure_connection(
+                    max_retries=1,
+                    timeout=int(max(1, self._settings.worker.publish_timeout_seconds)),
+                )
+            except Exception as exc:
+                return {e.id: f"broker unreachable: {exc}" for e in events}
+            with self._app.producer_or_acquire() as producer:
+                for item in events:
+                    try:
+                        self._app.send_task(
+                            HANDLE_EVENT_TASK,
+                            args=[str(item.id), item.type],
+                            queue=queue_name(self._settings, queue_for(item.type)),
+                            producer=producer,
+                            retry=False,
+                            headers={"event_attempt": item.attempt},
+                        )
+                    except Exception as exc:
+                        failed[item.id] = f"publish failed: {exc}"
+        return failed
+
+    def close(self) -> None:
+        self._app.close()
+
+
+def republish_delay(settings: Settings, attempts: int) -> timedelta:
+    doublings = min(max(attempts - 1, 0), MAX_REPUBLISH_DOUBLINGS)
+    return timedelta(seconds=settings.worker.outbox_republish_after_seconds * (2**doublings))
+
+
+async def relay_once(
+    container: Container, publisher: Publisher, *, only: Iterable[uuid.UUID] | None = None
+) -> int:
+    """One relay pass. Returns how many events were published."""
+    settings = container.settings
+    now = utcnow()
+    lease = timedelta(seconds=settings.worker.outbox_claim_seconds)
+    async with container.db.session() as session:
+        query = (
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.processed_at.is_(None),
+                OutboxEvent.dead_at.is_(None),
+                or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
+            )
+            .order_by(OutboxEvent.created_at)
+            .limit(settings.worker.outbox_batch_size)
+        )
+        if only is not None:
+            query = query.where(OutboxEvent.id.in_(list(only)))
+        if container.db.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(await session.scalars(query))
+        for row in rows:
+            row.next_attempt_at = now + lease
+        claimed = [OutgoingEvent(r.id, r.event_type, r.publish_attempts + 1) for r in rows]
+    if not claimed:
+        return 0
+    failed = await asyncio.to_thread(publisher.publish, claimed)
+    done = utcnow()
+    async with container.db.session() as session:
+        for item in claimed:
+            error = failed.get(item.id)
+            if error is None:
+                values: dict[str, Any] = {
+                    "published_at": done,
+                    "publish_attempts": item.attempt,
+                    "next_attempt_at": done + republish_delay(settings, item.attempt),
+                    "last_error": None,
+                }
+            else:
+                retry_in = timedelta(seconds=settings.worker.outbox_relay_interval_seconds)
+                values = {"last_error": error[:2000], "next_attempt_at": done + retry_in}
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == item.id, OutboxEvent.processed_at.is_(None))
+                .values(**values)
+            )
+    published = len(claimed) - len(failed)
+    OUTBOX_PUBLISHED.inc(published)
+    if failed:
+        log.warning("outbox_publish_failed", count=len(failed), error=next(iter(failed.values())))
+    if published:
+        log.info("outbox_published", count=published)
+    return published
+
+
+async def pending_count(container: Container) -> int:
+    async with container.db.session(write=False) as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead_at.is_(None))
+        )
+    return int(count or 0)
+
+
+# --------------------------------------------------------------------------- after-commit kick
+
+_KICKERS: weakref.WeakKeyDictionary[Any, AfterCommitRelay] = weakref.WeakKeyDictionary()
+
+
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop("outbox_after_commit", None)
+    if not ids:
+        return
+    bind = session.get_bind()
+    kicker = _KICKERS.get(getattr(bind, "engine", bind))
+    if kicker is not None:
+        kicker.kick(ids)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("outbox_after_commit", None)
+
+
+sa_event.listen(Session, "after_commit", _after_commit)
+sa_event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
+
+
+class AfterCommitRelay:
+    """Publishes events right after the transaction that recorded them commits.
+
+    The SQLAlchemy after_commit hook only queues the ids (it never waits on the broker); a
+    background asyncio task on the API's loop publishes them (broker I/O in a thread). It also
+    refreshes the outbox-pending gauge every relay interval.
+    """
+
+    def __init__(self, container: Container, publisher: Publisher | None = None) -> None:
+        self._container = container
+        self._publisher = publisher or CeleryPublisher(container.settings)
+        self._queue: asyncio.Queue[list[uuid.UUID]] = asyncio.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        for engine in {self._container.db.engine, self._container.db.write_engine}:
+            _KICKERS[engine.sync_engine] = self
+        self._task = asyncio.create_task(self._run(), name="outbox-after-commit-relay")
+
+    async def stop(self) -> None:
+        for engine in {self._container.db.engine, self._container.db.write_engine}:
+            _KICKERS.pop(engine.sync_engine, None)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        close = getattr(self._publisher, "close", None)
+        if close is not None:
+            await asyncio.to_thread(close)
+
+    def kick(self, ids: list[uuid.UUID]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._queue.put_nowait, list(ids))
+
+    async def _run(self) -> None:
+        interval = self._container.settings.worker.outbox_relay_interval_seconds
+        while True:
+            try:
+                ids = await asyncio.wait_for(self._queue.get(), timeout=max(interval, 5.0))
+            except TimeoutError:
+                ids = []
+            while not self._queue.empty():
+                ids.extend(self._queue.get_nowait())
+            try:
+                if ids:
+                    await relay_once(self._container, self._publisher, only=ids)
+                OUTBOX_PENDING.set(await pending_count(self._container))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the beat relay will pick the rows up
+                log.warning("after_commit_relay_failed", error=str(exc))

@@ -1,0 +1,123 @@
+"""Dead-letter table: record, list and replay tasks that exhausted their retries."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+
+from mercato.bootstrap import Container
+from mercato.errors import NotFound, ServiceUnavailable
+from mercato.shared.clock import utcnow
+from mercato.shared.outbox import OutboxEvent
+from mercato.worker.models import TaskDeadLetter
+
+
+class TaskSender(Protocol):
+    def send(
+        self, task_name: str, args: list[Any], kwargs: dict[str, Any], queue: str | None
+    ) -> None: ...
+
+
+class CelerySender:
+    def __init__(self, container: Container) -> None:
+        from mercato.worker.celery_app import build_celery
+
+        self._settings = container.settings
+        self._app = build_celery(container.settings)
+
+    def send(
+        self, task_name: str, args: list[Any], kwargs: dict[str, Any], queue: str | None
+    ) -> None:
+        try:
+            with self._app.connection_for_write() as conn:
+                conn.ensure_connection(
+                    max_retries=1,
+                    timeout=int(max(1, self._settings.worker.publish_timeout_seconds)),
+                )
+                self._app.send_task(
+                    task_name, args=args, kwargs=kwargs, queue=queue, connection=conn, retry=False
+                )
+        finally:
+            self._app.close()
+
+
+async def record_dead_letter(
+    container: Container,
+    *,
+    task_id: str,
+    task_name: str,
+    queue: str | None,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    retries: int,
+    error: str,
+) -> TaskDeadLetter:
+    async with container.db.session() as session:
+        row = TaskDeadLetter(
+            task_id=task_id,
+            task_name=task_name,
+            queue=queue,
+            args=args,
+            kwargs=kwargs,
+            retries=retries,
+            error=error[:10000],
+            failed_at=utcnow(),
+        )
+        session.add(row)
+    return row
+
+
+async def list_dead_letters(
+    container: Container, *, include_replayed: bool = False, limit: int = 100
+) -> list[TaskDeadLetter]:
+    async with container.db.session(write=False) as session:
+        query = select(TaskDeadLetter).order_by(TaskDeadLetter.failed_at.desc()).limit(limit)
+        if not include_replayed:
+            query = query.where(TaskDeadLetter.replayed_at.is_(None))
+        return list(await session.scalars(query))
+
+
+async def replay_dead_letter(
+    container: Container, dead_letter_id: uuid.UUID, sender: TaskSender | None = None
+) -> TaskDeadLetter:
+    """Publish the task again with a fresh retry budget. An outbox event becomes pending again."""
+    from mercato.worker.relay import HANDLE_EVENT_TASK, republish_delay
+
+    async with container.db.session(write=False) as session:
+        row = await session.get(TaskDeadLetter, dead_letter_id)
+    if row is None:
+        raise NotFound("No such dead-lettered task.", code="dead_letter_not_found")
+    sender = sender or CelerySender(container)
+    try:
+        await asyncio.to_thread(
+            sender.send, row.task_name, list(row.args), dict(row.kwargs), row.queue
+        )
+    except Exception as exc:
+        raise ServiceUnavailable(
+            "The task broker is unreachable; try again.", code="broker_unavailable"
+        ) from exc
+    now = utcnow()
+    async with container.db.session() as session:
+        await session.execute(
+            update(TaskDeadLetter)
+            .where(TaskDeadLetter.id == row.id)
+            .values(replayed_at=now, replay_count=TaskDeadLetter.replay_count + 1)
+        )
+        if row.task_name == HANDLE_EVENT_TASK and row.args:
+            # the relay watches it again, as if it had just been published
+            delay: timedelta = republish_delay(container.settings, 1)
+            await session.execute(
+                update(OutboxEvent)
+                .where(
+                    OutboxEvent.id == uuid.UUID(str(row.args[0])),
+                    OutboxEvent.processed_at.is_(None),
+                )
+                .values(dead_at=None, next_attempt_at=now + delay)
+            )
+        refreshed = await session.get(TaskDeadLetter, row.id, populate_existing=True)
+    assert refreshed is not None
+    return refreshed
