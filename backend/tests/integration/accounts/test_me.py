@@ -1,0 +1,227 @@
+"""Self-service: profile (mass assignment), addresses (ownership), wishlist, export, closure."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mercato.accounts import hooks
+from mercato.accounts.models import Address, RefreshToken, User
+from mercato.bootstrap import Container
+from tests.factories import auth_headers, create_user
+from tests.integration.accounts.conftest import login
+
+ADDRESS = {
+    "full_name": "Ada Lovelace",
+    "line1": "12 St James's Square",
+    "postal_code": "SW1Y 4JH",
+    "city": "London",
+    "country": "gb",
+}
+
+
+async def test_patch_me_changes_only_whitelisted_fields(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    user = await create_user(container)
+    headers = auth_headers(container, user)
+    before = (await client.get("/api/v1/me", headers=headers)).json()
+    for sneaky in (
+        {"role": "admin"},
+        {"full_name": "X", "role": "admin"},
+        {"email": "admin@example.com"},
+        {"is_active": False},
+        {"email_verified_at": "2020-01-01T00:00:00Z"},
+        {"password_hash": "x"},
+        {"locale": "not a locale"},
+    ):
+        response = await client.patch("/api/v1/me", json=sneaky, headers=headers)
+        assert response.status_code == 422, sneaky
+    assert (await client.get("/api/v1/me", headers=headers)).json() == before
+
+    ok = await client.patch(
+        "/api/v1/me",
+        json={"full_name": "  Grace Hopper ", "locale": "de-DE", "marketing_consent": True},
+        headers=headers,
+    )
+    assert ok.status_code == 200, ok.text
+    body = ok.json()
+    assert body["full_name"] == "Grace Hopper"
+    assert body["locale"] == "de-DE"
+    assert body["marketing_consent"] is True and body["marketing_consent_at"]
+    assert body["role"] == "customer"
+    withdrawn = await client.patch("/api/v1/me", json={"marketing_consent": False}, headers=headers)
+    assert withdrawn.json()["marketing_consent_at"] is None
+
+
+async def test_addresses_are_private_to_their_owner(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    alice, bob = await create_user(container), await create_user(container)
+    a, b = auth_headers(container, alice), auth_headers(container, bob)
+    created = await client.post("/api/v1/me/addresses", json=ADDRESS, headers=a)
+    assert created.status_code == 201, created.text
+    address = created.json()
+    assert address["country"] == "GB"
+    assert address["is_default"] is True  # the first address becomes the default
+    path = f"/api/v1/me/addresses/{address['id']}"
+
+    assert (await client.get("/api/v1/me/addresses", headers=b)).json() == []
+    stolen = await client.patch(path, json={"city": "Paris"}, headers=b)
+    assert stolen.status_code == 404
+    assert (await client.delete(path, headers=b)).status_code == 404
+    missing = await client.patch(f"/api/v1/me/addresses/{uuid.uuid4()}", json={}, headers=a)
+    assert missing.status_code == 404
+    assert (await client.get("/api/v1/me/addresses", headers=a)).json()[0]["city"] == "London"
+
+    assert (await client.patch(path, json={"user_id": str(bob.id)}, headers=a)).status_code == 422
+    assert (await client.patch(path, json={"city": None}, headers=a)).status_code == 422
+    assert (await client.patch(path, json={"country": "GBR"}, headers=a)).status_code == 422
+    moved = await client.patch(path, json={"city": "Bath"}, headers=a)
+    assert moved.status_code == 200 and moved.json()["city"] == "Bath"
+
+    second = await client.post(
+        "/api/v1/me/addresses", json={**ADDRESS, "is_default": True}, headers=a
+    )
+    listed = (await client.get("/api/v1/me/addresses", headers=a)).json()
+    assert [x["is_default"] for x in listed] == [True, False]
+    assert listed[0]["id"] == second.json()["id"]
+
+    assert (await client.delete(path, headers=a)).status_code == 204
+    assert len((await client.get("/api/v1/me/addresses", headers=a)).json()) == 1
+
+
+async def test_address_validation_and_cap(client: httpx.AsyncClient, container: Container) -> None:
+    user = await create_user(container)
+    headers = auth_headers(container, user)
+    for bad in ({**ADDRESS, "line1": ""}, {**ADDRESS, "country": "1"}, {"city": "x"}):
+        assert (
+            await client.post("/api/v1/me/addresses", json=bad, headers=headers)
+        ).status_code == 422
+    for _ in range(20):
+        assert (
+            await client.post("/api/v1/me/addresses", json=ADDRESS, headers=headers)
+        ).status_code == 201
+    over = await client.post("/api/v1/me/addresses", json=ADDRESS, headers=headers)
+    assert over.status_code == 409
+    assert over.json()["code"] == "too_many_addresses"
+
+
+async def test_wishlist_is_validated_deduplicated_and_capped(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    user = await create_user(container)
+    headers = auth_headers(container, user)
+    assert (await client.get("/api/v1/me/wishlist", headers=headers)).json() == {"items": []}
+    put = await client.put(
+        "/api/v1/me/wishlist", json={"items": ["blue-mug", "SKU-42", "blue-mug"]}, headers=headers
+    )
+    assert put.status_code == 200
+    assert put.json() == {"items": ["blue-mug", "SKU-42"]}
+    for bad in (["<script>"], ["x" * 101], ["a"] * 201, "blue-mug"):
+        response = await client.put("/api/v1/me/wishlist", json={"items": bad}, headers=headers)
+        assert response.status_code == 422
+    assert (await client.get("/api/v1/me/wishlist", headers=headers)).json()["items"] == [
+        "blue-mug",
+        "SKU-42",
+    ]
+
+
+@pytest.fixture
+def orders_hooks() -> Iterator[list[uuid.UUID]]:
+    """Stand-ins for the orders module's exporter and anonymiser."""
+    anonymised: list[uuid.UUID] = []
+
+    async def export_orders(session: AsyncSession, user_id: uuid.UUID) -> list[dict[str, Any]]:
+        return [{"order_number": "M-1001", "user": str(user_id)}]
+
+    async def anonymise_orders(session: AsyncSession, user_id: uuid.UUID) -> None:
+        anonymised.append(user_id)
+
+    hooks.register_exporter("orders", export_orders)
+    hooks.register_anonymiser("orders", anonymise_orders)
+    try:
+        yield anonymised
+    finally:
+        hooks.unregister_exporter("orders")
+        hooks.unregister_anonymiser("orders")
+
+
+async def test_export_contains_profile_preferences_addresses_and_module_sections(
+    client: httpx.AsyncClient, container: Container, orders_hooks: list[uuid.UUID]
+) -> None:
+    user = await create_user(container, full_name="Ada")
+    headers = auth_headers(container, user)
+    await client.post("/api/v1/me/addresses", json=ADDRESS, headers=headers)
+    await client.put("/api/v1/me/wishlist", json={"items": ["blue-mug"]}, headers=headers)
+    response = await client.get("/api/v1/me/export", headers=headers)
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    data = response.json()
+    assert data["profile"]["email"] == user.email
+    assert data["profile"]["full_name"] == "Ada"
+    assert data["preferences"] == {
+        "locale": "en",
+        "marketing_consent": False,
+        "marketing_consent_at": None,
+    }
+    assert [a["city"] for a in data["addresses"]] == ["London"]
+    assert data["wishlist"] == ["blue-mug"]
+    assert data["orders"] == [{"order_number": "M-1001", "user": str(user.id)}]
+    assert "password" not in response.text
+    with pytest.raises(ValueError, match="reserved"):
+        hooks.register_exporter("profile", orders_hooks_exporter_stub)
+
+
+async def orders_hooks_exporter_stub(session: AsyncSession, user_id: uuid.UUID) -> None:
+    return None
+
+
+async def test_closing_the_account_anonymises_and_ends_access(
+    client: httpx.AsyncClient, container: Container, orders_hooks: list[uuid.UUID]
+) -> None:
+    user = await create_user(container, full_name="Ada")
+    other = await create_user(container)
+    tokens = (await login(client, user.email)).json()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    await client.post("/api/v1/me/addresses", json=ADDRESS, headers=headers)
+    await client.post("/api/v1/me/addresses", json=ADDRESS, headers=auth_headers(container, other))
+
+    closed = await client.delete("/api/v1/me", headers=headers)
+    assert closed.status_code == 204, closed.text
+    assert orders_hooks == [user.id]
+
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
+    assert (await login(client, user.email)).status_code == 401
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert refreshed.status_code == 401
+    async with container.db.session(write=False) as session:
+        row = await session.get(User, user.id)
+        addresses = await session.scalar(
+            select(func.count()).select_from(Address).where(Address.user_id == user.id)
+        )
+        others = await session.scalar(
+            select(func.count()).select_from(Address).where(Address.user_id == other.id)
+        )
+        sessions = await session.scalar(
+            select(func.count()).select_from(RefreshToken).where(RefreshToken.user_id == user.id)
+        )
+    assert row is not None
+    assert row.email == f"deleted-{user.id}@invalid"
+    assert row.full_name == ""
+    assert row.deleted_at is not None and not row.is_active
+    assert not row.password_hash.startswith("$argon2")
+    assert (addresses, others, sessions) == (0, 1, 0)
+    # The email is free again for a new account.
+    again = await client.post(
+        "/api/v1/auth/register", json={"email": user.email, "password": "long enough"}
+    )
+    assert again.status_code == 201
