@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from mercato.accounts.router import routers as accounts_routers
+from mercato.cart.router import router as cart_router
+from mercato.checkout.router import admin_router as discounts_admin_router
+from mercato.checkout.router import router as checkout_router
 from mercato.ops.router import router as ops_router
+from mercato.orders.router import admin_router as orders_admin_router
+from mercato.orders.router import router as orders_router
 
 API_PREFIX = "/api/v1"
 
@@ -14,6 +19,8 @@ def api_routers() -> list[APIRouter]:
     """Routers mounted under /api/v1."""
     routers: list[APIRouter] = []
     routers.extend(accounts_routers)
+    routers += [cart_router, checkout_router, discounts_admin_router]
+    routers += [orders_router, orders_admin_router]
     return routers
 
 

@@ -97,6 +97,160 @@ class WorkerSettings(BaseModel):
     checkpoint_dir: Path | None = None
 
 
+class CartSettings(BaseModel):
+    """Server-side carts: quantity caps and expiry."""
+
+    max_quantity_per_line: int = Field(default=20, ge=1, le=10_000)
+    # Per-SKU caps stricter than the per-line one, e.g. {"LIMITED-1": 2}.
+    sku_quantity_limits: dict[str, int] = Field(default_factory=dict)
+    max_lines: int = Field(default=50, ge=1, le=500)
+    guest_ttl_days: int = Field(default=30, ge=1)  # sliding: every change extends it
+    customer_ttl_days: int = Field(default=90, ge=1)
+    abandoned_after_hours: int = Field(default=24, ge=1)
+
+
+class WeightRate(BaseModel):
+    max_weight_grams: int | None = None  # None: no upper bound
+    price: int = Field(ge=0)
+
+
+class ShippingMethodConfig(BaseModel):
+    code: str
+    name: str
+    kind: Literal["flat", "weight"] = "flat"
+    price: int = Field(default=0, ge=0)  # flat rate
+    weight_rates: list[WeightRate] = Field(default_factory=list)  # ascending brackets
+    free_over: int | None = None  # free when the goods subtotal reaches this
+    min_days: int = 1
+    max_days: int = 5
+
+
+class ShippingZoneConfig(BaseModel):
+    code: str
+    name: str
+    countries: list[str]  # ISO 3166-1 alpha-2; "*" matches every allowed country
+
+
+def _default_zones() -> list[ShippingZoneConfig]:
+    return [
+        ShippingZoneConfig(code="domestic", name="Germany", countries=["DE"]),
+        ShippingZoneConfig(
+            code="eu",
+            name="European Union",
+            countries=["AT", "BE", "ES", "FR", "IT", "NL", "PL", "PT", "SE", "DK", "IE", "LU"],
+        ),
+        ShippingZoneConfig(code="world", name="Rest of the world", countries=["*"]),
+    ]
+
+
+def _default_methods() -> dict[str, list[ShippingMethodConfig]]:
+    standard_weights = [
+        WeightRate(max_weight_grams=2000, price=0),
+        WeightRate(max_weight_grams=10000, price=300),
+        WeightRate(max_weight_grams=None, price=900),
+    ]
+    return {
+        "domestic": [
+            ShippingMethodConfig(
+                code="standard", name="Standard", price=495, free_over=5000, min_days=2
+            ),
+            ShippingMethodConfig(code="express", name="Express", price=995, max_days=1),
+        ],
+        "eu": [
+            ShippingMethodConfig(code="standard", name="Standard", price=895, free_over=10000),
+            ShippingMethodConfig(
+                code="heavy",
+                name="Freight (by weight)",
+                kind="weight",
+                weight_rates=[
+                    WeightRate(max_weight_grams=g.max_weight_grams, price=g.price + 895)
+                    for g in standard_weights
+                ],
+                min_days=3,
+                max_days=8,
+            ),
+        ],
+        "world": [
+            ShippingMethodConfig(
+                code="international",
+                name="International (by weight)",
+                kind="weight",
+                weight_rates=[
+                    WeightRate(max_weight_grams=1000, price=1495),
+                    WeightRate(max_weight_grams=5000, price=2995),
+                    WeightRate(max_weight_grams=None, price=5995),
+                ],
+                min_days=5,
+                max_days=15,
+            )
+        ],
+    }
+
+
+class CheckoutSettings(BaseModel):
+    """Addresses, shipping table rates, taxes and idempotency (ADR 0006)."""
+
+    allowed_countries: list[str] = Field(
+        default_factory=lambda: [
+            "AT",
+            "BE",
+            "CA",
+            "DE",
+            "DK",
+            "ES",
+            "FR",
+            "GB",
+            "IE",
+            "IT",
+            "LU",
+            "NL",
+            "PL",
+            "PT",
+            "SE",
+            "US",
+        ]
+    )
+    prices_include_tax: bool = True
+    # Basis points (1900 = 19 %) per country, or "CC-REGION" for a region override.
+    tax_rates: dict[str, int] = Field(
+        default_factory=lambda: {
+            "AT": 2000,
+            "BE": 2100,
+            "DE": 1900,
+            "DK": 2500,
+            "ES": 2100,
+            "FR": 2000,
+            "GB": 2000,
+            "IE": 2300,
+            "IT": 2200,
+            "LU": 1700,
+            "NL": 2100,
+            "PL": 2300,
+            "PT": 2300,
+            "SE": 2500,
+            "US": 0,
+            "US-CA": 725,
+            "US-NY": 400,
+            "CA": 500,
+            "CA-ON": 1300,
+            "CA-QC": 1498,
+        }
+    )
+    tax_shipping: bool = True
+    shipping_zones: list[ShippingZoneConfig] = Field(default_factory=_default_zones)
+    shipping_methods: dict[str, list[ShippingMethodConfig]] = Field(
+        default_factory=_default_methods
+    )
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    idempotency_lock_seconds: int = Field(default=30, ge=1)  # a stuck claim can be retaken after
+
+
+class OrdersSettings(BaseModel):
+    number_prefix: str = "MC-"
+    number_start: int = Field(default=10001, ge=1)
+    unpaid_ttl_minutes: int = Field(default=60, ge=1)  # pending_payment orders expire after
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MERCATO_",
@@ -129,6 +283,9 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    cart: CartSettings = Field(default_factory=CartSettings)
+    checkout: CheckoutSettings = Field(default_factory=CheckoutSettings)
+    orders: OrdersSettings = Field(default_factory=OrdersSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
 

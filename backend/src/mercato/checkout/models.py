@@ -1,0 +1,80 @@
+"""Checkout tables: discount codes and their redemptions, and stored idempotency keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mercato.db import Base
+from mercato.shared.clock import utcnow
+from mercato.shared.ids import new_id
+
+DISCOUNT_KINDS = ("percentage", "fixed", "free_shipping")
+
+
+class DiscountCode(Base):
+    __tablename__ = "discount_code"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # stored upper-case
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(default=0)  # percent (1..100) or minor units
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    min_subtotal: Mapped[int] = mapped_column(default=0)
+    starts_at: Mapped[datetime | None] = mapped_column(default=None)
+    ends_at: Mapped[datetime | None] = mapped_column(default=None)
+    usage_limit: Mapped[int | None] = mapped_column(default=None)
+    per_customer_limit: Mapped[int | None] = mapped_column(default=None)
+    used_count: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('percentage', 'fixed', 'free_shipping')", name="kind"),
+        CheckConstraint("used_count >= 0", name="used_count_non_negative"),
+        CheckConstraint("usage_limit IS NULL OR used_count <= usage_limit", name="within_limit"),
+    )
+
+
+class DiscountRedemption(Base):
+    """One use of a code by one order. `use_number` makes the per-customer limit race-safe."""
+
+    __tablename__ = "discount_redemption"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    discount_code_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    customer_key: Mapped[str] = mapped_column(String(340))  # "user:<uuid>" or "email:<address>"
+    use_number: Mapped[int | None] = mapped_column(default=None)  # set with a per-customer limit
+    amount: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("discount_code_id", "customer_key", "use_number"),)
+
+
+class IdempotencyKey(Base):
+    """A claimed `Idempotency-Key`: in_progress while the work runs, then the stored response."""
+
+    __tablename__ = "idempotency_key"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    scope: Mapped[str] = mapped_column(String(80))  # "user:<uuid>" or "guest"
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    owner: Mapped[str] = mapped_column(String(64))  # the claim's random token
+    locked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    response_status: Mapped[int | None] = mapped_column(default=None)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        UniqueConstraint("scope", "key"),
+        CheckConstraint("status IN ('in_progress', 'completed')", name="status"),
+        Index("ix_idempotency_key_created_at", "created_at"),
+    )

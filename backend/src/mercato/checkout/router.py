@@ -1,0 +1,83 @@
+"""POST /checkout (Idempotency-Key required) and the admin discount-code endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, status
+from fastapi.responses import JSONResponse
+
+from mercato.accounts.dependencies import OptionalClaims, StaffUser
+from mercato.checkout import service
+from mercato.checkout.models import DiscountCode
+from mercato.checkout.schemas import (
+    CheckoutRead,
+    CheckoutRequest,
+    DiscountCreate,
+    DiscountList,
+    DiscountRead,
+)
+from mercato.deps import ContainerDep, SessionDep
+
+router = APIRouter(tags=["checkout"])
+admin_router = APIRouter(prefix="/admin/discounts", tags=["admin-discounts"])
+
+
+@router.post(
+    "/checkout",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CheckoutRead,
+    responses={
+        409: {"description": "insufficient_stock, cart_not_open, request_in_progress, ..."},
+        422: {"description": "idempotency_key_mismatch, checkout_incomplete, ..."},
+        428: {"description": "Idempotency-Key missing"},
+        503: {"description": "Payment provider or database busy (Retry-After)"},
+    },
+)
+async def checkout(
+    body: CheckoutRequest,
+    container: ContainerDep,
+    claims: OptionalClaims,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Place the order for a cart and start its payment.
+
+    Runs its own transactions (the key claim, then the order), so it takes no request session.
+    The same key and body replay the first response; a different body is 422.
+    """
+    result = await service.place_order(
+        container,
+        cart_id=body.cart_id,
+        user_id=claims.user_id if claims else None,
+        idempotency_key=idempotency_key,
+        body=body.model_dump(mode="json"),
+    )
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
+    return JSONResponse(result.body, status_code=result.status, headers=headers)
+
+
+def _discount_read(discount: DiscountCode) -> DiscountRead:
+    return DiscountRead.model_validate(discount, from_attributes=True)
+
+
+@admin_router.post("", status_code=status.HTTP_201_CREATED, response_model=DiscountRead)
+async def create_discount(
+    body: DiscountCreate, session: SessionDep, container: ContainerDep, staff: StaffUser
+) -> DiscountRead:
+    del staff
+    return _discount_read(await service.create_discount(session, container, body))
+
+
+@admin_router.get("", response_model=DiscountList)
+async def list_discounts(session: SessionDep, staff: StaffUser) -> DiscountList:
+    del staff
+    return DiscountList(items=[_discount_read(d) for d in await service.list_discounts(session)])
+
+
+@admin_router.post("/{discount_id}/disable", response_model=DiscountRead)
+async def disable_discount(
+    discount_id: uuid.UUID, session: SessionDep, staff: StaffUser
+) -> DiscountRead:
+    del staff
+    return _discount_read(await service.disable_discount(session, discount_id))

@@ -1,0 +1,810 @@
+"""Checkout: addresses, shipping options, discount codes, totals and placing the order.
+
+`place_order` is the money path. The `Idempotency-Key` is claimed in its own short transaction
+(a unique row per scope and key); then ONE transaction validates the cart, computes the totals,
+reserves the stock, redeems the discount, creates the order, starts the payment, records
+`OrderPlaced`, marks the cart checked out and stores the response under the key. Any failure
+rolls all of it back and gives the key up, so a retry runs again; a success is replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mercato.cart import service as cart_service
+from mercato.cart.models import Cart
+from mercato.cart.service import CartLineView
+from mercato.checkout.address import normalize_address
+from mercato.checkout.models import DiscountCode, DiscountRedemption, IdempotencyKey
+from mercato.checkout.pricing import DiscountRule, PricedLine, Totals, compute_totals, tax_rate_for
+from mercato.checkout.providers.port import ShippingQuote, ShippingRateProvider, ShippingRateRequest
+from mercato.checkout.providers.table_rate import TableRateProvider
+from mercato.checkout.schemas import Address, DiscountCreate
+from mercato.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PreconditionRequired,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from mercato.orders import service as orders
+from mercato.shared.clock import utcnow
+from mercato.shared.ids import new_id, new_token
+from mercato.shared.outbox import record_event
+
+if TYPE_CHECKING:
+    from mercato.bootstrap import Container
+
+log = structlog.get_logger("mercato.checkout")
+
+DEFAULT_CURRENCY = "EUR"
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock timeout
+
+
+def shipping_provider(container: Container) -> ShippingRateProvider:
+    provider = getattr(container, "shipping_rates", None)
+    if provider is not None:
+        return provider  # type: ignore[no-any-return]
+    settings = container.settings.checkout
+    return TableRateProvider(settings.shipping_zones, settings.shipping_methods)
+
+
+# --------------------------------------------------------------------------- details
+
+
+async def set_address(
+    session: AsyncSession,
+    container: Container,
+    cart: Cart,
+    *,
+    email: str,
+    shipping_address: Address,
+    billing_address: Address | None,
+    same_as_shipping: bool,
+) -> None:
+    allowed = container.settings.checkout.allowed_countries
+    shipping = normalize_address(
+        shipping_address.model_dump(), allowed_countries=allowed, field="shipping_address"
+    )
+    billing = shipping
+    if not same_as_shipping and billing_address is not None:
+        # billing addresses may be anywhere we accept, but must still be well-formed
+        billing = normalize_address(
+            billing_address.model_dump(), allowed_countries=allowed, field="billing_address"
+        )
+    await cart_service.set_details(
+        session,
+        container.settings,
+        cart,
+        email=email.strip().lower(),
+        shipping_address=shipping,
+        billing_address=billing,
+    )
+
+
+def _shop_currency(views: list[CartLineView]) -> str:
+    return next((v.currency for v in views if v.currency), DEFAULT_CURRENCY)
+
+
+async def shipping_options(
+    session: AsyncSession, container: Container, cart: Cart
+) -> list[ShippingQuote]:
+    if not cart.shipping_address:
+        raise Conflict("Set a shipping address first.", code="address_required")
+    views = await cart_service.line_views(session, cart)
+    return await _quotes(container, cart, views)
+
+
+async def _quotes(
+    container: Container, cart: Cart, views: list[CartLineView]
+) -> list[ShippingQuote]:
+    address = cart.shipping_address or {}
+    buyable = [v for v in views if not v.unavailable]
+    return await shipping_provider(container).quote(
+        ShippingRateRequest(
+            country=str(address.get("country") or ""),
+            region=address.get("region"),
+            postal_code=address.get("postal_code"),
+            weight_grams=sum(v.weight_grams * v.quantity for v in buyable),
+            subtotal=sum(v.line_total for v in buyable),
+            currency=_shop_currency(views),
+        )
+    )
+
+
+async def set_shipping_method(
+    session: AsyncSession, container: Container, cart: Cart, code: str
+) -> ShippingQuote:
+    options = await shipping_options(session, container, cart)
+    chosen = next((q for q in options if q.code == code), None)
+    if chosen is None:
+        raise ValidationFailed(
+            f"No shipping method {code!r} for this address.",
+            code="unknown_shipping_method",
+            extra={"available": [q.code for q in options]},
+        )
+    await cart_service.set_details(session, container.settings, cart, shipping_method=code)
+    return chosen
+
+
+# --------------------------------------------------------------------------- discounts
+
+
+def normalize_code(code: str) -> str:
+    return code.strip().upper()
+
+
+async def find_discount(session: AsyncSession, code: str) -> DiscountCode | None:
+    stmt = select(DiscountCode).where(DiscountCode.code == normalize_code(code))
+    return (await session.scalars(stmt)).first()
+
+
+def _customer_key(customer_id: uuid.UUID | None, email: str | None) -> str | None:
+    if customer_id is not None:
+        return f"user:{customer_id}"
+    return f"email:{email.strip().lower()}" if email else None
+
+
+async def _discount_problem(
+    session: AsyncSession,
+    discount: DiscountCode | None,
+    *,
+    subtotal: int,
+    currency: str,
+    customer_key: str | None,
+    now: datetime,
+) -> DomainError | None:
+    """Why the code cannot be used now (None when it can). Usage is re-checked atomically later."""
+    if discount is None or not discount.active:
+        return ValidationFailed("This discount code is not valid.", code="invalid_discount_code")
+    if (discount.starts_at and now < discount.starts_at) or (
+        discount.ends_at and now >= discount.ends_at
+    ):
+        return ValidationFailed("This discount code is not valid now.", code="discount_not_active")
+    if discount.kind == "fixed" and discount.currency != currency:
+        return ValidationFailed("This discount code is not valid.", code="invalid_discount_code")
+    if subtotal < discount.min_subtotal:
+        return ValidationFailed(
+            "The cart does not reach this code's minimum spend.",
+            code="discount_min_spend",
+            extra={"min_subtotal": discount.min_subtotal},
+        )
+    if discount.usage_limit is not None and discount.used_count >= discount.usage_limit:
+        return Conflict("This discount code has been used up.", code="discount_exhausted")
+    if discount.per_customer_limit is not None and customer_key is not None:
+        used = await _customer_uses(session, discount.id, customer_key)
+        if used >= discount.per_customer_limit:
+            return Conflict(
+                "You have already used this discount code.", code="discount_customer_limit"
+            )
+    return None
+
+
+async def _customer_uses(session: AsyncSession, discount_id: uuid.UUID, customer_key: str) -> int:
+    count = await session.scalar(
+        select(func.count(DiscountRedemption.id)).where(
+            DiscountRedemption.discount_code_id == discount_id,
+            DiscountRedemption.customer_key == customer_key,
+        )
+    )
+    return int(count or 0)
+
+
+async def apply_discount_code(
+    session: AsyncSession,
+    container: Container,
+    cart: Cart,
+    code: str,
+    *,
+    customer_id: uuid.UUID | None,
+) -> None:
+    views = await cart_service.line_views(session, cart)
+    discount = await find_discount(session, code)
+    problem = await _discount_problem(
+        session,
+        discount,
+        subtotal=sum(v.line_total for v in views if not v.unavailable),
+        currency=_shop_currency(views),
+        customer_key=_customer_key(customer_id or cart.customer_id, cart.email),
+        now=utcnow(),
+    )
+    if problem is not None:
+        raise problem
+    assert discount is not None
+    await cart_service.set_details(session, container.settings, cart, discount_code=discount.code)
+
+
+async def remove_discount_code(session: AsyncSession, container: Container, cart: Cart) -> None:
+    await cart_service.set_details(session, container.settings, cart, discount_code=None)
+
+
+async def _redeem(
+    session: AsyncSession,
+    discount: DiscountCode,
+    *,
+    order_id: uuid.UUID,
+    customer_key: str,
+    amount: int,
+) -> None:
+    """Count one use atomically: a conditional UPDATE, then a redemption row whose unique key
+    (code, customer, use number) makes the per-customer limit race-safe as well."""
+    result = await session.execute(
+        update(DiscountCode)
+        .where(
+            DiscountCode.id == discount.id,
+            DiscountCode.active.is_(True),
+            (DiscountCode.usage_limit.is_(None))
+            | (DiscountCode.used_count < DiscountCode.usage_limit),
+        )
+        .values(used_count=DiscountCode.used_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise Conflict("This discount code has been used up.", code="discount_exhausted")
+    use_number: int | None = None
+    if discount.per_customer_limit is not None:
+        used = await _customer_uses(session, discount.id, customer_key)
+        if used >= discount.per_customer_limit:
+            raise Conflict(
+                "You have already used this discount code.", code="discount_customer_limit"
+            )
+        use_number = used + 1
+    try:
+        async with session.begin_nested():
+            session.add(
+                DiscountRedemption(
+                    discount_code_id=discount.id,
+                    order_id=order_id,
+                    customer_key=customer_key,
+                    use_number=use_number,
+                    amount=amount,
+                    created_at=utcnow(),
+                )
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            "You have already used this discount code.", code="discount_customer_limit"
+        ) from exc
+
+
+async def release_discount(session: AsyncSession, *, order_id: uuid.UUID) -> None:
+    """Give a cancelled order's discount use back (code row first: the same lock order as
+    checkout, so the two cannot deadlock)."""
+    redemption = (
+        await session.scalars(
+            select(DiscountRedemption).where(DiscountRedemption.order_id == order_id)
+        )
+    ).first()
+    if redemption is None:
+        return
+    await session.execute(
+        update(DiscountCode)
+        .where(DiscountCode.id == redemption.discount_code_id, DiscountCode.used_count > 0)
+        .values(used_count=DiscountCode.used_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        delete(DiscountRedemption)
+        .where(DiscountRedemption.id == redemption.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def create_discount(
+    session: AsyncSession, container: Container, data: DiscountCreate
+) -> DiscountCode:
+    code = normalize_code(data.code)
+    if await find_discount(session, code) is not None:
+        raise Conflict("A discount with this code exists.", code="discount_code_taken")
+    discount = DiscountCode(
+        code=code,
+        kind=data.kind,
+        value=data.value,
+        currency=getattr(
+            getattr(container.settings, "catalog", None), "currency", DEFAULT_CURRENCY
+        ),
+        min_subtotal=data.min_subtotal,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        usage_limit=data.usage_limit,
+        per_customer_limit=data.per_customer_limit,
+        used_count=0,
+        active=True,
+        created_at=utcnow(),
+    )
+    session.add(discount)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("A discount with this code exists.", code="discount_code_taken") from exc
+    return discount
+
+
+async def list_discounts(session: AsyncSession) -> list[DiscountCode]:
+    rows = await session.scalars(select(DiscountCode).order_by(DiscountCode.created_at.desc()))
+    return list(rows.all())
+
+
+async def disable_discount(session: AsyncSession, discount_id: uuid.UUID) -> DiscountCode:
+    discount = await session.get(DiscountCode, discount_id)
+    if discount is None:
+        raise NotFound("No such discount.", code="discount_not_found")
+    discount.active = False
+    await session.flush()
+    return discount
+
+
+# --------------------------------------------------------------------------- quotes
+
+
+@dataclass
+class CartQuote:
+    """The cart priced on the server: totals, the chosen shipping, the discount and problems."""
+
+    currency: str
+    totals: Totals
+    shipping: ShippingQuote | None
+    discount: DiscountCode | None
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def quote_cart(
+    session: AsyncSession,
+    container: Container,
+    cart: Cart,
+    views: list[CartLineView],
+    *,
+    customer_id: uuid.UUID | None = None,
+) -> CartQuote:
+    settings = container.settings.checkout
+    currency = _shop_currency(views)
+    buyable = [v for v in views if not v.unavailable]
+    problems: list[dict[str, Any]] = []
+    for v in views:
+        if v.unavailable:
+            problems.append({"code": "product_unavailable", "sku": v.sku})
+        elif v.insufficient_stock:
+            problems.append({"code": "insufficient_stock", "sku": v.sku, "available": v.available})
+    shipping: ShippingQuote | None = None
+    if cart.shipping_address and cart.shipping_method:
+        options = await _quotes(container, cart, views)
+        shipping = next((q for q in options if q.code == cart.shipping_method), None)
+        if shipping is None:
+            problems.append({"code": "shipping_method_unavailable"})
+    discount: DiscountCode | None = None
+    if cart.discount_code:
+        discount = await find_discount(session, cart.discount_code)
+        problem = await _discount_problem(
+            session,
+            discount,
+            subtotal=sum(v.line_total for v in buyable),
+            currency=currency,
+            customer_key=_customer_key(customer_id or cart.customer_id, cart.email),
+            now=utcnow(),
+        )
+        if problem is not None:
+            problems.append({"code": problem.code, "discount_code": cart.discount_code})
+            discount = None
+    address = cart.shipping_address or {}
+    totals = compute_totals(
+        [PricedLine(str(v.id), v.unit_price, v.quantity) for v in buyable],
+        shipping=shipping.amount if shipping else 0,
+        discount=DiscountRule(discount.kind, discount.value) if discount else None,
+        tax_rate_bp=tax_rate_for(settings.tax_rates, address.get("country"), address.get("region")),
+        prices_include_tax=settings.prices_include_tax,
+        tax_shipping=settings.tax_shipping,
+    )
+    return CartQuote(currency, totals, shipping, discount, problems)
+
+
+# --------------------------------------------------------------------------- idempotency
+
+
+def request_hash(scope: str, body: dict[str, Any]) -> str:
+    canonical = json.dumps({"scope": scope, "body": body}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_idempotency_key(key: str | None) -> str:
+    if key is None or not key.strip():
+        raise PreconditionRequired(
+            "POST /checkout needs an Idempotency-Key header (e.g. a UUID).",
+            code="idempotency_key_required",
+        )
+    key = key.strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable() or not key.isascii():
+        raise ValidationFailed(
+            "The Idempotency-Key must be 1-255 printable ASCII characters.",
+            code="invalid_idempotency_key",
+        )
+    return key
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: uuid.UUID
+    owner: str
+
+
+async def _claim_key(
+    container: Container, *, scope: str, key: str, digest: str
+) -> Claim | StoredResponse:
+    """Claim the key in its own short transaction, or report why not (replay / 409 / 422)."""
+    settings = container.settings.checkout
+    for _ in range(3):
+        owner = new_token(16)
+        claim_id = new_id()
+        try:
+            async with container.db.session() as session:
+                session.add(
+                    IdempotencyKey(
+                        id=claim_id,
+                        scope=scope,
+                        key=key,
+                        request_hash=digest,
+                        status="in_progress",
+                        owner=owner,
+                        locked_at=utcnow(),
+                        created_at=utcnow(),
+                    )
+                )
+            return Claim(claim_id, owner)
+        except IntegrityError:
+            pass
+        async with container.db.session() as session:
+            row = (
+                await session.scalars(
+                    select(IdempotencyKey).where(
+                        IdempotencyKey.scope == scope, IdempotencyKey.key == key
+                    )
+                )
+            ).first()
+            if row is None:
+                continue  # given up in between: claim again
+            now = utcnow()
+            if row.created_at < now - timedelta(hours=settings.idempotency_ttl_hours):
+                await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
+                continue
+            if row.request_hash != digest:
+                raise ValidationFailed(
+                    "This Idempotency-Key was used with a different request.",
+                    code="idempotency_key_mismatch",
+                )
+            if row.status == "completed" and row.response_body is not None:
+                return StoredResponse(row.response_status or 201, row.response_body)
+            if row.locked_at < now - timedelta(seconds=settings.idempotency_lock_seconds):
+                new_owner = new_token(16)
+                taken = await session.execute(
+                    update(IdempotencyKey)
+                    .where(
+                        IdempotencyKey.id == row.id,
+                        IdempotencyKey.owner == row.owner,
+                        IdempotencyKey.status == "in_progress",
+                    )
+                    .values(owner=new_owner, locked_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if getattr(taken, "rowcount", 0) == 1:
+                    return Claim(row.id, new_owner)
+            raise Conflict(
+                "A request with this Idempotency-Key is in progress; retry shortly.",
+                code="request_in_progress",
+                headers={"Retry-After": "1"},
+            )
+    raise Conflict(
+        "A request with this Idempotency-Key is in progress; retry shortly.",
+        code="request_in_progress",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _give_up_claim(container: Container, claim: Claim) -> None:
+    try:
+        async with container.db.session() as session:
+            await session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.id == claim.id,
+                    IdempotencyKey.owner == claim.owner,
+                    IdempotencyKey.status == "in_progress",
+                )
+            )
+    except DBAPIError as exc:  # the lock expires on its own; a retry can then take it over
+        log.warning("idempotency_release_failed", error=str(exc.orig))
+
+
+def _encrypt_secret(container: Container, body: dict[str, Any]) -> dict[str, Any]:
+    """The stored copy never holds the client secret in clear (encrypted with the SecretBox)."""
+    stored: dict[str, Any] = json.loads(json.dumps(body))
+    payment = stored.get("payment")
+    if isinstance(payment, dict) and payment.get("client_secret"):
+        payment["client_secret"] = container.secret_box.encrypt(payment["client_secret"])
+        payment["client_secret_encrypted"] = True
+    return stored
+
+
+def _decrypt_secret(container: Container, stored: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(json.dumps(stored))
+    payment = body.get("payment")
+    if isinstance(payment, dict) and payment.pop("client_secret_encrypted", False):
+        payment["client_secret"] = container.secret_box.decrypt(payment["client_secret"])
+    return body
+
+
+# --------------------------------------------------------------------------- place the order
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    status: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+async def place_order(
+    container: Container,
+    *,
+    cart_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    idempotency_key: str | None,
+    body: dict[str, Any],
+) -> CheckoutResult:
+    key = validate_idempotency_key(idempotency_key)
+    scope = f"user:{user_id}" if user_id else "guest"
+    digest = request_hash(scope, body)
+    claim = await _claim_key(container, scope=scope, key=key, digest=digest)
+    if isinstance(claim, StoredResponse):
+        return CheckoutResult(claim.status, _decrypt_secret(container, claim.body), True)
+    try:
+        response = await _place_order_once(
+            container,
+            claim=claim,
+            cart_id=cart_id,
+            user_id=user_id,
+            payment_key=f"checkout-{hashlib.sha256(f'{scope}:{key}'.encode()).hexdigest()[:40]}",
+            customer_note=body.get("customer_note"),
+        )
+    except DBAPIError as exc:
+        await _give_up_claim(container, claim)
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if sqlstate in _RETRYABLE_SQLSTATES:
+            raise ServiceUnavailable(
+                "The shop is busy; retry shortly.", code="database_busy", retry_after=1
+            ) from exc
+        raise
+    except BaseException:
+        await _give_up_claim(container, claim)
+        raise
+    return CheckoutResult(201, response, False)
+
+
+def _full_name(address: dict[str, Any]) -> str:
+    return f"{address.get('first_name') or ''} {address.get('last_name') or ''}".strip()
+
+
+def _checkout_problem(views: list[CartLineView], cart: Cart, email: str | None) -> None:
+    if not views:
+        raise ValidationFailed("The cart is empty.", code="cart_empty")
+    unavailable = [v.sku for v in views if v.unavailable]
+    if unavailable:
+        raise Conflict(
+            "Some products in the cart are no longer available.",
+            code="product_unavailable",
+            extra={"skus": unavailable},
+        )
+    missing = [
+        name
+        for name, value in (
+            ("email", email),
+            ("shipping_address", cart.shipping_address),
+            ("billing_address", cart.billing_address),
+            ("shipping_method", cart.shipping_method),
+        )
+        if not value
+    ]
+    if missing:
+        raise ValidationFailed(
+            "The checkout is incomplete.", code="checkout_incomplete", extra={"missing": missing}
+        )
+
+
+async def _place_order_once(
+    container: Container,
+    *,
+    claim: Claim,
+    cart_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    payment_key: str,
+    customer_note: str | None,
+) -> dict[str, Any]:
+    from mercato.accounts import service as accounts
+    from mercato.inventory import service as inventory
+
+    settings = container.settings
+    async with container.db.session() as session:
+        user = await accounts.get_authenticated_user(session, user_id) if user_id else None
+        cart = await cart_service.get_open_cart(session, cart_id, user_id=user_id)
+        order_id = new_id()
+        await cart_service.claim_for_checkout(session, cart.id, order_id=order_id)
+        email = cart.email or (user.email if user else None)
+        views = await cart_service.line_views(session, cart)
+        _checkout_problem(views, cart, email)
+        assert email is not None
+        assert cart.shipping_address is not None
+        assert cart.billing_address is not None
+        customer_id = user.id if user else cart.customer_id
+        quote = await quote_cart(session, container, cart, views, customer_id=customer_id)
+        if quote.shipping is None:
+            raise ValidationFailed(
+                "The chosen shipping method is not available for this cart.",
+                code="unknown_shipping_method",
+            )
+        if cart.discount_code and quote.discount is None:
+            code = next(
+                (p["code"] for p in quote.problems if "discount_code" in p), "invalid_discount_code"
+            )
+            raise ValidationFailed("The discount code cannot be used.", code=code)
+
+        items: dict[str, int] = {}
+        for v in views:
+            items[v.sku] = items.get(v.sku, 0) + v.quantity
+        await inventory.reserve(
+            session, items, reference=f"order:{order_id}", actor=f"checkout:{claim.id}"
+        )
+        totals = quote.totals
+        if quote.discount is not None:
+            await _redeem(
+                session,
+                quote.discount,
+                order_id=order_id,
+                customer_key=_customer_key(customer_id, email) or f"email:{email}",
+                amount=totals.discount_total,
+            )
+        address = cart.shipping_address
+        by_id = {str(v.id): v for v in views}
+        order = await orders.create_order(
+            session,
+            settings,
+            orders.OrderDraft(
+                id=order_id,
+                customer_id=customer_id,
+                email=email,
+                customer_name=_full_name(address),
+                cart_id=cart.id,
+                currency=quote.currency,
+                subtotal=totals.subtotal,
+                discount_total=totals.discount_total,
+                shipping_total=totals.shipping_total,
+                tax_total=totals.tax_total,
+                total=totals.total,
+                prices_include_tax=totals.prices_include_tax,
+                shipping_address=address,
+                billing_address=cart.billing_address,
+                shipping_method={
+                    "code": quote.shipping.code,
+                    "name": quote.shipping.name,
+                    "zone": quote.shipping.zone,
+                    "price": quote.shipping.amount,
+                    "tax": totals.shipping_tax,
+                },
+                discount_code=quote.discount.code if quote.discount else None,
+                customer_note=customer_note,
+                retry_url=f"{settings.storefront_url.rstrip('/')}/checkout?cart_id={cart.id}",
+                lines=[
+                    orders.OrderLineDraft(
+                        sku=by_id[line.key].sku,
+                        product_id=by_id[line.key].product_id,
+                        variant_id=by_id[line.key].variant_id,
+                        product_title=by_id[line.key].product_title,
+                        variant_title=by_id[line.key].variant_title,
+                        quantity=line.quantity,
+                        unit_price=line.unit_price,
+                        subtotal=line.subtotal,
+                        discount_amount=line.discount,
+                        tax_rate_bp=totals.tax_rate_bp,
+                        tax_amount=line.tax,
+                        total=line.total,
+                    )
+                    for line in totals.lines
+                ],
+            ),
+        )
+        payment: dict[str, Any] | None = None
+        if order.total > 0:
+            from mercato.payments import service as payments
+
+            started = await payments.start_payment(
+                session,
+                container,
+                order_id=order.id,
+                amount=order.total,
+                currency=order.currency,
+                email=order.email,
+                idempotency_key=payment_key,
+            )
+            payment = {
+                "provider": started.provider,
+                "intent_id": started.intent_id,
+                "client_secret": started.client_secret,
+                "status": started.status,
+            }
+        else:  # fully discounted: nothing to charge
+            await orders.mark_paid(
+                session, order, amount=0, provider="none", reference=str(order.id)
+            )
+        order_url = orders.guest_order_url(settings, order.id)
+        record_event(
+            session,
+            "OrderPlaced",
+            {
+                "order_id": str(order.id),
+                "order_number": order.number,
+                "email": order.email,
+                "customer_name": order.customer_name,
+                "currency": order.currency,
+                "subtotal": order.subtotal,
+                "discount_total": order.discount_total,
+                "shipping_total": order.shipping_total,
+                "tax_total": order.tax_total,
+                "total": order.total,
+                "lines": [
+                    {
+                        "sku": line.sku,
+                        "title": " - ".join(
+                            t for t in (line.product_title, line.variant_title) if t
+                        ),
+                        "quantity": line.quantity,
+                        "unit_price": line.unit_price,
+                        "line_total": line.total,
+                    }
+                    for line in order.lines
+                ],
+                "shipping_address": order.shipping_address,
+                "order_url": order_url,
+            },
+        )
+        body = orders.to_read(order).model_dump(mode="json")
+        body["payment"] = payment
+        body["order_token"] = orders.order_token(settings, order.id)
+        body["order_url"] = order_url
+        completed = await session.execute(
+            update(IdempotencyKey)
+            .where(
+                IdempotencyKey.id == claim.id,
+                IdempotencyKey.owner == claim.owner,
+                IdempotencyKey.status == "in_progress",
+            )
+            .values(
+                status="completed",
+                response_status=201,
+                response_body=_encrypt_secret(container, body),
+                completed_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(completed, "rowcount", 0) != 1:
+            raise Conflict(
+                "A request with this Idempotency-Key is in progress; retry shortly.",
+                code="request_in_progress",
+                headers={"Retry-After": "1"},
+            )
+    log.info("order_placed", order_id=str(order.id), order_number=order.number, total=order.total)
+    return body

@@ -1,0 +1,209 @@
+"""Order endpoints for customers (owner or signed guest token) and staff (/admin/orders)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from mercato.accounts.dependencies import CurrentUser, OptionalUser, StaffUser
+from mercato.deps import ContainerDep, SessionDep
+from mercato.orders import service
+from mercato.orders.models import ORDER_STATUSES
+from mercato.orders.schemas import (
+    AdminOrderPage,
+    AdminOrderRead,
+    CancelRequest,
+    FulfilRequest,
+    NoteCreate,
+    OrderPage,
+    OrderRead,
+    RefundRequest,
+    ShipmentRead,
+    ShipRequest,
+)
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+admin_router = APIRouter(prefix="/admin/orders", tags=["admin-orders"])
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=200)]
+Token = Annotated[str | None, Query(max_length=200, description="The guest order token")]
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such order"}}
+
+
+@router.get("", response_model=OrderPage)
+async def list_my_orders(
+    session: SessionDep, user: CurrentUser, limit: Limit = 20, cursor: Cursor = None
+) -> OrderPage:
+    orders, next_cursor = await service.list_orders(
+        session, customer_id=user.id, limit=limit, cursor=cursor
+    )
+    return OrderPage(items=[service.to_read(o) for o in orders], next_cursor=next_cursor)
+
+
+@router.get("/{order_id}", response_model=OrderRead, responses=_NOT_FOUND)
+async def get_my_order(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    container: ContainerDep,
+    user: OptionalUser,
+    token: Token = None,
+) -> OrderRead:
+    order = await service.get_order_for_customer(
+        session, container.settings, order_id, customer_id=user.id if user else None, token=token
+    )
+    return service.to_read(order, await service.payment_summary(session, order))
+
+
+@router.get("/{order_id}/shipments", response_model=list[ShipmentRead], responses=_NOT_FOUND)
+async def get_my_order_shipments(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    container: ContainerDep,
+    user: OptionalUser,
+    token: Token = None,
+) -> list[ShipmentRead]:
+    order = await service.get_order_for_customer(
+        session, container.settings, order_id, customer_id=user.id if user else None, token=token
+    )
+    return [ShipmentRead(**s) for s in await service.shipments(order)]
+
+
+@router.post("/{order_id}/cancel", response_model=OrderRead, responses=_NOT_FOUND)
+async def cancel_my_order(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    container: ContainerDep,
+    user: OptionalUser,
+    token: Token = None,
+) -> OrderRead:
+    """The shopper cancels an order that is still awaiting payment."""
+    order = await service.get_order_for_customer(
+        session, container.settings, order_id, customer_id=user.id if user else None, token=token
+    )
+    actor = f"customer:{user.id}" if user else "guest"
+    order = await service.cancel_order(
+        session, container, order.id, actor=actor, reason="cancelled_by_customer"
+    )
+    return service.to_read(order)
+
+
+# --------------------------------------------------------------------------- admin
+
+
+@admin_router.get("", response_model=AdminOrderPage)
+async def admin_list_orders(
+    session: SessionDep,
+    staff: StaffUser,
+    status: Annotated[str | None, Query(pattern="^(" + "|".join(ORDER_STATUSES) + ")$")] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> AdminOrderPage:
+    del staff
+    orders, next_cursor = await service.list_orders(
+        session,
+        status=status,
+        email=email,
+        created_from=created_from,
+        created_to=created_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return AdminOrderPage(items=[service.to_read(o) for o in orders], next_cursor=next_cursor)
+
+
+@admin_router.get("/{order_id}", response_model=AdminOrderRead, responses=_NOT_FOUND)
+async def admin_get_order(
+    order_id: uuid.UUID, session: SessionDep, staff: StaffUser
+) -> AdminOrderRead:
+    del staff
+    return await service.to_admin_read(session, await service.get_order(session, order_id))
+
+
+@admin_router.post("/{order_id}/cancel", response_model=AdminOrderRead, responses=_NOT_FOUND)
+async def admin_cancel_order(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    container: ContainerDep,
+    staff: StaffUser,
+    body: CancelRequest | None = None,
+) -> AdminOrderRead:
+    reason = body.reason if body else "cancelled_by_admin"
+    order = await service.cancel_order(
+        session, container, order_id, actor=f"staff:{staff.id}", reason=reason, allow_paid=True
+    )
+    return await service.to_admin_read(session, order)
+
+
+@admin_router.post("/{order_id}/refund", response_model=AdminOrderRead, responses=_NOT_FOUND)
+async def admin_refund_order(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    container: ContainerDep,
+    staff: StaffUser,
+    body: RefundRequest | None = None,
+) -> AdminOrderRead:
+    order = await service.refund_order(
+        session,
+        container,
+        order_id,
+        amount=body.amount if body else None,
+        reason=body.reason if body else None,
+        actor=f"staff:{staff.id}",
+    )
+    return await service.to_admin_read(session, order)
+
+
+@admin_router.post("/{order_id}/fulfil", response_model=AdminOrderRead, responses=_NOT_FOUND)
+async def admin_fulfil_order(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    staff: StaffUser,
+    body: FulfilRequest | None = None,
+) -> AdminOrderRead:
+    items: dict[uuid.UUID, int] | None = None
+    if body is not None and body.items is not None:
+        items = {}
+        for item in body.items:
+            items[item.line_id] = items.get(item.line_id, 0) + item.quantity
+    order = await service.fulfil_order(session, order_id, items, actor=f"staff:{staff.id}")
+    return await service.to_admin_read(session, order)
+
+
+@admin_router.post("/{order_id}/ship", response_model=AdminOrderRead, responses=_NOT_FOUND)
+async def admin_ship_order(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    staff: StaffUser,
+    body: ShipRequest | None = None,
+) -> AdminOrderRead:
+    order = await service.ship_order(
+        session,
+        order_id,
+        actor=f"staff:{staff.id}",
+        carrier=body.carrier if body else None,
+        tracking_number=body.tracking_number if body else None,
+    )
+    return await service.to_admin_read(session, order)
+
+
+@admin_router.post("/{order_id}/deliver", response_model=AdminOrderRead, responses=_NOT_FOUND)
+async def admin_deliver_order(
+    order_id: uuid.UUID, session: SessionDep, staff: StaffUser
+) -> AdminOrderRead:
+    order = await service.deliver_order(session, order_id, actor=f"staff:{staff.id}")
+    return await service.to_admin_read(session, order)
+
+
+@admin_router.post("/{order_id}/notes", response_model=AdminOrderRead, responses=_NOT_FOUND)
+async def admin_add_note(
+    order_id: uuid.UUID, body: NoteCreate, session: SessionDep, staff: StaffUser
+) -> AdminOrderRead:
+    order = await service.add_note(session, order_id, body.note, actor=f"staff:{staff.id}")
+    return await service.to_admin_read(session, order)

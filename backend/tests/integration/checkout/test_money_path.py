@@ -1,0 +1,126 @@
+"""The whole money path through the API with the sandbox gateway: cart, lines, address,
+shipping, discount, checkout, pay (plain and challenge cards), see it paid, refund it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from mercato.bootstrap import Container
+from tests.factories import auth_headers, create_product, create_user
+from tests.integration.checkout.helpers import (
+    API,
+    CHALLENGE_CARD,
+    DECLINE_CARD,
+    checkout,
+    expect,
+    get_order,
+    pay,
+    ready_cart,
+    stock,
+)
+
+
+async def _admin(container: Container) -> dict[str, str]:
+    return auth_headers(container, await create_user(container, role="admin"))
+
+
+async def test_money_path_with_discount_pay_and_refund(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=2500, stock=5, skus=["MP-1"], weight_grams=400)
+    admin = await _admin(container)
+    expect(
+        await client.post(
+            f"{API}/admin/discounts",
+            json={"code": "welcome10", "kind": "percentage", "value": 10},
+            headers=admin,
+        ),
+        201,
+    )
+    cart_id = await ready_cart(client, {"MP-1": 2}, email="ada@example.com")
+    options = expect(await client.get(f"{API}/carts/{cart_id}/shipping-options"), 200)
+    assert {o["code"] for o in options} == {"standard", "express"}
+    cart = expect(
+        await client.post(f"{API}/carts/{cart_id}/discount-codes", json={"code": "WELCOME10"}),
+        200,
+    )
+    assert cart["discount_total"]["amount"] == 500
+    assert cart["shipping_total"]["amount"] == 0  # standard is free over 50.00 list price
+    assert cart["total"]["amount"] == 4500
+
+    placed = expect(await checkout(client, cart_id), 201)
+    assert placed["status"] == "pending_payment"
+    assert placed["number"].startswith("MC-")
+    assert placed["total"] == {"amount": 4500, "currency": "EUR"}
+    # 19 % German VAT included in 45.00: 45.00 - 45.00 / 1.19 = 7.18
+    assert placed["tax_total"]["amount"] == 718
+    assert placed["payment"]["provider"] == "sandbox"
+    assert placed["payment"]["client_secret"]
+    assert await stock(container, "MP-1") == (5, 2)
+
+    result = await pay(client, placed)
+    assert result["status"] == "succeeded"
+    order = await get_order(client, placed)
+    assert order["status"] == "paid"
+    assert order["amount_paid"]["amount"] == 4500
+    assert order["payment"]["amount_captured"]["amount"] == 4500
+    assert await stock(container, "MP-1") == (3, 0)
+
+    partial = expect(
+        await client.post(
+            f"{API}/admin/orders/{placed['id']}/refund", json={"amount": 1000}, headers=admin
+        ),
+        200,
+    )
+    assert partial["status"] == "partially_refunded"
+    too_much = await client.post(
+        f"{API}/admin/orders/{placed['id']}/refund", json={"amount": 4000}, headers=admin
+    )
+    assert too_much.status_code == 409
+    assert too_much.json()["code"] == "refund_exceeds_captured"
+    rest = expect(
+        await client.post(f"{API}/admin/orders/{placed['id']}/refund", headers=admin), 200
+    )
+    assert rest["status"] == "refunded"
+    assert rest["amount_refunded"]["amount"] == 4500
+    statuses = [h["to_status"] for h in rest["history"] if h["kind"] == "status"]
+    assert statuses == ["pending_payment", "paid", "partially_refunded", "refunded"]
+
+
+async def test_challenge_card_approved_then_paid(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1000, stock=3, skus=["CH-1"])
+    placed = expect(await checkout(client, await ready_cart(client, {"CH-1": 1})), 201)
+    result = await pay(client, placed, CHALLENGE_CARD)
+    assert result["status"] == "requires_action"
+    assert (await get_order(client, placed))["status"] == "pending_payment"
+    url = result["next_action"]["url"]
+    page = await client.get(url)
+    assert page.status_code == 200
+    assert "Approve" in page.text
+    expect(await client.post(url, json={"approve": True}), 200)
+    assert (await get_order(client, placed))["status"] == "paid"
+    assert await stock(container, "CH-1") == (2, 0)
+
+
+async def test_declined_card_releases_stock_and_reopens_cart(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1000, stock=1, skus=["DC-1"])
+    cart_id = await ready_cart(client, {"DC-1": 1})
+    placed = expect(await checkout(client, cart_id), 201)
+    assert await stock(container, "DC-1") == (1, 1)
+    await pay(client, placed, DECLINE_CARD)
+    order: dict[str, Any] = await get_order(client, placed)
+    assert order["status"] == "cancelled"
+    assert order["cancel_reason"] == "payment_failed"
+    assert await stock(container, "DC-1") == (1, 0)
+    # the same cart can be checked out again, and paid this time
+    again = expect(await checkout(client, cart_id), 201)
+    assert again["id"] != placed["id"]
+    await pay(client, again)
+    assert (await get_order(client, again))["status"] == "paid"
+    assert await stock(container, "DC-1") == (0, 0)
