@@ -11,6 +11,7 @@ from mercato.checkout.router import router as checkout_router
 from mercato.ops.router import router as ops_router
 from mercato.orders.router import admin_router as orders_admin_router
 from mercato.orders.router import router as orders_router
+from mercato.payments.router import router as payments_router
 
 API_PREFIX = "/api/v1"
 
@@ -21,6 +22,7 @@ def api_routers() -> list[APIRouter]:
     routers.extend(accounts_routers)
     routers += [cart_router, checkout_router, discounts_admin_router]
     routers += [orders_router, orders_admin_router]
+    routers.append(payments_router)
     return routers
 
 

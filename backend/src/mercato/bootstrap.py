@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mercato.accounts.tokens import TokenService
 from mercato.config import Settings
 from mercato.db import Database
+from mercato.payments.providers import GatewayRegistry, build_gateways
 from mercato.shared.cache import Cache, build_cache
 from mercato.shared.crypto import SecretBox
 from mercato.shared.ratelimit import RateLimiter
@@ -20,8 +21,10 @@ class Container:
     rate_limiter: RateLimiter
     secret_box: SecretBox
     tokens: TokenService
+    payment_gateways: GatewayRegistry
 
     async def aclose(self) -> None:
+        await self.payment_gateways.close()
         await self.cache.close()
         await self.db.dispose()
 
@@ -42,4 +45,5 @@ def build_container(settings: Settings) -> Container:
         rate_limiter=RateLimiter(cache),
         secret_box=SecretBox(settings.secret_key.get_secret_value()),
         tokens=TokenService.from_settings(settings),
+        payment_gateways=build_gateways(settings),
     )

@@ -39,8 +39,11 @@ class PaymentsSettings(BaseModel):
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str | None = None  # tests point the SDK at a loopback fake
     stripe_capture_method: Literal["automatic", "manual"] = "automatic"
-    webhook_tolerance_seconds: int = 300
-    reconcile_after_minutes: int = 15
+    stripe_timeout_seconds: float = Field(default=10.0, gt=0)
+    stripe_max_network_retries: int = Field(default=2, ge=0, le=5)
+    sandbox_capture_method: Literal["automatic", "manual"] = "automatic"
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    reconcile_after_minutes: int = Field(default=15, ge=0)
 
 
 class MailSettings(BaseModel):

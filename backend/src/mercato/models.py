@@ -19,6 +19,7 @@ from mercato.checkout import models as _checkout  # noqa: F401
 from mercato.db import Base
 from mercato.inventory import models as _inventory  # noqa: F401
 from mercato.orders import models as _orders  # noqa: F401
+from mercato.payments import models as _payments
 from mercato.shared import outbox as _outbox  # noqa: F401
 from mercato.worker import models as _worker  # noqa: F401
 
@@ -26,6 +27,7 @@ metadata = Base.metadata
 
 # Each callable receives a *sync* connection (inside a transaction) after metadata.create_all.
 EXTRA_DDL: list[Callable[[Connection], None]] = []
+EXTRA_DDL.append(_payments.create_ledger_guards)  # payment_transaction is append-only
 # Tables created by EXTRA_DDL (or by libraries) that are not ORM models.
 UNMANAGED_TABLE_PREFIXES: tuple[str, ...] = ()
 

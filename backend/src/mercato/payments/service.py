@@ -311,12 +311,20 @@ async def capture_order_payment(
 async def cancel_order_payment(
     session: AsyncSession, container: Container, *, order_id: uuid.UUID
 ) -> None:
-    """Void an uncaptured intent (order cancelled or expired); a no-op if nothing to void."""
+    """Void an uncaptured intent (order cancelled or expired); a no-op if nothing to void.
+
+    The caller owns the order's state change: no order effect is applied here. If the provider
+    says the payment already went through, Conflict `payment_in_progress` aborts the caller's
+    transaction; the webhook (or reconciliation) then marks the order paid.
+    """
     payment = await _payment_for_order(session, order_id)
-    if payment is None or payment.amount_captured > 0:
+    if payment is None or payment.status in ("canceled", "failed"):
         return
-    if payment.status in ("canceled", "failed"):
-        return
+    if payment.amount_captured > 0:
+        raise Conflict(
+            "The payment was already captured; refund it instead.",
+            code="payment_already_captured",
+        )
     gateway = container.payment_gateways.get(payment.provider)
     try:
         intent = await gateway.cancel(
@@ -325,12 +333,26 @@ async def cancel_order_payment(
     except GatewayUnavailable as exc:
         raise _unavailable(exc) from None
     except GatewayError:
-        # Typically: it succeeded meanwhile. Converge to what the provider says.
         try:
             intent = await gateway.retrieve_intent(session, payment.intent_id)
         except GatewayUnavailable as exc:
             raise _unavailable(exc) from None
-    await _apply_intent(session, gateway, payment, intent, raw_event_id=None)
+    if intent.status != "canceled":
+        raise Conflict(
+            f"The payment is {intent.status} at the provider and cannot be voided.",
+            code="payment_in_progress",
+        )
+    _append(
+        session,
+        payment,
+        kind="void",
+        reference=intent.id,
+        amount=payment.amount_authorized or payment.amount,
+        status="canceled",
+    )
+    payment.status = "canceled"
+    await session.flush()
+    log.info("payment_voided", order_id=str(order_id), intent_id=intent.id)
 
 
 # --------------------------------------------------------------------------- convergence
@@ -507,6 +529,14 @@ async def _compensate(session: AsyncSession, gateway: PaymentGateway, payment: P
         )
         payment.amount_refunded += outstanding
         payment.status = "refunded"
+        await session.flush()
+        await _orders().apply_refund(
+            session,
+            order_id=payment.order_id,
+            amount=outstanding,
+            provider=payment.provider,
+            reference=refund.id,
+        )
     elif payment.status == "requires_capture":
         await gateway.cancel(session, payment.intent_id, idempotency_key=_key("cancel", payment.id))
         _append(
