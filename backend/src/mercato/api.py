@@ -6,6 +6,10 @@ from fastapi import APIRouter
 
 from mercato.accounts.router import routers as accounts_routers
 from mercato.cart.router import router as cart_router
+from mercato.catalog.admin_router import io_router as catalog_io_router
+from mercato.catalog.admin_router import router as catalog_admin_router
+from mercato.catalog.router import media_router
+from mercato.catalog.router import router as catalog_router
 from mercato.checkout.router import admin_router as discounts_admin_router
 from mercato.checkout.router import router as checkout_router
 from mercato.ops.router import router as ops_router
@@ -20,6 +24,7 @@ def api_routers() -> list[APIRouter]:
     """Routers mounted under /api/v1."""
     routers: list[APIRouter] = []
     routers.extend(accounts_routers)
+    routers += [catalog_router, catalog_io_router, catalog_admin_router]
     routers += [cart_router, checkout_router, discounts_admin_router]
     routers += [orders_router, orders_admin_router]
     routers.append(payments_router)
@@ -28,4 +33,4 @@ def api_routers() -> list[APIRouter]:
 
 def root_routers() -> list[APIRouter]:
     """Routers mounted at the root (health, metrics, media)."""
-    return [ops_router]
+    return [ops_router, media_router]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mercato.accounts.tokens import TokenService
+from mercato.catalog.cache import ResponseCache
+from mercato.catalog.providers.local import LocalMediaStorage
+from mercato.catalog.providers.port import MediaStorage
 from mercato.config import Settings
 from mercato.db import Database
 from mercato.payments.providers import GatewayRegistry, build_gateways
@@ -21,6 +24,8 @@ class Container:
     rate_limiter: RateLimiter
     secret_box: SecretBox
     tokens: TokenService
+    catalog_cache: ResponseCache
+    media: MediaStorage
     payment_gateways: GatewayRegistry
 
     async def aclose(self) -> None:
@@ -45,5 +50,12 @@ def build_container(settings: Settings) -> Container:
         rate_limiter=RateLimiter(cache),
         secret_box=SecretBox(settings.secret_key.get_secret_value()),
         tokens=TokenService.from_settings(settings),
+        catalog_cache=ResponseCache(
+            cache,
+            ttl_seconds=settings.catalog.cache_ttl_seconds,
+            lock_seconds=settings.catalog.cache_lock_seconds,
+            enabled=settings.catalog.cache_enabled,
+        ),
+        media=LocalMediaStorage(settings.data_dir / "media"),
         payment_gateways=build_gateways(settings),
     )

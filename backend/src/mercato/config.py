@@ -57,19 +57,6 @@ class MailSettings(BaseModel):
     smtp_timeout_seconds: float = 10.0
 
 
-class CatalogSettings(BaseModel):
-    """Catalog, inventory, media uploads and the response cache."""
-
-    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")  # the single shop currency
-    cache_enabled: bool = True
-    cache_ttl_seconds: int = Field(default=300, ge=1)  # product detail and list responses
-    cache_lock_seconds: float = Field(default=2.0, gt=0)  # single-flight lock per key
-    http_max_age_seconds: int = Field(default=30, ge=0)  # Cache-Control on public GETs
-    media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
-    media_max_pixels: int = Field(default=40_000_000, ge=1)
-    low_stock_threshold: int = Field(default=5, ge=0)
-
-
 class WorkerSettings(BaseModel):
     """Celery worker, scheduler (beat) and transactional-outbox relay."""
 
@@ -254,6 +241,19 @@ class OrdersSettings(BaseModel):
     unpaid_ttl_minutes: int = Field(default=60, ge=1)  # pending_payment orders expire after
 
 
+class CatalogSettings(BaseModel):
+    """Catalog, inventory, media uploads and the response cache."""
+
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")  # the single shop currency
+    cache_enabled: bool = True
+    cache_ttl_seconds: int = Field(default=60, ge=1)  # bounds staleness of cached availability
+    cache_lock_seconds: float = Field(default=2.0, gt=0)  # single-flight lock per key
+    http_max_age_seconds: int = Field(default=0, ge=0)  # Cache-Control max-age on public GETs
+    media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    media_max_pixels: int = Field(default=40_000_000, ge=1)
+    low_stock_threshold: int = Field(default=5, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MERCATO_",
@@ -286,11 +286,11 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     cart: CartSettings = Field(default_factory=CartSettings)
     checkout: CheckoutSettings = Field(default_factory=CheckoutSettings)
     orders: OrdersSettings = Field(default_factory=OrdersSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
-    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
 
     @property
     def is_production(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from mercato.accounts import models as _accounts  # noqa: F401
 from mercato.cart import models as _cart  # noqa: F401
 from mercato.catalog import models as _catalog  # noqa: F401
+from mercato.catalog.search import create_search_ddl
 from mercato.checkout import models as _checkout  # noqa: F401
 from mercato.db import Base
 from mercato.inventory import models as _inventory  # noqa: F401
@@ -27,9 +28,10 @@ metadata = Base.metadata
 
 # Each callable receives a *sync* connection (inside a transaction) after metadata.create_all.
 EXTRA_DDL: list[Callable[[Connection], None]] = []
+EXTRA_DDL.append(create_search_ddl)  # catalog: FTS5 / tsvector + pg_trgm indexes
 EXTRA_DDL.append(_payments.create_ledger_guards)  # payment_transaction is append-only
 # Tables created by EXTRA_DDL (or by libraries) that are not ORM models.
-UNMANAGED_TABLE_PREFIXES: tuple[str, ...] = ()
+UNMANAGED_TABLE_PREFIXES: tuple[str, ...] = ("catalog_fts",)
 
 
 def create_extra_ddl(connection: Connection) -> None:

@@ -193,3 +193,12 @@ class CollectionProduct(Base):
         ForeignKey("catalog_product.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(default=0)
+
+
+class SearchTerm(Base):
+    """Vocabulary of every indexed word: the typo-tolerance fallback corrects query words to it."""
+
+    __tablename__ = "catalog_search_term"
+
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+    length: Mapped[int] = mapped_column(index=True)

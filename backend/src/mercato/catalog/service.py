@@ -48,6 +48,7 @@ from mercato.catalog.schemas import (
     VariantCreate,
     VariantUpdate,
 )
+from mercato.catalog.search import add_vocabulary, vocabulary_of
 from mercato.catalog.text import html_to_text, sanitize_html, slugify
 from mercato.errors import Conflict, PreconditionFailed, ValidationFailed
 from mercato.inventory import service as inventory
@@ -310,6 +311,7 @@ async def refresh_derived(session: AsyncSession, product_id: uuid.UUID) -> Produ
     product.search_text = build_search_text(
         product.title, product.brand, product.tags, categories, product.description
     )
+    await add_vocabulary(session, vocabulary_of(product.search_text))
     await session.flush()
     return product
 
@@ -369,6 +371,7 @@ async def create_product(
         updated_at=now,
     )
     session.add(product)
+    await session.flush()  # link rows below have no ORM relationship to order them after it
     for position, (name, values) in enumerate(axes):
         session.add(
             ProductOption(

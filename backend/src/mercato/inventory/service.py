@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,7 @@ __all__ = [
     "available",
     "commit",
     "ensure_default_warehouse",
+    "has_stock",
     "movements",
     "release",
     "reserve",
@@ -350,6 +351,21 @@ async def movements(
         .limit(limit)
     )
     return [StockMovementRead.model_validate(row) for row in rows]
+
+
+def has_stock(sku_column: Any, quantity: int = 1) -> ColumnElement[bool]:
+    """An EXISTS clause: the SKU in `sku_column` has at least `quantity` available.
+
+    Public so the catalog can filter `in_stock` inside its own query without reading our tables.
+    """
+    return (
+        select(StockLevel.sku)
+        .where(
+            StockLevel.sku == sku_column,
+            StockLevel.on_hand - StockLevel.reserved >= quantity,
+        )
+        .exists()
+    )
 
 
 def availability_query() -> Select[str, int]:

@@ -1,0 +1,447 @@
+"""Staff endpoints under /admin: products, variants, categories, collections, stock, import.
+
+Updates and deletes need `If-Match: "<version>"` (428 without it, 412 on a lost update); every
+response carrying one object has its `ETag`. Writes commit first and then invalidate the public
+response cache, so the next read on any API process sees them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+
+from mercato.accounts.dependencies import StaffUser
+from mercato.catalog import importer, queries, service
+from mercato.catalog.media import EXTENSIONS, validate_upload
+from mercato.catalog.models import Category, Collection
+from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery
+from mercato.catalog.schemas import (
+    CategoryCreate,
+    CategoryNode,
+    CategoryUpdate,
+    CollectionCreate,
+    CollectionUpdate,
+    ImportReport,
+    ProductCreate,
+    ProductPage,
+    ProductRead,
+    ProductUpdate,
+    VariantCreate,
+    VariantUpdate,
+)
+from mercato.deps import ContainerDep
+from mercato.errors import PreconditionRequired, ValidationFailed
+from mercato.inventory import service as inventory
+from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementRead
+
+router = APIRouter(prefix="/admin", tags=["catalog-admin"])
+# Registered before `router` so /products/export is not taken for /products/{product_id}.
+io_router = APIRouter(prefix="/admin", tags=["catalog-admin"])
+
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+PRODUCT_TAGS = ("products",)
+CATEGORY_TAGS = ("categories", "products")
+COLLECTION_TAGS = ("collections", "products")
+
+
+def parse_if_match(value: str | None, *, required: bool = True) -> int | None:
+    """`"3"` / `W/"3"` / `3` -> 3; `*` -> None (any version). Missing -> 428 when required."""
+    if value is None or not value.strip():
+        if required:
+            raise PreconditionRequired(
+                'Send If-Match with the ETag you read (e.g. If-Match: "3").',
+                code="if_match_required",
+            )
+        return None
+    token = value.split(",")[0].strip().removeprefix("W/").strip('"')
+    if token == "*":
+        return None
+    if not token.isdigit() or len(token) > 12:
+        raise ValidationFailed("If-Match must be an ETag from this API.", code="bad_if_match")
+    return int(token)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _actor(user: StaffUser) -> str:
+    return f"user:{user.id}"
+
+
+async def _product_response(
+    container: ContainerDep, product_id: uuid.UUID, status_code: int = 200
+) -> JSONResponse:
+    currency = container.settings.catalog.currency
+    async with container.db.session(write=False) as session:
+        product = await service.get_product(session, product_id)
+        body = await queries.product_read(session, product, currency, public=False)
+    headers = {"ETag": etag(body.version), "Cache-Control": "no-store"}
+    if status_code == 201:
+        headers["Location"] = f"/api/v1/admin/products/{product_id}"
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+
+
+# --------------------------------------------------------------------------- products
+
+
+@router.get("/products", response_model=ProductPage, summary="Products in every status")
+async def admin_list_products(
+    _user: StaffUser,
+    container: ContainerDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status: Literal["draft", "active", "archived"] | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> ProductPage:
+    query = ProductQuery(q=q, status=status, cursor=cursor, limit=limit)
+    async with container.db.session(write=False) as session:
+        return await queries.list_products(session, query, container.settings.catalog.currency)
+
+
+@router.post("/products", status_code=201, response_model=ProductRead, summary="Create a product")
+async def admin_create_product(
+    data: ProductCreate, user: StaffUser, container: ContainerDep
+) -> JSONResponse:
+    async with container.db.session() as session:
+        product = await service.create_product(
+            session, data, currency=container.settings.catalog.currency, actor=_actor(user)
+        )
+        product_id = product.id
+    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    return await _product_response(container, product_id, 201)
+
+
+@router.get("/products/{product_id}", response_model=ProductRead)
+async def admin_get_product(
+    product_id: uuid.UUID, _user: StaffUser, container: ContainerDep
+) -> JSONResponse:
+    return await _product_response(container, product_id)
+
+
+@router.patch("/products/{product_id}", response_model=ProductRead)
+async def admin_update_product(
+    product_id: uuid.UUID,
+    data: ProductUpdate,
+    _user: StaffUser,
+    container: ContainerDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    expected = parse_if_match(if_match)
+    async with container.db.session() as session:
+        await service.update_product(session, product_id, data, expected_version=expected)
+    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    return await _product_response(container, product_id)
+
+
+@router.delete("/products/{product_id}", status_code=204)
+async def admin_delete_product(
+    product_id: uuid.UUID, _user: StaffUser, container: ContainerDep, if_match: IfMatch = None
+) -> Response:
+    expected = parse_if_match(if_match)
+    async with container.db.session() as session:
+        await service.delete_product(session, product_id, expected_version=expected)
+    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    return Response(status_code=204)
+
+
+@router.post("/products/{product_id}/variants", status_code=201, response_model=ProductRead)
+async def admin_add_variant(
+    product_id: uuid.UUID,
+    data: VariantCreate,
+    user: StaffUser,
+    container: ContainerDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    expected = parse_if_match(if_match, required=False)
+    async with container.db.session() as session:
+        await service.add_variant(
+            session,
+            product_id,
+            data,
+            currency=container.settings.catalog.currency,
+            expected_version=expected,
+            actor=_actor(user),
+        )
+    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    return await _product_response(container, product_id, 201)
+
+
+@router.patch("/variants/{variant_id}", response_model=ProductRead)
+async def admin_update_variant(
+    variant_id: uuid.UUID,
+    data: VariantUpdate,
+    _user: StaffUser,
+    container: ContainerDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """If-Match carries the owning product's ETag (a variant is part of the product)."""
+    expected = parse_if_match(if_match)
+    async with container.db.session() as session:
+        result = await service.update_variant(session, variant_id, data, expected_version=expected)
+        assert result.product is not None
+        product_id = result.product.id
+    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    return await _product_response(container, product_id)
+
+
+@router.delete("/variants/{variant_id}", response_model=ProductRead)
+async def admin_delete_variant(
+    variant_id: uuid.UUID, _user: StaffUser, container: ContainerDep, if_match: IfMatch = None
+) -> JSONResponse:
+    expected = parse_if_match(if_match)
+    async with container.db.session() as session:
+        result = await service.delete_variant(session, variant_id, expected_version=expected)
+        assert result.product is not None
+        product_id = result.product.id
+    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    return await _product_response(container, product_id)
+
+
+@router.post(
+    "/products/{product_id}/images",
+    status_code=201,
+    response_model=ProductRead,
+    summary="Upload an image (PNG, JPEG, GIF or WebP; checked by content, size-limited)",
+)
+async def admin_upload_image(
+    product_id: uuid.UUID,
+    _user: StaffUser,
+    container: ContainerDep,
+    file: Annotated[UploadFile, File()],
+    alt: Annotated[str, Form(max_length=300)] = "",
+) -> JSONResponse:
+    limits = container.settings.catalog
+    data = await file.read(limits.media_max_bytes + 1)
+    info = validate_upload(
+        data, max_bytes=limits.media_max_bytes, max_pixels=limits.media_max_pixels
+    )
+    async with container.db.session(write=False) as session:
+        await service.get_product(session, product_id)  # 404 before writing a file
+    name = f"products/{product_id}/{uuid.uuid4().hex}.{EXTENSIONS[info.content_type]}"
+    url = await container.media.save(name, data, info.content_type)
+    try:
+        async with container.db.session() as session:
+            await service.add_image(session, product_id, url, alt)
+    except BaseException:
+        await container.media.delete(name)
+        raise
+    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    return await _product_response(container, product_id, 201)
+
+
+# --------------------------------------------------------------------------- categories
+
+
+def _category_response(node: Category, status_code: int = 200) -> JSONResponse:
+    body = CategoryNode(
+        id=node.id,
+        name=node.name,
+        slug=node.slug,
+        description=node.description,
+        position=node.position,
+        parent_id=node.parent_id,
+        product_count=0,
+        version=node.version,
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(node.version)}
+    )
+
+
+@router.post("/categories", status_code=201, response_model=CategoryNode)
+async def admin_create_category(
+    data: CategoryCreate, _user: StaffUser, container: ContainerDep
+) -> JSONResponse:
+    async with container.db.session() as session:
+        category = await service.create_category(session, data)
+    await container.catalog_cache.invalidate(CATEGORY_TAGS)
+    return _category_response(category, 201)
+
+
+@router.patch("/categories/{category_id}", response_model=CategoryNode)
+async def admin_update_category(
+    category_id: uuid.UUID,
+    data: CategoryUpdate,
+    _user: StaffUser,
+    container: ContainerDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    expected = parse_if_match(if_match)
+    async with container.db.session() as session:
+        category = await service.update_category(
+            session, category_id, data, expected_version=expected
+        )
+    await container.catalog_cache.invalidate(CATEGORY_TAGS)
+    return _category_response(category)
+
+
+@router.delete("/categories/{category_id}", status_code=204)
+async def admin_delete_category(
+    category_id: uuid.UUID, _user: StaffUser, container: ContainerDep, if_match: IfMatch = None
+) -> Response:
+    expected = parse_if_match(if_match)
+    async with container.db.session() as session:
+        await service.delete_category(session, category_id, expected_version=expected)
+    await container.catalog_cache.invalidate(CATEGORY_TAGS)
+    return Response(status_code=204)
+
+
+# --------------------------------------------------------------------------- collections
+
+
+def _collection_response(collection: Collection, status_code: int = 200) -> JSONResponse:
+    body = {
+        "id": str(collection.id),
+        "title": collection.title,
+        "slug": collection.slug,
+        "description": collection.description,
+        "version": collection.version,
+    }
+    return JSONResponse(body, status_code=status_code, headers={"ETag": etag(collection.version)})
+
+
+@router.post("/collections", status_code=201)
+async def admin_create_collection(
+    data: CollectionCreate, _user: StaffUser, container: ContainerDep
+) -> JSONResponse:
+    async with container.db.session() as session:
+        collection = await service.create_collection(session, data)
+    await container.catalog_cache.invalidate(COLLECTION_TAGS)
+    return _collection_response(collection, 201)
+
+
+@router.patch("/collections/{collection_id}")
+async def admin_update_collection(
+    collection_id: uuid.UUID,
+    data: CollectionUpdate,
+    _user: StaffUser,
+    container: ContainerDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    expected = parse_if_match(if_match)
+    async with container.db.session() as session:
+        collection = await service.update_collection(
+            session, collection_id, data, expected_version=expected
+        )
+    await container.catalog_cache.invalidate(COLLECTION_TAGS)
+    return _collection_response(collection)
+
+
+@router.delete("/collections/{collection_id}", status_code=204)
+async def admin_delete_collection(
+    collection_id: uuid.UUID, _user: StaffUser, container: ContainerDep, if_match: IfMatch = None
+) -> Response:
+    expected = parse_if_match(if_match)
+    async with container.db.session() as session:
+        await service.delete_collection(session, collection_id, expected_version=expected)
+    await container.catalog_cache.invalidate(COLLECTION_TAGS)
+    return Response(status_code=204)
+
+
+# --------------------------------------------------------------------------- inventory
+
+
+@router.get("/inventory/{sku}", response_model=StockLevelRead, tags=["inventory-admin"])
+async def admin_stock_level(sku: str, _user: StaffUser, container: ContainerDep) -> StockLevelRead:
+    async with container.db.session(write=False) as session:
+        levels = await inventory.stock_levels(session, [sku])
+    return levels.get(sku) or StockLevelRead(
+        sku=sku, warehouse="default", on_hand=0, reserved=0, available=0
+    )
+
+
+@router.get(
+    "/inventory/{sku}/movements",
+    response_model=list[StockMovementRead],
+    tags=["inventory-admin"],
+)
+async def admin_stock_movements(
+    sku: str,
+    _user: StaffUser,
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> list[StockMovementRead]:
+    async with container.db.session(write=False) as session:
+        return await inventory.movements(session, sku, limit=limit)
+
+
+@router.post(
+    "/inventory/{sku}/adjustments", response_model=StockLevelRead, tags=["inventory-admin"]
+)
+async def admin_adjust_stock(
+    sku: str, data: StockAdjustment, user: StaffUser, container: ContainerDep
+) -> StockLevelRead:
+    """`{"delta": -2, "reason": "damaged"}` or `{"on_hand": 40, "reason": "stock take"}`."""
+    if (data.delta is None) == (data.on_hand is None):
+        raise ValidationFailed("Give exactly one of `delta` or `on_hand`.", code="bad_adjustment")
+    async with container.db.session() as session:
+        known = await service.get_purchasable_variants(session, [sku])
+        if sku not in known:
+            raise ValidationFailed(f"Unknown SKU {sku!r}.", code="unknown_sku")
+        if data.delta is not None:
+            level = await inventory.adjust(
+                session, sku, data.delta, reason=data.reason, actor=_actor(user)
+            )
+        else:
+            assert data.on_hand is not None
+            level = await inventory.set_on_hand(
+                session, sku, data.on_hand, reason=data.reason, actor=_actor(user)
+            )
+    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    return level
+
+
+# --------------------------------------------------------------------------- import / export
+
+
+@io_router.post(
+    "/products/import",
+    response_model=ImportReport,
+    summary="Bulk import (CSV or JSON body); nothing is written if any row is invalid",
+)
+async def admin_import(
+    request: Request,
+    user: StaffUser,
+    container: ContainerDep,
+    format: Annotated[Literal["csv", "json"] | None, Query()] = None,
+    partial: bool = False,
+) -> JSONResponse:
+    raw = await request.body()
+    kind = format or ("json" if "json" in request.headers.get("content-type", "") else "csv")
+    report = await importer.import_bytes(
+        container, raw, kind=kind, partial=partial, actor=_actor(user)
+    )
+    status_code = 200 if report.written or not report.errors else 422
+    body = report.model_dump(mode="json")
+    if status_code == 422:
+        from mercato.errors import problem_body
+
+        body = problem_body(
+            422,
+            "import_invalid",
+            f"{len(report.errors)} error(s); nothing was written.",
+            title="Import rejected",
+            **body,
+        )
+        return JSONResponse(body, status_code=422, media_type="application/problem+json")
+    return JSONResponse(body, status_code=status_code)
+
+
+@io_router.get("/products/export", summary="Export every product as CSV or JSON")
+async def admin_export(
+    _user: StaffUser,
+    container: ContainerDep,
+    format: Literal["csv", "json"] = "csv",
+) -> Response:
+    async with container.db.session(write=False) as session:
+        data = await importer.export(session, kind=format)
+    media_type = "text/csv; charset=utf-8" if format == "csv" else "application/json"
+    return Response(
+        content=data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="products.{format}"'},
+    )

@@ -1,0 +1,131 @@
+"""Response cache for public catalog reads, through the `Cache` port (memory or Redis).
+
+- Tag versions: each response depends on tags (e.g. "products"); every tag has a version counter
+  stored in the cache itself and folded into the key, so a write that bumps the counter makes
+  every dependent entry unreachable on every API process at once (no key scans).
+- Single-flight: on a miss, one caller per key takes a short `add` lock and computes; the others
+  wait briefly for its result, then compute themselves if it has not appeared.
+- Redis down: reads are computed from the database, a warning is logged, never an error.
+- Entries store `etag\\n<body>`; the ETag is a hash of the body, so 304s work across processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import structlog
+from prometheus_client import Counter
+
+from mercato.shared.cache import Cache, CacheUnavailable
+
+log = structlog.get_logger("mercato.catalog.cache")
+
+CACHE_REQUESTS = Counter(
+    "mercato_catalog_cache_requests_total",
+    "Catalog response cache lookups by result (hit, miss, error).",
+    ["result"],
+)
+CACHE_INVALIDATIONS = Counter(
+    "mercato_catalog_cache_invalidations_total", "Catalog cache tag invalidations.", ["tag"]
+)
+
+_WARN_EVERY_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    body: bytes
+    etag: str
+    hit: bool
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+class ResponseCache:
+    def __init__(
+        self,
+        cache: Cache,
+        *,
+        ttl_seconds: float,
+        lock_seconds: float = 2.0,
+        enabled: bool = True,
+        prefix: str = "catalog",
+    ) -> None:
+        self._cache = cache
+        self._ttl = ttl_seconds
+        self._lock_seconds = lock_seconds
+        self._enabled = enabled
+        self._prefix = prefix
+        self._last_warning = 0.0
+
+    def _warn(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= _WARN_EVERY_SECONDS:
+            self._last_warning = now
+            log.warning("catalog_cache_unavailable", error=str(exc)[:200])
+
+    async def _versions(self, tags: Sequence[str]) -> str:
+        raw = await self._cache.get_many([f"{self._prefix}:tag:{t}" for t in tags])
+        return ".".join((v or b"0").decode() for v in raw)
+
+    async def get_or_compute(
+        self, key: str, tags: Sequence[str], compute: Callable[[], Awaitable[bytes]]
+    ) -> CachedResponse:
+        if not self._enabled:
+            body = await compute()
+            return CachedResponse(body, etag_of(body), hit=False)
+        try:
+            versions = await self._versions(tags)
+            full_key = f"{self._prefix}:resp:{hashlib.sha1(key.encode()).hexdigest()}:{versions}"
+            cached = await self._cache.get(full_key)
+            if cached is not None:
+                CACHE_REQUESTS.labels("hit").inc()
+                etag, _, body = cached.partition(b"\n")
+                return CachedResponse(body, etag.decode(), hit=True)
+            CACHE_REQUESTS.labels("miss").inc()
+            return await self._fill(full_key, compute)
+        except CacheUnavailable as exc:
+            CACHE_REQUESTS.labels("error").inc()
+            self._warn(exc)
+            body = await compute()
+            return CachedResponse(body, etag_of(body), hit=False)
+
+    async def _fill(self, full_key: str, compute: Callable[[], Awaitable[bytes]]) -> CachedResponse:
+        lock_key = f"{full_key}:lock"
+        if not await self._cache.add(lock_key, b"1", ttl=self._lock_seconds):
+            # Someone else is computing this key: wait for them (bounded), then give up waiting.
+            deadline = time.monotonic() + self._lock_seconds
+            delay = 0.005
+            while time.monotonic() < deadline:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.05)
+                cached = await self._cache.get(full_key)
+                if cached is not None:
+                    tag, _, data = cached.partition(b"\n")
+                    return CachedResponse(data, tag.decode(), hit=True)
+        try:
+            body = await compute()
+            etag = etag_of(body)
+            await self._cache.set(full_key, etag.encode() + b"\n" + body, ttl=self._ttl)
+            return CachedResponse(body, etag, hit=False)
+        finally:
+            try:
+                await self._cache.delete(lock_key)
+            except CacheUnavailable as exc:
+                self._warn(exc)
+
+    async def invalidate(self, tags: Iterable[str]) -> None:
+        """Bump every tag's version. Never raises: a cache outage must not fail a write."""
+        for tag in sorted(set(tags)):
+            try:
+                # No TTL: a version must outlive every entry that was keyed with it.
+                await self._cache.incr(f"{self._prefix}:tag:{tag}", 1)
+                CACHE_INVALIDATIONS.labels(tag).inc()
+            except CacheUnavailable as exc:
+                self._warn(exc)

@@ -1,0 +1,502 @@
+"""Bulk import and export of products as CSV (one row per variant) or JSON (one object per
+product). Every row is validated first and errors are reported per row; nothing is written when
+any row is invalid unless `partial` is set, in which case the valid products are written and the
+invalid ones skipped. Existing products (same slug) are updated, new SKUs added, stock set.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from mercato.bootstrap import Container
+from mercato.catalog import service
+from mercato.catalog.models import Category, Collection, CollectionProduct, Product
+from mercato.catalog.schemas import (
+    ImportReport,
+    ImportRowError,
+    ProductCreate,
+    ProductUpdate,
+    VariantCreate,
+    VariantUpdate,
+)
+from mercato.catalog.text import slugify
+from mercato.errors import DomainError
+from mercato.inventory import service as inventory
+
+MAX_ROWS = 100_000
+CSV_COLUMNS = [
+    "slug",
+    "title",
+    "description",
+    "brand",
+    "status",
+    "category",
+    "tags",
+    "collections",
+    "seo_title",
+    "seo_description",
+    "option1_name",
+    "option1_value",
+    "option2_name",
+    "option2_value",
+    "option3_name",
+    "option3_value",
+    "sku",
+    "barcode",
+    "price",
+    "compare_at_price",
+    "weight_grams",
+    "stock",
+    "images",
+]
+REQUIRED_COLUMNS = {"slug", "title", "sku", "price"}
+
+
+@dataclass
+class PlannedProduct:
+    first_row: int
+    data: ProductCreate
+    rows: list[int] = field(default_factory=list)
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split("|") if v.strip()]
+
+
+def _errors_from(exc: ValidationError, row: int, prefix: str = "") -> list[ImportRowError]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        out.append(ImportRowError(row=row, field=(prefix + loc) or None, message=err["msg"]))
+    return out
+
+
+def _int(value: str, name: str, row: int, errors: list[ImportRowError]) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        errors.append(
+            ImportRowError(
+                row=row, field=name, message=f"must be an integer (minor units), got {value[:40]!r}"
+            )
+        )
+        return None
+
+
+async def _category_map(session: AsyncSession) -> dict[str, Any]:
+    return dict((await session.execute(select(Category.slug, Category.id))).all())
+
+
+def parse_csv(
+    text: str, categories: dict[str, Any]
+) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
+    errors: list[ImportRowError] = []
+    reader = csv.DictReader(io.StringIO(text))
+    header = set(reader.fieldnames or [])
+    missing = REQUIRED_COLUMNS - header
+    unknown = header - set(CSV_COLUMNS)
+    if missing or unknown:
+        if missing:
+            errors.append(
+                ImportRowError(
+                    row=1, field=None, message="missing columns: " + ", ".join(sorted(missing))
+                )
+            )
+        if unknown:
+            errors.append(
+                ImportRowError(
+                    row=1, field=None, message="unknown columns: " + ", ".join(sorted(unknown))
+                )
+            )
+        return [], errors, 0
+    groups: dict[str, dict[str, Any]] = {}
+    seen_skus: dict[str, int] = {}
+    total = 0
+    for index, raw in enumerate(reader):
+        row_no = index + 2  # header is row 1
+        total += 1
+        if total > MAX_ROWS:
+            errors.append(
+                ImportRowError(row=row_no, field=None, message=f"more than {MAX_ROWS} rows")
+            )
+            break
+        if None in raw:
+            errors.append(ImportRowError(row=row_no, field=None, message="too many fields"))
+            continue
+        row = {k: (v or "").strip() for k, v in raw.items()}
+        row_errors: list[ImportRowError] = []
+        slug = row.get("slug") or slugify(row.get("title", ""))
+        options: dict[str, str] = {}
+        for n in (1, 2, 3):
+            name, value = row.get(f"option{n}_name", ""), row.get(f"option{n}_value", "")
+            if name and value:
+                options[name] = value
+            elif name or value:
+                row_errors.append(
+                    ImportRowError(
+                        row=row_no,
+                        field=f"option{n}_value",
+                        message="option name and value go together",
+                    )
+                )
+        variant_fields: dict[str, Any] = {"sku": row.get("sku", ""), "options": options}
+        for name in ("price", "compare_at_price", "weight_grams", "stock"):
+            number = _int(row.get(name, ""), name, row_no, row_errors)
+            if number is not None:
+                variant_fields[name] = number
+        if "price" not in variant_fields and not any(e.field == "price" for e in row_errors):
+            row_errors.append(
+                ImportRowError(row=row_no, field="price", message="price is required")
+            )
+        if row.get("barcode"):
+            variant_fields["barcode"] = row["barcode"]
+        variant: VariantCreate | None = None
+        if not row_errors:
+            try:
+                variant = VariantCreate.model_validate(variant_fields)
+            except ValidationError as exc:
+                row_errors.extend(_errors_from(exc, row_no))
+        if variant is not None:
+            if variant.sku in seen_skus:
+                row_errors.append(
+                    ImportRowError(
+                        row=row_no,
+                        field="sku",
+                        message=f"duplicate SKU (also on row {seen_skus[variant.sku]})",
+                    )
+                )
+            seen_skus[variant.sku] = row_no
+        group = groups.get(slug)
+        if group is None:
+            category_id = None
+            if row.get("category"):
+                category_id = categories.get(row["category"])
+                if category_id is None:
+                    row_errors.append(
+                        ImportRowError(
+                            row=row_no,
+                            field="category",
+                            message=f"unknown category {row['category']!r}",
+                        )
+                    )
+            group = groups[slug] = {
+                "first_row": row_no,
+                "rows": [],
+                "fields": {
+                    "slug": slug,
+                    "title": row.get("title", ""),
+                    "description": row.get("description", ""),
+                    "brand": row.get("brand", ""),
+                    "status": row.get("status") or "draft",
+                    "seo_title": row.get("seo_title", ""),
+                    "seo_description": row.get("seo_description", ""),
+                    "category_id": category_id,
+                    "tags": _split(row.get("tags", "")),
+                    "collections": _split(row.get("collections", "")),
+                    "images": [{"url": u, "alt": ""} for u in _split(row.get("images", ""))],
+                },
+                "variants": [],
+                "invalid": False,
+            }
+        group["rows"].append(row_no)
+        if row_errors:
+            group["invalid"] = True
+            errors.extend(row_errors)
+        elif variant is not None:
+            group["variants"].append(variant)
+    planned: list[PlannedProduct] = []
+    for group in groups.values():
+        if group["invalid"]:
+            continue
+        try:
+            data = ProductCreate.model_validate({**group["fields"], "variants": group["variants"]})
+        except ValidationError as exc:
+            errors.extend(_errors_from(exc, group["first_row"]))
+            continue
+        planned.append(PlannedProduct(group["first_row"], data, group["rows"]))
+    return planned, errors, total
+
+
+def parse_json(
+    text: str, categories: dict[str, Any]
+) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return (
+            [],
+            [
+                ImportRowError(
+                    row=0, field=None, message=f"invalid JSON: {exc.msg} at line {exc.lineno}"
+                )
+            ],
+            0,
+        )
+    if isinstance(items, dict) and isinstance(items.get("products"), list):
+        items = items["products"]
+    if not isinstance(items, list):
+        return [], [ImportRowError(row=0, field=None, message="expected a list of products")], 0
+    planned: list[PlannedProduct] = []
+    errors: list[ImportRowError] = []
+    seen_skus: dict[str, int] = {}
+    for index, item in enumerate(items[:MAX_ROWS]):
+        row_no = index + 1
+        if not isinstance(item, dict):
+            errors.append(ImportRowError(row=row_no, field=None, message="expected an object"))
+            continue
+        item = dict(item)
+        category = item.pop("category", None)
+        if category is not None:
+            if not isinstance(category, str) or category not in categories:
+                errors.append(
+                    ImportRowError(
+                        row=row_no, field="category", message=f"unknown category {category!r}"
+                    )
+                )
+                continue
+            item["category_id"] = categories[category]
+        item.pop("id", None)
+        try:
+            data = ProductCreate.model_validate(item)
+        except ValidationError as exc:
+            errors.extend(_errors_from(exc, row_no))
+            continue
+        dupes = [v.sku for v in data.variants if v.sku in seen_skus]
+        if dupes:
+            errors.append(
+                ImportRowError(
+                    row=row_no, field="variants.sku", message=f"duplicate SKU {dupes[0]!r}"
+                )
+            )
+            continue
+        seen_skus.update({v.sku: row_no for v in data.variants})
+        if data.slug is None:
+            data = data.model_copy(update={"slug": slugify(data.title)})
+        planned.append(PlannedProduct(row_no, data, [row_no]))
+    return planned, errors, len(items)
+
+
+async def _upsert(
+    session: AsyncSession, item: ProductCreate, *, currency: str, actor: str | None
+) -> bool:
+    """Create or update one product; True when it was created."""
+    existing = (
+        await session.scalars(
+            select(Product).where(Product.slug == item.slug).options(selectinload(Product.variants))
+        )
+    ).one_or_none()
+    if existing is None:
+        await service.create_product(session, item, currency=currency, actor=actor)
+        return True
+    update = ProductUpdate(
+        title=item.title,
+        description=item.description,
+        brand=item.brand,
+        status=item.status,
+        seo_title=item.seo_title,
+        seo_description=item.seo_description,
+        category_id=item.category_id,
+        tags=item.tags,
+        attributes=item.attributes or None,
+        images=item.images or None,
+        collections=item.collections or None,
+    )
+    await service.update_product(session, existing.id, update, expected_version=None)
+    by_sku = {v.sku: v for v in existing.variants}
+    for variant in item.variants:
+        current = by_sku.get(variant.sku)
+        if current is None:
+            await service.add_variant(
+                session, existing.id, variant, currency=currency, expected_version=None, actor=actor
+            )
+            continue
+        changes = VariantUpdate.model_validate(
+            variant.model_dump(exclude={"sku", "stock"}, exclude_unset=True)
+        )
+        await service.update_variant(session, current.id, changes, expected_version=None)
+        if variant.stock is not None:
+            await inventory.set_on_hand(
+                session, variant.sku, variant.stock, reason="import", actor=actor, kind="import"
+            )
+    return False
+
+
+async def import_bytes(
+    container: Container,
+    raw: bytes,
+    *,
+    kind: str,
+    partial: bool = False,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ImportReport(
+            total_rows=0,
+            created=0,
+            updated=0,
+            skipped=0,
+            errors=[ImportRowError(row=0, field=None, message="the file is not UTF-8 text")],
+            written=False,
+        )
+    async with container.db.session(write=False) as session:
+        categories = await _category_map(session)
+    parse = parse_json if kind == "json" else parse_csv
+    planned, errors, total = parse(text, categories)
+    currency = container.settings.catalog.currency
+    created = updated = 0
+    if errors and not partial:
+        return ImportReport(
+            total_rows=total,
+            created=0,
+            updated=0,
+            skipped=len(planned),
+            errors=errors,
+            written=False,
+        )
+    written_ok = False
+    async with container.db.write_sessions() as session:
+        try:
+            for done, item in enumerate(planned, start=1):
+                try:
+                    async with session.begin_nested():
+                        if await _upsert(session, item.data, currency=currency, actor=actor):
+                            created += 1
+                        else:
+                            updated += 1
+                except DomainError as exc:
+                    errors.append(
+                        ImportRowError(row=item.first_row, field=None, message=exc.detail)
+                    )
+                if progress is not None:
+                    progress(done, len(planned))
+            if errors and not partial:
+                await session.rollback()
+                created = updated = 0
+            else:
+                await session.commit()
+                written_ok = True
+        except BaseException:
+            await session.rollback()
+            raise
+    if written_ok:
+        await container.catalog_cache.invalidate(("products", "collections", "categories"))
+    errors.sort(key=lambda e: e.row)
+    return ImportReport(
+        total_rows=total,
+        created=created,
+        updated=updated,
+        skipped=len(planned) - created - updated if written_ok else len(planned),
+        errors=errors,
+        written=written_ok and (created + updated) > 0,
+    )
+
+
+async def export(session: AsyncSession, *, kind: str) -> bytes:
+    products = (
+        await session.scalars(
+            select(Product)
+            .options(
+                selectinload(Product.variants),
+                selectinload(Product.options),
+                selectinload(Product.images),
+            )
+            .order_by(Product.created_at, Product.id)
+        )
+    ).all()
+    categories = {v: k for k, v in (await _category_map(session)).items()}
+    collection_rows = (
+        await session.execute(
+            select(CollectionProduct.product_id, Collection.slug)
+            .join(Collection, Collection.id == CollectionProduct.collection_id)
+            .order_by(CollectionProduct.position)
+        )
+    ).all()
+    collections: dict[Any, list[str]] = {}
+    for product_id, slug in collection_rows:
+        collections.setdefault(product_id, []).append(slug)
+    levels = await inventory.stock_levels(session, [v.sku for p in products for v in p.variants])
+    if kind == "json":
+        items = []
+        for p in products:
+            items.append(
+                {
+                    "slug": p.slug,
+                    "title": p.title,
+                    "description": p.description,
+                    "brand": p.brand,
+                    "status": p.status,
+                    "seo_title": p.seo_title,
+                    "seo_description": p.seo_description,
+                    "category": categories.get(p.category_id),
+                    "tags": list(p.tags),
+                    "attributes": dict(p.attributes),
+                    "collections": collections.get(p.id, []),
+                    "options": [{"name": o.name, "values": list(o.values)} for o in p.options],
+                    "images": [{"url": i.url, "alt": i.alt} for i in p.images],
+                    "variants": [
+                        {
+                            "sku": v.sku,
+                            "barcode": v.barcode,
+                            "options": dict(v.options),
+                            "price": v.price,
+                            "compare_at_price": v.compare_at_price,
+                            "weight_grams": v.weight_grams,
+                            "length_mm": v.length_mm,
+                            "width_mm": v.width_mm,
+                            "height_mm": v.height_mm,
+                            "is_active": v.is_active,
+                            "stock": levels[v.sku].on_hand if v.sku in levels else None,
+                        }
+                        for v in p.variants
+                    ],
+                }
+            )
+        return json.dumps(items, indent=1, ensure_ascii=False).encode()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for p in products:
+        for v in p.variants:
+            row: dict[str, Any] = {
+                "slug": p.slug,
+                "title": p.title,
+                "description": p.description,
+                "brand": p.brand,
+                "status": p.status,
+                "category": categories.get(p.category_id, ""),
+                "tags": "|".join(p.tags),
+                "collections": "|".join(collections.get(p.id, [])),
+                "seo_title": p.seo_title,
+                "seo_description": p.seo_description,
+                "sku": v.sku,
+                "barcode": v.barcode or "",
+                "price": v.price,
+                "compare_at_price": v.compare_at_price if v.compare_at_price is not None else "",
+                "weight_grams": v.weight_grams,
+                "stock": levels[v.sku].on_hand if v.sku in levels else "",
+                "images": "|".join(i.url for i in p.images),
+            }
+            for n, (name, value) in enumerate(list(v.options.items())[:3], start=1):
+                row[f"option{n}_name"] = name
+                row[f"option{n}_value"] = value
+            writer.writerow(row)
+    return out.getvalue().encode()

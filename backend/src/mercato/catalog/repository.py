@@ -1,0 +1,372 @@
+"""Product listing: filters, sorting, keyset pagination, facets and search, on both databases.
+
+Pagination is keyset on (sort key, id) with an opaque base64 cursor, so pages stay stable while
+products are added or removed: an item is never returned twice and none that existed throughout
+is skipped. Facets are counted over the whole filtered result (not just the page).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, Subquery
+
+from mercato.catalog.models import (
+    Category,
+    Collection,
+    CollectionProduct,
+    Product,
+    Variant,
+    VariantOptionValue,
+)
+from mercato.catalog.search import correct_words, search_index_for, words_of
+from mercato.errors import ValidationFailed
+from mercato.inventory import service as inventory
+from mercato.shared.clock import as_utc
+
+SortName = Literal["relevance", "price_asc", "price_desc", "newest", "name"]
+SORTS: tuple[str, ...] = ("relevance", "price_asc", "price_desc", "newest", "name")
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 24
+# Price facet buckets in minor units: [lower, upper)
+PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 2500),
+    (2500, 5000),
+    (5000, 10000),
+    (10000, 20000),
+    (20000, None),
+)
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    q: str | None = None
+    category: str | None = None
+    collection: str | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    options: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    in_stock: bool | None = None
+    sort: SortName | None = None
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+    facets: bool = False
+    status: str | None = "active"  # None: every status (admin)
+
+    @property
+    def effective_sort(self) -> SortName:
+        if self.sort:
+            if self.sort == "relevance" and not self.q:
+                return "newest"
+            return self.sort
+        return "relevance" if self.q else "newest"
+
+
+def parse_options(raw: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`["size:M", "size:L", "colour:Blue"]` -> ((colour, (Blue,)), (size, (L, M)))."""
+    grouped: dict[str, set[str]] = {}
+    for item in raw[:20]:
+        name, sep, value = item.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if not sep or not name or not value or len(name) > 100 or len(value) > 100:
+            raise ValidationFailed(
+                "option filters look like `option=size:M` (name:value).",
+                code="invalid_option_filter",
+                extra={"option": item[:200]},
+            )
+        grouped.setdefault(name, set()).add(value)
+    return tuple(sorted((k, tuple(sorted(v))) for k, v in grouped.items()))
+
+
+@dataclass
+class ListResult:
+    products: list[Product]
+    next_cursor: str | None
+    scores: dict[uuid.UUID, float] = field(default_factory=dict)
+    facets: dict[str, Any] | None = None
+    corrected_query: str | None = None
+
+
+# --------------------------------------------------------------------------- cursors
+
+
+def _encode_cursor(sort: str, key: Any, product_id: uuid.UUID) -> str:
+    if isinstance(key, datetime):
+        key = as_utc(key).isoformat()
+    raw = json.dumps({"s": sort, "k": key, "i": str(product_id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
+    invalid = ValidationFailed("The cursor is invalid or expired.", code="invalid_cursor")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(data, dict) or data.get("s") != sort:
+            raise invalid
+        product_id = uuid.UUID(str(data["i"]))
+        key = data["k"]
+        if sort == "newest":
+            key = as_utc(datetime.fromisoformat(key))
+        elif sort in ("price_asc", "price_desc"):
+            if not isinstance(key, int) or isinstance(key, bool):
+                raise invalid
+        elif sort == "relevance":
+            if not isinstance(key, int | float) or isinstance(key, bool):
+                raise invalid
+            key = float(key)
+        elif not isinstance(key, str):
+            raise invalid
+        return key, product_id
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise invalid from exc
+
+
+def _after(key_col: Any, id_col: Any, key: Any, pid: uuid.UUID, desc: bool) -> ColumnElement[bool]:
+    """Rows strictly after (key, id) in ORDER BY key [DESC], id [DESC]."""
+    if desc:
+        return or_(key_col < key, and_(key_col == key, id_col < pid))
+    return or_(key_col > key, and_(key_col == key, id_col > pid))
+
+
+# --------------------------------------------------------------------------- the query
+
+
+class ProductRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self.search = search_index_for(self.dialect)
+
+    async def _category_ids(self, slug: str) -> Select[uuid.UUID] | None:
+        path = await self.session.scalar(select(Category.path).where(Category.slug == slug))
+        if path is None:
+            return None
+        return select(Category.id).where(Category.path.startswith(path))
+
+    async def _filters(self, query: ProductQuery) -> list[ColumnElement[bool]] | None:
+        """WHERE clauses for everything but search; None when a filter can match nothing."""
+        conditions: list[ColumnElement[bool]] = []
+        if query.status is not None:
+            conditions.append(Product.status == query.status)
+        if query.category:
+            ids = await self._category_ids(query.category)
+            if ids is None:
+                return None
+            conditions.append(Product.category_id.in_(ids))
+        if query.collection:
+            collection_id = await self.session.scalar(
+                select(Collection.id).where(Collection.slug == query.collection)
+            )
+            if collection_id is None:
+                return None
+            conditions.append(
+                Product.id.in_(
+                    select(CollectionProduct.product_id).where(
+                        CollectionProduct.collection_id == collection_id
+                    )
+                )
+            )
+        if query.price_min is not None:
+            conditions.append(Product.price_max >= query.price_min)
+        if query.price_max is not None:
+            conditions.append(Product.price_min <= query.price_max)
+        if query.options or query.in_stock:
+            # One variant must satisfy every option filter (and be in stock when asked).
+            variant_conditions: list[ColumnElement[bool]] = [
+                Variant.product_id == Product.id,
+                Variant.is_active.is_(True),
+            ]
+            for name, values in query.options:
+                variant_conditions.append(
+                    select(VariantOptionValue.variant_id)
+                    .where(
+                        VariantOptionValue.variant_id == Variant.id,
+                        VariantOptionValue.name == name,
+                        VariantOptionValue.value.in_(values),
+                    )
+                    .exists()
+                )
+            if query.in_stock:
+                variant_conditions.append(inventory.has_stock(Variant.sku))
+            conditions.append(select(Variant.id).where(*variant_conditions).exists())
+        elif query.in_stock is False:
+            conditions.append(
+                ~select(Variant.id)
+                .where(
+                    Variant.product_id == Product.id,
+                    Variant.is_active.is_(True),
+                    inventory.has_stock(Variant.sku),
+                )
+                .exists()
+            )
+        return conditions
+
+    async def _search(self, q: str) -> tuple[Subquery | None, str | None, bool]:
+        """(scores subquery, corrected query, anything matched)."""
+        words = words_of(q)
+        if not words:
+            return None, None, False
+        if await self.search.has_match(self.session, words):
+            return await self.search.scores(self.session, words, q.strip()), None, True
+        corrected = await correct_words(self.session, words)
+        if corrected != words and await self.search.has_match(self.session, corrected):
+            scores = await self.search.scores(self.session, corrected, " ".join(corrected))
+            return scores, " ".join(corrected), True
+        return None, None, False
+
+    async def list(self, query: ProductQuery) -> ListResult:
+        if not 1 <= query.limit <= MAX_LIMIT:
+            raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}.", code="bad_limit")
+        sort = query.effective_sort
+        conditions = await self._filters(query)
+        scores: Subquery | None = None
+        corrected: str | None = None
+        if conditions is not None and query.q and query.q.strip():
+            scores, corrected, matched = await self._search(query.q)
+            if not matched:
+                conditions = None
+        if conditions is None:
+            return ListResult([], None, facets=_empty_facets() if query.facets else None)
+
+        score_col: ColumnElement[Any] = scores.c.score if scores is not None else literal(0.0)
+        key_col: Any
+        desc: bool
+        if sort == "relevance":
+            key_col, desc = score_col, True
+        elif sort == "price_asc":
+            key_col, desc = Product.price_min, False
+        elif sort == "price_desc":
+            key_col, desc = Product.price_min, True
+        elif sort == "name":
+            key_col, desc = Product.title, False
+        else:
+            key_col, desc = Product.created_at, True
+
+        stmt = select(Product, score_col.label("score")).where(*conditions)
+        if scores is not None:
+            stmt = stmt.join(scores, scores.c.product_id == Product.id)
+        if query.cursor:
+            key, pid = _decode_cursor(query.cursor, sort)
+            # relevance: score DESC, id ASC (ties in a stable, documented order)
+            if sort == "relevance":
+                stmt = stmt.where(or_(score_col < key, and_(score_col == key, Product.id > pid)))
+            else:
+                stmt = stmt.where(_after(key_col, Product.id, key, pid, desc))
+        if sort == "relevance":
+            stmt = stmt.order_by(score_col.desc(), Product.id.asc())
+        elif desc:
+            stmt = stmt.order_by(key_col.desc(), Product.id.desc())
+        else:
+            stmt = stmt.order_by(key_col.asc(), Product.id.asc())
+        rows = (await self.session.execute(stmt.limit(query.limit + 1))).all()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        products = [row[0] for row in rows]
+        result_scores = {row[0].id: float(row[1] or 0.0) for row in rows}
+        next_cursor = None
+        if more and rows:
+            last = rows[-1][0]
+            key_value: Any = {
+                "relevance": result_scores[last.id],
+                "price_asc": last.price_min,
+                "price_desc": last.price_min,
+                "name": last.title,
+                "newest": last.created_at,
+            }[sort]
+            next_cursor = _encode_cursor(sort, key_value, last.id)
+        facets = None
+        if query.facets:
+            base = select(Product.id).where(*conditions)
+            if scores is not None:
+                base = base.join(scores, scores.c.product_id == Product.id)
+            facets = await self._facets(base.subquery("matching"))
+        return ListResult(products, next_cursor, result_scores, facets, corrected)
+
+    async def _facets(self, matching: Subquery) -> dict[str, Any]:
+        ids = select(matching.c.id)
+        # categories: counts per category, rolled up to every ancestor
+        per_category = dict(
+            (
+                await self.session.execute(
+                    select(Product.category_id, func.count())
+                    .where(Product.id.in_(ids), Product.category_id.is_not(None))
+                    .group_by(Product.category_id)
+                )
+            ).all()
+        )
+        categories: list[dict[str, Any]] = []
+        if per_category:
+            nodes = (
+                await self.session.execute(
+                    select(Category.id, Category.slug, Category.name, Category.path)
+                )
+            ).all()
+            by_id = {str(n.id): n for n in nodes}
+            totals: dict[str, int] = {}
+            for category_id, count in per_category.items():
+                node = by_id.get(str(category_id))
+                if node is None:
+                    continue
+                for ancestor in node.path.strip("/").split("/"):
+                    totals[ancestor] = totals.get(ancestor, 0) + int(count)
+            for key, count in totals.items():
+                node = by_id.get(key)
+                if node is not None:
+                    categories.append({"value": node.slug, "label": node.name, "count": count})
+            categories.sort(key=lambda c: (-c["count"], c["label"]))
+        # option values: distinct products having an active variant with the value
+        option_rows = (
+            await self.session.execute(
+                select(
+                    VariantOptionValue.name,
+                    VariantOptionValue.value,
+                    func.count(func.distinct(VariantOptionValue.product_id)),
+                )
+                .join(Variant, Variant.id == VariantOptionValue.variant_id)
+                .where(VariantOptionValue.product_id.in_(ids), Variant.is_active.is_(True))
+                .group_by(VariantOptionValue.name, VariantOptionValue.value)
+            )
+        ).all()
+        options: dict[str, list[dict[str, Any]]] = {}
+        for name, value, count in option_rows:
+            options.setdefault(name, []).append({"value": value, "label": value, "count": count})
+        for values in options.values():
+            values.sort(key=lambda v: (-v["count"], v["value"]))
+        # price buckets on the "from" price
+        bucket_cols = []
+        for index, (low, high) in enumerate(PRICE_BUCKETS):
+            condition = Product.price_min >= low
+            if high is not None:
+                condition = and_(condition, Product.price_min < high)
+            bucket_cols.append(func.sum(case((condition, 1), else_=0)).label(f"b{index}"))
+        sums = (await self.session.execute(select(*bucket_cols).where(Product.id.in_(ids)))).one()
+        price = []
+        for index, (low, high) in enumerate(PRICE_BUCKETS):
+            value = f"{low}-{high if high is not None else ''}"
+            label = f"{low // 100}-{high // 100}" if high is not None else f"{low // 100}+"
+            price.append({"value": value, "label": label, "count": int(sums[index] or 0)})
+        return {"categories": categories, "options": options, "price": price}
+
+
+def _empty_facets() -> dict[str, Any]:
+    return {
+        "categories": [],
+        "options": {},
+        "price": [
+            {
+                "value": f"{low}-{high if high is not None else ''}",
+                "label": f"{low // 100}-{high // 100}" if high is not None else f"{low // 100}+",
+                "count": 0,
+            }
+            for low, high in PRICE_BUCKETS
+        ],
+    }

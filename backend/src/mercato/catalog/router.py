@@ -1,0 +1,181 @@
+"""Public catalog endpoints: cached JSON with ETag/Cache-Control and 304 on If-None-Match."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from mercato.catalog import queries
+from mercato.catalog.media import SERVED_TYPES
+from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, parse_options
+from mercato.catalog.schemas import CategoryNode, CollectionRead, ProductPage, ProductRead
+from mercato.deps import ContainerDep
+from mercato.errors import NotFound
+
+router = APIRouter(tags=["catalog"])
+media_router = APIRouter(tags=["media"])
+
+SortParam = Literal["relevance", "price_asc", "price_desc", "newest", "name"]
+JSON = "application/json"
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+async def cached_json(
+    request: Request,
+    container: ContainerDep,
+    key: str,
+    tags: list[str],
+    compute: Callable[[], Awaitable[BaseModel | list[BaseModel]]],
+) -> Response:
+    async def render() -> bytes:
+        value = await compute()
+        if isinstance(value, list):
+            return json.dumps(
+                [v.model_dump(mode="json") for v in value], separators=(",", ":")
+            ).encode()
+        return value.model_dump_json().encode()
+
+    cached = await container.catalog_cache.get_or_compute(key, tags, render)
+    max_age = container.settings.catalog.http_max_age_seconds
+    headers = {
+        "ETag": cached.etag,
+        "Cache-Control": f"public, max-age={max_age}, must-revalidate",
+        "Vary": "Accept-Encoding",
+        "X-Cache": "HIT" if cached.hit else "MISS",
+    }
+    if _matches(request.headers.get("if-none-match"), cached.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=cached.body, media_type=JSON, headers=headers)
+
+
+@router.get(
+    "/products",
+    summary="List, filter, sort and search products",
+    response_model=ProductPage,
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
+async def list_products(
+    request: Request,
+    container: ContainerDep,
+    q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
+    category: Annotated[
+        str | None, Query(max_length=200, description="category slug (includes descendants)")
+    ] = None,
+    collection: Annotated[str | None, Query(max_length=200)] = None,
+    price_min: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
+    price_max: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
+    option: Annotated[
+        list[str],
+        Query(
+            max_length=20,
+            description="`name:value`, repeatable: `option=size:M&option=size:L&option=colour:Blue`"
+            " (values of one option are OR-ed, different options AND-ed, on the same variant)",
+        ),
+    ] = [],  # noqa: B006 - FastAPI copies defaults
+    in_stock: bool | None = None,
+    sort: SortParam | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    facets: bool = False,
+) -> Response:
+    query = ProductQuery(
+        q=q.strip() if q and q.strip() else None,
+        category=category,
+        collection=collection,
+        price_min=price_min,
+        price_max=price_max,
+        options=parse_options(option),
+        in_stock=in_stock,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+        facets=facets,
+    )
+    currency = container.settings.catalog.currency
+
+    async def compute() -> ProductPage:
+        async with container.db.session(write=False) as session:
+            return await queries.list_products(session, query, currency)
+
+    return await cached_json(request, container, f"list:{query!r}", ["products"], compute)
+
+
+@router.get(
+    "/products/{slug}",
+    summary="One product with variants, availability, images, breadcrumbs and related products",
+    response_model=ProductRead,
+    responses={304: {"description": "Not modified"}, 404: {"description": "No such product"}},
+)
+async def get_product(slug: str, request: Request, container: ContainerDep) -> Response:
+    currency = container.settings.catalog.currency
+    if len(slug) > 300:
+        raise NotFound("No such product.", code="product_not_found")
+
+    async def compute() -> ProductRead:
+        async with container.db.session(write=False) as session:
+            return await queries.product_detail(session, slug, currency)
+
+    return await cached_json(request, container, f"product:{slug}", ["products"], compute)
+
+
+@router.get("/categories", summary="The category tree", response_model=list[CategoryNode])
+async def list_categories(request: Request, container: ContainerDep) -> Response:
+    async def compute() -> list[BaseModel]:
+        async with container.db.session(write=False) as session:
+            return list(await queries.category_tree(session))
+
+    return await cached_json(request, container, "categories", ["categories", "products"], compute)
+
+
+@router.get(
+    "/collections/{slug}",
+    summary="A collection with a page of its products",
+    response_model=CollectionRead,
+    responses={404: {"description": "No such collection"}},
+)
+async def get_collection(
+    slug: str,
+    request: Request,
+    container: ContainerDep,
+    sort: SortParam | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    in_stock: bool | None = None,
+) -> Response:
+    currency = container.settings.catalog.currency
+    query = ProductQuery(sort=sort, cursor=cursor, limit=limit, in_stock=in_stock)
+
+    async def compute() -> CollectionRead:
+        async with container.db.session(write=False) as session:
+            return await queries.collection_page(session, slug, currency, query)
+
+    key = f"collection:{slug}:{query!r}"
+    return await cached_json(request, container, key, ["products", "collections"], compute)
+
+
+@media_router.get("/media/{name:path}", include_in_schema=False)
+async def serve_media(name: str, container: ContainerDep) -> Response:
+    path = container.media.local_path(name)
+    suffix = path.suffix.lower() if path is not None else ""
+    if path is None or suffix not in SERVED_TYPES:
+        raise NotFound("No such file.")
+    return FileResponse(
+        path,
+        media_type=SERVED_TYPES[suffix],
+        headers={
+            "Cache-Control": "public, max-age=86400",
+            # Media never runs scripts, even an SVG opened directly.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        },
+    )
