@@ -359,6 +359,7 @@ class CartQuote:
     shipping: ShippingQuote | None
     discount: DiscountCode | None
     problems: list[dict[str, Any]] = field(default_factory=list)
+    discount_error: DomainError | None = None
 
 
 async def quote_cart(
@@ -385,6 +386,7 @@ async def quote_cart(
         if shipping is None:
             problems.append({"code": "shipping_method_unavailable"})
     discount: DiscountCode | None = None
+    discount_error: DomainError | None = None
     if cart.discount_code:
         discount = await find_discount(session, cart.discount_code)
         problem = await _discount_problem(
@@ -397,7 +399,7 @@ async def quote_cart(
         )
         if problem is not None:
             problems.append({"code": problem.code, "discount_code": cart.discount_code})
-            discount = None
+            discount, discount_error = None, problem
     address = cart.shipping_address or {}
     totals = compute_totals(
         [PricedLine(str(v.id), v.unit_price, v.quantity) for v in buyable],
@@ -407,7 +409,7 @@ async def quote_cart(
         prices_include_tax=settings.prices_include_tax,
         tax_shipping=settings.tax_shipping,
     )
-    return CartQuote(currency, totals, shipping, discount, problems)
+    return CartQuote(currency, totals, shipping, discount, problems, discount_error)
 
 
 # --------------------------------------------------------------------------- idempotency
@@ -657,11 +659,8 @@ async def _place_order_once(
                 "The chosen shipping method is not available for this cart.",
                 code="unknown_shipping_method",
             )
-        if cart.discount_code and quote.discount is None:
-            code = next(
-                (p["code"] for p in quote.problems if "discount_code" in p), "invalid_discount_code"
-            )
-            raise ValidationFailed("The discount code cannot be used.", code=code)
+        if quote.discount_error is not None:
+            raise quote.discount_error
 
         items: dict[str, int] = {}
         for v in views:

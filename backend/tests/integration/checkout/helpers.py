@@ -87,7 +87,9 @@ async def guest_carts(container: Container, sku: str, count: int, quantity: int 
     async with container.db.session() as session:
         for i in range(count):
             cart, _ = await cart_service.create_cart(session, container.settings, customer_id=None)
-            await cart_service.add_line(session, container.settings, cart, sku=sku, quantity=quantity)
+            await cart_service.add_line(
+                session, container.settings, cart, sku=sku, quantity=quantity
+            )
             await cart_service.set_details(
                 session,
                 container.settings,
@@ -137,9 +139,7 @@ async def pay(
 
 async def get_order(client: httpx.AsyncClient, placed: dict[str, Any]) -> dict[str, Any]:
     return expect(
-        await client.get(
-            f"{API}/orders/{placed['id']}", params={"token": placed["order_token"]}
-        ),
+        await client.get(f"{API}/orders/{placed['id']}", params={"token": placed["order_token"]}),
         200,
     )
 

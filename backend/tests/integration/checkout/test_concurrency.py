@@ -1,0 +1,221 @@
+"""Invariants under concurrency: no oversell, all-or-nothing reservations, one order per
+Idempotency-Key, a single-use discount code used once. Each runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from mercato.bootstrap import Container
+from mercato.cart import service as cart_service
+from mercato.checkout.models import DiscountCode, DiscountRedemption
+from mercato.payments.models import Payment
+from tests.factories import create_product
+from tests.integration.checkout.helpers import (
+    API,
+    checkout,
+    expect,
+    guest_carts,
+    order_count,
+    pay,
+    ready_cart,
+    stock,
+)
+
+
+def _codes(responses: list[httpx.Response]) -> Counter[tuple[int, str]]:
+    return Counter(
+        (r.status_code, "" if r.status_code == 201 else r.json().get("code", "")) for r in responses
+    )
+
+
+async def test_200_concurrent_checkouts_on_stock_10_never_oversell(
+    client: httpx.AsyncClient, container: Container, db_backend: str
+) -> None:
+    await create_product(container, price=1500, stock=10, skus=["HOT-1"])
+    carts = await guest_carts(container, "HOT-1", 200)
+
+    responses = await asyncio.gather(*(checkout(client, cart_id) for cart_id in carts))
+
+    codes = _codes(responses)
+    assert codes[(201, "")] == 10, codes
+    assert not [r for r in responses if r.status_code >= 500 and r.status_code != 503], codes
+    if db_backend == "postgresql":
+        assert codes[(409, "insufficient_stock")] == 190, codes
+    else:  # SQLite may answer a clean 503 when the write lock stays busy; never a 500
+        assert codes[(409, "insufficient_stock")] + codes[(503, "database_busy")] == 190, codes
+    assert await order_count(container) == 10
+    assert await stock(container, "HOT-1") == (10, 10)  # all reserved, available 0
+
+    for placed in (r.json() for r in responses if r.status_code == 201):
+        await pay(client, placed)
+    assert await stock(container, "HOT-1") == (0, 0)
+
+
+async def test_same_sku_over_stock_in_one_cart_reserves_nothing(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1000, stock=10, skus=["TWICE-1"])
+    cart_id = await ready_cart(client, {"TWICE-1": 6})
+    expect(
+        await client.post(f"{API}/carts/{cart_id}/lines", json={"sku": "TWICE-1", "quantity": 6}),
+        201,
+    )
+    response = await checkout(client, cart_id)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "insufficient_stock"
+    assert (body["requested"], body["available"]) == (12, 10)
+    assert await stock(container, "TWICE-1") == (10, 0)
+    assert await order_count(container) == 0
+    cart = expect(await client.get(f"{API}/carts/{cart_id}"), 200)
+    assert cart["status"] == "open"  # the shopper can fix the cart and try again
+
+
+async def test_multi_sku_checkout_is_all_or_nothing(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1000, stock=5, skus=["AON-A"])
+    await create_product(container, price=1000, stock=1, skus=["AON-B"])
+    cart_id = await ready_cart(client, {"AON-A": 3, "AON-B": 2})
+    response = await checkout(client, cart_id)
+    assert response.status_code == 409
+    assert response.json()["sku"] == "AON-B"
+    assert await stock(container, "AON-A") == (5, 0)
+    assert await stock(container, "AON-B") == (1, 0)
+    assert await order_count(container) == 0
+
+
+async def test_one_key_sent_50_times_10_in_flight_gives_one_order_and_one_charge(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1200, stock=5, skus=["IDEM-1"])
+    cart_id = await ready_cart(client, {"IDEM-1": 1})
+    key = str(uuid.uuid4())
+    responses: list[httpx.Response] = []
+    for _ in range(5):
+        responses += await asyncio.gather(*(checkout(client, cart_id, key=key) for _ in range(10)))
+
+    codes = _codes(responses)
+    assert set(codes) <= {(201, ""), (409, "request_in_progress")}, codes
+    created = [r.json() for r in responses if r.status_code == 201]
+    assert created
+    assert len({body["id"] for body in created}) == 1
+    assert all(body == created[0] for body in created)
+    replay = await checkout(client, cart_id, key=key)
+    assert replay.status_code == 201
+    assert replay.json() == created[0]
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert await order_count(container) == 1
+    async with container.db.session(write=False) as session:
+        assert await session.scalar(select(func.count(Payment.id))) == 1
+    assert await stock(container, "IDEM-1") == (5, 1)
+
+
+async def test_same_key_with_another_body_is_422_and_changes_nothing(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1200, stock=5, skus=["IDEM-2"])
+    first = await ready_cart(client, {"IDEM-2": 1})
+    second = await ready_cart(client, {"IDEM-2": 2})
+    key = str(uuid.uuid4())
+    expect(await checkout(client, first, key=key), 201)
+    changed = await checkout(client, second, key=key)
+    assert changed.status_code == 422
+    assert changed.json()["code"] == "idempotency_key_mismatch"
+    noted = await checkout(client, first, key=key, customer_note="leave at the door")
+    assert noted.status_code == 422
+    assert await order_count(container) == 1
+    assert await stock(container, "IDEM-2") == (5, 1)
+
+
+async def test_checkout_without_or_with_a_bad_idempotency_key(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1200, stock=5, skus=["IDEM-3"])
+    cart_id = await ready_cart(client, {"IDEM-3": 1})
+    missing = await client.post(f"{API}/checkout", json={"cart_id": cart_id})
+    assert missing.status_code == 428
+    assert missing.json()["code"] == "idempotency_key_required"
+    too_long = await checkout(client, cart_id, key="k" * 300)
+    assert too_long.status_code == 422
+    assert await order_count(container) == 0
+
+
+async def _discount(container: Container, **values: Any) -> None:
+    async with container.db.session() as session:
+        session.add(DiscountCode(kind="fixed", value=500, currency="EUR", **values))
+
+
+async def _carts_with_code(
+    container: Container, sku: str, code: str, count: int, email: str | None = None
+) -> list[str]:
+    carts = await guest_carts(container, sku, count)
+    async with container.db.session() as session:
+        for cart_id in carts:
+            cart = await cart_service.get_open_cart(session, uuid.UUID(cart_id), user_id=None)
+            details: dict[str, Any] = {"discount_code": code}
+            if email:
+                details["email"] = email
+            await cart_service.set_details(session, container.settings, cart, **details)
+    return carts
+
+
+async def test_single_use_code_raced_by_50_checkouts_is_used_once(
+    client: httpx.AsyncClient, container: Container, db_backend: str
+) -> None:
+    await create_product(container, price=2000, stock=100, skus=["DISC-1"])
+    await _discount(container, code="ONCE", usage_limit=1)
+    carts = await _carts_with_code(container, "DISC-1", "ONCE", 50)
+
+    responses = await asyncio.gather(*(checkout(client, cart_id) for cart_id in carts))
+
+    codes = _codes(responses)
+    assert codes[(201, "")] == 1, codes
+    allowed_failures = {(409, "discount_exhausted")}
+    if db_backend == "sqlite":
+        allowed_failures.add((503, "database_busy"))
+    assert set(codes) - {(201, "")} <= allowed_failures, codes
+    winner = next(r.json() for r in responses if r.status_code == 201)
+    assert winner["discount_total"]["amount"] == 500
+    async with container.db.session(write=False) as session:
+        discount = (await session.scalars(select(DiscountCode))).one()
+        assert discount.used_count == 1
+        assert await session.scalar(select(func.count(DiscountRedemption.id))) == 1
+    assert await order_count(container) == 1
+    assert await stock(container, "DISC-1") == (100, 1)
+
+
+async def test_per_customer_limit_holds_under_a_race(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=2000, stock=100, skus=["DISC-2"])
+    await _discount(container, code="ONEEACH", per_customer_limit=1)
+    carts = await _carts_with_code(container, "DISC-2", "ONEEACH", 6, email="same@example.com")
+    responses = await asyncio.gather(*(checkout(client, cart_id) for cart_id in carts))
+    codes = _codes(responses)
+    assert codes[(201, "")] == 1, codes
+    assert all(code == 409 or code == 201 or code == 503 for code, _ in codes), codes
+    other = await _carts_with_code(container, "DISC-2", "ONEEACH", 1, email="other@example.com")
+    expect(await checkout(client, other[0]), 201)
+
+
+@pytest.mark.parametrize("card", ["4000 0000 0000 0002"])
+async def test_a_failed_payment_gives_the_discount_use_back(
+    client: httpx.AsyncClient, container: Container, card: str
+) -> None:
+    await create_product(container, price=2000, stock=5, skus=["DISC-3"])
+    await _discount(container, code="ONCE3", usage_limit=1)
+    (cart_id,) = await _carts_with_code(container, "DISC-3", "ONCE3", 1)
+    placed = expect(await checkout(client, cart_id), 201)
+    await pay(client, placed, card)
+    async with container.db.session(write=False) as session:
+        assert (await session.scalars(select(DiscountCode))).one().used_count == 0
+    again = expect(await checkout(client, cart_id), 201)
+    assert again["discount_total"]["amount"] == 500
