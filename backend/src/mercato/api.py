@@ -16,6 +16,7 @@ from mercato.ops.router import router as ops_router
 from mercato.orders.router import admin_router as orders_admin_router
 from mercato.orders.router import router as orders_router
 from mercato.payments.router import router as payments_router
+from mercato.worker.router import router as worker_admin_router
 
 API_PREFIX = "/api/v1"
 
@@ -28,6 +29,7 @@ def api_routers() -> list[APIRouter]:
     routers += [cart_router, checkout_router, discounts_admin_router]
     routers += [orders_router, orders_admin_router]
     routers.append(payments_router)
+    routers.append(worker_admin_router)  # /admin/tasks (dead letters)
     return routers
 
 

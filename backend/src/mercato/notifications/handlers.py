@@ -101,16 +101,15 @@ def build_email(container: Container, event: Event) -> OutgoingEmail | None:
 
 
 async def checkpoint(settings: Settings, name: str, event: Event) -> None:
-    """Test hook (MERCATO_WORKER__CHECKPOINT_DIR): stop once at a named point so a test can kill
-    the worker there. Writes `<dir>/<name>-<event id>` and waits for `<that>.release`; the next
-    delivery of the same event finds the marker and passes."""
+    """Test hook (MERCATO_WORKER__CHECKPOINT_DIR): when a test armed `<dir>/<name>-<event id>.arm`,
+    the first delivery writes `<dir>/<name>-<event id>` and waits there (until `….release`
+    appears or, typically, the test kills the worker). Later deliveries pass."""
     directory: Path | None = settings.worker.checkpoint_dir
     if directory is None:
         return
     marker = directory / f"{name}-{event.id}"
-    if marker.exists():
+    if marker.exists() or not marker.with_suffix(".arm").exists():
         return
-    directory.mkdir(parents=True, exist_ok=True)
     marker.touch()
     release = marker.with_suffix(".release")
     while not release.exists():

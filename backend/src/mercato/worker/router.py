@@ -1,0 +1,40 @@
+"""Staff-only admin routes for dead-lettered tasks (`/api/v1/admin/tasks/dead`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from mercato.accounts.dependencies import StaffUser
+from mercato.deps import ContainerDep
+from mercato.worker import service
+from mercato.worker.schemas import DeadTaskList, DeadTaskRead
+
+router = APIRouter(prefix="/admin/tasks", tags=["admin-tasks"])
+
+
+@router.get("/dead", summary="Tasks that exhausted their retries")
+async def list_dead_tasks(
+    _staff: StaffUser,
+    container: ContainerDep,
+    include_replayed: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> DeadTaskList:
+    rows = await service.list_dead_letters(
+        container, include_replayed=include_replayed, limit=limit
+    )
+    return DeadTaskList(items=[DeadTaskRead.model_validate(row) for row in rows])
+
+
+@router.post(
+    "/dead/{dead_letter_id}/replay",
+    summary="Publish a dead-lettered task again",
+    responses={404: {"description": "Unknown id"}, 503: {"description": "Broker unreachable"}},
+)
+async def replay_dead_task(
+    dead_letter_id: uuid.UUID, _staff: StaffUser, container: ContainerDep
+) -> DeadTaskRead:
+    row = await service.replay_dead_letter(container, dead_letter_id)
+    return DeadTaskRead.model_validate(row)
