@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercato.accounts import hooks as account_hooks
 from mercato.cart.models import Cart, CartLine
 from mercato.config import Settings
 from mercato.errors import Conflict, NotFound, ValidationFailed
@@ -407,3 +408,13 @@ async def send_abandoned_cart_reminders(container: Container) -> int:
             )
             sent += 1
     return sent
+
+
+async def delete_carts_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """On account closure the customer's carts (addresses, email) are deleted."""
+    await session.execute(
+        delete(Cart).where(Cart.customer_id == user_id).execution_options(synchronize_session=False)
+    )
+
+
+account_hooks.register_anonymiser("carts", delete_carts_for_user)

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercato.accounts import hooks as account_hooks
 from mercato.config import Settings
 from mercato.errors import Conflict, NotFound, ValidationFailed
 from mercato.inventory import service as inventory
@@ -908,3 +909,38 @@ async def expire_unpaid_orders(container: Container) -> int:
         except Exception as exc:  # one failure must not stop the batch; retried next run
             log.warning("order_expiry_failed", order_id=str(order_id), error=str(exc))
     return expired
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+async def export_orders_for_user(session: AsyncSession, user_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The customer's orders for `GET /me/export`."""
+    rows = await session.scalars(
+        select(Order).where(Order.customer_id == user_id).order_by(Order.created_at)
+    )
+    return [to_read(order).model_dump(mode="json") for order in rows]
+
+
+async def anonymise_orders_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """On account closure orders stay (accounting) but lose contact data. The billing address is
+    kept: invoices must be retained by law; the shipping address keeps only country and postcode."""
+    rows = await session.scalars(select(Order).where(Order.customer_id == user_id))
+    for order in rows:
+        order.email = f"deleted-{user_id}@invalid"
+        order.customer_name = ""
+        order.customer_note = None
+        order.retry_url = None
+        address = order.shipping_address or {}
+        order.shipping_address = {
+            "country": address.get("country"),
+            "postal_code": address.get("postal_code"),
+        }
+        billing = dict(order.billing_address or {})
+        billing.pop("phone", None)
+        order.billing_address = billing
+        order.updated_at = utcnow()
+
+
+account_hooks.register_exporter("orders", export_orders_for_user)
+account_hooks.register_anonymiser("orders", anonymise_orders_for_user)

@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import func, select, update
 
 from mercato.bootstrap import Container
+from mercato.cart.models import Cart
 from mercato.orders import service as orders
 from mercato.orders.models import Order
 from mercato.shared.clock import utcnow
@@ -373,3 +374,24 @@ async def test_payment_outcomes_are_idempotent(
             )
             == 2
         )
+
+
+async def test_orders_in_personal_data_export_and_scrubbed_on_account_closure(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1000, stock=5, skus=["G-1"])
+    user = await create_user(container)
+    headers = auth_headers(container, user)
+    placed = await _place(client, {"G-1": 1}, headers=headers, email="gdpr@example.com")
+    open_cart = expect(await client.post(f"{API}/carts", headers=headers), 201)["id"]
+    exported = expect(await client.get(f"{API}/me/export", headers=headers), 200)
+    assert [o["number"] for o in exported["orders"]] == [placed["number"]]
+    assert (await client.delete(f"{API}/me", headers=headers)).status_code == 204
+    staff = await _staff(container)
+    order = expect(await client.get(f"{API}/admin/orders/{placed['id']}", headers=staff), 200)
+    assert order["email"] == f"deleted-{user.id}@invalid"
+    assert order["customer_name"] == ""
+    assert order["shipping_address"] == {"country": "DE", "postal_code": "10117"}
+    assert order["total"] == placed["total"]  # the accounting record stays
+    async with container.db.session(write=False) as session:
+        assert await session.get(Cart, uuid.UUID(open_cart)) is None
