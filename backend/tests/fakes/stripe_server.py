@@ -140,7 +140,9 @@ class FakeStripe:
 
     def calls(self, method: str, path_prefix: str) -> list[RecordedRequest]:
         with self.lock:
-            return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
+            return [
+                r for r in self.requests if r.method == method and r.path.startswith(path_prefix)
+            ]
 
     # ------------------------------------------------------------------ API
 
@@ -333,6 +335,7 @@ class FakeStripe:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes
     fake: FakeStripe
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet

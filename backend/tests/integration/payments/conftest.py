@@ -124,7 +124,9 @@ async def payment_row(container: Container, order_id: uuid.UUID) -> Payment:
     return payment
 
 
-async def ledger(container: Container, order_id: uuid.UUID | None = None) -> list[PaymentTransaction]:
+async def ledger(
+    container: Container, order_id: uuid.UUID | None = None
+) -> list[PaymentTransaction]:
     query = select(PaymentTransaction).order_by(PaymentTransaction.created_at)
     if order_id is not None:
         query = query.where(PaymentTransaction.order_id == order_id)

@@ -53,9 +53,8 @@ async def test_success_card_pays_the_order(container: Container, client: httpx.A
     placed = await place_order(container, amount=2500)
     assert placed.start.provider == "sandbox"
     assert placed.start.status == "requires_payment_method"
-    assert placed.start.client_secret and placed.start.client_secret.startswith(
-        placed.start.intent_id + "_secret_"
-    )
+    assert placed.start.client_secret
+    assert placed.start.client_secret.startswith(placed.start.intent_id + "_secret_")
 
     response = await client.post(confirm_url(placed), json=card(TEST_CARD_OK, placed))
 
@@ -70,7 +69,11 @@ async def test_success_card_pays_the_order(container: Container, client: httpx.A
         2500,
     )
     rows = await ledger(container, placed.order_id)
-    assert [len(kinds(rows, k)) for k in ("intent_created", "authorization", "capture")] == [1, 1, 1]
+    assert [len(kinds(rows, k)) for k in ("intent_created", "authorization", "capture")] == [
+        1,
+        1,
+        1,
+    ]
     assert kinds(rows, "capture")[0].amount == 2500
     assert all(row.provider == "sandbox" for row in rows)
     # The sandbox's events went through the signed webhook path and were recorded.
@@ -129,7 +132,8 @@ async def test_challenge_card_needs_the_shoppers_decision(
     page = await client.get(url)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert "Approve" in page.text and "Decline" in page.text
+    assert "Approve" in page.text
+    assert "Decline" in page.text
 
     decided = await client.post(url, json={"approve": approve})
     assert decided.status_code == 200, decided.text
@@ -190,7 +194,8 @@ async def test_bad_cards_are_refused_and_change_nothing(
     assert response.status_code == 422, response.text
     assert response.json()["code"] == code
     submitted = str(overrides.get("card_number", TEST_CARD_OK))
-    assert submitted not in response.text and submitted.replace(" ", "") not in response.text
+    assert submitted not in response.text
+    assert submitted.replace(" ", "") not in response.text
     assert await order_status(container, placed.order_id) == "pending_payment"
     assert len(await ledger(container, placed.order_id)) == len(before)
 
@@ -338,9 +343,7 @@ async def test_card_data_and_client_secret_are_never_stored_or_logged(
         placed = await place_order(container)
         secret = placed.start.client_secret
         assert secret
-        await client.post(
-            confirm_url(placed), json=card(TEST_CARD_CHALLENGE, placed, cvc="987")
-        )
+        await client.post(confirm_url(placed), json=card(TEST_CARD_CHALLENGE, placed, cvc="987"))
         bad = await client.post(
             confirm_url(placed), json=card("5555 5555 5555 4444", placed, cvc="987")
         )

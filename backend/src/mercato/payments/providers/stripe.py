@@ -55,6 +55,12 @@ def _translate(exc: stripe.StripeError, operation: str) -> GatewayError:
     return GatewayError(f"Stripe refused {operation}: {code}", code=str(code))
 
 
+def _plain(obj: Any) -> dict[str, Any]:
+    """An SDK object as a plain dict (the SDK's objects are not dicts)."""
+    data: dict[str, Any] = obj.to_dict()
+    return data
+
+
 def _str_or_id(value: Any) -> str | None:
     """An expandable field: either an id string or an object with an id."""
     if value is None:
@@ -102,8 +108,9 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _translate(exc, "create_intent") from None
-        secret = pi.get("client_secret")
-        return self._to_intent(pi, (), client_secret=secret if isinstance(secret, str) else None)
+        data = _plain(pi)
+        secret = data.get("client_secret")
+        return self._to_intent(data, (), client_secret=secret if isinstance(secret, str) else None)
 
     async def retrieve_intent(self, session: AsyncSession, intent_id: str) -> Intent:
         try:
@@ -113,7 +120,7 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _translate(exc, "retrieve_intent") from None
-        return self._to_intent(pi, tuple(self._to_refund(r) for r in refunds.data))
+        return self._to_intent(_plain(pi), tuple(self._to_refund(_plain(r)) for r in refunds.data))
 
     async def capture(
         self,
@@ -132,7 +139,7 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _translate(exc, "capture") from None
-        return self._to_intent(pi, ())
+        return self._to_intent(_plain(pi), ())
 
     async def cancel(
         self, session: AsyncSession, intent_id: str, *, idempotency_key: str
@@ -143,7 +150,7 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _translate(exc, "cancel") from None
-        return self._to_intent(pi, ())
+        return self._to_intent(_plain(pi), ())
 
     async def refund(
         self,
@@ -164,7 +171,7 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _translate(exc, "refund") from None
-        return self._to_refund(refund)
+        return self._to_refund(_plain(refund))
 
     def parse_and_verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         header = signing.get_header(headers)
@@ -185,7 +192,7 @@ class StripeGateway:
     # ------------------------------------------------------------------ mapping
 
     @staticmethod
-    def _to_refund(refund: Any) -> Refund:
+    def _to_refund(refund: dict[str, Any]) -> Refund:
         return Refund(
             id=str(refund["id"]),
             amount=int(refund["amount"]),
@@ -194,7 +201,7 @@ class StripeGateway:
 
     @staticmethod
     def _to_intent(
-        pi: Any, refunds: tuple[Refund, ...], *, client_secret: str | None = None
+        pi: dict[str, Any], refunds: tuple[Refund, ...], *, client_secret: str | None = None
     ) -> Intent:
         error = pi.get("last_payment_error")
         error_code = None
