@@ -219,3 +219,19 @@ async def test_a_failed_payment_gives_the_discount_use_back(
         assert (await session.scalars(select(DiscountCode))).one().used_count == 0
     again = expect(await checkout(client, cart_id), 201)
     assert again["discount_total"]["amount"] == 500
+
+
+async def test_one_cart_checked_out_with_10_different_keys_at_once_gives_one_order(
+    client: httpx.AsyncClient, container: Container, db_backend: str
+) -> None:
+    await create_product(container, price=1000, stock=50, skus=["ONECART-1"])
+    cart_id = await ready_cart(client, {"ONECART-1": 2})
+    responses = await asyncio.gather(*(checkout(client, cart_id) for _ in range(10)))
+    codes = _codes(responses)
+    assert codes[(201, "")] == 1, codes
+    allowed = {(201, ""), (409, "cart_not_open")}
+    if db_backend == "sqlite":
+        allowed.add((503, "database_busy"))
+    assert set(codes) <= allowed, codes
+    assert await order_count(container) == 1
+    assert await stock(container, "ONECART-1") == (50, 2)

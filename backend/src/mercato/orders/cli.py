@@ -1,0 +1,59 @@
+"""`mercato orders expire-unpaid`, `mercato carts purge-expired|send-reminders`.
+
+The scheduler runs the same jobs periodically; these commands run them once (ops, cron).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import typer
+
+from mercato.bootstrap import Container
+from mercato.config import Settings
+
+orders_app = typer.Typer(help="Orders: unpaid-order expiry.", no_args_is_help=True)
+carts_app = typer.Typer(help="Carts: expiry and abandoned-cart reminders.", no_args_is_help=True)
+
+
+def _run(job: Callable[[Container], Awaitable[int]]) -> int:
+    from mercato.bootstrap import build_container
+
+    async def main() -> int:
+        container = build_container(Settings())
+        try:
+            return await job(container)
+        finally:
+            await container.aclose()
+
+    return asyncio.run(main())
+
+
+@orders_app.command("expire-unpaid")
+def expire_unpaid() -> None:
+    """Cancel orders left pending_payment longer than MERCATO_ORDERS__UNPAID_TTL_MINUTES."""
+    from mercato.orders.service import expire_unpaid_orders
+
+    typer.echo(f"{_run(expire_unpaid_orders)} order(s) expired")
+
+
+@carts_app.command("purge-expired")
+def purge_expired() -> None:
+    """Delete carts past their expiry."""
+    from mercato.cart.service import purge_expired_carts
+
+    typer.echo(f"{_run(purge_expired_carts)} cart(s) deleted")
+
+
+@carts_app.command("send-reminders")
+def send_reminders() -> None:
+    """Record abandoned-cart reminders for opted-in customers (at most one per cart)."""
+    from mercato.cart.service import send_abandoned_cart_reminders
+
+    typer.echo(f"{_run(send_abandoned_cart_reminders)} reminder(s) recorded")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(orders_app, name="orders")
+    app.add_typer(carts_app, name="carts")
