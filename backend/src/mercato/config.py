@@ -178,7 +178,7 @@ def _default_methods() -> dict[str, list[ShippingMethodConfig]]:
 
 
 class CheckoutSettings(BaseModel):
-    """Addresses, shipping table rates, taxes and idempotency (ADR 0006)."""
+    """Addresses, shipping table rates, taxes and idempotency (ADR 0008)."""
 
     allowed_countries: list[str] = Field(
         default_factory=lambda: [
