@@ -11,7 +11,9 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from mercato.config import Settings
 from mercato.errors import DomainError
 
-users_app = typer.Typer(help="User accounts: create the first admin, list users.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="User accounts: create the first admin, list users.", no_args_is_help=True
+)
 
 
 def _read_password() -> str:
@@ -38,7 +40,8 @@ def create_admin(email: str = typer.Argument(..., help="The admin's email addres
     try:
         email = service.normalize_email(TypeAdapter(EmailStr).validate_python(email.strip()))
     except ValidationError as exc:
-        raise typer.BadParameter(f"{email!r} is not a valid email address", param_hint="EMAIL") from exc
+        message = f"{email!r} is not a valid email address"
+        raise typer.BadParameter(message, param_hint="EMAIL") from exc
 
     async def main() -> tuple[bool, str]:
         container = build_container(Settings())
@@ -63,7 +66,9 @@ def create_admin(email: str = typer.Argument(..., help="The admin's email addres
 
 
 @users_app.command("list")
-def list_users(limit: int = typer.Option(100, min=1, max=10_000, help="How many, newest first.")) -> None:
+def list_users(
+    limit: int = typer.Option(100, min=1, max=10_000, help="How many, newest first."),
+) -> None:
     """List accounts (newest first)."""
     from rich.console import Console
     from rich.table import Table

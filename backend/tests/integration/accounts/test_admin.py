@@ -79,7 +79,8 @@ async def test_only_admins_change_roles_and_deactivate(
     assert missing.status_code == 404
 
     promoted = await client.patch(path, json={"role": "staff"}, headers=headers)
-    assert promoted.status_code == 200 and promoted.json()["role"] == "staff"
+    assert promoted.status_code == 200
+    assert promoted.json()["role"] == "staff"
     # The database role counts, not the role inside an older token.
     old_token = auth_headers(container, customer)
     listed = await client.get("/api/v1/admin/customers", headers=old_token)
@@ -87,7 +88,8 @@ async def test_only_admins_change_roles_and_deactivate(
 
     tokens = (await login(client, customer.email)).json()
     off = await client.patch(path, json={"is_active": False}, headers=headers)
-    assert off.status_code == 200 and off.json()["is_active"] is False
+    assert off.status_code == 200
+    assert off.json()["is_active"] is False
     assert (await client.get("/api/v1/me", headers=old_token)).status_code == 401
     refreshed = await client.post(
         "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}

@@ -39,7 +39,8 @@ async def test_registration_emits_verification_and_the_token_is_single_use(
         ).scalar_one()
         stored = (await session.execute(select(AccountToken))).scalar_one()
     assert set(event.payload) == {"user_id", "email", "full_name", "token"}
-    assert event.payload["email"] == email and event.payload["full_name"] == "V"
+    assert event.payload["email"] == email
+    assert event.payload["full_name"] == "V"
     (token,) = await outbox_tokens(container, "EmailVerificationRequested", email)
     assert token not in str(event.payload)  # encrypted in the outbox
     assert stored.token_hash != token  # hashed at rest

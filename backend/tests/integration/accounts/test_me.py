@@ -54,7 +54,8 @@ async def test_patch_me_changes_only_whitelisted_fields(
     body = ok.json()
     assert body["full_name"] == "Grace Hopper"
     assert body["locale"] == "de-DE"
-    assert body["marketing_consent"] is True and body["marketing_consent_at"]
+    assert body["marketing_consent"] is True
+    assert body["marketing_consent_at"]
     assert body["role"] == "customer"
     withdrawn = await client.patch("/api/v1/me", json={"marketing_consent": False}, headers=headers)
     assert withdrawn.json()["marketing_consent_at"] is None
@@ -84,7 +85,8 @@ async def test_addresses_are_private_to_their_owner(
     assert (await client.patch(path, json={"city": None}, headers=a)).status_code == 422
     assert (await client.patch(path, json={"country": "GBR"}, headers=a)).status_code == 422
     moved = await client.patch(path, json={"city": "Bath"}, headers=a)
-    assert moved.status_code == 200 and moved.json()["city"] == "Bath"
+    assert moved.status_code == 200
+    assert moved.json()["city"] == "Bath"
 
     second = await client.post(
         "/api/v1/me/addresses", json={**ADDRESS, "is_default": True}, headers=a
@@ -217,7 +219,8 @@ async def test_closing_the_account_anonymises_and_ends_access(
     assert row is not None
     assert row.email == f"deleted-{user.id}@invalid"
     assert row.full_name == ""
-    assert row.deleted_at is not None and not row.is_active
+    assert row.deleted_at is not None
+    assert not row.is_active
     assert not row.password_hash.startswith("$argon2")
     assert (addresses, others, sessions) == (0, 1, 0)
     # The email is free again for a new account.

@@ -32,7 +32,8 @@ async def test_register_then_sign_in_and_read_me(client: httpx.AsyncClient) -> N
     assert body["email"] == "new.shopper@example.com"
     assert body["role"] == "customer"
     assert body["email_verified"] is False
-    assert "password" not in created.text and "password_hash" not in body
+    assert "password" not in created.text
+    assert "password_hash" not in body
 
     duplicate = await client.post(
         "/api/v1/auth/register",
@@ -117,7 +118,8 @@ async def test_weaker_hash_is_upgraded_on_sign_in(
     async with container.db.session(write=False) as session:
         stored = await session.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored != weak
-    assert stored is not None and stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert stored is not None
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert not passwords.needs_rehash(stored)
     assert (await login(client, user.email)).status_code == 200
 

@@ -54,10 +54,12 @@ async def test_add_sets_only_when_absent(cache: Cache) -> None:
 async def test_incr_applies_the_ttl_on_creation_only(cache: Cache) -> None:
     assert await cache.incr("n", ttl=100) == 1
     first_ttl = await cache.ttl("n")
-    assert first_ttl is not None and 0 < first_ttl <= 100
+    assert first_ttl is not None
+    assert 0 < first_ttl <= 100
     assert await cache.incr("n", 5, ttl=1000) == 6
     later_ttl = await cache.ttl("n")
-    assert later_ttl is not None and later_ttl <= 100  # not extended by later increments
+    assert later_ttl is not None
+    assert later_ttl <= 100
     assert await cache.incr("plain") == 1
     assert await cache.ttl("plain") is None
     counts = await asyncio.gather(*[cache.incr("c", ttl=60) for _ in range(20)])

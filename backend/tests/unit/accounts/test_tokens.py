@@ -158,8 +158,10 @@ def test_key_rotation_old_tokens_still_verify_and_jwks_lists_both() -> None:
     jwks = after.jwks()["keys"]
     assert [k["kid"] for k in jwks] == [after.keys[0].kid, after.keys[1].kid]
     for jwk in jwks:
-        assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519"
-        assert jwk["use"] == "sig" and jwk["alg"] == "EdDSA"
+        assert jwk["kty"] == "OKP"
+        assert jwk["crv"] == "Ed25519"
+        assert jwk["use"] == "sig"
+        assert jwk["alg"] == "EdDSA"
         assert "d" not in jwk  # never the private part
         public = jwt.PyJWK.from_dict(jwk)
         assert public.key_id == jwk["kid"]
