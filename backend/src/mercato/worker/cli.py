@@ -7,11 +7,15 @@ import os
 import shutil
 import sys
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from mercato.config import Settings
+
+if TYPE_CHECKING:
+    from mercato.bootstrap import Container
+    from mercato.worker.models import TaskDeadLetter
 
 tasks_app = typer.Typer(help="Background tasks: dead letters.", no_args_is_help=True)
 
@@ -102,10 +106,11 @@ def tasks_dead(
     from mercato.worker.runtime import run_job
     from mercato.worker.service import list_dead_letters
 
-    settings = Settings()
-    rows = asyncio.run(
-        run_job(settings, lambda c: list_dead_letters(c, include_replayed=all_, limit=limit))
-    )
+    async def job(container: Container) -> list[TaskDeadLetter]:
+        async with container.db.session(write=False) as session:
+            return await list_dead_letters(session, include_replayed=all_, limit=limit)
+
+    rows = asyncio.run(run_job(Settings(), job))
     if not rows:
         typer.echo("no dead-lettered tasks")
         return
@@ -132,9 +137,13 @@ def tasks_replay(
     except ValueError:
         typer.echo(f"not a valid id: {dead_letter_id}", err=True)
         raise typer.Exit(2) from None
-    settings = Settings()
+
+    async def job(container: Container) -> TaskDeadLetter:
+        async with container.db.session() as session:
+            return await replay_dead_letter(session, container, ident)
+
     try:
-        row = asyncio.run(run_job(settings, lambda c: replay_dead_letter(c, ident)))
+        row = asyncio.run(run_job(Settings(), job))
     except DomainError as exc:
         typer.echo(exc.detail, err=True)
         raise typer.Exit(1) from None

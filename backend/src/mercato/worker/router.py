@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from mercato.accounts.dependencies import StaffUser
-from mercato.deps import ContainerDep
+from mercato.deps import ContainerDep, SessionDep
 from mercato.worker import service
 from mercato.worker.schemas import DeadTaskList, DeadTaskRead
 
@@ -18,14 +18,12 @@ router = APIRouter(prefix="/admin/tasks", tags=["admin-tasks"])
 @router.get("/dead", summary="Tasks that exhausted their retries")
 async def list_dead_tasks(
     _staff: StaffUser,
-    container: ContainerDep,
+    session: SessionDep,
     include_replayed: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> DeadTaskList:
-    rows = await service.list_dead_letters(
-        container, include_replayed=include_replayed, limit=limit
-    )
-    return DeadTaskList(items=[DeadTaskRead.model_validate(row) for row in rows])
+    rows = await service.list_dead_letters(session, include_replayed=include_replayed, limit=limit)
+    return DeadTaskList(items=[DeadTaskRead.from_row(row) for row in rows])
 
 
 @router.post(
@@ -34,7 +32,7 @@ async def list_dead_tasks(
     responses={404: {"description": "Unknown id"}, 503: {"description": "Broker unreachable"}},
 )
 async def replay_dead_task(
-    dead_letter_id: uuid.UUID, _staff: StaffUser, container: ContainerDep
+    dead_letter_id: uuid.UUID, _staff: StaffUser, session: SessionDep, container: ContainerDep
 ) -> DeadTaskRead:
-    row = await service.replay_dead_letter(container, dead_letter_id)
-    return DeadTaskRead.model_validate(row)
+    row = await service.replay_dead_letter(session, container, dead_letter_id)
+    return DeadTaskRead.from_row(row)

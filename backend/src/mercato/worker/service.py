@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.bootstrap import Container
 from mercato.errors import NotFound, ServiceUnavailable
@@ -72,23 +73,28 @@ async def record_dead_letter(
 
 
 async def list_dead_letters(
-    container: Container, *, include_replayed: bool = False, limit: int = 100
+    session: AsyncSession, *, include_replayed: bool = False, limit: int = 100
 ) -> list[TaskDeadLetter]:
-    async with container.db.session(write=False) as session:
-        query = select(TaskDeadLetter).order_by(TaskDeadLetter.failed_at.desc()).limit(limit)
-        if not include_replayed:
-            query = query.where(TaskDeadLetter.replayed_at.is_(None))
-        return list(await session.scalars(query))
+    query = select(TaskDeadLetter).order_by(TaskDeadLetter.failed_at.desc()).limit(limit)
+    if not include_replayed:
+        query = query.where(TaskDeadLetter.replayed_at.is_(None))
+    return list(await session.scalars(query))
 
 
 async def replay_dead_letter(
-    container: Container, dead_letter_id: uuid.UUID, sender: TaskSender | None = None
+    session: AsyncSession,
+    container: Container,
+    dead_letter_id: uuid.UUID,
+    sender: TaskSender | None = None,
 ) -> TaskDeadLetter:
-    """Publish the task again with a fresh retry budget. An outbox event becomes pending again."""
+    """Publish the task again with a fresh retry budget. An outbox event becomes pending again.
+
+    Runs in the caller's unit of work (the admin request's). If that later rolls back, the task
+    was still published: at-least-once, and handlers de-duplicate.
+    """
     from mercato.worker.relay import HANDLE_EVENT_TASK, republish_delay
 
-    async with container.db.session(write=False) as session:
-        row = await session.get(TaskDeadLetter, dead_letter_id)
+    row = await session.get(TaskDeadLetter, dead_letter_id, with_for_update=True)
     if row is None:
         raise NotFound("No such dead-lettered task.", code="dead_letter_not_found")
     sender = sender or CelerySender(container)
@@ -101,23 +107,17 @@ async def replay_dead_letter(
             "The task broker is unreachable; try again.", code="broker_unavailable"
         ) from exc
     now = utcnow()
-    async with container.db.session() as session:
+    row.replayed_at = now
+    row.replay_count += 1
+    if row.task_name == HANDLE_EVENT_TASK and row.args:
+        # the relay watches it again, as if it had just been published
+        delay: timedelta = republish_delay(container.settings, 1)
         await session.execute(
-            update(TaskDeadLetter)
-            .where(TaskDeadLetter.id == row.id)
-            .values(replayed_at=now, replay_count=TaskDeadLetter.replay_count + 1)
-        )
-        if row.task_name == HANDLE_EVENT_TASK and row.args:
-            # the relay watches it again, as if it had just been published
-            delay: timedelta = republish_delay(container.settings, 1)
-            await session.execute(
-                update(OutboxEvent)
-                .where(
-                    OutboxEvent.id == uuid.UUID(str(row.args[0])),
-                    OutboxEvent.processed_at.is_(None),
-                )
-                .values(dead_at=None, next_attempt_at=now + delay)
+            update(OutboxEvent)
+            .where(
+                OutboxEvent.id == uuid.UUID(str(row.args[0])), OutboxEvent.processed_at.is_(None)
             )
-        refreshed = await session.get(TaskDeadLetter, row.id, populate_existing=True)
-    assert refreshed is not None
-    return refreshed
+            .values(dead_at=None, next_attempt_at=now + delay)
+        )
+    await session.flush()
+    return row

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from mercato.bootstrap import Container, build_container
 from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.worker import service
 from mercato.worker.models import TaskDeadLetter
-from mercato.worker.service import list_dead_letters, replay_dead_letter
+from mercato.worker.models import TaskDeadLetter as DeadLetter
 from tests.fakes.smtp import SmtpServer
 from tests.integration.worker import hooks
 from tests.integration.worker.conftest import BrokerCase, worker_test_settings
@@ -196,7 +197,8 @@ async def test_retries_with_growing_delays_then_dead_letter_and_replay(setup: An
         assert row.processed_at is None
         # fix the cause, replay: it runs again and the event is delivered
         (hooks.hook_dir() / f"fixed-{broken_id}").touch()
-        replayed = await replay_dead_letter(container, dead[0].id)
+        async with container.db.session() as session:
+            replayed = await service.replay_dead_letter(session, container, dead[0].id)
         assert replayed.replayed_at is not None
         await wait_until(
             lambda: is_processed(container, broken_id), timeout=60, what="replayed event processed"
@@ -205,6 +207,11 @@ async def test_retries_with_growing_delays_then_dead_letter_and_replay(setup: An
     assert await list_dead_letters(container) == []
     async with container.db.session(write=False) as session:
         assert len(list(await session.scalars(select(TaskDeadLetter)))) == 1
+
+
+async def list_dead_letters(container: Container) -> list[DeadLetter]:
+    async with container.db.session(write=False) as session:
+        return await service.list_dead_letters(session)
 
 
 async def _dead_row(container: Container, event_id: uuid.UUID) -> OutboxEvent | None:

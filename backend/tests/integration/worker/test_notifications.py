@@ -1,0 +1,248 @@
+"""Emails for every event, rendered from the templates and delivered to a real SMTP server
+(aiosmtpd on loopback) or written as .eml files; handlers are idempotent."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from mercato.bootstrap import Container, build_container
+from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.worker import dispatch_pending_events
+from mercato.worker.models import ProcessedEvent
+from tests.conftest import make_settings
+from tests.fakes.smtp import SmtpServer
+
+
+@pytest.fixture
+async def smtp_container(
+    db_url: str, tmp_path: Path, smtp_server: SmtpServer
+) -> AsyncIterator[Container]:
+    settings = make_settings(
+        db_url,
+        tmp_path,
+        storefront_url="https://shop.example",
+        mail={"backend": "smtp", "smtp_port": smtp_server.port, "smtp_timeout_seconds": 5},
+    )
+    container = build_container(settings)
+    yield container
+    await container.aclose()
+
+
+async def emit(container: Container, event_type: str, payload: dict[str, Any]) -> uuid.UUID:
+    async with container.db.session() as session:
+        event = record_event(session, event_type, payload)
+    return event.id
+
+
+def text_of(message: Any) -> str:
+    return str(message.get_body(preferencelist=("plain",)).get_content())
+
+
+def html_of(message: Any) -> str:
+    return str(message.get_body(preferencelist=("html",)).get_content())
+
+
+async def test_verification_and_reset_links_carry_the_decrypted_token(
+    smtp_container: Container, smtp_server: SmtpServer
+) -> None:
+    box = smtp_container.secret_box
+    base = {"user_id": "u1", "email": "ann@example.com", "full_name": "Ann"}
+    await emit(
+        smtp_container, "EmailVerificationRequested", {**base, "token": box.encrypt("v-tok")}
+    )
+    await emit(smtp_container, "PasswordResetRequested", {**base, "token": box.encrypt("r-tok")})
+    assert await dispatch_pending_events(smtp_container) == 2
+    verify, reset = smtp_server.received()
+    assert verify["Subject"] == "Confirm your email address"
+    assert "https://shop.example/account/verify-email?token=v-tok" in text_of(verify)
+    assert 'href="https://shop.example/account/verify-email?token=v-tok"' in html_of(verify)
+    assert reset["Subject"] == "Reset your password"
+    assert "https://shop.example/account/reset-password?token=r-tok" in text_of(reset)
+    for message in (verify, reset):
+        assert message["To"] == "ann@example.com"
+        assert box.encrypt("v-tok")[:20] not in message.as_string()
+
+
+async def test_order_payment_shipping_refund_emails(
+    smtp_container: Container, smtp_server: SmtpServer
+) -> None:
+    order = {"order_id": "o1", "order_number": "MO-7", "email": "bob@example.com"}
+    await emit(
+        smtp_container,
+        "OrderPlaced",
+        {
+            **order,
+            "customer_name": "Bob",
+            "currency": "EUR",
+            "subtotal": 1000,
+            "discount_total": 100,
+            "shipping_total": 500,
+            "tax_total": 180,
+            "total": 1580,
+            "lines": [
+                {
+                    "sku": "T-1",
+                    "title": "Tea",
+                    "quantity": 1,
+                    "unit_price": 1000,
+                    "line_total": 1000,
+                }
+            ],
+            "shipping_address": {"city": "Lyon"},
+            "order_url": "https://shop.example/orders/o1?token=sig",
+        },
+    )
+    await emit(
+        smtp_container,
+        "PaymentFailed",
+        {**order, "reason": "card_declined", "retry_url": "https://shop.example/checkout/retry"},
+    )
+    shipment = {
+        **order,
+        "carrier": "simulated",
+        "tracking_number": "TRK1",
+        "tracking_url": "https://shop.example/tracking/TRK1",
+    }
+    await emit(smtp_container, "ShipmentUpdated", {**shipment, "status": "in_transit"})
+    await emit(smtp_container, "ShipmentUpdated", {**shipment, "status": "delivered"})
+    await emit(
+        smtp_container,
+        "RefundIssued",
+        {**order, "amount": 1580, "currency": "EUR", "fully_refunded": True},
+    )
+    await emit(smtp_container, "OrderCancelled", {**order, "reason": "customer request"})
+    await emit(
+        smtp_container,
+        "PaymentSucceeded",
+        {**order, "amount": 1580, "currency": "EUR", "provider": "sandbox"},
+    )
+    assert await dispatch_pending_events(smtp_container) == 7
+    by_subject = {m["Subject"]: m for m in smtp_server.received()}
+    assert set(by_subject) == {
+        "Order MO-7 confirmed",
+        "Payment for order MO-7 failed",
+        "Order MO-7: On its way",
+        "Order MO-7 delivered",
+        "Refund for order MO-7",
+        "Order MO-7 cancelled",
+    }  # PaymentSucceeded has no email but is processed
+    confirmation = text_of(by_subject["Order MO-7 confirmed"])
+    assert "https://shop.example/orders/o1?token=sig" in confirmation
+    assert "Discount: -1.00 EUR" in confirmation
+    assert "Total: 15.80 EUR" in confirmation
+    assert "https://shop.example/checkout/retry" in text_of(
+        by_subject["Payment for order MO-7 failed"]
+    )
+    assert "https://shop.example/tracking/TRK1" in html_of(by_subject["Order MO-7: On its way"])
+    assert "15.80 EUR" in text_of(by_subject["Refund for order MO-7"])
+    async with smtp_container.db.session(write=False) as session:
+        pending = await session.scalars(
+            select(OutboxEvent).where(OutboxEvent.processed_at.is_(None))
+        )
+        assert list(pending) == []
+
+
+async def test_html_is_escaped_text_is_not_and_subject_cannot_inject_headers(
+    smtp_container: Container, smtp_server: SmtpServer
+) -> None:
+    hostile = "<script>alert(1)</script>"
+    await emit(
+        smtp_container,
+        "OrderCancelled",
+        {
+            "order_id": "o",
+            "order_number": "MO-1\r\nBcc: evil@example.com",
+            "email": "c@example.com",
+            "reason": hostile,
+        },
+    )
+    await dispatch_pending_events(smtp_container)
+    (message,) = smtp_server.received()
+    assert "&lt;script&gt;" in html_of(message)
+    assert hostile not in html_of(message)
+    assert hostile in text_of(message)
+    assert message["Bcc"] is None
+    assert "\n" not in str(message["Subject"])
+
+
+async def test_handlers_are_idempotent_per_event(
+    smtp_container: Container, smtp_server: SmtpServer
+) -> None:
+    from mercato.worker.events import handle_event
+
+    event_id = await emit(
+        smtp_container,
+        "RefundIssued",
+        {
+            "order_id": "o",
+            "order_number": "MO-2",
+            "email": "d@example.com",
+            "amount": 5,
+            "currency": "EUR",
+            "fully_refunded": False,
+        },
+    )
+    assert await dispatch_pending_events(smtp_container) == 1
+    assert await dispatch_pending_events(smtp_container) == 0
+    # a redelivered message for the same event: the handler runs, sends nothing
+    async with smtp_container.db.session() as session:
+        row = await session.get(OutboxEvent, event_id)
+        assert row is not None
+        row.processed_at = None
+    await handle_event(smtp_container, event_id)
+    assert len(smtp_server.received()) == 1
+    async with smtp_container.db.session(write=False) as session:
+        rows = list(await session.scalars(select(ProcessedEvent)))
+    assert [(r.event_id, r.consumer) for r in rows] == [(event_id, "mail")]
+
+
+async def test_tampered_token_sends_nothing(
+    smtp_container: Container, smtp_server: SmtpServer
+) -> None:
+    await emit(
+        smtp_container,
+        "PasswordResetRequested",
+        {"user_id": "u", "email": "e@example.com", "full_name": "E", "token": "not-a-fernet-token"},
+    )
+    with pytest.raises(ValueError, match="cannot decrypt"):
+        await dispatch_pending_events(smtp_container)
+    assert smtp_server.received() == []
+
+
+async def test_file_mailer_and_mail_list_command(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(db_url, tmp_path)
+    container = build_container(settings)
+    try:
+        await emit(
+            container,
+            "AbandonedCartReminder",
+            {
+                "cart_id": "c",
+                "email": "f@example.com",
+                "full_name": "Fay",
+                "lines": [{"title": "Tea", "quantity": 2}],
+                "cart_url": "https://shop.example/cart/c",
+            },
+        )
+        assert await dispatch_pending_events(container) == 1
+    finally:
+        await container.aclose()
+    files = list((settings.data_dir / "mail").glob("*.eml"))
+    assert len(files) == 1
+    assert b"https://shop.example/cart/c" in files[0].read_bytes()
+    from mercato.cli import app
+
+    monkeypatch.setenv("MERCATO_DATA_DIR", str(settings.data_dir))
+    result = CliRunner().invoke(app, ["mail", "list"])
+    assert result.exit_code == 0, result.output
+    assert "f@example.com" in result.output
+    assert "You left something in your cart" in result.output
