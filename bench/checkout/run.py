@@ -1,0 +1,304 @@
+"""Checkout benchmark: completed checkouts per second with the sandbox gateway, on SQLite and
+PostgreSQL in one run, at 1, 8 and 32 concurrent clients, with p50/p99 latency and the oversell
+count (must be 0).
+
+Each backend gets a fresh database, a real `mercato serve` on a free loopback port, one SKU and
+ready carts written beforehand (untimed); the timed phase is only `POST /api/v1/checkout`. The
+stock is smaller than the number of attempts in the last round, so the last round also races for
+the final units: oversell = orders beyond the initial stock, or any negative/over-reserved level.
+
+    .venv/bin/python bench/checkout/run.py [--pg-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+LEVELS = {1: 60, 8: 240, 32: 480}  # concurrent clients -> checkouts attempted
+SKU = "BENCH-1"
+ADDRESS = {
+    "first_name": "Bench",
+    "last_name": "Mark",
+    "line1": "Teststr. 1",
+    "city": "Berlin",
+    "postal_code": "10117",
+    "country": "DE",
+}
+
+
+@dataclass
+class Round:
+    backend: str
+    clients: int
+    attempted: int
+    created: int
+    rejected: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.created / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        data = sorted(self.latencies)
+        if not data:
+            return 0.0
+        return data[min(len(data) - 1, round(q * (len(data) - 1)))] * 1000
+
+
+def _out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def _sync_url(url: str) -> str:
+    parsed = make_url(url)
+    driver = "postgresql+psycopg" if parsed.get_backend_name() == "postgresql" else "sqlite"
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _create_schema(url: str) -> None:
+    from mercato.models import create_extra_ddl, metadata
+
+    engine = create_engine(_sync_url(url))
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        create_extra_ddl(conn)
+    engine.dispose()
+
+
+async def _seed(env: dict[str, str], stock: int, carts: int) -> list[str]:
+    from mercato.bootstrap import build_container
+    from mercato.cart import service as cart_service
+    from mercato.catalog import service as catalog_service
+    from mercato.catalog.schemas import ProductCreate, VariantCreate
+    from mercato.config import Settings
+
+    settings = Settings(
+        database_url=env["MERCATO_DATABASE_URL"], data_dir=Path(env["MERCATO_DATA_DIR"])
+    )
+    container = build_container(settings)
+    ids: list[str] = []
+    try:
+        async with container.db.session() as session:
+            await catalog_service.create_product(
+                session,
+                ProductCreate(
+                    title="Benchmark mug",
+                    status="active",
+                    variants=[VariantCreate(sku=SKU, price=1500, weight_grams=300, stock=stock)],
+                ),
+                currency="EUR",
+            )
+        async with container.db.session() as session:
+            for i in range(carts):
+                cart, _ = await cart_service.create_cart(session, settings, customer_id=None)
+                await cart_service.add_line(session, settings, cart, sku=SKU, quantity=1)
+                await cart_service.set_details(
+                    session,
+                    settings,
+                    cart,
+                    email=f"bench-{i}@example.com",
+                    shipping_address=ADDRESS,
+                    billing_address=ADDRESS,
+                    shipping_method="standard",
+                )
+                ids.append(str(cart.id))
+    finally:
+        await container.aclose()
+    return ids
+
+
+def _level(url: str) -> tuple[int, int, int]:
+    engine = create_engine(_sync_url(url))
+    with engine.connect() as conn:
+        on_hand, reserved = conn.execute(
+            text("SELECT on_hand, reserved FROM stock_level WHERE sku = :sku"), {"sku": SKU}
+        ).one()
+        orders = conn.execute(text("SELECT count(*) FROM shop_order")).scalar_one()
+    engine.dispose()
+    return int(on_hand), int(reserved), int(orders)
+
+
+async def _round(base: str, carts: list[str], clients: int, backend: str) -> Round:
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for cart_id in carts:
+        queue.put_nowait(cart_id)
+    latencies: list[float] = []
+    counts = {"created": 0, "rejected": 0, "errors": 0}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+        async def worker() -> None:
+            while True:
+                try:
+                    cart_id = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                started = time.perf_counter()
+                response = await client.post(
+                    "/api/v1/checkout",
+                    json={"cart_id": cart_id},
+                    headers={"Idempotency-Key": str(uuid.uuid4())},
+                )
+                elapsed = time.perf_counter() - started
+                if response.status_code == 201:
+                    counts["created"] += 1
+                    latencies.append(elapsed)
+                elif response.status_code in (409, 503):
+                    counts["rejected"] += 1
+                else:
+                    counts["errors"] += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        seconds = time.perf_counter() - started
+    return Round(
+        backend,
+        clients,
+        len(carts),
+        counts["created"],
+        counts["rejected"],
+        counts["errors"],
+        seconds,
+        latencies,
+    )
+
+
+async def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=2) as client:
+        for _ in range(200):
+            if proc.poll() is not None:
+                raise RuntimeError("mercato serve exited")
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("mercato serve did not start")
+
+
+async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Round], int]:
+    attempts = sum(LEVELS.values())
+    stock = attempts - 40  # the last round also races for the final units
+    _create_schema(url)
+    env = {
+        **os.environ,
+        "MERCATO_ENV": "development",
+        "MERCATO_DATABASE_URL": url,
+        "MERCATO_DATA_DIR": str(workdir / "var"),
+        "MERCATO_LOG_LEVEL": "ERROR",
+        "MERCATO_WORKER__RELAY_AFTER_COMMIT": "false",
+    }
+    carts = await _seed(env, stock, attempts)
+    port = _free_port()
+    mercato = Path(sys.executable).with_name("mercato")
+    proc = subprocess.Popen(
+        [str(mercato), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    rounds: list[Round] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await _wait_ready(base, proc)
+        offset = 0
+        for clients, count in LEVELS.items():
+            rounds.append(await _round(base, carts[offset : offset + count], clients, backend))
+            offset += count
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    on_hand, reserved, orders = _level(url)
+    oversell = max(0, orders - stock) + (1 if reserved > on_hand or on_hand < 0 else 0)
+    return rounds, oversell
+
+
+def _pg_database(base_url: str) -> tuple[str, Any]:
+    name = f"mercato_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(_sync_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base_url).set(drivername="postgresql+asyncpg", database=name)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("MERCATO_TEST_DATABASE_URL", ""),
+        help="PostgreSQL server to create a throw-away database on (skipped when empty)",
+    )
+    args = parser.parse_args()
+    results: list[tuple[str, list[Round], int]] = []
+    with tempfile.TemporaryDirectory(prefix="mercato-bench-") as tmp:
+        sqlite_dir = Path(tmp) / "sqlite"
+        sqlite_dir.mkdir()
+        sqlite_url = f"sqlite+aiosqlite:///{sqlite_dir / 'bench.db'}"
+        results.append(("sqlite", *await bench_backend("sqlite", sqlite_url, sqlite_dir)))
+        if args.pg_url:
+            pg_url, drop = _pg_database(args.pg_url)
+            try:
+                pg_dir = Path(tmp) / "pg"
+                pg_dir.mkdir()
+                results.append(("postgresql", *await bench_backend("postgresql", pg_url, pg_dir)))
+            finally:
+                drop()
+    _out(
+        "| backend | clients | attempted | checkouts (201) | rejected (409/503) | errors "
+        "| checkouts/s | p50 ms | p99 ms |"
+    )
+    _out("|---|---|---|---|---|---|---|---|---|")
+    for backend, rounds, _ in results:
+        for r in rounds:
+            _out(
+                f"| {backend} | {r.clients} | {r.attempted} | {r.created} | {r.rejected} | "
+                f"{r.errors} | {r.per_second:.1f} | {r.pct(0.5):.1f} | {r.pct(0.99):.1f} |"
+            )
+    for backend, rounds, oversell in results:
+        base = rounds[0].per_second or 1.0
+        ratios = ", ".join(f"{r.clients}: {r.per_second / base:.2f}x" for r in rounds)
+        _out(f"\n{backend}: oversell = {oversell}; throughput vs 1 client: {ratios}")
+    if len(results) == 2:
+        ratio = ", ".join(
+            f"{a.clients}: {b.per_second / (a.per_second or 1):.2f}x"
+            for a, b in zip(results[0][1], results[1][1], strict=True)
+        )
+        _out(f"postgresql / sqlite checkouts/s: {ratio}")
+    if any(oversell for *_, oversell in results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
