@@ -32,7 +32,7 @@ from mercato.catalog.schemas import (
     VariantCreate,
     VariantUpdate,
 )
-from mercato.deps import ContainerDep
+from mercato.deps import ContainerDep, SessionDep
 from mercato.errors import PreconditionRequired, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementRead
@@ -104,13 +104,13 @@ async def admin_list_products(
 
 @router.post("/products", status_code=201, response_model=ProductRead, summary="Create a product")
 async def admin_create_product(
-    data: ProductCreate, user: StaffUser, container: ContainerDep
+    data: ProductCreate, user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> JSONResponse:
-    async with container.db.session() as session:
-        product = await service.create_product(
-            session, data, currency=container.settings.catalog.currency, actor=_actor(user)
-        )
-        product_id = product.id
+    product = await service.create_product(
+        session, data, currency=container.settings.catalog.currency, actor=_actor(user)
+    )
+    product_id = product.id
+    await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id, 201)
 
@@ -128,22 +128,27 @@ async def admin_update_product(
     data: ProductUpdate,
     _user: StaffUser,
     container: ContainerDep,
+    session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match)
-    async with container.db.session() as session:
-        await service.update_product(session, product_id, data, expected_version=expected)
+    await service.update_product(session, product_id, data, expected_version=expected)
+    await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id)
 
 
 @router.delete("/products/{product_id}", status_code=204)
 async def admin_delete_product(
-    product_id: uuid.UUID, _user: StaffUser, container: ContainerDep, if_match: IfMatch = None
+    product_id: uuid.UUID,
+    _user: StaffUser,
+    container: ContainerDep,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> Response:
     expected = parse_if_match(if_match)
-    async with container.db.session() as session:
-        await service.delete_product(session, product_id, expected_version=expected)
+    await service.delete_product(session, product_id, expected_version=expected)
+    await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return Response(status_code=204)
 
@@ -154,18 +159,19 @@ async def admin_add_variant(
     data: VariantCreate,
     user: StaffUser,
     container: ContainerDep,
+    session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match, required=False)
-    async with container.db.session() as session:
-        await service.add_variant(
-            session,
-            product_id,
-            data,
-            currency=container.settings.catalog.currency,
-            expected_version=expected,
-            actor=_actor(user),
-        )
+    await service.add_variant(
+        session,
+        product_id,
+        data,
+        currency=container.settings.catalog.currency,
+        expected_version=expected,
+        actor=_actor(user),
+    )
+    await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id, 201)
 
@@ -176,27 +182,32 @@ async def admin_update_variant(
     data: VariantUpdate,
     _user: StaffUser,
     container: ContainerDep,
+    session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """If-Match carries the owning product's ETag (a variant is part of the product)."""
     expected = parse_if_match(if_match)
-    async with container.db.session() as session:
-        result = await service.update_variant(session, variant_id, data, expected_version=expected)
-        assert result.product is not None
-        product_id = result.product.id
+    result = await service.update_variant(session, variant_id, data, expected_version=expected)
+    assert result.product is not None
+    product_id = result.product.id
+    await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id)
 
 
 @router.delete("/variants/{variant_id}", response_model=ProductRead)
 async def admin_delete_variant(
-    variant_id: uuid.UUID, _user: StaffUser, container: ContainerDep, if_match: IfMatch = None
+    variant_id: uuid.UUID,
+    _user: StaffUser,
+    container: ContainerDep,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match)
-    async with container.db.session() as session:
-        result = await service.delete_variant(session, variant_id, expected_version=expected)
-        assert result.product is not None
-        product_id = result.product.id
+    result = await service.delete_variant(session, variant_id, expected_version=expected)
+    assert result.product is not None
+    product_id = result.product.id
+    await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id)
 
@@ -211,6 +222,7 @@ async def admin_upload_image(
     product_id: uuid.UUID,
     _user: StaffUser,
     container: ContainerDep,
+    session: SessionDep,
     file: Annotated[UploadFile, File()],
     alt: Annotated[str, Form(max_length=300)] = "",
 ) -> JSONResponse:
@@ -219,13 +231,12 @@ async def admin_upload_image(
     info = validate_upload(
         data, max_bytes=limits.media_max_bytes, max_pixels=limits.media_max_pixels
     )
-    async with container.db.session(write=False) as session:
-        await service.get_product(session, product_id)  # 404 before writing a file
+    await service.get_product(session, product_id)  # 404 before writing a file
     name = f"products/{product_id}/{uuid.uuid4().hex}.{EXTENSIONS[info.content_type]}"
     url = await container.media.save(name, data, info.content_type)
     try:
-        async with container.db.session() as session:
-            await service.add_image(session, product_id, url, alt)
+        await service.add_image(session, product_id, url, alt)
+        await session.commit()
     except BaseException:
         await container.media.delete(name)
         raise
@@ -254,10 +265,10 @@ def _category_response(node: Category, status_code: int = 200) -> JSONResponse:
 
 @router.post("/categories", status_code=201, response_model=CategoryNode)
 async def admin_create_category(
-    data: CategoryCreate, _user: StaffUser, container: ContainerDep
+    data: CategoryCreate, _user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> JSONResponse:
-    async with container.db.session() as session:
-        category = await service.create_category(session, data)
+    category = await service.create_category(session, data)
+    await session.commit()
     await container.catalog_cache.invalidate(CATEGORY_TAGS)
     return _category_response(category, 201)
 
@@ -268,24 +279,27 @@ async def admin_update_category(
     data: CategoryUpdate,
     _user: StaffUser,
     container: ContainerDep,
+    session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match)
-    async with container.db.session() as session:
-        category = await service.update_category(
-            session, category_id, data, expected_version=expected
-        )
+    category = await service.update_category(session, category_id, data, expected_version=expected)
+    await session.commit()
     await container.catalog_cache.invalidate(CATEGORY_TAGS)
     return _category_response(category)
 
 
 @router.delete("/categories/{category_id}", status_code=204)
 async def admin_delete_category(
-    category_id: uuid.UUID, _user: StaffUser, container: ContainerDep, if_match: IfMatch = None
+    category_id: uuid.UUID,
+    _user: StaffUser,
+    container: ContainerDep,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> Response:
     expected = parse_if_match(if_match)
-    async with container.db.session() as session:
-        await service.delete_category(session, category_id, expected_version=expected)
+    await service.delete_category(session, category_id, expected_version=expected)
+    await session.commit()
     await container.catalog_cache.invalidate(CATEGORY_TAGS)
     return Response(status_code=204)
 
@@ -306,10 +320,10 @@ def _collection_response(collection: Collection, status_code: int = 200) -> JSON
 
 @router.post("/collections", status_code=201)
 async def admin_create_collection(
-    data: CollectionCreate, _user: StaffUser, container: ContainerDep
+    data: CollectionCreate, _user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> JSONResponse:
-    async with container.db.session() as session:
-        collection = await service.create_collection(session, data)
+    collection = await service.create_collection(session, data)
+    await session.commit()
     await container.catalog_cache.invalidate(COLLECTION_TAGS)
     return _collection_response(collection, 201)
 
@@ -320,24 +334,29 @@ async def admin_update_collection(
     data: CollectionUpdate,
     _user: StaffUser,
     container: ContainerDep,
+    session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match)
-    async with container.db.session() as session:
-        collection = await service.update_collection(
-            session, collection_id, data, expected_version=expected
-        )
+    collection = await service.update_collection(
+        session, collection_id, data, expected_version=expected
+    )
+    await session.commit()
     await container.catalog_cache.invalidate(COLLECTION_TAGS)
     return _collection_response(collection)
 
 
 @router.delete("/collections/{collection_id}", status_code=204)
 async def admin_delete_collection(
-    collection_id: uuid.UUID, _user: StaffUser, container: ContainerDep, if_match: IfMatch = None
+    collection_id: uuid.UUID,
+    _user: StaffUser,
+    container: ContainerDep,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> Response:
     expected = parse_if_match(if_match)
-    async with container.db.session() as session:
-        await service.delete_collection(session, collection_id, expected_version=expected)
+    await service.delete_collection(session, collection_id, expected_version=expected)
+    await session.commit()
     await container.catalog_cache.invalidate(COLLECTION_TAGS)
     return Response(status_code=204)
 
@@ -373,24 +392,24 @@ async def admin_stock_movements(
     "/inventory/{sku}/adjustments", response_model=StockLevelRead, tags=["inventory-admin"]
 )
 async def admin_adjust_stock(
-    sku: str, data: StockAdjustment, user: StaffUser, container: ContainerDep
+    sku: str, data: StockAdjustment, user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> StockLevelRead:
     """`{"delta": -2, "reason": "damaged"}` or `{"on_hand": 40, "reason": "stock take"}`."""
     if (data.delta is None) == (data.on_hand is None):
         raise ValidationFailed("Give exactly one of `delta` or `on_hand`.", code="bad_adjustment")
-    async with container.db.session() as session:
-        known = await service.get_purchasable_variants(session, [sku])
-        if sku not in known:
-            raise ValidationFailed(f"Unknown SKU {sku!r}.", code="unknown_sku")
-        if data.delta is not None:
-            level = await inventory.adjust(
-                session, sku, data.delta, reason=data.reason, actor=_actor(user)
-            )
-        else:
-            assert data.on_hand is not None
-            level = await inventory.set_on_hand(
-                session, sku, data.on_hand, reason=data.reason, actor=_actor(user)
-            )
+    known = await service.get_purchasable_variants(session, [sku])
+    if sku not in known:
+        raise ValidationFailed(f"Unknown SKU {sku!r}.", code="unknown_sku")
+    if data.delta is not None:
+        level = await inventory.adjust(
+            session, sku, data.delta, reason=data.reason, actor=_actor(user)
+        )
+    else:
+        assert data.on_hand is not None
+        level = await inventory.set_on_hand(
+            session, sku, data.on_hand, reason=data.reason, actor=_actor(user)
+        )
+    await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return level
 
@@ -407,13 +426,14 @@ async def admin_import(
     request: Request,
     user: StaffUser,
     container: ContainerDep,
+    session: SessionDep,
     format: Annotated[Literal["csv", "json"] | None, Query()] = None,
     partial: bool = False,
 ) -> JSONResponse:
     raw = await request.body()
     kind = format or ("json" if "json" in request.headers.get("content-type", "") else "csv")
     report = await importer.import_bytes(
-        container, raw, kind=kind, partial=partial, actor=_actor(user)
+        container, raw, kind=kind, partial=partial, actor=_actor(user), session=session
     )
     status_code = 200 if report.written or not report.errors else 422
     body = report.model_dump(mode="json")

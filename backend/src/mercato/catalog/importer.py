@@ -337,6 +337,41 @@ async def _upsert(
     return False
 
 
+async def _write(
+    session: AsyncSession,
+    planned: list[PlannedProduct],
+    errors: list[ImportRowError],
+    *,
+    partial: bool,
+    currency: str,
+    actor: str | None,
+    progress: Progress | None,
+) -> tuple[int, int, bool]:
+    """Each product in a savepoint; commit at the end, or roll everything back on an error
+    unless `partial`. Returns (created, updated, committed)."""
+    created = updated = 0
+    try:
+        for done, item in enumerate(planned, start=1):
+            try:
+                async with session.begin_nested():
+                    if await _upsert(session, item.data, currency=currency, actor=actor):
+                        created += 1
+                    else:
+                        updated += 1
+            except DomainError as exc:
+                errors.append(ImportRowError(row=item.first_row, field=None, message=exc.detail))
+            if progress is not None:
+                progress(done, len(planned))
+        if errors and not partial:
+            await session.rollback()
+            return 0, 0, False
+        await session.commit()
+        return created, updated, True
+    except BaseException:
+        await session.rollback()
+        raise
+
+
 async def import_bytes(
     container: Container,
     raw: bytes,
@@ -345,7 +380,9 @@ async def import_bytes(
     partial: bool = False,
     actor: str | None = None,
     progress: Progress | None = None,
+    session: AsyncSession | None = None,
 ) -> ImportReport:
+    """Validate everything, then write (in `session`, committed here, or a new one)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -357,8 +394,8 @@ async def import_bytes(
             errors=[ImportRowError(row=0, field=None, message="the file is not UTF-8 text")],
             written=False,
         )
-    async with container.db.session(write=False) as session:
-        categories = await _category_map(session)
+    async with container.db.session(write=False) as reader:
+        categories = await _category_map(reader)
     parse = parse_json if kind == "json" else parse_csv
     planned, errors, total = parse(text, categories)
     currency = container.settings.catalog.currency
@@ -373,30 +410,27 @@ async def import_bytes(
             written=False,
         )
     written_ok = False
-    async with container.db.write_sessions() as session:
-        try:
-            for done, item in enumerate(planned, start=1):
-                try:
-                    async with session.begin_nested():
-                        if await _upsert(session, item.data, currency=currency, actor=actor):
-                            created += 1
-                        else:
-                            updated += 1
-                except DomainError as exc:
-                    errors.append(
-                        ImportRowError(row=item.first_row, field=None, message=exc.detail)
-                    )
-                if progress is not None:
-                    progress(done, len(planned))
-            if errors and not partial:
-                await session.rollback()
-                created = updated = 0
-            else:
-                await session.commit()
-                written_ok = True
-        except BaseException:
-            await session.rollback()
-            raise
+    if session is None:
+        async with container.db.write_sessions() as own:
+            created, updated, written_ok = await _write(
+                own,
+                planned,
+                errors,
+                partial=partial,
+                currency=currency,
+                actor=actor,
+                progress=progress,
+            )
+    else:
+        created, updated, written_ok = await _write(
+            session,
+            planned,
+            errors,
+            partial=partial,
+            currency=currency,
+            actor=actor,
+            progress=progress,
+        )
     if written_ok:
         await container.catalog_cache.invalidate(("products", "collections", "categories"))
     errors.sort(key=lambda e: e.row)

@@ -94,7 +94,9 @@ async def test_pagination_visits_every_product_once(
     if sort == "relevance":
         params["q"] = "shirt"
     while True:
-        response = await client.get(URL, params={**params, **({"cursor": cursor} if cursor else {})})
+        response = await client.get(
+            URL, params={**params, **({"cursor": cursor} if cursor else {})}
+        )
         seen += titles(response)
         cursor = response.json()["next_cursor"]
         if cursor is None:
@@ -198,7 +200,12 @@ async def test_product_detail(client: httpx.AsyncClient, shop: Shop) -> None:
         {"name": "Size", "values": ["S", "M"]},
         {"name": "Colour", "values": ["White", "Blue"]},
     ]
-    assert {v["title"] for v in body["variants"]} == {"S / White", "S / Blue", "M / White", "M / Blue"}
+    assert {v["title"] for v in body["variants"]} == {
+        "S / White",
+        "S / Blue",
+        "M / White",
+        "M / Blue",
+    }
     assert all(v["available"] == 5 and v["in_stock"] for v in body["variants"])
     assert body["available"] == 20
     assert body["price"] == {"amount": 4500, "currency": "EUR"}
@@ -221,7 +228,9 @@ async def test_etag_and_not_modified(client: httpx.AsyncClient, shop: Shop) -> N
     other = await client.get(f"{URL}/linen-shirt", headers={"If-None-Match": '"stale"'})
     assert other.status_code == 200
     listing = await client.get(URL)
-    assert (await client.get(URL, headers={"If-None-Match": listing.headers["etag"]})).status_code == 304
+    assert (
+        await client.get(URL, headers={"If-None-Match": listing.headers["etag"]})
+    ).status_code == 304
 
 
 async def test_category_tree_and_collection(client: httpx.AsyncClient, shop: Shop) -> None:

@@ -1,0 +1,373 @@
+"""Admin catalog API: auth, optimistic concurrency, cache invalidation, stock, images, import."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+import zlib
+from typing import Any
+
+import httpx
+import pytest
+
+from mercato.bootstrap import Container
+from tests.factories import auth_headers, create_product, create_user
+from tests.integration.catalog.conftest import Shop
+
+ADMIN = "/api/v1/admin"
+
+
+@pytest.fixture
+async def staff(container: Container) -> dict[str, str]:
+    user = await create_user(container, role="staff")
+    return auth_headers(container, user)
+
+
+def new_product(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Wool Scarf",
+        "status": "active",
+        "brand": "Mercato",
+        "description": '<p onclick="x()">Warm <script>alert(1)</script><b>wool</b></p>',
+        "variants": [
+            {"sku": "SCARF-RED", "price": 2500, "options": {"Colour": "Red"}, "stock": 4},
+            {"sku": "SCARF-BLUE", "price": 2700, "options": {"Colour": "Blue"}, "stock": 0},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def test_admin_routes_need_staff(client: httpx.AsyncClient, container: Container) -> None:
+    customer = auth_headers(container, await create_user(container, role="customer"))
+    for method, path in [
+        ("GET", "/products"),
+        ("POST", "/products"),
+        ("PATCH", "/products/00000000-0000-4000-8000-000000000000"),
+        ("POST", "/categories"),
+        ("POST", "/inventory/X/adjustments"),
+        ("POST", "/products/import"),
+        ("GET", "/products/export"),
+    ]:
+        anonymous = await client.request(method, ADMIN + path, json={})
+        assert anonymous.status_code == 401, (method, path)
+        forbidden = await client.request(method, ADMIN + path, json={}, headers=customer)
+        assert forbidden.status_code == 403, (method, path)
+
+
+async def test_create_update_with_if_match_and_cache_invalidation(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    created = await client.post(f"{ADMIN}/products", json=new_product(), headers=staff)
+    assert created.status_code == 201, created.text
+    product = created.json()
+    assert created.headers["etag"] == '"1"'
+    assert product["slug"] == "wool-scarf"
+    assert product["description"] == "<p>Warm <b>wool</b></p>"  # sanitised
+    assert product["price"] == {"amount": 2500, "currency": "EUR"}
+    url = f"{ADMIN}/products/{product['id']}"
+
+    public = await client.get("/api/v1/products/wool-scarf")
+    assert public.json()["title"] == "Wool Scarf"
+    assert (await client.get("/api/v1/products/wool-scarf")).headers["x-cache"] == "HIT"
+
+    missing = await client.patch(url, json={"title": "Cashmere Scarf"}, headers=staff)
+    assert missing.status_code == 428
+    stale = await client.patch(
+        url, json={"title": "Cashmere Scarf"}, headers={**staff, "If-Match": '"7"'}
+    )
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 1
+    ok = await client.patch(
+        url, json={"title": "Cashmere Scarf"}, headers={**staff, "If-Match": '"1"'}
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.headers["etag"] == '"2"'
+    # the very next public read sees the change (the cached entry was invalidated)
+    assert (await client.get("/api/v1/products/wool-scarf")).json()["title"] == "Cashmere Scarf"
+    listing = await client.get("/api/v1/products", params={"q": "cashmere"})
+    assert [p["title"] for p in listing.json()["items"]] == ["Cashmere Scarf"]
+
+
+async def test_lost_update_is_refused_under_concurrency(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    product = (await client.post(f"{ADMIN}/products", json=new_product(), headers=staff)).json()
+    url = f"{ADMIN}/products/{product['id']}"
+    results = await asyncio.gather(
+        *(
+            client.patch(url, json={"brand": f"B{n}"}, headers={**staff, "If-Match": '"1"'})
+            for n in range(8)
+        )
+    )
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(200) == 1
+    assert set(codes) <= {200, 412, 503}
+    final = (await client.get(url, headers=staff)).json()
+    assert final["version"] == 2
+
+
+async def test_validation_and_conflicts_change_nothing(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    bad_bodies = [
+        new_product(variants=[]),
+        new_product(variants=[{"sku": "bad sku!", "price": 1}]),
+        new_product(variants=[{"sku": "A1", "price": -5}]),
+        new_product(status="published"),
+        new_product(unknown_field=1),
+        new_product(
+            variants=[
+                {"sku": "A1", "price": 1, "options": {"Size": "M"}},
+                {"sku": "A2", "price": 1, "options": {"Size": "M"}},
+            ]
+        ),
+        new_product(variants=[{"sku": "A1", "price": 1}, {"sku": "A1", "price": 2}]),
+        new_product(category_id="00000000-0000-4000-8000-000000000000"),
+        new_product(images=[{"url": "javascript:alert(1)"}]),
+    ]
+    for body in bad_bodies:
+        response = await client.post(f"{ADMIN}/products", json=body, headers=staff)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert (
+        await client.post(f"{ADMIN}/products", json=new_product(), headers=staff)
+    ).status_code == 201
+    taken = await client.post(
+        f"{ADMIN}/products", json=new_product(slug="wool-scarf"), headers=staff
+    )
+    assert taken.status_code == 409
+    sku_taken = await client.post(
+        f"{ADMIN}/products", json=new_product(title="Other"), headers=staff
+    )
+    assert sku_taken.status_code == 409
+    assert sku_taken.json()["code"] == "sku_taken"
+    listing = await client.get(f"{ADMIN}/products", headers=staff)
+    assert len(listing.json()["items"]) == 1
+
+
+async def test_variants_categories_collections(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    root = await client.post(f"{ADMIN}/categories", json={"name": "Accessories"}, headers=staff)
+    assert root.status_code == 201
+    child = await client.post(
+        f"{ADMIN}/categories",
+        json={"name": "Scarves", "parent_id": root.json()["id"]},
+        headers=staff,
+    )
+    product = (
+        await client.post(
+            f"{ADMIN}/products", json=new_product(category_id=child.json()["id"]), headers=staff
+        )
+    ).json()
+    added = await client.post(
+        f"{ADMIN}/products/{product['id']}/variants",
+        json={"sku": "SCARF-GREEN", "price": 1900, "options": {"Colour": "Green"}, "stock": 2},
+        headers=staff,
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["price"]["amount"] == 1900
+    green = next(v for v in added.json()["variants"] if v["sku"] == "SCARF-GREEN")
+    patched = await client.patch(
+        f"{ADMIN}/variants/{green['id']}",
+        json={"price": 3100},
+        headers={**staff, "If-Match": added.headers["etag"]},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["price_max"]["amount"] == 3100
+    # moving a category under its own child is refused
+    cycle = await client.patch(
+        f"{ADMIN}/categories/{root.json()['id']}",
+        json={"parent_id": child.json()["id"]},
+        headers={**staff, "If-Match": root.headers["etag"]},
+    )
+    assert cycle.status_code == 422
+    renamed = await client.patch(
+        f"{ADMIN}/categories/{child.json()['id']}",
+        json={"name": "Scarves & Shawls"},
+        headers={**staff, "If-Match": child.headers["etag"]},
+    )
+    assert renamed.status_code == 200
+    detail = (await client.get("/api/v1/products/wool-scarf")).json()
+    assert [c["name"] for c in detail["breadcrumbs"]] == ["Accessories", "Scarves & Shawls"]
+    not_empty = await client.delete(
+        f"{ADMIN}/categories/{root.json()['id']}", headers={**staff, "If-Match": "*"}
+    )
+    assert not_empty.status_code == 409
+    collection = await client.post(
+        f"{ADMIN}/collections",
+        json={"title": "Winter", "product_ids": [product["id"]]},
+        headers=staff,
+    )
+    assert collection.status_code == 201
+    page = (await client.get("/api/v1/collections/winter")).json()
+    assert [p["slug"] for p in page["products"]] == ["wool-scarf"]
+    deleted = await client.delete(
+        f"{ADMIN}/products/{product['id']}", headers={**staff, "If-Match": patched.headers["etag"]}
+    )
+    assert deleted.status_code == 204
+    assert (await client.get("/api/v1/products/wool-scarf")).status_code == 404
+    assert (await client.get("/api/v1/collections/winter")).json()["products"] == []
+
+
+async def test_stock_adjustments(
+    client: httpx.AsyncClient, container: Container, staff: dict[str, str]
+) -> None:
+    await create_product(container, title="Mug", skus=["MUG-1"], stock=3)
+    url = f"{ADMIN}/inventory/MUG-1/adjustments"
+    before = (await client.get("/api/v1/products/mug")).json()
+    assert before["available"] == 3
+    response = await client.post(url, json={"delta": 5, "reason": "delivery"}, headers=staff)
+    assert response.status_code == 200, response.text
+    assert response.json()["on_hand"] == 8
+    assert (await client.get("/api/v1/products/mug")).json()["available"] == 8
+    stocktake = await client.post(url, json={"on_hand": 2, "reason": "stock take"}, headers=staff)
+    assert stocktake.json()["available"] == 2
+    for body in (
+        {"delta": -3, "reason": "damaged"},  # would go negative
+        {"delta": 1},  # no reason
+        {"delta": 1, "on_hand": 2, "reason": "x"},
+    ):
+        bad = await client.post(url, json=body, headers=staff)
+        assert bad.status_code in (409, 422), body
+    unknown = await client.post(
+        f"{ADMIN}/inventory/NOPE/adjustments", json={"delta": 1, "reason": "x"}, headers=staff
+    )
+    assert unknown.status_code == 422
+    ledger = (await client.get(f"{ADMIN}/inventory/MUG-1/movements", headers=staff)).json()
+    assert [m["delta_on_hand"] for m in ledger][:2] == [-6, 5]
+    assert ledger[0]["actor"].startswith("user:")
+
+
+async def test_image_upload_checks_content(
+    client: httpx.AsyncClient, container: Container, staff: dict[str, str]
+) -> None:
+    product = await create_product(container, title="Lamp")
+    url = f"{ADMIN}/products/{product.id}/images"
+    ok = await client.post(
+        url,
+        files={"file": ("lamp.png", png_bytes(), "image/png")},
+        data={"alt": "A lamp"},
+        headers=staff,
+    )
+    assert ok.status_code == 201, ok.text
+    image = ok.json()["images"][0]
+    assert image["alt"] == "A lamp"
+    served = await client.get(image["url"])
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/png"
+    assert served.content == png_bytes()
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    refused = [
+        ("x.svg", svg, "image/svg+xml"),
+        ("x.png", svg, "image/png"),  # the header lies
+        ("x.png", b"GIF8" + b"\x00" * 20, "image/png"),
+        ("x.png", b"", "image/png"),
+        (
+            "huge.png",
+            png_bytes(1, 1).replace(  # a decompression bomb's header: 50000x50000
+                struct.pack(">II", 1, 1), struct.pack(">II", 50_000, 50_000), 1
+            ),
+            "image/png",
+        ),
+    ]
+    for name, data, content_type in refused:
+        response = await client.post(url, files={"file": (name, data, content_type)}, headers=staff)
+        assert response.status_code == 415, (name, response.status_code)
+    big = b"\x89PNG\r\n\x1a\n" + b"\x00" * (container.settings.catalog.media_max_bytes + 10)
+    too_big = await client.post(url, files={"file": ("big.png", big, "image/png")}, headers=staff)
+    assert too_big.status_code == 413
+    detail = (await client.get("/api/v1/products/lamp")).json()
+    assert len(detail["images"]) == 1
+    for path in (
+        "/media/../mercato.db",
+        "/media/%2e%2e/mercato.db",
+        "/media/products/",
+        "/media/x.db",
+    ):
+        assert (await client.get(path)).status_code == 404, path
+
+
+CSV_HEADER = "slug,title,status,category,sku,price,stock,option1_name,option1_value\n"
+
+
+async def test_csv_import_reports_rows_and_writes_nothing_when_invalid(
+    client: httpx.AsyncClient, staff: dict[str, str], shop: Shop
+) -> None:
+    body = (
+        CSV_HEADER
+        + "tote,Canvas Tote,active,,TOTE-1,1500,3,,\n"
+        + "cap,Cap,active,nowhere,CAP-1,1200,1,,\n"  # unknown category
+        + "sock,Socks,active,,SOCK-1,abc,1,,\n"  # bad price
+        + "sock2,Socks 2,active,,TOTE-1,900,1,,\n"  # duplicate SKU in the file
+        + "belt,Belt,active,,BELT-1,900,1,Size,\n"  # option without value
+    )
+    url = f"{ADMIN}/products/import?format=csv"
+    response = await client.post(url, content=body.encode(), headers=staff)
+    assert response.status_code == 422
+    report = response.json()
+    assert report["written"] is False
+    rows = {(e["row"], e["field"]) for e in report["errors"]}
+    assert rows == {(3, "category"), (4, "price"), (5, "sku"), (6, "option1_value")}
+    assert (await client.get("/api/v1/products/canvas-tote")).status_code == 404
+    assert (await client.get("/api/v1/products/tote")).status_code == 404
+
+    partial = await client.post(url + "&partial=true", content=body.encode(), headers=staff)
+    assert partial.status_code == 200, partial.text
+    assert partial.json()["created"] == 1
+    assert partial.json()["written"] is True
+    tote = (await client.get("/api/v1/products/tote")).json()
+    assert tote["available"] == 3
+
+    garbage = await client.post(url, content=b"\xff\xfe\x00garbage", headers=staff)
+    assert garbage.status_code == 422
+    wrong_header = await client.post(url, content=b"name,cost\nx,1\n", headers=staff)
+    assert wrong_header.status_code == 422
+    assert "missing columns" in wrong_header.json()["errors"][0]["message"]
+
+
+async def test_export_import_round_trip(
+    client: httpx.AsyncClient, staff: dict[str, str], shop: Shop
+) -> None:
+    for kind in ("csv", "json"):
+        exported = await client.get(f"{ADMIN}/products/export?format={kind}", headers=staff)
+        assert exported.status_code == 200
+        again = await client.post(
+            f"{ADMIN}/products/import?format={kind}", content=exported.content, headers=staff
+        )
+        assert again.status_code == 200, again.text
+        assert again.json()["created"] == 0
+        assert again.json()["updated"] == 7
+    data = json.loads(
+        (await client.get(f"{ADMIN}/products/export?format=json", headers=staff)).content
+    )
+    linen = next(p for p in data if p["slug"] == "linen-shirt")
+    assert linen["category"] == "shirts"
+    assert linen["collections"] == ["summer"]
+    assert {v["stock"] for v in linen["variants"]} == {5}
+    linen["title"] = "Linen Shirt Deluxe"
+    linen["variants"][0]["stock"] = 9
+    result = await client.post(
+        f"{ADMIN}/products/import?format=json", content=json.dumps([linen]).encode(), headers=staff
+    )
+    assert result.json()["updated"] == 1
+    detail = (await client.get("/api/v1/products/linen-shirt")).json()
+    assert detail["title"] == "Linen Shirt Deluxe"
+    assert sorted(v["available"] for v in detail["variants"]) == [5, 5, 5, 9]
