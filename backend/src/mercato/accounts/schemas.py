@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from mercato.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -18,8 +18,24 @@ ItemRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
 MAX_WISHLIST_ITEMS = 200
 
 
+def contains_nul(value: object) -> bool:
+    """NUL characters cannot be stored in PostgreSQL text; they are refused up front."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_nul_characters(self) -> Input:
+        for name in type(self).model_fields:
+            if contains_nul(getattr(self, name)):
+                raise ValueError(f"`{name}` must not contain NUL characters")
+        return self
 
 
 class RegisterRequest(Input):

@@ -245,7 +245,7 @@ async def authenticate(
             retry_after=account_state.retry_after,
         )
     user = None
-    if len(email) <= MAX_EMAIL_LENGTH:
+    if len(email) <= MAX_EMAIL_LENGTH and "\x00" not in email:
         user = await find_user_by_email(session, email)
     if user is None or user.deleted_at is not None:
         verify_password(None, password)  # same cost as a real check
@@ -752,6 +752,8 @@ async def list_customers(
     session: AsyncSession, *, limit: int, cursor: str | None, email: str | None
 ) -> tuple[list[User], str | None]:
     """Accounts newest first, keyset-paginated by (created_at, id)."""
+    if email and "\x00" in email:
+        raise ValidationFailed("The email filter must not contain NUL characters.")
     stmt = select(User).where(User.deleted_at.is_(None))
     if email:
         stmt = stmt.where(User.email.contains(email.strip().lower(), autoescape=True))

@@ -73,3 +73,12 @@ async def test_dependencies_and_roles(
     assert (
         await client.get("/probe/admin", headers=auth_headers(container, admin))
     ).status_code == 200
+
+
+async def test_openapi_offers_the_oauth2_password_flow(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    schemes = schema["components"]["securitySchemes"]
+    flow = schemes["OAuth2PasswordBearer"]["flows"]["password"]
+    assert flow["tokenUrl"] == "/api/v1/auth/token"
+    me = schema["paths"]["/api/v1/me"]["get"]
+    assert {"OAuth2PasswordBearer": []} in me["security"]
