@@ -124,12 +124,31 @@ def _locked(query: Any) -> Any:
     return query.with_for_update().execution_options(populate_existing=True)
 
 
+async def _lock_order_then_payment(session: AsyncSession, payment_id: uuid.UUID) -> Payment | None:
+    """Lock the order row, then the payment row, and return the fresh payment.
+
+    Every path takes the two locks in this order (the orders module locks its order before
+    calling us), so concurrent webhooks, refunds and cancellations never deadlock on PostgreSQL.
+    """
+    order_id = await session.scalar(select(Payment.order_id).where(Payment.id == payment_id))
+    if order_id is None:
+        return None
+    await _orders()._lock(session, order_id)  # orders.service exposes no public lock yet
+    payment: Payment | None = await session.scalar(
+        _locked(select(Payment).where(Payment.id == payment_id))
+    )
+    return payment
+
+
 async def _payment_for_order(
     session: AsyncSession, order_id: uuid.UUID, *, lock: bool = True
 ) -> Payment | None:
     query = select(Payment).where(Payment.order_id == order_id)
-    payment: Payment | None = await session.scalar(_locked(query) if lock else query)
-    return payment
+    if not lock:
+        found: Payment | None = await session.scalar(query)
+        return found
+    payment_id = await session.scalar(select(Payment.id).where(Payment.order_id == order_id))
+    return None if payment_id is None else await _lock_order_then_payment(session, payment_id)
 
 
 def _unavailable(exc: GatewayUnavailable) -> PaymentProviderUnavailable:
@@ -616,13 +635,13 @@ async def handle_webhook(
                 return WebhookOutcome(event.id, "duplicate")
         payment = None
         if event.intent_id is not None:
-            payment = await session.scalar(
-                _locked(
-                    select(Payment).where(
-                        Payment.provider == provider, Payment.intent_id == event.intent_id
-                    )
+            payment_id = await session.scalar(
+                select(Payment.id).where(
+                    Payment.provider == provider, Payment.intent_id == event.intent_id
                 )
             )
+            if payment_id is not None:
+                payment = await _lock_order_then_payment(session, payment_id)
         if payment is None:
             # Unknown intent (e.g. the webhook beat the checkout's commit): keep the event and
             # answer 200; a redelivery or the reconciliation job converges the state later.
@@ -673,9 +692,7 @@ async def reconcile_pending_payments(container: Container) -> int:
     for payment_id in candidates:
         try:
             async with container.db.session() as session:
-                payment = await session.scalar(
-                    _locked(select(Payment).where(Payment.id == payment_id))
-                )
+                payment = await _lock_order_then_payment(session, payment_id)
                 if payment is None or payment.status not in OPEN_STATUSES:
                     continue
                 if not container.payment_gateways.has(payment.provider):
