@@ -15,7 +15,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("mercato.errors")
@@ -183,6 +183,10 @@ def is_sqlite_busy(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc).lower()
 
 
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None) or "")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -230,7 +234,33 @@ def install_error_handlers(app: FastAPI) -> None:
                 request=request,
                 headers={"Retry-After": "1"},
             )
+        if _sqlstate(exc).startswith("22"):
+            # SQLSTATE class 22 "data exception" (NUL byte, out-of-range number, value too long):
+            # the input was bad; a service should have rejected it earlier.
+            log.warning("database_rejected_input", error=str(exc.orig))
+            return problem_response(
+                422,
+                "invalid_input",
+                "The request contains a value that cannot be stored.",
+                request=request,
+            )
+        if isinstance(exc, IntegrityError):
+            # A constraint caught what the service did not (usually a race): a conflict, not a 500.
+            log.warning("integrity_conflict", error=str(exc.orig))
+            return problem_response(
+                409,
+                "conflict",
+                "The request conflicts with the current state; retry.",
+                request=request,
+            )
         return await _unhandled(request, exc)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, _exc: OverflowError) -> JSONResponse:
+        # e.g. an integer too large for SQLite's 64-bit INTEGER
+        return problem_response(
+            422, "invalid_input", "A number in the request is out of range.", request=request
+        )
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -9,7 +9,9 @@ import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from mercato.deps import SessionDep
 from mercato.main import create_app
+from mercato.shared.outbox import OutboxEvent
 from tests.conftest import make_settings
 
 PROBLEM = "application/problem+json"
@@ -104,12 +106,26 @@ class Payload(BaseModel):
     quantity: int
 
 
+class StoredEvent(BaseModel):
+    event_type: str
+    attempts: int = 0
+
+
 def _router_with_failures() -> APIRouter:
     router = APIRouter()
 
     @router.post("/echo")
     async def echo(payload: Payload) -> dict[str, int]:
         return {"quantity": payload.quantity}
+
+    @router.post("/store")
+    async def store(payload: StoredEvent, session: SessionDep) -> dict[str, str]:
+        event = OutboxEvent(
+            event_type=payload.event_type, payload={}, publish_attempts=payload.attempts
+        )
+        session.add(event)
+        await session.flush()
+        return {"id": str(event.id)}
 
     @router.get("/boom")
     async def boom() -> None:
@@ -203,3 +219,24 @@ async def test_readyz_reports_unreachable_broker(tmp_path: Path) -> None:
         response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"] == "unavailable"
+
+
+@pytest.mark.parametrize(
+    ("payload", "sqlite_status"),
+    [
+        ({"event_type": "nul\u0000byte"}, 200),  # SQLite stores NUL; PostgreSQL cannot
+        ({"event_type": "x", "attempts": 10**30}, 422),  # beyond 64-bit
+        ({"event_type": "x", "attempts": 2**40}, 200),  # beyond PostgreSQL's int4
+    ],
+)
+async def test_values_the_database_rejects_are_422_not_500(
+    failing_client: httpx.AsyncClient,
+    db_backend: str,
+    payload: dict[str, object],
+    sqlite_status: int,
+) -> None:
+    response = await failing_client.post("/test/store", json=payload)
+    expected = sqlite_status if db_backend == "sqlite" else 422
+    assert response.status_code == expected, response.text
+    if expected == 422:
+        assert response.json()["code"] == "invalid_input"
