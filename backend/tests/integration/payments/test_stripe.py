@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import socket
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+import structlog
+from sqlalchemy import select, text
 
 from mercato.bootstrap import Container, build_container
 from mercato.errors import Conflict
@@ -441,3 +443,35 @@ async def test_late_payment_on_an_expired_order_without_stock_is_refunded(
     assert refund.params["amount"] == "1800"
     payment = await payment_row(stripe_container, placed.order_id)
     assert (payment.amount_captured, payment.amount_refunded) == (1800, 1800)
+
+
+async def test_client_secret_never_logged_even_at_debug(
+    stripe_container: Container,
+    stripe_client: httpx.AsyncClient,
+    fake_stripe: FakeStripe,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("stripe").setLevel(logging.DEBUG)  # as a careless operator might
+    with structlog.testing.capture_logs() as captured:
+        container = build_container(stripe_container.settings)  # the gateway resets it
+        try:
+            placed = await place_order(container)
+            fake_stripe.confirm(placed.start.intent_id)
+            await send_stripe_event(
+                stripe_client, fake_stripe.event("payment_intent.succeeded", placed.start.intent_id)
+            )
+        finally:
+            await container.aclose()
+    secret = placed.start.client_secret
+    assert secret
+    assert "Stripe API response" in caplog.text  # the SDK did log, at INFO
+    logged = caplog.text + repr(captured) + capsys.readouterr().out
+    assert secret not in logged
+    assert secret.split("_secret_")[1] not in logged
+    async with stripe_container.db.session(write=False) as session:
+        dump = ""
+        for table in ("payment", "payment_transaction", "payment_event"):
+            dump += repr((await session.execute(text(f"SELECT * FROM {table}"))).all())
+    assert secret.split("_secret_")[1] not in dump

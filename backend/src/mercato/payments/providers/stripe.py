@@ -9,6 +9,7 @@ the future are rejected too.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -84,6 +85,9 @@ class StripeGateway:
         timeout_seconds: float = 10.0,
         max_network_retries: int = 2,
     ) -> None:
+        # The SDK logs whole response bodies (client secrets included) at DEBUG: never let it.
+        sdk_log = logging.getLogger("stripe")
+        sdk_log.setLevel(max(sdk_log.getEffectiveLevel(), logging.INFO))
         self._http = stripe.HTTPXClient(timeout=timeout_seconds)
         self._client = stripe.StripeClient(
             api_key,
