@@ -13,6 +13,7 @@ relay republishes every event that was not processed in time, so no event is los
 
 from __future__ import annotations
 
+import time
 from json import loads
 from pathlib import Path
 from queue import Empty
@@ -22,6 +23,7 @@ from kombu.transport import sqlalchemy as sqla
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -51,10 +53,28 @@ class Channel(sqla.Channel):
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        # Several processes may open a fresh broker file at once: the loser of a CREATE TABLE race
+        # retries and then sees the tables (kombu's own create_all below is then a no-op).
+        for attempt in range(5):
+            try:
+                sqla.metadata.create_all(engine)  # type: ignore[attr-defined]
+                break
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
         return engine
 
+    def _get_or_create(self, queue: str) -> Any:
+        """kombu's version fails for good when another process inserts the same queue first."""
+        try:
+            return super()._get_or_create(queue)  # type: ignore[misc]
+        except IntegrityError:
+            self.session.rollback()
+            return super()._get_or_create(queue)  # type: ignore[misc]
+
     def _get(self, queue: str, timeout: float | None = None) -> Any:
-        obj = self._get_or_create(queue)  # type: ignore[attr-defined]
+        obj = self._get_or_create(queue)
         session = self.session
         session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
         try:
