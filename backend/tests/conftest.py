@@ -11,6 +11,8 @@ session (so parallel runs never collide) whose tables are truncated before every
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -104,9 +106,18 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+_sqlite_template: Path | None = None
+
+
 def make_sqlite_url(directory: Path) -> str:
+    """A SQLite file with the full schema: a copy of a template built once per test session."""
+    global _sqlite_template
+    if _sqlite_template is None or not _sqlite_template.exists():
+        template_dir = Path(tempfile.mkdtemp(prefix="mercato-schema-"))
+        _sqlite_template = template_dir / "template.db"
+        _create_schema(f"sqlite+aiosqlite:///{_sqlite_template}")
     path = directory / "mercato.db"
-    _create_schema(f"sqlite+aiosqlite:///{path}")
+    shutil.copyfile(_sqlite_template, path)
     return f"sqlite+aiosqlite:///{path}"
 
 
