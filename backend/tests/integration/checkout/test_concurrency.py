@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from mercato.bootstrap import Container
 from mercato.cart import service as cart_service
-from mercato.checkout.models import DiscountCode, DiscountRedemption
+from mercato.checkout.models import DiscountCode, DiscountRedemption, IdempotencyKey
+from mercato.checkout.service import request_hash
 from mercato.payments.models import Payment
+from mercato.shared.clock import utcnow
 from tests.factories import create_product
 from tests.integration.checkout.helpers import (
     API,
@@ -235,3 +238,27 @@ async def test_one_cart_checked_out_with_10_different_keys_at_once_gives_one_ord
     assert set(codes) <= allowed, codes
     assert await order_count(container) == 1
     assert await stock(container, "ONECART-1") == (50, 2)
+
+
+async def test_a_claim_in_progress_is_409_until_its_lock_expires(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1200, stock=5, skus=["IDEM-4"])
+    cart_id = await ready_cart(client, {"IDEM-4": 1})
+    digest = request_hash("guest", {"cart_id": cart_id, "customer_note": None})
+    async with container.db.session() as session:  # another request holds the key
+        session.add(
+            IdempotencyKey(scope="guest", key="held", request_hash=digest, owner="someone-else")
+        )
+    busy = await checkout(client, cart_id, key="held")
+    assert busy.status_code == 409
+    assert busy.json()["code"] == "request_in_progress"
+    assert busy.headers["Retry-After"] == "1"
+    assert await order_count(container) == 0
+    async with container.db.session() as session:  # ... and crashed long ago
+        await session.execute(
+            update(IdempotencyKey).values(locked_at=utcnow() - timedelta(minutes=5))
+        )
+    taken_over = await checkout(client, cart_id, key="held")
+    assert taken_over.status_code == 201, taken_over.text
+    assert (await checkout(client, cart_id, key="held")).json()["id"] == taken_over.json()["id"]
