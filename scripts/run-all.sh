@@ -8,6 +8,7 @@ export MERCATO_DATA_DIR="${MERCATO_DATA_DIR:-var}"
 mkdir -p "$MERCATO_DATA_DIR"
 
 "$BIN/mercato" db upgrade
+"$BIN/mercato" demo seed --if-empty
 
 pids=()
 cleanup() {

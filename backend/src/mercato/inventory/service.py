@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,7 @@ __all__ = [
     "adjust",
     "availability_query",
     "available",
+    "bulk_receive",
     "commit",
     "ensure_default_warehouse",
     "has_stock",
@@ -377,3 +378,55 @@ def availability_query() -> Select[str, int]:
         StockLevel.sku.label("sku"),
         func.sum(StockLevel.on_hand - StockLevel.reserved).label("available"),
     ).group_by(StockLevel.sku)
+
+
+async def bulk_receive(
+    session: AsyncSession,
+    quantities: Mapping[str, int],
+    *,
+    reason: str,
+    actor: str | None = None,
+    batch_size: int = 5000,
+) -> None:
+    """Initial stock for many NEW SKUs at once (demo data, large imports): bulk inserts of the
+    stock rows and their ledger entries. SKUs that already have a stock row are refused by the
+    primary key, so this is for fresh SKUs only."""
+    await ensure_default_warehouse(session)
+    now = utcnow()
+    items = [(sku, qty) for sku, qty in quantities.items()]
+    for sku, qty in items:
+        if qty < 0:
+            raise ValidationFailed(f"Negative stock for {sku!r}.", code="invalid_quantity")
+    for start in range(0, len(items), batch_size):
+        chunk = items[start : start + batch_size]
+        await session.execute(
+            insert(StockLevel),
+            [
+                {
+                    "sku": sku,
+                    "warehouse_id": DEFAULT_WAREHOUSE_ID,
+                    "on_hand": qty,
+                    "reserved": 0,
+                    "updated_at": now,
+                }
+                for sku, qty in chunk
+            ],
+        )
+        await session.execute(
+            insert(StockMovement),
+            [
+                {
+                    "id": new_id(),
+                    "sku": sku,
+                    "warehouse_id": DEFAULT_WAREHOUSE_ID,
+                    "kind": "import",
+                    "delta_on_hand": qty,
+                    "delta_reserved": 0,
+                    "reason": reason,
+                    "reference": None,
+                    "actor": actor,
+                    "created_at": now,
+                }
+                for sku, qty in chunk
+            ],
+        )
