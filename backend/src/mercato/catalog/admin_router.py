@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from mercato.accounts.dependencies import StaffUser
@@ -42,6 +42,7 @@ router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 io_router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+SkuPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 PRODUCT_TAGS = ("products",)
 CATEGORY_TAGS = ("categories", "products")
 COLLECTION_TAGS = ("collections", "products")
@@ -365,7 +366,9 @@ async def admin_delete_collection(
 
 
 @router.get("/inventory/{sku}", response_model=StockLevelRead, tags=["inventory-admin"])
-async def admin_stock_level(sku: str, _user: StaffUser, container: ContainerDep) -> StockLevelRead:
+async def admin_stock_level(
+    sku: SkuPath, _user: StaffUser, container: ContainerDep
+) -> StockLevelRead:
     async with container.db.session(write=False) as session:
         levels = await inventory.stock_levels(session, [sku])
     return levels.get(sku) or StockLevelRead(
@@ -379,7 +382,7 @@ async def admin_stock_level(sku: str, _user: StaffUser, container: ContainerDep)
     tags=["inventory-admin"],
 )
 async def admin_stock_movements(
-    sku: str,
+    sku: SkuPath,
     _user: StaffUser,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
@@ -392,7 +395,11 @@ async def admin_stock_movements(
     "/inventory/{sku}/adjustments", response_model=StockLevelRead, tags=["inventory-admin"]
 )
 async def admin_adjust_stock(
-    sku: str, data: StockAdjustment, user: StaffUser, container: ContainerDep, session: SessionDep
+    sku: SkuPath,
+    data: StockAdjustment,
+    user: StaffUser,
+    container: ContainerDep,
+    session: SessionDep,
 ) -> StockLevelRead:
     """`{"delta": -2, "reason": "damaged"}` or `{"on_hand": 40, "reason": "stock take"}`."""
     if (data.delta is None) == (data.on_hand is None):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,7 +77,14 @@ def parse_options(raw: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     for item in raw[:20]:
         name, sep, value = item.partition(":")
         name, value = name.strip().lower(), value.strip()
-        if not sep or not name or not value or len(name) > 100 or len(value) > 100:
+        if (
+            not sep
+            or not name
+            or not value
+            or len(name) > 100
+            or len(value) > 100
+            or "\x00" in item
+        ):
             raise ValidationFailed(
                 "option filters look like `option=size:M` (name:value).",
                 code="invalid_option_filter",
@@ -117,13 +125,15 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
         if sort == "newest":
             key = as_utc(datetime.fromisoformat(key))
         elif sort in ("price_asc", "price_desc"):
-            if not isinstance(key, int) or isinstance(key, bool):
+            if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < 2**31:
                 raise invalid
         elif sort == "relevance":
             if not isinstance(key, int | float) or isinstance(key, bool):
                 raise invalid
             key = float(key)
-        elif not isinstance(key, str):
+            if not math.isfinite(key):
+                raise invalid
+        elif not isinstance(key, str) or len(key) > 300 or "\x00" in key:
             raise invalid
         return key, product_id
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:

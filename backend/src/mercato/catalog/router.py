@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
@@ -14,10 +15,12 @@ from mercato.catalog import queries
 from mercato.catalog.media import SERVED_TYPES
 from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, parse_options
 from mercato.catalog.schemas import CategoryNode, CollectionRead, ProductPage, ProductRead
+from mercato.catalog.text import SLUG_PATTERN
 from mercato.deps import ContainerDep
 from mercato.errors import NotFound
 
 router = APIRouter(tags=["catalog"])
+_SLUG = re.compile(SLUG_PATTERN)
 media_router = APIRouter(tags=["media"])
 
 SortParam = Literal["relevance", "price_asc", "price_desc", "newest", "name"]
@@ -70,9 +73,14 @@ async def list_products(
     container: ContainerDep,
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     category: Annotated[
-        str | None, Query(max_length=200, description="category slug (includes descendants)")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=SLUG_PATTERN,
+            description="category slug (includes descendants)",
+        ),
     ] = None,
-    collection: Annotated[str | None, Query(max_length=200)] = None,
+    collection: Annotated[str | None, Query(max_length=200, pattern=SLUG_PATTERN)] = None,
     price_min: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
     price_max: Annotated[int | None, Query(ge=0, le=100_000_000)] = None,
     option: Annotated[
@@ -119,7 +127,7 @@ async def list_products(
 )
 async def get_product(slug: str, request: Request, container: ContainerDep) -> Response:
     currency = container.settings.catalog.currency
-    if len(slug) > 300:
+    if len(slug) > 300 or not _SLUG.match(slug):
         raise NotFound("No such product.", code="product_not_found")
 
     async def compute() -> ProductRead:
@@ -154,6 +162,8 @@ async def get_collection(
     in_stock: bool | None = None,
 ) -> Response:
     currency = container.settings.catalog.currency
+    if len(slug) > 200 or not _SLUG.match(slug):
+        raise NotFound("No such collection.", code="collection_not_found")
     query = ProductQuery(sort=sort, cursor=cursor, limit=limit, in_stock=in_stock)
 
     async def compute() -> CollectionRead:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class StockLevelRead(BaseModel):
@@ -23,6 +23,13 @@ class StockAdjustment(BaseModel):
     delta: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
     on_hand: int | None = Field(default=None, ge=0, le=1_000_000_000)
     reason: str = Field(min_length=1, max_length=500)
+
+    @field_validator("reason")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if "\x00" in value or not value.strip():
+            raise ValueError("a reason is required (printable text)")
+        return value.strip()
 
 
 class StockMovementRead(BaseModel):

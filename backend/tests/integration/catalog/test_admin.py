@@ -141,6 +141,9 @@ async def test_validation_and_conflicts_change_nothing(
         new_product(variants=[{"sku": "A1", "price": 1}, {"sku": "A1", "price": 2}]),
         new_product(category_id="00000000-0000-4000-8000-000000000000"),
         new_product(images=[{"url": "javascript:alert(1)"}]),
+        new_product(title="Nul\x00byte"),
+        new_product(attributes={"k\x00": "v"}),
+        new_product(variants=[{"sku": "A1", "price": 2**40}]),
     ]
     for body in bad_bodies:
         response = await client.post(f"{ADMIN}/products", json=body, headers=staff)
@@ -251,6 +254,12 @@ async def test_stock_adjustments(
         f"{ADMIN}/inventory/NOPE/adjustments", json={"delta": 1, "reason": "x"}, headers=staff
     )
     assert unknown.status_code == 422
+    nul = await client.post(
+        f"{ADMIN}/inventory/A%00B/adjustments", json={"delta": 1, "reason": "x"}, headers=staff
+    )
+    assert nul.status_code == 422
+    nul_reason = await client.post(url, json={"delta": 1, "reason": "a\x00"}, headers=staff)
+    assert nul_reason.status_code == 422
     ledger = (await client.get(f"{ADMIN}/inventory/MUG-1/movements", headers=staff)).json()
     assert [m["delta_on_hand"] for m in ledger][:2] == [-6, 5]
     assert ledger[0]["actor"].startswith("user:")

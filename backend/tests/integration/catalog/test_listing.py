@@ -184,6 +184,19 @@ async def test_bad_input_is_a_clear_4xx(client: httpx.AsyncClient, shop: Shop) -
         {"option": "nocolon"},
         {"q": "x" * 201},
     ]
+
+    def forge(key: object, sort: str = "price_asc") -> str:
+        raw = json.dumps({"s": sort, "k": key, "i": "00000000-0000-4000-8000-000000000000"})
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    cases += [
+        {"cursor": forge(10**20), "sort": "price_asc"},
+        {"cursor": forge("NaN"), "sort": "price_asc"},
+        {"cursor": forge("x\x00", "name"), "sort": "name"},
+        {"category": "a\x00b"},
+        {"collection": "../x"},
+        {"option": "size:\x00"},
+    ]
     for params in cases:
         response = await client.get(URL, params=params)
         assert response.status_code in (400, 422), (params, response.status_code)
@@ -212,6 +225,8 @@ async def test_product_detail(client: httpx.AsyncClient, shop: Shop) -> None:
     assert {r["title"] for r in body["related"]} == {"Oxford Shirt", "Flannel Shirt"}
     assert body["description"] == "<p>A fine linen shirt for every day.</p>"
     assert (await client.get(f"{URL}/secret-draft-shirt")).status_code == 404
+    for hostile in ("%00", "a%00b", "..%2f..%2fetc", "x" * 400, "%E2%80%AE"):
+        assert (await client.get(f"{URL}/{hostile}")).status_code == 404, hostile
     missing = await client.get(f"{URL}/nope")
     assert missing.status_code == 404
     assert missing.json()["code"] == "product_not_found"
