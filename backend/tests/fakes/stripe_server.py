@@ -7,8 +7,9 @@ Idempotency-Key replay semantics (same key + same parameters → the stored resp
 `Idempotent-Replayed: true`; different parameters → 400 `idempotency_error`).
 
 Test controls (plain Python, thread-safe): `confirm(pi, outcome)` plays the shopper's
-confirmation in Stripe.js, `fail_with_api_error` simulates an outage (500 `api_error`), `requests`
-records every call with its headers, `event()` builds a webhook body and `sign()` its header.
+confirmation in Stripe.js; `fail_with_api_error` / `drop_connections` simulate outages (500
+`api_error` / a connection closed without an answer); `requests` records every call with its
+headers; `event()` builds a webhook body and `sign()` its header.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class FakeStripe:
     requests: list[RecordedRequest] = field(default_factory=list)
     idempotent: dict[str, tuple[str, dict[str, str], int, bytes]] = field(default_factory=dict)
     fail_with_api_error: bool = False
+    drop_connections: bool = False  # close the socket without answering
     lock: threading.RLock = field(default_factory=threading.RLock)
     url: str = ""
 
@@ -345,6 +347,9 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
+        if self.fake.drop_connections:
+            self.close_connection = True
+            return
         params = dict(parse_qsl(split.query or body, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, payload, extra = self.fake.handle(self.command, split.path, headers, params)

@@ -186,7 +186,7 @@ async def test_decline_cancels_the_order_and_voids_the_intent(
     assert failure.status == "card_declined"
 
 
-@pytest.mark.parametrize("mode", ["api_error", "connection_refused"])
+@pytest.mark.parametrize("mode", ["api_error", "connection_dropped", "connection_refused"])
 async def test_provider_down_means_503_and_nothing_written(
     db_url: str, tmp_path: Path, fake_stripe: FakeStripe, mode: str
 ) -> None:
@@ -195,7 +195,8 @@ async def test_provider_down_means_503_and_nothing_written(
         with socket.socket() as sock:  # a port nobody listens on
             sock.bind(("127.0.0.1", 0))
             api_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    fake_stripe.fail_with_api_error = True
+    fake_stripe.fail_with_api_error = mode == "api_error"
+    fake_stripe.drop_connections = mode == "connection_dropped"
     container = build_container(stripe_settings(db_url, tmp_path, api_base))
     try:
         sku = "SKU-DOWN"
