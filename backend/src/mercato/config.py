@@ -76,6 +76,7 @@ class WorkerSettings(BaseModel):
     broker_polling_interval_seconds: float = Field(default=0.5, gt=0)  # embedded broker
     concurrency: int = Field(default=2, ge=1)
     metrics_port: int | None = None  # the worker serves Prometheus metrics here when set
+    metrics_host: str = "0.0.0.0"  # the metrics port is scraped from another host
     expire_unpaid_orders_interval_seconds: float = Field(default=60.0, gt=0)
     reconcile_payments_interval_seconds: float = Field(default=300.0, gt=0)
     abandoned_cart_reminders_interval_seconds: float = Field(default=3600.0, gt=0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -27,13 +26,18 @@ def _setup(settings: Settings) -> None:
 
 
 def _prometheus_multiprocess(settings: Settings) -> None:
-    """Prefork children count into files the parent's metrics server aggregates."""
-    if "prometheus_client" in sys.modules:  # too late to switch modes
-        return
+    """Prefork children count into files the parent's metrics server aggregates.
+
+    Our metrics are created lazily (after this), so switching prometheus_client's value class
+    here is enough even when another module imported prometheus_client already.
+    """
+    from prometheus_client import values
+
     directory = settings.data_dir / "metrics" / f"worker-{os.getpid()}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
 
 
 def _serve_metrics(app: Any, settings: Settings, port: int) -> None:
@@ -47,7 +51,7 @@ def _serve_metrics(app: Any, settings: Settings, port: int) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     registry.register(QueueDepthCollector(app, {q: queue_name(settings, q) for q in QUEUES}))
-    start_http_server(port, addr="0.0.0.0", registry=registry)
+    start_http_server(port, addr=settings.worker.metrics_host, registry=registry)
 
 
 def worker(

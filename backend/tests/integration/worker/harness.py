@@ -115,10 +115,10 @@ class Workers:
     def env(self) -> dict[str, str]:
         return settings_env(self.settings, self.directory / "hooks")
 
-    def worker(self) -> Process:
+    def worker(self, pool: str = "solo") -> Process:
         n = len(self.started)
         proc = Process(
-            ["worker", "--pool", "solo", "--concurrency", "1"],
+            ["worker", "--pool", pool, "--concurrency", "1"],
             self.env,
             self.directory / f"worker-{n}.log",
         ).start()

@@ -122,3 +122,53 @@ async def test_beat_relays_events_and_runs_periodic_jobs(
     assert message["Subject"] == "Order MO-9 cancelled"
     beat_log: Any = workers.started[1].log()
     assert "mercato.outbox.relay" in beat_log
+
+
+async def test_worker_metrics_and_the_api_outbox_gauge(
+    db_url: str, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    """Prefork worker (children count into the multiprocess directory) on its metrics port;
+    the API's /metrics carries the outbox-pending gauge."""
+    port = free_port()
+    settings = worker_test_settings(
+        db_url,
+        tmp_path,
+        embedded(tmp_path),
+        smtp_server,
+        metrics_port=port,
+        metrics_host="127.0.0.1",
+    )
+    container = build_container(settings)
+    app = create_app(settings, container)
+    workers = Workers(settings, tmp_path)
+    try:
+        await workers.worker(pool="prefork").ready()
+        async with app.router.lifespan_context(app):
+            async with container.db.session() as session:
+                event = record_event(
+                    session,
+                    "OrderCancelled",
+                    {"order_id": "o", "order_number": "MO-3", "email": "m@example.com"},
+                )
+            await wait_until(
+                lambda: any(m["To"] == "m@example.com" for m in smtp_server.received()),
+                timeout=60,
+                what="the email",
+            )
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                api_metrics = (await client.get("/metrics")).text
+        async with httpx.AsyncClient() as client:
+
+            async def scraped() -> str | None:
+                text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                return text if 'task="mercato.events.handle"' in text else None
+
+            worker_metrics = await wait_until(scraped, timeout=30, what="task metrics")
+    finally:
+        workers.stop_all()
+        await container.aclose()
+    assert event.id is not None
+    assert "mercato_outbox_pending" in api_metrics
+    assert 'mercato_task_duration_seconds_count{task="mercato.events.handle"}' in worker_metrics
+    assert 'mercato_queue_depth{queue="mail"}' in worker_metrics
