@@ -264,6 +264,9 @@ async def refund_order_payment(
         raise NotFound("This order has no payment.", code="payment_not_found")
     refundable = payment.amount_captured - payment.amount_refunded
     if payment.amount_captured == 0:
+        if payment.status == "requires_capture" and amount in (None, payment.amount_authorized):
+            await _void_authorisation(session, container, payment)
+            return
         raise Conflict("Nothing has been captured for this order.", code="payment_not_captured")
     to_refund = refundable if amount is None else amount
     if to_refund <= 0 and amount is not None:
@@ -296,6 +299,38 @@ async def refund_order_payment(
     log.info("payment_refunded", order_id=str(order_id), refund_id=refund.id, amount=to_refund)
     await _orders().apply_refund(
         session, order_id=order_id, amount=to_refund, provider=payment.provider, reference=refund.id
+    )
+
+
+async def _void_authorisation(
+    session: AsyncSession, container: Container, payment: Payment
+) -> None:
+    """Manual capture: "refunding" an uncaptured authorisation releases the hold instead."""
+    gateway = container.payment_gateways.get(payment.provider)
+    try:
+        intent = await gateway.cancel(
+            session, payment.intent_id, idempotency_key=_key("cancel", payment.id)
+        )
+    except GatewayUnavailable as exc:
+        raise _unavailable(exc) from None
+    except GatewayError as exc:
+        raise Conflict("The payment provider refused the void.", code="refund_rejected") from exc
+    _append(
+        session,
+        payment,
+        kind="void",
+        reference=intent.id,
+        amount=payment.amount_authorized,
+        status=intent.status,
+    )
+    payment.status = "canceled"
+    await session.flush()
+    await _orders().apply_refund(
+        session,
+        order_id=payment.order_id,
+        amount=payment.amount_authorized,
+        provider=payment.provider,
+        reference=f"void:{intent.id}",
     )
 
 

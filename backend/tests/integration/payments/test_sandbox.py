@@ -313,6 +313,24 @@ async def test_manual_capture(db_url: str, tmp_path: Path) -> None:
         payment = await payment_row(container, placed.order_id)
         assert (payment.status, payment.amount_captured) == ("succeeded", 4200)
         assert len(kinds(await ledger(container, placed.order_id), "capture")) == 1
+
+        # Refunding an authorisation that was never captured releases the hold instead.
+        held = await place_order(container, amount=1500)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await client.post(confirm_url(held), json=card(TEST_CARD_OK, held))
+        assert await order_status(container, held.order_id) == "paid"
+        with pytest.raises(Conflict):  # a partial amount cannot be voided
+            async with container.db.session() as session:
+                await payments.refund_order_payment(
+                    session, container, order_id=held.order_id, amount=100, reason=None
+                )
+        async with container.db.session() as session:
+            await payments.refund_order_payment(
+                session, container, order_id=held.order_id, amount=None, reason=None
+            )
+        assert (await payment_row(container, held.order_id)).status == "canceled"
+        assert len(kinds(await ledger(container, held.order_id), "void")) == 1
+        assert await order_status(container, held.order_id) == "refunded"
     finally:
         await container.aclose()
 
