@@ -400,3 +400,36 @@ async def test_redelivery_is_a_noop(container: Container, client: httpx.AsyncCli
     rows = await ledger(container, placed.order_id)
     assert len(kinds(rows, "capture")) == 1
     assert await order_status(container, placed.order_id) == "paid"
+
+
+async def test_odd_input_is_a_4xx_never_a_5xx(
+    container: Container, client: httpx.AsyncClient
+) -> None:
+    placed = await place_order(container)
+    base = f"/api/v1/payments/sandbox/intents/{placed.start.intent_id}"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    attempts = [
+        client.post(
+            f"{base}/confirm", content=b"[1, 2]", headers={"Content-Type": "application/json"}
+        ),
+        client.post(
+            f"{base}/confirm", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+        ),
+        client.post(f"{base}/confirm", json={**card(TEST_CARD_OK, placed), "exp_year": "soon"}),
+        client.post(f"{base}/confirm", json=card(TEST_CARD_OK, placed, client_secret="x" * 300)),
+        client.post(
+            "/api/v1/payments/sandbox/intents/bad%20id/confirm", json=card(TEST_CARD_OK, placed)
+        ),
+        client.get(f"{base}/challenge"),
+        client.get(f"{base}/challenge?token=" + "t" * 500),
+        client.post(f"{base}/challenge?token=x", content=b"approve=maybe", headers=form),
+        client.post(f"{base}/challenge?token=x", content=b"", headers=form),
+        client.post(f"{base}/challenge?token=x", content=b"not json"),
+        client.post(f"{base}/challenge?token=x", json={"approve": "yes please"}),
+        client.post("/api/v1/payments/sandbox/webhook", content=b""),
+        client.post("/api/v1/payments/UPPER/webhook", content=b"{}"),
+    ]
+    for response in [await attempt for attempt in attempts]:
+        assert 400 <= response.status_code < 500, (response.request.url, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert await order_status(container, placed.order_id) == "pending_payment"
