@@ -74,6 +74,23 @@ class ResponseCache:
         raw = await self._cache.get_many([f"{self._prefix}:tag:{t}" for t in tags])
         return ".".join((v or b"0").decode() for v in raw)
 
+    def _full_key(self, key: str, versions: str) -> str:
+        return f"{self._prefix}:resp:{hashlib.sha1(key.encode()).hexdigest()}:{versions}"
+
+    async def peek(self, key: str, tags: Sequence[str]) -> CachedResponse | None:
+        """A cached entry or None (also None when the cache is down: the caller computes)."""
+        if not self._enabled:
+            return None
+        try:
+            cached = await self._cache.get(self._full_key(key, await self._versions(tags)))
+        except CacheUnavailable:
+            return None
+        if cached is None:
+            return None
+        CACHE_REQUESTS.labels("hit").inc()
+        etag, _, body = cached.partition(b"\n")
+        return CachedResponse(body, etag.decode(), hit=True)
+
     async def get_or_compute(
         self, key: str, tags: Sequence[str], compute: Callable[[], Awaitable[bytes]]
     ) -> CachedResponse:
@@ -82,7 +99,7 @@ class ResponseCache:
             return CachedResponse(body, etag_of(body), hit=False)
         try:
             versions = await self._versions(tags)
-            full_key = f"{self._prefix}:resp:{hashlib.sha1(key.encode()).hexdigest()}:{versions}"
+            full_key = self._full_key(key, versions)
             cached = await self._cache.get(full_key)
             if cached is not None:
                 CACHE_REQUESTS.labels("hit").inc()

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from mercato.catalog import queries
+from mercato.catalog.fastpath import cache_key, etag_matches, response_headers, tags_for
 from mercato.catalog.media import SERVED_TYPES
 from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, parse_options
 from mercato.catalog.schemas import CategoryNode, CollectionRead, ProductPage, ProductRead
@@ -27,18 +28,9 @@ SortParam = Literal["relevance", "price_asc", "price_desc", "newest", "name"]
 JSON = "application/json"
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
-    return "*" in candidates or etag in candidates
-
-
 async def cached_json(
     request: Request,
     container: ContainerDep,
-    key: str,
-    tags: list[str],
     compute: Callable[[], Awaitable[BaseModel | list[BaseModel]]],
 ) -> Response:
     async def render() -> bytes:
@@ -49,15 +41,13 @@ async def cached_json(
             ).encode()
         return value.model_dump_json().encode()
 
+    path: str = request.scope["path"]
+    key = cache_key(path, request.scope["query_string"])
+    tags = tags_for(path) or ("products",)
     cached = await container.catalog_cache.get_or_compute(key, tags, render)
     max_age = container.settings.catalog.http_max_age_seconds
-    headers = {
-        "ETag": cached.etag,
-        "Cache-Control": f"public, max-age={max_age}, must-revalidate",
-        "Vary": "Accept-Encoding",
-        "X-Cache": "HIT" if cached.hit else "MISS",
-    }
-    if _matches(request.headers.get("if-none-match"), cached.etag):
+    headers = response_headers(cached.etag, max_age, cached.hit)
+    if etag_matches(request.headers.get("if-none-match"), cached.etag):
         return Response(status_code=304, headers=headers)
     return Response(content=cached.body, media_type=JSON, headers=headers)
 
@@ -116,7 +106,7 @@ async def list_products(
         async with container.db.session(write=False) as session:
             return await queries.list_products(session, query, currency)
 
-    return await cached_json(request, container, f"list:{query!r}", ["products"], compute)
+    return await cached_json(request, container, compute)
 
 
 @router.get(
@@ -134,7 +124,7 @@ async def get_product(slug: str, request: Request, container: ContainerDep) -> R
         async with container.db.session(write=False) as session:
             return await queries.product_detail(session, slug, currency)
 
-    return await cached_json(request, container, f"product:{slug}", ["products"], compute)
+    return await cached_json(request, container, compute)
 
 
 @router.get("/categories", summary="The category tree", response_model=list[CategoryNode])
@@ -143,7 +133,7 @@ async def list_categories(request: Request, container: ContainerDep) -> Response
         async with container.db.session(write=False) as session:
             return list(await queries.category_tree(session))
 
-    return await cached_json(request, container, "categories", ["categories", "products"], compute)
+    return await cached_json(request, container, compute)
 
 
 @router.get(
@@ -170,8 +160,7 @@ async def get_collection(
         async with container.db.session(write=False) as session:
             return await queries.collection_page(session, slug, currency, query)
 
-    key = f"collection:{slug}:{query!r}"
-    return await cached_json(request, container, key, ["products", "collections"], compute)
+    return await cached_json(request, container, compute)
 
 
 @media_router.get("/media/{name:path}", include_in_schema=False)

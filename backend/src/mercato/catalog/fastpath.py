@@ -1,0 +1,91 @@
+"""Serve cached public catalog responses before FastAPI's routing and dependency injection.
+
+A pure ASGI middleware, innermost in the stack (so request ids, security headers and CORS still
+apply). On a cache hit for a public catalog GET it answers straight from the cache; on a miss,
+a cache outage or any other path it passes the request on unchanged, and the router computes,
+validates and caches as usual. The cache key is the raw path and sorted query string, the same
+key the router uses, so an invalid request is never cached and always reaches validation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+_ONE_SEGMENT = r"[^/]{1,300}"
+_ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"^/api/v1/products$"), ("products",)),
+    (re.compile(rf"^/api/v1/products/{_ONE_SEGMENT}$"), ("products",)),
+    (re.compile(r"^/api/v1/categories$"), ("categories", "products")),
+    (re.compile(rf"^/api/v1/collections/{_ONE_SEGMENT}$"), ("products", "collections")),
+)
+
+
+def cache_key(path: str, query_string: bytes) -> str:
+    """The response-cache key of a public GET: path plus the sorted raw query parameters."""
+    params = sorted(p for p in query_string.decode("latin-1").split("&") if p)
+    return path + "?" + "&".join(params)
+
+
+def tags_for(path: str) -> tuple[str, ...] | None:
+    for pattern, tags in _ROUTES:
+        if pattern.match(path):
+            return tags
+    return None
+
+
+def response_headers(etag: str, max_age: int, hit: bool) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={max_age}, must-revalidate",
+        "Vary": "Accept-Encoding",
+        "X-Cache": "HIT" if hit else "MISS",
+    }
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+class CatalogCacheFastPath:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        tags = tags_for(path)
+        app = scope.get("app")
+        container = getattr(getattr(app, "state", None), "container", None)
+        if tags is None or container is None:
+            await self.app(scope, receive, send)
+            return
+        cached = await container.catalog_cache.peek(cache_key(path, scope["query_string"]), tags)
+        if cached is None:
+            await self.app(scope, receive, send)
+            return
+        if_none_match = None
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+                break
+        headers = response_headers(
+            cached.etag, container.settings.catalog.http_max_age_seconds, hit=True
+        )
+        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        if etag_matches(if_none_match, cached.etag):
+            await send({"type": "http.response.start", "status": 304, "headers": raw})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        raw += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(cached.body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": raw})
+        await send({"type": "http.response.body", "body": cached.body})
