@@ -20,6 +20,10 @@ trap cleanup INT TERM EXIT
 
 "$BIN/mercato" serve --host "${MERCATO_HOST:-127.0.0.1}" --port "${MERCATO_PORT:-8000}" &
 pids+=($!)
+"$BIN/mercato" worker &
+pids+=($!)
+"$BIN/mercato" scheduler &
+pids+=($!)
 
 echo "Mercato API: http://${MERCATO_HOST:-127.0.0.1}:${MERCATO_PORT:-8000}/docs  (Ctrl-C stops everything)"
 wait -n "${pids[@]}"
