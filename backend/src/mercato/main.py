@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from mercato.api import API_PREFIX, api_routers, root_routers
 from mercato.bootstrap import Container, build_container
+from mercato.catalog.fastpath import CatalogCacheFastPath
 from mercato.config import Settings
 from mercato.errors import install_error_handlers
 from mercato.shared.logging import configure_logging
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         return settings.max_body_bytes
 
     # Starlette runs the last added middleware first.
+    app.add_middleware(CatalogCacheFastPath)  # innermost: cached catalog GETs skip routing
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
