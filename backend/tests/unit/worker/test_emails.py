@@ -1,0 +1,91 @@
+"""Email rendering per event (no I/O)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from mercato.config import Settings
+from mercato.notifications.handlers import build_email
+from mercato.notifications.render import format_money
+from mercato.shared.crypto import SecretBox
+from mercato.worker.events import Event
+
+BOX = SecretBox("unit-test-secret")
+
+
+def container() -> Any:
+    return SimpleNamespace(
+        settings=Settings(env="test", storefront_url="https://shop.example/"), secret_box=BOX
+    )
+
+
+def event(event_type: str, payload: dict[str, Any]) -> Event:
+    return Event(uuid.uuid4(), event_type, payload, datetime.now(UTC))
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (0, "EUR", "0.00 EUR"),
+        (1999, "eur", "19.99 EUR"),
+        (-5, "USD", "-0.05 USD"),
+        (1500, "JPY", "1,500 JPY"),
+        (123456789, "EUR", "1,234,567.89 EUR"),
+    ],
+)
+def test_format_money(amount: int, currency: str, text: str) -> None:
+    assert format_money(amount, currency) == text
+
+
+def test_message_id_is_stable_per_event() -> None:
+    e = event("OrderCancelled", {"order_id": "o", "order_number": "MO-1", "email": "a@example.com"})
+    first = build_email(container(), e)
+    again = build_email(container(), e)
+    assert first is not None
+    assert again is not None
+    assert first.message_id == again.message_id
+    assert str(e.id) in first.message_id
+
+
+def test_reset_link_uses_the_storefront_and_escapes_the_token() -> None:
+    e = event(
+        "PasswordResetRequested",
+        {
+            "user_id": "u",
+            "email": "a@example.com",
+            "full_name": "A",
+            "token": BOX.encrypt("a+b/c="),
+        },
+    )
+    email = build_email(container(), e)
+    assert email is not None
+    assert "https://shop.example/account/reset-password?token=a%2Bb%2Fc%3D" in email.text
+
+
+def test_events_without_an_email_build_none() -> None:
+    assert build_email(container(), event("PaymentSucceeded", {"email": "a@example.com"})) is None
+
+
+def test_shipping_statuses_pick_their_template() -> None:
+    base = {
+        "order_id": "o",
+        "order_number": "MO-1",
+        "email": "a@example.com",
+        "carrier": "c",
+        "tracking_number": "T",
+        "tracking_url": "https://t/T",
+    }
+    delivered = build_email(container(), event("ShipmentUpdated", {**base, "status": "delivered"}))
+    moving = build_email(
+        container(), event("ShipmentUpdated", {**base, "status": "out_for_delivery"})
+    )
+    assert delivered is not None
+    assert moving is not None
+    assert delivered.subject == "Order MO-1 delivered"
+    assert moving.subject == "Order MO-1: Out for delivery"
+    assert "https://t/T" in moving.html
