@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import structlog
+from prometheus_client import Counter
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +40,12 @@ from mercato.payments.providers.sandbox import SandboxGateway, check_card, event
 from mercato.shared.clock import utcnow
 
 log = structlog.get_logger("mercato.payments")
+
+WEBHOOKS = Counter(
+    "mercato_payment_webhooks_total",
+    "Payment webhooks by provider and outcome (rejected, duplicate, unmatched, processed, …)",
+    ["provider", "outcome"],
+)
 
 # Payments still waiting for the shopper or the provider (reconciliation looks at these).
 OPEN_STATUSES = (
@@ -658,7 +665,16 @@ async def handle_webhook(
         event = gateway.parse_and_verify_webhook(raw_body, headers)
     except WebhookRejected as exc:
         log.warning("webhook_rejected", provider=provider, reason=str(exc))
+        WEBHOOKS.labels(provider, "rejected").inc()
         raise WebhookInvalid("The webhook could not be verified.") from None
+    outcome = await _handle_verified(container, gateway, provider, event)
+    WEBHOOKS.labels(provider, outcome.outcome).inc()
+    return outcome
+
+
+async def _handle_verified(
+    container: Container, gateway: PaymentGateway, provider: str, event: WebhookEvent
+) -> WebhookOutcome:
     async with container.db.session() as session:
         if not await _record_event(session, provider, event):
             previous = await session.scalar(

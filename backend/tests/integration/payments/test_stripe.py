@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import structlog
+from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
 from mercato.bootstrap import Container, build_container
@@ -35,6 +36,11 @@ from tests.integration.payments.conftest import (
     send_stripe_event,
     stripe_settings,
 )
+
+
+def webhook_count(provider: str, outcome: str) -> float:
+    labels = {"provider": provider, "outcome": outcome}
+    return REGISTRY.get_sample_value("mercato_payment_webhooks_total", labels) or 0.0
 
 
 async def test_create_intent_sends_stripe_wire_format(
@@ -238,6 +244,7 @@ async def test_same_event_five_times_two_at_once_has_one_effect(
     placed = await place_order(stripe_container)
     fake_stripe.confirm(placed.start.intent_id)
     body = fake_stripe.event("payment_intent.succeeded", placed.start.intent_id)
+    before = {o: webhook_count("stripe", o) for o in ("processed", "duplicate")}
 
     first_two = await asyncio.gather(*(send_stripe_event(stripe_client, body) for _ in range(2)))
     rest = [await send_stripe_event(stripe_client, body) for _ in range(3)]
@@ -251,6 +258,10 @@ async def test_same_event_five_times_two_at_once_has_one_effect(
     assert len(kinds(rows, "webhook")) == 1
     assert await count_rows(stripe_container, PaymentEvent) == 1
     assert await order_status(stripe_container, placed.order_id) == "paid"
+    assert webhook_count("stripe", "processed") == before["processed"] + 1
+    assert webhook_count("stripe", "duplicate") == before["duplicate"] + 4
+    metrics = await stripe_client.get("/metrics")
+    assert 'mercato_payment_webhooks_total{outcome="duplicate",provider="stripe"}' in metrics.text
 
 
 async def test_every_ordering_of_events_converges(
