@@ -111,11 +111,27 @@ async def _decision(request: Request) -> bool:
         raise ValidationFailed('The body must be {"approve": true|false}.') from None
 
 
+_DECISION_SCHEMA = {
+    "type": "object",
+    "properties": {"approve": {"type": "boolean"}},
+    "required": ["approve"],
+}
+
+
 @router.post(
     "/sandbox/intents/{intent_id}/challenge",
     response_model=SandboxConfirmRead,
     response_model_exclude_none=True,
     summary="Sandbox: approve or decline the challenge",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _DECISION_SCHEMA},
+                "application/x-www-form-urlencoded": {"schema": _DECISION_SCHEMA},
+            },
+        }
+    },
 )
 async def sandbox_challenge_decide(
     intent_id: IntentId, token: ChallengeToken, request: Request, container: ContainerDep
