@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 from prometheus_client import Counter
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.bootstrap import Container
@@ -856,14 +857,18 @@ async def deliver_sandbox_events(container: Container, *, intent_id: str | None 
         headers = {"Stripe-Signature": signing.sign(body, secret)}
         try:
             await handle_webhook(container, "sandbox", body, headers)
-        except DomainError as exc:
-            log.warning("sandbox_event_delivery_failed", event_id=event.id, code=exc.code)
-            continue
-        async with container.db.session() as session:
-            await session.execute(
-                update(SandboxEvent)
-                .where(SandboxEvent.id == event.id, SandboxEvent.delivered_at.is_(None))
-                .values(delivered_at=utcnow())
+            async with container.db.session() as session:
+                await session.execute(
+                    update(SandboxEvent)
+                    .where(SandboxEvent.id == event.id, SandboxEvent.delivered_at.is_(None))
+                    .values(delivered_at=utcnow())
+                )
+        except (DomainError, DBAPIError) as exc:
+            # e.g. SQLite busy: the shopper's confirmation already committed; the event stays
+            # pending and the next sweep delivers it (duplicates are harmless).
+            log.warning(
+                "sandbox_event_delivery_failed", event_id=event.id, error=type(exc).__name__
             )
+            continue
         delivered += 1
     return delivered
