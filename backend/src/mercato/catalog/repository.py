@@ -226,10 +226,10 @@ class ProductRepository:
         if not words:
             return None, None, False
         if await self.search.has_match(self.session, words):
-            return await self.search.scores(self.session, words, q.strip()), None, True
+            return await self.search.scores(self.session, words), None, True
         corrected = await correct_words(self.session, words)
         if corrected != words and await self.search.has_match(self.session, corrected):
-            scores = await self.search.scores(self.session, corrected, " ".join(corrected))
+            scores = await self.search.scores(self.session, corrected)
             return scores, " ".join(corrected), True
         return None, None, False
 
@@ -247,7 +247,14 @@ class ProductRepository:
         if conditions is None:
             return ListResult([], None, facets=_empty_facets() if query.facets else None)
 
-        score_col: ColumnElement[Any] = scores.c.score if scores is not None else literal(0.0)
+        score_col: ColumnElement[Any] = literal(0.0)
+        if scores is not None:
+            # An exact title match ranks first whatever the text ranking says.
+            typed = (corrected or query.q or "").strip().lower()
+            exact = list({typed, " ".join(words_of(typed))})
+            score_col = scores.c.score + case(
+                (func.lower(Product.title).in_(exact), 1000.0), else_=0.0
+            )
         key_col: Any
         desc: bool
         if sort == "relevance":

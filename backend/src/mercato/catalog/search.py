@@ -5,7 +5,9 @@ better) that the product list joins like any filter. Matching is stemmed (porter
 prefix matching on every word, so "shirts" and "shir" find "shirt". When nothing matches, each
 word is corrected against the vocabulary (`catalog_search_term`): candidates within one edit
 (two for long words, transpositions count as one), the most similar first. On PostgreSQL the
-candidates come from a pg_trgm index; on SQLite from a length-bounded scan.
+candidates come from a pg_trgm index; on SQLite from a length-bounded scan. Both keep a search
+table beside `catalog_product` in sync with triggers (`catalog_fts`, FTS5 / `catalog_fts_pg`,
+a weighted tsvector with a GIN index).
 """
 
 from __future__ import annotations
@@ -71,9 +73,7 @@ def max_edits(word: str) -> int:
 
 
 class SearchIndex(Protocol):
-    async def scores(
-        self, session: AsyncSession, words: Sequence[str], exact_title: str
-    ) -> Subquery: ...
+    async def scores(self, session: AsyncSession, words: Sequence[str]) -> Subquery: ...
 
     async def has_match(self, session: AsyncSession, words: Sequence[str]) -> bool: ...
 
@@ -155,19 +155,12 @@ class SqliteSearch:
         )
         return row.first() is not None
 
-    async def scores(
-        self, session: AsyncSession, words: Sequence[str], exact_title: str
-    ) -> Subquery:
+    async def scores(self, session: AsyncSession, words: Sequence[str]) -> Subquery:
         stmt = text(
-            "SELECT p.id AS product_id, "
-            "(CASE WHEN lower(p.title) = :exact THEN 1000.0 ELSE 0.0 END) "
-            "- bm25(catalog_fts, 10.0, 4.0, 1.0) AS score "
+            "SELECT p.id AS product_id, -bm25(catalog_fts, 10.0, 4.0, 1.0) AS score "
             "FROM catalog_fts JOIN catalog_product p ON p.rowid = catalog_fts.rowid "
             "WHERE catalog_fts MATCH :q"
-        ).bindparams(
-            bindparam("q", self.match_expression(words)),
-            bindparam("exact", exact_title.lower()),
-        )
+        ).bindparams(bindparam("q", self.match_expression(words)))
         return stmt.columns(product_id=Uuid(), score=Float()).subquery("search")
 
 
@@ -175,7 +168,11 @@ class SqliteSearch:
 
 
 class PostgresSearch:
-    """to_tsvector('english', search_text) with a GIN expression index; ts_rank_cd ranking."""
+    """A tsvector per product in `catalog_fts_pg` (GIN), kept in sync by a trigger; ts_rank.
+
+    Storing the weighted vector (title A, brand B, the rest D) means ranking reads it instead of
+    re-parsing every matching product's text on each query.
+    """
 
     @staticmethod
     def tsquery(words: Sequence[str]) -> str:
@@ -184,25 +181,17 @@ class PostgresSearch:
     async def has_match(self, session: AsyncSession, words: Sequence[str]) -> bool:
         row = await session.execute(
             text(
-                "SELECT 1 FROM catalog_product WHERE "
-                "to_tsvector('english', search_text) @@ to_tsquery('english', :q) LIMIT 1"
+                "SELECT 1 FROM catalog_fts_pg WHERE document @@ to_tsquery('english', :q) LIMIT 1"
             ),
             {"q": self.tsquery(words)},
         )
         return row.first() is not None
 
-    async def scores(
-        self, session: AsyncSession, words: Sequence[str], exact_title: str
-    ) -> Subquery:
+    async def scores(self, session: AsyncSession, words: Sequence[str]) -> Subquery:
         stmt = text(
-            "SELECT p.id AS product_id, "
-            "((CASE WHEN lower(p.title) = :exact THEN 1000.0 ELSE 0.0 END) "
-            "+ ts_rank_cd(setweight(to_tsvector('english', p.title), 'A') "
-            "|| to_tsvector('english', p.search_text), to_tsquery('english', :q)))::float8 "
-            "AS score "
-            "FROM catalog_product p WHERE "
-            "to_tsvector('english', p.search_text) @@ to_tsquery('english', :q)"
-        ).bindparams(bindparam("q", self.tsquery(words)), bindparam("exact", exact_title.lower()))
+            "SELECT product_id, ts_rank(document, to_tsquery('english', :q))::float8 AS score "
+            "FROM catalog_fts_pg WHERE document @@ to_tsquery('english', :q)"
+        ).bindparams(bindparam("q", self.tsquery(words)))
         return stmt.columns(product_id=Uuid(), score=Float()).subquery("search")
 
 
@@ -229,12 +218,23 @@ _SQLITE_DDL = [
 
 _POSTGRES_DDL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS ix_catalog_product_fts ON catalog_product "
-    "USING GIN (to_tsvector('english', search_text))",
+    "CREATE TABLE IF NOT EXISTS catalog_fts_pg ("
+    "product_id uuid PRIMARY KEY REFERENCES catalog_product(id) ON DELETE CASCADE, "
+    "document tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ix_catalog_fts_pg_document ON catalog_fts_pg USING GIN (document)",
+    "CREATE OR REPLACE FUNCTION catalog_fts_pg_sync() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN "
+    "INSERT INTO catalog_fts_pg (product_id, document) VALUES (NEW.id, "
+    "setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') || "
+    "setweight(to_tsvector('english', coalesce(NEW.brand, '')), 'B') || "
+    "to_tsvector('english', coalesce(NEW.search_text, ''))) "
+    "ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document; "
+    "RETURN NEW; END $$",
+    "DROP TRIGGER IF EXISTS catalog_fts_pg_sync ON catalog_product",
+    "CREATE TRIGGER catalog_fts_pg_sync AFTER INSERT OR UPDATE OF title, brand, search_text "
+    "ON catalog_product FOR EACH ROW EXECUTE FUNCTION catalog_fts_pg_sync()",
     "CREATE INDEX IF NOT EXISTS ix_catalog_search_term_trgm ON catalog_search_term "
     "USING GIN (term gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS ix_catalog_product_title_trgm ON catalog_product "
-    "USING GIN (lower(title) gin_trgm_ops)",
 ]
 
 
@@ -247,12 +247,10 @@ def create_search_ddl(connection: Connection) -> None:
 
 def drop_search_ddl(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
-        for name in (
-            "ix_catalog_product_fts",
-            "ix_catalog_search_term_trgm",
-            "ix_catalog_product_title_trgm",
-        ):
-            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS catalog_fts_pg_sync ON catalog_product")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS catalog_fts_pg_sync()")
+        connection.exec_driver_sql("DROP TABLE IF EXISTS catalog_fts_pg")
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_catalog_search_term_trgm")
         return
     for name in ("catalog_fts_ai", "catalog_fts_ad", "catalog_fts_au"):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
