@@ -9,9 +9,10 @@ Stripe-format event (a `sandbox_event` row) that `mercato.payments.service` sign
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -129,8 +130,7 @@ class SandboxGateway:
         session.add(row)
         await session.flush()
         self._emit(session, row, "payment_intent.created")
-        intent = await self._to_intent(session, row)
-        return Intent(**{**intent.__dict__, "client_secret": client_secret})
+        return replace(await self._to_intent(session, row), client_secret=client_secret)
 
     async def retrieve_intent(self, session: AsyncSession, intent_id: str) -> Intent:
         return await self._to_intent(session, await self._get(session, intent_id))
@@ -379,8 +379,6 @@ def _same_hash(stored: str | None, presented: str) -> bool:
 
 def event_body(event: SandboxEvent) -> bytes:
     """The exact bytes the sandbox signs and delivers for one of its events."""
-    import json
-
     document = {
         "id": event.id,
         "object": "event",
