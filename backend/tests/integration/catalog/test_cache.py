@@ -118,7 +118,10 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 
 async def test_reads_survive_redis_going_down(
-    db_url: str, tmp_path: Path, own_redis: tuple[str, subprocess.Popen[bytes]], caplog: Any
+    db_url: str,
+    tmp_path: Path,
+    own_redis: tuple[str, subprocess.Popen[bytes]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     url, process = own_redis
     container = build_container(make_settings(db_url, tmp_path, redis_url=url))
@@ -136,6 +139,9 @@ async def test_reads_survive_redis_going_down(
             assert (await client.get("/api/v1/products", params={"q": "ketle"})).json()["items"][0][
                 "title"
             ] == "Kettle"
+            logged = capsys.readouterr().out  # JSON log lines on stdout
+            assert '"event": "catalog_cache_unavailable"' in logged
+            assert '"level": "warning"' in logged
             metrics = (await client.get("/metrics")).text
             assert 'mercato_catalog_cache_requests_total{result="error"}' in metrics
             assert 'mercato_catalog_cache_requests_total{result="hit"}' in metrics
