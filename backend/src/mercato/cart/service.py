@@ -417,4 +417,9 @@ async def delete_carts_for_user(session: AsyncSession, user_id: uuid.UUID) -> No
     )
 
 
-account_hooks.register_anonymiser("carts", delete_carts_for_user)
+def register_account_hooks() -> None:
+    """Delete the customer's carts on account closure (idempotent; done at import)."""
+    account_hooks.register_anonymiser("carts", delete_carts_for_user)
+
+
+register_account_hooks()

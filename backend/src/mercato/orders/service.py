@@ -942,5 +942,10 @@ async def anonymise_orders_for_user(session: AsyncSession, user_id: uuid.UUID) -
         order.updated_at = utcnow()
 
 
-account_hooks.register_exporter("orders", export_orders_for_user)
-account_hooks.register_anonymiser("orders", anonymise_orders_for_user)
+def register_account_hooks() -> None:
+    """Add orders to `GET /me/export` and to account closure (idempotent; done at import)."""
+    account_hooks.register_exporter("orders", export_orders_for_user)
+    account_hooks.register_anonymiser("orders", anonymise_orders_for_user)
+
+
+register_account_hooks()

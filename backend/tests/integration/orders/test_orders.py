@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import func, select, update
 
 from mercato.bootstrap import Container
+from mercato.cart import service as cart_service
 from mercato.cart.models import Cart
 from mercato.orders import service as orders
 from mercato.orders.models import Order
@@ -379,6 +380,9 @@ async def test_payment_outcomes_are_idempotent(
 async def test_orders_in_personal_data_export_and_scrubbed_on_account_closure(
     client: httpx.AsyncClient, container: Container
 ) -> None:
+    # other suites may swap the hooks for stand-ins; make sure the real ones are in place
+    orders.register_account_hooks()
+    cart_service.register_account_hooks()
     await create_product(container, price=1000, stock=5, skus=["G-1"])
     user = await create_user(container)
     headers = auth_headers(container, user)
