@@ -322,6 +322,11 @@ class Settings(BaseSettings):
             problems.append("MERCATO_PAYMENTS__PROVIDER is 'sandbox'")
         if self.payments.webhook_secret.get_secret_value() == DEV_SECRET:
             problems.append("MERCATO_PAYMENTS__WEBHOOK_SECRET is the development default")
+        if self.payments.provider == "stripe":
+            if not self.payments.stripe_api_key:
+                problems.append("MERCATO_PAYMENTS__STRIPE_API_KEY is unset")
+            if not self.payments.stripe_webhook_secret:
+                problems.append("MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET is unset")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -15,6 +15,8 @@ PRODUCTION_OK = {
     "MERCATO_AUTH__SIGNING_KEYS": '["-----BEGIN PRIVATE KEY-----\\nx\\n-----END PRIVATE KEY-----"]',
     "MERCATO_PAYMENTS__PROVIDER": "stripe",
     "MERCATO_PAYMENTS__WEBHOOK_SECRET": "whsec_real",
+    "MERCATO_PAYMENTS__STRIPE_API_KEY": "sk_live_real",
+    "MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET": "whsec_stripe",
 }
 
 
@@ -72,6 +74,8 @@ def test_production_with_real_settings_starts(clean_env: pytest.MonkeyPatch) -> 
         ("MERCATO_AUTH__SIGNING_KEYS", "[]", "SIGNING_KEYS"),
         ("MERCATO_PAYMENTS__PROVIDER", "sandbox", "sandbox"),
         ("MERCATO_PAYMENTS__WEBHOOK_SECRET", DEV_SECRET, "WEBHOOK_SECRET"),
+        ("MERCATO_PAYMENTS__STRIPE_API_KEY", "", "STRIPE_API_KEY"),
+        ("MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET", "", "STRIPE_WEBHOOK_SECRET"),
     ],
 )
 def test_production_refuses_development_settings(
