@@ -18,7 +18,7 @@ def make_app(body: bytes) -> Any:
         (b"content-length", str(len(body)).encode()),
     ]
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(scope: dict[str, Any], _receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         await send({"type": "http.response.start", "status": 200, "headers": headers})

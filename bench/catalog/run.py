@@ -225,7 +225,8 @@ def throughput(
                 with ceiling(listing.content, workdir) as bare:
                     ceiling_result = wrk(bare + "/", connections, seconds)
             out(
-                f"| endpoint ({connections} connections, {seconds} s, warm cache) | req/s | p50 ms | p99 ms | vs ceiling |"
+                f"| endpoint ({connections} connections, {seconds} s, warm cache) "
+                "| req/s | p50 ms | p99 ms | vs ceiling |"
             )
             out("|---|---:|---:|---:|---:|")
             out(
@@ -233,9 +234,8 @@ def throughput(
                 f"{ceiling_result[1]:.2f} | {ceiling_result[2]:.2f} | 100% |"
             )
             for label, rps, p50, p99 in results:
-                out(
-                    f"| {label} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {rps / ceiling_result[0]:.0%} |"
-                )
+                ratio = rps / ceiling_result[0]
+                out(f"| {label} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {ratio:.0%} |")
             out()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

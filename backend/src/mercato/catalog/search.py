@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from sqlalchemy import Float, Uuid, bindparam, select, text
+from sqlalchemy import Float, Uuid, bindparam, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -39,7 +39,12 @@ def words_of(query: str) -> list[str]:
 
 
 def vocabulary_of(text_value: str) -> set[str]:
-    return {w for w in words_of_all(text_value) if 3 <= len(w) <= 40 and w not in _STOP}
+    """Words worth correcting to: 3-40 letters, not stop words, not numbers."""
+    return {
+        w
+        for w in words_of_all(text_value)
+        if 3 <= len(w) <= 40 and w not in _STOP and not w.isdigit()
+    }
 
 
 def words_of_all(value: str) -> list[str]:
@@ -96,7 +101,7 @@ async def correct_words(session: AsyncSession, words: Sequence[str]) -> list[str
     corrected: list[str] = []
     for word in words:
         allowed = max_edits(word)
-        if allowed == 0:
+        if allowed == 0 or word.isdigit():
             corrected.append(word)
             continue
         known = await session.scalar(select(SearchTerm.term).where(SearchTerm.term == word))
@@ -130,10 +135,19 @@ async def correct_words(session: AsyncSession, words: Sequence[str]) -> list[str
 
 
 async def _by_length(session: AsyncSession, word: str, allowed: int) -> list[str]:
+    """Terms of a close length sharing the first or second letter (either order, so a swap of
+    the first two letters is still found)."""
+    first, second = word[0], word[1]
     rows = await session.scalars(
         select(SearchTerm.term)
-        .where(SearchTerm.length.between(len(word) - allowed, len(word) + allowed))
-        .limit(200_000)
+        .where(
+            SearchTerm.length.between(len(word) - allowed, len(word) + allowed),
+            or_(
+                func.substr(SearchTerm.term, 1, 1).in_([first, second]),
+                func.substr(SearchTerm.term, 2, 1) == second,
+            ),
+        )
+        .limit(50_000)
     )
     return list(rows)
 
