@@ -137,7 +137,7 @@ async def test_wishlist_is_validated_deduplicated_and_capped(
 
 @pytest.fixture
 def orders_hooks() -> Iterator[list[uuid.UUID]]:
-    """Stand-ins for the orders module's exporter and anonymiser."""
+    """A module's exporter and anonymiser, registered under a test-only name (real ones stay)."""
     anonymised: list[uuid.UUID] = []
 
     async def export_orders(session: AsyncSession, user_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -146,13 +146,13 @@ def orders_hooks() -> Iterator[list[uuid.UUID]]:
     async def anonymise_orders(session: AsyncSession, user_id: uuid.UUID) -> None:
         anonymised.append(user_id)
 
-    hooks.register_exporter("orders", export_orders)
-    hooks.register_anonymiser("orders", anonymise_orders)
+    hooks.register_exporter("test_module", export_orders)
+    hooks.register_anonymiser("test_module", anonymise_orders)
     try:
         yield anonymised
     finally:
-        hooks.unregister_exporter("orders")
-        hooks.unregister_anonymiser("orders")
+        hooks.unregister_exporter("test_module")
+        hooks.unregister_anonymiser("test_module")
 
 
 async def test_export_contains_profile_preferences_addresses_and_module_sections(
@@ -175,7 +175,7 @@ async def test_export_contains_profile_preferences_addresses_and_module_sections
     }
     assert [a["city"] for a in data["addresses"]] == ["London"]
     assert data["wishlist"] == ["blue-mug"]
-    assert data["orders"] == [{"order_number": "M-1001", "user": str(user.id)}]
+    assert data["test_module"] == [{"order_number": "M-1001", "user": str(user.id)}]
     assert "password" not in response.text
     with pytest.raises(ValueError, match="reserved"):
         hooks.register_exporter("profile", orders_hooks_exporter_stub)
