@@ -58,6 +58,9 @@ def worker(
     concurrency: int = typer.Option(0, help="Worker processes/threads (default: settings)."),
     pool: str = typer.Option("prefork", help="prefork (time limits enforced), threads or solo."),
     queues: str = typer.Option("", help="Comma-separated queues (default: all)."),
+    name: str = typer.Option(
+        "", help="Node name (default: mercato-<pid>@<host>, unique even for several per host)."
+    ),
 ) -> None:
     """Run a Celery worker consuming every queue (default, mail, payments, shipping)."""
     settings = Settings()
@@ -77,6 +80,9 @@ def worker(
         f"--pool={pool}",
         "--queues=" + ",".join(queue_name(settings, q) for q in names),
         f"--loglevel={settings.log_level.upper()}",
+        # remote control uses an exclusive queue per node name: two workers on one host (or a
+        # replacement started before the broker noticed a killed one) must not share it
+        f"--hostname={name or f'mercato-{os.getpid()}@%h'}",
         "--without-mingle",
         "--without-gossip",
     ]

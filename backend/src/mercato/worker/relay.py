@@ -169,12 +169,15 @@ _KICKERS: weakref.WeakKeyDictionary[Any, AfterCommitRelay] = weakref.WeakKeyDict
 
 def _after_commit(session: Session) -> None:
     ids = session.info.pop("outbox_after_commit", None)
-    if not ids:
+    if not ids or not _KICKERS:
         return
-    bind = session.get_bind()
-    kicker = _KICKERS.get(getattr(bind, "engine", bind))
-    if kicker is not None:
-        kicker.kick(ids)
+    try:  # a commit hook must never fail the commit; the beat relay is the safety net
+        bind = session.get_bind()
+        kicker = _KICKERS.get(getattr(bind, "engine", bind))
+        if kicker is not None:
+            kicker.kick(ids)
+    except Exception as exc:
+        log.warning("after_commit_kick_failed", error=str(exc))
 
 
 def _after_rollback(session: Session) -> None:
