@@ -10,6 +10,7 @@ mail clients fold such a duplicate.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -101,8 +102,8 @@ def build_email(container: Container, event: Event) -> OutgoingEmail | None:
 
 
 async def checkpoint(settings: Settings, name: str, event: Event) -> None:
-    """Test hook (MERCATO_WORKER__CHECKPOINT_DIR): when a test armed `<dir>/<name>-<event id>.arm`,
-    the first delivery writes `<dir>/<name>-<event id>` and waits there (until `….release`
+    """Test hook (MERCATO_WORKER__CHECKPOINT_DIR). When a test armed `<dir>/<name>-<id>.arm`, the
+    first delivery writes its pid to `<dir>/<name>-<id>` and waits there (until `<…>.release`
     appears or, typically, the test kills the worker). Later deliveries pass."""
     directory: Path | None = settings.worker.checkpoint_dir
     if directory is None:
@@ -110,7 +111,9 @@ async def checkpoint(settings: Settings, name: str, event: Event) -> None:
     marker = directory / f"{name}-{event.id}"
     if marker.exists() or not marker.with_suffix(".arm").exists():
         return
-    marker.touch()
+    written = marker.with_suffix(".tmp")
+    written.write_text(str(os.getpid()))  # which process to kill
+    os.replace(written, marker)
     release = marker.with_suffix(".release")
     while not release.exists():
         await asyncio.sleep(0.05)
