@@ -63,27 +63,25 @@ class CeleryPublisher:
 
     def publish(self, events: Sequence[OutgoingEvent]) -> dict[uuid.UUID, str]:
         failed: dict[uuid.UUID, str] = {}
+        timeout = int(max(1, self._settings.worker.publish_timeout_seconds))
+        # a fresh connection per pass: after a broker outage nothing stale is reused
         with self._lock, self._app.connection_for_write() as conn:
             try:
-                conn.ensure_connection(
-                    max_retries=1,
-                    timeout=int(max(1, self._settings.worker.publish_timeout_seconds)),
-                )
+                conn.ensure_connection(max_retries=1, timeout=timeout)
             except Exception as exc:
                 return {e.id: f"broker unreachable: {exc}" for e in events}
-            with self._app.producer_or_acquire() as producer:
-                for item in events:
-                    try:
-                        self._app.send_task(
-                            HANDLE_EVENT_TASK,
-                            args=[str(item.id), item.type],
-                            queue=queue_name(self._settings, queue_for(item.type)),
-                            producer=producer,
-                            retry=False,
-                            headers={"event_attempt": item.attempt},
-                        )
-                    except Exception as exc:
-                        failed[item.id] = f"publish failed: {exc}"
+            for item in events:
+                try:
+                    self._app.send_task(
+                        HANDLE_EVENT_TASK,
+                        args=[str(item.id), item.type],
+                        queue=queue_name(self._settings, queue_for(item.type)),
+                        connection=conn,
+                        retry=False,
+                        headers={"event_attempt": item.attempt},
+                    )
+                except Exception as exc:
+                    failed[item.id] = f"publish failed: {exc}"
         return failed
 
     def close(self) -> None:
