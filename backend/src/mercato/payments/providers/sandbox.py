@@ -245,16 +245,12 @@ class SandboxGateway:
 
     async def check_challenge(self, session: AsyncSession, intent_id: str, token: str) -> None:
         """404 unless `token` is the live challenge token of this intent."""
-        row = await self._get(session, intent_id)
-        if row.status != "requires_action" or not _same_hash(row.challenge_token_hash, token):
-            raise NotFound("No pending challenge for this payment.")
+        await self._challenged(session, intent_id, token, lock=False)
 
     async def resolve_challenge(
         self, session: AsyncSession, intent_id: str, *, token: str, approve: bool
     ) -> SandboxConfirmation:
-        row = await self._get(session, intent_id, lock=True)
-        if row.status != "requires_action" or not _same_hash(row.challenge_token_hash, token):
-            raise NotFound("No pending challenge for this payment.")
+        row = await self._challenged(session, intent_id, token, lock=True)
         row.challenge_token_hash = None
         if approve:
             self._authorise(session, row)
@@ -291,6 +287,23 @@ class SandboxGateway:
         row = await session.scalar(query)
         if row is None:
             raise GatewayError("no such payment intent", code="resource_missing")
+        return row
+
+    async def _challenged(
+        self, session: AsyncSession, intent_id: str, token: str, *, lock: bool
+    ) -> SandboxIntent:
+        """The intent awaiting this challenge token. The shopper's URL is user input: an unknown
+        intent is the same 404 as a wrong token (not a gateway error, which would be a 500)."""
+        query = select(SandboxIntent).where(SandboxIntent.id == intent_id)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        row = await session.scalar(query)
+        if (
+            row is None
+            or row.status != "requires_action"
+            or not _same_hash(row.challenge_token_hash, token)
+        ):
+            raise NotFound("No pending challenge for this payment.")
         return row
 
     async def _get_for_client(
