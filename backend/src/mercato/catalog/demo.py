@@ -437,5 +437,18 @@ async def seed(
         written += count
         if progress is not None:
             progress(written, products)
+    await refresh_statistics(container)
     await container.catalog_cache.invalidate(("products", "categories", "collections"))
     return written
+
+
+async def refresh_statistics(container: Container) -> None:
+    """After a bulk load: planner statistics now, not whenever autovacuum gets to it."""
+    engine = container.db.write_engine
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            await conn.exec_driver_sql("ANALYZE")
+            await conn.commit()

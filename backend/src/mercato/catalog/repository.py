@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Subquery
 
@@ -240,6 +240,11 @@ class ProductRepository:
         conditions = await self._filters(query)
         scores: Subquery | None = None
         corrected: str | None = None
+        planner_hint = bool(query.q and query.q.strip()) and self.dialect == "postgresql"
+        if planner_hint:
+            # PostgreSQL badly over-estimates prefix tsqueries and picks a sequential scan of the
+            # search table (20-60 ms at 100k products) over its GIN index (well under 1 ms).
+            await self.session.execute(text("SET LOCAL enable_seqscan = off"))
         if conditions is not None and query.q and query.q.strip():
             scores, corrected, matched = await self._search(query.q)
             if not matched:
@@ -285,6 +290,8 @@ class ProductRepository:
         else:
             stmt = stmt.order_by(key_col.asc(), Product.id.asc())
         rows = (await self.session.execute(stmt.limit(query.limit + 1))).all()
+        if planner_hint:
+            await self.session.execute(text("SET LOCAL enable_seqscan = on"))
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         products = [row[0] for row in rows]
