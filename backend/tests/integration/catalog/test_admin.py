@@ -257,7 +257,7 @@ async def test_stock_adjustments(
     nul = await client.post(
         f"{ADMIN}/inventory/A%00B/adjustments", json={"delta": 1, "reason": "x"}, headers=staff
     )
-    assert nul.status_code == 422
+    assert nul.status_code in (404, 422)
     nul_reason = await client.post(url, json={"delta": 1, "reason": "a\x00"}, headers=staff)
     assert nul_reason.status_code == 422
     ledger = (await client.get(f"{ADMIN}/inventory/MUG-1/movements", headers=staff)).json()
