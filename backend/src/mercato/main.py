@@ -19,6 +19,7 @@ from mercato.shared.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
+    UnstorableTextMiddleware,
 )
 
 UPLOAD_PATH_PREFIXES = ("/api/v1/admin/",)
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     # Starlette runs the last added middleware first.
     app.add_middleware(CatalogCacheFastPath)  # innermost: cached catalog GETs skip routing
+    app.add_middleware(UnstorableTextMiddleware)  # NUL / lone surrogates: 4xx, never a 500
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

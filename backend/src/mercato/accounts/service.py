@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,7 +94,21 @@ class TokenPair:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """NFKC first: full-width and other compatibility look-alikes become the address they imitate
+    (full-width "ada" at example.com is the same account as `ada@example.com`)."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def _check_account_email(email: str) -> None:
+    """Account emails need a plain-ASCII local part: a Cyrillic "a" or a combining accent would
+    make a second account that looks identical to an existing one (and most mail servers refuse
+    such addresses anyway). Internationalised domains are fine."""
+    local = email.rsplit("@", 1)[0]
+    if not local.isascii() or not local.isprintable():
+        raise ValidationFailed(
+            "The part of the email before @ must use plain ASCII letters, digits and symbols.",
+            code="email_not_supported",
+        )
 
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -124,6 +139,7 @@ async def create_user(
     if role not in ROLES:
         raise ValidationFailed(f"Unknown role {role!r}.", code="invalid_role")
     validate_password(password)
+    _check_account_email(normalize_email(email))
     now = utcnow()
     user = User(
         id=new_id(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
 
 from mercato.accounts.dependencies import OptionalClaims, StaffUser
@@ -19,6 +19,7 @@ from mercato.checkout.schemas import (
     DiscountRead,
 )
 from mercato.deps import ContainerDep, SessionDep
+from mercato.errors import ValidationFailed
 
 router = APIRouter(tags=["checkout"])
 admin_router = APIRouter(prefix="/admin/discounts", tags=["admin-discounts"])
@@ -36,6 +37,7 @@ admin_router = APIRouter(prefix="/admin/discounts", tags=["admin-discounts"])
     },
 )
 async def checkout(
+    request: Request,
     body: CheckoutRequest,
     container: ContainerDep,
     claims: OptionalClaims,
@@ -46,6 +48,11 @@ async def checkout(
     Runs its own transactions (the key claim, then the order), so it takes no request session.
     The same key and body replay the first response; a different body is 422.
     """
+    if len(request.headers.getlist("idempotency-key")) > 1:
+        # Proxies may pick either copy: two keys could mean two orders for one checkout.
+        raise ValidationFailed(
+            "Send exactly one Idempotency-Key header.", code="invalid_idempotency_key"
+        )
     result = await service.place_order(
         container,
         cart_id=body.cart_id,

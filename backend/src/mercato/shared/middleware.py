@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request id + access log, security headers, request body size limit."""
+"""Pure ASGI middleware: request id + access log, security headers, request body size limit,
+refusal of text no database can store."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -167,6 +169,129 @@ async def _send_413(scope: Scope, send: Send, limit: int) -> None:
                 (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+# NUL, and lone UTF-16 surrogates: valid JSON escapes (`"\ud800"`) no UTF-8 encoder accepts.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_TEXT_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded")
+_MAX_INSPECTED_DEPTH = 64
+
+
+class UnstorableTextMiddleware:
+    """Refuse NUL characters and lone surrogates anywhere in the request's text.
+
+    PostgreSQL rejects NUL in text and no UTF-8 encoder accepts a lone surrogate, so such input
+    could only ever fail deep inside a handler (or, on SQLite, be stored and break later). One
+    check here covers the query string and JSON / form bodies of every module with a 422
+    problem. Paths are left to the routes (a NUL cannot match a slug: 404; nor a UUID: 422).
+    Bodies that are not valid JSON pass through for the app's own 400/422; multipart uploads
+    and other binary bodies are not inspected.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _query_unstorable(scope.get("query_string", b"")):
+            await _send_unstorable(scope, send, "query")
+            return
+        content_type = _header(scope, b"content-type").split(";", 1)[0].strip().lower()
+        if not content_type.startswith(_TEXT_BODY_TYPES) and not content_type.endswith("+json"):
+            await self.app(scope, receive, send)
+            return
+        body, messages = await _read_body(receive)
+        if _body_unstorable(body, content_type):
+            await _send_unstorable(scope, send, "body")
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
+
+
+def _query_unstorable(query_string: bytes) -> bool:
+    if b"%00" not in query_string and b"\x00" not in query_string:
+        return False  # the common case, without decoding
+    for pair in query_string.split(b"&"):
+        for part in pair.split(b"=", 1):
+            decoded = unquote_to_bytes(part.replace(b"+", b" "))
+            if b"\x00" in decoded:
+                return True
+    return False
+
+
+def _body_unstorable(body: bytes, content_type: str) -> bool:
+    if content_type == "application/x-www-form-urlencoded":
+        return _query_unstorable(body)
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return False  # not JSON: the app answers 400/422 itself
+    return _text_unstorable(value, 0)
+
+
+def _text_unstorable(value: object, depth: int) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if depth > _MAX_INSPECTED_DEPTH:
+        return False  # the schema refuses such nesting anyway
+    if isinstance(value, dict):
+        return any(
+            _text_unstorable(k, depth + 1) or _text_unstorable(v, depth + 1)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_text_unstorable(v, depth + 1) for v in value)
+    return False
+
+
+async def _send_unstorable(scope: Scope, send: Send, where: str) -> None:
+    body = json.dumps(
+        {
+            "type": PROBLEM_TYPE_BASE + "invalid_text",
+            "title": "Validation failed",
+            "status": 422,
+            "code": "invalid_text",
+            "detail": f"The request {where} contains a NUL character or an unpaired surrogate.",
+            "instance": scope["path"],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
             ],
         }
     )

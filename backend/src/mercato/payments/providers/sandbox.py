@@ -68,14 +68,19 @@ class CheckedCard:
     outcome: Outcome
 
 
+def _ascii_digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
 def check_card(
     card_number: str, exp_month: int, exp_year: int, cvc: str, *, today: date
 ) -> CheckedCard:
     """Validate a card the way a provider would; only test cards pass. Never logs the number."""
     number = card_number.replace(" ", "").replace("-", "")
-    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
+    # isdigit() alone accepts "²" and other Unicode digits that int() then refuses (a 500).
+    if not _ascii_digits(number) or not 12 <= len(number) <= 19 or not luhn_valid(number):
         raise ValidationFailed("The card number is invalid.", code="card_number_invalid")
-    if not (cvc.isdigit() and len(cvc) in (3, 4)):
+    if not (_ascii_digits(cvc) and len(cvc) in (3, 4)):
         raise ValidationFailed("The security code is invalid.", code="card_cvc_invalid")
     year = exp_year + 2000 if exp_year < 100 else exp_year
     if not 1 <= exp_month <= 12 or (year, exp_month) < (today.year, today.month):
