@@ -86,9 +86,11 @@ async def setup(
     broker: BrokerCase,
     smtp_server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> Any:
     monkeypatch.setenv("MERCATO_TEST_HOOK_DIR", str(tmp_path / "hooks"))
-    settings = worker_test_settings(db_url, tmp_path, broker, smtp_server)
+    overrides = getattr(request, "param", {})
+    settings = worker_test_settings(db_url, tmp_path, broker, smtp_server, **overrides)
     container = build_container(settings)
     workers = Workers(settings, tmp_path)
     try:
@@ -119,6 +121,10 @@ async def test_order_confirmation_email_end_to_end(setup: Any, smtp_server: Smtp
     row = await outbox_row(container, event_id)
     assert row.published_at is not None
     assert len(emails_for(smtp_server, event_id)) == 1, workers.logs()
+    # JSON log lines of the worker carry the task id (structlog contextvars bound per task)
+    sent = [line for line in workers.started[0].log().splitlines() if '"email_sent"' in line]
+    assert sent
+    assert all('"task_id"' in line for line in sent)
 
 
 async def test_sigkill_mid_task_loses_nothing_and_duplicates_nothing(
@@ -170,6 +176,9 @@ async def test_sigkill_mid_task_loses_nothing_and_duplicates_nothing(
     assert duplicated == {"before_send": 0, "after_send": 0}
 
 
+# the relay must not republish during a retry chain (ETA messages can arrive late on a busy
+# broker); republishing has its own tests
+@pytest.mark.parametrize("setup", [{"outbox_republish_after_seconds": 120}], indirect=True)
 async def test_retries_with_growing_delays_then_dead_letter_and_replay(setup: Any) -> None:
     container, workers = setup
     async with relay_loop(container):
