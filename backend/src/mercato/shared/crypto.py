@@ -40,4 +40,6 @@ class Signer:
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
     def verify(self, value: str, signature: str) -> bool:
-        return hmac.compare_digest(self.sign(value), signature)
+        # Compare bytes: compare_digest raises TypeError on str with non-ASCII characters.
+        presented = signature.encode("utf-8", "surrogatepass")
+        return hmac.compare_digest(self.sign(value).encode(), presented)

@@ -81,7 +81,10 @@ def verify(
         raise WebhookRejected("no webhook secret configured")
     timestamp, signatures = parse_header(header)
     expected = compute_signature(raw_body, secret, timestamp)
-    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+    # Bytes: compare_digest raises TypeError on str with non-ASCII characters (latin-1 headers).
+    wanted = expected.encode()
+    presented = (candidate.encode("utf-8", "surrogatepass") for candidate in signatures)
+    if not any(hmac.compare_digest(wanted, candidate) for candidate in presented):
         raise WebhookRejected("no matching signature")
     check_timestamp(timestamp, tolerance, now)
 
