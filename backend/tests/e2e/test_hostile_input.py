@@ -533,6 +533,15 @@ def _forged_tokens(w: World) -> list[str]:
         "....",
         "x" * 20_000,
         _b64(b"\xff" * 30) + "." + _b64(b"{") + ".x",
+    ] + [
+        # Headers of the wrong shape: a kid that is not a string, an alg list, a non-object.
+        f"{_b64(json.dumps(h).encode())}.{payload}.{signature}"
+        for h in (
+            {"alg": "EdDSA", "kid": ["a"]},
+            {"alg": ["EdDSA"]},
+            [],
+            {"alg": "EdDSA", "kid": "../../k"},
+        )
     ]
 
 
