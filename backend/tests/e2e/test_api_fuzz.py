@@ -100,7 +100,17 @@ def seed(client: TestClient, container: Any, role: str) -> Seed:
         },
         headers=headers,
     ).json()
+    order_id, intent_id = _paid_order(client, sku, headers)
+    admin_headers = auth_headers(container, admin)
+    discount = client.post(
+        "/api/v1/admin/discounts",
+        json={"code": "FUZZ10", "kind": "percentage", "value": 10},
+        headers=admin_headers,
+    ).json()
     values = {
+        "order_id": order_id,
+        "intent_id": intent_id,
+        "discount_id": str(discount.get("id", "")),
         "slug": product.slug,
         "sku": sku,
         "product_id": str(product.id),
@@ -112,6 +122,36 @@ def seed(client: TestClient, container: Any, role: str) -> Seed:
         "provider": "sandbox",
     }
     return Seed(headers=headers, path_values={k: v for k, v in values.items() if v})
+
+
+def _paid_order(client: TestClient, sku: str, headers: dict[str, str]) -> tuple[str, str]:
+    """An order paid with a sandbox test card: fulfil, ship and refund have something to act on."""
+    cart_id = client.post("/api/v1/carts", headers=headers).json()["id"]
+    client.post(f"/api/v1/carts/{cart_id}/lines", json={"sku": sku, "quantity": 2}, headers=headers)
+    address = {"first_name": "Ada", "last_name": "Lovelace", "line1": "Unter den Linden 1"}
+    address |= {"city": "Berlin", "postal_code": "10117", "country": "DE"}
+    client.put(
+        f"/api/v1/carts/{cart_id}/address",
+        json={"email": "fuzz@example.com", "shipping_address": address},
+        headers=headers,
+    )
+    client.put(
+        f"/api/v1/carts/{cart_id}/shipping-method", json={"code": "standard"}, headers=headers
+    )
+    placed = client.post(
+        "/api/v1/checkout",
+        json={"cart_id": cart_id},
+        headers={**headers, "Idempotency-Key": "fuzz-seed"},
+    )
+    assert placed.status_code == 201, placed.text
+    payment = placed.json()["payment"]
+    card = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2099, "cvc": "123"}
+    confirmed = client.post(
+        f"/api/v1/payments/sandbox/intents/{payment['intent_id']}/confirm",
+        json={"client_secret": payment["client_secret"], **card},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    return str(placed.json()["id"]), str(payment["intent_id"])
 
 
 def _first_line_id(cart: dict[str, Any]) -> str:
