@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from mercato.api import API_PREFIX, api_routers, root_routers
@@ -17,6 +16,7 @@ from mercato.errors import install_error_handlers
 from mercato.shared.logging import configure_logging
 from mercato.shared.middleware import (
     BodySizeLimitMiddleware,
+    ProblemCORSMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     UnstorableTextMiddleware,
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(CatalogCacheFastPath)  # innermost: cached catalog GETs skip routing
     app.add_middleware(UnstorableTextMiddleware)  # NUL / lone surrogates: 4xx, never a 500
     app.add_middleware(
-        CORSMiddleware,
+        ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],

@@ -836,3 +836,25 @@ async def test_valid_unicode_still_passes(world: World) -> None:
     assert response.json()["full_name"] == name
     search = await world.client.get(f"{API}/products", params={"q": "Zoë %00"})
     assert search.status_code == 200, search.text  # a literal "%00" typed by a shopper
+
+
+async def test_refused_preflight_and_bad_content_length_are_problems(world: World) -> None:
+    async def preflight(origin: bytes, method: bytes) -> httpx.Response:
+        headers = [(b"origin", origin), (b"access-control-request-method", method)]
+        return await world.client.options(f"{API}/products", headers=headers)
+
+    async def content_length(value: bytes) -> httpx.Response:
+        headers = [*((k.encode(), v.encode()) for k, v in world.customer.items())]
+        headers.append((b"content-length", value))
+        return await world.client.post(f"{API}/carts", headers=headers)
+
+    probes: list[tuple[str, Callable[[], Awaitable[httpx.Response]]]] = [
+        ("preflight evil origin", lambda: preflight(b"https://evil.example", b"POST")),
+        ("preflight latin-1 origin", lambda: preflight(b"http://evil\xff", b"POST")),
+        ("preflight bad method", lambda: preflight(b"https://evil.example", b"BREW")),
+        ("content-length abc", lambda: content_length(b"abc")),
+        ("content-length -1", lambda: content_length(b"-1")),
+        ("content-length 10**23", lambda: content_length(b"99999999999999999999999")),
+        ("content-length unicode digit", lambda: content_length("\u00b2".encode("latin-1"))),
+    ]
+    await world.probe_all(probes)

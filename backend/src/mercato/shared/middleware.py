@@ -8,9 +8,13 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from http import HTTPStatus
 from urllib.parse import unquote_to_bytes
 
 import structlog
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mercato.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
@@ -115,11 +119,13 @@ class BodySizeLimitMiddleware:
         limit = self.limit_for(scope["path"])
         for name, value in scope["headers"]:
             if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-                if declared < 0 or declared > limit:
+                declared = int(value) if value.isdigit() else -1  # bytes: ASCII digits only
+                if declared < 0:
+                    await _send_problem(
+                        scope, send, 400, "invalid_content_length", "Content-Length is invalid."
+                    )
+                    return
+                if declared > limit:
                     await _send_413(scope, send, limit)
                     return
         if not any(name == b"content-length" for name, _ in scope["headers"]):
@@ -275,20 +281,25 @@ def _text_unstorable(value: object, depth: int) -> bool:
 
 
 async def _send_unstorable(scope: Scope, send: Send, where: str) -> None:
+    detail = f"The request {where} contains a NUL character or an unpaired surrogate."
+    await _send_problem(scope, send, 422, "invalid_text", detail)
+
+
+async def _send_problem(scope: Scope, send: Send, status: int, code: str, detail: str) -> None:
     body = json.dumps(
         {
-            "type": PROBLEM_TYPE_BASE + "invalid_text",
-            "title": "Validation failed",
-            "status": 422,
-            "code": "invalid_text",
-            "detail": f"The request {where} contains a NUL character or an unpaired surrogate.",
+            "type": PROBLEM_TYPE_BASE + code,
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "code": code,
+            "detail": detail,
             "instance": scope["path"],
         }
     ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 422,
+            "status": status,
             "headers": [
                 (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
@@ -296,3 +307,27 @@ async def _send_unstorable(scope: Scope, send: Send, where: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, but a refused preflight is a problem+json like every 4xx."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        headers = {
+            key: value
+            for key, value in response.headers.items()
+            if key.lower() not in ("content-type", "content-length")
+        }
+        body = {
+            "type": PROBLEM_TYPE_BASE + "cors_refused",
+            "title": "Bad Request",
+            "status": response.status_code,
+            "code": "cors_refused",
+            "detail": bytes(response.body).decode(),
+        }
+        return JSONResponse(
+            body, status_code=response.status_code, headers=headers, media_type=PROBLEM_CONTENT_TYPE
+        )
