@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mercato.config import Settings
-from mercato.models import is_managed_table, metadata
+from mercato.models import UNMANAGED_INDEXES, is_managed_table, metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -24,7 +24,13 @@ def _url() -> str:
 
 
 def _include_name(name: str | None, type_: str, _parent: object) -> bool:
-    return not (type_ == "table" and name is not None and not is_managed_table(name))
+    if name is None:
+        return True
+    if type_ == "table":
+        return is_managed_table(name)
+    if type_ == "index":
+        return name not in UNMANAGED_INDEXES
+    return True
 
 
 def _configure(connection: Connection) -> None:

@@ -32,6 +32,8 @@ EXTRA_DDL.append(create_search_ddl)  # catalog: FTS5 / tsvector + pg_trgm indexe
 EXTRA_DDL.append(_payments.create_ledger_guards)  # payment_transaction is append-only
 # Tables created by EXTRA_DDL (or by libraries) that are not ORM models.
 UNMANAGED_TABLE_PREFIXES: tuple[str, ...] = ("catalog_fts",)
+# Indexes created by EXTRA_DDL on ORM tables (e.g. trigram GIN indexes).
+UNMANAGED_INDEXES: frozenset[str] = frozenset({"ix_catalog_search_term_trgm"})
 
 
 def create_extra_ddl(connection: Connection) -> None:
