@@ -79,7 +79,13 @@ async def _product_response(
     currency = container.settings.catalog.currency
     async with container.db.session(write=False) as session:
         product = await service.get_product(session, product_id)
-        body = await queries.product_read(session, product, currency, public=False)
+        body = await queries.product_read(
+            session,
+            product,
+            currency,
+            public=False,
+            low_stock_threshold=container.settings.catalog.low_stock_threshold,
+        )
     headers = {"ETag": etag(body.version), "Cache-Control": "no-store"}
     if status_code == 201:
         headers["Location"] = f"/api/v1/admin/products/{product_id}"

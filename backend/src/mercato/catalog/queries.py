@@ -127,14 +127,26 @@ async def breadcrumbs(session: AsyncSession, category_id: uuid.UUID | None) -> l
 
 
 async def product_detail(
-    session: AsyncSession, slug: str, currency: str, *, public: bool = True
+    session: AsyncSession,
+    slug: str,
+    currency: str,
+    *,
+    public: bool = True,
+    low_stock_threshold: int = 5,
 ) -> ProductRead:
     product = await service.get_product_by_slug(session, slug, public=public)
-    return await product_read(session, product, currency, public=public)
+    return await product_read(
+        session, product, currency, public=public, low_stock_threshold=low_stock_threshold
+    )
 
 
 async def product_read(
-    session: AsyncSession, product: Product, currency: str, *, public: bool = True
+    session: AsyncSession,
+    product: Product,
+    currency: str,
+    *,
+    public: bool = True,
+    low_stock_threshold: int = 5,
 ) -> ProductRead:
     variants = [v for v in product.variants if v.is_active or not public]
     stock = await inventory.available(session, [v.sku for v in variants])
@@ -198,6 +210,7 @@ async def product_read(
                 is_active=v.is_active,
                 available=max(0, stock.get(v.sku, 0)),
                 in_stock=stock.get(v.sku, 0) > 0,
+                low_stock=0 < stock.get(v.sku, 0) <= low_stock_threshold,
             )
             for v in variants
         ],

@@ -122,7 +122,12 @@ async def get_product(slug: str, request: Request, container: ContainerDep) -> R
 
     async def compute() -> ProductRead:
         async with container.db.session(write=False) as session:
-            return await queries.product_detail(session, slug, currency)
+            return await queries.product_detail(
+                session,
+                slug,
+                currency,
+                low_stock_threshold=container.settings.catalog.low_stock_threshold,
+            )
 
     return await cached_json(request, container, compute)
 

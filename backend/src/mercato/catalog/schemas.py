@@ -200,6 +200,7 @@ class VariantRead(BaseModel):
     is_active: bool
     available: int
     in_stock: bool
+    low_stock: bool = False  # 1..MERCATO_CATALOG__LOW_STOCK_THRESHOLD left ("only 2 left")
 
 
 class CategoryRef(BaseModel):

@@ -220,6 +220,9 @@ async def test_product_detail(client: httpx.AsyncClient, shop: Shop) -> None:
         "M / Blue",
     }
     assert all(v["available"] == 5 and v["in_stock"] for v in body["variants"])
+    assert all(v["low_stock"] for v in body["variants"])  # 5 left: the default threshold
+    sold_out = (await client.get(f"{URL}/oxford-shirt")).json()
+    assert not any(v["low_stock"] or v["in_stock"] for v in sold_out["variants"])
     assert body["available"] == 20
     assert body["price"] == {"amount": 4500, "currency": "EUR"}
     assert {r["title"] for r in body["related"]} == {"Oxford Shirt", "Flannel Shirt"}
