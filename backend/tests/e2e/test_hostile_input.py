@@ -751,11 +751,6 @@ async def test_look_alike_emails_cannot_register_a_second_account(world: World) 
     await world.probe_all(probes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalog parse_if_match: '²'.isdigit() is True but int('²') raises (500); "
-    "catalog is being finished by its owner",
-)
 async def test_if_match_with_latin1_superscript_digits_is_refused(world: World) -> None:
     probes = []
     for value in (b'"\xb2"', b'W/"\xb9"', b"\xb3"):
@@ -808,11 +803,6 @@ async def test_non_ascii_signatures_and_tokens_are_refused(world: World) -> None
     await world.probe_all(probes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalog import: json.loads RecursionError on deeply nested JSON is a 500; "
-    "catalog is being finished by its owner",
-)
 async def test_deeply_nested_catalog_import_is_refused(world: World) -> None:
     nested = b"[" * 100_000 + b"]" * 100_000
 

@@ -7,6 +7,7 @@ response cache, so the next read on any API process sees them.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Literal
 
@@ -60,7 +61,7 @@ def parse_if_match(value: str | None, *, required: bool = True) -> int | None:
     token = value.split(",")[0].strip().removeprefix("W/").strip('"')
     if token == "*":
         return None
-    if not token.isdigit() or len(token) > 12:
+    if not re.fullmatch(r"[0-9]{1,12}", token):  # ASCII digits only ("²".isdigit() is True)
         raise ValidationFailed("If-Match must be an ETag from this API.", code="bad_if_match")
     return int(token)
 

@@ -248,6 +248,8 @@ def parse_json(
             ],
             0,
         )
+    except RecursionError:
+        return [], [ImportRowError(row=0, field=None, message="JSON nested too deeply")], 0
     if isinstance(items, dict) and isinstance(items.get("products"), list):
         items = items["products"]
     if not isinstance(items, list):

@@ -70,8 +70,9 @@ def test_parse_if_match() -> None:
     assert parse_if_match(None, required=False) is None
     with pytest.raises(PreconditionRequired):
         parse_if_match(None)
-    with pytest.raises(ValidationFailed):
-        parse_if_match('"abc"')
+    for bad in ('"abc"', '"\u00b2"', "\u00b3", '"1e3"'):
+        with pytest.raises(ValidationFailed):
+            parse_if_match(bad)
 
 
 def test_parse_options() -> None:
