@@ -144,7 +144,11 @@ def seed_command(
                     seed_value=seed,
                     progress=lambda done, total: bar.update(task, completed=done),
                 )
-            typer.echo(f"demo shop ready: {written} products")
+            from mercato.checkout.service import DEMO_DISCOUNTS, ensure_demo_discounts
+
+            await ensure_demo_discounts(container)
+            codes = ", ".join(d.code for d in DEMO_DISCOUNTS)
+            typer.echo(f"demo shop ready: {written} products; discount codes: {codes}")
             return 0
         finally:
             await container.aclose()

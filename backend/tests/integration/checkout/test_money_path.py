@@ -124,3 +124,19 @@ async def test_declined_card_releases_stock_and_reopens_cart(
     await pay(client, again)
     assert (await get_order(client, again))["status"] == "paid"
     assert await stock(container, "DC-1") == (0, 0)
+
+
+async def test_demo_discount_codes_are_seeded_once_and_apply(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    from mercato.checkout.service import ensure_demo_discounts
+
+    assert await ensure_demo_discounts(container) == ["WELCOME10", "TENOFF", "FREESHIP"]
+    assert await ensure_demo_discounts(container) == []
+    await create_product(container, price=6000, stock=5, skus=["DEMO-1"])
+    cart_id = await ready_cart(client, {"DEMO-1": 1})
+    body = expect(
+        await client.post(f"{API}/carts/{cart_id}/discount-codes", json={"code": "welcome10"}),
+        200,
+    )
+    assert body["discount_code"] == "WELCOME10"
