@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mercato.config import DEV_SECRET, Settings
 
@@ -98,3 +98,35 @@ def test_production_refuses_to_start_from_the_cli(clean_env: pytest.MonkeyPatch)
     assert result.exit_code == 2
     assert "refusing to start in production" in result.output
     assert "MERCATO_PAYMENTS__PROVIDER is 'sandbox'" in result.output
+
+
+def _setting_names(model: type[BaseModel], prefix: str = "MERCATO_") -> list[str]:
+    names: list[str] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names += _setting_names(annotation, f"{prefix}{name.upper()}__")
+        else:
+            names.append(f"{prefix}{name.upper()}")
+    return names
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[4] / "README.md").read_text()
+    table_rows = [line for line in readme.splitlines() if line.startswith("| `MERCATO_")]
+    undocumented = []
+    for name in _setting_names(Settings):
+        group, _, field = name.rpartition("__") if "__" in name else ("", "", name)
+        # rows may list siblings as `MERCATO_GROUP__A` / `B` or `… / _PORT`
+        documented = any(
+            f"`{name}`" in row
+            or (
+                group
+                and f"`{group}__" in row
+                and (f"`{field}`" in row or f"`_{field.split('_')[-1]}`" in row)
+            )
+            for row in table_rows
+        )
+        if not documented:
+            undocumented.append(name)
+    assert undocumented == []
