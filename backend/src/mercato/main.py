@@ -16,6 +16,7 @@ from mercato.errors import install_error_handlers
 from mercato.shared.logging import configure_logging
 from mercato.shared.middleware import (
     BodySizeLimitMiddleware,
+    HeadAsGetMiddleware,
     ProblemCORSMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     # Starlette runs the last added middleware first.
     app.add_middleware(CatalogCacheFastPath)  # innermost: cached catalog GETs skip routing
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(UnstorableTextMiddleware)  # NUL / lone surrogates: 4xx, never a 500
     app.add_middleware(
         ProblemCORSMiddleware,

@@ -241,3 +241,14 @@ async def test_values_the_database_rejects_are_422_not_500(
     assert response.status_code == expected, response.text
     if expected == 422:
         assert response.json()["code"] in ("invalid_input", "invalid_text")
+
+
+async def test_head_is_answered_like_get_without_a_body(client: httpx.AsyncClient) -> None:
+    get = await client.get("/healthz")
+    head = await client.head("/healthz")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["x-content-type-options"] == "nosniff"
+    assert (await client.head("/api/v1/products")).status_code == 200
+    assert (await client.head("/api/v1/nowhere")).status_code == 404
