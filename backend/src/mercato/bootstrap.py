@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from mercato.accounts.tokens import TokenService
 from mercato.catalog.cache import ResponseCache
@@ -59,3 +61,18 @@ def build_container(settings: Settings) -> Container:
         media=LocalMediaStorage(settings.data_dir / "media"),
         payment_gateways=build_gateways(settings),
     )
+
+
+T = TypeVar("T")
+
+
+async def run_job(settings: Settings, job: Callable[[Container], Awaitable[T]]) -> T:
+    """Run `job(container)` against a fresh Container, closed afterwards whatever happens.
+
+    For code outside a request: CLI commands, Celery tasks, scripts.
+    """
+    container = build_container(settings)
+    try:
+        return await job(container)
+    finally:
+        await container.aclose()

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import typer
 
-from mercato.bootstrap import Container
+from mercato.bootstrap import Container, run_job
 from mercato.config import Settings
 
 orders_app = typer.Typer(help="Orders: unpaid-order expiry.", no_args_is_help=True)
@@ -18,16 +18,7 @@ carts_app = typer.Typer(help="Carts: expiry and abandoned-cart reminders.", no_a
 
 
 def _run(job: Callable[[Container], Awaitable[int]]) -> int:
-    from mercato.bootstrap import build_container
-
-    async def main() -> int:
-        container = build_container(Settings())
-        try:
-            return await job(container)
-        finally:
-            await container.aclose()
-
-    return asyncio.run(main())
+    return asyncio.run(run_job(Settings(), job))
 
 
 @orders_app.command("expire-unpaid")

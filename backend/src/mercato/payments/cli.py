@@ -7,23 +7,14 @@ from collections.abc import Awaitable, Callable
 
 import typer
 
-from mercato.bootstrap import Container
+from mercato.bootstrap import Container, run_job
 from mercato.config import Settings
 
 payments_app = typer.Typer(help="Payments: reconciliation, sandbox webhooks.", no_args_is_help=True)
 
 
 def _run(job: Callable[[Container], Awaitable[int]]) -> int:
-    from mercato.bootstrap import build_container
-
-    async def main() -> int:
-        container = build_container(Settings())
-        try:
-            return await job(container)
-        finally:
-            await container.aclose()
-
-    return asyncio.run(main())
+    return asyncio.run(run_job(Settings(), job))
 
 
 @payments_app.command("reconcile")

@@ -113,7 +113,7 @@ def tasks_dead(
     limit: int = typer.Option(100, min=1, max=1000),
 ) -> None:
     """List tasks that exhausted their retries."""
-    from mercato.worker.runtime import run_job
+    from mercato.bootstrap import run_job
     from mercato.worker.service import list_dead_letters
 
     async def job(container: Container) -> list[TaskDeadLetter]:
@@ -138,8 +138,8 @@ def tasks_replay(
     dead_letter_id: str = typer.Argument(..., help="The id shown by `tasks dead`."),
 ) -> None:
     """Publish a dead-lettered task again."""
+    from mercato.bootstrap import run_job
     from mercato.errors import DomainError
-    from mercato.worker.runtime import run_job
     from mercato.worker.service import replay_dead_letter
 
     try:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from mercato.bootstrap import Container, build_container
+from mercato.bootstrap import Container, run_job
 from mercato.config import Settings
 
 T = TypeVar("T")
@@ -25,15 +25,6 @@ def worker_settings() -> Settings:
     if _settings is None:
         _settings = Settings()
     return _settings
-
-
-async def run_job(settings: Settings, job: Callable[[Container], Awaitable[T]]) -> T:
-    """Run `job(container)` against a fresh Container, closed afterwards whatever happens."""
-    container = build_container(settings)
-    try:
-        return await job(container)
-    finally:
-        await container.aclose()
 
 
 def run_job_sync(job: Callable[[Container], Awaitable[T]], settings: Settings | None = None) -> T:
