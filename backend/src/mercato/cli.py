@@ -90,3 +90,20 @@ def _register_module_commands() -> None:
 
 
 _register_module_commands()
+
+
+def main() -> None:
+    """Console entry point: the CLI, with a clear message when the schema is missing."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        app()
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig).lower()
+        if "no such table" in text or ("relation" in text and "does not exist" in text):
+            typer.echo(
+                "The database has no schema yet (or an old one): run `mercato db upgrade` first.",
+                err=True,
+            )
+            raise SystemExit(2) from None
+        raise
