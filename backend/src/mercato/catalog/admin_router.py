@@ -34,7 +34,7 @@ from mercato.catalog.schemas import (
     VariantUpdate,
 )
 from mercato.deps import ContainerDep, SessionDep
-from mercato.errors import PreconditionRequired, ValidationFailed
+from mercato.errors import NotFound, PreconditionRequired, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementRead
 
@@ -378,9 +378,12 @@ async def admin_stock_level(
 ) -> StockLevelRead:
     async with container.db.session(write=False) as session:
         levels = await inventory.stock_levels(session, [sku])
-    return levels.get(sku) or StockLevelRead(
-        sku=sku, warehouse="default", on_hand=0, reserved=0, available=0
-    )
+        if sku in levels:
+            return levels[sku]
+        if not await service.get_purchasable_variants(session, [sku]):
+            raise NotFound(f"No variant has the SKU {sku!r}.", code="sku_not_found")
+    # a variant that never had stock
+    return StockLevelRead(sku=sku, warehouse="default", on_hand=0, reserved=0, available=0)
 
 
 @router.get(

@@ -254,6 +254,11 @@ async def test_stock_adjustments(
         f"{ADMIN}/inventory/NOPE/adjustments", json={"delta": 1, "reason": "x"}, headers=staff
     )
     assert unknown.status_code == 422
+    level = await client.get(f"{ADMIN}/inventory/MUG-1", headers=staff)
+    assert level.json()["on_hand"] == 2
+    missing = await client.get(f"{ADMIN}/inventory/NOPE", headers=staff)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "sku_not_found"
     nul = await client.post(
         f"{ADMIN}/inventory/A%00B/adjustments", json={"delta": 1, "reason": "x"}, headers=staff
     )
