@@ -150,6 +150,15 @@ async def _slug_free(
     return (await session.execute(stmt.limit(1))).first() is None
 
 
+async def _change_slug(session: AsyncSession, obj: Any, new_slug: str | None) -> None:
+    """Set a new slug on a product, category or collection, refusing one already in use."""
+    if not new_slug or new_slug == obj.slug:
+        return
+    if not await _slug_free(session, type(obj), new_slug, exclude=obj.id):
+        raise SlugTaken(f"Slug {new_slug!r} is already in use.")
+    obj.slug = new_slug
+
+
 async def _unique_slug(session: AsyncSession, model: Any, base: str) -> str:
     slug = base
     n = 2
@@ -459,10 +468,7 @@ async def update_product(
     await _compare_and_set(session, Product, product_id, expected_version, ProductNotFound)
     product = await get_product(session, product_id)
     fields = data.model_dump(exclude_unset=True)
-    if "slug" in fields and fields["slug"] is not None and fields["slug"] != product.slug:
-        if not await _slug_free(session, Product, fields["slug"], exclude=product.id):
-            raise SlugTaken(f"Slug {fields['slug']!r} is already in use.")
-        product.slug = fields["slug"]
+    await _change_slug(session, product, fields.get("slug"))
     for name in ("title", "brand", "status", "seo_title", "seo_description"):
         if fields.get(name) is not None:
             setattr(product, name, fields[name])
@@ -684,10 +690,7 @@ async def update_category(
     category = await session.get(Category, category_id, populate_existing=True)
     assert category is not None
     fields = data.model_dump(exclude_unset=True)
-    if fields.get("slug") and fields["slug"] != category.slug:
-        if not await _slug_free(session, Category, fields["slug"], exclude=category_id):
-            raise SlugTaken(f"Slug {fields['slug']!r} is already in use.")
-        category.slug = fields["slug"]
+    await _change_slug(session, category, fields.get("slug"))
     for name in ("name", "description", "position"):
         if fields.get(name) is not None:
             setattr(category, name, fields[name])
@@ -789,10 +792,7 @@ async def update_collection(
     collection = await session.get(Collection, collection_id, populate_existing=True)
     assert collection is not None
     fields = data.model_dump(exclude_unset=True)
-    if fields.get("slug") and fields["slug"] != collection.slug:
-        if not await _slug_free(session, Collection, fields["slug"], exclude=collection_id):
-            raise SlugTaken(f"Slug {fields['slug']!r} is already in use.")
-        collection.slug = fields["slug"]
+    await _change_slug(session, collection, fields.get("slug"))
     for name in ("title", "description"):
         if fields.get(name) is not None:
             setattr(collection, name, fields[name])

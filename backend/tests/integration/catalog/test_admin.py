@@ -385,3 +385,37 @@ async def test_export_import_round_trip(
     detail = (await client.get("/api/v1/products/linen-shirt")).json()
     assert detail["title"] == "Linen Shirt Deluxe"
     assert sorted(v["available"] for v in detail["variants"]) == [5, 5, 5, 9]
+
+
+async def test_renaming_onto_a_taken_slug_is_refused(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    for path, first, second in (
+        (
+            "products",
+            new_product(),
+            new_product(
+                title="Silk Tie", slug="silk-tie", variants=[{"sku": "TIE-1", "price": 2500}]
+            ),
+        ),
+        ("categories", {"name": "Hats", "slug": "hats"}, {"name": "Caps", "slug": "caps"}),
+        (
+            "collections",
+            {"title": "Summer", "slug": "summer"},
+            {"title": "Autumn", "slug": "autumn"},
+        ),
+    ):
+        a = await client.post(f"{ADMIN}/{path}", json=first, headers=staff)
+        b = await client.post(f"{ADMIN}/{path}", json=second, headers=staff)
+        assert a.status_code == b.status_code == 201, (a.text, b.text)
+        url = f"{ADMIN}/{path}/{b.json()['id']}"
+        taken = await client.patch(
+            url, json={"slug": a.json()["slug"]}, headers={**staff, "If-Match": b.headers["etag"]}
+        )
+        assert taken.status_code == 409, taken.text
+        assert taken.json()["code"] == "slug_taken"
+        renamed = await client.patch(
+            url, json={"slug": f"{b.json()['slug']}-new"}, headers={**staff, "If-Match": "*"}
+        )
+        assert renamed.status_code == 200, renamed.text
+        assert renamed.json()["slug"] == f"{b.json()['slug']}-new"
