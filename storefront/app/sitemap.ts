@@ -1,0 +1,33 @@
+import type { MetadataRoute } from "next";
+import { catalogApi } from "@/lib/api/client";
+import { cacheTags } from "@/lib/api/cache-tags";
+import type { CategoryNode } from "@/lib/api/types";
+import { storefrontUrl } from "@/lib/config";
+
+export const dynamic = "force-dynamic"; // built per request from the live catalog, never at build time
+const MAX_PAGES = 100; // 100 × 100 products; a sitemap index comes when shops get bigger
+
+function flatten(nodes: CategoryNode[]): CategoryNode[] {
+  return nodes.flatMap((n) => [n, ...flatten(n.children ?? [])]);
+}
+
+export default async function sitemap(): Promise<MetadataRoute.Sitemap> {
+  const base = storefrontUrl();
+  const api = catalogApi({ tags: [cacheTags.catalog], revalidate: 300 });
+  const entries: MetadataRoute.Sitemap = [{ url: `${base}/`, changeFrequency: "daily", priority: 1 }];
+  try {
+    const { data: categories } = await api.GET("/api/v1/categories");
+    for (const c of flatten(categories ?? [])) entries.push({ url: `${base}/c/${c.slug}`, changeFrequency: "daily" });
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { data } = await api.GET("/api/v1/products", { params: { query: { limit: 100, sort: "newest", cursor } } });
+      if (!data) break;
+      for (const p of data.items) entries.push({ url: `${base}/p/${p.slug}`, lastModified: p.created_at, changeFrequency: "weekly" });
+      if (!data.next_cursor) break;
+      cursor = data.next_cursor;
+    }
+  } catch {
+    // API unreachable: serve the home entry only rather than an error
+  }
+  return entries;
+}

@@ -1,0 +1,28 @@
+/**
+ * Server-side configuration read from the environment at request time (never inlined into client
+ * bundles: nothing here is prefixed NEXT_PUBLIC_). Used by server code and proxy.ts only.
+ */
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/** Where the Next server reaches the Mercato API (server to server). */
+export function apiUrl(): string {
+  return trimSlash(process.env.MERCATO_API_URL || "http://127.0.0.1:8000");
+}
+
+/** The storefront's public address: metadata base, canonical URLs, sitemap, CSRF origin. */
+export function storefrontUrl(): string {
+  return trimSlash(process.env.MERCATO_STOREFRONT_URL || "http://127.0.0.1:3000");
+}
+
+/** Over https the auth and cart cookies are `Secure` and `__Host-` prefixed. */
+export function secureCookies(): boolean {
+  return storefrontUrl().startsWith("https://");
+}
+
+/** Stripe's publishable key; when set, the CSP allows js.stripe.com and checkout uses Stripe. */
+export function stripePublishableKey(): string | null {
+  return process.env.MERCATO_STRIPE_PUBLISHABLE_KEY || null;
+}

@@ -1,0 +1,82 @@
+/**
+ * Runs before every request (Next 16 "proxy", formerly middleware):
+ * 1. CSRF: refuses state-changing requests from other origins (Origin / Sec-Fetch-Site).
+ * 2. Session: refreshes an expiring access token on the server and rewrites both the response
+ *    cookies and the cookies this request is rendered with.
+ * 3. CSP: a fresh nonce per request, passed to Next via the request's CSP header (Next adds it to
+ *    its own scripts) and `x-nonce` (for our own <Script nonce>).
+ */
+import { NextResponse, type NextRequest } from "next/server";
+import { secureCookies, storefrontUrl, stripePublishableKey } from "@/lib/config";
+import { checkCsrf } from "@/lib/security/csrf";
+import { contentSecurityPolicy, makeNonce } from "@/lib/security/csp";
+import { refreshTokens } from "@/lib/session/refresh";
+import { cookieNames, cookieOptions, needsRefresh, REFRESH_COOKIE_MAX_AGE } from "@/lib/session/tokens";
+
+function requestOrigin(request: NextRequest): string {
+  const proto = request.headers.get("x-forwarded-proto") ?? request.nextUrl.protocol.replace(":", "");
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? request.nextUrl.host;
+  return `${proto}://${host}`;
+}
+
+function refused(reason: string): NextResponse {
+  return new NextResponse(
+    JSON.stringify({
+      type: "about:blank#csrf_refused",
+      title: "Cross-site request refused",
+      status: 403,
+      code: "csrf_refused",
+      detail: `This request did not come from the shop's own pages (${reason}).`,
+    }),
+    { status: 403, headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" } },
+  );
+}
+
+export async function proxy(request: NextRequest): Promise<NextResponse> {
+  const verdict = checkCsrf({
+    method: request.method,
+    origin: request.headers.get("origin"),
+    secFetchSite: request.headers.get("sec-fetch-site"),
+    allowedOrigins: [new URL(storefrontUrl()).origin, requestOrigin(request)],
+  });
+  if (!verdict.ok) return refused(verdict.reason);
+
+  const secure = secureCookies();
+  const names = cookieNames(secure);
+  const access = request.cookies.get(names.access)?.value;
+  const refresh = request.cookies.get(names.refresh)?.value;
+  type CookieWrite = { name: string; value: string; maxAge: number };
+  const writes: CookieWrite[] = [];
+  if (refresh && needsRefresh(access, Date.now() / 1000)) {
+    const result = await refreshTokens(refresh);
+    if (result.ok) {
+      writes.push({ name: names.access, value: result.tokens.access_token, maxAge: result.tokens.expires_in });
+      writes.push({ name: names.refresh, value: result.tokens.refresh_token, maxAge: REFRESH_COOKIE_MAX_AGE });
+    } else if (result.reason === "rejected") {
+      writes.push({ name: names.access, value: "", maxAge: 0 }, { name: names.refresh, value: "", maxAge: 0 });
+    }
+  }
+  for (const w of writes) {
+    if (w.maxAge > 0) request.cookies.set(w.name, w.value);
+    else request.cookies.delete(w.name);
+  }
+
+  const nonce = makeNonce();
+  const csp = contentSecurityPolicy({
+    nonce,
+    dev: process.env.NODE_ENV === "development",
+    stripe: stripePublishableKey() !== null,
+    upgradeInsecure: secure,
+  });
+  const headers = new Headers(request.headers);
+  headers.set("x-nonce", nonce);
+  headers.set("Content-Security-Policy", csp);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("Content-Security-Policy", csp);
+  for (const w of writes) response.cookies.set(w.name, w.value, cookieOptions(secure, w.maxAge));
+  return response;
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|media/|favicon.ico|icon.svg).*)"],
+};
