@@ -12,13 +12,20 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
 PYTEST_PLUGINS := -p pytest_asyncio.plugin -p pytest_timeout
 PYTEST_ARGS ?=
+STOREFRONT := $(ROOT)/storefront
+NPM_STAMP := $(STOREFRONT)/node_modules/.install-stamp
+export NEXT_TELEMETRY_DISABLED := 1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help bootstrap run serve test lint fmt typecheck test-unit test-integration migrate revision bench clean
+.PHONY: dev client chromium e2e storefront-install storefront-build storefront-static storefront-check storefront-serve
 
 help:
 	@echo "make run      start the whole shop (API, worker, scheduler) with demo data"
 	@echo "make test     run every check (lint, types, tests)"
 	@echo "make lint | fmt | typecheck | test-unit | test-integration | migrate | revision m=... | bench"
+	@echo "make dev      API (reload) + storefront (next dev, hot reload)"
+	@echo "make storefront-check | storefront-build | storefront-serve | client | e2e"
 
 $(UV):
 	@$(PYTHON) -m venv $(TOOLS)
@@ -60,11 +67,54 @@ test-unit: bootstrap
 test-integration: bootstrap
 	cd backend && $(BIN)/python -m pytest $(PYTEST_PLUGINS) tests/integration tests/e2e $(PYTEST_ARGS)
 
-test: lint typecheck
+test: lint typecheck storefront-check e2e
 	cd backend && $(BIN)/python -m pytest $(PYTEST_PLUGINS) -rs $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------- storefront (Next.js, storefront/)
+$(NPM_STAMP): $(STOREFRONT)/package.json $(STOREFRONT)/package-lock.json
+	cd $(STOREFRONT) && npm ci --no-audit --no-fund
+	@touch $@
+
+storefront-install: $(NPM_STAMP)
+
+# Regenerate the typed API client (lib/api/openapi.json + schema.d.ts) from the backend.
+client: bootstrap storefront-install
+	$(STOREFRONT)/scripts/gen-client.sh
+
+storefront-build: storefront-install
+	cd $(STOREFRONT) && npm run build
+
+# Client drift, types, lint, unit tests, then the production build (a prerequisite, so `make test`
+# builds once for both this and e2e).
+storefront-static: bootstrap storefront-install
+	$(STOREFRONT)/scripts/gen-client.sh --check
+	cd $(STOREFRONT) && npm run typecheck
+	cd $(STOREFRONT) && npm run lint
+	cd $(STOREFRONT) && npm test
+
+storefront-check: storefront-static storefront-build
+
+# Debian's Chromium drives the browser tests; Playwright never downloads a browser.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y chromium; \
+	fi
+
+e2e: bootstrap storefront-install chromium storefront-build
+	cd $(STOREFRONT) && npx playwright test
+
+storefront-serve: storefront-install
+	@[ -f $(STOREFRONT)/.next/BUILD_ID ] || $(MAKE) --no-print-directory storefront-build
+	$(STOREFRONT)/scripts/serve.sh
+
+dev: bootstrap storefront-install
+	@$(STOREFRONT)/scripts/dev.sh
 
 bench: bootstrap
 	@echo "see docs/benchmarks.md for the benchmark commands"
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var backend/.pytest_cache backend/.mypy_cache backend/.ruff_cache
+	rm -rf $(STOREFRONT)/node_modules $(STOREFRONT)/.next $(STOREFRONT)/test-results
