@@ -53,9 +53,9 @@ async function passwordSignIn(email: string, password: string): Promise<SignInRe
 export async function signIn(_prev: AuthState, form: FormData): Promise<AuthState> {
   const email = field(form, "email").trim();
   const password = field(form, "password");
-  if (!email || !password) return { status: "error", message: "Enter your email and password." };
+  if (!email || !password) return { status: "error", message: "Enter your email and password.", values: { email } };
   const result = await passwordSignIn(email, password);
-  if (!result.ok) return failure(result.problem);
+  if (!result.ok) return { ...failure(result.problem), values: { email } };
   await writeTokens(result.tokens);
   await mergeGuestCart(result.tokens);
   redirect(safeRedirectPath(field(form, "next"), "/account"));
@@ -74,9 +74,10 @@ export async function register(_prev: AuthState, form: FormData): Promise<AuthSt
       locale: "en",
     },
   });
-  if (error) return failure(asProblem(error, response.status));
+  const values = { email, full_name: field(form, "full_name") };
+  if (error) return { ...failure(asProblem(error, response.status)), values };
   const result = await passwordSignIn(email, password);
-  if (!result.ok) return failure(result.problem);
+  if (!result.ok) return { ...failure(result.problem), values };
   await writeTokens(result.tokens);
   await mergeGuestCart(result.tokens);
   redirect(safeRedirectPath(field(form, "next"), "/account"));

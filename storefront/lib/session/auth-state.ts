@@ -6,6 +6,8 @@ export interface AuthState {
   code?: string;
   /** field name → first validation message from the API's `errors` */
   fieldErrors?: Record<string, string>;
+  /** non-secret fields echoed back so the form can refill them (React resets forms after actions) */
+  values?: Record<string, string>;
 }
 
 export const initialAuthState: AuthState = { status: "idle" };
