@@ -13,6 +13,9 @@ import { contentSecurityPolicy, makeNonce } from "@/lib/security/csp";
 import { refreshTokens } from "@/lib/session/refresh";
 import { cookieNames, cookieOptions, needsRefresh, REFRESH_COOKIE_MAX_AGE } from "@/lib/session/tokens";
 
+/** Refresh this long before expiry so the token stays valid for the whole request. */
+const PROXY_REFRESH_SKEW_SECONDS = 60;
+
 function requestOrigin(request: NextRequest): string {
   const proto = request.headers.get("x-forwarded-proto") ?? request.nextUrl.protocol.replace(":", "");
   const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? request.nextUrl.host;
@@ -47,7 +50,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   const refresh = request.cookies.get(names.refresh)?.value;
   type CookieWrite = { name: string; value: string; maxAge: number };
   const writes: CookieWrite[] = [];
-  if (refresh && needsRefresh(access, Date.now() / 1000)) {
+  if (refresh && needsRefresh(access, Date.now() / 1000, PROXY_REFRESH_SKEW_SECONDS)) {
     const result = await refreshTokens(refresh);
     if (result.ok) {
       writes.push({ name: names.access, value: result.tokens.access_token, maxAge: result.tokens.expires_in });

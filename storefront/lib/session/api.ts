@@ -10,10 +10,15 @@ import { readTokens, writeTokens, clearTokens } from "./cookies";
 import { refreshTokens } from "./refresh";
 import { needsRefresh } from "./tokens";
 
-/** The current access token (refreshed if needed), or null for a guest. */
+/**
+ * The current access token, or null for a guest. proxy.ts already refreshed it before this request
+ * if it expires within a minute; this refreshes only a token that is actually expired (proxy could
+ * not reach the API). While rendering, the new cookies cannot be written; the single-flight memo in
+ * refresh.ts hands the same new pair to the browser's next request, which proxy.ts then stores.
+ */
 export async function accessToken(): Promise<string | null> {
   const { access, refresh } = await readTokens();
-  if (!needsRefresh(access, Date.now() / 1000)) return access ?? null;
+  if (!needsRefresh(access, Date.now() / 1000, 0)) return access ?? null;
   if (!refresh) return null;
   const result = await refreshTokens(refresh);
   if (result.ok) {

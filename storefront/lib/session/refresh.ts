@@ -5,7 +5,7 @@
  * whole session). A page load fires several requests at once (document, RSC, server actions), so
  * refreshes are single-flight per refresh token and the result is remembered for a short while:
  * concurrent and slightly later requests carrying the old token get the same new pair instead of
- * presenting the old token a second time. The map lives on globalThis so proxy.ts and the app
+ * presenting the old token a second time (60 s). The map lives on globalThis so proxy.ts and the app
  * share it inside one `next start` process.
  */
 import { apiUrl } from "@/lib/config";
@@ -15,7 +15,7 @@ export type RefreshResult =
   | { ok: true; tokens: TokenResponse }
   | { ok: false; reason: "rejected" | "unavailable" };
 
-const REMEMBER_MS = 30_000;
+const REMEMBER_MS = 60_000;
 
 interface Entry {
   promise: Promise<RefreshResult>;
