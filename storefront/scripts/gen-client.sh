@@ -33,7 +33,7 @@ node_modules/.bin/openapi-typescript "$out/openapi.json" -o "$out/schema.d.ts" -
 if [[ "${1:-}" == "--check" ]]; then
   if ! diff -q "$out/openapi.json" lib/api/openapi.json >/dev/null 2>&1 \
     || ! diff -q "$out/schema.d.ts" lib/api/schema.d.ts >/dev/null 2>&1; then
-    diff -u lib/api/openapi.json "$out/openapi.json" | head -40 >&2 || true
+    { diff -u lib/api/openapi.json "$out/openapi.json"; diff -u lib/api/schema.d.ts "$out/schema.d.ts"; } | head -40 >&2 || true
     echo "storefront/lib/api is out of date with the API: run make client and commit the result." >&2
     exit 1
   fi
