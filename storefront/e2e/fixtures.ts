@@ -29,6 +29,7 @@ export const test = base.extend<{ shop: Shop }>({
       apiUrl: required("E2E_API_URL"),
       storefrontUrl: required("E2E_STOREFRONT_URL"),
       dataDir,
+      revalidateSecret: required("E2E_REVALIDATE_SECRET"),
       emails: () => listEmails(dataDir),
       readEmails: () => listEmails(dataDir).map((f) => readFileSync(f, "utf8")),
     });

@@ -7,5 +7,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_API_URL = env.apiUrl;
   process.env.E2E_STOREFRONT_URL = env.storefrontUrl;
   process.env.E2E_DATA_DIR = env.dataDir;
+  process.env.E2E_REVALIDATE_SECRET = env.revalidateSecret;
   return stop;
 }

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +19,8 @@ export interface ShopEnv {
   apiUrl: string;
   storefrontUrl: string;
   dataDir: string;
+  /** MERCATO_REVALIDATE_SECRET of the storefront under test */
+  revalidateSecret: string;
 }
 
 export function freePort(): Promise<number> {
@@ -102,6 +105,7 @@ export async function startShop(): Promise<{ env: ShopEnv; stop: () => Promise<v
   const [apiPort, shopPort] = [await freePort(), await freePort()];
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const storefrontUrl = `http://127.0.0.1:${shopPort}`;
+  const revalidateSecret = randomBytes(24).toString("hex");
   const backendEnv: NodeJS.ProcessEnv = {
     ...process.env,
     MERCATO_DATA_DIR: dataDir,
@@ -131,6 +135,7 @@ export async function startShop(): Promise<{ env: ShopEnv; stop: () => Promise<v
         NEXT_TELEMETRY_DISABLED: "1",
         MERCATO_API_URL: apiUrl,
         MERCATO_STOREFRONT_URL: storefrontUrl,
+        MERCATO_REVALIDATE_SECRET: revalidateSecret,
       },
       STOREFRONT_DIR,
     );
@@ -143,7 +148,7 @@ export async function startShop(): Promise<{ env: ShopEnv; stop: () => Promise<v
     throw error;
   }
   return {
-    env: { apiUrl, storefrontUrl, dataDir },
+    env: { apiUrl, storefrontUrl, dataDir, revalidateSecret },
     stop: async () => {
       await stop(children);
       if (!process.env.E2E_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
