@@ -8,12 +8,12 @@ import "./globals.css";
 
 export const SITE_NAME = "Mercato";
 
+/** Site-wide metadata; every page sets its own `alternates.canonical` (relative to metadataBase). */
 export async function generateMetadata(): Promise<Metadata> {
   return {
     metadataBase: new URL(storefrontUrl()),
     title: { default: `${SITE_NAME} — shop`, template: `%s · ${SITE_NAME}` },
     description: "Mercato: a self-hostable shop.",
-    alternates: { canonical: "/" },
     openGraph: { type: "website", siteName: SITE_NAME },
   };
 }
