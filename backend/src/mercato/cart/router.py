@@ -94,7 +94,13 @@ def _uid(user: object | None) -> uuid.UUID | None:
     return getattr(user, "id", None)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CartRead)
+@router.post(
+    "",
+    operation_id="createCart",
+    summary="Create a cart (or get the signed-in customer's open cart)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CartRead,
+)
 async def create_cart(
     response: Response, session: SessionDep, container: ContainerDep, user: OptionalUser
 ) -> CartRead:
@@ -105,7 +111,13 @@ async def create_cart(
     return await _read(session, container, cart)
 
 
-@router.get("/{cart_id}", response_model=CartRead, responses=_NOT_FOUND)
+@router.get(
+    "/{cart_id}",
+    operation_id="getCart",
+    summary="A cart with its lines and totals",
+    response_model=CartRead,
+    responses=_NOT_FOUND,
+)
 async def get_cart(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
 ) -> CartRead:
@@ -115,9 +127,14 @@ async def get_cart(
 
 @router.post(
     "/{cart_id}/lines",
+    operation_id="addCartLine",
+    summary="Add a SKU to a cart",
     status_code=status.HTTP_201_CREATED,
     response_model=CartRead,
-    responses=_NOT_FOUND,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "cart_not_open, product_unavailable, too_many_lines, quantity_limit"},
+    },
 )
 async def add_line(
     cart_id: uuid.UUID,
@@ -131,7 +148,16 @@ async def add_line(
     return await _read(session, container, cart)
 
 
-@router.patch("/{cart_id}/lines/{line_id}", response_model=CartRead, responses=_NOT_FOUND)
+@router.patch(
+    "/{cart_id}/lines/{line_id}",
+    operation_id="updateCartLine",
+    summary="Change a cart line's quantity",
+    response_model=CartRead,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "cart_not_open, product_unavailable, quantity_limit"},
+    },
+)
 async def update_line(
     cart_id: uuid.UUID,
     line_id: uuid.UUID,
@@ -145,7 +171,13 @@ async def update_line(
     return await _read(session, container, cart)
 
 
-@router.delete("/{cart_id}/lines/{line_id}", response_model=CartRead, responses=_NOT_FOUND)
+@router.delete(
+    "/{cart_id}/lines/{line_id}",
+    operation_id="removeCartLine",
+    summary="Remove a line from a cart",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def remove_line(
     cart_id: uuid.UUID,
     line_id: uuid.UUID,
@@ -158,7 +190,13 @@ async def remove_line(
     return await _read(session, container, cart)
 
 
-@router.put("/{cart_id}/address", response_model=CartRead, responses=_NOT_FOUND)
+@router.put(
+    "/{cart_id}/address",
+    operation_id="setCartAddress",
+    summary="Set the email and addresses of a cart",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def set_address(
     cart_id: uuid.UUID,
     body: CartAddressUpdate,
@@ -180,7 +218,11 @@ async def set_address(
 
 
 @router.get(
-    "/{cart_id}/shipping-options", response_model=list[ShippingOptionRead], responses=_NOT_FOUND
+    "/{cart_id}/shipping-options",
+    operation_id="listShippingOptions",
+    summary="Shipping options for a cart's address",
+    response_model=list[ShippingOptionRead],
+    responses=_NOT_FOUND,
 )
 async def shipping_options(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
@@ -199,7 +241,13 @@ async def shipping_options(
     ]
 
 
-@router.put("/{cart_id}/shipping-method", response_model=CartRead, responses=_NOT_FOUND)
+@router.put(
+    "/{cart_id}/shipping-method",
+    operation_id="setShippingMethod",
+    summary="Choose a cart's shipping method",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def set_shipping_method(
     cart_id: uuid.UUID,
     body: ShippingMethodSelect,
@@ -212,7 +260,16 @@ async def set_shipping_method(
     return await _read(session, container, cart)
 
 
-@router.post("/{cart_id}/discount-codes", response_model=CartRead, responses=_NOT_FOUND)
+@router.post(
+    "/{cart_id}/discount-codes",
+    operation_id="applyDiscountCode",
+    summary="Apply a discount code to a cart",
+    response_model=CartRead,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "cart_not_open, discount_exhausted, discount_not_active, ..."},
+    },
+)
 async def apply_discount_code(
     cart_id: uuid.UUID,
     body: DiscountCodeApply,
@@ -225,7 +282,13 @@ async def apply_discount_code(
     return await _read(session, container, cart)
 
 
-@router.delete("/{cart_id}/discount-codes", response_model=CartRead, responses=_NOT_FOUND)
+@router.delete(
+    "/{cart_id}/discount-codes",
+    operation_id="removeDiscountCode",
+    summary="Remove the discount code from a cart",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def remove_discount_code(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
 ) -> CartRead:
@@ -234,7 +297,13 @@ async def remove_discount_code(
     return await _read(session, container, cart)
 
 
-@router.post("/{cart_id}/merge", response_model=CartRead, responses=_NOT_FOUND)
+@router.post(
+    "/{cart_id}/merge",
+    operation_id="mergeCart",
+    summary="Merge a guest cart into the signed-in customer's cart",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def merge_cart(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: CurrentUser
 ) -> CartRead:

@@ -54,6 +54,7 @@ async def cached_json(
 
 @router.get(
     "/products",
+    operation_id="listProducts",
     summary="List, filter, sort and search products",
     response_model=ProductPage,
     responses={304: {"description": "Not modified (If-None-Match)"}},
@@ -111,6 +112,7 @@ async def list_products(
 
 @router.get(
     "/products/{slug}",
+    operation_id="getProduct",
     summary="One product with variants, availability, images, breadcrumbs and related products",
     response_model=ProductRead,
     responses={304: {"description": "Not modified"}, 404: {"description": "No such product"}},
@@ -132,7 +134,12 @@ async def get_product(slug: str, request: Request, container: ContainerDep) -> R
     return await cached_json(request, container, compute)
 
 
-@router.get("/categories", summary="The category tree", response_model=list[CategoryNode])
+@router.get(
+    "/categories",
+    operation_id="listCategories",
+    summary="The category tree",
+    response_model=list[CategoryNode],
+)
 async def list_categories(request: Request, container: ContainerDep) -> Response:
     async def compute() -> list[BaseModel]:
         async with container.db.session(write=False) as session:
@@ -143,6 +150,7 @@ async def list_categories(request: Request, container: ContainerDep) -> Response
 
 @router.get(
     "/collections/{slug}",
+    operation_id="getCollection",
     summary="A collection with a page of its products",
     response_model=CollectionRead,
     responses={404: {"description": "No such collection"}},

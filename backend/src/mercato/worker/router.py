@@ -15,7 +15,7 @@ from mercato.worker.schemas import DeadTaskList, DeadTaskRead
 router = APIRouter(prefix="/admin/tasks", tags=["admin-tasks"])
 
 
-@router.get("/dead", summary="Tasks that exhausted their retries")
+@router.get("/dead", operation_id="listDeadTasks", summary="Tasks that exhausted their retries")
 async def list_dead_tasks(
     _staff: StaffUser,
     session: SessionDep,
@@ -28,6 +28,7 @@ async def list_dead_tasks(
 
 @router.post(
     "/dead/{dead_letter_id}/replay",
+    operation_id="replayDeadTask",
     summary="Publish a dead-lettered task again",
     responses={404: {"description": "Unknown id"}, 503: {"description": "Broker unreachable"}},
 )
