@@ -142,6 +142,38 @@ def test_guest_operations_make_auth_optional(spec: dict[str, Any]) -> None:
         assert ops[name][2]["security"] == BEARER, name
 
 
+def _success_schema(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
+    for status, response in op["responses"].items():
+        if status.startswith("2"):
+            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            if schema and "$ref" in schema:
+                name = schema["$ref"].rsplit("/", 1)[-1]
+                resolved: dict[str, Any] = spec["components"]["schemas"][name]
+                return resolved
+            return schema  # type: ignore[no-any-return]
+    return None
+
+
+def test_every_list_answers_items_and_next_cursor(spec: dict[str, Any]) -> None:
+    """One rule (README): lists are `{items, next_cursor}`; a `limit` comes with a `cursor`."""
+    documents = {"getWishlist", "replaceWishlist"}  # one document, replaced whole by PUT
+    lists = 0
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            where = f"{method.upper()} {path}"
+            schema = _success_schema(spec, op) or {}
+            assert schema.get("type") != "array", f"{where} answers a bare array"
+            is_list = schema.get("properties", {}).get("items", {}).get("type") == "array"
+            if is_list and op["operationId"] not in documents:
+                lists += 1
+                assert "next_cursor" in schema["properties"], where
+                assert "next_cursor" in schema.get("required", []), where
+            query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+            if "limit" in query:
+                assert "cursor" in query, f"{where} takes a limit but no cursor"
+    assert lists >= 12
+
+
 def test_cli_writes_the_same_stable_document(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

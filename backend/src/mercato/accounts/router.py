@@ -12,6 +12,7 @@ from mercato.accounts import service
 from mercato.accounts.dependencies import AdminUser, CurrentClaims, CurrentUser, StaffUser
 from mercato.accounts.schemas import (
     AddressCreate,
+    AddressList,
     AddressRead,
     AddressUpdate,
     CustomerAdminUpdate,
@@ -255,10 +256,14 @@ async def export_me(user: CurrentUser, session: SessionDep, response: Response) 
     "/addresses",
     operation_id="listAddresses",
     summary="My saved addresses",
-    response_model=list[AddressRead],
+    response_model=AddressList,
 )
-async def list_addresses(user: CurrentUser, session: SessionDep) -> Any:
-    return await service.list_addresses(session, user)
+async def list_addresses(user: CurrentUser, session: SessionDep) -> AddressList:
+    addresses = await service.list_addresses(session, user)
+    return AddressList(
+        items=[AddressRead.model_validate(a, from_attributes=True) for a in addresses],
+        next_cursor=None,
+    )
 
 
 @me_router.post(

@@ -24,6 +24,7 @@ from mercato.checkout.schemas import (
     CartAddressUpdate,
     DiscountCodeApply,
     ShippingMethodSelect,
+    ShippingOptionList,
     ShippingOptionRead,
 )
 from mercato.deps import ContainerDep, SessionDep
@@ -221,14 +222,14 @@ async def set_address(
     "/{cart_id}/shipping-options",
     operation_id="listShippingOptions",
     summary="Shipping options for a cart's address",
-    response_model=list[ShippingOptionRead],
-    responses=_NOT_FOUND,
+    response_model=ShippingOptionList,
+    responses={**_NOT_FOUND, 409: {"description": "address_required"}},
 )
 async def shipping_options(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
-) -> list[ShippingOptionRead]:
+) -> ShippingOptionList:
     cart = await service.get_cart(session, cart_id, user_id=_uid(user))
-    return [
+    items = [
         ShippingOptionRead(
             code=q.code,
             name=q.name,
@@ -239,6 +240,7 @@ async def shipping_options(
         )
         for q in await checkout.shipping_options(session, container, cart)
     ]
+    return ShippingOptionList(items=items, next_cursor=None)
 
 
 @router.put(

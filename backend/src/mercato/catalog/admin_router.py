@@ -36,7 +36,7 @@ from mercato.catalog.schemas import (
 from mercato.deps import ContainerDep, SessionDep, required_header
 from mercato.errors import NotFound, PreconditionRequired, ValidationFailed
 from mercato.inventory import service as inventory
-from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementRead
+from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementPage
 
 router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 # Registered before `router` so /products/export is not taken for /products/{product_id}.
@@ -487,7 +487,7 @@ async def admin_stock_level(
     "/inventory/{sku}/movements",
     operation_id="listStockMovements",
     summary="Stock movements of a SKU, newest first",
-    response_model=list[StockMovementRead],
+    response_model=StockMovementPage,
     tags=["inventory-admin"],
 )
 async def admin_stock_movements(
@@ -495,9 +495,11 @@ async def admin_stock_movements(
     _user: StaffUser,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-) -> list[StockMovementRead]:
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> StockMovementPage:
     async with container.db.session(write=False) as session:
-        return await inventory.movements(session, sku, limit=limit)
+        items, next_cursor = await inventory.movements(session, sku, limit=limit, cursor=cursor)
+    return StockMovementPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(

@@ -15,7 +15,7 @@ from mercato.catalog import queries
 from mercato.catalog.fastpath import cache_key, etag_matches, response_headers, tags_for
 from mercato.catalog.media import SERVED_TYPES
 from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, parse_options
-from mercato.catalog.schemas import CategoryNode, CollectionRead, ProductPage, ProductRead
+from mercato.catalog.schemas import CategoryList, CollectionRead, ProductPage, ProductRead
 from mercato.catalog.text import SLUG_PATTERN
 from mercato.deps import ContainerDep
 from mercato.errors import NotFound
@@ -138,12 +138,13 @@ async def get_product(slug: str, request: Request, container: ContainerDep) -> R
     "/categories",
     operation_id="listCategories",
     summary="The category tree",
-    response_model=list[CategoryNode],
+    response_model=CategoryList,
 )
 async def list_categories(request: Request, container: ContainerDep) -> Response:
-    async def compute() -> list[BaseModel]:
+    async def compute() -> BaseModel:
         async with container.db.session(write=False) as session:
-            return list(await queries.category_tree(session))
+            tree = list(await queries.category_tree(session))
+        return CategoryList(items=tree, next_cursor=None)
 
     return await cached_json(request, container, compute)
 

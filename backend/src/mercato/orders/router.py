@@ -21,6 +21,7 @@ from mercato.orders.schemas import (
     OrderPage,
     OrderRead,
     RefundRequest,
+    ShipmentList,
     ShipmentRead,
     ShipRequest,
 )
@@ -70,7 +71,7 @@ async def get_my_order(
     "/{order_id}/shipments",
     operation_id="listOrderShipments",
     summary="Shipments of an order",
-    response_model=list[ShipmentRead],
+    response_model=ShipmentList,
     responses=_NOT_FOUND,
 )
 async def get_my_order_shipments(
@@ -79,11 +80,12 @@ async def get_my_order_shipments(
     container: ContainerDep,
     user: OptionalUser,
     token: Token = None,
-) -> list[ShipmentRead]:
+) -> ShipmentList:
     order = await service.get_order_for_customer(
         session, container.settings, order_id, customer_id=user.id if user else None, token=token
     )
-    return [ShipmentRead(**s) for s in await service.shipments(order)]
+    shipments = [ShipmentRead(**s) for s in await service.shipments(order)]
+    return ShipmentList(items=shipments, next_cursor=None)
 
 
 @router.post(

@@ -21,9 +21,12 @@ async def list_dead_tasks(
     session: SessionDep,
     include_replayed: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DeadTaskList:
-    rows = await service.list_dead_letters(session, include_replayed=include_replayed, limit=limit)
-    return DeadTaskList(items=[DeadTaskRead.from_row(row) for row in rows])
+    rows, next_cursor = await service.list_dead_letters(
+        session, include_replayed=include_replayed, limit=limit, cursor=cursor
+    )
+    return DeadTaskList(items=[DeadTaskRead.from_row(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.post(
