@@ -101,6 +101,7 @@ def _uid(user: object | None) -> uuid.UUID | None:
     summary="Create a cart (or get the signed-in customer's open cart)",
     status_code=status.HTTP_201_CREATED,
     response_model=CartRead,
+    responses={200: {"model": CartRead, "description": "The signed-in customer's open cart"}},
 )
 async def create_cart(
     response: Response, session: SessionDep, container: ContainerDep, user: OptionalUser

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -576,8 +576,23 @@ async def admin_import(
     return JSONResponse(body, status_code=status_code)
 
 
+_EXPORT_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A file in the import format (Content-Disposition: attachment)",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    }
+}
+
+
 @io_router.get(
-    "/products/export", operation_id="exportProducts", summary="Export every product as CSV or JSON"
+    "/products/export",
+    operation_id="exportProducts",
+    summary="Export every product as CSV or JSON",
+    response_class=Response,
+    responses=_EXPORT_FILE,
 )
 async def admin_export(
     _user: StaffUser,
