@@ -51,6 +51,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description="Mercato e-commerce API. Errors are RFC 9457 problem+json with a `code`.",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        docs_url=None,  # install_openapi serves /docs from local assets
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)

@@ -24,15 +24,21 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from mercato.accounts.dependencies import get_claims, get_optional_claims, require_role
 from mercato.deps import REQUIRED_HEADER_MARK, get_session
 from mercato.errors import PROBLEM_CONTENT_TYPE
 
+DOCS_ASSETS = "/docs/assets"
+DOCS_OAUTH2_REDIRECT = "/docs/oauth2-redirect"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"OAuth2PasswordBearer": []}]
 
@@ -116,7 +122,12 @@ def operation_id(route: APIRoute) -> str:
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Make `app.openapi()` (and /openapi.json) return the corrected document."""
+    """Make `app.openapi()` (and /openapi.json) return the corrected document; serve /docs.
+
+    Create the app with `docs_url=None, redoc_url=None`: /docs is Swagger UI from the pinned
+    `swagger-ui-bundle-v2` package, served from /docs/assets (no CDN: it works offline). There is
+    no /redoc (it would load from a CDN).
+    """
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -124,6 +135,23 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    async def swagger_ui(_request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=DOCS_OAUTH2_REDIRECT,
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
+
+    async def oauth2_redirect(_request: Request) -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    app.add_route("/docs", swagger_ui, include_in_schema=False)
+    app.add_route(DOCS_OAUTH2_REDIRECT, oauth2_redirect, include_in_schema=False)
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
