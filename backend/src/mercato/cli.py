@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from mercato.config import Settings
@@ -80,6 +82,23 @@ def db_check() -> None:
 
     migrate.check(load_settings())
     typer.echo("no drift between models and migrations")
+
+
+@app.command("openapi")
+def openapi_document(
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
+) -> None:
+    """Write the API's OpenAPI document as JSON (stable: sorted keys; no server, no database)."""
+    import json
+
+    from mercato.openapi import document
+
+    text = json.dumps(document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
 
 
 def _register_module_commands() -> None:

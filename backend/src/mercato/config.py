@@ -6,6 +6,8 @@ as many differently configured apps as they like.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -255,6 +257,26 @@ class CatalogSettings(BaseModel):
     low_stock_threshold: int = Field(default=5, ge=0)
 
 
+MIN_SECRET_BYTES = 32
+MIN_SECRET_ENTROPY_BITS = 96
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why a production secret is too weak to sign or verify with, or None.
+
+    At least 32 bytes, and not obviously low-entropy: the Shannon estimate over its characters
+    must reach 96 bits (a random 32-character hex or base64 secret does; `aaaa…`, `abab…` or a
+    repeated word do not).
+    """
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"shorter than {MIN_SECRET_BYTES} bytes; generate one with `openssl rand -hex 32`"
+    counts = Counter(value)
+    per_char = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    if len(counts) < 8 or per_char * len(value) < MIN_SECRET_ENTROPY_BITS:
+        return "low entropy: too few distinct characters; use `openssl rand -hex 32`"
+    return None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MERCATO_",
@@ -316,6 +338,16 @@ class Settings(BaseSettings):
         problems: list[str] = []
         if self.secret_key.get_secret_value() in ("", DEV_SECRET):
             problems.append("MERCATO_SECRET_KEY is unset or the development default")
+        secrets = {
+            "MERCATO_SECRET_KEY": self.secret_key,
+            "MERCATO_PAYMENTS__WEBHOOK_SECRET": self.payments.webhook_secret,
+            "MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET": self.payments.stripe_webhook_secret,
+        }
+        for name, secret in secrets.items():
+            value = secret.get_secret_value() if secret else ""
+            weakness = secret_weakness(value) if value and value != DEV_SECRET else None
+            if weakness:
+                problems.append(f"{name} is too weak ({weakness})")
         if not self.auth.signing_keys:
             problems.append("MERCATO_AUTH__SIGNING_KEYS is empty (no JWT signing key)")
         if self.payments.provider == "sandbox":

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.bootstrap import Container
@@ -45,3 +45,17 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 def client_ip(request: Request) -> str:
     """The client address; uvicorn --proxy-headers resolves X-Forwarded-For from trusted proxies."""
     return request.client.host if request.client else "unknown"
+
+
+REQUIRED_HEADER_MARK = "x-mercato-required-header"
+
+
+def required_header(alias: str, description: str) -> Any:
+    """A header the OpenAPI document declares required; the handler answers 428 when it is missing.
+
+    Use as `Annotated[str | None, required_header("If-Match", "...")] = None`: FastAPI would answer
+    a missing required header with a generic 422; the handler's 428 problem says what to send.
+    """
+    return Header(
+        alias=alias, description=description, json_schema_extra={REQUIRED_HEADER_MARK: True}
+    )

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from mercato.api import API_PREFIX, api_routers, root_routers
 from mercato.bootstrap import Container, build_container
 from mercato.catalog.fastpath import CatalogCacheFastPath
 from mercato.config import Settings
 from mercato.errors import install_error_handlers
+from mercato.openapi import install_openapi, operation_id
 from mercato.shared.logging import configure_logging
 from mercato.shared.middleware import (
     BodySizeLimitMiddleware,
@@ -25,12 +25,6 @@ from mercato.shared.middleware import (
 
 UPLOAD_PATH_PREFIXES = ("/api/v1/admin/",)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-def _operation_id(route: APIRoute) -> str:
-    """Clean operation ids for the generated TypeScript client (`catalog-list_products`)."""
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}"
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -56,10 +50,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version="1.0.0",
         description="Mercato e-commerce API. Errors are RFC 9457 problem+json with a `code`.",
         lifespan=lifespan,
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # install_openapi serves /docs from local assets
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
+    install_openapi(app)
 
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

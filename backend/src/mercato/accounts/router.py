@@ -12,6 +12,7 @@ from mercato.accounts import service
 from mercato.accounts.dependencies import AdminUser, CurrentClaims, CurrentUser, StaffUser
 from mercato.accounts.schemas import (
     AddressCreate,
+    AddressList,
     AddressRead,
     AddressUpdate,
     CustomerAdminUpdate,
@@ -47,7 +48,17 @@ def _tokens(pair: service.TokenPair, response: Response) -> TokenResponse:
 # --------------------------------------------------------------------------- /auth
 
 
-@auth_router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserRead)
+@auth_router.post(
+    "/register",
+    operation_id="register",
+    responses={
+        409: {"description": "email_taken"},
+        429: {"description": "rate_limited (Retry-After)"},
+    },
+    summary="Create a customer account",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+)
 async def register(
     body: RegisterRequest, container: ContainerDep, session: SessionDep, ip: ClientIp
 ) -> Any:
@@ -63,7 +74,17 @@ async def register(
     )
 
 
-@auth_router.post("/token", response_model=TokenResponse, summary="Sign in (OAuth2 password)")
+@auth_router.post(
+    "/token",
+    operation_id="signIn",
+    responses={
+        401: {"description": "invalid_credentials"},
+        403: {"description": "account_disabled"},
+        429: {"description": "rate_limited (Retry-After)"},
+    },
+    response_model=TokenResponse,
+    summary="Sign in (OAuth2 password)",
+)
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     container: ContainerDep,
@@ -77,7 +98,16 @@ async def token(
     return _tokens(pair, response)
 
 
-@auth_router.post("/refresh", response_model=TokenResponse)
+@auth_router.post(
+    "/refresh",
+    operation_id="refreshToken",
+    responses={
+        401: {"description": "invalid_refresh_token"},
+        403: {"description": "account_disabled"},
+    },
+    summary="Exchange a refresh token for a new token pair",
+    response_model=TokenResponse,
+)
 async def refresh(
     body: RefreshRequest, container: ContainerDep, response: Response, ip: ClientIp
 ) -> TokenResponse:
@@ -85,23 +115,43 @@ async def refresh(
     return _tokens(pair, response)
 
 
-@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@auth_router.post(
+    "/logout",
+    operation_id="signOut",
+    summary="Revoke a refresh token (sign out)",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
 async def logout(body: RefreshRequest, session: SessionDep) -> None:
     await service.logout(session, body.refresh_token)
 
 
-@auth_router.get("/jwks", summary="Public keys that verify access tokens")
+@auth_router.get("/jwks", operation_id="getJwks", summary="Public keys that verify access tokens")
 async def jwks(container: ContainerDep, response: Response) -> dict[str, list[dict[str, str]]]:
     response.headers["Cache-Control"] = "public, max-age=300"
     return container.tokens.jwks()
 
 
-@auth_router.post("/verify-email", response_model=UserRead)
+@auth_router.post(
+    "/verify-email",
+    operation_id="verifyEmail",
+    responses={409: {"description": "already_verified"}},
+    summary="Verify an email address with the emailed token",
+    response_model=UserRead,
+)
 async def verify_email(body: TokenRequest, session: SessionDep) -> Any:
     return await service.verify_email(session, body.token)
 
 
-@auth_router.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED)
+@auth_router.post(
+    "/verify-email/resend",
+    operation_id="resendVerificationEmail",
+    responses={
+        409: {"description": "already_verified"},
+        429: {"description": "rate_limited (Retry-After)"},
+    },
+    summary="Send the verification email again",
+    status_code=status.HTTP_202_ACCEPTED,
+)
 async def resend_verification(
     user: CurrentUser, container: ContainerDep, session: SessionDep
 ) -> dict[str, str]:
@@ -109,7 +159,13 @@ async def resend_verification(
     return {"status": "accepted"}
 
 
-@auth_router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED)
+@auth_router.post(
+    "/password-reset",
+    operation_id="requestPasswordReset",
+    responses={429: {"description": "rate_limited (Retry-After)"}},
+    summary="Email a password-reset link",
+    status_code=status.HTTP_202_ACCEPTED,
+)
 async def password_reset(
     body: PasswordResetRequest, container: ContainerDep, session: SessionDep, ip: ClientIp
 ) -> dict[str, str]:
@@ -117,7 +173,13 @@ async def password_reset(
     return {"status": "accepted"}
 
 
-@auth_router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+@auth_router.post(
+    "/password-reset/confirm",
+    operation_id="confirmPasswordReset",
+    responses={429: {"description": "rate_limited (Retry-After)"}},
+    summary="Set a new password with a reset token",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
 async def password_reset_confirm(
     body: PasswordResetConfirm, container: ContainerDep, session: SessionDep, ip: ClientIp
 ) -> None:
@@ -129,24 +191,41 @@ async def password_reset_confirm(
 # --------------------------------------------------------------------------- /me
 
 
-@me_router.get("", response_model=UserRead)
+@me_router.get("", operation_id="getMe", summary="The signed-in user", response_model=UserRead)
 async def read_me(user: CurrentUser) -> Any:
     return user
 
 
-@me_router.patch("", response_model=UserRead)
+@me_router.patch(
+    "",
+    operation_id="updateMe",
+    responses={409: {"description": "email_taken"}},
+    summary="Update my profile",
+    response_model=UserRead,
+)
 async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> Any:
     service.update_profile(user, **body.model_dump(exclude_unset=True, exclude_none=True))
     await session.flush()
     return user
 
 
-@me_router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+@me_router.delete(
+    "",
+    operation_id="deleteMe",
+    summary="Close my account (personal data is erased)",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
 async def close_account(user: CurrentUser, session: SessionDep, ip: ClientIp) -> None:
     await service.close_account(session, user, ip=ip)
 
 
-@me_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+@me_router.post(
+    "/password",
+    operation_id="changePassword",
+    responses={429: {"description": "rate_limited (Retry-After)"}},
+    summary="Change my password",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
 async def change_password(
     body: PasswordChange,
     user: CurrentUser,
@@ -166,24 +245,45 @@ async def change_password(
     )
 
 
-@me_router.get("/export", summary="All personal data held about me (JSON)")
+@me_router.get("/export", operation_id="exportMe", summary="All personal data held about me (JSON)")
 async def export_me(user: CurrentUser, session: SessionDep, response: Response) -> dict[str, Any]:
     response.headers.update(NO_STORE)
     response.headers["Content-Disposition"] = 'attachment; filename="mercato-export.json"'
     return await service.export_personal_data(session, user)
 
 
-@me_router.get("/addresses", response_model=list[AddressRead])
-async def list_addresses(user: CurrentUser, session: SessionDep) -> Any:
-    return await service.list_addresses(session, user)
+@me_router.get(
+    "/addresses",
+    operation_id="listAddresses",
+    summary="My saved addresses",
+    response_model=AddressList,
+)
+async def list_addresses(user: CurrentUser, session: SessionDep) -> AddressList:
+    addresses = await service.list_addresses(session, user)
+    return AddressList(
+        items=[AddressRead.model_validate(a, from_attributes=True) for a in addresses],
+        next_cursor=None,
+    )
 
 
-@me_router.post("/addresses", status_code=status.HTTP_201_CREATED, response_model=AddressRead)
+@me_router.post(
+    "/addresses",
+    operation_id="createAddress",
+    responses={409: {"description": "too_many_addresses"}},
+    summary="Save an address",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AddressRead,
+)
 async def create_address(body: AddressCreate, user: CurrentUser, session: SessionDep) -> Any:
     return await service.create_address(session, user, body.model_dump())
 
 
-@me_router.patch("/addresses/{address_id}", response_model=AddressRead)
+@me_router.patch(
+    "/addresses/{address_id}",
+    operation_id="updateAddress",
+    summary="Update a saved address",
+    response_model=AddressRead,
+)
 async def update_address(
     address_id: uuid.UUID, body: AddressUpdate, user: CurrentUser, session: SessionDep
 ) -> Any:
@@ -192,17 +292,29 @@ async def update_address(
     )
 
 
-@me_router.delete("/addresses/{address_id}", status_code=status.HTTP_204_NO_CONTENT)
+@me_router.delete(
+    "/addresses/{address_id}",
+    operation_id="deleteAddress",
+    summary="Delete a saved address",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
 async def delete_address(address_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> None:
     await service.delete_address(session, user, address_id)
 
 
-@me_router.get("/wishlist", response_model=Wishlist)
+@me_router.get(
+    "/wishlist", operation_id="getWishlist", summary="My wishlist", response_model=Wishlist
+)
 async def read_wishlist(user: CurrentUser, session: SessionDep) -> Wishlist:
     return Wishlist(items=await service.get_wishlist(session, user))
 
 
-@me_router.put("/wishlist", response_model=Wishlist)
+@me_router.put(
+    "/wishlist",
+    operation_id="replaceWishlist",
+    summary="Replace my wishlist",
+    response_model=Wishlist,
+)
 async def replace_wishlist(body: Wishlist, user: CurrentUser, session: SessionDep) -> Wishlist:
     return Wishlist(items=await service.set_wishlist(session, user, body.items))
 
@@ -210,7 +322,12 @@ async def replace_wishlist(body: Wishlist, user: CurrentUser, session: SessionDe
 # --------------------------------------------------------------------------- /admin/customers
 
 
-@admin_router.get("", response_model=CustomerPage)
+@admin_router.get(
+    "",
+    operation_id="listCustomers",
+    summary="Customers, newest first (staff)",
+    response_model=CustomerPage,
+)
 async def list_customers(
     _staff: StaffUser,
     session: SessionDep,
@@ -224,7 +341,13 @@ async def list_customers(
     return CustomerPage(items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor)
 
 
-@admin_router.patch("/{user_id}", response_model=UserRead)
+@admin_router.patch(
+    "/{user_id}",
+    operation_id="updateCustomer",
+    responses={409: {"description": "cannot_change_self"}},
+    summary="Change a customer's role or status (admin)",
+    response_model=UserRead,
+)
 async def update_customer(
     user_id: uuid.UUID,
     body: CustomerAdminUpdate,

@@ -173,6 +173,13 @@ class Wishlist(Input):
     items: Annotated[list[ItemRef], Field(max_length=MAX_WISHLIST_ITEMS)]
 
 
+class AddressList(BaseModel):
+    """At most MAX_ADDRESSES per account: one page, `next_cursor` is always null."""
+
+    items: list[AddressRead]
+    next_cursor: str | None
+
+
 class CustomerPage(BaseModel):
     items: list[UserRead]
     next_cursor: str | None

@@ -24,6 +24,7 @@ from mercato.checkout.schemas import (
     CartAddressUpdate,
     DiscountCodeApply,
     ShippingMethodSelect,
+    ShippingOptionList,
     ShippingOptionRead,
 )
 from mercato.deps import ContainerDep, SessionDep
@@ -94,7 +95,14 @@ def _uid(user: object | None) -> uuid.UUID | None:
     return getattr(user, "id", None)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CartRead)
+@router.post(
+    "",
+    operation_id="createCart",
+    summary="Create a cart (or get the signed-in customer's open cart)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CartRead,
+    responses={200: {"model": CartRead, "description": "The signed-in customer's open cart"}},
+)
 async def create_cart(
     response: Response, session: SessionDep, container: ContainerDep, user: OptionalUser
 ) -> CartRead:
@@ -105,7 +113,13 @@ async def create_cart(
     return await _read(session, container, cart)
 
 
-@router.get("/{cart_id}", response_model=CartRead, responses=_NOT_FOUND)
+@router.get(
+    "/{cart_id}",
+    operation_id="getCart",
+    summary="A cart with its lines and totals",
+    response_model=CartRead,
+    responses=_NOT_FOUND,
+)
 async def get_cart(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
 ) -> CartRead:
@@ -115,9 +129,14 @@ async def get_cart(
 
 @router.post(
     "/{cart_id}/lines",
+    operation_id="addCartLine",
+    summary="Add a SKU to a cart",
     status_code=status.HTTP_201_CREATED,
     response_model=CartRead,
-    responses=_NOT_FOUND,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "cart_not_open, product_unavailable, too_many_lines, quantity_limit"},
+    },
 )
 async def add_line(
     cart_id: uuid.UUID,
@@ -131,7 +150,16 @@ async def add_line(
     return await _read(session, container, cart)
 
 
-@router.patch("/{cart_id}/lines/{line_id}", response_model=CartRead, responses=_NOT_FOUND)
+@router.patch(
+    "/{cart_id}/lines/{line_id}",
+    operation_id="updateCartLine",
+    summary="Change a cart line's quantity",
+    response_model=CartRead,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "cart_not_open, product_unavailable, quantity_limit"},
+    },
+)
 async def update_line(
     cart_id: uuid.UUID,
     line_id: uuid.UUID,
@@ -145,7 +173,13 @@ async def update_line(
     return await _read(session, container, cart)
 
 
-@router.delete("/{cart_id}/lines/{line_id}", response_model=CartRead, responses=_NOT_FOUND)
+@router.delete(
+    "/{cart_id}/lines/{line_id}",
+    operation_id="removeCartLine",
+    summary="Remove a line from a cart",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def remove_line(
     cart_id: uuid.UUID,
     line_id: uuid.UUID,
@@ -158,7 +192,13 @@ async def remove_line(
     return await _read(session, container, cart)
 
 
-@router.put("/{cart_id}/address", response_model=CartRead, responses=_NOT_FOUND)
+@router.put(
+    "/{cart_id}/address",
+    operation_id="setCartAddress",
+    summary="Set the email and addresses of a cart",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def set_address(
     cart_id: uuid.UUID,
     body: CartAddressUpdate,
@@ -180,13 +220,17 @@ async def set_address(
 
 
 @router.get(
-    "/{cart_id}/shipping-options", response_model=list[ShippingOptionRead], responses=_NOT_FOUND
+    "/{cart_id}/shipping-options",
+    operation_id="listShippingOptions",
+    summary="Shipping options for a cart's address",
+    response_model=ShippingOptionList,
+    responses={**_NOT_FOUND, 409: {"description": "address_required"}},
 )
 async def shipping_options(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
-) -> list[ShippingOptionRead]:
+) -> ShippingOptionList:
     cart = await service.get_cart(session, cart_id, user_id=_uid(user))
-    return [
+    items = [
         ShippingOptionRead(
             code=q.code,
             name=q.name,
@@ -197,9 +241,16 @@ async def shipping_options(
         )
         for q in await checkout.shipping_options(session, container, cart)
     ]
+    return ShippingOptionList(items=items, next_cursor=None)
 
 
-@router.put("/{cart_id}/shipping-method", response_model=CartRead, responses=_NOT_FOUND)
+@router.put(
+    "/{cart_id}/shipping-method",
+    operation_id="setShippingMethod",
+    summary="Choose a cart's shipping method",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def set_shipping_method(
     cart_id: uuid.UUID,
     body: ShippingMethodSelect,
@@ -212,7 +263,16 @@ async def set_shipping_method(
     return await _read(session, container, cart)
 
 
-@router.post("/{cart_id}/discount-codes", response_model=CartRead, responses=_NOT_FOUND)
+@router.post(
+    "/{cart_id}/discount-codes",
+    operation_id="applyDiscountCode",
+    summary="Apply a discount code to a cart",
+    response_model=CartRead,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "cart_not_open, discount_exhausted, discount_not_active, ..."},
+    },
+)
 async def apply_discount_code(
     cart_id: uuid.UUID,
     body: DiscountCodeApply,
@@ -225,7 +285,13 @@ async def apply_discount_code(
     return await _read(session, container, cart)
 
 
-@router.delete("/{cart_id}/discount-codes", response_model=CartRead, responses=_NOT_FOUND)
+@router.delete(
+    "/{cart_id}/discount-codes",
+    operation_id="removeDiscountCode",
+    summary="Remove the discount code from a cart",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def remove_discount_code(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
 ) -> CartRead:
@@ -234,7 +300,13 @@ async def remove_discount_code(
     return await _read(session, container, cart)
 
 
-@router.post("/{cart_id}/merge", response_model=CartRead, responses=_NOT_FOUND)
+@router.post(
+    "/{cart_id}/merge",
+    operation_id="mergeCart",
+    summary="Merge a guest cart into the signed-in customer's cart",
+    response_model=CartRead,
+    responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
+)
 async def merge_cart(
     cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: CurrentUser
 ) -> CartRead:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -33,16 +33,23 @@ from mercato.catalog.schemas import (
     VariantCreate,
     VariantUpdate,
 )
-from mercato.deps import ContainerDep, SessionDep
+from mercato.deps import ContainerDep, SessionDep, required_header
 from mercato.errors import NotFound, PreconditionRequired, ValidationFailed
 from mercato.inventory import service as inventory
-from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementRead
+from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementPage
 
 router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 # Registered before `router` so /products/export is not taken for /products/{product_id}.
 io_router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IfMatch = Annotated[
+    str | None,
+    required_header("If-Match", 'The ETag you read (e.g. "3"); a stale one is 412, missing 428.'),
+]
+OptionalIfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The product's ETag, to refuse a stale write (412)."),
+]
 SkuPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 PRODUCT_TAGS = ("products",)
 CATEGORY_TAGS = ("categories", "products")
@@ -96,7 +103,12 @@ async def _product_response(
 # --------------------------------------------------------------------------- products
 
 
-@router.get("/products", response_model=ProductPage, summary="Products in every status")
+@router.get(
+    "/products",
+    operation_id="adminListProducts",
+    response_model=ProductPage,
+    summary="Products in every status",
+)
 async def admin_list_products(
     _user: StaffUser,
     container: ContainerDep,
@@ -110,7 +122,14 @@ async def admin_list_products(
         return await queries.list_products(session, query, container.settings.catalog.currency)
 
 
-@router.post("/products", status_code=201, response_model=ProductRead, summary="Create a product")
+@router.post(
+    "/products",
+    operation_id="createProduct",
+    responses={409: {"description": "slug_taken, sku_taken"}},
+    status_code=201,
+    response_model=ProductRead,
+    summary="Create a product",
+)
 async def admin_create_product(
     data: ProductCreate, user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> JSONResponse:
@@ -123,14 +142,25 @@ async def admin_create_product(
     return await _product_response(container, product_id, 201)
 
 
-@router.get("/products/{product_id}", response_model=ProductRead)
+@router.get(
+    "/products/{product_id}",
+    operation_id="adminGetProduct",
+    summary="One product in any status, with its ETag",
+    response_model=ProductRead,
+)
 async def admin_get_product(
     product_id: uuid.UUID, _user: StaffUser, container: ContainerDep
 ) -> JSONResponse:
     return await _product_response(container, product_id)
 
 
-@router.patch("/products/{product_id}", response_model=ProductRead)
+@router.patch(
+    "/products/{product_id}",
+    operation_id="updateProduct",
+    responses={409: {"description": "slug_taken"}},
+    summary="Update a product (If-Match)",
+    response_model=ProductRead,
+)
 async def admin_update_product(
     product_id: uuid.UUID,
     data: ProductUpdate,
@@ -146,7 +176,12 @@ async def admin_update_product(
     return await _product_response(container, product_id)
 
 
-@router.delete("/products/{product_id}", status_code=204)
+@router.delete(
+    "/products/{product_id}",
+    operation_id="deleteProduct",
+    summary="Delete a product (If-Match)",
+    status_code=204,
+)
 async def admin_delete_product(
     product_id: uuid.UUID,
     _user: StaffUser,
@@ -161,14 +196,21 @@ async def admin_delete_product(
     return Response(status_code=204)
 
 
-@router.post("/products/{product_id}/variants", status_code=201, response_model=ProductRead)
+@router.post(
+    "/products/{product_id}/variants",
+    operation_id="createVariant",
+    responses={409: {"description": "sku_taken"}},
+    summary="Add a variant to a product",
+    status_code=201,
+    response_model=ProductRead,
+)
 async def admin_add_variant(
     product_id: uuid.UUID,
     data: VariantCreate,
     user: StaffUser,
     container: ContainerDep,
     session: SessionDep,
-    if_match: IfMatch = None,
+    if_match: OptionalIfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match, required=False)
     await service.add_variant(
@@ -184,7 +226,13 @@ async def admin_add_variant(
     return await _product_response(container, product_id, 201)
 
 
-@router.patch("/variants/{variant_id}", response_model=ProductRead)
+@router.patch(
+    "/variants/{variant_id}",
+    operation_id="updateVariant",
+    responses={409: {"description": "sku_taken"}},
+    summary="Update a variant (If-Match: the product's ETag)",
+    response_model=ProductRead,
+)
 async def admin_update_variant(
     variant_id: uuid.UUID,
     data: VariantUpdate,
@@ -203,7 +251,13 @@ async def admin_update_variant(
     return await _product_response(container, product_id)
 
 
-@router.delete("/variants/{variant_id}", response_model=ProductRead)
+@router.delete(
+    "/variants/{variant_id}",
+    operation_id="deleteVariant",
+    responses={409: {"description": "last_variant"}},
+    summary="Delete a variant (If-Match: the product's ETag)",
+    response_model=ProductRead,
+)
 async def admin_delete_variant(
     variant_id: uuid.UUID,
     _user: StaffUser,
@@ -222,6 +276,8 @@ async def admin_delete_variant(
 
 @router.post(
     "/products/{product_id}/images",
+    operation_id="uploadProductImage",
+    responses={415: {"description": "unsupported_media_type, empty_upload"}},
     status_code=201,
     response_model=ProductRead,
     summary="Upload an image (PNG, JPEG, GIF or WebP; checked by content, size-limited)",
@@ -271,7 +327,14 @@ def _category_response(node: Category, status_code: int = 200) -> JSONResponse:
     )
 
 
-@router.post("/categories", status_code=201, response_model=CategoryNode)
+@router.post(
+    "/categories",
+    operation_id="createCategory",
+    responses={409: {"description": "slug_taken"}},
+    summary="Create a category",
+    status_code=201,
+    response_model=CategoryNode,
+)
 async def admin_create_category(
     data: CategoryCreate, _user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> JSONResponse:
@@ -281,7 +344,13 @@ async def admin_create_category(
     return _category_response(category, 201)
 
 
-@router.patch("/categories/{category_id}", response_model=CategoryNode)
+@router.patch(
+    "/categories/{category_id}",
+    operation_id="updateCategory",
+    responses={409: {"description": "slug_taken, category_cycle"}},
+    summary="Update a category (If-Match)",
+    response_model=CategoryNode,
+)
 async def admin_update_category(
     category_id: uuid.UUID,
     data: CategoryUpdate,
@@ -297,7 +366,13 @@ async def admin_update_category(
     return _category_response(category)
 
 
-@router.delete("/categories/{category_id}", status_code=204)
+@router.delete(
+    "/categories/{category_id}",
+    operation_id="deleteCategory",
+    responses={409: {"description": "category_not_empty"}},
+    summary="Delete a category (If-Match)",
+    status_code=204,
+)
 async def admin_delete_category(
     category_id: uuid.UUID,
     _user: StaffUser,
@@ -326,7 +401,13 @@ def _collection_response(collection: Collection, status_code: int = 200) -> JSON
     return JSONResponse(body, status_code=status_code, headers={"ETag": etag(collection.version)})
 
 
-@router.post("/collections", status_code=201)
+@router.post(
+    "/collections",
+    operation_id="createCollection",
+    responses={409: {"description": "slug_taken"}},
+    summary="Create a collection",
+    status_code=201,
+)
 async def admin_create_collection(
     data: CollectionCreate, _user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> JSONResponse:
@@ -336,7 +417,12 @@ async def admin_create_collection(
     return _collection_response(collection, 201)
 
 
-@router.patch("/collections/{collection_id}")
+@router.patch(
+    "/collections/{collection_id}",
+    operation_id="updateCollection",
+    responses={409: {"description": "slug_taken"}},
+    summary="Update a collection (If-Match)",
+)
 async def admin_update_collection(
     collection_id: uuid.UUID,
     data: CollectionUpdate,
@@ -354,7 +440,12 @@ async def admin_update_collection(
     return _collection_response(collection)
 
 
-@router.delete("/collections/{collection_id}", status_code=204)
+@router.delete(
+    "/collections/{collection_id}",
+    operation_id="deleteCollection",
+    summary="Delete a collection (If-Match)",
+    status_code=204,
+)
 async def admin_delete_collection(
     collection_id: uuid.UUID,
     _user: StaffUser,
@@ -372,7 +463,13 @@ async def admin_delete_collection(
 # --------------------------------------------------------------------------- inventory
 
 
-@router.get("/inventory/{sku}", response_model=StockLevelRead, tags=["inventory-admin"])
+@router.get(
+    "/inventory/{sku}",
+    operation_id="getStockLevel",
+    summary="Stock level of a SKU",
+    response_model=StockLevelRead,
+    tags=["inventory-admin"],
+)
 async def admin_stock_level(
     sku: SkuPath, _user: StaffUser, container: ContainerDep
 ) -> StockLevelRead:
@@ -388,7 +485,9 @@ async def admin_stock_level(
 
 @router.get(
     "/inventory/{sku}/movements",
-    response_model=list[StockMovementRead],
+    operation_id="listStockMovements",
+    summary="Stock movements of a SKU, newest first",
+    response_model=StockMovementPage,
     tags=["inventory-admin"],
 )
 async def admin_stock_movements(
@@ -396,13 +495,20 @@ async def admin_stock_movements(
     _user: StaffUser,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-) -> list[StockMovementRead]:
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> StockMovementPage:
     async with container.db.session(write=False) as session:
-        return await inventory.movements(session, sku, limit=limit)
+        items, next_cursor = await inventory.movements(session, sku, limit=limit, cursor=cursor)
+    return StockMovementPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(
-    "/inventory/{sku}/adjustments", response_model=StockLevelRead, tags=["inventory-admin"]
+    "/inventory/{sku}/adjustments",
+    operation_id="adjustStock",
+    responses={409: {"description": "stock_below_reserved"}},
+    summary="Adjust the stock on hand of a SKU",
+    response_model=StockLevelRead,
+    tags=["inventory-admin"],
 )
 async def admin_adjust_stock(
     sku: SkuPath,
@@ -436,6 +542,8 @@ async def admin_adjust_stock(
 
 @io_router.post(
     "/products/import",
+    operation_id="importProducts",
+    responses={409: {"description": "slug_taken, sku_taken"}},
     response_model=ImportReport,
     summary="Bulk import (CSV or JSON body); nothing is written if any row is invalid",
 )
@@ -468,7 +576,24 @@ async def admin_import(
     return JSONResponse(body, status_code=status_code)
 
 
-@io_router.get("/products/export", summary="Export every product as CSV or JSON")
+_EXPORT_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A file in the import format (Content-Disposition: attachment)",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    }
+}
+
+
+@io_router.get(
+    "/products/export",
+    operation_id="exportProducts",
+    summary="Export every product as CSV or JSON",
+    response_class=Response,
+    responses=_EXPORT_FILE,
+)
 async def admin_export(
     _user: StaffUser,
     container: ContainerDep,

@@ -15,7 +15,7 @@ from mercato.catalog import queries
 from mercato.catalog.fastpath import cache_key, etag_matches, response_headers, tags_for
 from mercato.catalog.media import SERVED_TYPES
 from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, parse_options
-from mercato.catalog.schemas import CategoryNode, CollectionRead, ProductPage, ProductRead
+from mercato.catalog.schemas import CategoryList, CollectionRead, ProductPage, ProductRead
 from mercato.catalog.text import SLUG_PATTERN
 from mercato.deps import ContainerDep
 from mercato.errors import NotFound
@@ -54,6 +54,7 @@ async def cached_json(
 
 @router.get(
     "/products",
+    operation_id="listProducts",
     summary="List, filter, sort and search products",
     response_model=ProductPage,
     responses={304: {"description": "Not modified (If-None-Match)"}},
@@ -111,6 +112,7 @@ async def list_products(
 
 @router.get(
     "/products/{slug}",
+    operation_id="getProduct",
     summary="One product with variants, availability, images, breadcrumbs and related products",
     response_model=ProductRead,
     responses={304: {"description": "Not modified"}, 404: {"description": "No such product"}},
@@ -132,17 +134,24 @@ async def get_product(slug: str, request: Request, container: ContainerDep) -> R
     return await cached_json(request, container, compute)
 
 
-@router.get("/categories", summary="The category tree", response_model=list[CategoryNode])
+@router.get(
+    "/categories",
+    operation_id="listCategories",
+    summary="The category tree",
+    response_model=CategoryList,
+)
 async def list_categories(request: Request, container: ContainerDep) -> Response:
-    async def compute() -> list[BaseModel]:
+    async def compute() -> BaseModel:
         async with container.db.session(write=False) as session:
-            return list(await queries.category_tree(session))
+            tree = list(await queries.category_tree(session))
+        return CategoryList(items=tree, next_cursor=None)
 
     return await cached_json(request, container, compute)
 
 
 @router.get(
     "/collections/{slug}",
+    operation_id="getCollection",
     summary="A collection with a page of its products",
     response_model=CollectionRead,
     responses={404: {"description": "No such collection"}},

@@ -269,6 +269,13 @@ class ProductPage(BaseModel):
     corrected_query: str | None = None
 
 
+class CategoryList(BaseModel):
+    """The category tree's roots (a small bounded list: `next_cursor` is always null)."""
+
+    items: list[CategoryNode]
+    next_cursor: str | None
+
+
 class CategoryNode(BaseModel):
     id: uuid.UUID
     name: str

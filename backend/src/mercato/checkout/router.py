@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
 from mercato.accounts.dependencies import OptionalClaims, StaffUser
@@ -18,7 +18,7 @@ from mercato.checkout.schemas import (
     DiscountList,
     DiscountRead,
 )
-from mercato.deps import ContainerDep, SessionDep
+from mercato.deps import ContainerDep, SessionDep, required_header
 from mercato.errors import ValidationFailed
 
 router = APIRouter(tags=["checkout"])
@@ -27,9 +27,12 @@ admin_router = APIRouter(prefix="/admin/discounts", tags=["admin-discounts"])
 
 @router.post(
     "/checkout",
+    operation_id="checkout",
+    summary="Place the order for a cart and start its payment (Idempotency-Key)",
     status_code=status.HTTP_201_CREATED,
     response_model=CheckoutRead,
     responses={
+        404: {"description": "cart_not_found"},
         409: {"description": "insufficient_stock, cart_not_open, request_in_progress, ..."},
         422: {"description": "idempotency_key_mismatch, checkout_incomplete, ..."},
         428: {"description": "Idempotency-Key missing"},
@@ -41,7 +44,13 @@ async def checkout(
     body: CheckoutRequest,
     container: ContainerDep,
     claims: OptionalClaims,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        required_header(
+            "Idempotency-Key",
+            "A unique key per checkout attempt (e.g. a UUID); retries reuse it. Missing: 428.",
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Place the order for a cart and start its payment.
 
@@ -68,7 +77,14 @@ def _discount_read(discount: DiscountCode) -> DiscountRead:
     return DiscountRead.model_validate(discount, from_attributes=True)
 
 
-@admin_router.post("", status_code=status.HTTP_201_CREATED, response_model=DiscountRead)
+@admin_router.post(
+    "",
+    operation_id="createDiscount",
+    responses={409: {"description": "discount_code_taken"}},
+    summary="Create a discount code",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DiscountRead,
+)
 async def create_discount(
     body: DiscountCreate, session: SessionDep, container: ContainerDep, staff: StaffUser
 ) -> DiscountRead:
@@ -76,13 +92,22 @@ async def create_discount(
     return _discount_read(await service.create_discount(session, container, body))
 
 
-@admin_router.get("", response_model=DiscountList)
+@admin_router.get(
+    "", operation_id="listDiscounts", summary="Discount codes", response_model=DiscountList
+)
 async def list_discounts(session: SessionDep, staff: StaffUser) -> DiscountList:
     del staff
-    return DiscountList(items=[_discount_read(d) for d in await service.list_discounts(session)])
+    discounts = [_discount_read(d) for d in await service.list_discounts(session)]
+    return DiscountList(items=discounts, next_cursor=None)  # all codes: a shop has a handful
 
 
-@admin_router.post("/{discount_id}/disable", response_model=DiscountRead)
+@admin_router.post(
+    "/{discount_id}/disable",
+    operation_id="disableDiscount",
+    responses={404: {"description": "discount_not_found"}},
+    summary="Disable a discount code",
+    response_model=DiscountRead,
+)
 async def disable_discount(
     discount_id: uuid.UUID, session: SessionDep, staff: StaffUser
 ) -> DiscountRead:

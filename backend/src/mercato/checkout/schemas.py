@@ -54,6 +54,13 @@ class ShippingOptionRead(BaseModel):
     max_days: int
 
 
+class ShippingOptionList(BaseModel):
+    """The options for one cart (a handful): `next_cursor` is always null."""
+
+    items: list[ShippingOptionRead]
+    next_cursor: str | None
+
+
 class DiscountCodeApply(_Input):
     code: str = Field(min_length=1, max_length=64)
 
@@ -97,6 +104,7 @@ class DiscountRead(BaseModel):
 
 class DiscountList(BaseModel):
     items: list[DiscountRead]
+    next_cursor: str | None
 
 
 class CheckoutRequest(_Input):

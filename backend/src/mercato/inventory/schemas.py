@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -35,6 +36,7 @@ class StockAdjustment(BaseModel):
 class StockMovementRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: uuid.UUID
     sku: str
     kind: str
     delta_on_hand: int
@@ -43,3 +45,8 @@ class StockMovementRead(BaseModel):
     reference: str | None
     actor: str | None
     created_at: datetime
+
+
+class StockMovementPage(BaseModel):
+    items: list[StockMovementRead]
+    next_cursor: str | None

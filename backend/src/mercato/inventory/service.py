@@ -29,6 +29,7 @@ from mercato.inventory.models import (
 from mercato.inventory.schemas import StockLevelRead, StockMovementRead
 from mercato.shared.clock import utcnow
 from mercato.shared.ids import new_id
+from mercato.shared.pagination import next_cursor, older_than
 
 __all__ = [
     "InsufficientStock",
@@ -343,15 +344,16 @@ async def stock_levels(session: AsyncSession, skus: Collection[str]) -> dict[str
 
 
 async def movements(
-    session: AsyncSession, sku: str, *, limit: int = 100
-) -> list[StockMovementRead]:
-    rows = await session.scalars(
-        select(StockMovement)
-        .where(StockMovement.sku == sku)
-        .order_by(StockMovement.created_at.desc(), StockMovement.id)
-        .limit(limit)
-    )
-    return [StockMovementRead.model_validate(row) for row in rows]
+    session: AsyncSession, sku: str, *, limit: int = 100, cursor: str | None = None
+) -> tuple[list[StockMovementRead], str | None]:
+    """A page of the SKU's movements, newest first, and the cursor of the next page."""
+    query = select(StockMovement).where(StockMovement.sku == sku)
+    if cursor:
+        query = query.where(older_than(StockMovement.created_at, StockMovement.id, cursor))
+    query = query.order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
+    rows = list(await session.scalars(query.limit(limit + 1)))
+    page = [StockMovementRead.model_validate(row) for row in rows[:limit]]
+    return page, next_cursor(rows, limit)
 
 
 def has_stock(sku_column: Any, quantity: int = 1) -> ColumnElement[bool]:

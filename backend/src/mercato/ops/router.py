@@ -18,7 +18,7 @@ router = APIRouter(tags=["ops"])
 log = structlog.get_logger("mercato.ops")
 
 
-@router.get("/healthz", summary="Liveness: the process is up")
+@router.get("/healthz", operation_id="checkLiveness", summary="Liveness: the process is up")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -32,6 +32,7 @@ def _check_broker(url: str) -> None:
 
 @router.get(
     "/readyz",
+    operation_id="checkReadiness",
     summary="Readiness: database, cache and broker reachable",
     responses={503: {"description": "A dependency is unreachable"}},
 )

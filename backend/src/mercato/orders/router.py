@@ -21,6 +21,7 @@ from mercato.orders.schemas import (
     OrderPage,
     OrderRead,
     RefundRequest,
+    ShipmentList,
     ShipmentRead,
     ShipRequest,
 )
@@ -34,7 +35,9 @@ Token = Annotated[str | None, Query(max_length=200, description="The guest order
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such order"}}
 
 
-@router.get("", response_model=OrderPage)
+@router.get(
+    "", operation_id="listOrders", summary="My orders, newest first", response_model=OrderPage
+)
 async def list_my_orders(
     session: SessionDep, user: CurrentUser, limit: Limit = 20, cursor: Cursor = None
 ) -> OrderPage:
@@ -44,7 +47,13 @@ async def list_my_orders(
     return OrderPage(items=[service.to_read(o) for o in orders], next_cursor=next_cursor)
 
 
-@router.get("/{order_id}", response_model=OrderRead, responses=_NOT_FOUND)
+@router.get(
+    "/{order_id}",
+    operation_id="getOrder",
+    summary="One order (its owner, or a guest with the order token)",
+    response_model=OrderRead,
+    responses=_NOT_FOUND,
+)
 async def get_my_order(
     order_id: uuid.UUID,
     session: SessionDep,
@@ -58,21 +67,34 @@ async def get_my_order(
     return service.to_read(order, await service.payment_summary(session, order))
 
 
-@router.get("/{order_id}/shipments", response_model=list[ShipmentRead], responses=_NOT_FOUND)
+@router.get(
+    "/{order_id}/shipments",
+    operation_id="listOrderShipments",
+    summary="Shipments of an order",
+    response_model=ShipmentList,
+    responses=_NOT_FOUND,
+)
 async def get_my_order_shipments(
     order_id: uuid.UUID,
     session: SessionDep,
     container: ContainerDep,
     user: OptionalUser,
     token: Token = None,
-) -> list[ShipmentRead]:
+) -> ShipmentList:
     order = await service.get_order_for_customer(
         session, container.settings, order_id, customer_id=user.id if user else None, token=token
     )
-    return [ShipmentRead(**s) for s in await service.shipments(order)]
+    shipments = [ShipmentRead(**s) for s in await service.shipments(order)]
+    return ShipmentList(items=shipments, next_cursor=None)
 
 
-@router.post("/{order_id}/cancel", response_model=OrderRead, responses=_NOT_FOUND)
+@router.post(
+    "/{order_id}/cancel",
+    operation_id="cancelOrder",
+    summary="Cancel an order that has not shipped",
+    response_model=OrderRead,
+    responses={**_NOT_FOUND, 409: {"description": "invalid_transition"}},
+)
 async def cancel_my_order(
     order_id: uuid.UUID,
     session: SessionDep,
@@ -94,7 +116,12 @@ async def cancel_my_order(
 # --------------------------------------------------------------------------- admin
 
 
-@admin_router.get("", response_model=AdminOrderPage)
+@admin_router.get(
+    "",
+    operation_id="adminListOrders",
+    summary="Orders, filtered and paginated (staff)",
+    response_model=AdminOrderPage,
+)
 async def admin_list_orders(
     session: SessionDep,
     staff: StaffUser,
@@ -118,7 +145,13 @@ async def admin_list_orders(
     return AdminOrderPage(items=[service.to_read(o) for o in orders], next_cursor=next_cursor)
 
 
-@admin_router.get("/{order_id}", response_model=AdminOrderRead, responses=_NOT_FOUND)
+@admin_router.get(
+    "/{order_id}",
+    operation_id="adminGetOrder",
+    summary="One order with payments, ledger and notes (staff)",
+    response_model=AdminOrderRead,
+    responses=_NOT_FOUND,
+)
 async def admin_get_order(
     order_id: uuid.UUID, session: SessionDep, staff: StaffUser
 ) -> AdminOrderRead:
@@ -126,7 +159,13 @@ async def admin_get_order(
     return await service.to_admin_read(session, await service.get_order(session, order_id))
 
 
-@admin_router.post("/{order_id}/cancel", response_model=AdminOrderRead, responses=_NOT_FOUND)
+@admin_router.post(
+    "/{order_id}/cancel",
+    operation_id="adminCancelOrder",
+    summary="Cancel an order (staff)",
+    response_model=AdminOrderRead,
+    responses={**_NOT_FOUND, 409: {"description": "invalid_transition"}},
+)
 async def admin_cancel_order(
     order_id: uuid.UUID,
     session: SessionDep,
@@ -141,7 +180,16 @@ async def admin_cancel_order(
     return await service.to_admin_read(session, order)
 
 
-@admin_router.post("/{order_id}/refund", response_model=AdminOrderRead, responses=_NOT_FOUND)
+@admin_router.post(
+    "/{order_id}/refund",
+    operation_id="refundOrder",
+    summary="Refund an order, fully or partly (staff)",
+    response_model=AdminOrderRead,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "invalid_transition, refund_exceeds_captured, refund_rejected"},
+    },
+)
 async def admin_refund_order(
     order_id: uuid.UUID,
     session: SessionDep,
@@ -160,7 +208,16 @@ async def admin_refund_order(
     return await service.to_admin_read(session, order)
 
 
-@admin_router.post("/{order_id}/fulfil", response_model=AdminOrderRead, responses=_NOT_FOUND)
+@admin_router.post(
+    "/{order_id}/fulfil",
+    operation_id="fulfilOrder",
+    summary="Fulfil an order: create its shipment (staff)",
+    response_model=AdminOrderRead,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "invalid_transition, over_fulfilment, nothing_to_fulfil"},
+    },
+)
 async def admin_fulfil_order(
     order_id: uuid.UUID,
     session: SessionDep,
@@ -176,7 +233,13 @@ async def admin_fulfil_order(
     return await service.to_admin_read(session, order)
 
 
-@admin_router.post("/{order_id}/ship", response_model=AdminOrderRead, responses=_NOT_FOUND)
+@admin_router.post(
+    "/{order_id}/ship",
+    operation_id="shipOrder",
+    summary="Mark an order shipped (staff)",
+    response_model=AdminOrderRead,
+    responses={**_NOT_FOUND, 409: {"description": "invalid_transition"}},
+)
 async def admin_ship_order(
     order_id: uuid.UUID,
     session: SessionDep,
@@ -193,7 +256,13 @@ async def admin_ship_order(
     return await service.to_admin_read(session, order)
 
 
-@admin_router.post("/{order_id}/deliver", response_model=AdminOrderRead, responses=_NOT_FOUND)
+@admin_router.post(
+    "/{order_id}/deliver",
+    operation_id="deliverOrder",
+    summary="Mark an order delivered (staff)",
+    response_model=AdminOrderRead,
+    responses={**_NOT_FOUND, 409: {"description": "invalid_transition"}},
+)
 async def admin_deliver_order(
     order_id: uuid.UUID, session: SessionDep, staff: StaffUser
 ) -> AdminOrderRead:
@@ -201,7 +270,13 @@ async def admin_deliver_order(
     return await service.to_admin_read(session, order)
 
 
-@admin_router.post("/{order_id}/notes", response_model=AdminOrderRead, responses=_NOT_FOUND)
+@admin_router.post(
+    "/{order_id}/notes",
+    operation_id="addOrderNote",
+    summary="Add an internal note to an order (staff)",
+    response_model=AdminOrderRead,
+    responses=_NOT_FOUND,
+)
 async def admin_add_note(
     order_id: uuid.UUID, body: NoteCreate, session: SessionDep, staff: StaffUser
 ) -> AdminOrderRead:

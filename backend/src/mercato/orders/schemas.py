@@ -127,3 +127,10 @@ class ShipmentRead(BaseModel):
     carrier: str | None
     tracking_number: str | None
     status: str
+
+
+class ShipmentList(BaseModel):
+    """An order's shipments (a handful): `next_cursor` is always null."""
+
+    items: list[ShipmentRead]
+    next_cursor: str | None

@@ -28,6 +28,7 @@ ChallengeToken = Annotated[str, Query(min_length=1, max_length=128)]
 
 @router.post(
     "/{provider}/webhook",
+    operation_id="receivePaymentWebhook",
     response_model=WebhookAck,
     summary="Provider webhook (signature verified over the raw body)",
     responses={400: {"description": "Signature or payload invalid; nothing was written"}},
@@ -42,6 +43,8 @@ async def provider_webhook(
 
 @router.post(
     "/sandbox/intents/{intent_id}/confirm",
+    operation_id="confirmSandboxPayment",
+    responses={409: {"description": "payment_in_progress, payment_rejected, ..."}},
     response_model=SandboxConfirmRead,
     response_model_exclude_none=True,
     summary="Sandbox: confirm a payment with a test card (plays Stripe.js's part)",
@@ -74,6 +77,7 @@ _PAGE = """<!doctype html>
 
 @router.get(
     "/sandbox/intents/{intent_id}/challenge",
+    operation_id="getSandboxChallenge",
     response_class=HTMLResponse,
     summary="Sandbox: the 3-D Secure-like challenge page",
 )
@@ -120,6 +124,8 @@ _DECISION_SCHEMA = {
 
 @router.post(
     "/sandbox/intents/{intent_id}/challenge",
+    operation_id="decideSandboxChallenge",
+    responses={409: {"description": "payment_in_progress, ..."}},
     response_model=SandboxConfirmRead,
     response_model_exclude_none=True,
     summary="Sandbox: approve or decline the challenge",

@@ -24,7 +24,7 @@ class SandboxCardConfirm(BaseModel):
 
 class SandboxNextAction(BaseModel):
     type: str
-    url: str
+    url: str = Field(description="Absolute URL of the challenge page (MERCATO_PUBLIC_BASE_URL)")
 
 
 class SandboxConfirmRead(BaseModel):

@@ -805,7 +805,8 @@ async def confirm_sandbox_payment(
     if confirmation.challenge_token is not None:
         next_action = {
             "type": "sandbox_challenge",
-            "url": challenge_path(intent_id, confirmation.challenge_token),
+            "url": container.settings.public_base_url.rstrip("/")
+            + challenge_path(intent_id, confirmation.challenge_token),
         }
     return SandboxConfirmResult(status=confirmation.status, next_action=next_action)
 

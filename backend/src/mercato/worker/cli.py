@@ -118,7 +118,8 @@ def tasks_dead(
 
     async def job(container: Container) -> list[TaskDeadLetter]:
         async with container.db.session(write=False) as session:
-            return await list_dead_letters(session, include_replayed=all_, limit=limit)
+            rows, _ = await list_dead_letters(session, include_replayed=all_, limit=limit)
+            return rows
 
     rows = asyncio.run(run_job(Settings(), job))
     if not rows:

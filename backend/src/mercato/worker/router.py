@@ -15,19 +15,23 @@ from mercato.worker.schemas import DeadTaskList, DeadTaskRead
 router = APIRouter(prefix="/admin/tasks", tags=["admin-tasks"])
 
 
-@router.get("/dead", summary="Tasks that exhausted their retries")
+@router.get("/dead", operation_id="listDeadTasks", summary="Tasks that exhausted their retries")
 async def list_dead_tasks(
     _staff: StaffUser,
     session: SessionDep,
     include_replayed: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DeadTaskList:
-    rows = await service.list_dead_letters(session, include_replayed=include_replayed, limit=limit)
-    return DeadTaskList(items=[DeadTaskRead.from_row(row) for row in rows])
+    rows, next_cursor = await service.list_dead_letters(
+        session, include_replayed=include_replayed, limit=limit, cursor=cursor
+    )
+    return DeadTaskList(items=[DeadTaskRead.from_row(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.post(
     "/dead/{dead_letter_id}/replay",
+    operation_id="replayDeadTask",
     summary="Publish a dead-lettered task again",
     responses={404: {"description": "Unknown id"}, 503: {"description": "Broker unreachable"}},
 )

@@ -43,3 +43,4 @@ class DeadTaskRead(BaseModel):
 
 class DeadTaskList(BaseModel):
     items: list[DeadTaskRead]
+    next_cursor: str | None

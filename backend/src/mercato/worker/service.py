@@ -14,6 +14,7 @@ from mercato.bootstrap import Container
 from mercato.errors import NotFound, ServiceUnavailable
 from mercato.shared.clock import utcnow
 from mercato.shared.outbox import OutboxEvent
+from mercato.shared.pagination import next_cursor, older_than
 from mercato.worker.models import TaskDeadLetter
 
 
@@ -73,12 +74,21 @@ async def record_dead_letter(
 
 
 async def list_dead_letters(
-    session: AsyncSession, *, include_replayed: bool = False, limit: int = 100
-) -> list[TaskDeadLetter]:
-    query = select(TaskDeadLetter).order_by(TaskDeadLetter.failed_at.desc()).limit(limit)
+    session: AsyncSession,
+    *,
+    include_replayed: bool = False,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> tuple[list[TaskDeadLetter], str | None]:
+    """A page of dead letters, newest failure first, and the cursor of the next page."""
+    query = select(TaskDeadLetter)
     if not include_replayed:
         query = query.where(TaskDeadLetter.replayed_at.is_(None))
-    return list(await session.scalars(query))
+    if cursor:
+        query = query.where(older_than(TaskDeadLetter.failed_at, TaskDeadLetter.id, cursor))
+    query = query.order_by(TaskDeadLetter.failed_at.desc(), TaskDeadLetter.id.desc())
+    rows = list(await session.scalars(query.limit(limit + 1)))
+    return rows[:limit], next_cursor(rows, limit, "failed_at")
 
 
 async def replay_dead_letter(

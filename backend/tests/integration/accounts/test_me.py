@@ -73,13 +73,18 @@ async def test_addresses_are_private_to_their_owner(
     assert address["is_default"] is True  # the first address becomes the default
     path = f"/api/v1/me/addresses/{address['id']}"
 
-    assert (await client.get("/api/v1/me/addresses", headers=b)).json() == []
+    assert (await client.get("/api/v1/me/addresses", headers=b)).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
     stolen = await client.patch(path, json={"city": "Paris"}, headers=b)
     assert stolen.status_code == 404
     assert (await client.delete(path, headers=b)).status_code == 404
     missing = await client.patch(f"/api/v1/me/addresses/{uuid.uuid4()}", json={}, headers=a)
     assert missing.status_code == 404
-    assert (await client.get("/api/v1/me/addresses", headers=a)).json()[0]["city"] == "London"
+    assert (await client.get("/api/v1/me/addresses", headers=a)).json()["items"][0][
+        "city"
+    ] == "London"
 
     assert (await client.patch(path, json={"user_id": str(bob.id)}, headers=a)).status_code == 422
     assert (await client.patch(path, json={"city": None}, headers=a)).status_code == 422
@@ -91,12 +96,12 @@ async def test_addresses_are_private_to_their_owner(
     second = await client.post(
         "/api/v1/me/addresses", json={**ADDRESS, "is_default": True}, headers=a
     )
-    listed = (await client.get("/api/v1/me/addresses", headers=a)).json()
+    listed = (await client.get("/api/v1/me/addresses", headers=a)).json()["items"]
     assert [x["is_default"] for x in listed] == [True, False]
     assert listed[0]["id"] == second.json()["id"]
 
     assert (await client.delete(path, headers=a)).status_code == 204
-    assert len((await client.get("/api/v1/me/addresses", headers=a)).json()) == 1
+    assert len((await client.get("/api/v1/me/addresses", headers=a)).json()["items"]) == 1
 
 
 async def test_address_validation_and_cap(client: httpx.AsyncClient, container: Container) -> None:

@@ -265,8 +265,27 @@ async def test_stock_adjustments(
     assert nul.status_code in (404, 422)
     nul_reason = await client.post(url, json={"delta": 1, "reason": "a\x00"}, headers=staff)
     assert nul_reason.status_code == 422
-    ledger = (await client.get(f"{ADMIN}/inventory/MUG-1/movements", headers=staff)).json()
+    page = (await client.get(f"{ADMIN}/inventory/MUG-1/movements", headers=staff)).json()
+    ledger = page["items"]
     assert [m["delta_on_hand"] for m in ledger][:2] == [-6, 5]
+    # cursor pagination walks the whole ledger once, newest first
+    walked: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        step = await client.get(f"{ADMIN}/inventory/MUG-1/movements", params=params, headers=staff)
+        assert step.status_code == 200, step.text
+        walked += [m["id"] for m in step.json()["items"]]
+        cursor = step.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == [m["id"] for m in ledger]
+    assert len(walked) > 2
+    forged = await client.get(
+        f"{ADMIN}/inventory/MUG-1/movements", params={"cursor": "bm9wZQ"}, headers=staff
+    )
+    assert forged.status_code == 422
+    assert forged.json()["code"] == "invalid_cursor"
     assert ledger[0]["actor"].startswith("user:")
 
 

@@ -29,7 +29,7 @@ async def test_demo_seed_builds_a_believable_deterministic_shop(
     assert max(levels) > 10
     facets = listing["facets"]
     assert {"size", "colour"} <= set(facets["options"])
-    tree = (await client.get("/api/v1/categories")).json()
+    tree = (await client.get("/api/v1/categories")).json()["items"]
     assert {node["slug"] for node in tree} == {"clothing", "shoes", "accessories", "home"}
     detail = (await client.get(f"/api/v1/products/{products[0]['slug']}")).json()
     assert detail["breadcrumbs"]

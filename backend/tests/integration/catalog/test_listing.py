@@ -252,7 +252,9 @@ async def test_etag_and_not_modified(client: httpx.AsyncClient, shop: Shop) -> N
 
 
 async def test_category_tree_and_collection(client: httpx.AsyncClient, shop: Shop) -> None:
-    tree = (await client.get("/api/v1/categories")).json()
+    listed = (await client.get("/api/v1/categories")).json()
+    assert listed["next_cursor"] is None  # the whole tree, one page
+    tree = listed["items"]
     assert [(n["slug"], n["product_count"]) for n in tree] == [("clothing", 4), ("shoes", 2)]
     clothing = tree[0]
     assert {(c["slug"], c["product_count"]) for c in clothing["children"]} == {

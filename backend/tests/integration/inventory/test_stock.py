@@ -114,7 +114,8 @@ async def test_release_and_commit(container: Container) -> None:
         await inventory.release(session, {"S": 5}, reference="p")
     assert await _available(container, "S") == {"S": 3}
     async with container.db.session(write=False) as session:
-        ledger = await inventory.movements(session, "S")
+        ledger, next_cursor = await inventory.movements(session, "S")
+    assert next_cursor is None
     kinds = sorted(m.kind for m in ledger)
     assert kinds == ["adjust", "commit", "release", "release", "reserve", "reserve"]
 

@@ -83,7 +83,7 @@ async def test_customer_lists_own_orders_with_cursor_pagination(
     assert bad.status_code == 422
     assert (await client.get(f"{API}/orders")).status_code == 401
     shipments = await client.get(f"{API}/orders/{ids[0]}/shipments", headers=headers)
-    assert shipments.json() == []
+    assert shipments.json() == {"items": [], "next_cursor": None}
 
 
 async def test_admin_fulfils_in_parts_ships_and_delivers(

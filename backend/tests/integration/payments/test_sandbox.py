@@ -127,6 +127,8 @@ async def test_challenge_card_needs_the_shoppers_decision(
     assert body["status"] == "requires_action"
     assert body["next_action"]["type"] == "sandbox_challenge"
     url = body["next_action"]["url"]
+    # absolute (MERCATO_PUBLIC_BASE_URL): the shopper's browser opens it from the storefront
+    assert url.startswith(container.settings.public_base_url + "/api/v1/payments/sandbox/"), url
     assert await order_status(container, placed.order_id) == "pending_payment"
 
     page = await client.get(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -193,6 +194,16 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
     assert spec.json()["info"]["title"] == "Mercato API"
     docs = await client.get("/docs")
     assert docs.status_code == 200
+    # Swagger UI comes from this server (a pinned package), never a CDN: /docs works offline.
+    assert not re.findall(r"(?:src|href)=[\"']?(?:https?:)?//", docs.text), docs.text
+    assets = re.findall(r"(?:src|href)=[\"'](/docs/assets/[^\"']+)", docs.text)
+    assert len(assets) >= 2
+    for asset in assets:
+        served = await client.get(asset)
+        assert served.status_code == 200, asset
+        assert served.content
+    assert (await client.get("/docs/oauth2-redirect")).status_code == 200
+    assert (await client.get("/redoc")).status_code == 404  # redoc would need a CDN
 
 
 @pytest.mark.parametrize("broker", ["amqp", "redis"])

@@ -221,7 +221,8 @@ async def test_retries_with_growing_delays_then_dead_letter_and_replay(setup: An
 
 async def list_dead_letters(container: Container) -> list[DeadLetter]:
     async with container.db.session(write=False) as session:
-        return await service.list_dead_letters(session)
+        rows, _ = await service.list_dead_letters(session)
+        return rows
 
 
 async def _dead_row(container: Container, event_id: uuid.UUID) -> OutboxEvent | None:

@@ -11,12 +11,12 @@ from mercato.config import DEV_SECRET, Settings
 
 PRODUCTION_OK = {
     "MERCATO_ENV": "production",
-    "MERCATO_SECRET_KEY": "a-real-secret-of-sufficient-length",
+    "MERCATO_SECRET_KEY": "9f2c4e7a1b8d3f6e0a5c2b9d4e7f1a3c",  # openssl rand -hex 16
     "MERCATO_AUTH__SIGNING_KEYS": '["-----BEGIN PRIVATE KEY-----\\nx\\n-----END PRIVATE KEY-----"]',
     "MERCATO_PAYMENTS__PROVIDER": "stripe",
-    "MERCATO_PAYMENTS__WEBHOOK_SECRET": "whsec_real",
+    "MERCATO_PAYMENTS__WEBHOOK_SECRET": "Zq3vN8xK2mR7tY5wB1cH6jL9pD4sF0gA",
     "MERCATO_PAYMENTS__STRIPE_API_KEY": "sk_live_real",
-    "MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET": "whsec_stripe",
+    "MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET": "whsec_Kp4Lr8Tz2Nx6Vb0Mq3Wc7Hd1Jf5Gs9Ay",
 }
 
 
@@ -86,6 +86,44 @@ def test_production_refuses_development_settings(
     clean_env.setenv(key, value)
     with pytest.raises(ValidationError, match=complaint):
         Settings()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "MERCATO_SECRET_KEY",
+        "MERCATO_PAYMENTS__WEBHOOK_SECRET",
+        "MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET",
+    ],
+)
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("Q", "shorter than 32 bytes"),
+        ("s3cr3t-but-short", "shorter than 32 bytes"),
+        ("a" * 64, "low entropy"),
+        ("ab" * 32, "low entropy"),
+        ("password" * 5, "low entropy"),
+    ],
+)
+def test_production_refuses_weak_secrets(
+    clean_env: pytest.MonkeyPatch, key: str, value: str, why: str
+) -> None:
+    for k, v in PRODUCTION_OK.items():
+        clean_env.setenv(k, v)
+    clean_env.setenv(key, value)
+    with pytest.raises(ValidationError) as raised:
+        Settings()
+    (error,) = raised.value.errors()
+    message = error["msg"]  # what `mercato serve` prints: one line naming the setting
+    assert f"{key} is too weak ({why}" in message
+    assert "\n" not in message
+    assert value not in message.replace(key, "").replace("openssl", "")  # never echoed
+
+
+def test_weak_secrets_are_allowed_in_development(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("MERCATO_SECRET_KEY", "x")
+    assert Settings().secret_key.get_secret_value() == "x"
 
 
 def test_production_refuses_to_start_from_the_cli(clean_env: pytest.MonkeyPatch) -> None:
