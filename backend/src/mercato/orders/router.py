@@ -19,7 +19,9 @@ from mercato.orders.schemas import (
     FulfilRequest,
     NoteCreate,
     OrderPage,
+    OrderPaymentRead,
     OrderRead,
+    PaymentStartRead,
     RefundRequest,
     ShipmentRead,
     ShipRequest,
@@ -70,6 +72,34 @@ async def get_my_order_shipments(
         session, container.settings, order_id, customer_id=user.id if user else None, token=token
     )
     return [ShipmentRead(**s) for s in await service.shipments(order)]
+
+
+@router.post(
+    "/{order_id}/payment",
+    response_model=OrderPaymentRead,
+    responses={**_NOT_FOUND, 409: {"description": "Not awaiting payment, or payment in progress"}},
+)
+async def renew_my_order_payment(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    container: ContainerDep,
+    user: OptionalUser,
+    token: Token = None,
+) -> OrderPaymentRead:
+    """A fresh payment intent for an order still awaiting payment (the previous one is voided)."""
+    order = await service.get_order_for_customer(
+        session, container.settings, order_id, customer_id=user.id if user else None, token=token
+    )
+    order, started = await service.renew_payment(session, container, order.id)
+    return OrderPaymentRead(
+        **service.to_read(order).model_dump(exclude={"payment"}),
+        payment=PaymentStartRead(
+            provider=started.provider,
+            intent_id=started.intent_id,
+            client_secret=started.client_secret,
+            status=started.status,
+        ),
+    )
 
 
 @router.post("/{order_id}/cancel", response_model=OrderRead, responses=_NOT_FOUND)
