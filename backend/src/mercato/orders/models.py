@@ -147,7 +147,8 @@ class OrderEvent(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))  # status | note | fulfilment | payment | refund
+    # status | note | fulfilment | payment | payment_failed | payment_renewed | refund
+    kind: Mapped[str] = mapped_column(String(24))
     from_status: Mapped[str | None] = mapped_column(String(24), default=None)
     to_status: Mapped[str | None] = mapped_column(String(24), default=None)
     actor: Mapped[str] = mapped_column(String(200), default="system")

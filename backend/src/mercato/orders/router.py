@@ -90,7 +90,8 @@ async def renew_my_order_payment(
     order = await service.get_order_for_customer(
         session, container.settings, order_id, customer_id=user.id if user else None, token=token
     )
-    order, started = await service.renew_payment(session, container, order.id)
+    actor = f"customer:{user.id}" if user else "guest"
+    order, started = await service.renew_payment(session, container, order.id, actor=actor)
     return OrderPaymentRead(
         **service.to_read(order).model_dump(exclude={"payment"}),
         payment=PaymentStartRead(

@@ -589,7 +589,7 @@ async def apply_payment_succeeded(
 
 
 async def apply_payment_failed(
-    session: AsyncSession, *, order_id: uuid.UUID, reason: str, provider: str = "payment"
+    session: AsyncSession, *, order_id: uuid.UUID, reason: str, provider: str | None = None
 ) -> None:
     """A payment attempt failed: the order stays pending_payment with its stock reserved, so the
     shopper can retry on the same order until the unpaid TTL (ADR 18).
@@ -611,7 +611,7 @@ async def apply_payment_failed(
         session,
         order,
         "payment_failed",
-        actor=f"payment:{provider}",
+        actor=f"payment:{provider}" if provider else "payment",
         note=reason,
         data={"reason": reason, "attempt": attempt},
     )
@@ -753,7 +753,7 @@ async def cancel_order(
 
 
 async def renew_payment(
-    session: AsyncSession, container: Container, order_id: uuid.UUID
+    session: AsyncSession, container: Container, order_id: uuid.UUID, *, actor: str
 ) -> tuple[Order, PaymentStart]:
     """A fresh payment intent for an order still awaiting payment (the previous one is voided
     first, so an order never has two live intents). 409 `order_not_payable` otherwise."""
@@ -771,7 +771,7 @@ async def renew_payment(
         session,
         order,
         "payment_renewed",
-        actor="shopper",
+        actor=actor,
         data={"provider": started.provider, "intent_id": started.intent_id},
     )
     order.updated_at = utcnow()

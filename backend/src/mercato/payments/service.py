@@ -269,10 +269,14 @@ async def get_payment_summary(session: AsyncSession, order_id: uuid.UUID) -> Pay
             PaymentTransaction.payment_id == payment.id, PaymentTransaction.kind == "failure"
         )
     )
-    # A renewal (intent_created) or a success after the failure clears it.
+    # Shown while the intent waits for another attempt; a renewal (intent_created), a new
+    # attempt in progress or a success clears it.
     last_error = (
         latest.status
-        if latest is not None and latest.kind == "failure" and payment.amount_authorized == 0
+        if latest is not None
+        and latest.kind == "failure"
+        and payment.status == "requires_payment_method"
+        and payment.amount_authorized == 0
         else None
     )
     return PaymentSummary(
