@@ -31,6 +31,8 @@ class Harness:
     gateway: PaymentGateway
     # Plays the shopper paying with a good card (Payment Element / sandbox confirm).
     pay: Callable[[Intent], Awaitable[None]]
+    # ... and with a card that is declined.
+    decline: Callable[[Intent], Awaitable[None]]
 
     async def create(self, amount: int = 1500, capture: CaptureMethod = "automatic") -> Intent:
         async with self.container.db.session() as session:
@@ -59,16 +61,22 @@ async def harness(
         gateway = container.payment_gateways.get("sandbox")
         assert isinstance(gateway, SandboxGateway)
 
-        async def pay_sandbox(intent: Intent) -> None:
+        async def confirm_sandbox(intent: Intent, number: str) -> None:
             assert intent.client_secret
-            card = check_card("4242424242424242", 12, 2099, "123", today=date.today())
+            card = check_card(number, 12, 2099, "123", today=date.today())
             async with container.db.session() as session:
                 await gateway.confirm(
                     session, intent.id, client_secret=intent.client_secret, card=card
                 )
 
+        async def pay_sandbox(intent: Intent) -> None:
+            await confirm_sandbox(intent, "4242424242424242")
+
+        async def decline_sandbox(intent: Intent) -> None:
+            await confirm_sandbox(intent, "4000000000000002")
+
         try:
-            yield Harness(container, gateway, pay_sandbox)
+            yield Harness(container, gateway, pay_sandbox, decline_sandbox)
         finally:
             await container.aclose()
         return
@@ -78,8 +86,13 @@ async def harness(
         async def pay_stripe(intent: Intent) -> None:
             fake.confirm(intent.id)
 
+        async def decline_stripe(intent: Intent) -> None:
+            fake.confirm(intent.id, "declined")
+
         try:
-            yield Harness(container, container.payment_gateways.get("stripe"), pay_stripe)
+            yield Harness(
+                container, container.payment_gateways.get("stripe"), pay_stripe, decline_stripe
+            )
         finally:
             await container.aclose()
 
@@ -134,6 +147,30 @@ async def test_manual_capture(harness: Harness) -> None:
             session, intent.id, amount=None, idempotency_key=f"c:{intent.id}"
         )
     assert (captured.status, captured.amount_received) == ("succeeded", 800)
+
+
+async def test_a_declined_intent_can_be_confirmed_again(harness: Harness) -> None:
+    """Stripe semantics: a failed attempt returns the intent to requires_payment_method with the
+    error and a distinct attempt id; the next confirmation may succeed and clears the error."""
+    intent = await harness.create(amount=1200)
+    attempts = []
+    for _ in range(2):
+        await harness.decline(intent)
+        failed = await harness.retrieve(intent.id)
+        assert failed.failed
+        assert (failed.status, failed.last_error_code) == (
+            "requires_payment_method",
+            "card_declined",
+        )
+        attempts.append(failed.last_error_attempt)
+    assert None not in attempts
+    assert len(set(attempts)) == 2  # one id per failed attempt
+
+    await harness.pay(intent)
+
+    paid = await harness.retrieve(intent.id)
+    assert (paid.status, paid.amount_received, paid.failed) == ("succeeded", 1200, False)
+    assert (paid.last_error_code, paid.last_error_attempt) == (None, None)
 
 
 async def test_cancel_voids_and_cannot_cancel_a_captured_payment(harness: Harness) -> None:

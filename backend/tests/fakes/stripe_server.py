@@ -73,12 +73,17 @@ class FakeStripe:
         """Move an intent as Stripe would after the shopper confirms in the Payment Element."""
         with self.lock:
             pi = self.intents[intent_id]
+            if pi["status"] in ("canceled", "succeeded", "requires_capture"):
+                raise ValueError(f"Stripe refuses to confirm a {pi['status']} PaymentIntent")
+            pi["last_payment_error"] = None
             if outcome == "declined":
                 pi["status"] = "requires_payment_method"
+                pi["latest_charge"] = _new_id("ch")  # the declined charge
                 pi["last_payment_error"] = {
                     "type": "card_error",
                     "code": "card_declined",
                     "decline_code": "generic_decline",
+                    "charge": pi["latest_charge"],
                     "message": "Your card was declined.",
                 }
             elif outcome == "processing":
@@ -89,12 +94,11 @@ class FakeStripe:
             elif outcome == "succeeded" and pi["capture_method"].startswith("manual"):
                 pi["status"] = "requires_capture"
                 pi["amount_capturable"] = pi["amount"]
-                pi["latest_charge"] = pi["latest_charge"] or _new_id("ch")
+                pi["latest_charge"] = _new_id("ch")
             elif outcome == "succeeded":
                 pi["status"] = "succeeded"
                 pi["amount_received"] = pi["amount"]
-                pi["latest_charge"] = pi["latest_charge"] or _new_id("ch")
-                pi["last_payment_error"] = None
+                pi["latest_charge"] = _new_id("ch")
             else:
                 raise ValueError(outcome)
             return dict(pi)

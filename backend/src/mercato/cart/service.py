@@ -321,18 +321,6 @@ async def claim_for_checkout(
         raise Conflict("This cart has already been checked out.", code="cart_not_open")
 
 
-async def reopen_for_retry(
-    session: AsyncSession, cart_id: uuid.UUID, *, order_id: uuid.UUID
-) -> None:
-    """After a failed payment the shopper can check the same cart out again."""
-    await session.execute(
-        update(Cart)
-        .where(Cart.id == cart_id, Cart.status == "checked_out", Cart.order_id == order_id)
-        .values(status="open", order_id=None, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
 # --------------------------------------------------------------------------- periodic jobs
 
 

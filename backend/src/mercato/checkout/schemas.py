@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from mercato.orders.schemas import Money, OrderRead
+from mercato.orders.schemas import Money, OrderRead, PaymentStartRead
 
 
 class _Input(BaseModel):
@@ -110,13 +110,6 @@ class DiscountList(BaseModel):
 class CheckoutRequest(_Input):
     cart_id: uuid.UUID
     customer_note: str | None = Field(default=None, max_length=1000)
-
-
-class PaymentStartRead(BaseModel):
-    provider: str
-    intent_id: str
-    client_secret: str | None
-    status: str
 
 
 class CheckoutRead(OrderRead):

@@ -724,7 +724,7 @@ async def _place_order_once(
                 },
                 discount_code=quote.discount.code if quote.discount else None,
                 customer_note=customer_note,
-                retry_url=f"{settings.storefront_url.rstrip('/')}/checkout?cart_id={cart.id}",
+                retry_url=orders.guest_order_url(settings, order_id),
                 lines=[
                     orders.OrderLineDraft(
                         sku=by_id[line.key].sku,

@@ -32,6 +32,7 @@ MAIL_EVENTS = (
     "EmailVerificationRequested",
     "PasswordResetRequested",
     "OrderPlaced",
+    "PaymentSucceeded",
     "PaymentFailed",
     "OrderCancelled",
     "RefundIssued",
@@ -70,8 +71,12 @@ def build_email(container: Container, event: Event) -> OutgoingEmail | None:
                 "password_reset",
                 {**p, "reset_url": _link(storefront, "/account/reset-password", token=token)},
             )
-        case "OrderPlaced":
-            kind, context = "order_confirmation", p
+        case "OrderPlaced":  # "received": the order is confirmed only once paid (ADR 18)
+            kind, context = "order_received", p
+        case "PaymentSucceeded":
+            if not p.get("amount"):
+                return None  # a fully discounted order: "received" said it all
+            kind, context = "payment_confirmed", {"order_url": None, **p}
         case "PaymentFailed":
             kind, context = "payment_failed", {"reason": None, "retry_url": None, **p}
         case "OrderCancelled":

@@ -43,8 +43,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     )
     | _REFUNDS,
     "refunded": frozenset({"cancelled"}),
-    # A payment that arrives after expiry is accepted when the stock can be re-reserved.
-    "cancelled": frozenset({"paid"}),
+    # Final: a payment arriving after cancellation or expiry is returned, never accepted (ADR 18).
+    "cancelled": frozenset(),
 }
 PAID_STATUSES = _AFTER_PAYMENT | _REFUNDS
 
@@ -75,7 +75,9 @@ class Order(Base):
     shipping_method: Mapped[dict[str, Any]] = mapped_column(JSON)
     discount_code: Mapped[str | None] = mapped_column(String(64), default=None)
     customer_note: Mapped[str | None] = mapped_column(String(1000), default=None)
-    retry_url: Mapped[str | None] = mapped_column(String(500), default=None)  # PaymentFailed link
+    retry_url: Mapped[str | None] = mapped_column(
+        String(500), default=None
+    )  # the order page: pay again
     amount_paid: Mapped[int] = mapped_column(default=0)
     amount_refunded: Mapped[int] = mapped_column(default=0)
     cancel_reason: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -145,7 +147,8 @@ class OrderEvent(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))  # status | note | fulfilment | payment | refund
+    # status | note | fulfilment | payment | payment_failed | payment_renewed | refund
+    kind: Mapped[str] = mapped_column(String(24))
     from_status: Mapped[str | None] = mapped_column(String(24), default=None)
     to_status: Mapped[str | None] = mapped_column(String(24), default=None)
     actor: Mapped[str] = mapped_column(String(200), default="system")

@@ -19,7 +19,9 @@ from mercato.orders.schemas import (
     FulfilRequest,
     NoteCreate,
     OrderPage,
+    OrderPaymentRead,
     OrderRead,
+    PaymentStartRead,
     RefundRequest,
     ShipmentList,
     ShipmentRead,
@@ -86,6 +88,37 @@ async def get_my_order_shipments(
     )
     shipments = [ShipmentRead(**s) for s in await service.shipments(order)]
     return ShipmentList(items=shipments, next_cursor=None)
+
+
+@router.post(
+    "/{order_id}/payment",
+    operation_id="renewOrderPayment",
+    summary="Start a fresh payment attempt for an order awaiting payment",
+    response_model=OrderPaymentRead,
+    responses={**_NOT_FOUND, 409: {"description": "Not awaiting payment, or payment in progress"}},
+)
+async def renew_my_order_payment(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    container: ContainerDep,
+    user: OptionalUser,
+    token: Token = None,
+) -> OrderPaymentRead:
+    """A fresh payment intent for an order still awaiting payment (the previous one is voided)."""
+    order = await service.get_order_for_customer(
+        session, container.settings, order_id, customer_id=user.id if user else None, token=token
+    )
+    actor = f"customer:{user.id}" if user else "guest"
+    order, started = await service.renew_payment(session, container, order.id, actor=actor)
+    return OrderPaymentRead(
+        **service.to_read(order).model_dump(exclude={"payment"}),
+        payment=PaymentStartRead(
+            provider=started.provider,
+            intent_id=started.intent_id,
+            client_secret=started.client_secret,
+            status=started.status,
+        ),
+    )
 
 
 @router.post(

@@ -36,6 +36,21 @@ class PaymentSummaryRead(BaseModel):
     amount_authorized: Money
     amount_captured: Money
     amount_refunded: Money
+    last_error_code: str | None = Field(
+        default=None,
+        description="Why the latest attempt on the current intent failed (e.g. card_declined); "
+        "null once a new attempt or intent starts. With status requires_payment_method: retry.",
+    )
+    failed_attempts: int = Field(default=0, description="Failed attempts on this order so far")
+
+
+class PaymentStartRead(BaseModel):
+    """What the client needs to confirm a payment with the provider (shown once)."""
+
+    provider: str
+    intent_id: str
+    client_secret: str | None
+    status: str
 
 
 class OrderRead(BaseModel):
@@ -64,6 +79,12 @@ class OrderRead(BaseModel):
     paid_at: datetime | None
     cancelled_at: datetime | None
     payment: PaymentSummaryRead | None = None
+
+
+class OrderPaymentRead(OrderRead):
+    """An order with a fresh payment intent (`POST /orders/{id}/payment`)."""
+
+    payment: PaymentStartRead  # type: ignore[assignment]
 
 
 class OrderEventRead(BaseModel):

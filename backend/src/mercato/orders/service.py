@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +49,7 @@ from mercato.shared.outbox import record_event
 
 if TYPE_CHECKING:
     from mercato.bootstrap import Container
+    from mercato.payments.service import PaymentStart
 
 log = structlog.get_logger("mercato.orders")
 
@@ -278,7 +279,7 @@ def stock_reference(order: Order) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-async def _lock(session: AsyncSession, order_id: uuid.UUID) -> Order:
+async def lock_order(session: AsyncSession, order_id: uuid.UUID) -> Order:
     stmt = (
         select(Order)
         .where(Order.id == order_id)
@@ -407,6 +408,8 @@ async def payment_summary(session: AsyncSession, order: Order) -> PaymentSummary
         amount_authorized=_money(summary.amount_authorized, summary.currency),
         amount_captured=_money(summary.amount_captured, summary.currency),
         amount_refunded=_money(summary.amount_refunded, summary.currency),
+        last_error_code=summary.last_error_code,
+        failed_attempts=summary.failed_attempts,
     )
 
 
@@ -540,6 +543,7 @@ async def mark_paid(
             "amount": amount,
             "currency": order.currency,
             "provider": provider,
+            "order_url": order.retry_url,
         },
     )
 
@@ -554,69 +558,77 @@ async def apply_payment_succeeded(
 ) -> None:
     """pending_payment -> paid (idempotent).
 
-    A payment for an order already cancelled (expired or cancelled by the shopper) is accepted
-    when its stock can be reserved again; otherwise the order stays cancelled, the money is
-    recorded as received (so it can be refunded) and a `needs_refund` note is left: the payments
-    module sees `status == "cancelled"` with `amount_paid > 0` and refunds it.
+    A cancelled order (expired at the TTL, or cancelled by the shopper or staff) is never
+    resurrected (ADR 18): the money is recorded as received and a `needs_refund` note is left;
+    the payments module sees `status == "cancelled"` with `amount_paid > 0` and gives it back.
     """
-    order = await _lock(session, order_id)
+    order = await lock_order(session, order_id)
     if order.status in PAID_STATUSES:
         return
     if order.status == "cancelled":
         if order.amount_paid > 0:
             return  # already recorded as a late payment
-        try:
-            async with session.begin_nested():
-                await inventory.reserve(
-                    session,
-                    stock_items(order),
-                    reference=stock_reference(order),
-                    actor=f"payment:{provider}",
-                )
-        except Conflict:
-            order.amount_paid = amount
-            order.updated_at = utcnow()
-            _history(
-                session,
-                order,
-                "payment",
-                actor=f"payment:{provider}",
-                note="Payment received after cancellation and the stock is gone: refund it.",
-                data={
-                    "needs_refund": True,
-                    "amount": amount,
-                    "provider": provider,
-                    "reference": reference,
-                },
-            )
-            log.warning("late_payment_needs_refund", order_id=str(order.id))
-            return
-        order.cancel_reason = None
-        order.cancelled_at = None
+        order.amount_paid = amount
+        order.updated_at = utcnow()
+        _history(
+            session,
+            order,
+            "payment",
+            actor=f"payment:{provider}",
+            note="Payment received after the order was cancelled: it is returned.",
+            data={
+                "needs_refund": True,
+                "amount": amount,
+                "provider": provider,
+                "reference": reference,
+            },
+        )
+        log.warning("late_payment_needs_refund", order_id=str(order.id))
+        return
     await mark_paid(session, order, amount=amount, provider=provider, reference=reference)
 
 
-async def apply_payment_failed(session: AsyncSession, *, order_id: uuid.UUID, reason: str) -> None:
-    """pending_payment -> cancelled (payment_failed), stock released, cart reopened (idempotent)."""
-    from mercato.cart import service as cart_service
+async def apply_payment_failed(
+    session: AsyncSession, *, order_id: uuid.UUID, reason: str, provider: str | None = None
+) -> None:
+    """A payment attempt failed: the order stays pending_payment with its stock reserved, so the
+    shopper can retry on the same order until the unpaid TTL (ADR 18).
 
-    order = await _lock(session, order_id)
+    Each call records one `payment_failed` history event (the payments module calls it once per
+    failed attempt); `PaymentFailed` (the email with the link back to the order) is recorded for
+    the first failure of an order only. A no-op once the order left pending_payment.
+    """
+    order = await lock_order(session, order_id)
     if order.status != "pending_payment":
         return
-    await _cancel_pending(session, order, reason="payment_failed", actor="payment", note=reason)
-    if order.cart_id is not None:
-        await cart_service.reopen_for_retry(session, order.cart_id, order_id=order.id)
-    record_event(
-        session,
-        "PaymentFailed",
-        {
-            "order_id": str(order.id),
-            "order_number": order.number,
-            "email": order.email,
-            "reason": reason,
-            "retry_url": order.retry_url,
-        },
+    earlier = await session.scalar(
+        select(func.count(OrderEvent.id)).where(
+            OrderEvent.order_id == order.id, OrderEvent.kind == "payment_failed"
+        )
     )
+    attempt = int(earlier or 0) + 1
+    _history(
+        session,
+        order,
+        "payment_failed",
+        actor=f"payment:{provider}" if provider else "payment",
+        note=reason,
+        data={"reason": reason, "attempt": attempt},
+    )
+    order.updated_at = utcnow()
+    if attempt == 1:
+        record_event(
+            session,
+            "PaymentFailed",
+            {
+                "order_id": str(order.id),
+                "order_number": order.number,
+                "email": order.email,
+                "reason": reason,
+                "retry_url": order.retry_url,
+            },
+        )
+    await session.flush()
 
 
 async def apply_refund(
@@ -628,7 +640,7 @@ async def apply_refund(
     reference: str,
 ) -> None:
     """Record a refund (idempotent per reference): -> partially_refunded or refunded."""
-    order = await _lock(session, order_id)
+    order = await lock_order(session, order_id)
     seen = await session.scalar(
         select(OrderRefund.id).where(
             OrderRefund.provider == provider, OrderRefund.reference == reference
@@ -709,7 +721,7 @@ async def cancel_order(
     """
     from mercato.payments import service as payments
 
-    order = await _lock(session, order_id)
+    order = await lock_order(session, order_id)
     if order.status == "pending_payment":
         await payments.cancel_order_payment(session, container, order_id=order.id)
         await _cancel_pending(session, order, reason=reason, actor=actor)
@@ -721,7 +733,7 @@ async def cancel_order(
         await payments.refund_order_payment(
             session, container, order_id=order.id, amount=None, reason=reason
         )
-        order = await _lock(session, order_id)
+        order = await lock_order(session, order_id)
         for sku, qty in stock_items(order).items():
             await inventory.adjust(
                 session, sku, qty, reason=f"order {order.number} cancelled", actor=actor
@@ -740,6 +752,33 @@ async def cancel_order(
     return order
 
 
+async def renew_payment(
+    session: AsyncSession, container: Container, order_id: uuid.UUID, *, actor: str
+) -> tuple[Order, PaymentStart]:
+    """A fresh payment intent for an order still awaiting payment (the previous one is voided
+    first, so an order never has two live intents). 409 `order_not_payable` otherwise."""
+    from mercato.payments import service as payments
+
+    order = await lock_order(session, order_id)
+    if order.status != "pending_payment":
+        raise Conflict(
+            f"An order in status {order.status} cannot be paid.",
+            code="order_not_payable",
+            extra={"order_status": order.status},
+        )
+    started = await payments.renew_payment(session, container, order_id=order.id)
+    _history(
+        session,
+        order,
+        "payment_renewed",
+        actor=actor,
+        data={"provider": started.provider, "intent_id": started.intent_id},
+    )
+    order.updated_at = utcnow()
+    await session.flush()
+    return order, started
+
+
 async def refund_order(
     session: AsyncSession,
     container: Container,
@@ -752,7 +791,7 @@ async def refund_order(
     """Refund through the payment provider (full when amount is None); never more than captured."""
     from mercato.payments import service as payments
 
-    order = await _lock(session, order_id)
+    order = await lock_order(session, order_id)
     if order.amount_paid - order.amount_refunded <= 0:
         raise Conflict("Nothing is left to refund.", code="refund_exceeds_captured")
     if amount is not None and amount > order.amount_paid - order.amount_refunded:
@@ -772,7 +811,7 @@ async def refund_order(
     await payments.refund_order_payment(
         session, container, order_id=order.id, amount=amount, reason=reason
     )
-    return await _lock(session, order_id)
+    return await lock_order(session, order_id)
 
 
 async def fulfil_order(
@@ -783,7 +822,7 @@ async def fulfil_order(
     actor: str,
 ) -> Order:
     """Fulfil some lines (or everything left): -> partially_fulfilled or fulfilled."""
-    order = await _lock(session, order_id)
+    order = await lock_order(session, order_id)
     if order.status not in FULFILLABLE:
         raise Conflict(
             f"An order in status {order.status} cannot be fulfilled.",
@@ -836,7 +875,7 @@ async def ship_order(
     carrier: str | None = None,
     tracking_number: str | None = None,
 ) -> Order:
-    order = await _lock(session, order_id)
+    order = await lock_order(session, order_id)
     if order.status not in ("fulfilled", "partially_fulfilled"):
         raise Conflict(
             f"An order in status {order.status} cannot be shipped.",
@@ -855,14 +894,14 @@ async def ship_order(
 
 
 async def deliver_order(session: AsyncSession, order_id: uuid.UUID, *, actor: str) -> Order:
-    order = await _lock(session, order_id)
+    order = await lock_order(session, order_id)
     _transition(session, order, "delivered", actor=actor)
     await session.flush()
     return order
 
 
 async def add_note(session: AsyncSession, order_id: uuid.UUID, note: str, *, actor: str) -> Order:
-    order = await _lock(session, order_id)
+    order = await lock_order(session, order_id)
     _history(session, order, "note", actor=actor, note=note)
     order.updated_at = utcnow()
     await session.flush()
@@ -899,7 +938,7 @@ async def expire_unpaid_orders(container: Container) -> int:
     for order_id in ids:
         try:
             async with container.db.session() as session:
-                order = await _lock(session, order_id)
+                order = await lock_order(session, order_id)
                 if order.status != "pending_payment" or order.created_at >= cutoff:
                     continue
                 await payments.cancel_order_payment(session, container, order_id=order.id)

@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 from prometheus_client import Counter
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,6 +80,8 @@ class PaymentSummary:
     amount_captured: int
     amount_refunded: int
     currency: str
+    last_error_code: str | None = None  # the current intent's latest attempt failed with this
+    failed_attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ async def _lock_order_then_payment(session: AsyncSession, payment_id: uuid.UUID)
     order_id = await session.scalar(select(Payment.order_id).where(Payment.id == payment_id))
     if order_id is None:
         return None
-    await _orders()._lock(session, order_id)  # orders.service exposes no public lock yet
+    await _orders().lock_order(session, order_id)
     payment: Payment | None = await session.scalar(
         _locked(select(Payment).where(Payment.id == payment_id))
     )
@@ -240,10 +242,43 @@ async def start_payment(
     )
 
 
+# Ledger kinds that start or end a payment attempt (the latest one tells if the last failed).
+ATTEMPT_KINDS = ("intent_created", "authorization", "failure", "void")
+
+
+async def _latest_attempt(session: AsyncSession, payment: Payment) -> PaymentTransaction | None:
+    found: PaymentTransaction | None = await session.scalar(
+        select(PaymentTransaction)
+        .where(
+            PaymentTransaction.payment_id == payment.id,
+            PaymentTransaction.kind.in_(ATTEMPT_KINDS),
+        )
+        .order_by(PaymentTransaction.created_at.desc(), PaymentTransaction.id.desc())
+        .limit(1)
+    )
+    return found
+
+
 async def get_payment_summary(session: AsyncSession, order_id: uuid.UUID) -> PaymentSummary | None:
     payment = await _payment_for_order(session, order_id, lock=False)
     if payment is None:
         return None
+    latest = await _latest_attempt(session, payment)
+    failed_attempts = await session.scalar(
+        select(func.count(PaymentTransaction.id)).where(
+            PaymentTransaction.payment_id == payment.id, PaymentTransaction.kind == "failure"
+        )
+    )
+    # Shown while the intent waits for another attempt; a renewal (intent_created), a new
+    # attempt in progress or a success clears it.
+    last_error = (
+        latest.status
+        if latest is not None
+        and latest.kind == "failure"
+        and payment.status == "requires_payment_method"
+        and payment.amount_authorized == 0
+        else None
+    )
     return PaymentSummary(
         provider=payment.provider,
         intent_id=payment.intent_id,
@@ -252,6 +287,100 @@ async def get_payment_summary(session: AsyncSession, order_id: uuid.UUID) -> Pay
         amount_captured=payment.amount_captured,
         amount_refunded=payment.amount_refunded,
         currency=payment.currency,
+        last_error_code=last_error,
+        failed_attempts=int(failed_attempts or 0),
+    )
+
+
+async def renew_payment(
+    session: AsyncSession, container: Container, *, order_id: uuid.UUID
+) -> PaymentStart:
+    """Void the order's current intent, then create a fresh one for the same amount (ADR 18).
+
+    The caller has checked that the order is still pending_payment. If the provider says the
+    current intent can no longer be voided (it is processing or went through), Conflict
+    `payment_in_progress`: the webhook or reconciliation settles the order instead. At most one
+    live intent per order, so the order is paid at most once.
+    """
+    payment = await _payment_for_order(session, order_id)
+    if payment is None:
+        raise NotFound("This order has no payment.", code="payment_not_found")
+    if payment.amount_authorized > 0:
+        raise Conflict("This order's payment already went through.", code="payment_in_progress")
+    gateway = container.payment_gateways.get(payment.provider)
+    if payment.status != "canceled":
+        try:
+            voided = await gateway.cancel(
+                session, payment.intent_id, idempotency_key=_key("cancel", payment.intent_id)
+            )
+        except GatewayUnavailable as exc:
+            raise _unavailable(exc) from None
+        except GatewayError:
+            try:
+                voided = await gateway.retrieve_intent(session, payment.intent_id)
+            except GatewayUnavailable as exc:
+                raise _unavailable(exc) from None
+        if voided.status != "canceled":
+            raise Conflict(
+                f"The payment is {voided.status} at the provider and cannot be replaced.",
+                code="payment_in_progress",
+            )
+        _append(
+            session,
+            payment,
+            kind="void",
+            reference=voided.id,
+            amount=payment.amount,
+            status="canceled",
+        )
+    attempt = await session.scalar(
+        select(func.count(PaymentTransaction.id)).where(
+            PaymentTransaction.payment_id == payment.id,
+            PaymentTransaction.kind == "intent_created",
+        )
+    )
+    capture_method: CaptureMethod = "manual" if payment.capture_method == "manual" else "automatic"
+    try:
+        intent = await gateway.create_intent(
+            session,
+            CreateIntent(
+                amount=payment.amount,
+                currency=payment.currency,
+                capture_method=capture_method,
+                order_id=str(order_id),
+                idempotency_key=_key("renew", payment.id, attempt),
+            ),
+        )
+    except GatewayUnavailable as exc:
+        raise _unavailable(exc) from None
+    except GatewayError as exc:
+        raise Conflict(
+            "The payment provider refused the payment.", code="payment_rejected"
+        ) from exc
+    previous_intent = payment.intent_id
+    payment.intent_id = intent.id
+    payment.status = intent.status
+    _append(
+        session,
+        payment,
+        kind="intent_created",
+        reference=intent.id,
+        amount=payment.amount,
+        status=intent.status,
+    )
+    await session.flush()
+    log.info(
+        "payment_renewed",
+        order_id=str(order_id),
+        provider=payment.provider,
+        previous_intent_id=previous_intent,
+        intent_id=intent.id,
+    )
+    return PaymentStart(
+        provider=payment.provider,
+        intent_id=intent.id,
+        client_secret=intent.client_secret,
+        status=intent.status,
     )
 
 
@@ -317,7 +446,7 @@ async def _void_authorisation(
     gateway = container.payment_gateways.get(payment.provider)
     try:
         intent = await gateway.cancel(
-            session, payment.intent_id, idempotency_key=_key("cancel", payment.id)
+            session, payment.intent_id, idempotency_key=_key("cancel", payment.intent_id)
         )
     except GatewayUnavailable as exc:
         raise _unavailable(exc) from None
@@ -380,7 +509,7 @@ async def cancel_order_payment(
     transaction; the webhook (or reconciliation) then marks the order paid.
     """
     payment = await _payment_for_order(session, order_id)
-    if payment is None or payment.status in ("canceled", "failed"):
+    if payment is None or payment.status == "canceled":
         return
     if payment.amount_captured > 0:
         raise Conflict(
@@ -390,7 +519,7 @@ async def cancel_order_payment(
     gateway = container.payment_gateways.get(payment.provider)
     try:
         intent = await gateway.cancel(
-            session, payment.intent_id, idempotency_key=_key("cancel", payment.id)
+            session, payment.intent_id, idempotency_key=_key("cancel", payment.intent_id)
         )
     except GatewayUnavailable as exc:
         raise _unavailable(exc) from None
@@ -439,7 +568,8 @@ async def _apply_intent(
     """Bring `payment` (locked by the caller) and its order in line with the provider's intent.
 
     Each effect happens once: it is keyed on what the ledger already holds. Returns True when
-    anything changed.
+    anything changed. A failed attempt leaves the intent confirmable and the order pending
+    (ADR 18); only a success, a void or the unpaid TTL ends the order's payment.
     """
     orders = _orders()
     changed = False
@@ -497,20 +627,33 @@ async def _apply_intent(
 
     failed_now = False
     previous = payment.status
-    if payment.amount_authorized == 0 and (intent.failed or intent.status == "canceled"):
-        if previous not in ("failed", "canceled"):
-            failed_now = changed = True
-            kind = "void" if intent.status == "canceled" else "failure"
+    if payment.amount_authorized == 0 and intent.failed:
+        if await _is_new_failure(session, payment, intent):
             _append(
                 session,
                 payment,
-                kind=kind,
-                reference=intent.id,
+                kind="failure",
+                reference=intent.last_error_attempt or intent.id,
                 amount=payment.amount,
                 status=intent.last_error_code or intent.status,
                 raw_event_id=raw_event_id,
             )
-            payment.status = "failed" if intent.failed else "canceled"
+            failed_now = changed = True
+        payment.status = intent.status
+        changed = changed or payment.status != previous
+    elif payment.amount_authorized == 0 and intent.status == "canceled":
+        if previous != "canceled":  # voided at the provider, not by us: the shopper may renew
+            failed_now = changed = True
+            _append(
+                session,
+                payment,
+                kind="void",
+                reference=intent.id,
+                amount=payment.amount,
+                status="canceled",
+                raw_event_id=raw_event_id,
+            )
+            payment.status = "canceled"
     elif intent.status == "canceled" and payment.amount_captured == 0:
         if previous != "canceled":  # an authorisation voided
             _append(
@@ -549,15 +692,11 @@ async def _apply_intent(
             reference=refund.id,
         )
     if failed_now:
-        if intent.failed:
-            # Make the failure final at the provider too: the order is being cancelled, so a
-            # later confirmation of this intent must not take the shopper's money.
-            try:
-                await gateway.cancel(session, intent.id, idempotency_key=_key("cancel", payment.id))
-            except GatewayError as exc:
-                log.warning("payment_void_after_failure_failed", intent_id=intent.id, code=exc.code)
         await orders.apply_payment_failed(
-            session, order_id=payment.order_id, reason=intent.last_error_code or intent.status
+            session,
+            order_id=payment.order_id,
+            reason=intent.last_error_code or intent.status,
+            provider=payment.provider,
         )
     if changed:
         log.info(
@@ -568,6 +707,23 @@ async def _apply_intent(
             event_id=raw_event_id,
         )
     return changed
+
+
+async def _is_new_failure(session: AsyncSession, payment: Payment, intent: Intent) -> bool:
+    """One ledger `failure` per failed attempt, whichever event (or reconciliation) sees it
+    first: keyed on the provider's attempt id (the declined charge), or, when the provider
+    gives none, on the latest recorded attempt not being this intent's failure already."""
+    if intent.last_error_attempt is not None:
+        seen = await session.scalar(
+            select(PaymentTransaction.id).where(
+                PaymentTransaction.payment_id == payment.id,
+                PaymentTransaction.kind == "failure",
+                PaymentTransaction.reference == intent.last_error_attempt,
+            )
+        )
+        return seen is None
+    latest = await _latest_attempt(session, payment)
+    return latest is None or latest.kind != "failure" or latest.reference != intent.id
 
 
 async def _compensate(session: AsyncSession, gateway: PaymentGateway, payment: Payment) -> None:
@@ -600,7 +756,9 @@ async def _compensate(session: AsyncSession, gateway: PaymentGateway, payment: P
             reference=refund.id,
         )
     elif payment.status == "requires_capture":
-        await gateway.cancel(session, payment.intent_id, idempotency_key=_key("cancel", payment.id))
+        await gateway.cancel(
+            session, payment.intent_id, idempotency_key=_key("cancel", payment.intent_id)
+        )
         _append(
             session,
             payment,
@@ -610,6 +768,14 @@ async def _compensate(session: AsyncSession, gateway: PaymentGateway, payment: P
             status="canceled",
         )
         payment.status = "canceled"
+        await session.flush()
+        await _orders().apply_refund(
+            session,
+            order_id=payment.order_id,
+            amount=payment.amount_authorized,
+            provider=payment.provider,
+            reference=f"void:{payment.intent_id}",
+        )
     log.warning(
         "late_payment_returned", order_id=str(payment.order_id), intent_id=payment.intent_id
     )
@@ -692,6 +858,16 @@ async def _handle_verified(
                     Payment.provider == provider, Payment.intent_id == event.intent_id
                 )
             )
+            if payment_id is None:  # an intent the order had before `renew_payment` voided it
+                payment_id = await session.scalar(
+                    select(PaymentTransaction.payment_id)
+                    .where(
+                        PaymentTransaction.provider == provider,
+                        PaymentTransaction.kind == "void",
+                        PaymentTransaction.reference == event.intent_id,
+                    )
+                    .limit(1)
+                )
             if payment_id is not None:
                 payment = await _lock_order_then_payment(session, payment_id)
         if payment is None:

@@ -10,18 +10,20 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select, update
 
 from mercato.bootstrap import Container
 from mercato.cart import service as cart_service
 from mercato.checkout.models import DiscountCode, DiscountRedemption, IdempotencyKey
 from mercato.checkout.service import request_hash
+from mercato.orders import service as orders
+from mercato.orders.models import Order
 from mercato.payments.models import Payment
 from mercato.shared.clock import utcnow
 from tests.factories import create_product
 from tests.integration.checkout.helpers import (
     API,
+    DECLINE_CARD,
     checkout,
     expect,
     guest_carts,
@@ -209,18 +211,29 @@ async def test_per_customer_limit_holds_under_a_race(
     expect(await checkout(client, other[0]), 201)
 
 
-@pytest.mark.parametrize("card", ["4000 0000 0000 0002"])
-async def test_a_failed_payment_gives_the_discount_use_back(
-    client: httpx.AsyncClient, container: Container, card: str
+async def test_a_failed_payment_keeps_the_discount_until_the_order_expires(
+    client: httpx.AsyncClient, container: Container
 ) -> None:
     await create_product(container, price=2000, stock=5, skus=["DISC-3"])
     await _discount(container, code="ONCE3", usage_limit=1)
     (cart_id,) = await _carts_with_code(container, "DISC-3", "ONCE3", 1)
     placed = expect(await checkout(client, cart_id), 201)
-    await pay(client, placed, card)
-    async with container.db.session(write=False) as session:
+
+    await pay(client, placed, DECLINE_CARD)
+
+    async with container.db.session(write=False) as session:  # still held for the retry
+        assert (await session.scalars(select(DiscountCode))).one().used_count == 1
+    async with container.db.session() as session:
+        await session.execute(
+            update(Order)
+            .where(Order.id == uuid.UUID(placed["id"]))
+            .values(created_at=utcnow() - timedelta(days=1))
+        )
+    assert await orders.expire_unpaid_orders(container) == 1
+    async with container.db.session(write=False) as session:  # given back at the TTL
         assert (await session.scalars(select(DiscountCode))).one().used_count == 0
-    again = expect(await checkout(client, cart_id), 201)
+    (other,) = await _carts_with_code(container, "DISC-3", "ONCE3", 1)
+    again = expect(await checkout(client, other), 201)
     assert again["discount_total"]["amount"] == 500
 
 

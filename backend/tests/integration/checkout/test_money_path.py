@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from mercato.bootstrap import Container
+from mercato.shared.outbox import OutboxEvent
 from tests.factories import auth_headers, create_product, create_user
 from tests.integration.checkout.helpers import (
     API,
@@ -16,6 +18,7 @@ from tests.integration.checkout.helpers import (
     checkout,
     expect,
     get_order,
+    order_count,
     pay,
     ready_cart,
     stock,
@@ -106,24 +109,42 @@ async def test_challenge_card_approved_then_paid(
     assert await stock(container, "CH-1") == (2, 0)
 
 
-async def test_declined_card_releases_stock_and_reopens_cart(
+async def test_declined_card_keeps_the_order_and_the_guest_pays_it_on_a_retry(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     await create_product(container, price=1000, stock=1, skus=["DC-1"])
     cart_id = await ready_cart(client, {"DC-1": 1})
     placed = expect(await checkout(client, cart_id), 201)
     assert await stock(container, "DC-1") == (1, 1)
+
     await pay(client, placed, DECLINE_CARD)
+
     order: dict[str, Any] = await get_order(client, placed)
-    assert order["status"] == "cancelled"
-    assert order["cancel_reason"] == "payment_failed"
-    assert await stock(container, "DC-1") == (1, 0)
-    # the same cart can be checked out again, and paid this time
-    again = expect(await checkout(client, cart_id), 201)
-    assert again["id"] != placed["id"]
-    await pay(client, again)
-    assert (await get_order(client, again))["status"] == "paid"
+    assert (order["status"], order["cancel_reason"]) == ("pending_payment", None)
+    assert order["payment"]["status"] == "requires_payment_method"
+    assert order["payment"]["last_error_code"] == "card_declined"
+    assert order["payment"]["failed_attempts"] == 1
+    assert await stock(container, "DC-1") == (1, 1)  # still reserved for this order
+    # The order is not given up: its cart stays checked out, no second order number.
+    assert (await checkout(client, cart_id)).json()["code"] == "cart_not_open"
+
+    await pay(client, placed)  # the same intent, a good card
+
+    order = await get_order(client, placed)
+    assert (order["status"], order["number"]) == ("paid", placed["number"])
+    assert order["payment"]["last_error_code"] is None
     assert await stock(container, "DC-1") == (0, 0)
+    assert await order_count(container) == 1
+    async with container.db.session(write=False) as session:
+        events = list(
+            await session.scalars(select(OutboxEvent.event_type).order_by(OutboxEvent.created_at))
+        )
+    shopper_events = {"OrderPlaced", "PaymentFailed", "PaymentSucceeded", "OrderCancelled"}
+    assert [e for e in events if e in shopper_events] == [
+        "OrderPlaced",
+        "PaymentFailed",
+        "PaymentSucceeded",
+    ]
 
 
 async def test_demo_discount_codes_are_seeded_once_and_apply(

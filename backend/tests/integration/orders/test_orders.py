@@ -277,7 +277,7 @@ async def test_unpaid_orders_expire_and_release_stock(
     assert await stock(container, "E-1") == (2, 1)
 
 
-async def test_late_payment_after_expiry_is_accepted_when_stock_allows(
+async def test_late_payment_after_expiry_is_never_accepted_even_with_stock(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     await create_product(container, price=1000, stock=1, skus=["L-1"])
@@ -298,8 +298,16 @@ async def test_late_payment_after_expiry_is_accepted_when_stock_allows(
             provider="t",
             reference="r1",
         )
-    assert (await get_order(client, placed))["status"] == "paid"
-    assert await stock(container, "L-1") == (0, 0)
+    order = expect(
+        await client.get(f"{API}/admin/orders/{order_id}", headers=await _staff(container)), 200
+    )
+    assert (order["status"], order["cancel_reason"]) == ("cancelled", "expired")
+    assert order["amount_paid"]["amount"] == placed["total"]["amount"]  # to be returned
+    assert [h["data"].get("needs_refund") for h in order["history"] if h["kind"] == "payment"] == [
+        True
+    ]
+    assert await stock(container, "L-1") == (1, 0)  # the stock stays released
+    assert await _events(container, "PaymentSucceeded") == []
 
 
 async def test_late_payment_without_stock_stays_cancelled_and_is_marked_for_refund(

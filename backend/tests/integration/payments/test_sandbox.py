@@ -90,31 +90,40 @@ async def test_success_card_pays_the_order(container: Container, client: httpx.A
     assert len(kinds(await ledger(container, placed.order_id), "capture")) == 1
 
 
-async def test_declined_card_cancels_the_order_and_releases_stock(
+async def test_declined_card_keeps_the_order_and_the_same_intent_can_be_paid(
     container: Container, client: httpx.AsyncClient
 ) -> None:
     placed = await place_order(container)
     assert await available(container, placed.sku) == 4
 
-    response = await client.post(confirm_url(placed), json=card(TEST_CARD_DECLINE, placed))
+    for attempt in (1, 2):
+        response = await client.post(confirm_url(placed), json=card(TEST_CARD_DECLINE, placed))
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "requires_payment_method"
+        # Stripe semantics: the order waits for another attempt, its stock still reserved.
+        assert await order_status(container, placed.order_id) == "pending_payment"
+        assert await available(container, placed.sku) == 4
+        payment = await payment_row(container, placed.order_id)
+        assert (payment.status, payment.amount_captured) == ("requires_payment_method", 0)
+        failures = kinds(await ledger(container, placed.order_id), "failure")
+        assert [f.status for f in failures] == ["card_declined"] * attempt
 
-    assert response.status_code == 200, response.text
-    assert response.json()["status"] == "requires_payment_method"
-    assert await order_status(container, placed.order_id) == "cancelled"
-    assert await available(container, placed.sku) == 5
-    payment = await payment_row(container, placed.order_id)
-    assert payment.status == "failed"
-    assert payment.amount_captured == 0
-    rows = await ledger(container, placed.order_id)
-    assert len(kinds(rows, "failure")) == 1
-    assert kinds(rows, "failure")[0].status == "card_declined"
-    # The failure is final: the intent was voided, a good card cannot pay the cancelled order.
     retry = await client.post(confirm_url(placed), json=card(TEST_CARD_OK, placed))
-    assert retry.status_code == 409
-    assert await order_status(container, placed.order_id) == "cancelled"
+
+    assert retry.status_code == 200, retry.text
+    assert retry.json() == {"status": "succeeded"}
+    assert await order_status(container, placed.order_id) == "paid"
+    assert await available(container, placed.sku) == 4  # committed once
+    rows = await ledger(container, placed.order_id)
+    assert [len(kinds(rows, k)) for k in ("intent_created", "failure", "capture", "void")] == [
+        1,
+        2,
+        1,
+        0,
+    ]
 
 
-@pytest.mark.parametrize(("approve", "final"), [(True, "paid"), (False, "cancelled")])
+@pytest.mark.parametrize(("approve", "final"), [(True, "paid"), (False, "pending_payment")])
 async def test_challenge_card_needs_the_shoppers_decision(
     container: Container, client: httpx.AsyncClient, approve: bool, final: str
 ) -> None:

@@ -8,21 +8,24 @@ import itertools
 import logging
 import socket
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 import structlog
 from prometheus_client import REGISTRY
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from mercato.bootstrap import Container, build_container
 from mercato.errors import Conflict
 from mercato.inventory import service as inventory
 from mercato.orders import service as orders
+from mercato.orders.models import Order
 from mercato.payments import service as payments
 from mercato.payments.exceptions import PaymentProviderUnavailable
 from mercato.payments.models import Payment, PaymentEvent, PaymentTransaction
+from mercato.shared.clock import utcnow
 from tests.fakes.stripe_server import FakeStripe
 from tests.integration.payments.conftest import (
     available,
@@ -174,22 +177,111 @@ async def test_cancel_refuses_when_the_payment_went_through(
     ).status == "requires_payment_method"
 
 
-async def test_decline_cancels_the_order_and_voids_the_intent(
+async def test_decline_keeps_the_order_and_the_same_intent_pays_once(
     stripe_container: Container, stripe_client: httpx.AsyncClient, fake_stripe: FakeStripe
 ) -> None:
     placed = await place_order(stripe_container)
-    fake_stripe.confirm(placed.start.intent_id, "declined")
+    intent_id = placed.start.intent_id
+    fake_stripe.confirm(intent_id, "declined")
+    failed_event = fake_stripe.event("payment_intent.payment_failed", intent_id)
 
-    response = await send_stripe_event(
-        stripe_client, fake_stripe.event("payment_intent.payment_failed", placed.start.intent_id)
-    )
+    response = await send_stripe_event(stripe_client, failed_event)
 
     assert response.status_code == 200
-    assert await order_status(stripe_container, placed.order_id) == "cancelled"
-    assert await available(stripe_container, placed.sku) == 5
-    assert fake_stripe.intents[placed.start.intent_id]["status"] == "canceled"
+    assert await order_status(stripe_container, placed.order_id) == "pending_payment"
+    assert await available(stripe_container, placed.sku) == 4  # still reserved
+    assert fake_stripe.intents[intent_id]["status"] == "requires_payment_method"  # not voided
+    assert fake_stripe.calls("POST", f"/v1/payment_intents/{intent_id}/cancel") == []
     [failure] = kinds(await ledger(stripe_container, placed.order_id), "failure")
     assert failure.status == "card_declined"
+    assert (await send_stripe_event(stripe_client, failed_event)).json()["outcome"] == "duplicate"
+
+    fake_stripe.confirm(intent_id)  # the shopper tries again with another card
+    succeeded = fake_stripe.event("payment_intent.succeeded", intent_id)
+    assert (await send_stripe_event(stripe_client, succeeded)).json()["outcome"] == "processed"
+    # A replayed success and a late copy of the failure change nothing.
+    assert (await send_stripe_event(stripe_client, succeeded)).json()["outcome"] == "duplicate"
+    late = fake_stripe.event("payment_intent.payment_failed", intent_id)
+    assert (await send_stripe_event(stripe_client, late)).json()["outcome"] == "processed"
+
+    assert await order_status(stripe_container, placed.order_id) == "paid"
+    assert await available(stripe_container, placed.sku) == 4
+    rows = await ledger(stripe_container, placed.order_id)
+    assert [len(kinds(rows, k)) for k in ("failure", "authorization", "capture")] == [1, 1, 1]
+
+
+async def test_a_new_intent_for_the_same_order_voids_the_old_one(
+    stripe_container: Container, stripe_client: httpx.AsyncClient, fake_stripe: FakeStripe
+) -> None:
+    placed = await place_order(stripe_container, amount=1700)
+    old = placed.start.intent_id
+    fake_stripe.confirm(old, "declined")
+    await send_stripe_event(stripe_client, fake_stripe.event("payment_intent.payment_failed", old))
+    token = orders.order_token(stripe_container.settings, placed.order_id)
+    url = f"/api/v1/orders/{placed.order_id}/payment"
+
+    response = await stripe_client.post(url, params={"token": token})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    new = body["payment"]["intent_id"]
+    assert new != old
+    assert body["status"] == "pending_payment"
+    assert body["payment"]["provider"] == "stripe"
+    assert body["payment"]["status"] == "requires_payment_method"
+    assert body["payment"]["client_secret"] == fake_stripe.intents[new]["client_secret"]
+    assert fake_stripe.intents[new]["amount"] == 1700
+    assert fake_stripe.intents[new]["metadata"] == {"order_id": str(placed.order_id)}
+    assert fake_stripe.intents[old]["status"] == "canceled"  # one live intent per order
+    [cancel] = fake_stripe.calls("POST", f"/v1/payment_intents/{old}/cancel")
+    assert cancel.headers["idempotency-key"] == f"mercato:cancel:{old}"
+    with pytest.raises(ValueError, match="canceled"):
+        fake_stripe.confirm(old)  # Stripe refuses to take money on the voided intent
+    seen = await stripe_client.get(f"/api/v1/orders/{placed.order_id}", params={"token": token})
+    assert seen.json()["payment"]["intent_id"] == new
+    assert seen.json()["payment"]["last_error_code"] is None  # a fresh attempt
+    assert seen.json()["payment"]["failed_attempts"] == 1
+
+    # The old intent's late event still finds the order (and re-reads the current intent).
+    voided = fake_stripe.event("payment_intent.canceled", old)
+    assert (await send_stripe_event(stripe_client, voided)).json()["outcome"] == "processed"
+    assert await order_status(stripe_container, placed.order_id) == "pending_payment"
+
+    fake_stripe.confirm(new)
+    await send_stripe_event(stripe_client, fake_stripe.event("payment_intent.succeeded", new))
+    assert await order_status(stripe_container, placed.order_id) == "paid"
+    rows = await ledger(stripe_container, placed.order_id)
+    assert [len(kinds(rows, k)) for k in ("intent_created", "void", "failure", "capture")] == [
+        2,
+        1,
+        1,
+        1,
+    ]
+    again = await stripe_client.post(url, params={"token": token})  # paid: nothing to renew
+    assert again.status_code == 409
+    assert again.json()["code"] == "order_not_payable"
+
+
+async def test_a_processing_payment_is_not_replaced(
+    stripe_container: Container, stripe_client: httpx.AsyncClient, fake_stripe: FakeStripe
+) -> None:
+    placed = await place_order(stripe_container)
+    fake_stripe.confirm(placed.start.intent_id, "processing")
+    token = orders.order_token(stripe_container.settings, placed.order_id)
+
+    response = await stripe_client.post(
+        f"/api/v1/orders/{placed.order_id}/payment", params={"token": token}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "payment_in_progress"
+    creates = fake_stripe.calls("POST", "/v1/payment_intents")
+    assert [c.path for c in creates if c.path == "/v1/payment_intents"] == [
+        "/v1/payment_intents"
+    ]  # no second intent
+    payment = await payment_row(stripe_container, placed.order_id)
+    assert payment.intent_id == placed.start.intent_id
+    assert await order_status(stripe_container, placed.order_id) == "pending_payment"
 
 
 @pytest.mark.parametrize("mode", ["api_error", "connection_dropped", "connection_refused"])
@@ -398,9 +490,11 @@ async def test_reconciliation_recovers_missed_webhooks(
     stripe_container.settings.payments.reconcile_after_minutes = 0
     assert await payments.reconcile_pending_payments(stripe_container) == 2
     assert await order_status(stripe_container, paid.order_id) == "paid"
-    assert await order_status(stripe_container, failed.order_id) == "cancelled"
+    # A missed failure is recorded once; the order waits for another attempt.
+    assert await order_status(stripe_container, failed.order_id) == "pending_payment"
     assert await order_status(stripe_container, waiting.order_id) == "pending_payment"
     assert await payments.reconcile_pending_payments(stripe_container) == 0  # idempotent
+    assert len(kinds(await ledger(stripe_container, failed.order_id), "failure")) == 1
 
 
 async def test_reconciliation_survives_an_outage(
@@ -437,24 +531,40 @@ async def test_webhook_during_outage_is_503_and_retried(
     assert await order_status(stripe_container, placed.order_id) == "paid"
 
 
-async def test_late_payment_on_an_expired_order_without_stock_is_refunded(
+async def test_a_payment_settling_after_expiry_is_refunded_not_accepted(
     stripe_container: Container, stripe_client: httpx.AsyncClient, fake_stripe: FakeStripe
 ) -> None:
     placed = await place_order(stripe_container, amount=1800, stock=1)
-    async with stripe_container.db.session() as session:  # cancelled, stock released
-        await orders.apply_payment_failed(session, order_id=placed.order_id, reason="expired")
-    await place_order(stripe_container, sku=placed.sku, stock=0)  # someone else takes the unit
-    fake_stripe.confirm(placed.start.intent_id)  # ... and then the first shopper pays
-
-    await send_stripe_event(
-        stripe_client, fake_stripe.event("payment_intent.succeeded", placed.start.intent_id)
+    intent_id = placed.start.intent_id
+    async with stripe_container.db.session() as session:
+        await session.execute(
+            update(Order)
+            .where(Order.id == placed.order_id)
+            .values(created_at=utcnow() - timedelta(days=1))
+        )
+    assert await orders.expire_unpaid_orders(stripe_container) == 1  # voided, stock released
+    assert fake_stripe.intents[intent_id]["status"] == "canceled"
+    assert await available(stripe_container, placed.sku) == 1
+    # Stripe settles a confirmation that raced our void (the provider has the last word).
+    fake_stripe.intents[intent_id].update(
+        status="succeeded", amount_received=1800, latest_charge="ch_raced"
     )
+    body = fake_stripe.event("payment_intent.succeeded", intent_id)
 
-    assert await order_status(stripe_container, placed.order_id) == "cancelled"
+    for _ in range(2):  # the replay is a no-op
+        assert (await send_stripe_event(stripe_client, body)).status_code == 200
+
+    assert await order_status(stripe_container, placed.order_id) == "cancelled"  # not resurrected
+    assert await available(stripe_container, placed.sku) == 1  # the stock stays released
     [refund] = fake_stripe.calls("POST", "/v1/refunds")
     assert refund.params["amount"] == "1800"
     payment = await payment_row(stripe_container, placed.order_id)
     assert (payment.amount_captured, payment.amount_refunded) == (1800, 1800)
+    rows = await ledger(stripe_container, placed.order_id)
+    assert [len(kinds(rows, k)) for k in ("capture", "refund")] == [1, 1]
+    async with stripe_container.db.session(write=False) as session:
+        order = await orders.get_order(session, placed.order_id)
+        assert (order.amount_paid, order.amount_refunded) == (1800, 1800)
 
 
 async def test_client_secret_never_logged_even_at_debug(

@@ -126,14 +126,17 @@ async def test_order_payment_shipping_refund_emails(
     assert await dispatch_pending_events(smtp_container) == 7
     by_subject = {m["Subject"]: m for m in smtp_server.received()}
     assert set(by_subject) == {
-        "Order MO-7 confirmed",
+        "Order MO-7 received",  # confirmed only once paid
         "Payment for order MO-7 failed",
         "Order MO-7: On its way",
         "Order MO-7 delivered",
         "Refund for order MO-7",
         "Order MO-7 cancelled",
-    }  # PaymentSucceeded has no email but is processed
-    confirmation = text_of(by_subject["Order MO-7 confirmed"])
+        "Payment for order MO-7 confirmed",
+    }
+    assert "15.80 EUR" in text_of(by_subject["Payment for order MO-7 confirmed"])
+    confirmation = text_of(by_subject["Order MO-7 received"])
+    assert "once the payment is confirmed" in confirmation
     assert "https://shop.example/orders/o1?token=sig" in confirmation
     assert "Discount: -1.00 EUR" in confirmation
     assert "Total: 15.80 EUR" in confirmation

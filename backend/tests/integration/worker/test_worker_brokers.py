@@ -114,7 +114,7 @@ async def test_order_confirmation_email_end_to_end(setup: Any, smtp_server: Smtp
         )
         await wait_until(lambda: is_processed(container, event_id), what="processed_at")
     assert message["To"] == "ann@example.com"
-    assert message["Subject"] == "Order MO-1001 confirmed"
+    assert message["Subject"] == "Order MO-1001 received"
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "http://127.0.0.1:3000/orders/MO-1001?token=signed" in text
     assert "29.90 EUR" in text

@@ -75,6 +75,8 @@ class Intent:
     amount_received: int = 0
     latest_charge: str | None = None
     last_error_code: str | None = None
+    # The provider's id of the failed attempt (Stripe: the declined charge), one per attempt.
+    last_error_attempt: str | None = None
     order_id: str | None = None
     refunds: tuple[Refund, ...] = ()
     # Returned by create only; handed to the storefront, never stored or logged.

@@ -270,6 +270,7 @@ class SandboxGateway:
         if row.capture_method == "manual":
             row.status = "requires_capture"
             row.amount_capturable = row.amount
+            row.latest_charge = _new_id("ch")
             self._emit(session, row, "payment_intent.amount_capturable_updated")
         else:
             row.status = "succeeded"
@@ -281,6 +282,7 @@ class SandboxGateway:
         # Like Stripe: the intent goes back to requires_payment_method with the error.
         row.status = "requires_payment_method"
         row.last_error_code = code
+        row.latest_charge = _new_id("ch")  # the declined charge, one per attempt
         self._emit(session, row, "payment_intent.payment_failed")
 
     async def _get(
@@ -348,6 +350,7 @@ class SandboxGateway:
             amount_received=row.amount_received,
             latest_charge=row.latest_charge,
             last_error_code=row.last_error_code,
+            last_error_attempt=row.latest_charge if row.last_error_code else None,
             order_id=row.order_id,
             refunds=refunds,
         )
@@ -363,7 +366,9 @@ class SandboxGateway:
             "currency": row.currency.lower(),
             "latest_charge": row.latest_charge,
             "last_payment_error": (
-                {"code": row.last_error_code, "type": "card_error"} if row.last_error_code else None
+                {"code": row.last_error_code, "type": "card_error", "charge": row.latest_charge}
+                if row.last_error_code
+                else None
             ),
             "metadata": {"order_id": row.order_id},
             "status": row.status,

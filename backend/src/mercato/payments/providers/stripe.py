@@ -208,9 +208,10 @@ class StripeGateway:
         pi: dict[str, Any], refunds: tuple[Refund, ...], *, client_secret: str | None = None
     ) -> Intent:
         error = pi.get("last_payment_error")
-        error_code = None
+        error_code = error_attempt = None
         if error:
             error_code = str(error.get("code") or error.get("type") or "payment_failed")
+            error_attempt = _str_or_id(error.get("charge"))
         metadata = pi.get("metadata") or {}
         capture_method: CaptureMethod = (
             "manual" if str(pi.get("capture_method", "")).startswith("manual") else "automatic"
@@ -225,6 +226,7 @@ class StripeGateway:
             amount_received=int(pi.get("amount_received") or 0),
             latest_charge=_str_or_id(pi.get("latest_charge")),
             last_error_code=error_code,
+            last_error_attempt=error_attempt,
             order_id=metadata.get("order_id"),
             refunds=refunds,
             client_secret=client_secret,
