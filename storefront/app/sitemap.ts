@@ -17,7 +17,7 @@ export default async function sitemap(): Promise<MetadataRoute.Sitemap> {
   const entries: MetadataRoute.Sitemap = [{ url: `${base}/`, changeFrequency: "daily", priority: 1 }];
   try {
     const { data: categories } = await api.GET("/api/v1/categories");
-    for (const c of flatten(categories ?? [])) entries.push({ url: `${base}/c/${c.slug}`, changeFrequency: "daily" });
+    for (const c of flatten(categories?.items ?? [])) entries.push({ url: `${base}/c/${c.slug}`, changeFrequency: "daily" });
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const { data } = await api.GET("/api/v1/products", { params: { query: { limit: 100, sort: "newest", cursor } } });

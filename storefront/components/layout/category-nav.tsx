@@ -7,7 +7,7 @@ export async function CategoryNav() {
   let categories: { name: string; slug: string }[] = [];
   try {
     const { data } = await catalogApi({ tags: [cacheTags.catalog, cacheTags.categories] }).GET("/api/v1/categories");
-    categories = data ?? [];
+    categories = data?.items ?? [];
   } catch {
     categories = []; // API down: the header still renders
   }

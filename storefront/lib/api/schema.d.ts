@@ -13,8 +13,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Create Category */
-        post: operations["catalog-admin-admin_create_category"];
+        /** Create a category */
+        post: operations["createCategory"];
         delete?: never;
         options?: never;
         head?: never;
@@ -31,12 +31,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Admin Delete Category */
-        delete: operations["catalog-admin-admin_delete_category"];
+        /** Delete a category (If-Match) */
+        delete: operations["deleteCategory"];
         options?: never;
         head?: never;
-        /** Admin Update Category */
-        patch: operations["catalog-admin-admin_update_category"];
+        /** Update a category (If-Match) */
+        patch: operations["updateCategory"];
         trace?: never;
     };
     "/api/v1/admin/collections": {
@@ -48,8 +48,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Create Collection */
-        post: operations["catalog-admin-admin_create_collection"];
+        /** Create a collection */
+        post: operations["createCollection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -66,12 +66,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Admin Delete Collection */
-        delete: operations["catalog-admin-admin_delete_collection"];
+        /** Delete a collection (If-Match) */
+        delete: operations["deleteCollection"];
         options?: never;
         head?: never;
-        /** Admin Update Collection */
-        patch: operations["catalog-admin-admin_update_collection"];
+        /** Update a collection (If-Match) */
+        patch: operations["updateCollection"];
         trace?: never;
     };
     "/api/v1/admin/customers": {
@@ -81,8 +81,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Customers */
-        get: operations["admin-customers-list_customers"];
+        /** Customers, newest first (staff) */
+        get: operations["listCustomers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -104,8 +104,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Customer */
-        patch: operations["admin-customers-update_customer"];
+        /** Change a customer's role or status (admin) */
+        patch: operations["updateCustomer"];
         trace?: never;
     };
     "/api/v1/admin/discounts": {
@@ -115,11 +115,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Discounts */
-        get: operations["admin-discounts-list_discounts"];
+        /** Discount codes */
+        get: operations["listDiscounts"];
         put?: never;
-        /** Create Discount */
-        post: operations["admin-discounts-create_discount"];
+        /** Create a discount code */
+        post: operations["createDiscount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -135,8 +135,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable Discount */
-        post: operations["admin-discounts-disable_discount"];
+        /** Disable a discount code */
+        post: operations["disableDiscount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -150,8 +150,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Admin Stock Level */
-        get: operations["catalog-admin-admin_stock_level"];
+        /** Stock level of a SKU */
+        get: operations["getStockLevel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -170,10 +170,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Admin Adjust Stock
+         * Adjust the stock on hand of a SKU
          * @description `{"delta": -2, "reason": "damaged"}` or `{"on_hand": 40, "reason": "stock take"}`.
          */
-        post: operations["catalog-admin-admin_adjust_stock"];
+        post: operations["adjustStock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -187,8 +187,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Admin Stock Movements */
-        get: operations["catalog-admin-admin_stock_movements"];
+        /** Stock movements of a SKU, newest first */
+        get: operations["listStockMovements"];
         put?: never;
         post?: never;
         delete?: never;
@@ -204,8 +204,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Admin List Orders */
-        get: operations["admin-orders-admin_list_orders"];
+        /** Orders, filtered and paginated (staff) */
+        get: operations["adminListOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -221,8 +221,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Admin Get Order */
-        get: operations["admin-orders-admin_get_order"];
+        /** One order with payments, ledger and notes (staff) */
+        get: operations["adminGetOrder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -240,8 +240,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Cancel Order */
-        post: operations["admin-orders-admin_cancel_order"];
+        /** Cancel an order (staff) */
+        post: operations["adminCancelOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -257,8 +257,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Deliver Order */
-        post: operations["admin-orders-admin_deliver_order"];
+        /** Mark an order delivered (staff) */
+        post: operations["deliverOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -274,8 +274,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Fulfil Order */
-        post: operations["admin-orders-admin_fulfil_order"];
+        /** Fulfil an order: create its shipment (staff) */
+        post: operations["fulfilOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -291,8 +291,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Add Note */
-        post: operations["admin-orders-admin_add_note"];
+        /** Add an internal note to an order (staff) */
+        post: operations["addOrderNote"];
         delete?: never;
         options?: never;
         head?: never;
@@ -308,8 +308,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Refund Order */
-        post: operations["admin-orders-admin_refund_order"];
+        /** Refund an order, fully or partly (staff) */
+        post: operations["refundOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -325,8 +325,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Ship Order */
-        post: operations["admin-orders-admin_ship_order"];
+        /** Mark an order shipped (staff) */
+        post: operations["shipOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -341,10 +341,10 @@ export interface paths {
             cookie?: never;
         };
         /** Products in every status */
-        get: operations["catalog-admin-admin_list_products"];
+        get: operations["adminListProducts"];
         put?: never;
         /** Create a product */
-        post: operations["catalog-admin-admin_create_product"];
+        post: operations["createProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -358,16 +358,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Admin Get Product */
-        get: operations["catalog-admin-admin_get_product"];
+        /** One product in any status, with its ETag */
+        get: operations["adminGetProduct"];
         put?: never;
         post?: never;
-        /** Admin Delete Product */
-        delete: operations["catalog-admin-admin_delete_product"];
+        /** Delete a product (If-Match) */
+        delete: operations["deleteProduct"];
         options?: never;
         head?: never;
-        /** Admin Update Product */
-        patch: operations["catalog-admin-admin_update_product"];
+        /** Update a product (If-Match) */
+        patch: operations["updateProduct"];
         trace?: never;
     };
     "/api/v1/admin/products/{product_id}/images": {
@@ -380,7 +380,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Upload an image (PNG, JPEG, GIF or WebP; checked by content, size-limited) */
-        post: operations["catalog-admin-admin_upload_image"];
+        post: operations["uploadProductImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -396,8 +396,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin Add Variant */
-        post: operations["catalog-admin-admin_add_variant"];
+        /** Add a variant to a product */
+        post: operations["createVariant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -412,7 +412,7 @@ export interface paths {
             cookie?: never;
         };
         /** Export every product as CSV or JSON */
-        get: operations["catalog-admin-admin_export"];
+        get: operations["exportProducts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -431,7 +431,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Bulk import (CSV or JSON body); nothing is written if any row is invalid */
-        post: operations["catalog-admin-admin_import"];
+        post: operations["importProducts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -446,7 +446,7 @@ export interface paths {
             cookie?: never;
         };
         /** Tasks that exhausted their retries */
-        get: operations["admin-tasks-list_dead_tasks"];
+        get: operations["listDeadTasks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -465,7 +465,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Publish a dead-lettered task again */
-        post: operations["admin-tasks-replay_dead_task"];
+        post: operations["replayDeadTask"];
         delete?: never;
         options?: never;
         head?: never;
@@ -482,15 +482,15 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Admin Delete Variant */
-        delete: operations["catalog-admin-admin_delete_variant"];
+        /** Delete a variant (If-Match: the product's ETag) */
+        delete: operations["deleteVariant"];
         options?: never;
         head?: never;
         /**
-         * Admin Update Variant
+         * Update a variant (If-Match: the product's ETag)
          * @description If-Match carries the owning product's ETag (a variant is part of the product).
          */
-        patch: operations["catalog-admin-admin_update_variant"];
+        patch: operations["updateVariant"];
         trace?: never;
     };
     "/api/v1/auth/jwks": {
@@ -501,7 +501,7 @@ export interface paths {
             cookie?: never;
         };
         /** Public keys that verify access tokens */
-        get: operations["auth-jwks"];
+        get: operations["getJwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -519,8 +519,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout */
-        post: operations["auth-logout"];
+        /** Revoke a refresh token (sign out) */
+        post: operations["signOut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -536,8 +536,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Password Reset */
-        post: operations["auth-password_reset"];
+        /** Email a password-reset link */
+        post: operations["requestPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -553,8 +553,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Password Reset Confirm */
-        post: operations["auth-password_reset_confirm"];
+        /** Set a new password with a reset token */
+        post: operations["confirmPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -570,8 +570,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh */
-        post: operations["auth-refresh"];
+        /** Exchange a refresh token for a new token pair */
+        post: operations["refreshToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -587,8 +587,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register */
-        post: operations["auth-register"];
+        /** Create a customer account */
+        post: operations["register"];
         delete?: never;
         options?: never;
         head?: never;
@@ -605,7 +605,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sign in (OAuth2 password) */
-        post: operations["auth-token"];
+        post: operations["signIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -621,8 +621,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify Email */
-        post: operations["auth-verify_email"];
+        /** Verify an email address with the emailed token */
+        post: operations["verifyEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -638,8 +638,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resend Verification */
-        post: operations["auth-resend_verification"];
+        /** Send the verification email again */
+        post: operations["resendVerificationEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -656,10 +656,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create Cart
+         * Create a cart (or get the signed-in customer's open cart)
          * @description A new cart (201). A signed-in customer with an open cart gets that cart back (200).
          */
-        post: operations["cart-create_cart"];
+        post: operations["createCart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -673,8 +673,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Cart */
-        get: operations["cart-get_cart"];
+        /** A cart with its lines and totals */
+        get: operations["getCart"];
         put?: never;
         post?: never;
         delete?: never;
@@ -691,8 +691,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set Address */
-        put: operations["cart-set_address"];
+        /** Set the email and addresses of a cart */
+        put: operations["setCartAddress"];
         post?: never;
         delete?: never;
         options?: never;
@@ -709,10 +709,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply Discount Code */
-        post: operations["cart-apply_discount_code"];
-        /** Remove Discount Code */
-        delete: operations["cart-remove_discount_code"];
+        /** Apply a discount code to a cart */
+        post: operations["applyDiscountCode"];
+        /** Remove the discount code from a cart */
+        delete: operations["removeDiscountCode"];
         options?: never;
         head?: never;
         patch?: never;
@@ -727,8 +727,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add Line */
-        post: operations["cart-add_line"];
+        /** Add a SKU to a cart */
+        post: operations["addCartLine"];
         delete?: never;
         options?: never;
         head?: never;
@@ -745,12 +745,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove Line */
-        delete: operations["cart-remove_line"];
+        /** Remove a line from a cart */
+        delete: operations["removeCartLine"];
         options?: never;
         head?: never;
-        /** Update Line */
-        patch: operations["cart-update_line"];
+        /** Change a cart line's quantity */
+        patch: operations["updateCartLine"];
         trace?: never;
     };
     "/api/v1/carts/{cart_id}/merge": {
@@ -763,11 +763,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Merge Cart
+         * Merge a guest cart into the signed-in customer's cart
          * @description Merge a guest cart into the signed-in customer's cart (call it right after login).
          *     Returns the customer's cart, which the storefront should keep from now on.
          */
-        post: operations["cart-merge_cart"];
+        post: operations["mergeCart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -782,8 +782,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set Shipping Method */
-        put: operations["cart-set_shipping_method"];
+        /** Choose a cart's shipping method */
+        put: operations["setShippingMethod"];
         post?: never;
         delete?: never;
         options?: never;
@@ -798,8 +798,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Shipping Options */
-        get: operations["cart-shipping_options"];
+        /** Shipping options for a cart's address */
+        get: operations["listShippingOptions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -816,7 +816,7 @@ export interface paths {
             cookie?: never;
         };
         /** The category tree */
-        get: operations["catalog-list_categories"];
+        get: operations["listCategories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -835,13 +835,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Checkout
+         * Place the order for a cart and start its payment (Idempotency-Key)
          * @description Place the order for a cart and start its payment.
          *
          *     Runs its own transactions (the key claim, then the order), so it takes no request session.
          *     The same key and body replay the first response; a different body is 422.
          */
-        post: operations["checkout-checkout"];
+        post: operations["checkout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -856,7 +856,7 @@ export interface paths {
             cookie?: never;
         };
         /** A collection with a page of its products */
-        get: operations["catalog-get_collection"];
+        get: operations["getCollection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -872,16 +872,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Me */
-        get: operations["me-read_me"];
+        /** The signed-in user */
+        get: operations["getMe"];
         put?: never;
         post?: never;
-        /** Close Account */
-        delete: operations["me-close_account"];
+        /** Close my account (personal data is erased) */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
-        /** Update Me */
-        patch: operations["me-update_me"];
+        /** Update my profile */
+        patch: operations["updateMe"];
         trace?: never;
     };
     "/api/v1/me/addresses": {
@@ -891,11 +891,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Addresses */
-        get: operations["me-list_addresses"];
+        /** My saved addresses */
+        get: operations["listAddresses"];
         put?: never;
-        /** Create Address */
-        post: operations["me-create_address"];
+        /** Save an address */
+        post: operations["createAddress"];
         delete?: never;
         options?: never;
         head?: never;
@@ -912,12 +912,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Address */
-        delete: operations["me-delete_address"];
+        /** Delete a saved address */
+        delete: operations["deleteAddress"];
         options?: never;
         head?: never;
-        /** Update Address */
-        patch: operations["me-update_address"];
+        /** Update a saved address */
+        patch: operations["updateAddress"];
         trace?: never;
     };
     "/api/v1/me/export": {
@@ -928,7 +928,7 @@ export interface paths {
             cookie?: never;
         };
         /** All personal data held about me (JSON) */
-        get: operations["me-export_me"];
+        get: operations["exportMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -946,8 +946,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change Password */
-        post: operations["me-change_password"];
+        /** Change my password */
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -961,10 +961,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Wishlist */
-        get: operations["me-read_wishlist"];
-        /** Replace Wishlist */
-        put: operations["me-replace_wishlist"];
+        /** My wishlist */
+        get: operations["getWishlist"];
+        /** Replace my wishlist */
+        put: operations["replaceWishlist"];
         post?: never;
         delete?: never;
         options?: never;
@@ -979,8 +979,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List My Orders */
-        get: operations["orders-list_my_orders"];
+        /** My orders, newest first */
+        get: operations["listOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -996,8 +996,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get My Order */
-        get: operations["orders-get_my_order"];
+        /** One order (its owner, or a guest with the order token) */
+        get: operations["getOrder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1016,10 +1016,30 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel My Order
+         * Cancel an order that has not shipped
          * @description The shopper cancels an order that is still awaiting payment.
          */
-        post: operations["orders-cancel_my_order"];
+        post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a fresh payment attempt for an order awaiting payment
+         * @description A fresh payment intent for an order still awaiting payment (the previous one is voided).
+         */
+        post: operations["renewOrderPayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1033,8 +1053,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get My Order Shipments */
-        get: operations["orders-get_my_order_shipments"];
+        /** Shipments of an order */
+        get: operations["listOrderShipments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1053,7 +1073,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Provider webhook (signature verified over the raw body) */
-        post: operations["payments-provider_webhook"];
+        post: operations["receivePaymentWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1068,10 +1088,10 @@ export interface paths {
             cookie?: never;
         };
         /** Sandbox: the 3-D Secure-like challenge page */
-        get: operations["payments-sandbox_challenge_page"];
+        get: operations["getSandboxChallenge"];
         put?: never;
         /** Sandbox: approve or decline the challenge */
-        post: operations["payments-sandbox_challenge_decide"];
+        post: operations["decideSandboxChallenge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1088,7 +1108,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sandbox: confirm a payment with a test card (plays Stripe.js's part) */
-        post: operations["payments-sandbox_confirm"];
+        post: operations["confirmSandboxPayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1103,7 +1123,7 @@ export interface paths {
             cookie?: never;
         };
         /** List, filter, sort and search products */
-        get: operations["catalog-list_products"];
+        get: operations["listProducts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1120,7 +1140,7 @@ export interface paths {
             cookie?: never;
         };
         /** One product with variants, availability, images, breadcrumbs and related products */
-        get: operations["catalog-get_product"];
+        get: operations["getProduct"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1137,7 +1157,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process is up */
-        get: operations["ops-healthz"];
+        get: operations["checkLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1154,7 +1174,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: database, cache and broker reachable */
-        get: operations["ops-readyz"];
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1227,6 +1247,16 @@ export interface components {
              * @default
              */
             region: string;
+        };
+        /**
+         * AddressList
+         * @description At most MAX_ADDRESSES per account: one page, `next_cursor` is always null.
+         */
+        AddressList: {
+            /** Items */
+            items: components["schemas"]["AddressRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** AddressRead */
         AddressRead: {
@@ -1357,8 +1387,8 @@ export interface components {
             tax_total: components["schemas"]["Money"];
             total: components["schemas"]["Money"];
         };
-        /** Body_auth-token */
-        "Body_auth-token": {
+        /** Body_signIn */
+        Body_signIn: {
             /** Client Id */
             client_id?: string | null;
             /**
@@ -1381,8 +1411,8 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** Body_catalog-admin-admin_upload_image */
-        "Body_catalog-admin-admin_upload_image": {
+        /** Body_uploadProductImage */
+        Body_uploadProductImage: {
             /**
              * Alt
              * @default
@@ -1526,6 +1556,16 @@ export interface components {
             position: number;
             /** Slug */
             slug?: string | null;
+        };
+        /**
+         * CategoryList
+         * @description The category tree's roots (a small bounded list: `next_cursor` is always null).
+         */
+        CategoryList: {
+            /** Items */
+            items: components["schemas"]["CategoryNode"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** CategoryNode */
         CategoryNode: {
@@ -1710,6 +1750,8 @@ export interface components {
         DeadTaskList: {
             /** Items */
             items: components["schemas"]["DeadTaskRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** DeadTaskRead */
         DeadTaskRead: {
@@ -1781,6 +1823,8 @@ export interface components {
         DiscountList: {
             /** Items */
             items: components["schemas"]["DiscountRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** DiscountRead */
         DiscountRead: {
@@ -1851,11 +1895,6 @@ export interface components {
         FulfilRequest: {
             /** Items */
             items?: components["schemas"]["FulfilItem"][] | null;
-        };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
         };
         /** ImageInput */
         ImageInput: {
@@ -1989,6 +2028,66 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /**
+         * OrderPaymentRead
+         * @description An order with a fresh payment intent (`POST /orders/{id}/payment`).
+         */
+        OrderPaymentRead: {
+            amount_paid: components["schemas"]["Money"];
+            amount_refunded: components["schemas"]["Money"];
+            /** Billing Address */
+            billing_address: {
+                [key: string]: unknown;
+            };
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Customer Note */
+            customer_note: string | null;
+            /** Discount Code */
+            discount_code: string | null;
+            discount_total: components["schemas"]["Money"];
+            /** Email */
+            email: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lines */
+            lines: components["schemas"]["OrderLineRead"][];
+            /** Number */
+            number: string;
+            /** Paid At */
+            paid_at: string | null;
+            payment: components["schemas"]["PaymentStartRead"];
+            /** Prices Include Tax */
+            prices_include_tax: boolean;
+            /** Shipping Address */
+            shipping_address: {
+                [key: string]: unknown;
+            };
+            /** Shipping Method */
+            shipping_method: {
+                [key: string]: unknown;
+            };
+            shipping_total: components["schemas"]["Money"];
+            /** Status */
+            status: string;
+            subtotal: components["schemas"]["Money"];
+            tax_total: components["schemas"]["Money"];
+            total: components["schemas"]["Money"];
+        };
         /** OrderRead */
         OrderRead: {
             amount_paid: components["schemas"]["Money"];
@@ -2065,7 +2164,10 @@ export interface components {
             /** Email */
             email: string;
         };
-        /** PaymentStartRead */
+        /**
+         * PaymentStartRead
+         * @description What the client needs to confirm a payment with the provider (shown once).
+         */
         PaymentStartRead: {
             /** Client Secret */
             client_secret: string | null;
@@ -2081,12 +2183,80 @@ export interface components {
             amount_authorized: components["schemas"]["Money"];
             amount_captured: components["schemas"]["Money"];
             amount_refunded: components["schemas"]["Money"];
+            /**
+             * Failed Attempts
+             * @description Failed attempts on this order so far
+             * @default 0
+             */
+            failed_attempts: number;
             /** Intent Id */
             intent_id: string;
+            /**
+             * Last Error Code
+             * @description Why the latest attempt on the current intent failed (e.g. card_declined); null once a new attempt or intent starts. With status requires_payment_method: retry.
+             */
+            last_error_code?: string | null;
             /** Provider */
             provider: string;
             /** Status */
             status: string;
+        };
+        /**
+         * Problem
+         * @description RFC 9457 problem details. Branch on `code` (stable, machine-readable); `detail` is for people. Some codes carry extra members, listed below; others may be added.
+         */
+        Problem: {
+            /** @description Units available (stock codes) or available codes (shipping). */
+            available?: number | string[];
+            /**
+             * @description Stable code, e.g. `insufficient_stock`, `validation_error`.
+             * @example insufficient_stock
+             */
+            code: string;
+            /** @description The version to send in If-Match (`version_mismatch`). */
+            current_version?: number;
+            /** @description What went wrong, for people. */
+            detail?: string;
+            /** @description Per-field problems (`validation_error`, `invalid_address`). */
+            errors?: components["schemas"]["ProblemFieldError"][];
+            /** @description State before a refused transition. */
+            from?: string;
+            /** @description The request path. */
+            instance?: string;
+            line_id?: string;
+            max_lines?: number;
+            max_quantity?: number;
+            min_subtotal?: number;
+            /** @description What checkout still needs (`checkout_incomplete`). */
+            missing?: string[];
+            on_hand?: number;
+            order_id?: string | null;
+            /** @description Minor units still refundable. */
+            refundable?: number;
+            /** @description Quote it when reporting a bug. */
+            request_id?: string;
+            requested?: number;
+            reserved?: number;
+            /** @description The SKU concerned (stock, cart codes). */
+            sku?: string;
+            skus?: string[];
+            slug?: string;
+            /** @description The HTTP status code. */
+            status: number;
+            /** @description Short summary of the problem type. */
+            title: string;
+            /** @description The refused target state. */
+            to?: string;
+            /** @description A URI naming the problem type. */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ProblemFieldError */
+        ProblemFieldError: {
+            loc: string[];
+            msg: string;
+            type: string;
         };
         /** ProductCreate */
         ProductCreate: {
@@ -2329,8 +2499,21 @@ export interface components {
         SandboxNextAction: {
             /** Type */
             type: string;
-            /** Url */
+            /**
+             * Url
+             * @description Absolute URL of the challenge page (MERCATO_PUBLIC_BASE_URL)
+             */
             url: string;
+        };
+        /**
+         * ShipmentList
+         * @description An order's shipments (a handful): `next_cursor` is always null.
+         */
+        ShipmentList: {
+            /** Items */
+            items: components["schemas"]["ShipmentRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** ShipmentRead */
         ShipmentRead: {
@@ -2345,6 +2528,16 @@ export interface components {
         ShippingMethodSelect: {
             /** Code */
             code: string;
+        };
+        /**
+         * ShippingOptionList
+         * @description The options for one cart (a handful): `next_cursor` is always null.
+         */
+        ShippingOptionList: {
+            /** Items */
+            items: components["schemas"]["ShippingOptionRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** ShippingOptionRead */
         ShippingOptionRead: {
@@ -2400,6 +2593,13 @@ export interface components {
             /** Warehouse */
             warehouse: string;
         };
+        /** StockMovementPage */
+        StockMovementPage: {
+            /** Items */
+            items: components["schemas"]["StockMovementRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** StockMovementRead */
         StockMovementRead: {
             /** Actor */
@@ -2413,6 +2613,11 @@ export interface components {
             delta_on_hand: number;
             /** Delta Reserved */
             delta_reserved: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
             /** Kind */
             kind: string;
             /** Reason */
@@ -2484,19 +2689,6 @@ export interface components {
             locale?: string | null;
             /** Marketing Consent */
             marketing_consent?: boolean | null;
-        };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
         };
         /** VariantCreate */
         VariantCreate: {
@@ -2628,7 +2820,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    "catalog-admin-admin_create_category": {
+    createCategory: {
         parameters: {
             query?: never;
             header?: never;
@@ -2650,22 +2842,77 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description slug_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_delete_category": {
+    deleteCategory: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag you read (e.g. "3"); a stale one is 412, missing 428. */
+                "If-Match": string;
             };
             path: {
                 category_id: string;
@@ -2681,22 +2928,86 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description category_not_empty */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_update_category": {
+    updateCategory: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag you read (e.g. "3"); a stale one is 412, missing 428. */
+                "If-Match": string;
             };
             path: {
                 category_id: string;
@@ -2718,18 +3029,99 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description slug_taken, category_cycle */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_create_collection": {
+    createCollection: {
         parameters: {
             query?: never;
             header?: never;
@@ -2751,22 +3143,77 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description slug_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_delete_collection": {
+    deleteCollection: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag you read (e.g. "3"); a stale one is 412, missing 428. */
+                "If-Match": string;
             };
             path: {
                 collection_id: string;
@@ -2782,22 +3229,77 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_update_collection": {
+    updateCollection: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag you read (e.g. "3"); a stale one is 412, missing 428. */
+                "If-Match": string;
             };
             path: {
                 collection_id: string;
@@ -2819,18 +3321,99 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description slug_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-customers-list_customers": {
+    listCustomers: {
         parameters: {
             query?: {
                 cursor?: string | null;
@@ -2852,18 +3435,45 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-customers-update_customer": {
+    updateCustomer: {
         parameters: {
             query?: never;
             header?: never;
@@ -2887,18 +3497,81 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description cannot_change_self */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-discounts-list_discounts": {
+    listDiscounts: {
         parameters: {
             query?: never;
             header?: never;
@@ -2916,9 +3589,36 @@ export interface operations {
                     "application/json": components["schemas"]["DiscountList"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "admin-discounts-create_discount": {
+    createDiscount: {
         parameters: {
             query?: never;
             header?: never;
@@ -2940,18 +3640,72 @@ export interface operations {
                     "application/json": components["schemas"]["DiscountRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description discount_code_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-discounts-disable_discount": {
+    disableDiscount: {
         parameters: {
             query?: never;
             header?: never;
@@ -2971,18 +3725,54 @@ export interface operations {
                     "application/json": components["schemas"]["DiscountRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description discount_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_stock_level": {
+    getStockLevel: {
         parameters: {
             query?: never;
             header?: never;
@@ -3002,18 +3792,54 @@ export interface operations {
                     "application/json": components["schemas"]["StockLevelRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_adjust_stock": {
+    adjustStock: {
         parameters: {
             query?: never;
             header?: never;
@@ -3037,20 +3863,84 @@ export interface operations {
                     "application/json": components["schemas"]["StockLevelRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description stock_below_reserved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_stock_movements": {
+    listStockMovements: {
         parameters: {
             query?: {
+                cursor?: string | null;
                 limit?: number;
             };
             header?: never;
@@ -3067,21 +3957,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StockMovementRead"][];
+                    "application/json": components["schemas"]["StockMovementPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-orders-admin_list_orders": {
+    adminListOrders: {
         parameters: {
             query?: {
                 created_from?: string | null;
@@ -3106,18 +4032,45 @@ export interface operations {
                     "application/json": components["schemas"]["AdminOrderPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-orders-admin_get_order": {
+    adminGetOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3137,25 +4090,54 @@ export interface operations {
                     "application/json": components["schemas"]["AdminOrderRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-orders-admin_cancel_order": {
+    adminCancelOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3179,25 +4161,81 @@ export interface operations {
                     "application/json": components["schemas"]["AdminOrderRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description invalid_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-orders-admin_deliver_order": {
+    deliverOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3217,25 +4255,63 @@ export interface operations {
                     "application/json": components["schemas"]["AdminOrderRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description invalid_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-orders-admin_fulfil_order": {
+    fulfilOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3259,25 +4335,81 @@ export interface operations {
                     "application/json": components["schemas"]["AdminOrderRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description invalid_transition, over_fulfilment, nothing_to_fulfil */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-orders-admin_add_note": {
+    addOrderNote: {
         parameters: {
             query?: never;
             header?: never;
@@ -3301,25 +4433,72 @@ export interface operations {
                     "application/json": components["schemas"]["AdminOrderRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-orders-admin_refund_order": {
+    refundOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3343,25 +4522,81 @@ export interface operations {
                     "application/json": components["schemas"]["AdminOrderRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description invalid_transition, refund_exceeds_captured, refund_rejected */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-orders-admin_ship_order": {
+    shipOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -3385,25 +4620,81 @@ export interface operations {
                     "application/json": components["schemas"]["AdminOrderRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description invalid_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_list_products": {
+    adminListProducts: {
         parameters: {
             query?: {
                 cursor?: string | null;
@@ -3426,18 +4717,45 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_create_product": {
+    createProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -3459,18 +4777,72 @@ export interface operations {
                     "application/json": components["schemas"]["ProductRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description slug_taken, sku_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_get_product": {
+    adminGetProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -3490,22 +4862,59 @@ export interface operations {
                     "application/json": components["schemas"]["ProductRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_delete_product": {
+    deleteProduct: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag you read (e.g. "3"); a stale one is 412, missing 428. */
+                "If-Match": string;
             };
             path: {
                 product_id: string;
@@ -3521,22 +4930,77 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_update_product": {
+    updateProduct: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag you read (e.g. "3"); a stale one is 412, missing 428. */
+                "If-Match": string;
             };
             path: {
                 product_id: string;
@@ -3558,18 +5022,99 @@ export interface operations {
                     "application/json": components["schemas"]["ProductRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description slug_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_upload_image": {
+    uploadProductImage: {
         parameters: {
             query?: never;
             header?: never;
@@ -3580,7 +5125,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_catalog-admin-admin_upload_image"];
+                "multipart/form-data": components["schemas"]["Body_uploadProductImage"];
             };
         };
         responses: {
@@ -3593,21 +5138,85 @@ export interface operations {
                     "application/json": components["schemas"]["ProductRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type, empty_upload */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_add_variant": {
+    createVariant: {
         parameters: {
             query?: never;
             header?: {
+                /** @description The product's ETag, to refuse a stale write (412). */
                 "If-Match"?: string | null;
             };
             path: {
@@ -3630,18 +5239,90 @@ export interface operations {
                     "application/json": components["schemas"]["ProductRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description sku_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_export": {
+    exportProducts: {
         parameters: {
             query?: {
                 format?: "csv" | "json";
@@ -3652,27 +5333,55 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A file in the import format (Content-Disposition: attachment) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": Record<string, never>[];
+                    "text/csv": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_import": {
+    importProducts: {
         parameters: {
             query?: {
                 format?: ("csv" | "json") | null;
@@ -3693,20 +5402,57 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description slug_taken, sku_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-tasks-list_dead_tasks": {
+    listDeadTasks: {
         parameters: {
             query?: {
+                cursor?: string | null;
                 include_replayed?: boolean;
                 limit?: number;
             };
@@ -3725,18 +5471,45 @@ export interface operations {
                     "application/json": components["schemas"]["DeadTaskList"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "admin-tasks-replay_dead_task": {
+    replayDeadTask: {
         parameters: {
             query?: never;
             header?: never;
@@ -3756,20 +5529,40 @@ export interface operations {
                     "application/json": components["schemas"]["DeadTaskRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unknown id */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Broker unreachable */
@@ -3777,15 +5570,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
-    "catalog-admin-admin_delete_variant": {
+    deleteVariant: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag you read (e.g. "3"); a stale one is 412, missing 428. */
+                "If-Match": string;
             };
             path: {
                 variant_id: string;
@@ -3803,22 +5599,86 @@ export interface operations {
                     "application/json": components["schemas"]["ProductRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description last_variant */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-admin-admin_update_variant": {
+    updateVariant: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag you read (e.g. "3"); a stale one is 412, missing 428. */
+                "If-Match": string;
             };
             path: {
                 variant_id: string;
@@ -3840,18 +5700,99 @@ export interface operations {
                     "application/json": components["schemas"]["ProductRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description sku_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "auth-jwks": {
+    getJwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -3875,7 +5816,7 @@ export interface operations {
             };
         };
     };
-    "auth-logout": {
+    signOut: {
         parameters: {
             query?: never;
             header?: never;
@@ -3895,18 +5836,45 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "auth-password_reset": {
+    requestPasswordReset: {
         parameters: {
             query?: never;
             header?: never;
@@ -3930,18 +5898,54 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "auth-password_reset_confirm": {
+    confirmPasswordReset: {
         parameters: {
             query?: never;
             header?: never;
@@ -3961,18 +5965,54 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "auth-refresh": {
+    refreshToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -3994,18 +6034,54 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_refresh_token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description account_disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "auth-register": {
+    register: {
         parameters: {
             query?: never;
             header?: never;
@@ -4027,18 +6103,63 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description email_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "auth-token": {
+    signIn: {
         parameters: {
             query?: never;
             header?: never;
@@ -4047,7 +6168,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/x-www-form-urlencoded": components["schemas"]["Body_auth-token"];
+                "application/x-www-form-urlencoded": components["schemas"]["Body_signIn"];
             };
         };
         responses: {
@@ -4060,18 +6181,72 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description account_disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "auth-verify_email": {
+    verifyEmail: {
         parameters: {
             query?: never;
             header?: never;
@@ -4093,18 +6268,54 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description already_verified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "auth-resend_verification": {
+    resendVerificationEmail: {
         parameters: {
             query?: never;
             header?: never;
@@ -4124,9 +6335,45 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description already_verified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "cart-create_cart": {
+    createCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -4135,6 +6382,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The signed-in customer's open cart */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartRead"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -4144,9 +6400,27 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "cart-get_cart": {
+    getCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -4166,25 +6440,45 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-set_address": {
+    setCartAddress: {
         parameters: {
             query?: never;
             header?: never;
@@ -4208,25 +6502,72 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description cart_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-apply_discount_code": {
+    applyDiscountCode: {
         parameters: {
             query?: never;
             header?: never;
@@ -4250,25 +6591,72 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description cart_not_open, discount_exhausted, discount_not_active, ... */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-remove_discount_code": {
+    removeDiscountCode: {
         parameters: {
             query?: never;
             header?: never;
@@ -4288,25 +6676,54 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description cart_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-add_line": {
+    addCartLine: {
         parameters: {
             query?: never;
             header?: never;
@@ -4330,25 +6747,72 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description cart_not_open, product_unavailable, too_many_lines, quantity_limit */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-remove_line": {
+    removeCartLine: {
         parameters: {
             query?: never;
             header?: never;
@@ -4369,25 +6833,54 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description cart_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-update_line": {
+    updateCartLine: {
         parameters: {
             query?: never;
             header?: never;
@@ -4412,25 +6905,72 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description cart_not_open, product_unavailable, quantity_limit */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-merge_cart": {
+    mergeCart: {
         parameters: {
             query?: never;
             header?: never;
@@ -4450,25 +6990,54 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description cart_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-set_shipping_method": {
+    setShippingMethod: {
         parameters: {
             query?: never;
             header?: never;
@@ -4492,25 +7061,72 @@ export interface operations {
                     "application/json": components["schemas"]["CartRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such cart (or another customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description cart_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "cart-shipping_options": {
+    listShippingOptions: {
         parameters: {
             query?: never;
             header?: never;
@@ -4527,7 +7143,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShippingOptionRead"][];
+                    "application/json": components["schemas"]["ShippingOptionList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such cart (or another customer's) */
@@ -4535,20 +7160,40 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description address_required */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-list_categories": {
+    listCategories: {
         parameters: {
             query?: never;
             header?: never;
@@ -4563,16 +7208,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CategoryNode"][];
+                    "application/json": components["schemas"]["CategoryList"];
                 };
             };
         };
     };
-    "checkout-checkout": {
+    checkout: {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: string | null;
+            header: {
+                /** @description A unique key per checkout attempt (e.g. a UUID); retries reuse it. Missing: 428. */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -4592,37 +7238,81 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutRead"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description cart_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description insufficient_stock, cart_not_open, request_in_progress, ... */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description idempotency_key_mismatch, checkout_incomplete, ... */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Idempotency-Key missing */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Payment provider or database busy (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
-    "catalog-get_collection": {
+    getCollection: {
         parameters: {
             query?: {
                 cursor?: string | null;
@@ -4652,20 +7342,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "me-read_me": {
+    getMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -4683,9 +7375,27 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "me-close_account": {
+    deleteMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -4701,9 +7411,27 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "me-update_me": {
+    updateMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -4725,18 +7453,63 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description email_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "me-list_addresses": {
+    listAddresses: {
         parameters: {
             query?: never;
             header?: never;
@@ -4751,12 +7524,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AddressRead"][];
+                    "application/json": components["schemas"]["AddressList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "me-create_address": {
+    createAddress: {
         parameters: {
             query?: never;
             header?: never;
@@ -4778,18 +7569,63 @@ export interface operations {
                     "application/json": components["schemas"]["AddressRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_addresses */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "me-delete_address": {
+    deleteAddress: {
         parameters: {
             query?: never;
             header?: never;
@@ -4807,18 +7643,45 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "me-update_address": {
+    updateAddress: {
         parameters: {
             query?: never;
             header?: never;
@@ -4842,18 +7705,63 @@ export interface operations {
                     "application/json": components["schemas"]["AddressRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "me-export_me": {
+    exportMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -4873,9 +7781,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "me-change_password": {
+    changePassword: {
         parameters: {
             query?: never;
             header?: never;
@@ -4895,18 +7821,63 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "me-read_wishlist": {
+    getWishlist: {
         parameters: {
             query?: never;
             header?: never;
@@ -4924,9 +7895,27 @@ export interface operations {
                     "application/json": components["schemas"]["Wishlist"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "me-replace_wishlist": {
+    replaceWishlist: {
         parameters: {
             query?: never;
             header?: never;
@@ -4948,18 +7937,54 @@ export interface operations {
                     "application/json": components["schemas"]["Wishlist"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "orders-list_my_orders": {
+    listOrders: {
         parameters: {
             query?: {
                 cursor?: string | null;
@@ -4980,18 +8005,36 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "orders-get_my_order": {
+    getOrder: {
         parameters: {
             query?: {
                 /** @description The guest order token */
@@ -5014,25 +8057,45 @@ export interface operations {
                     "application/json": components["schemas"]["OrderRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "orders-cancel_my_order": {
+    cancelOrder: {
         parameters: {
             query?: {
                 /** @description The guest order token */
@@ -5055,25 +8118,54 @@ export interface operations {
                     "application/json": components["schemas"]["OrderRead"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such order */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description invalid_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "orders-get_my_order_shipments": {
+    renewOrderPayment: {
         parameters: {
             query?: {
                 /** @description The guest order token */
@@ -5093,7 +8185,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShipmentRead"][];
+                    "application/json": components["schemas"]["OrderPaymentRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such order */
@@ -5101,20 +8202,101 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Not awaiting payment, or payment in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "payments-provider_webhook": {
+    listOrderShipments: {
+        parameters: {
+            query?: {
+                /** @description The guest order token */
+                token?: string | null;
+            };
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receivePaymentWebhook: {
         parameters: {
             query?: never;
             header?: never;
@@ -5139,20 +8321,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "payments-sandbox_challenge_page": {
+    getSandboxChallenge: {
         parameters: {
             query: {
                 token: string;
@@ -5174,18 +8367,27 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "payments-sandbox_challenge_decide": {
+    decideSandboxChallenge: {
         parameters: {
             query: {
                 token: string;
@@ -5216,18 +8418,54 @@ export interface operations {
                     "application/json": components["schemas"]["SandboxConfirmRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payment_in_progress, ... */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "payments-sandbox_confirm": {
+    confirmSandboxPayment: {
         parameters: {
             query?: never;
             header?: never;
@@ -5251,18 +8489,54 @@ export interface operations {
                     "application/json": components["schemas"]["SandboxConfirmRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payment_in_progress, payment_rejected, ... */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-list_products": {
+    listProducts: {
         parameters: {
             query?: {
                 /** @description category slug (includes descendants) */
@@ -5302,18 +8576,18 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "catalog-get_product": {
+    getProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -5345,20 +8619,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    "ops-healthz": {
+    checkLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -5380,7 +8656,7 @@ export interface operations {
             };
         };
     };
-    "ops-readyz": {
+    checkReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -5403,7 +8679,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
