@@ -7,6 +7,11 @@ test("sign in keeps tokens in httpOnly cookies, refreshes on the server, and sig
     data: { email, password, full_name: "E2E Shopper" },
   });
   expect(registered.status()).toBe(201);
+  // the worker delivers the verification email through the file mailer ($MERCATO_DATA_DIR/mail)
+  await expect
+    .poll(() => shop.readEmails().filter((m) => m.includes(email)).length, { timeout: 30_000 })
+    .toBeGreaterThan(0);
+  expect(shop.readEmails().find((m) => m.includes(email))).toContain(`${shop.storefrontUrl}/account/verify-email?token=`);
 
   await page.goto("/account");
   await expect(page).toHaveURL(/\/account\/sign-in\?next=(%2F|\/)account$/);
