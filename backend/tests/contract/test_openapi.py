@@ -112,6 +112,37 @@ def test_declared_success_responses_match_what_is_answered(spec: dict[str, Any])
     assert set(export) == {"text/csv", "application/json"}
 
 
+@pytest.mark.parametrize(
+    ("operation", "model"),
+    [
+        ("addCartLine", "CartLineCreate"),
+        ("setCartAddress", "CartAddressUpdate"),
+        ("createAddress", "AddressCreate"),
+        ("checkout", "CheckoutRequest"),
+        ("confirmSandboxPayment", "SandboxCardConfirm"),
+        ("createProduct", "ProductCreate"),
+    ],
+)
+def test_main_request_bodies_have_valid_examples(
+    spec: dict[str, Any], operation: str, model: str
+) -> None:
+    import importlib
+
+    body = operations(spec)[operation][2]["requestBody"]["content"]["application/json"]["schema"]
+    name = body["$ref"].rsplit("/", 1)[-1]
+    assert name == model
+    examples = spec["components"]["schemas"][name]["examples"]
+    assert examples
+    modules = ("accounts", "cart", "checkout", "payments", "catalog")
+    cls = next(
+        getattr(mod, model)
+        for mod in (importlib.import_module(f"mercato.{m}.schemas") for m in modules)
+        if hasattr(mod, model)
+    )
+    for example in examples:
+        cls.model_validate(example)  # an example the API itself would accept
+
+
 def test_required_headers_are_required(spec: dict[str, Any]) -> None:
     ops = operations(spec)
 

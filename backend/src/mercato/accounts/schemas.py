@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from mercato.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from mercato.shared.strict import StrictInput
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
@@ -27,7 +28,7 @@ def contains_nul(value: object) -> bool:
     return False
 
 
-class Input(BaseModel):
+class Input(StrictInput):
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="after")
@@ -119,7 +120,19 @@ class AddressFields(Input):
 
 
 class AddressCreate(AddressFields):
-    pass
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Ada Lovelace",
+                    "line1": "1 Main Street",
+                    "city": "Berlin",
+                    "postal_code": "10115",
+                    "country": "DE",
+                }
+            ]
+        }
+    )
 
 
 class AddressUpdate(Input):

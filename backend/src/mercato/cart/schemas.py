@@ -9,18 +9,25 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from mercato.orders.schemas import Money
+from mercato.shared.strict import StrictInput
 
 
-class _Input(BaseModel):
+class _Input(StrictInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CartLineCreate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"sku": "TSHIRT-BLUE-M", "quantity": 2}]}
+    )
+
     sku: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, ge=1, le=1_000_000)
 
 
 class CartLineUpdate(_Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"quantity": 3}]})
+
     quantity: int = Field(ge=1, le=1_000_000)
 
 

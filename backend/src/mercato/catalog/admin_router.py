@@ -37,6 +37,7 @@ from mercato.deps import ContainerDep, SessionDep, required_header
 from mercato.errors import NotFound, PreconditionRequired, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementPage
+from mercato.shared.strict import QueryBool
 
 router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 # Registered before `router` so /products/export is not taken for /products/{product_id}.
@@ -243,6 +244,7 @@ async def admin_update_variant(
 ) -> JSONResponse:
     """If-Match carries the owning product's ETag (a variant is part of the product)."""
     expected = parse_if_match(if_match)
+    service.ensure_shop_currency(data, container.settings.catalog.currency)
     result = await service.update_variant(session, variant_id, data, expected_version=expected)
     assert result.product is not None
     product_id = result.product.id
@@ -553,7 +555,7 @@ async def admin_import(
     container: ContainerDep,
     session: SessionDep,
     format: Annotated[Literal["csv", "json"] | None, Query()] = None,
-    partial: bool = False,
+    partial: QueryBool = False,
 ) -> JSONResponse:
     raw = await request.body()
     kind = format or ("json" if "json" in request.headers.get("content-type", "") else "csv")

@@ -19,6 +19,7 @@ from mercato.catalog.schemas import CategoryList, CollectionRead, ProductPage, P
 from mercato.catalog.text import SLUG_PATTERN
 from mercato.deps import ContainerDep
 from mercato.errors import NotFound
+from mercato.shared.strict import QueryBool
 
 router = APIRouter(tags=["catalog"])
 _SLUG = re.compile(SLUG_PATTERN)
@@ -82,11 +83,11 @@ async def list_products(
             " (values of one option are OR-ed, different options AND-ed, on the same variant)",
         ),
     ] = [],  # noqa: B006 - FastAPI copies defaults
-    in_stock: bool | None = None,
+    in_stock: QueryBool | None = None,
     sort: SortParam | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    facets: bool = False,
+    facets: QueryBool = False,
 ) -> Response:
     query = ProductQuery(
         q=q.strip() if q and q.strip() else None,
@@ -163,7 +164,7 @@ async def get_collection(
     sort: SortParam | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    in_stock: bool | None = None,
+    in_stock: QueryBool | None = None,
 ) -> Response:
     currency = container.settings.catalog.currency
     if len(slug) > 200 or not _SLUG.match(slug):

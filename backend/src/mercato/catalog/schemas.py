@@ -10,12 +10,18 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     StringConstraints,
+    ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mercato.catalog.text import SLUG_PATTERN
+from mercato.shared.strict import StrictInput
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=200)]
 Sku = Annotated[
@@ -48,7 +54,7 @@ def _reject_nul(value: Any) -> None:
             _reject_nul(item)
 
 
-class _Input(BaseModel):
+class _Input(StrictInput):
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
@@ -58,17 +64,101 @@ class _Input(BaseModel):
         return data
 
 
+MAX_PRICE = 100_000_000
+_MONEY_INPUT_SCHEMA = {
+    "type": "object",
+    "title": "MoneyInput",
+    "properties": {
+        "amount": {"type": "integer", "minimum": 0, "maximum": MAX_PRICE},
+        "currency": {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "The shop currency (MERCATO_CATALOG__CURRENCY); another is 422.",
+        },
+    },
+    "required": ["amount", "currency"],
+    "additionalProperties": False,
+    "examples": [{"amount": 1299, "currency": "EUR"}],
+}
+# A price goes in as it comes out: `{amount, currency}`. Bare integer minor units (the CSV/JSON
+# file formats and the Python API) are still accepted, and deprecated on the HTTP API (ADR 0016).
+Price = Annotated[
+    int,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _MONEY_INPUT_SCHEMA,
+                {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": MAX_PRICE,
+                    "deprecated": True,
+                    "description": "Deprecated: minor units in the shop currency.",
+                },
+            ]
+        }
+    ),
+]
+PRICE_FIELDS = ("price", "compare_at_price")
+
+
+class MoneyInput(StrictInput):
+    amount: int = Field(ge=0, le=MAX_PRICE)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class _Priced(_Input):
+    """Takes `price`/`compare_at_price` as Money objects; remembers their currencies."""
+
+    _price_currencies: set[str] = PrivateAttr(default_factory=set)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _money_to_minor_units(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        currencies: set[str] = set()
+        if isinstance(data, dict):
+            data = dict(data)
+            errors: list[InitErrorDetails] = []
+            for name in PRICE_FIELDS:
+                value = data.get(name)
+                if not isinstance(value, dict):
+                    continue
+                try:
+                    money = MoneyInput.model_validate(value)
+                except ValidationError as exc:
+                    errors += [
+                        InitErrorDetails(
+                            type=PydanticCustomError(e["type"], e["msg"]),
+                            loc=(name, *e["loc"]),
+                            input=e["input"],
+                        )
+                        for e in exc.errors()
+                    ]
+                    continue
+                data[name] = money.amount
+                currencies.add(money.currency)
+            if errors:
+                raise ValidationError.from_exception_data(cls.__name__, errors)
+        model = handler(data)
+        model._price_currencies = currencies
+        return model
+
+    @property
+    def price_currencies(self) -> set[str]:
+        return set(self._price_currencies)
+
+
 class OptionInput(_Input):
     name: OptionText
     values: list[OptionText] = Field(min_length=1, max_length=100)
 
 
-class VariantCreate(_Input):
+class VariantCreate(_Priced):
     sku: Sku
     barcode: Annotated[str, StringConstraints(max_length=64)] | None = None
     options: dict[OptionText, OptionText] = Field(default_factory=dict, max_length=5)
-    price: int = Field(ge=0, le=100_000_000)
-    compare_at_price: int | None = Field(default=None, ge=0, le=100_000_000)
+    price: Price = Field(ge=0, le=MAX_PRICE)
+    compare_at_price: Price | None = Field(default=None, ge=0, le=MAX_PRICE)
     weight_grams: int = Field(default=0, ge=0, le=10_000_000)
     length_mm: int | None = Field(default=None, ge=0, le=100_000)
     width_mm: int | None = Field(default=None, ge=0, le=100_000)
@@ -78,11 +168,11 @@ class VariantCreate(_Input):
     stock: int | None = Field(default=None, ge=0, le=1_000_000, description="initial on hand")
 
 
-class VariantUpdate(_Input):
+class VariantUpdate(_Priced):
     barcode: Annotated[str, StringConstraints(max_length=64)] | None = None
     options: dict[OptionText, OptionText] | None = None
-    price: int | None = Field(default=None, ge=0, le=100_000_000)
-    compare_at_price: int | None = Field(default=None, ge=0, le=100_000_000)
+    price: Price | None = Field(default=None, ge=0, le=MAX_PRICE)
+    compare_at_price: Price | None = Field(default=None, ge=0, le=MAX_PRICE)
     weight_grams: int | None = Field(default=None, ge=0, le=10_000_000)
     length_mm: int | None = Field(default=None, ge=0, le=100_000)
     width_mm: int | None = Field(default=None, ge=0, le=100_000)
@@ -97,6 +187,26 @@ class ImageInput(_Input):
 
 
 class ProductCreate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Wool Scarf",
+                    "status": "active",
+                    "variants": [
+                        {
+                            "sku": "SCARF-RED",
+                            "price": {"amount": 2500, "currency": "EUR"},
+                            "options": {"Colour": "Red"},
+                            "stock": 4,
+                        }
+                    ],
+                    "options": [{"name": "Colour", "values": ["Red"]}],
+                }
+            ]
+        }
+    )
+
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     slug: Slug | None = None
     description: Annotated[str, StringConstraints(max_length=50_000)] = ""

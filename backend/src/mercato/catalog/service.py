@@ -348,6 +348,17 @@ def _apply_variant_fields(variant: Variant, data: VariantCreate | VariantUpdate)
 # ------------------------------------------------------------------ products
 
 
+def ensure_shop_currency(data: VariantCreate | VariantUpdate, currency: str) -> None:
+    """Prices sent as Money objects must be in the shop's currency (no conversion here)."""
+    other = data.price_currencies - {currency}
+    if other:
+        raise ValidationFailed(
+            f"Prices must be in the shop currency {currency}, not {', '.join(sorted(other))}.",
+            code="currency_mismatch",
+            extra={"currency": currency},
+        )
+
+
 async def create_product(
     session: AsyncSession,
     data: ProductCreate,
@@ -355,6 +366,8 @@ async def create_product(
     currency: str,
     actor: str | None = None,
 ) -> Product:
+    for variant_data in data.variants:
+        ensure_shop_currency(variant_data, currency)
     slug = data.slug or await _unique_slug(session, Product, slugify(data.title))
     if data.slug and not await _slug_free(session, Product, slug):
         raise SlugTaken(f"Slug {slug!r} is already in use.", extra={"slug": slug})
@@ -562,6 +575,7 @@ async def add_variant(
     expected_version: int | None,
     actor: str | None = None,
 ) -> WriteResult:
+    ensure_shop_currency(data, currency)
     await _compare_and_set(session, Product, product_id, expected_version, ProductNotFound)
     product = await get_product(session, product_id)
     await _check_skus_free(session, [data.sku])

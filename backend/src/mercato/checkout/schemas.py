@@ -9,13 +9,29 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from mercato.orders.schemas import Money, OrderRead, PaymentStartRead
+from mercato.shared.strict import StrictInput
 
 
-class _Input(BaseModel):
+class _Input(StrictInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Address(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "line1": "Unter den Linden 1",
+                    "city": "Berlin",
+                    "postal_code": "10117",
+                    "country": "DE",
+                }
+            ]
+        }
+    )
+
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     company: str | None = Field(default=None, max_length=200)
@@ -29,6 +45,25 @@ class Address(_Input):
 
 
 class CartAddressUpdate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.com",
+                    "shipping_address": {
+                        "first_name": "Ada",
+                        "last_name": "Lovelace",
+                        "line1": "Unter den Linden 1",
+                        "city": "Berlin",
+                        "postal_code": "10117",
+                        "country": "DE",
+                    },
+                    "same_as_shipping": True,
+                }
+            ]
+        }
+    )
+
     email: EmailStr
     shipping_address: Address
     billing_address: Address | None = None
@@ -108,6 +143,17 @@ class DiscountList(BaseModel):
 
 
 class CheckoutRequest(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cart_id": "0b7a4c8e-2f1d-4e6a-9c3b-5d8f7e6a1b2c",
+                    "customer_note": "Please ring twice.",
+                }
+            ]
+        }
+    )
+
     cart_id: uuid.UUID
     customer_note: str | None = Field(default=None, max_length=1000)
 

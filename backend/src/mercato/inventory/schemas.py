@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mercato.shared.strict import StrictInput
+
 
 class StockLevelRead(BaseModel):
     sku: str
@@ -16,7 +18,7 @@ class StockLevelRead(BaseModel):
     available: int
 
 
-class StockAdjustment(BaseModel):
+class StockAdjustment(StrictInput):
     """Either `delta` (add/remove) or `on_hand` (set an absolute count), with a reason."""
 
     model_config = ConfigDict(extra="forbid")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -27,6 +26,7 @@ from mercato.orders.schemas import (
     ShipmentRead,
     ShipRequest,
 )
+from mercato.shared.strict import QueryDatetime
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 admin_router = APIRouter(prefix="/admin/orders", tags=["admin-orders"])
@@ -160,8 +160,8 @@ async def admin_list_orders(
     staff: StaffUser,
     status: Annotated[str | None, Query(pattern="^(" + "|".join(ORDER_STATUSES) + ")$")] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: QueryDatetime | None = None,
+    created_to: QueryDatetime | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> AdminOrderPage:

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mercato.shared.strict import StrictInput
+
 
 class Money(BaseModel):
     amount: int
@@ -113,7 +115,7 @@ class AdminOrderPage(BaseModel):
     next_cursor: str | None
 
 
-class _Input(BaseModel):
+class _Input(StrictInput):
     model_config = ConfigDict(extra="forbid")
 
 

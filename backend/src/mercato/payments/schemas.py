@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mercato.shared.strict import StrictInput
 
-class SandboxCardConfirm(BaseModel):
+
+class SandboxCardConfirm(StrictInput):
     """A test card for the sandbox (never stored or logged; only brand and last four kept)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "client_secret": "pi_sandbox_secret_from_checkout",
+                    "card_number": "4242 4242 4242 4242",
+                    "exp_month": 12,
+                    "exp_year": 2030,
+                    "cvc": "123",
+                }
+            ]
+        },
+    )
 
     client_secret: str = Field(min_length=1, max_length=255)
     card_number: str = Field(min_length=1, max_length=32)
@@ -32,7 +47,7 @@ class SandboxConfirmRead(BaseModel):
     next_action: SandboxNextAction | None = None
 
 
-class SandboxChallengeDecision(BaseModel):
+class SandboxChallengeDecision(StrictInput):
     model_config = ConfigDict(extra="forbid")
 
     approve: bool

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from mercato.accounts.dependencies import StaffUser
 from mercato.deps import ContainerDep, SessionDep
+from mercato.shared.strict import QueryBool
 from mercato.worker import service
 from mercato.worker.schemas import DeadTaskList, DeadTaskRead
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/admin/tasks", tags=["admin-tasks"])
 async def list_dead_tasks(
     _staff: StaffUser,
     session: SessionDep,
-    include_replayed: bool = False,
+    include_replayed: QueryBool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DeadTaskList:

@@ -24,6 +24,10 @@ async def staff(container: Container) -> dict[str, str]:
     return auth_headers(container, user)
 
 
+def eur(amount: int) -> dict[str, Any]:
+    return {"amount": amount, "currency": "EUR"}
+
+
 def new_product(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "title": "Wool Scarf",
@@ -31,8 +35,8 @@ def new_product(**overrides: Any) -> dict[str, Any]:
         "brand": "Mercato",
         "description": '<p onclick="x()">Warm <script>alert(1)</script><b>wool</b></p>',
         "variants": [
-            {"sku": "SCARF-RED", "price": 2500, "options": {"Colour": "Red"}, "stock": 4},
-            {"sku": "SCARF-BLUE", "price": 2700, "options": {"Colour": "Blue"}, "stock": 0},
+            {"sku": "SCARF-RED", "price": eur(2500), "options": {"Colour": "Red"}, "stock": 4},
+            {"sku": "SCARF-BLUE", "price": eur(2700), "options": {"Colour": "Blue"}, "stock": 0},
         ],
     }
     body.update(overrides)
@@ -103,6 +107,62 @@ async def test_create_update_with_if_match_and_cache_invalidation(
     assert (await client.get("/api/v1/products/wool-scarf")).json()["title"] == "Cashmere Scarf"
     listing = await client.get("/api/v1/products", params={"q": "cashmere"})
     assert [p["title"] for p in listing.json()["items"]] == ["Cashmere Scarf"]
+
+
+async def test_prices_go_in_as_they_come_out(
+    client: httpx.AsyncClient, staff: dict[str, str], container: Container
+) -> None:
+    """ADR 0016: admin inputs take the Money object the API answers, in the shop currency."""
+    assert container.settings.catalog.currency == "EUR"
+    created = await client.post(f"{ADMIN}/products", json=new_product(), headers=staff)
+    assert created.status_code == 201, created.text
+    product = created.json()
+    red = next(v for v in product["variants"] if v["sku"] == "SCARF-RED")
+    assert red["price"] == eur(2500)
+    # what was read is sent back as it is
+    changed = await client.patch(
+        f"{ADMIN}/variants/{red['id']}",
+        json={"price": {**red["price"], "amount": 2400}, "compare_at_price": red["price"]},
+        headers={**staff, "If-Match": created.headers["etag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    red = next(v for v in changed.json()["variants"] if v["sku"] == "SCARF-RED")
+    assert (red["price"], red["compare_at_price"]) == (eur(2400), eur(2500))
+    etag = changed.headers["etag"]
+    # another currency is refused, nothing changes (no conversion on the server)
+    for body in ({"price": {"amount": 100, "currency": "USD"}},):
+        refused = await client.patch(
+            f"{ADMIN}/variants/{red['id']}", json=body, headers={**staff, "If-Match": etag}
+        )
+        assert refused.status_code == 422
+        assert refused.json()["code"] == "currency_mismatch"
+    usd_product = new_product(
+        slug="usd-scarf",
+        variants=[{"sku": "USD-1", "price": {"amount": 100, "currency": "USD"}}],
+    )
+    refused = await client.post(f"{ADMIN}/products", json=usd_product, headers=staff)
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "currency_mismatch"
+    for bad in (
+        {"amount": "100", "currency": "EUR"},
+        {"amount": 1},
+        {"amount": 1, "currency": "eur"},
+    ):
+        invalid = await client.patch(
+            f"{ADMIN}/variants/{red['id']}",
+            json={"price": bad},
+            headers={**staff, "If-Match": etag},
+        )
+        assert invalid.status_code == 422, bad
+        assert invalid.json()["errors"][0]["loc"][:2] == ["body", "price"]
+    # bare minor units: deprecated, still accepted
+    legacy = await client.patch(
+        f"{ADMIN}/variants/{red['id']}", json={"price": 2300}, headers={**staff, "If-Match": etag}
+    )
+    assert legacy.status_code == 200, legacy.text
+    assert (await client.get(f"/api/v1/products/{product['slug']}")).json()["variants"][0]["price"][
+        "currency"
+    ] == "EUR"
 
 
 async def test_lost_update_is_refused_under_concurrency(
