@@ -102,6 +102,7 @@ def build_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_heartbeat=0 if kind == "embedded" else 60,
         worker_pool="mercato.worker.pool:TaskPool",  # `--pool prefork` (ADR 0014)
+        worker_consumer="mercato.worker.consumer:Consumer",  # reconnects with exponential backoff
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         # the embedded transport has no fanout exchanges: no remote control, no events
