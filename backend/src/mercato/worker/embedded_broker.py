@@ -87,6 +87,10 @@ class Channel(sqla.Channel):
         self.lease_seconds = float(options.get("lease_seconds", DEFAULT_LEASE_SECONDS))
 
     @property
+    def _transport(self) -> Any:
+        return self.connection  # a virtual channel's `connection` is its Transport
+
+    @property
     def _table(self) -> Any:
         return self.message_cls.__table__
 
@@ -96,8 +100,8 @@ class Channel(sqla.Channel):
         session = self.session
         table = self._table
         now = _now()
-        session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
         try:
+            session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
             row = session.execute(
                 select(table.c.id, table.c.payload)
                 .where(table.c.queue_id == obj.id)
@@ -105,20 +109,23 @@ class Channel(sqla.Channel):
                 .order_by(table.c.id)
                 .limit(1)
             ).first()
-            if row is None:
-                raise Empty()
-            session.execute(
-                update(table)
-                .where(table.c.id == row.id)
-                .values(visible=False, timestamp=now + timedelta(seconds=self.lease_seconds))
-            )
-            payload = loads(bytes_to_str(row.payload))
-            tag = payload.get("properties", {}).get("delivery_tag")
-            if tag is not None:
-                self._leased[str(tag)] = int(row.id)
-            return payload
-        finally:
+            if row is not None:
+                session.execute(
+                    update(table)
+                    .where(table.c.id == row.id)
+                    .values(visible=False, timestamp=now + timedelta(seconds=self.lease_seconds))
+                )
             session.commit()
+        except BaseException:
+            session.rollback()  # e.g. still locked after the busy timeout: the next poll retries
+            raise
+        if row is None:
+            raise Empty()
+        payload = loads(bytes_to_str(row.payload))
+        tag = payload.get("properties", {}).get("delivery_tag")
+        if tag is not None:
+            self._leased[str(tag)] = int(row.id)
+        return payload
 
     def _write(self, statement: Any) -> None:
         try:
@@ -133,12 +140,14 @@ class Channel(sqla.Channel):
         row_id = self._leased.pop(str(delivery_tag), None)
         if row_id is not None:
             self._write(delete(self._table).where(self._table.c.id == row_id))
+        self._transport.poll_soon()  # a prefetch slot is free
 
     def basic_reject(self, delivery_tag: Any, requeue: bool = False) -> None:
         super().basic_reject(delivery_tag, requeue=requeue)  # requeue goes through _restore
         row_id = self._leased.pop(str(delivery_tag), None)
         if row_id is not None and not requeue:
             self._write(delete(self._table).where(self._table.c.id == row_id))
+        self._transport.poll_soon()
 
     def _restore(self, message: Any) -> None:
         """Requeue (a reject, a warm shutdown): the leased row becomes visible again, in place."""
@@ -175,12 +184,21 @@ class Transport(sqla.Transport):
     # Celery runs its event loop (and so the AsynPool) only for asynchronous transports
     implements = sqla.Transport.implements.extend(asynchronous=True)
 
+    _loop: Any = None
+    _loop_connection: Any = None
+
     def register_with_event_loop(self, connection: Any, loop: Any) -> None:
         """Poll the queues and renew the leases from the worker's event loop (timers)."""
+        self._loop, self._loop_connection = loop, connection
         loop.call_repeatedly(self.polling_interval, self._poll_once, connection)
         options: dict[str, Any] = self.client.transport_options or {}  # type: ignore[union-attr]
         lease = float(options.get("lease_seconds", DEFAULT_LEASE_SECONDS))
         loop.call_repeatedly(max(lease / 3, 0.1), self._renew_leases)
+
+    def poll_soon(self) -> None:
+        """A message was acked or rejected: fetch the next one now, not at the next tick."""
+        if self._loop is not None:
+            self._loop.call_soon(self._poll_once, self._loop_connection)
 
     def _poll_once(self, connection: Any) -> None:
         # deliver whatever is ready without blocking; prefetch limits stop the cycle (Empty)

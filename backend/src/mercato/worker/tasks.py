@@ -176,7 +176,12 @@ class EventTask(MercatoTask):
 
 
 def _register_tasks(app: Celery, settings: Settings) -> None:
+    from mercato.worker.events import handlers_for
     from mercato.worker.relay import HANDLE_EVENT_TASK, CeleryPublisher, pending_count, relay_once
+
+    # import the handler modules (templates, mailers, models) in the parent: prefork children
+    # inherit them, so a child started after a crash handles its first event at once
+    handlers_for("")
 
     @app.task(name=HANDLE_EVENT_TASK, base=EventTask)
     def handle_event_task(event_id: str, event_type: str) -> bool:

@@ -77,8 +77,9 @@ async def run_chaos(
     drain_timeout: float = 180.0,
 ) -> ChaosResult:
     """Start `mercato scheduler` and a prefork `mercato worker`, commit `events` events in
-    batches, SIGKILL at a random moment after each batch, restart a killed worker at once (as a
-    service manager does), then wait for every event and count the emails."""
+    batches, SIGKILL at a random moment (0-2 s after the batch, the worker consuming) after each
+    batch, restart a killed worker at once (as a service manager does), then wait for every event
+    and count the emails."""
     assert settings.mail.backend == "file"
     rng = random.Random(seed)
     kills = ["whole"] * whole_kills + ["child"] * child_kills
@@ -119,7 +120,15 @@ async def run_chaos(
                     ids.append(event.id)
             if n >= len(kills):
                 continue
-            await asyncio.sleep(rng.uniform(0.1, 2.0))  # a random moment of the processing
+            supervise()
+            # the worker restarted after the last kill must be consuming again, or the kill would
+            # only interrupt its start-up: then a random moment of the processing
+            try:
+                await worker.ready(120)
+            except AssertionError:  # it exited by itself meanwhile
+                supervise()
+                await worker.ready(120)
+            await asyncio.sleep(rng.uniform(0.0, 2.0))
             supervise()
             if kills[n] == "whole":
                 worker.kill()
