@@ -152,16 +152,18 @@ async def main() -> int:
     out()
     out(
         "| broker + database | SIGKILL of | kills | events | lost | duplicated | unprocessed "
-        "| re-sends absorbed | worker exits | last event processed after the last kill |"
+        "| re-sends absorbed | worker exits | last event processed after the last kill "
+        "| slowest event (commit to processed) |"
     )
-    out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     failed = False
     for broker, label, r in results:
         kills = r.whole_kills + r.child_kills
         drain = "never" if r.drain_seconds is None else f"{r.drain_seconds:.1f} s"
+        slowest = "n/a" if r.max_latency_seconds is None else f"{r.max_latency_seconds:.1f} s"
         out(
             f"| {broker} | {label} | {kills} | {r.events} | {len(r.lost)} | {len(r.duplicated)} "
-            f"| {r.unprocessed} | {r.resends_absorbed} | {r.exits} | {drain} |"
+            f"| {r.unprocessed} | {r.resends_absorbed} | {r.exits} | {drain} | {slowest} |"
         )
         failed |= bool(r.lost or r.duplicated or r.unprocessed)
     return 1 if failed else 0

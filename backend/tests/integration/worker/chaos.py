@@ -39,18 +39,20 @@ class ChaosResult:
     duplicated: list[str] = field(default_factory=list)
     unprocessed: int = 0
     drain_seconds: float | None = None  # from the last kill to the last event processed
+    max_latency_seconds: float | None = None  # the slowest event, from its commit to processed
     resends_absorbed: int = 0  # the handler sent again after a kill; the mailer wrote nothing
     exits: int = 0  # workers that exited by themselves (restarted, as a service manager does)
     logs: str = ""
 
     def line(self) -> str:
         drain = "n/a" if self.drain_seconds is None else f"{self.drain_seconds:.1f}"
+        latency = "n/a" if self.max_latency_seconds is None else f"{self.max_latency_seconds:.1f}"
         return (
             f"[{self.broker}] events={self.events} whole-worker kills={self.whole_kills} "
             f"pool-child kills={self.child_kills} lost={len(self.lost)} "
             f"duplicated={len(self.duplicated)} unprocessed={self.unprocessed} "
             f"resends absorbed={self.resends_absorbed} worker exits={self.exits} "
-            f"drain after last kill={drain}s"
+            f"drain after last kill={drain}s slowest event={latency}s"
         )
 
 
@@ -77,7 +79,7 @@ async def run_chaos(
     drain_timeout: float = 180.0,
 ) -> ChaosResult:
     """Start `mercato scheduler` and a prefork `mercato worker`, commit `events` events in
-    batches, SIGKILL at a random moment (0-2 s after the batch, the worker consuming) after each
+    batches, SIGKILL at a random moment (0-5 s after the batch, the worker consuming) after each
     batch, restart a killed worker at once (as a service manager does), then wait for every event
     and count the emails."""
     assert settings.mail.backend == "file"
@@ -128,7 +130,7 @@ async def run_chaos(
             except AssertionError:  # it exited by itself meanwhile
                 supervise()
                 await worker.ready(120)
-            await asyncio.sleep(rng.uniform(0.0, 2.0))
+            await asyncio.sleep(rng.uniform(0.0, 5.0))
             supervise()
             if kills[n] == "whole":
                 worker.kill()
@@ -156,6 +158,16 @@ async def run_chaos(
         result.unprocessed = left
         if not left:
             result.drain_seconds = max(0.0, time.monotonic() - last_kill)
+        async with container.db.session(write=False) as session:
+            rows = (
+                await session.execute(
+                    select(OutboxEvent.created_at, OutboxEvent.processed_at).where(
+                        OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_not(None)
+                    )
+                )
+            ).all()
+        if rows:
+            result.max_latency_seconds = max((p - c).total_seconds() for c, p in rows)
         await asyncio.sleep(1.0)  # a late duplicate would show up now
     finally:
         workers.stop_all()
