@@ -186,14 +186,19 @@ class Transport(sqla.Transport):
 
     _loop: Any = None
     _loop_connection: Any = None
+    _timers: tuple[Any, ...] = ()
 
     def register_with_event_loop(self, connection: Any, loop: Any) -> None:
         """Poll the queues and renew the leases from the worker's event loop (timers)."""
+        for timer in self._timers:  # registered again after a reconnect
+            timer.cancel()
         self._loop, self._loop_connection = loop, connection
-        loop.call_repeatedly(self.polling_interval, self._poll_once, connection)
         options: dict[str, Any] = self.client.transport_options or {}  # type: ignore[union-attr]
         lease = float(options.get("lease_seconds", DEFAULT_LEASE_SECONDS))
-        loop.call_repeatedly(max(lease / 3, 0.1), self._renew_leases)
+        self._timers = (
+            loop.call_repeatedly(self.polling_interval, self._poll_once, connection),
+            loop.call_repeatedly(max(lease / 3, 0.1), self._renew_leases),
+        )
 
     def poll_soon(self) -> None:
         """A message was acked or rejected: fetch the next one now, not at the next tick."""

@@ -60,20 +60,21 @@ def put(settings: Settings, body: str) -> None:
 
 
 def take(settings: Settings, timeout: float = 0.2) -> Any:
+    """Take one message and acknowledge it; None when none is ready."""
     app = build_celery(settings)
-    with app.connection_for_read() as conn:
-        queue = conn.SimpleQueue(queue_name(settings, "mail"))
-        try:
-            message = queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        finally:
-            pass
-        payload = message.payload
-        message.ack()
-        queue.close()
-    app.close()
-    return payload
+    try:
+        with app.connection_for_read() as conn:
+            queue = conn.SimpleQueue(queue_name(settings, "mail"))
+            try:
+                message = queue.get(timeout=timeout)
+                message.ack()
+                return message.payload
+            except queue.Empty:
+                return None
+            finally:
+                queue.close()
+    finally:
+        app.close()
 
 
 async def test_embedded_message_of_a_killed_consumer_returns_after_its_lease(
