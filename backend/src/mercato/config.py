@@ -65,6 +65,7 @@ class WorkerSettings(BaseModel):
     queue_prefix: str = ""  # prefixes every queue/exchange name (isolation on a shared broker)
     outbox_relay_interval_seconds: float = Field(default=1.0, gt=0)
     outbox_republish_after_seconds: float = Field(default=300.0, gt=0)  # published, not processed
+    outbox_relay_max_backoff_seconds: float = Field(default=30.0, gt=0)  # broker down: back off
     outbox_claim_seconds: float = Field(default=30.0, gt=0)  # relay lease between claim and publish
     outbox_batch_size: int = Field(default=100, ge=1, le=1000)
     relay_after_commit: bool = True  # the API publishes new events right after commit
@@ -74,11 +75,15 @@ class WorkerSettings(BaseModel):
     retry_backoff_max_seconds: float = Field(default=600.0, gt=0)
     task_soft_time_limit_seconds: int = Field(default=120, ge=1)
     task_time_limit_seconds: int = Field(default=150, ge=1)
-    visibility_timeout_seconds: int = Field(default=3600, ge=1)  # Redis broker redelivery
+    # Redis: an unacked message comes back after this; live workers renew it (ADR 0014)
+    visibility_timeout_seconds: int = Field(default=15, ge=3)
     broker_polling_interval_seconds: float = Field(default=0.5, gt=0)  # embedded broker
+    # embedded broker: a fetched message's lease; live workers renew it (ADR 0014)
+    embedded_lease_seconds: float = Field(default=10.0, ge=1)
     concurrency: int = Field(default=2, ge=1)
     metrics_port: int | None = None  # the worker serves Prometheus metrics here when set
     metrics_host: str = "0.0.0.0"  # the metrics port is scraped from another host
+    scheduler_metrics_port: int | None = None  # `mercato scheduler` (relay counters) serves here
     expire_unpaid_orders_interval_seconds: float = Field(default=60.0, gt=0)
     reconcile_payments_interval_seconds: float = Field(default=300.0, gt=0)
     abandoned_cart_reminders_interval_seconds: float = Field(default=3600.0, gt=0)

@@ -18,7 +18,8 @@ def mail_list(limit: int = typer.Option(50, min=1, help="Newest first.")) -> Non
     from mercato.notifications.mailer import mail_dir
 
     directory = mail_dir(Settings())
-    files = sorted(directory.glob("*.eml"), reverse=True)[:limit] if directory.exists() else []
+    found = list(directory.glob("*.eml")) if directory.exists() else []
+    files = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
     if not files:
         typer.echo(f"no emails in {directory}")
         return

@@ -2,15 +2,18 @@
 
 Idempotency: the event is checked against `processed_event` before sending and recorded right
 after the SMTP server accepted the message. A worker killed before the send re-sends on
-redelivery; killed after the record, it sends nothing again. Only a kill in the instant between
-the server's "250 OK" and the commit can duplicate; the Message-ID is derived from the event id so
-mail clients fold such a duplicate.
+redelivery; killed after the record, it sends nothing again. Over SMTP only a kill in the instant
+between the server's "250 OK" and the commit can duplicate (`email_recorded` logs its length as
+`unrecorded_ms`, measured in docs/benchmarks.md); the Message-ID is derived from the event id so
+mail clients fold such a duplicate. The file mailer is idempotent by Message-ID itself: exactly
+one file per email (ADR 0015).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -131,9 +134,11 @@ async def send_event_email(container: Container, event: Event) -> None:
             log.info("email_already_sent", event_id=str(event.id))
             return
     email = build_email(container, event)
+    sent = None
     if email is not None:
         await checkpoint(container.settings, "before_send", event)
         await build_mailer(container.settings).send(email)
+        sent = time.perf_counter()  # from here until the commit a kill means a second send
         log.info(
             "email_sent", event_id=str(event.id), event_type=event.type, message_id=email.message_id
         )
@@ -142,4 +147,7 @@ async def send_event_email(container: Container, event: Event) -> None:
             mark_processed(session, event.id, CONSUMER)
     except IntegrityError:
         log.info("email_recorded_concurrently", event_id=str(event.id))
+    if sent is not None:
+        unrecorded_ms = round((time.perf_counter() - sent) * 1000, 2)
+        log.info("email_recorded", event_id=str(event.id), unrecorded_ms=unrecorded_ms)
     await checkpoint(container.settings, "after_send", event)

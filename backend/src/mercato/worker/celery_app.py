@@ -17,6 +17,7 @@ from mercato.worker.embedded_broker import is_embedded, sqlite_path
 
 QUEUES = ("default", "mail", "payments", "shipping")
 EMBEDDED_TRANSPORT = "mercato.worker.embedded_broker:Transport"
+REDIS_TRANSPORT = "mercato.worker.redis_broker:Transport"
 
 
 def queue_name(settings: Settings, name: str) -> str:
@@ -64,10 +65,18 @@ def build_celery(settings: Settings) -> Celery:
         conf["broker_url"] = sqlite_path(url)
         conf["broker_transport"] = EMBEDDED_TRANSPORT
         transport_options["polling_interval"] = worker.broker_polling_interval_seconds
+        transport_options["lease_seconds"] = worker.embedded_lease_seconds
     else:
         conf["broker_url"] = url
     if kind == "redis":
-        transport_options["visibility_timeout"] = worker.visibility_timeout_seconds
+        # our transport renews the visibility of held messages, so the timeout can be short; a
+        # killed worker's messages are swept back by any live consumer within about one timeout
+        conf["broker_transport"] = REDIS_TRANSPORT
+        timeout = worker.visibility_timeout_seconds
+        transport_options["visibility_timeout"] = timeout
+        transport_options["unacked_restore_interval"] = max(1, timeout // 3)
+        transport_options["unacked_restore_throttle"] = 1
+        transport_options["unacked_mutex_expire"] = max(5, timeout)
         if worker.queue_prefix:
             transport_options["global_keyprefix"] = worker.queue_prefix
     default = queue_name(settings, "default")
@@ -92,6 +101,8 @@ def build_celery(settings: Settings) -> Celery:
         broker_connection_timeout=worker.publish_timeout_seconds,
         broker_connection_retry_on_startup=True,
         broker_heartbeat=0 if kind == "embedded" else 60,
+        worker_pool="mercato.worker.pool:TaskPool",  # `--pool prefork` (ADR 0014)
+        worker_consumer="mercato.worker.consumer:Consumer",  # reconnects with exponential backoff
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         # the embedded transport has no fanout exchanges: no remote control, no events
@@ -101,7 +112,7 @@ def build_celery(settings: Settings) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=True,
         timezone="UTC",
         enable_utc=True,
-        beat_max_loop_interval=min(5.0, worker.outbox_relay_interval_seconds),
+        beat_max_loop_interval=5.0,
         imports=list(worker.extra_imports),
     )
     app.conf.update(conf)

@@ -92,19 +92,31 @@ def worker(
 
 
 def scheduler() -> None:
-    """Run Celery beat: the outbox relay every second and the periodic jobs."""
+    """Run the outbox relay (its own loop, every second) and Celery beat (the periodic jobs)."""
     settings = Settings()
     _setup(settings)
+    from mercato.worker.relay import RelayLoop
     from mercato.worker.tasks import create_worker_app
 
     app = create_worker_app(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.worker.scheduler_metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker.scheduler_metrics_port, addr=settings.worker.metrics_host)
+    # the relay is the safety net of every event: it runs here, beside beat, not as a task on a
+    # worker, so it keeps publishing and republishing when no worker is alive (ADR 0015)
+    relay = RelayLoop(settings)
+    relay.start()
     beat = app.Beat(
         schedule=str(settings.data_dir / "celerybeat-schedule"),
         loglevel=settings.log_level.upper(),
         max_interval=app.conf.beat_max_loop_interval,
     )
-    beat.run()
+    try:
+        beat.run()
+    finally:
+        relay.stop()
 
 
 @tasks_app.command("dead")

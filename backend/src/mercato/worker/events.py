@@ -139,12 +139,15 @@ async def postpone_republish(
 
 async def mark_dead(container: Container, event_id: uuid.UUID, error: str) -> None:
     """Its handler gave up: the relay stops republishing it until it is replayed."""
+    from mercato.worker.metrics import OUTBOX_DEAD_LETTERED
+
     async with container.db.session() as session:
         await session.execute(
             update(OutboxEvent)
             .where(OutboxEvent.id == event_id, OutboxEvent.processed_at.is_(None))
             .values(dead_at=utcnow(), last_error=error[:2000])
         )
+    OUTBOX_DEAD_LETTERED.inc()
 
 
 async def dispatch_pending_events(container: Container, *, limit: int = 1000) -> int:

@@ -22,6 +22,13 @@ TASK_DEAD_LETTERED = Counter(
 OUTBOX_PUBLISHED = Counter(
     "mercato_outbox_published_total", "Outbox events published to the broker"
 )
+OUTBOX_REPUBLISHED = Counter(
+    "mercato_outbox_republished_total",
+    "Outbox events published again because they were not processed in time",
+)
+OUTBOX_DEAD_LETTERED = Counter(
+    "mercato_outbox_dead_lettered_total", "Outbox events whose handler gave up (dead_at set)"
+)
 OUTBOX_PENDING = Gauge("mercato_outbox_pending", "Outbox events not yet processed")
 
 

@@ -7,14 +7,17 @@ unpublished, retried every pass. A row that was published but not processed with
 `outbox_republish_after_seconds` (doubling per attempt) is published again: a broker that lost the
 message (a killed worker on the embedded broker) loses no event; handlers de-duplicate.
 
-Runs as a beat task every `outbox_relay_interval_seconds` and, in the API, right after each commit
-that recorded events (`AfterCommitRelay`), so the fast path has no wait.
+Runs in its own loop inside `mercato scheduler` (`RelayLoop`, every `outbox_relay_interval_seconds`,
+backing off exponentially while the broker is down) so it keeps running when no worker does, and,
+in the API, right after each commit that recorded events (`AfterCommitRelay`), so the fast path
+has no wait. A broker outage is logged once when it starts and once when it ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Iterable, Sequence
@@ -32,9 +35,9 @@ from mercato.bootstrap import Container
 from mercato.config import Settings
 from mercato.shared.clock import utcnow
 from mercato.shared.outbox import OutboxEvent
-from mercato.worker.celery_app import build_celery, queue_name
+from mercato.worker.celery_app import backoff_seconds, build_celery, queue_name
 from mercato.worker.events import queue_for
-from mercato.worker.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+from mercato.worker.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_REPUBLISHED
 
 log = structlog.get_logger("mercato.worker.relay")
 
@@ -55,11 +58,34 @@ class Publisher(Protocol):
     def publish(self, events: Sequence[OutgoingEvent]) -> dict[uuid.UUID, str]: ...
 
 
+class Outage:
+    """Logs an outage once when it starts and once when it ends (not every pass)."""
+
+    def __init__(self, what: str = "broker") -> None:
+        self.what = what
+        self.down_since: float | None = None
+        self.failures = 0
+
+    def failed(self, error: str) -> None:
+        self.failures += 1
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            log.warning(f"{self.what}_unreachable", error=error)
+
+    def ok(self) -> None:
+        if self.down_since is not None:
+            down = round(time.monotonic() - self.down_since, 1)
+            log.warning(f"{self.what}_back", down_seconds=down)
+        self.down_since = None
+        self.failures = 0
+
+
 class CeleryPublisher:
     def __init__(self, settings: Settings, app: Celery | None = None) -> None:
         self._settings = settings
         self._app = app or build_celery(settings)
         self._lock = threading.Lock()
+        self.health = Outage("broker")
 
     def publish(self, events: Sequence[OutgoingEvent]) -> dict[uuid.UUID, str]:
         failed: dict[uuid.UUID, str] = {}
@@ -69,7 +95,9 @@ class CeleryPublisher:
             try:
                 conn.ensure_connection(max_retries=1, timeout=timeout)
             except Exception as exc:
+                self.health.failed(str(exc))
                 return {e.id: f"broker unreachable: {exc}" for e in events}
+            self.health.ok()
             for item in events:
                 try:
                     self._app.send_task(
@@ -83,6 +111,17 @@ class CeleryPublisher:
                 except Exception as exc:
                     failed[item.id] = f"publish failed: {exc}"
         return failed
+
+    def probe(self) -> None:
+        """Connect and disconnect: tells `health` whether the broker is back."""
+        timeout = int(max(1, self._settings.worker.publish_timeout_seconds))
+        with self._lock, self._app.connection_for_write() as conn:
+            try:
+                conn.ensure_connection(max_retries=1, timeout=timeout)
+            except Exception as exc:
+                self.health.failed(str(exc))
+                return
+            self.health.ok()
 
     def close(self) -> None:
         self._app.close()
@@ -143,8 +182,15 @@ async def relay_once(
             )
     published = len(claimed) - len(failed)
     OUTBOX_PUBLISHED.inc(published)
-    if failed:
-        log.warning("outbox_publish_failed", count=len(failed), error=next(iter(failed.values())))
+    republished = sum(1 for item in claimed if item.attempt > 1 and item.id not in failed)
+    if republished:
+        OUTBOX_REPUBLISHED.inc(republished)
+        log.info("outbox_republished", count=republished)
+    unexpected = {k: v for k, v in failed.items() if not v.startswith("broker unreachable")}
+    if unexpected:  # an unreachable broker is logged once by the publisher's Outage
+        log.warning(
+            "outbox_publish_failed", count=len(unexpected), error=next(iter(unexpected.values()))
+        )
     if published:
         log.info("outbox_published", count=published)
     return published
@@ -240,3 +286,69 @@ class AfterCommitRelay:
                 raise
             except Exception as exc:  # the beat relay will pick the rows up
                 log.warning("after_commit_relay_failed", error=str(exc))
+
+
+# --------------------------------------------------------------------------- the scheduler's loop
+
+
+class RelayLoop:
+    """The relay as a loop of its own (run by `mercato scheduler` in a thread).
+
+    Independent of every worker: it keeps publishing and republishing while workers are dead.
+    While the broker is unreachable it waits longer after each failed pass (exponential, jittered,
+    capped at `outbox_relay_max_backoff_seconds`), and logs the outage once.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.passes = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._main, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _main(self) -> None:
+        from mercato.bootstrap import build_container
+
+        async def run() -> None:
+            container = build_container(self._settings)
+            publisher = CeleryPublisher(self._settings)
+            try:
+                await self.run(container, publisher)
+            finally:
+                publisher.close()
+                await container.aclose()
+
+        asyncio.run(run())
+
+    async def run(self, container: Container, publisher: CeleryPublisher) -> None:
+        worker = self._settings.worker
+        database = Outage("database")
+        log.info("outbox_relay_started", interval=worker.outbox_relay_interval_seconds)
+        while not self._stop.is_set():
+            wait = worker.outbox_relay_interval_seconds
+            try:
+                published = await relay_once(container, publisher)
+                OUTBOX_PENDING.set(await pending_count(container))
+                database.ok()
+            except Exception as exc:
+                database.failed(repr(exc))
+                published = 0
+            if publisher.health.down_since is not None and not published:
+                await asyncio.to_thread(publisher.probe)  # nothing was due: is it back?
+            failures = max(publisher.health.failures, database.failures)
+            if failures:
+                wait = backoff_seconds(
+                    failures,
+                    base=worker.outbox_relay_interval_seconds,
+                    cap=worker.outbox_relay_max_backoff_seconds,
+                )
+            self.passes += 1
+            await asyncio.to_thread(self._stop.wait, wait)

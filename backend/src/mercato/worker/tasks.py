@@ -176,7 +176,12 @@ class EventTask(MercatoTask):
 
 
 def _register_tasks(app: Celery, settings: Settings) -> None:
+    from mercato.worker.events import handlers_for
     from mercato.worker.relay import HANDLE_EVENT_TASK, CeleryPublisher, pending_count, relay_once
+
+    # import the handler modules (templates, mailers, models) in the parent: prefork children
+    # inherit them, so a child started after a crash handles its first event at once
+    handlers_for("")
 
     @app.task(name=HANDLE_EVENT_TASK, base=EventTask)
     def handle_event_task(event_id: str, event_type: str) -> bool:
@@ -225,18 +230,8 @@ def _register_job(app: Celery, key: str, spec: JobSpec) -> None:
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     worker = settings.worker
-    relay_every = worker.outbox_relay_interval_seconds
-    schedule: dict[str, dict[str, Any]] = {
-        "outbox-relay": {
-            "task": RELAY_TASK,
-            "schedule": timedelta(seconds=relay_every),
-            # a relay run that waited longer than this is pointless: the next one is queued
-            "options": {
-                "queue": queue_name(settings, "default"),
-                "expires": max(relay_every * 5, 10.0),
-            },
-        }
-    }
+    # the outbox relay is not a beat entry: `mercato scheduler` runs it in its own loop
+    schedule: dict[str, dict[str, Any]] = {}
     for key, spec in JOBS.items():
         every = float(getattr(worker, spec.interval_setting))
         schedule[key] = {

@@ -63,6 +63,7 @@ def worker_test_settings(
         "retry_backoff_max_seconds": 5.0,
         "task_max_retries": 3,
         "visibility_timeout_seconds": 3,
+        "embedded_lease_seconds": 2.0,
         "extra_imports": ["tests.integration.worker.hooks"],
         "checkpoint_dir": str(tmp_path / "checkpoints"),
         "relay_after_commit": True,

@@ -102,6 +102,17 @@ class Process:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def children(self) -> list[int]:
+        """Pids of the direct children (the prefork pool processes of a worker)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        pids: list[int] = []
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    pids.extend(int(p) for p in (task / "children").read_text().split())
+        return pids
+
 
 @dataclass
 class Workers:
@@ -115,10 +126,10 @@ class Workers:
     def env(self) -> dict[str, str]:
         return settings_env(self.settings, self.directory / "hooks")
 
-    def worker(self, pool: str = "solo") -> Process:
+    def worker(self, pool: str = "solo", concurrency: int = 1) -> Process:
         n = len(self.started)
         proc = Process(
-            ["worker", "--pool", pool, "--concurrency", "1"],
+            ["worker", "--pool", pool, "--concurrency", str(concurrency)],
             self.env,
             self.directory / f"worker-{n}.log",
         ).start()

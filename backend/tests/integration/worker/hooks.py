@@ -49,3 +49,14 @@ async def tick_job(container: Container) -> int:
     assert container.db is not None
     _record_run("tick-job")
     return 1
+
+
+SLOW = "TestSlowHappened"  # takes payload["seconds"], longer than the broker's lease
+
+
+@event_handler(SLOW, consumer="test-slow")
+async def slow(container: Container, event: Event) -> None:
+    import asyncio
+
+    _record_run(f"runs-{event.id}")
+    await asyncio.sleep(float(event.payload["seconds"]))

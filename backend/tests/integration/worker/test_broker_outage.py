@@ -174,3 +174,61 @@ async def test_redis_stopped_and_restarted_loses_no_event(
     # `during` drain on the first pass; `before` is republished once its timeout passes
     await wait_until(all_queued, timeout=30, what=f"every event queued, saw {seen}")
     publisher.close()
+
+
+async def test_worker_and_scheduler_log_a_redis_outage_once_and_recover(
+    db_url: str,
+    tmp_path: Path,
+    own_redis: tuple[int, list[subprocess.Popen[bytes]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real `mercato worker` and `mercato scheduler` on a private Redis that stops for a while:
+    one warning when it goes, one when it is back (no error per retry), then an event committed
+    afterwards is relayed by the scheduler and handled by the worker."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("one database is enough for the logging behaviour")
+    from tests.integration.worker import hooks
+    from tests.integration.worker.harness import Workers
+
+    monkeypatch.setenv("MERCATO_TEST_HOOK_DIR", str(tmp_path / "hooks"))
+    port, servers = own_redis
+    case = BrokerCase("redis", f"redis://127.0.0.1:{port}/0", "t-")
+    settings = worker_test_settings(db_url, tmp_path, case, outbox_relay_max_backoff_seconds=4.0)
+    container = build_container(settings)
+    workers = Workers(settings, tmp_path)
+    start_redis(port, servers, tmp_path)
+    try:
+        worker = await workers.worker().ready()
+        scheduler = workers.scheduler()
+        await wait_until(lambda: '"outbox_relay_started"' in scheduler.log(), what="relay")
+        servers[-1].terminate()
+        servers[-1].wait(timeout=10)
+        async with container.db.session() as session:
+            during = record_event(session, hooks.SLOW, {"seconds": 0})
+        await wait_until(
+            lambda: (
+                '"broker_unreachable"' in worker.log() and '"broker_unreachable"' in scheduler.log()
+            ),
+            timeout=60,
+            what="the outage noticed",
+        )
+        await asyncio.sleep(8)  # several retries with growing waits
+        start_redis(port, servers, tmp_path)
+        await wait_until(
+            lambda: '"broker_back"' in worker.log() and '"broker_back"' in scheduler.log(),
+            timeout=60,
+            what="the broker back",
+        )
+        await wait_until(
+            lambda: hooks.runs(f"runs-{during.id}"), timeout=60, what="the event handled"
+        )
+    except AssertionError:
+        raise AssertionError(workers.logs()) from None
+    finally:
+        workers.stop_all()
+        await container.aclose()
+    for proc in (worker, scheduler):
+        log = proc.log()
+        assert log.count('"broker_unreachable"') == 1, log[-4000:]
+        assert log.count('"broker_back"') == 1, log[-4000:]
+    assert "Traceback" not in scheduler.log()

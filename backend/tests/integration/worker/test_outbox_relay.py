@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
 from mercato.bootstrap import Container, build_container
@@ -117,7 +118,9 @@ async def test_republishes_published_but_unprocessed_events_never_processed_ones
         )
     await make_due(relay_container, lost)
     await make_due(relay_container, done)
+    republished_before = REGISTRY.get_sample_value("mercato_outbox_republished_total") or 0.0
     assert await relay_once(relay_container, publisher) == 1
+    assert REGISTRY.get_sample_value("mercato_outbox_republished_total") == republished_before + 1
     assert publisher.ids().count(lost) == 2
     assert publisher.ids().count(done) == 1
     row = await get_row(relay_container, lost)
@@ -248,3 +251,17 @@ async def test_after_commit_relay_publishes_without_an_explicit_pass(
     async with relay_container.db.session(write=False) as session:
         rows = list(await session.scalars(select(OutboxEvent)))
     assert {r.id for r in rows} == {event_id, other}
+
+
+async def test_a_dead_lettered_event_is_counted_and_no_longer_relayed(
+    relay_container: Container,
+) -> None:
+    from mercato.worker.events import mark_dead
+
+    publisher = RecordingPublisher()
+    event_id = await commit_event(relay_container)
+    before = REGISTRY.get_sample_value("mercato_outbox_dead_lettered_total") or 0.0
+    await mark_dead(relay_container, event_id, "handler gave up")
+    assert REGISTRY.get_sample_value("mercato_outbox_dead_lettered_total") == before + 1
+    assert await relay_once(relay_container, publisher) == 0
+    assert (await get_row(relay_container, event_id)).dead_at is not None

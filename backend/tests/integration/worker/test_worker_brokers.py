@@ -27,7 +27,7 @@ from tests.integration.worker.harness import Workers, relay_loop, wait_until
 
 pytestmark = pytest.mark.timeout(900)
 
-KILL_ITERATIONS = int(os.environ.get("MERCATO_TEST_KILL_ITERATIONS", "20"))
+KILL_ITERATIONS = int(os.environ.get("MERCATO_TEST_KILL_ITERATIONS", "6"))
 
 
 def order_placed(email: str, number: str) -> dict[str, Any]:

@@ -83,8 +83,9 @@ def test_beat_schedule_follows_settings(tmp_path: Path) -> None:
         extra_jobs={"pkg.mod:nightly": 86400},
     )
     schedule = beat_schedule(s)
-    assert schedule["outbox-relay"]["task"] == "mercato.outbox.relay"
-    assert schedule["outbox-relay"]["schedule"] == timedelta(seconds=0.5)
+    # the relay runs in the scheduler's own loop, not as a task that needs a live worker
+    assert "outbox-relay" not in schedule
+    assert all(entry["task"] != "mercato.outbox.relay" for entry in schedule.values())
     assert schedule["expire_unpaid_orders"]["schedule"] == timedelta(seconds=30)
     assert schedule["reconcile_payments"]["options"]["queue"] == "payments"
     assert schedule["nightly"]["task"] == "mercato.jobs.nightly"
