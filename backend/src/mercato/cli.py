@@ -32,8 +32,17 @@ def _root(
 
 
 def load_settings() -> Settings:
-    """Settings from the environment (invalid ones are explained by `main`, exit code 2)."""
-    return Settings()
+    """Settings from the environment, or one line per problem and exit code 2."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from mercato.cli_errors import explain
+
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as exc:
+        typer.echo(explain(exc), err=True)
+        raise typer.Exit(2) from None
 
 
 async def _check_database(settings: Settings) -> None:

@@ -103,7 +103,7 @@ def build_celery(settings: Settings) -> Celery:
         # there is nothing to wait for, so a lost child's task fails (and is requeued, acks_late)
         # after 1 s instead of 10 and the worker stops well within a 10 s stop timeout.
         worker_lost_wait=1.0,
-        worker_soft_shutdown_timeout=3.0,  # SIGTERM: running tasks get 3 s, then are requeued
+        worker_soft_shutdown_timeout=1.0,  # SIGTERM: running tasks get 1 s, then are requeued
         timezone="UTC",
         enable_utc=True,
         beat_max_loop_interval=min(5.0, worker.outbox_relay_interval_seconds),

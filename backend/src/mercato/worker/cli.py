@@ -67,7 +67,7 @@ def worker(
     # can die holding the pool's queue lock and the main process then hangs until SIGKILL.
     # Celery's remedy (read when billiard is imported, so before any Celery import): children
     # ignore SIGTERM and the main process shuts them down; running tasks get
-    # `worker_soft_shutdown_timeout` (3 s), then are requeued (acks_late).
+    # `worker_soft_shutdown_timeout` (1 s), then are requeued (acks_late).
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
     settings = Settings()
     if settings.worker.metrics_port and pool == "prefork":

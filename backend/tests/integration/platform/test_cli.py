@@ -195,3 +195,42 @@ def test_mail_show_prints_the_email_decoded_with_its_links(tmp_path: Path) -> No
     missing = _run(tmp_path, "mail", "show", "nope")
     assert missing.returncode == 1
     assert "no single email matches 'nope'" in missing.stderr
+
+
+@pytest.mark.timeout(600)
+def test_serve_with_workers_logs_its_start_and_keeps_its_workers(tmp_path: Path) -> None:
+    import json
+    import signal
+    import time
+
+    from mercato.shared.ports import answers, wait_until_ready
+
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    port = _closed_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [MERCATO, "serve", "--port", str(port), "--workers", "2"],
+            env=_env(tmp_path, MERCATO_LOG_LEVEL="INFO"),
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/readyz"
+        assert wait_until_ready([url], timeout=300) == [], log.read_text()
+        # the supervisor pings every 0.5 s: serve a few requests across several ping rounds
+        for _ in range(10):
+            assert answers(url)
+            time.sleep(0.5)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    messages = [e["event"] for e in events]
+    starting = next(e for e in events if e["event"] == "api_starting")
+    assert starting["workers"] == 2
+    assert any(m.startswith("Started parent process") for m in messages)
+    assert sum(m.startswith("Started server process") for m in messages) == 2  # none replaced
+    assert not [m for m in messages if m.endswith("died")]  # "Child process [N] died"
