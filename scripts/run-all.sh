@@ -34,6 +34,8 @@ process() {
 process api "$API/readyz" "$BIN/mercato" serve --host "$HOST" --port "$PORT"
 process worker 'log:@[^ ]+ ready\.' "$BIN/mercato" worker
 process scheduler 'log:beat: Starting' "$BIN/mercato" scheduler
+# e.g. process storefront "http://127.0.0.1:3000/" npm --prefix storefront run start  (the summary
+# then says the shop is at the storefront's address)
 
 # 1. Busy ports: one line each, nothing started.
 "$PY" -m mercato.shared.ports free "${ports[@]}" || exit 1
@@ -105,7 +107,9 @@ done
 
 shop="$API/docs"
 for i in "${!names[@]}"; do
-  [[ "${names[$i]}" == storefront ]] && shop="${readies[$i]%/*}"
+  if [[ "${names[$i]}" == storefront && "${readies[$i]}" =~ ^(https?://[^/]+) ]]; then
+    shop="${BASH_REMATCH[1]}"
+  fi
 done
 cat <<EOF
 
