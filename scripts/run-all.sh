@@ -1,29 +1,123 @@
 #!/usr/bin/env bash
-# Starts the whole shop on embedded defaults: migrations, demo data, API, worker, scheduler.
-# Ctrl-C (or any process exiting) stops them all.
+# Starts the whole shop on embedded defaults: migrations, demo data, then every process below.
+# Ports are checked before anything starts; the "shop is at" summary is printed once every
+# process is ready. Ctrl-C, SIGTERM (to this script or its whole process group) or any process
+# exiting stops them all within 10 seconds.
+#
+# Reads: MERCATO_HOST, MERCATO_PORT (the API), MERCATO_DATA_DIR, MERCATO_LOG_JSON,
+# MERCATO_READY_TIMEOUT_SECONDS (how long to wait for readiness), MERCATO_STOP_TIMEOUT_SECONDS
+# (how long processes get to stop before SIGKILL; 8 leaves room in a 10 s stop timeout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+PY="$BIN/python"
+HOST="${MERCATO_HOST:-127.0.0.1}"
+PORT="${MERCATO_PORT:-8000}"
+API="http://$HOST:$PORT"
+READY_TIMEOUT="${MERCATO_READY_TIMEOUT_SECONDS:-120}"
+STOP_TIMEOUT="${MERCATO_STOP_TIMEOUT_SECONDS:-8}"
 export MERCATO_DATA_DIR="${MERCATO_DATA_DIR:-var}"
-mkdir -p "$MERCATO_DATA_DIR"
+export MERCATO_LOG_JSON="${MERCATO_LOG_JSON:-false}" # human-readable here; JSON stays the default
+export MERCATO_PUBLIC_BASE_URL="${MERCATO_PUBLIC_BASE_URL:-$API}"
+export PYTHONUNBUFFERED=1
 
+names=() readies=() commands=() ports=()
+# process NAME READY CMD…  — READY is a URL answering 2xx when ready, or log:REGEX (a line of its
+# output). The port of an http://host:port URL is checked before anything starts.
+process() {
+  local name="$1" ready="$2"
+  shift 2
+  names+=("$name") readies+=("$ready") commands+=("$(printf '%q ' "$@")")
+  if [[ "$ready" =~ ^https?://([^/]+:[0-9]+) ]]; then ports+=("${BASH_REMATCH[1]}"); fi
+}
+
+process api "$API/readyz" "$BIN/mercato" serve --host "$HOST" --port "$PORT"
+process worker 'log:@[^ ]+ ready\.' "$BIN/mercato" worker
+process scheduler 'log:beat: Starting' "$BIN/mercato" scheduler
+# e.g. process storefront "http://127.0.0.1:3000/" npm --prefix storefront run start  (the summary
+# then says the shop is at the storefront's address)
+
+# 1. Busy ports: one line each, nothing started.
+"$PY" -m mercato.shared.ports free "${ports[@]}" || exit 1
+
+mkdir -p "$MERCATO_DATA_DIR"
 "$BIN/mercato" db upgrade
 "$BIN/mercato" demo seed --if-empty
 
+logs="$(mktemp -d)"
 pids=()
-cleanup() {
+stopping=0
+stop_all() {
+  local code="${1:-0}"
   trap - INT TERM EXIT
+  [[ $stopping == 1 ]] && return
+  stopping=1
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 $((STOP_TIMEOUT * 10))); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ $alive == 0 ]] && break
+    sleep 0.1
+  done
+  for i in "${!pids[@]}"; do
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "${names[$i]} did not stop within ${STOP_TIMEOUT} s: killing it" >&2
+      kill -KILL "${pids[$i]}" 2>/dev/null || true
+    fi
+  done
   wait 2>/dev/null || true
+  rm -rf "$logs"
+  exit "$code"
 }
-trap cleanup INT TERM EXIT
+trap 'stop_all 130' INT
+trap 'stop_all 143' TERM
+trap 'stop_all $?' EXIT
 
-"$BIN/mercato" serve --host "${MERCATO_HOST:-127.0.0.1}" --port "${MERCATO_PORT:-8000}" &
-pids+=($!)
-"$BIN/mercato" worker &
-pids+=($!)
-"$BIN/mercato" scheduler &
-pids+=($!)
+# 2. Start everything; each line is prefixed with its process name.
+for i in "${!names[@]}"; do
+  name="${names[$i]}"
+  eval "exec ${commands[$i]}" \
+    > >(trap '' INT TERM # outlives its process to print its last lines
+      exec awk -v p="$(printf '%-9s|' "$name")" -v f="$logs/$name.log" \
+        '{ print p " " $0; fflush(); print $0 >> f; fflush(f) }') 2>&1 &
+  pids+=($!)
+done
 
-echo "Mercato API: http://${MERCATO_HOST:-127.0.0.1}:${MERCATO_PORT:-8000}/docs  (Ctrl-C stops everything)"
-wait -n "${pids[@]}"
+# 3. Wait for every process to be ready, then say where the shop is (last, so it stays visible).
+ready() {
+  local i="$1" check="${readies[$1]}"
+  if [[ "$check" == log:* ]]; then
+    grep -Eq -- "${check#log:}" "$logs/${names[$i]}.log" 2>/dev/null
+  else
+    "$PY" -m mercato.shared.ports wait 0 "$check"
+  fi
+}
+deadline=$((SECONDS + READY_TIMEOUT))
+pending=("${!names[@]}")
+while ((${#pending[@]})); do
+  for i in "${!pids[@]}"; do
+    kill -0 "${pids[$i]}" 2>/dev/null || { echo "${names[$i]} exited: stopping everything" >&2; stop_all 1; }
+  done
+  ((SECONDS < deadline)) || { echo "not ready after ${READY_TIMEOUT}s: ${pending[*]}" >&2; stop_all 1; }
+  still=()
+  for i in "${pending[@]}"; do ready "$i" || still+=("$i"); done
+  pending=("${still[@]+"${still[@]}"}")
+  ((${#pending[@]})) && sleep 0.5
+done
+
+shop="$API/docs"
+for i in "${!names[@]}"; do
+  if [[ "${names[$i]}" == storefront && "${readies[$i]}" =~ ^(https?://[^/]+) ]]; then
+    shop="${BASH_REMATCH[1]}"
+  fi
+done
+cat <<EOF
+
+  Mercato is ready. The shop is at $shop
+  API $API/api/v1   docs $API/docs   health $API/readyz
+  Ctrl-C stops everything.
+
+EOF
+wait -n "${pids[@]}" || true
+echo "a process exited: stopping everything" >&2
+stop_all 1

@@ -41,6 +41,7 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
         compare_server_default=False,
         include_name=_include_name,
+        on_version_apply=config.attributes.get("on_version_apply"),
     )
 
 

@@ -8,22 +8,56 @@ import typer
 
 from mercato.config import Settings
 
-app = typer.Typer(help="Mercato e-commerce platform.", no_args_is_help=True)
+# Plain help (no rich panels): flags without `<bool>` noise, readable in any terminal or log.
+app = typer.Typer(help="Mercato e-commerce platform.", no_args_is_help=True, rich_markup_mode=None)
+
+# uvicorn kills a worker that does not answer its health check in time; a spawned worker first
+# re-imports the CLI (~3 s on an idle machine), so 5 s (uvicorn's default) is too short under load.
+WORKER_HEALTHCHECK_TIMEOUT_SECONDS = 60
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"mercato {version('mercato')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _version_flag: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Mercato e-commerce platform."""
 
 
 def load_settings() -> Settings:
-    """Settings from the environment, or a clear message and exit code 2 when they are invalid."""
+    """Settings from the environment, or one line per problem and exit code 2."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from mercato.cli_errors import explain
 
     try:
         return Settings()
-    except ValidationError as exc:
-        lines = [
-            f"  - {'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-            for e in exc.errors()
-        ]
-        typer.echo("Invalid configuration:\n" + "\n".join(lines), err=True)
+    except (ValidationError, SettingsError) as exc:
+        typer.echo(explain(exc), err=True)
         raise typer.Exit(2) from None
+
+
+async def _check_database(settings: Settings) -> None:
+    """Connect once and read the schema version: a wrong URL or schema fails here, in one line."""
+    from sqlalchemy import pool, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(settings.effective_database_url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT version_num FROM alembic_version"))
+    finally:
+        await engine.dispose()
 
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -32,15 +66,30 @@ app.add_typer(db_app, name="db")
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", envvar="MERCATO_HOST", help="Interface to bind."),
+    port: int = typer.Option(8000, envvar="MERCATO_PORT", help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Number of API processes."),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
     """Serve the API with uvicorn."""
+    import asyncio
+
+    import structlog
     import uvicorn
 
+    from mercato.shared.logging import configure_logging
+    from mercato.shared.ports import port_problem
+
     settings = load_settings()  # fail fast on bad configuration
+    if problem := port_problem(host, port):
+        typer.echo(problem, err=True)
+        raise typer.Exit(1)
+    asyncio.run(_check_database(settings))
+    # the parent process logs too (workers started, replaced, stopped), not only the workers
+    configure_logging(settings.log_level, json=settings.log_json)
+    structlog.get_logger("mercato.serve").info(
+        "api_starting", url=f"http://{host}:{port}", workers=workers, env=settings.env
+    )
     uvicorn.run(
         "mercato.main:create_app",
         factory=True,
@@ -52,6 +101,7 @@ def serve(
         forwarded_allow_ips=",".join(settings.trusted_proxies),
         log_config=None,
         access_log=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
     )
 
 
@@ -60,8 +110,10 @@ def db_upgrade(revision: str = typer.Argument("heads", help="Target revision."))
     """Apply migrations up to REVISION (default: the latest)."""
     from mercato import migrate
 
-    migrate.upgrade(load_settings(), revision)
-    typer.echo("database is up to date")
+    applied = migrate.upgrade(load_settings(), revision)
+    for rev, title in applied:
+        typer.echo(f"applied {rev}: {title}")
+    typer.echo(f"database is up to date ({len(applied)} migration(s) applied)")
 
 
 @db_app.command("downgrade")
@@ -115,6 +167,8 @@ def main() -> None:
     """Console entry point: the CLI, with a clear message when the schema is missing."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
+    from mercato.cli_errors import explain
+
     try:
         app()
     except (OperationalError, ProgrammingError) as exc:
@@ -124,5 +178,13 @@ def main() -> None:
                 "The database has no schema yet (or an old one): run `mercato db upgrade` first.",
                 err=True,
             )
+            raise SystemExit(2) from None
+        if message := explain(exc):
+            typer.echo(message, err=True)
+            raise SystemExit(2) from None
+        raise
+    except Exception as exc:
+        if message := explain(exc):
+            typer.echo(message, err=True)
             raise SystemExit(2) from None
         raise

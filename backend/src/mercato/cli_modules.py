@@ -17,6 +17,6 @@ def register(app: typer.Typer) -> None:
     accounts_cli.register(app)  # users create-admin|list
     catalog_cli.register(app)  # catalog import|export, demo seed
     worker_cli.register(app)  # worker, scheduler, tasks dead|replay
-    notifications_cli.register(app)  # mail list
+    notifications_cli.register(app)  # mail list|show
     payments_cli.register(app)  # payments reconcile|deliver-sandbox-events
     orders_cli.register(app)  # orders expire-unpaid, carts purge-expired|send-reminders

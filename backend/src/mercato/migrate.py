@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -20,9 +21,19 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(settings: Settings, revision: str = "heads") -> None:
+def upgrade(settings: Settings, revision: str = "heads") -> list[tuple[str, str]]:
+    """Apply migrations; the (revision, title) of each one applied, in order."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(settings.effective_database_url), revision)
+    applied: list[tuple[str, str]] = []
+
+    def on_version_apply(*, step: Any, **_: Any) -> None:
+        if step.is_upgrade:
+            applied.append((step.up_revision_id, (step.up_revision.doc or "").strip()))
+
+    cfg = alembic_config(settings.effective_database_url)
+    cfg.attributes["on_version_apply"] = on_version_apply
+    command.upgrade(cfg, revision)
+    return applied
 
 
 def downgrade(settings: Settings, revision: str) -> None:

@@ -30,6 +30,28 @@ def _redact(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, A
     return event_dict
 
 
+# Periodic tasks (the relay runs every second): Celery's "sent / received / succeeded" lines for
+# them are DEBUG, not INFO (their failures and retries keep their level).
+CHATTY_TASKS = ("mercato.outbox.relay", "mercato.jobs.")
+
+
+class DemoteChattyTasks(logging.Filter):
+    """Turns Celery's INFO bookkeeping lines about `CHATTY_TASKS` into DEBUG lines."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not record.name.startswith("celery"):
+            return True
+        message = record.getMessage()
+        if not any(task in message for task in CHATTY_TASKS):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return self.level <= logging.DEBUG
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -65,6 +87,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    handler.addFilter(DemoteChattyTasks(root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         lg = logging.getLogger(name)
         lg.handlers[:] = []

@@ -63,6 +63,12 @@ def worker(
     ),
 ) -> None:
     """Run a Celery worker consuming every queue (default, mail, payments, shipping)."""
+    # systemd and container runtimes send SIGTERM to every process: pool children killed that way
+    # can die holding the pool's queue lock and the main process then hangs until SIGKILL.
+    # Celery's remedy (read when billiard is imported, so before any Celery import): children
+    # ignore SIGTERM and the main process shuts them down; running tasks get
+    # `worker_soft_shutdown_timeout` (1 s), then are requeued (acks_late).
+    os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
     settings = Settings()
     if settings.worker.metrics_port and pool == "prefork":
         _prometheus_multiprocess(settings)

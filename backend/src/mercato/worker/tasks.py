@@ -224,7 +224,7 @@ def _register_job(app: Celery, key: str, spec: JobSpec) -> None:
             log.info("job_unavailable", job=key, path=spec.path)
             return 0
         processed = run_job_sync(fn)
-        log.info("job_done", job=key, processed=processed)
+        (log.info if processed else log.debug)("job_done", job=key, processed=processed)
         return processed
 
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import uuid
+from email.message import EmailMessage
 from pathlib import Path
+
+import pytest
+
+from tests.conftest import service_url
 
 MERCATO = str(Path(sys.executable).parent / "mercato")
 
@@ -65,3 +72,165 @@ def test_invalid_configuration_is_reported_without_a_traceback(tmp_path: Path) -
     assert result.returncode == 2
     assert "Invalid configuration" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _run(
+    tmp_path: Path, *args: str, timeout: float = 120, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MERCATO, *args],
+        env=_env(tmp_path, **extra),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # nothing listens on it any more
+
+
+UNREACHABLE = "postgresql+asyncpg://u@127.0.0.1:{port}/x"
+BAD_SETTINGS = [
+    ("MERCATO_DATABASE_URL", "not a url", "MERCATO_DATABASE_URL: not a database URL"),
+    ("MERCATO_DATABASE_URL", "foo://db/x", "MERCATO_DATABASE_URL: unknown database driver 'foo'"),
+    ("MERCATO_DATABASE_URL", "sqlite:///x.db", "MERCATO_DATABASE_URL: needs an async driver"),
+    ("MERCATO_DATABASE_URL", UNREACHABLE, "MERCATO_DATABASE_URL: cannot reach 127.0.0.1:{port}"),
+    ("MERCATO_CORS_ORIGINS", "[not json", "MERCATO_CORS_ORIGINS: not valid JSON"),
+    ("MERCATO_CHECKOUT__TAX_RATES", "{DE: 1900}", "MERCATO_CHECKOUT__TAX_RATES: not valid JSON"),
+    ("MERCATO_LOG_JSON", "maybe", "MERCATO_LOG_JSON: Input should be a valid boolean"),
+]
+COMMANDS = [("db", "upgrade"), ("users", "list"), ("serve", "--port", "{free}")]
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "value", "expected"),
+    [(("db", "upgrade"), *case) for case in BAD_SETTINGS]
+    + [(command, *case) for command in COMMANDS[1:] for case in BAD_SETTINGS[3:5]],
+)
+def test_a_bad_setting_is_one_line_naming_it(
+    tmp_path: Path, command: tuple[str, ...], variable: str, value: str, expected: str
+) -> None:
+    port, free = str(_closed_port()), str(_closed_port())
+    args = [arg.replace("{free}", free) for arg in command]
+    result = _run(tmp_path, *args, **{variable: value.replace("{port}", port)})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert expected.replace("{port}", port) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2  # the line (after "Invalid configuration:")
+
+
+def test_a_missing_postgresql_database_is_named(tmp_path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    base = make_url(service_url("postgres"))
+    url = base.set(database=f"mercato_missing_{uuid.uuid4().hex[:8]}")
+    result = _run(tmp_path, "db", "upgrade", MERCATO_DATABASE_URL=url.render_as_string(False))
+    assert result.returncode == 2
+    assert f"database '{url.database}' does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _run(tmp_path, "serve", "--port", str(port))
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"port {port} on 127.0.0.1 is already in use (another Mercato still running?)"
+    )
+
+
+def test_db_upgrade_names_the_revisions_it_applied(tmp_path: Path) -> None:
+    first = _run(tmp_path, "db", "upgrade")
+    assert first.returncode == 0, first.stderr
+    assert "applied 0001: foundation outbox" in first.stdout
+    assert "applied 0002:" in first.stdout
+    again = _run(tmp_path, "db", "upgrade")
+    assert "applied 0" not in again.stdout
+    assert "(0 migration(s) applied)" in again.stdout
+
+
+def test_version_and_help_without_type_noise(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = _run(tmp_path, "--version")
+    assert result.stdout.strip() == f"mercato {version('mercato')}"
+    helps = (
+        _run(tmp_path, "serve", "--help").stdout + _run(tmp_path, "tasks", "dead", "--help").stdout
+    )
+    assert "--reload / --no-reload" in helps
+    assert "<bool>" not in helps
+
+
+def test_mail_show_prints_the_email_decoded_with_its_links(tmp_path: Path) -> None:
+    mail = tmp_path / "var" / "mail"
+    mail.mkdir(parents=True)
+    link = "http://127.0.0.1:3000/verify-email?token=abc-123&next=%2Fme"
+    message = EmailMessage()
+    message["From"] = "Mercato <shop@mercato.localhost>"
+    message["To"] = "ada@example.com"
+    message["Subject"] = "Bestätigen Sie Ihre E-Mail-Adresse"
+    message.set_content(f"Hallo Ada,\n\nbitte bestätigen: {link}\n")
+    message.add_alternative(
+        f'<p><a href="{link.replace("&", "&amp;")}">Bestätigen</a></p>', subtype="html"
+    )
+    (mail / "20261202T000000-one.eml").write_bytes(bytes(message))
+
+    listed = _run(tmp_path, "mail", "list")
+    assert listed.stdout.startswith("20261202T000000-one  ")
+    shown = _run(tmp_path, "mail", "show", "20261202T000000")
+    assert shown.returncode == 0, shown.stderr
+    assert "Subject: Bestätigen Sie Ihre E-Mail-Adresse" in shown.stdout
+    assert "bitte bestätigen:" in shown.stdout  # decoded, not quoted-printable
+    assert shown.stdout.rstrip().endswith(f"Links:\n  {link}")
+    missing = _run(tmp_path, "mail", "show", "nope")
+    assert missing.returncode == 1
+    assert "no single email matches 'nope'" in missing.stderr
+
+
+@pytest.mark.timeout(600)
+def test_serve_with_workers_logs_its_start_and_keeps_its_workers(tmp_path: Path) -> None:
+    import json
+    import signal
+    import time
+
+    from mercato.shared.ports import answers, wait_until_ready
+
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    port = _closed_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [MERCATO, "serve", "--port", str(port), "--workers", "2"],
+            env=_env(tmp_path, MERCATO_LOG_LEVEL="INFO"),
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/readyz"
+        assert wait_until_ready([url], timeout=300) == [], log.read_text()
+        # the supervisor pings every 0.5 s: serve a few requests across several ping rounds
+        for _ in range(10):
+            assert answers(url)
+            time.sleep(0.5)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    messages = [e["event"] for e in events]
+    starting = next(e for e in events if e["event"] == "api_starting")
+    assert starting["workers"] == 2
+    assert any(m.startswith("Started parent process") for m in messages)
+    assert sum(m.startswith("Started server process") for m in messages) == 2  # none replaced
+    assert not [m for m in messages if m.endswith("died")]  # "Child process [N] died"

@@ -1,0 +1,133 @@
+"""`scripts/run-all.sh` (what `make run` starts): a busy port stops it before anything starts, and
+SIGTERM to its process group (what systemd and container runtimes send) stops every process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+RUN_ALL = ROOT / "scripts" / "run-all.sh"
+MERCATO = str(Path(sys.executable).parent / "mercato")
+READY_LINE = "Mercato is ready."
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def env_for(data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERCATO_")}
+    env.update(
+        MERCATO_DATA_DIR=str(data_dir),
+        MERCATO_PORT=str(port),
+        MERCATO_WORKER__CONCURRENCY="1",
+        MERCATO_READY_TIMEOUT_SECONDS="600",
+        # no SIGKILL fallback within the test's wait: a process that does not stop by itself fails
+        MERCATO_STOP_TIMEOUT_SECONDS="60",
+    )
+    return env
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def kill_group_afterwards() -> Iterator[list[int]]:
+    groups: list[int] = []
+    yield groups
+    for pgid in groups:
+        if group_alive(pgid):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+def test_a_busy_port_is_one_line_and_nothing_starts(
+    tmp_path: Path, kill_group_afterwards: list[int]
+) -> None:
+    data_dir = tmp_path / "var"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.Popen(
+            ["bash", str(RUN_ALL)],
+            env=env_for(data_dir, port),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        kill_group_afterwards.append(proc.pid)
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert (
+        err.strip()
+        == f"port {port} on 127.0.0.1 is already in use (another Mercato still running?)"
+    )
+    assert out == ""
+    assert not data_dir.exists()  # no migration, no worker, no scheduler on the shared broker
+    assert not group_alive(proc.pid)
+
+
+@pytest.mark.timeout(900)
+def test_sigterm_to_the_group_stops_every_process(
+    tmp_path: Path, kill_group_afterwards: list[int]
+) -> None:
+    data_dir = tmp_path / "var"
+    env = env_for(data_dir, free_port())
+    for args in (["db", "upgrade"], ["demo", "seed", "--products", "5"]):  # seed stays small
+        subprocess.run([MERCATO, *args], env=env, check=True, capture_output=True, timeout=300)
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["bash", str(RUN_ALL)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    kill_group_afterwards.append(proc.pid)
+    deadline = time.monotonic() + 600
+    while READY_LINE not in log.read_text():
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.5)
+
+    printed = log.read_text()
+    summary = printed[printed.index(READY_LINE) :]
+    assert f"The shop is at http://127.0.0.1:{env['MERCATO_PORT']}/docs" in summary
+    assert summary.rstrip().endswith("Ctrl-C stops everything.")  # the last thing printed
+    assert "[info     ] Scheduler: Sending due task" not in printed  # the relay is DEBUG
+    assert "api_starting" in printed  # human-readable, prefixed lines
+    assert "api      | " in printed
+    assert "worker   | " in printed
+
+    os.killpg(proc.pid, signal.SIGTERM)
+    # Measured here: 6-8 s on a 2-core machine at load 10 (the requirement is 10 s; no timing
+    # assertion, the bug was a hang until SIGKILL). Bounded only so a hang fails the test.
+    stop_by = time.monotonic() + 50
+    while (proc.poll() is None or group_alive(proc.pid)) and time.monotonic() < stop_by:
+        time.sleep(0.2)  # poll() reaps the script, so a zombie does not count as alive
+    left = subprocess.run(
+        ["ps", "-o", "pid,cmd", "-g", str(proc.pid)], capture_output=True, text=True
+    )
+    after = log.read_text()
+    assert not group_alive(proc.pid), left.stdout + after
+    assert "did not stop within" not in after  # nobody needed SIGKILL
+    assert "Cold shutdown" in after  # the worker stopped its pool itself (REMAP_SIGTERM)
