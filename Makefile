@@ -18,10 +18,10 @@ export NEXT_TELEMETRY_DISABLED := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help bootstrap run serve test lint fmt typecheck test-unit test-integration migrate revision bench clean
-.PHONY: dev client chromium e2e storefront-install storefront-build storefront-static storefront-check storefront-serve
+.PHONY: dev client chromium e2e storefront-ready storefront-install storefront-build storefront-static storefront-check storefront-serve
 
 help:
-	@echo "make run      start the whole shop (API, worker, scheduler) with demo data"
+	@echo "make run      start the whole shop (API, worker, scheduler, storefront) with demo data"
 	@echo "make test     run every check (lint, types, tests)"
 	@echo "make lint | fmt | typecheck | test-unit | test-integration | migrate | revision m=... | bench"
 	@echo "make dev      API (reload) + storefront (next dev, hot reload)"
@@ -37,7 +37,7 @@ $(VENV)/.synced: $(UV) backend/pyproject.toml backend/uv.lock
 
 bootstrap: $(VENV)/.synced
 
-run: bootstrap
+run: bootstrap storefront-ready
 	@scripts/run-all.sh
 
 serve: bootstrap
@@ -83,6 +83,15 @@ client: bootstrap storefront-install
 
 storefront-build: storefront-install
 	cd $(STOREFRONT) && npm run build
+
+# `make run` builds the storefront only when its sources changed since the last build.
+SF_SOURCES := $(shell find $(STOREFRONT)/app $(STOREFRONT)/components $(STOREFRONT)/lib $(STOREFRONT)/public \
+	-type f 2>/dev/null) $(wildcard $(STOREFRONT)/*.ts $(STOREFRONT)/*.mjs $(STOREFRONT)/package*.json)
+$(STOREFRONT)/.next/BUILD_ID: $(NPM_STAMP) $(SF_SOURCES)
+	@echo "building the storefront (production build, about a minute)"
+	cd $(STOREFRONT) && npm run build
+
+storefront-ready: $(STOREFRONT)/.next/BUILD_ID
 
 # Client drift, types, lint, unit tests, then the production build (a prerequisite, so `make test`
 # builds once for both this and e2e).

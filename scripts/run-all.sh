@@ -4,7 +4,8 @@
 # process is ready. Ctrl-C, SIGTERM (to this script or its whole process group) or any process
 # exiting stops them all within 10 seconds.
 #
-# Reads: MERCATO_HOST, MERCATO_PORT (the API), MERCATO_DATA_DIR, MERCATO_LOG_JSON,
+# Reads: MERCATO_HOST, MERCATO_PORT (the API), MERCATO_STOREFRONT_HOST, MERCATO_STOREFRONT_PORT,
+# MERCATO_API_URL, MERCATO_STOREFRONT_URL, MERCATO_DATA_DIR, MERCATO_LOG_JSON,
 # MERCATO_READY_TIMEOUT_SECONDS (how long to wait for readiness), MERCATO_STOP_TIMEOUT_SECONDS
 # (how long processes get to stop before SIGKILL; 8 leaves room in a 10 s stop timeout).
 set -euo pipefail
@@ -31,11 +32,21 @@ process() {
   if [[ "$ready" =~ ^https?://([^/]+:[0-9]+) ]]; then ports+=("${BASH_REMATCH[1]}"); fi
 }
 
+SF_HOST="${MERCATO_STOREFRONT_HOST:-127.0.0.1}"
+SF_PORT="${MERCATO_STOREFRONT_PORT:-3000}"
+export MERCATO_API_URL="${MERCATO_API_URL:-$API}"                 # where the storefront finds the API
+export MERCATO_STOREFRONT_URL="${MERCATO_STOREFRONT_URL:-http://$SF_HOST:$SF_PORT}" # links in emails
+
 process api "$API/readyz" "$BIN/mercato" serve --host "$HOST" --port "$PORT"
 process worker 'log:@[^ ]+ ready\.' "$BIN/mercato" worker
 process scheduler 'log:beat: Starting' "$BIN/mercato" scheduler
-# e.g. process storefront "http://127.0.0.1:3000/" npm --prefix storefront run start  (the summary
-# then says the shop is at the storefront's address)
+# The storefront (production build from `make run`/`make storefront-build`); the summary then says
+# the shop is at its address. Without a build (a backend-only checkout) the API runs alone.
+if [[ -f storefront/.next/BUILD_ID ]]; then
+  process storefront "http://$SF_HOST:$SF_PORT/api/health" storefront/scripts/serve.sh
+else
+  echo "no storefront build (run make storefront-build): starting the API, worker and scheduler only" >&2
+fi
 
 # 1. Busy ports: one line each, nothing started.
 "$PY" -m mercato.shared.ports free "${ports[@]}" || exit 1
