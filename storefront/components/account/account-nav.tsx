@@ -11,12 +11,12 @@ const LINKS: Array<[string, string]> = [
   ["/account/privacy", "Privacy & data"],
 ];
 
-/** Section navigation of the account area (horizontal scroll on phones, a column on desktop). */
+/** Section navigation of the account area (wrapping row on phones, a column on desktop). */
 export function AccountNav() {
   const pathname = usePathname();
   return (
-    <nav aria-label="Account" className="-mx-4 overflow-x-auto px-4 md:mx-0 md:px-0">
-      <ul className="flex gap-2 md:flex-col md:gap-1">
+    <nav aria-label="Account">
+      <ul className="flex flex-wrap gap-1 md:flex-col">
         {LINKS.map(([href, label]) => {
           const current = href === "/account" ? pathname === href : pathname.startsWith(href);
           return (

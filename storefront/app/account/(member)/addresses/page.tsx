@@ -52,7 +52,7 @@ export default async function AddressesPage({ searchParams }: PageProps<"/accoun
                   ))}
                   {a.phone ? <span className="block text-muted">{a.phone}</span> : null}
                 </address>
-                <div className="mt-auto flex gap-4">
+                <div className="mt-auto flex items-center gap-4">
                   <Link href={`/account/addresses/${a.id}`} aria-label={`Edit address: ${label}`} className="text-sm font-medium text-brand-700 underline">
                     Edit
                   </Link>
