@@ -80,3 +80,36 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
+
+/** A customer's order placed through the API (awaiting payment), for the history pages. */
+export async function placeOrder(request: APIRequestContext, shop: Shop, token: string): Promise<{ id: string; number: string; title: string }> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const list = (await (await request.get(`${shop.apiUrl}/api/v1/products?limit=10&in_stock=true&sort=price_desc`)).json()) as { items: Array<{ slug: string }> };
+  let sku: string | null = null;
+  let title = "";
+  for (const { slug } of list.items) {
+    const product = (await (await request.get(`${shop.apiUrl}/api/v1/products/${slug}`)).json()) as { title: string; variants: Array<{ sku: string; available: number; is_active: boolean }> };
+    const variant = product.variants.find((v) => v.is_active && v.available > 3);
+    if (variant) {
+      sku = variant.sku;
+      title = product.title;
+      break;
+    }
+  }
+  expect(sku, "a product with stock").toBeTruthy();
+  const cart = (await (await request.post(`${shop.apiUrl}/api/v1/carts`, { headers: auth })).json()) as { id: string; email?: string };
+  const added = await request.post(`${shop.apiUrl}/api/v1/carts/${cart.id}/lines`, { headers: auth, data: { sku, quantity: 1 } });
+  expect(added.status()).toBeLessThan(300);
+  const address = { first_name: "History", last_name: "Shopper", line1: "Invalidenstraße 117", postal_code: "10115", city: "Berlin", country: "DE" };
+  const me = (await (await request.get(`${shop.apiUrl}/api/v1/me`, { headers: auth })).json()) as { email: string };
+  const addr = await request.put(`${shop.apiUrl}/api/v1/carts/${cart.id}/address`, { headers: auth, data: { email: me.email, shipping_address: address, same_as_shipping: true } });
+  expect(addr.status()).toBe(200);
+  const options = (await (await request.get(`${shop.apiUrl}/api/v1/carts/${cart.id}/shipping-options`, { headers: auth })).json()) as { items: Array<{ code: string }> };
+  const ship = await request.put(`${shop.apiUrl}/api/v1/carts/${cart.id}/shipping-method`, { headers: auth, data: { code: options.items[0]!.code } });
+  expect(ship.status()).toBe(200);
+  const checkout = await request.post(`${shop.apiUrl}/api/v1/checkout`, { headers: { ...auth, "Idempotency-Key": `acct-${Date.now()}` }, data: { cart_id: cart.id } });
+  expect(checkout.status(), await checkout.text()).toBeLessThan(300);
+  const body = (await checkout.json()) as { order?: { id: string; number: string }; id?: string; number?: string };
+  const order = body.order ?? { id: body.id!, number: body.number! };
+  return { ...order, title };
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "./fixtures";
-import { apiToken, createCustomer, emailedLink, expectTokensHidden, PASSWORD, screenshots, signInThroughForm, uniqueEmail } from "./account-helpers";
+import { apiToken, createCustomer, placeOrder, emailedLink, expectTokensHidden, PASSWORD, screenshots, signInThroughForm, uniqueEmail } from "./account-helpers";
 
 test("register, verify by the emailed link, sign out, reset the password by the emailed link, sign in", async ({ page, context, shop }) => {
   const email = uniqueEmail("journey");
@@ -240,11 +240,22 @@ test("a guest's wishlist syncs to the account after sign-in", async ({ page, con
 test("order history, data export as a JSON file, and account deletion", async ({ page, context, request, shop }) => {
   const email = await createCustomer(request, shop, "privacy", "Privacy Shopper");
   await signInThroughForm(page, email);
-
   await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Orders" }).click();
-  await expect(page.getByRole("heading", { name: "Your orders" })).toBeVisible();
   await expect(page.getByText("You have not ordered anything yet.")).toBeVisible();
+
+  const order = await placeOrder(request, shop, await apiToken(request, shop, email));
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Your orders" })).toBeVisible();
+  const row = page.getByRole("list", { name: "Orders" }).getByRole("listitem");
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("Awaiting payment");
   await screenshots(page, "orders");
+  await row.getByRole("link", { name: `Order ${order.number}` }).click();
+  await expect(page.getByRole("heading", { name: `Order ${order.number}` })).toBeVisible();
+  await expect(page.getByText(order.title).first()).toBeVisible();
+  await expect(page.getByRole("region", { name: "Shipping address" })).toContainText("History Shopper");
+  await expect(page.getByRole("region", { name: "Shipping address" })).toContainText("10115 Berlin");
+  await screenshots(page, "order-detail");
 
   await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Privacy & data" }).click();
   const download = page.waitForEvent("download");
@@ -254,6 +265,7 @@ test("order history, data export as a JSON file, and account deletion", async ({
   const exported = JSON.parse(readFileSync((await file.path())!, "utf8")) as Record<string, unknown>;
   expect(JSON.stringify(exported)).toContain(email);
   expect(JSON.stringify(exported)).toContain("Privacy Shopper");
+  expect(JSON.stringify(exported)).toContain(order.number);
   // a guest cannot export anything
   const guest = await request.get(`${shop.storefrontUrl}/account/export`);
   expect(guest.status()).toBe(401);

@@ -21,5 +21,6 @@ describe("addressLines", () => {
     expect(
       addressLines({ full_name: "Ada", company: "", line1: "1 Main St", postal_code: "10115", city: "Berlin", country: "DE", phone: 5 }, (c) => (c === "DE" ? "Germany" : c)),
     ).toEqual(["Ada", "1 Main St", "10115 Berlin", "Germany"]);
+    expect(addressLines({ first_name: "Ada", last_name: "Lovelace", line1: "x", city: "Y", country: "GB" })).toEqual(["Ada Lovelace", "x", "Y", "GB"]);
   });
 });

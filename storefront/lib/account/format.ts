@@ -33,5 +33,6 @@ export function addressLines(address: Record<string, unknown>, countryName: (cod
   };
   const cityLine = [s("postal_code"), s("city")].filter(Boolean).join(" ");
   const country = s("country");
-  return [s("full_name"), s("company"), s("line1"), s("line2"), cityLine, s("region"), country ? countryName(country) : ""].filter(Boolean);
+  const name = s("full_name") || [s("first_name"), s("last_name")].filter(Boolean).join(" ");
+  return [name, s("company"), s("line1"), s("line2"), cityLine, s("region"), country ? countryName(country) : ""].filter(Boolean);
 }

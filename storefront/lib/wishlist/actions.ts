@@ -5,7 +5,7 @@
  */
 import { sessionApi } from "@/lib/session/api";
 import { productTiles, type ProductTile } from "./products";
-import { isItemRef, MAX_WISHLIST_ITEMS, mergeWishlists, toggleSlug } from "./storage";
+import { isItemRef, mergeWishlists, toggleSlug } from "./storage";
 
 export type WishlistResult = { signedIn: false } | { signedIn: true; items: string[] } | { signedIn: true; error: string };
 
@@ -50,8 +50,11 @@ export async function setWishlistItem(slug: string, on: boolean): Promise<Wishli
   }
 }
 
+/** At most this many products per lookup (each is a catalog read, cached per product). */
+const MAX_LOOKUP = 60;
+
 /** Tiles for the "Recently viewed" strip and the guest wishlist (public catalog data). */
 export async function lookupProducts(slugs: string[]): Promise<ProductTile[]> {
   if (!Array.isArray(slugs)) return [];
-  return productTiles(slugs.filter(isItemRef).slice(0, MAX_WISHLIST_ITEMS));
+  return productTiles(slugs.filter(isItemRef).slice(0, MAX_LOOKUP));
 }
