@@ -1,11 +1,12 @@
 "use client";
-import { signOutAction } from "@/lib/account/actions";
+import { signOut } from "@/lib/session/actions";
 import { invalidateWishlist } from "@/lib/wishlist/store";
 import { SubmitButton } from "./form-parts";
 
+/** Phase 1's sign-out action (revokes the refresh token, clears the cookies) plus a wishlist reset. */
 export function SignOutButton() {
   return (
-    <form action={signOutAction} onSubmit={invalidateWishlist}>
+    <form action={signOut} onSubmit={invalidateWishlist}>
       <SubmitButton pendingLabel="Signing out…" variant="secondary">
         Sign out
       </SubmitButton>

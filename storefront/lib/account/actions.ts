@@ -10,7 +10,7 @@ import { asProblem, bearerApi } from "@/lib/api/client";
 import type { Problem, TokenResponse } from "@/lib/api/types";
 import { clearCartId, getCartId, setCartId } from "@/lib/cart/server";
 import { sessionApi } from "@/lib/session/api";
-import { clearTokens, readTokens, writeTokens } from "@/lib/session/cookies";
+import { clearTokens, writeTokens } from "@/lib/session/cookies";
 import { safeRedirectPath } from "@/lib/url/safe-redirect";
 import { addressFields } from "./address-form";
 import { problemState, type FormState } from "./problems";
@@ -86,21 +86,6 @@ export async function registerAction(_prev: FormState, form: FormData): Promise<
   await writeTokens(result.tokens);
   await mergeGuestCart(result.tokens);
   redirect(safeRedirectPath(field(form, "next"), "/account?welcome=1"));
-}
-
-/** Sign out from the account area: revoke the refresh token, clear the cookies, go home. */
-export async function signOutAction(): Promise<void> {
-  const { refresh } = await readTokens();
-  if (refresh) {
-    try {
-      await bearerApi(null).POST("/api/v1/auth/logout", { body: { refresh_token: refresh } });
-    } catch {
-      // API unreachable: the cookies are cleared anyway
-    }
-  }
-  await clearTokens();
-  await clearCartId();
-  redirect("/");
 }
 
 /** Field: token (from the emailed link). */

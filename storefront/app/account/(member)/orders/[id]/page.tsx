@@ -88,31 +88,26 @@ export default async function OrderPage({ params }: PageProps<"/account/orders/[
         </dl>
       </section>
       <div className="grid gap-6 sm:grid-cols-2">
-        <section aria-labelledby="ship-heading">
-          <h2 id="ship-heading" className="mb-2 text-lg font-semibold">
-            Shipping address
-          </h2>
-          <address className="text-sm not-italic">
-            {addressLines(order.shipping_address, countryName).map((l, i) => (
-              <span key={i} className="block">
-                {l}
-              </span>
-            ))}
-          </address>
-        </section>
-        <section aria-labelledby="bill-heading">
-          <h2 id="bill-heading" className="mb-2 text-lg font-semibold">
-            Billing address
-          </h2>
-          <address className="text-sm not-italic">
-            {addressLines(order.billing_address, countryName).map((l, i) => (
-              <span key={i} className="block">
-                {l}
-              </span>
-            ))}
-          </address>
-        </section>
+        <AddressBlock id="ship-heading" title="Shipping address" address={order.shipping_address} />
+        <AddressBlock id="bill-heading" title="Billing address" address={order.billing_address} />
       </div>
     </div>
+  );
+}
+
+function AddressBlock({ id, title, address }: { id: string; title: string; address: Record<string, unknown> }) {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id} className="mb-2 text-lg font-semibold">
+        {title}
+      </h2>
+      <address className="text-sm not-italic">
+        {addressLines(address, countryName).map((line, i) => (
+          <span key={i} className="block">
+            {line}
+          </span>
+        ))}
+      </address>
+    </section>
   );
 }
