@@ -16,6 +16,7 @@ test("register, verify by the emailed link, sign out, reset the password by the 
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Please correct the highlighted fields");
   await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Password")).toBeFocused(); // focus lands where the fix is needed
   await expect(page.getByText("Use at least 8 characters.")).toBeVisible();
   await expect(page.getByLabel("Email", { exact: true })).toHaveValue(email);
   await screenshots(page, "register-error");

@@ -1,5 +1,5 @@
 "use client";
-import type { ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import { useFormStatus } from "react-dom";
 import type { FormState } from "@/lib/account/problems";
 
@@ -102,13 +102,21 @@ export function Checkbox({ name, label, defaultChecked, hint }: { name: string; 
 
 /**
  * The form's outcome: errors as an alert, successes as a polite status. The status region is
- * always rendered so screen readers announce a message that appears later.
+ * always rendered so screen readers announce a message that appears later. After an error, focus
+ * moves to the first invalid field (or the alert) so keyboard users land where the fix is needed.
  */
 export function FormMessage({ state }: { state: FormState }) {
+  const alertRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    const alert = alertRef.current;
+    if (state.status !== "error" || !alert) return;
+    const invalid = alert.closest("form")?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    (invalid ?? alert).focus();
+  }, [state]);
   return (
     <>
       {state.status === "error" ? (
-        <p role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+        <p ref={alertRef} role="alert" tabIndex={-1} className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
           {state.message}
         </p>
       ) : null}
