@@ -4,7 +4,7 @@
  * They call the API with the shopper's token (`sessionApi()`), turn problems into form states
  * (field errors, retry times) and never return a token. proxy.ts CSRF-checks every call.
  */
-import { redirect } from "next/navigation";
+import { redirect, unstable_rethrow } from "next/navigation";
 import { revalidatePath } from "next/cache";
 import { asProblem, bearerApi } from "@/lib/api/client";
 import type { Problem, TokenResponse } from "@/lib/api/types";
@@ -22,6 +22,22 @@ function field(form: FormData, name: string): string {
 
 function failed(error: unknown, response: Response, values?: Record<string, string>): FormState {
   return problemState(asProblem(error, response.status), response.headers.get("Retry-After"), values);
+}
+
+const unreachable: FormState = {
+  status: "error",
+  code: "unreachable",
+  message: "We could not reach the shop right now. Check your connection and try again.",
+};
+
+/** Runs an action body; a lost connection to the API becomes a message instead of an error page. */
+async function guarded(run: () => Promise<FormState>): Promise<FormState> {
+  try {
+    return await run();
+  } catch (error) {
+    unstable_rethrow(error); // redirect() and other Next control flow
+    return unreachable;
+  }
 }
 
 const signedOut: FormState = { status: "error", code: "not_authenticated", message: "Your session has ended. Please sign in again." };
@@ -51,6 +67,10 @@ async function passwordGrant(email: string, password: string): Promise<TokenResu
 
 /** Fields: email, password, next. Shows the throttle's retry time; redirects to `next`. */
 export async function signInAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => signInActionBody(form));
+}
+
+async function signInActionBody(form: FormData): Promise<FormState> {
   const email = field(form, "email").trim();
   const password = field(form, "password");
   const values = { email };
@@ -67,6 +87,10 @@ export async function signInAction(_prev: FormState, form: FormData): Promise<Fo
 
 /** Fields: full_name, email, password, marketing_consent ("on"), next. Signs in afterwards. */
 export async function registerAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => registerActionBody(form));
+}
+
+async function registerActionBody(form: FormData): Promise<FormState> {
   const email = field(form, "email").trim();
   const password = field(form, "password");
   const full_name = field(form, "full_name").trim();
@@ -90,6 +114,10 @@ export async function registerAction(_prev: FormState, form: FormData): Promise<
 
 /** Field: token (from the emailed link). */
 export async function verifyEmailAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => verifyEmailActionBody(form));
+}
+
+async function verifyEmailActionBody(form: FormData): Promise<FormState> {
   const { data, error, response } = await bearerApi(null).POST("/api/v1/auth/verify-email", {
     body: { token: field(form, "token") },
   });
@@ -99,6 +127,10 @@ export async function verifyEmailAction(_prev: FormState, form: FormData): Promi
 }
 
 export async function resendVerificationAction(): Promise<FormState> {
+  return guarded(() => resendVerificationActionBody());
+}
+
+async function resendVerificationActionBody(): Promise<FormState> {
   const api = await sessionApi();
   const { error, response } = await api.POST("/api/v1/auth/verify-email/resend");
   if (response.status === 401) return signedOut;
@@ -109,6 +141,10 @@ export async function resendVerificationAction(): Promise<FormState> {
 
 /** Field: email. The same answer whether or not the account exists. */
 export async function forgotPasswordAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => forgotPasswordActionBody(form));
+}
+
+async function forgotPasswordActionBody(form: FormData): Promise<FormState> {
   const email = field(form, "email").trim();
   if (!email) return { status: "error", message: "Enter your email address.", fieldErrors: { email: "Enter your email address." } };
   const { error, response } = await bearerApi(null).POST("/api/v1/auth/password-reset", { body: { email } });
@@ -122,6 +158,10 @@ export async function forgotPasswordAction(_prev: FormState, form: FormData): Pr
 
 /** Fields: token, new_password, confirm_password. All sessions end; the shopper signs in again. */
 export async function resetPasswordAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => resetPasswordActionBody(form));
+}
+
+async function resetPasswordActionBody(form: FormData): Promise<FormState> {
   const new_password = field(form, "new_password");
   if (new_password !== field(form, "confirm_password")) {
     return { status: "error", message: "The passwords do not match.", fieldErrors: { confirm_password: "The passwords do not match." } };
@@ -136,6 +176,10 @@ export async function resetPasswordAction(_prev: FormState, form: FormData): Pro
 
 /** Fields: full_name, marketing_consent ("on"). */
 export async function updateProfileAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => updateProfileActionBody(form));
+}
+
+async function updateProfileActionBody(form: FormData): Promise<FormState> {
   const api = await sessionApi();
   const full_name = field(form, "full_name").trim();
   const values = { full_name, marketing_consent: field(form, "marketing_consent") };
@@ -150,6 +194,10 @@ export async function updateProfileAction(_prev: FormState, form: FormData): Pro
 
 /** Fields: current_password, new_password, confirm_password. Other sessions are signed out. */
 export async function changePasswordAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => changePasswordActionBody(form));
+}
+
+async function changePasswordActionBody(form: FormData): Promise<FormState> {
   const new_password = field(form, "new_password");
   if (new_password !== field(form, "confirm_password")) {
     return { status: "error", message: "The new passwords do not match.", fieldErrors: { confirm_password: "The passwords do not match." } };
@@ -169,6 +217,10 @@ export async function changePasswordAction(_prev: FormState, form: FormData): Pr
 
 /** Address form fields (see address-form.ts); `id` present → update, else create. */
 export async function saveAddressAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => saveAddressActionBody(form));
+}
+
+async function saveAddressActionBody(form: FormData): Promise<FormState> {
   const id = field(form, "id");
   const body = addressFields(form);
   const values = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, String(v)]));
@@ -184,6 +236,10 @@ export async function saveAddressAction(_prev: FormState, form: FormData): Promi
 
 /** Field: id. */
 export async function deleteAddressAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => deleteAddressActionBody(form));
+}
+
+async function deleteAddressActionBody(form: FormData): Promise<FormState> {
   const api = await sessionApi();
   const { error, response } = await api.DELETE("/api/v1/me/addresses/{address_id}", {
     params: { path: { address_id: field(form, "id") } },
@@ -196,6 +252,10 @@ export async function deleteAddressAction(_prev: FormState, form: FormData): Pro
 
 /** Field: confirm (must be the word DELETE). Closes the account at the API, then signs out. */
 export async function deleteAccountAction(_prev: FormState, form: FormData): Promise<FormState> {
+  return guarded(() => deleteAccountActionBody(form));
+}
+
+async function deleteAccountActionBody(form: FormData): Promise<FormState> {
   if (field(form, "confirm").trim().toUpperCase() !== "DELETE") {
     return { status: "error", message: "Type DELETE to confirm.", fieldErrors: { confirm: "Type DELETE to confirm." } };
   }
