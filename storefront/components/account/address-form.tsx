@@ -1,0 +1,34 @@
+"use client";
+import { useActionState } from "react";
+import { saveAddressAction } from "@/lib/account/actions";
+import { initialFormState } from "@/lib/account/problems";
+import type { Schema } from "@/lib/api/types";
+import { Checkbox, Field, FormMessage, SelectField, SubmitButton } from "./form-parts";
+
+type Address = Schema<"AddressRead">;
+
+/** Add (no `address`) or edit an address; the API validates, errors appear next to the fields. */
+export function AddressForm({ address, countries }: { address?: Address; countries: Array<[string, string]> }) {
+  const [state, action] = useActionState(saveAddressAction, initialFormState);
+  const v = (name: keyof Address & string): string | undefined => state.values?.[name] ?? (address ? String(address[name] ?? "") : undefined);
+  const e = state.fieldErrors ?? {};
+  return (
+    <form action={action} className="space-y-4" noValidate>
+      <FormMessage state={state} />
+      {address ? <input type="hidden" name="id" value={address.id} /> : null}
+      <Field name="full_name" label="Full name" autoComplete="name" required defaultValue={v("full_name")} error={e.full_name} maxLength={200} />
+      <Field name="company" label="Company" autoComplete="organization" defaultValue={v("company")} error={e.company} maxLength={200} />
+      <Field name="line1" label="Address line 1" autoComplete="address-line1" required defaultValue={v("line1")} error={e.line1} maxLength={200} />
+      <Field name="line2" label="Address line 2" autoComplete="address-line2" defaultValue={v("line2")} error={e.line2} maxLength={200} />
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field name="postal_code" label="Postal code" autoComplete="postal-code" required defaultValue={v("postal_code")} error={e.postal_code} maxLength={20} />
+        <Field name="city" label="City" autoComplete="address-level2" required defaultValue={v("city")} error={e.city} maxLength={100} />
+      </div>
+      <Field name="region" label="Region or state" autoComplete="address-level1" defaultValue={v("region")} error={e.region} maxLength={100} />
+      <SelectField name="country" label="Country" autoComplete="country" options={countries} defaultValue={v("country") ?? "DE"} error={e.country} />
+      <Field name="phone" label="Phone" type="tel" autoComplete="tel" inputMode="tel" defaultValue={v("phone")} error={e.phone} maxLength={32} />
+      <Checkbox name="is_default" label="Use as my default address" defaultChecked={state.values ? state.values.is_default === "true" : (address?.is_default ?? false)} />
+      <SubmitButton pendingLabel="Saving…">{address ? "Save address" : "Add address"}</SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,144 @@
+"use client";
+import { useEffect, useRef, type ReactNode } from "react";
+import { useFormStatus } from "react-dom";
+import type { FormState } from "@/lib/account/problems";
+
+const inputClass =
+  "mt-1 block w-full rounded-md border border-gray-300 px-3 py-2 text-base aria-invalid:border-red-600 aria-invalid:ring-1 aria-invalid:ring-red-600";
+
+export interface FieldProps {
+  name: string;
+  label: string;
+  type?: string;
+  autoComplete?: string;
+  required?: boolean;
+  defaultValue?: string;
+  hint?: string;
+  error?: string;
+  minLength?: number;
+  maxLength?: number;
+  inputMode?: "email" | "tel" | "text";
+}
+
+/** A labelled input with its hint and error tied to it (aria-describedby, aria-invalid). */
+export function Field({ name, label, type = "text", autoComplete, required, defaultValue, hint, error, minLength, maxLength, inputMode }: FieldProps) {
+  const id = `field-${name}`;
+  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+        {required ? null : <span className="font-normal text-muted"> (optional)</span>}
+      </label>
+      <input
+        id={id}
+        name={name}
+        type={type}
+        autoComplete={autoComplete}
+        required={required}
+        defaultValue={defaultValue}
+        minLength={minLength}
+        maxLength={maxLength}
+        inputMode={inputMode}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={described}
+        className={inputClass}
+      />
+      {hint ? (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-muted">
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function SelectField({ name, label, options, defaultValue, error, autoComplete }: { name: string; label: string; options: Array<[string, string]>; defaultValue?: string; error?: string; autoComplete?: string }) {
+  const id = `field-${name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      <select id={id} name={name} defaultValue={defaultValue} autoComplete={autoComplete} required aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} className={inputClass}>
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+      {error ? (
+        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function Checkbox({ name, label, defaultChecked, hint }: { name: string; label: string; defaultChecked?: boolean; hint?: string }) {
+  const id = `field-${name}`;
+  return (
+    <div className="flex items-start gap-2">
+      <input id={id} name={name} type="checkbox" defaultChecked={defaultChecked} aria-describedby={hint ? `${id}-hint` : undefined} className="mt-1 h-4 w-4 rounded border-gray-300" />
+      <div>
+        <label htmlFor={id} className="text-sm font-medium">
+          {label}
+        </label>
+        {hint ? (
+          <p id={`${id}-hint`} className="text-xs text-muted">
+            {hint}
+          </p>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The form's outcome: errors as an alert, successes as a polite status. The status region is
+ * always rendered so screen readers announce a message that appears later. After an error, focus
+ * moves to the first invalid field (or the alert) so keyboard users land where the fix is needed.
+ */
+export function FormMessage({ state }: { state: FormState }) {
+  const alertRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    const alert = alertRef.current;
+    if (state.status !== "error" || !alert) return;
+    const invalid = alert.closest("form")?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    (invalid ?? alert).focus();
+  }, [state]);
+  return (
+    <>
+      {state.status === "error" ? (
+        <p ref={alertRef} role="alert" tabIndex={-1} className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+          {state.message}
+        </p>
+      ) : null}
+      <p role="status" aria-live="polite" className={state.status === "success" ? "rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" : "sr-only"}>
+        {state.status === "success" ? state.message : ""}
+      </p>
+    </>
+  );
+}
+
+/** Submit button that shows a busy label while its form's action runs. */
+export function SubmitButton({ children, pendingLabel, variant = "primary" }: { children: ReactNode; pendingLabel: string; variant?: "primary" | "danger" | "secondary" }) {
+  const { pending } = useFormStatus();
+  const colors =
+    variant === "danger"
+      ? "bg-red-700 text-white hover:bg-red-800"
+      : variant === "secondary"
+        ? "border border-gray-300 bg-white hover:bg-gray-50"
+        : "bg-brand-600 text-white hover:bg-brand-700";
+  return (
+    <button type="submit" disabled={pending} aria-busy={pending} className={`w-full rounded-md px-4 py-2 font-medium disabled:opacity-60 sm:w-auto ${colors}`}>
+      {pending ? pendingLabel : children}
+    </button>
+  );
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { fieldErrorsOf, fieldMessage, humanizeWait, problemState, retryAfterSeconds } from "./problems";
+
+describe("fieldErrorsOf", () => {
+  it("maps the last loc part to the form field, first message wins", () => {
+    const errors = fieldErrorsOf({
+      status: 422,
+      errors: [
+        { loc: ["body", "password"], msg: "String should have at least 8 characters" },
+        { loc: ["body", "password"], msg: "second" },
+        { loc: ["body", "username"], msg: "Field required" },
+        { loc: ["body"], msg: "ignored" },
+      ],
+    });
+    expect(errors).toEqual({ password: "Use at least 8 characters.", email: "This field is required." });
+  });
+  it("is empty without errors", () => {
+    expect(fieldErrorsOf({ status: 409, code: "email_taken" })).toEqual({});
+  });
+});
+
+describe("fieldMessage", () => {
+  it("rewords pydantic messages and strips the value-error prefix", () => {
+    expect(fieldMessage("value is not a valid email address: bad")).toBe("Enter a valid email address.");
+    expect(fieldMessage("Value error, `x` must not contain NUL characters")).toBe("`x` must not contain NUL characters");
+    expect(fieldMessage(undefined)).toBe("This value is not valid.");
+    expect(fieldMessage("String should have at least 1 character")).toBe("This field is required.");
+  });
+});
+
+describe("retry time", () => {
+  it("reads delta-seconds and HTTP dates", () => {
+    expect(retryAfterSeconds("120")).toBe(120);
+    expect(retryAfterSeconds(new Date(10_000 + 30_000).toUTCString(), 10_000)).toBe(30);
+    expect(retryAfterSeconds("soon")).toBeNull();
+    expect(retryAfterSeconds(null)).toBeNull();
+  });
+  it("humanizes, rounding up", () => {
+    expect(humanizeWait(1)).toBe("in 1 second");
+    expect(humanizeWait(45)).toBe("in 45 seconds");
+    expect(humanizeWait(61)).toBe("in 2 minutes");
+    expect(humanizeWait(3600)).toBe("in 1 hour");
+  });
+});
+
+describe("problemState", () => {
+  it("tells a throttled shopper when to retry", () => {
+    const state = problemState(
+      { status: 429, code: "rate_limited", detail: "Too many failed sign-in attempts; try again later." },
+      "300",
+      { email: "a@b.c" },
+    );
+    expect(state.message).toBe("Too many failed sign-in attempts. Try again in 5 minutes.");
+    expect(state.values).toEqual({ email: "a@b.c" });
+  });
+  it("points at fields for validation errors and keeps the detail otherwise", () => {
+    expect(problemState({ status: 422, errors: [{ loc: ["body", "new_password"], msg: "x" }] }, null).message).toBe(
+      "Please correct the highlighted fields.",
+    );
+    expect(problemState({ status: 409, code: "email_taken", detail: "Email taken." }, null)).toMatchObject({
+      status: "error",
+      code: "email_taken",
+      message: "Email taken.",
+    });
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Pure helpers that turn the API's problem documents into what the account forms show:
+ * a message, field errors next to the fields (from `errors[].loc`), and a retry time for 429s.
+ */
+import type { Problem } from "@/lib/api/types";
+
+export interface FormState {
+  status: "idle" | "error" | "success";
+  message?: string;
+  /** the API's problem `code`, e.g. `invalid_credentials`, `email_taken`, `rate_limited` */
+  code?: string;
+  /** form field name → message shown next to the field */
+  fieldErrors?: Record<string, string>;
+  /** non-secret values echoed back so the form can refill them after React resets it */
+  values?: Record<string, string>;
+}
+
+export const initialFormState: FormState = { status: "idle" };
+
+/** API field names that the forms call differently. */
+const FIELD_ALIASES: Record<string, string> = { username: "email" };
+
+/** A friendlier wording of pydantic's messages ("String should have at least 8 characters"). */
+export function fieldMessage(msg: string | undefined): string {
+  if (!msg) return "This value is not valid.";
+  const min = /^String should have at least (\d+) characters?$/.exec(msg);
+  if (min) return min[1] === "1" ? "This field is required." : `Use at least ${min[1]} characters.`;
+  const max = /^String should have at most (\d+) characters?$/.exec(msg);
+  if (max) return `Use at most ${max[1]} characters.`;
+  if (/valid email address/i.test(msg)) return "Enter a valid email address.";
+  if (msg === "Field required") return "This field is required.";
+  if (/^String should match pattern/.test(msg)) return "This value has characters that are not allowed.";
+  return msg.replace(/^Value error, /, "");
+}
+
+/** field name → first message, from the problem's `errors[]` (the last `loc` part names the field). */
+export function fieldErrorsOf(problem: Problem): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const err of problem.errors ?? []) {
+    const last = err.loc?.[err.loc.length - 1];
+    if (typeof last !== "string" || last === "body") continue;
+    const key = FIELD_ALIASES[last] ?? last;
+    if (!out[key]) out[key] = fieldMessage(err.msg);
+  }
+  return out;
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date), or null. */
+export function retryAfterSeconds(header: string | null | undefined, now: number = Date.now()): number | null {
+  if (!header) return null;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** "in 45 seconds", "in 2 minutes", "in 1 hour" (rounded up so the shopper never retries too early). */
+export function humanizeWait(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `in ${s} second${s === 1 ? "" : "s"}`;
+  const m = Math.ceil(s / 60);
+  if (m < 60) return `in ${m} minute${m === 1 ? "" : "s"}`;
+  const h = Math.ceil(m / 60);
+  return `in ${h} hour${h === 1 ? "" : "s"}`;
+}
+
+/** The form state for a failed API call. A 422 with `errors[]` points at the fields. */
+export function problemState(
+  problem: Problem,
+  retryAfter: string | null | undefined,
+  values?: Record<string, string>,
+): FormState {
+  const fieldErrors = fieldErrorsOf(problem);
+  let message: string;
+  if (problem.status === 429 || problem.code === "rate_limited") {
+    const wait = retryAfterSeconds(retryAfter);
+    const base = problem.detail || "Too many attempts.";
+    message = wait === null ? base : `${base.replace(/[;.]?\s*try again later\.?$/i, ".")} Try again ${humanizeWait(wait)}.`;
+  } else if (Object.keys(fieldErrors).length > 0) {
+    message = "Please correct the highlighted fields.";
+  } else {
+    message = problem.detail || problem.title || "Something went wrong. Please try again.";
+  }
+  return { status: "error", message, code: problem.code, fieldErrors, values };
+}
