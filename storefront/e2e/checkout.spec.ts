@@ -178,3 +178,28 @@ test("a signed-in customer buys and sees the order as its owner", async ({ page,
   const mine = await request.get(`${shop.apiUrl}/api/v1/orders`, { headers: { Authorization: `Bearer ${access}` } });
   expect(((await mine.json()) as { items: Array<{ number: string }> }).items.map((o) => o.number)).toContain(number);
 });
+
+test("a connection lost during payment: the retry reuses the Idempotency-Key and finds the same order", async ({ page, request, shop }) => {
+  const product = await pickProduct(request, shop, 7);
+  const email = uniqueEmail("lost");
+  await addFromProductPage(page, product);
+  await closeDrawer(page);
+  await fillCheckout(page, { email });
+  // The server places and pays the order, but its answer never reaches the browser.
+  let lost = 0;
+  await page.route("**/checkout", async (route) => {
+    if (route.request().method() !== "POST" || lost > 0) return route.continue();
+    lost += 1;
+    await route.fetch();
+    await route.abort("internetdisconnected");
+  });
+  await payWithCard(page, "4242 4242 4242 4242");
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("connection was lost", { timeout: 30_000 });
+  expect(lost).toBe(1);
+  await page.getByRole("button", { name: /^Pay / }).click();
+  await expect(page).toHaveURL(ORDER_URL, { timeout: 30_000 });
+  await expect(page.getByRole("status").filter({ hasText: /payment/i })).toContainText("Payment received", { timeout: 30_000 });
+  const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "").trim();
+  await expect.poll(() => emailsMentioning(shop, number).length, { timeout: 30_000 }).toBeGreaterThan(0);
+  expect(emailsMentioning(shop, email).filter((m) => /^Subject:.*received/im.test(m))).toHaveLength(1);
+});
