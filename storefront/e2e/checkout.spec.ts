@@ -203,3 +203,77 @@ test("a connection lost during payment: the retry reuses the Idempotency-Key and
   await expect.poll(() => emailsMentioning(shop, number).length, { timeout: 30_000 }).toBeGreaterThan(0);
   expect(emailsMentioning(shop, email).filter((m) => /^Subject:.*received/im.test(m))).toHaveLength(1);
 });
+
+test("after a decline: a reload resumes the same order, and the failure email's link pays it from the order page", async ({ page, browser, request, shop }) => {
+  const product = await pickProduct(request, shop, 8);
+  const email = uniqueEmail("retry");
+  await addFromProductPage(page, product);
+  await closeDrawer(page);
+  await fillCheckout(page, { email });
+  await payWithCard(page, "4000 0000 0000 0002");
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Your card was declined", { timeout: 30_000 });
+
+  // A reload keeps the checked-out cart and the attempt's key: paying again is still possible.
+  await page.reload();
+  await expect(page.getByRole("button", { name: /^Pay / })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Continue to shipping" })).toHaveCount(0);
+
+  // The "payment failed" email links to the order page, where a fresh browser pays with a new card.
+  await expect.poll(() => emailsMentioning(shop, email).filter((m) => /^Subject:.*failed/im.test(m)).length, { timeout: 30_000 }).toBe(1);
+  const failed = emailsMentioning(shop, email).find((m) => /^Subject:.*failed/im.test(m))!;
+  const link = /https?:\/\/[^\s"<>]+\/orders\/[0-9a-f-]{36}\?token=[^\s"<>]+/.exec(failed)?.[0];
+  expect(link?.startsWith(shop.storefrontUrl)).toBe(true);
+  const other = await browser.newContext();
+  const phone = await other.newPage();
+  await phone.goto(link!.replace(/&amp;/g, "&"));
+  await expect(phone.getByRole("status").filter({ hasText: /payment/i })).toContainText("did not go through");
+  const retry = phone.getByRole("region", { name: "Pay for this order" });
+  await retry.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await retry.getByLabel("Expiry (MM/YY)").fill("12/34");
+  await retry.getByLabel("Security code (CVC)").fill("123");
+  await retry.getByRole("button", { name: /^Pay / }).click();
+  await expect(phone.getByRole("status").filter({ hasText: /payment/i })).toContainText("Payment received", { timeout: 30_000 });
+  await other.close();
+  expect(emailsMentioning(shop, email).filter((m) => /^Subject:.*received/im.test(m))).toHaveLength(1);
+});
+
+test("the abandoned-cart link /checkout?cart_id= opens the checkout with that cart", async ({ page, browser, context, request, shop }) => {
+  const product = await pickProduct(request, shop, 9);
+  await addFromProductPage(page, product);
+  const cartId = (await context.cookies(shop.storefrontUrl)).find((c) => c.name === "mercato_cart")!.value;
+  const other = await browser.newContext();
+  const elsewhere = await other.newPage();
+  await elsewhere.goto(`${shop.storefrontUrl}/checkout?cart_id=${cartId}`);
+  await expect(elsewhere).toHaveURL(/\/checkout$/);
+  await expect(elsewhere.getByRole("complementary", { name: "Order summary" })).toContainText(product.title);
+  await expect(elsewhere.getByLabel("Email")).toBeVisible();
+  // an id that is not an open cart is refused with a message, not an error page
+  await elsewhere.goto(`${shop.storefrontUrl}/checkout?cart_id=00000000-0000-4000-8000-000000000000`);
+  await expect(elsewhere.getByRole("main").getByRole("alert")).toContainText("no longer available");
+  await other.close();
+});
+
+test("a signed-in customer can use a saved address at checkout", async ({ page, request, shop }) => {
+  const { email, password } = await registerCustomer(request, shop, "saved");
+  const token = await request.post(`${shop.apiUrl}/api/v1/auth/token`, { form: { username: email, password, grant_type: "password" } });
+  const access = ((await token.json()) as { access_token: string }).access_token;
+  const saved = await request.post(`${shop.apiUrl}/api/v1/me/addresses`, {
+    headers: { Authorization: `Bearer ${access}` },
+    data: { full_name: "Katherine Johnson", line1: "Rue de Rivoli 5", postal_code: "75001", city: "Paris", country: "FR" },
+  });
+  expect(saved.status()).toBe(201);
+  await page.goto("/account/sign-in?next=/");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("link", { name: "Account", exact: true })).toBeVisible();
+  await addFromProductPage(page, await pickProduct(request, shop, 10));
+  await page.goto("/checkout");
+  await page.getByLabel("Saved addresses").selectOption({ label: "Katherine Johnson, Rue de Rivoli 5, Paris" });
+  await expect(page.getByLabel("First name")).toHaveValue("Katherine");
+  await expect(page.getByLabel("Last name")).toHaveValue("Johnson");
+  await expect(page.getByLabel("Country")).toHaveValue("FR");
+  await page.getByRole("button", { name: "Continue to shipping" }).click();
+  await expect(page.getByText("Katherine Johnson, Rue de Rivoli 5, 75001 Paris, FR")).toBeVisible();
+  await expect(page.getByRole("group", { name: "Shipping method" }).getByRole("radio").first()).toBeVisible();
+});
