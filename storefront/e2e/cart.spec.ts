@@ -77,3 +77,16 @@ test("the cart drawer traps focus and closes with Escape", async ({ page, reques
   await expect(drawer).toBeHidden();
   await expect(page.getByRole("button", { name: "Add to cart" }).first()).toBeFocused();
 });
+
+test("cart, checkout and order pages are never cached", async ({ request, shop }) => {
+  for (const path of ["/cart", "/checkout", "/cart?cart_id=00000000-0000-4000-8000-000000000000"]) {
+    const res = await request.get(`${shop.storefrontUrl}${path}`);
+    expect(res.status()).toBe(200);
+    expect(res.headers()["cache-control"]).toContain("no-store");
+  }
+  const order = await request.get(`${shop.storefrontUrl}/orders/00000000-0000-4000-8000-000000000000?token=forged`);
+  expect(order.status()).toBe(404);
+  const status = await request.get(`${shop.storefrontUrl}/orders/not-an-id/status`);
+  expect(status.status()).toBe(404);
+  expect(status.headers()["content-type"]).toContain("application/problem+json");
+});

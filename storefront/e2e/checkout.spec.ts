@@ -137,7 +137,7 @@ test("two tabs buying the last unit: one order, one clear sold-out message", asy
       return ORDER_URL.test(page.url()) ? "ordered" : "sold out";
     }),
   );
-  expect(outcomes.sort()).toEqual(["ordered", "sold out"]);
+  expect([...outcomes].sort()).toEqual(["ordered", "sold out"]);
   const loser = pages[outcomes.indexOf("sold out")]!;
   await expect(loser.getByRole("main").getByRole("alert")).toContainText(`${product.title} (${product.variantTitle}) has just sold out`);
   await expect(loser.getByText(/Sold out — remove it|Only \d+ left/).first()).toBeVisible();

@@ -1,4 +1,5 @@
 "use client";
+import dynamic from "next/dynamic";
 import { useEffect, useRef, useState, useTransition } from "react";
 import type { CartRead, Schema } from "@/lib/api/types";
 import { writeCartMirror } from "@/lib/cart/mirror";
@@ -11,7 +12,9 @@ import { checkoutState, deliveryEstimate, splitName } from "@/lib/checkout/state
 import { formatMoney } from "@/lib/format/money";
 import { CardForm } from "./card-form";
 import { TotalsList } from "./order-summary";
-import { StripePayment } from "./stripe-payment";
+
+// Stripe's packages load only when the API answers with a Stripe payment.
+const StripePayment = dynamic(() => import("./stripe-payment").then((m) => m.StripePayment), { ssr: false });
 
 type ShippingOption = Schema<"ShippingOptionRead">;
 type SavedAddress = Schema<"AddressRead">;

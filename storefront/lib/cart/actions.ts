@@ -52,13 +52,9 @@ export async function addToCart(sku: string, quantity = 1): Promise<CartResult> 
   });
 }
 
-async function currentCartId(): Promise<string | null> {
-  return getCartId();
-}
-
 export async function updateCartLine(lineId: string, quantity: number): Promise<CartResult> {
   return guarded(async () => {
-    const cartId = await currentCartId();
+    const cartId = await getCartId();
     if (!cartId || !isCartId(lineId)) return { ok: false, code: "cart_not_found", message: "Your cart has expired." };
     const api = await sessionApi();
     const { data, error, response } = await api.PATCH("/api/v1/carts/{cart_id}/lines/{line_id}", {
@@ -71,7 +67,7 @@ export async function updateCartLine(lineId: string, quantity: number): Promise<
 
 export async function removeCartLine(lineId: string): Promise<CartResult> {
   return guarded(async () => {
-    const cartId = await currentCartId();
+    const cartId = await getCartId();
     if (!cartId || !isCartId(lineId)) return { ok: false, code: "cart_not_found", message: "Your cart has expired." };
     const api = await sessionApi();
     const { data, error, response } = await api.DELETE("/api/v1/carts/{cart_id}/lines/{line_id}", {
