@@ -37,5 +37,7 @@ describe("action failures", () => {
     expect(failureFrom({ code: "request_in_progress", detail: "x" }, 409).message).toBe(messageFor("request_in_progress"));
     expect(failureFrom({ code: "discount_min_spend", detail: "Spend 50 first." }, 422).message).toBe("Spend 50 first.");
     expect(failureFrom({}, 503)).toMatchObject({ code: "unavailable" });
+    const invalid = { code: "validation_error", detail: "Invalid request", errors: [{ loc: ["body", "shipping_address", "postal_code"], msg: "String should have at most 16 characters" }] };
+    expect(failureFrom(invalid, 422).message).toBe("postal code: String should have at most 16 characters");
   });
 });

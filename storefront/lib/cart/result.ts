@@ -28,7 +28,12 @@ export function messageFor(code: string, fallback?: string): string {
 /** Turn an API problem into an action failure (our wording when we have one, else the API's). */
 export function failureFrom(problem: Problem, status?: number): ActionFailure {
   const code = problem.code ?? (status && status >= 500 ? "unavailable" : "error");
-  const detail = problem.detail || problem.title;
+  const first = problem.errors?.[0];
+  const field = first?.loc?.[first.loc.length - 1];
+  const detail =
+    code === "validation_error" && first?.msg
+      ? `${typeof field === "string" ? `${field.replace(/_/g, " ")}: ` : ""}${first.msg}`
+      : problem.detail || problem.title;
   const message = code === "validation_error" || code === "error" ? detail || messageFor(code) : messageFor(code, detail);
   return { ok: false, code, message, status: problem.status ?? status };
 }
