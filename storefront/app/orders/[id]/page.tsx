@@ -1,0 +1,86 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { OrderStatus } from "@/components/order/order-status";
+import { RetryPayment } from "@/components/order/retry-payment";
+import { TotalsList } from "@/components/checkout/order-summary";
+import { asProblem } from "@/lib/api/client";
+import { paymentPhase } from "@/lib/checkout/order-status";
+import { formatMoney } from "@/lib/format/money";
+import { sessionApi } from "@/lib/session/api";
+
+export const metadata: Metadata = { title: "Your order", robots: { index: false, follow: false } };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function addressLines(address: Record<string, unknown>): string[] {
+  const s = (k: string) => (typeof address[k] === "string" ? (address[k] as string) : "");
+  return [
+    `${s("first_name")} ${s("last_name")}`.trim(),
+    s("company"),
+    s("line1"),
+    s("line2"),
+    `${s("postal_code")} ${s("city")}`.trim(),
+    s("country"),
+  ].filter(Boolean);
+}
+
+/**
+ * Order confirmation and status: the owner (session) or a guest with the signed token from the
+ * checkout or the emails. Polls until the payment webhook marks the order paid; after a failed
+ * attempt the shopper pays again here.
+ */
+export default async function OrderPage({ params, searchParams }: PageProps<"/orders/[id]">) {
+  const { id } = await params;
+  const query = await searchParams;
+  const token = typeof query.token === "string" ? query.token : null;
+  if (!UUID.test(id)) notFound();
+  const api = await sessionApi();
+  const { data: order, error, response } = await api.GET("/api/v1/orders/{order_id}", {
+    params: { path: { order_id: id }, query: token ? { token } : {} },
+  });
+  if (!order) {
+    if (response.status === 404 || response.status === 401 || response.status === 403) notFound();
+    throw new Error(asProblem(error, response.status).detail ?? "The order could not be loaded.");
+  }
+  const phase = paymentPhase(order);
+  const shipping = order.shipping_method as { name?: unknown };
+  return (
+    <div className="mx-auto max-w-3xl space-y-6">
+      <div>
+        <h1 className="text-2xl font-bold">Order {order.number}</h1>
+        <p className="text-muted">Thank you, {order.customer_name}. We sent the details to {order.email}.</p>
+      </div>
+      <OrderStatus orderId={order.id} token={token} initialPhase={phase} />
+      {phase === "failed" ? <RetryPayment orderId={order.id} token={token} label={`Pay ${formatMoney(order.total)}`} /> : null}
+      <section aria-labelledby="items-heading">
+        <h2 id="items-heading" className="mb-2 text-lg font-semibold">Items</h2>
+        <ul className="divide-y divide-gray-200 rounded-lg border border-gray-200">
+          {order.lines.map((line) => (
+            <li key={line.id} className="flex justify-between gap-3 px-4 py-3 text-sm">
+              <span>
+                <span className="font-medium">{line.product_title}</span> — {line.variant_title} × {line.quantity}
+              </span>
+              <span>{formatMoney(line.total)}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <div className="grid gap-6 sm:grid-cols-2">
+        <section aria-labelledby="ship-heading" className="text-sm">
+          <h2 id="ship-heading" className="mb-2 text-lg font-semibold">Shipping</h2>
+          <address className="not-italic">
+            {addressLines(order.shipping_address).map((line) => (
+              <span key={line} className="block">{line}</span>
+            ))}
+          </address>
+          {typeof shipping.name === "string" ? <p className="mt-2">{shipping.name}</p> : null}
+        </section>
+        <section aria-labelledby="totals-heading">
+          <h2 id="totals-heading" className="mb-2 text-lg font-semibold">Totals</h2>
+          <TotalsList totals={order} />
+          {order.amount_paid.amount > 0 ? <p className="mt-2 text-sm">Paid: {formatMoney(order.amount_paid)}</p> : null}
+        </section>
+      </div>
+    </div>
+  );
+}

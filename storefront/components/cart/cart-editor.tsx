@@ -1,0 +1,170 @@
+"use client";
+import Image from "next/image";
+import Link from "next/link";
+import { useRef, useState, useTransition } from "react";
+import type { CartRead } from "@/lib/api/types";
+import { removeCartLine, updateCartLine } from "@/lib/cart/actions";
+import { writeCartMirror } from "@/lib/cart/mirror";
+import { lineProblem, removeLine, setLineQuantity } from "@/lib/cart/optimistic";
+import type { CartResult } from "@/lib/cart/result";
+import { formatMoney } from "@/lib/format/money";
+
+/**
+ * The cart's lines with quantity steppers and remove buttons, plus the totals. Changes show at
+ * once (optimistic), then the API's re-priced cart replaces them; on failure the previous cart
+ * comes back with an alert. Used by the /cart page and the drawer.
+ */
+export function CartEditor({ initialCart, compact = false }: { initialCart: CartRead; compact?: boolean }) {
+  const [cart, setCart] = useState(initialCart);
+  const [error, setError] = useState<string | null>(null);
+  const [announce, setAnnounce] = useState("");
+  const [, startTransition] = useTransition();
+  const confirmed = useRef(initialCart); // the last cart the API answered with
+  const queue = useRef(Promise.resolve());
+
+  function change(optimistic: CartRead, run: () => Promise<CartResult>, done: string) {
+    setError(null);
+    setCart(optimistic);
+    // one request at a time, in click order, so answers cannot overtake each other
+    queue.current = queue.current.then(async () => {
+      let result: CartResult;
+      try {
+        result = await run();
+      } catch {
+        result = { ok: false, code: "network", message: "The connection was lost. Your cart was not changed." };
+      }
+      startTransition(() => {
+        if (result.ok) {
+          confirmed.current = result.cart;
+          setCart(result.cart);
+          writeCartMirror({ id: result.cart.id, count: result.cart.item_count });
+          setAnnounce(done);
+        } else {
+          setCart(confirmed.current);
+          setError(result.message);
+          setAnnounce("");
+        }
+      });
+    });
+  }
+
+  if (cart.lines.length === 0) {
+    return (
+      <div>
+        <p aria-live="polite" className="sr-only">{announce}</p>
+        <EmptyCart />
+      </div>
+    );
+  }
+
+  return (
+    <div>
+      <p aria-live="polite" className="sr-only">
+        {announce}
+      </p>
+      {error ? (
+        <p role="alert" className="mb-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      ) : null}
+      <ul aria-label="Cart items" className="divide-y divide-gray-200">
+        {cart.lines.map((line) => {
+          const name = `${line.product_title} ${line.variant_title}`.trim();
+          const problem = lineProblem(line);
+          const canIncrease = line.quantity < line.max_quantity && !line.unavailable;
+          return (
+            <li key={line.id} className="flex gap-3 py-4">
+              <div className={`shrink-0 overflow-hidden rounded-md bg-gray-100 ${compact ? "h-16 w-16" : "h-24 w-24"}`}>
+                {line.image_url ? (
+                  <Image src={line.image_url} alt="" width={96} height={96} sizes="96px" unoptimized className="h-full w-full object-cover" />
+                ) : null}
+              </div>
+              <div className="flex min-w-0 flex-1 flex-col gap-1">
+                <div className="flex justify-between gap-2">
+                  <div className="min-w-0">
+                    <p className="font-medium">
+                      {line.product_slug ? <Link href={`/p/${line.product_slug}`} className="hover:underline">{line.product_title}</Link> : line.product_title}
+                    </p>
+                    <p className="text-sm text-muted">{line.variant_title}</p>
+                  </div>
+                  <p className="shrink-0 font-medium">{formatMoney(line.line_total)}</p>
+                </div>
+                {problem ? (
+                  <p className="text-sm font-medium text-red-800">{problem}</p>
+                ) : null}
+                <div className="flex flex-wrap items-center gap-3">
+                  <div className="inline-flex items-center rounded-md border border-gray-300" role="group" aria-label={`Quantity of ${name}`}>
+                    <button
+                      type="button"
+                      aria-label={`Decrease quantity of ${name}`}
+                      disabled={line.quantity <= 1}
+                      onClick={() => change(setLineQuantity(cart, line.id, line.quantity - 1), () => updateCartLine(line.id, line.quantity - 1), `${name}: quantity ${line.quantity - 1}`)}
+                      className="h-9 w-9 text-lg disabled:opacity-40"
+                    >
+                      −
+                    </button>
+                    <output aria-label={`Quantity of ${name}`} className="w-8 text-center tabular-nums">
+                      {line.quantity}
+                    </output>
+                    <button
+                      type="button"
+                      aria-label={`Increase quantity of ${name}`}
+                      disabled={!canIncrease}
+                      onClick={() => change(setLineQuantity(cart, line.id, line.quantity + 1), () => updateCartLine(line.id, line.quantity + 1), `${name}: quantity ${line.quantity + 1}`)}
+                      className="h-9 w-9 text-lg disabled:opacity-40"
+                    >
+                      +
+                    </button>
+                  </div>
+                  <button
+                    type="button"
+                    aria-label={`Remove ${name}`}
+                    onClick={() => change(removeLine(cart, line.id), () => removeCartLine(line.id), `Removed ${name}`)}
+                    className="text-sm text-brand-700 underline"
+                  >
+                    Remove
+                  </button>
+                  {!compact ? <span className="text-sm text-muted">{formatMoney(line.unit_price)} each</span> : null}
+                </div>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+      <dl className="mt-4 space-y-1 border-t border-gray-200 pt-4 text-sm">
+        <div className="flex justify-between">
+          <dt>Subtotal</dt>
+          <dd data-testid="cart-subtotal">{formatMoney(cart.subtotal)}</dd>
+        </div>
+        {cart.discount_total.amount > 0 ? (
+          <div className="flex justify-between">
+            <dt>Discount</dt>
+            <dd>−{formatMoney(cart.discount_total)}</dd>
+          </div>
+        ) : null}
+        <p className="text-muted">Shipping and taxes are calculated at checkout.</p>
+      </dl>
+      <div className={`mt-4 flex gap-3 ${compact ? "flex-col" : "flex-col sm:flex-row sm:justify-end"}`}>
+        {compact ? (
+          <Link href="/cart" className="rounded-md border border-gray-300 px-4 py-2 text-center font-medium hover:bg-gray-50">
+            View cart
+          </Link>
+        ) : null}
+        <Link href="/checkout" className="rounded-md bg-brand-600 px-6 py-2 text-center font-semibold text-white hover:bg-brand-700">
+          Check out
+        </Link>
+      </div>
+    </div>
+  );
+}
+
+export function EmptyCart() {
+  return (
+    <div>
+      <p className="text-muted">Your cart is empty.</p>
+      <Link href="/" className="mt-4 inline-block font-medium text-brand-700 underline">
+        Continue shopping
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,364 @@
+"use client";
+import dynamic from "next/dynamic";
+import { useEffect, useRef, useState, useTransition } from "react";
+import type { CartRead, Schema } from "@/lib/api/types";
+import { writeCartMirror } from "@/lib/cart/mirror";
+import { lineProblem } from "@/lib/cart/optimistic";
+import type { CartResult } from "@/lib/cart/result";
+import type { CardFields } from "@/lib/checkout/card";
+import { applyDiscount, chooseShipping, finishCheckout, placeOrder, removeDiscount, saveAddress, type AddressInput, type PayResult } from "@/lib/checkout/actions";
+import { attemptKey, forgetAttemptKey, keepsKey, sessionKeyStorage, storedAttemptKey } from "@/lib/checkout/idempotency";
+import { checkoutState, deliveryEstimate, splitName } from "@/lib/checkout/state";
+import { formatMoney } from "@/lib/format/money";
+import { CardForm } from "./card-form";
+import { TotalsList } from "./order-summary";
+
+// Stripe's packages load only when the API answers with a Stripe payment.
+const StripePayment = dynamic(() => import("./stripe-payment").then((m) => m.StripePayment), { ssr: false });
+
+type ShippingOption = Schema<"ShippingOptionRead">;
+type SavedAddress = Schema<"AddressRead">;
+
+const COUNTRIES: Array<[string, string]> = [
+  ["DE", "Germany"], ["AT", "Austria"], ["BE", "Belgium"], ["DK", "Denmark"], ["ES", "Spain"], ["FI", "Finland"],
+  ["FR", "France"], ["GB", "United Kingdom"], ["IE", "Ireland"], ["IT", "Italy"], ["NL", "Netherlands"],
+  ["PL", "Poland"], ["PT", "Portugal"], ["SE", "Sweden"], ["CH", "Switzerland"], ["US", "United States"], ["CA", "Canada"],
+];
+
+const EMPTY_ADDRESS: AddressInput = { first_name: "", last_name: "", line1: "", line2: "", city: "", postal_code: "", country: "DE", phone: "" };
+
+function fromCart(value: CartRead["shipping_address"]): AddressInput | null {
+  if (!value) return null;
+  const pick = (k: string) => (typeof value[k] === "string" ? (value[k] as string) : "");
+  return { first_name: pick("first_name"), last_name: pick("last_name"), line1: pick("line1"), line2: pick("line2"), city: pick("city"), postal_code: pick("postal_code"), country: pick("country") || "DE", phone: pick("phone") };
+}
+
+function fromSaved(address: SavedAddress): AddressInput {
+  return { ...splitName(address.full_name), line1: address.line1, line2: address.line2, city: address.city, postal_code: address.postal_code, country: address.country || "DE", phone: address.phone };
+}
+
+function clean(address: AddressInput): AddressInput {
+  const out: AddressInput = { ...address };
+  for (const key of ["line2", "phone", "company", "region"] as const) if (!out[key]) delete out[key];
+  return out;
+}
+
+function Alert({ children }: { children: React.ReactNode }) {
+  return <p role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">{children}</p>;
+}
+
+export function CheckoutForm(props: {
+  initialCart: CartRead;
+  initialOptions: ShippingOption[];
+  savedAddresses: SavedAddress[];
+  defaultEmail: string;
+  stripePublishableKey: string | null;
+}) {
+  const [cart, setCart] = useState(props.initialCart);
+  const [options, setOptions] = useState(props.initialOptions);
+  const [editing, setEditing] = useState(!props.initialCart.shipping_address);
+  const [email, setEmail] = useState(props.initialCart.email ?? props.defaultEmail);
+  const [address, setAddress] = useState<AddressInput>(() => fromCart(props.initialCart.shipping_address) ?? (props.savedAddresses[0] ? fromSaved(props.savedAddresses[0]) : EMPTY_ADDRESS));
+  const [discount, setDiscount] = useState("");
+  const [errors, setErrors] = useState<{ address?: string; shipping?: string; discount?: string; payment?: string }>({});
+  const [payment, setPayment] = useState<PayResult | null>(null);
+  const [pending, startTransition] = useTransition();
+  const [paying, startPaying] = useTransition();
+  const key = useRef<string | null>(null);
+  const placed = cart.status !== "open";
+  const state = checkoutState(cart);
+  const [resumable, setResumable] = useState(true);
+  const [shippingChoice, setShippingChoice] = useState<string | null>(null);
+  const chosenShipping = shippingChoice ?? cart.shipping_method?.code ?? null;
+
+  useEffect(() => {
+    // A reload after the order was placed (e.g. after a decline): resume with the same key.
+    if (placed) {
+      key.current = storedAttemptKey(sessionKeyStorage(), cart.id);
+      if (!key.current) setResumable(false);
+    }
+  }, [placed, cart.id]);
+
+  function onCart(result: CartResult, field: keyof typeof errors): boolean {
+    if (!result.ok) {
+      setErrors((e) => ({ ...e, [field]: result.message }));
+      return false;
+    }
+    setErrors((e) => ({ ...e, [field]: undefined }));
+    setCart(result.cart);
+    writeCartMirror({ id: result.cart.id, count: result.cart.item_count });
+    return true;
+  }
+
+  function submitAddress(event: React.FormEvent) {
+    event.preventDefault();
+    startTransition(async () => {
+      try {
+        const result = await saveAddress(email.trim(), clean(address));
+        if (!result.ok) return void setErrors((e) => ({ ...e, address: result.message }));
+        setErrors((e) => ({ ...e, address: undefined }));
+        setCart(result.cart);
+        setOptions(result.options);
+        setEditing(false);
+      } catch {
+        setErrors((e) => ({ ...e, address: "The connection was lost. Check your connection and try again." }));
+      }
+    });
+  }
+
+  function pickShipping(code: string) {
+    setShippingChoice(code); // shown at once; the API's cart (and totals) follow
+    startTransition(async () => {
+      let ok = false;
+      try {
+        ok = onCart(await chooseShipping(code), "shipping");
+      } catch {
+        setErrors((e) => ({ ...e, shipping: "The connection was lost. Check your connection and try again." }));
+      }
+      if (!ok) setErrors((e) => ({ ...e, shipping: e.shipping ?? "That shipping method could not be chosen." }));
+      setShippingChoice(null);
+    });
+  }
+
+  function submitDiscount(event: React.FormEvent) {
+    event.preventDefault();
+    startTransition(async () => {
+      try {
+        if (onCart(await applyDiscount(discount), "discount")) setDiscount("");
+      } catch {
+        setErrors((e) => ({ ...e, discount: "The connection was lost. Check your connection and try again." }));
+      }
+    });
+  }
+
+  function dropDiscount() {
+    startTransition(async () => {
+      try {
+        onCart(await removeDiscount(), "discount");
+      } catch {
+        setErrors((e) => ({ ...e, discount: "The connection was lost. Check your connection and try again." }));
+      }
+    });
+  }
+
+  function pay(card: CardFields | null) {
+    key.current ??= attemptKey(sessionKeyStorage(), cart.id);
+    const attempt = key.current;
+    setPayment(null);
+    setErrors((e) => ({ ...e, payment: undefined }));
+    startPaying(async () => {
+      let result: PayResult;
+      try {
+        result = await placeOrder(cart.id, attempt, card); // "done" redirects to the order page
+      } catch {
+        setErrors((e) => ({ ...e, payment: "The connection was lost. Check your connection and try again — you will not be charged twice." }));
+        return;
+      }
+      if (!result.ok) {
+        if (!keepsKey(result.code)) {
+          forgetAttemptKey(sessionKeyStorage(), cart.id);
+          key.current = null;
+        }
+        let message = result.message;
+        if (result.cart) setCart(result.cart);
+        if (result.code === "insufficient_stock") {
+          const line = (result.cart ?? cart).lines.find((l) => l.sku === result.sku);
+          message = line
+            ? `Sorry, ${line.product_title} (${line.variant_title}) has just sold out. Remove it or lower the quantity, then try again.`
+            : "Sorry, an item in your cart has just sold out. Update your cart, then try again.";
+        }
+        setErrors((e) => ({ ...e, payment: message }));
+        if (result.orderUrl) setCart((c) => ({ ...c, status: "checked_out" }));
+        return;
+      }
+      setCart((c) => ({ ...c, status: "checked_out" }));
+      setPayment(result);
+    });
+  }
+
+  const totalLabel = `Pay ${formatMoney(cart.total)}`;
+  const addressSummary = fromCart(cart.shipping_address);
+
+  return (
+    <div className="grid gap-8 lg:grid-cols-[1fr_22rem]">
+      <div className="space-y-8">
+        <section aria-labelledby="contact-heading" className="space-y-3">
+          <h2 id="contact-heading" className="text-lg font-semibold">1. Contact and shipping address</h2>
+          {errors.address ? <Alert>{errors.address}</Alert> : null}
+          {editing && !placed ? (
+            <form onSubmit={submitAddress} className="space-y-3">
+              {props.savedAddresses.length > 0 ? (
+                <div>
+                  <label htmlFor="saved-address" className="block text-sm font-medium">Saved addresses</label>
+                  <select id="saved-address" className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2" defaultValue="" onChange={(e) => {
+                    const saved = props.savedAddresses.find((a) => a.id === e.target.value);
+                    if (saved) setAddress(fromSaved(saved));
+                  }}>
+                    <option value="">Choose a saved address…</option>
+                    {props.savedAddresses.map((a) => (
+                      <option key={a.id} value={a.id}>{`${a.full_name}, ${a.line1}, ${a.city}`}</option>
+                    ))}
+                  </select>
+                </div>
+              ) : null}
+              <Field label="Email" id="email" type="email" autoComplete="email" value={email} onChange={setEmail} required />
+              <div className="grid gap-3 sm:grid-cols-2">
+                <Field label="First name" id="first_name" autoComplete="given-name" value={address.first_name} onChange={(v) => setAddress({ ...address, first_name: v })} required />
+                <Field label="Last name" id="last_name" autoComplete="family-name" value={address.last_name} onChange={(v) => setAddress({ ...address, last_name: v })} required />
+              </div>
+              <Field label="Address" id="line1" autoComplete="address-line1" value={address.line1} onChange={(v) => setAddress({ ...address, line1: v })} required />
+              <Field label="Apartment, suite (optional)" id="line2" autoComplete="address-line2" value={address.line2 ?? ""} onChange={(v) => setAddress({ ...address, line2: v })} />
+              <div className="grid gap-3 sm:grid-cols-2">
+                <Field label="Postal code" id="postal_code" autoComplete="postal-code" value={address.postal_code} onChange={(v) => setAddress({ ...address, postal_code: v })} required />
+                <Field label="City" id="city" autoComplete="address-level2" value={address.city} onChange={(v) => setAddress({ ...address, city: v })} required />
+              </div>
+              <div className="grid gap-3 sm:grid-cols-2">
+                <div>
+                  <label htmlFor="country" className="block text-sm font-medium">Country</label>
+                  <select id="country" autoComplete="country" value={address.country} onChange={(e) => setAddress({ ...address, country: e.target.value })} className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2">
+                    {COUNTRIES.map(([code, name]) => <option key={code} value={code}>{name}</option>)}
+                  </select>
+                </div>
+                <Field label="Phone (optional)" id="phone" type="tel" autoComplete="tel" value={address.phone ?? ""} onChange={(v) => setAddress({ ...address, phone: v })} />
+              </div>
+              <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-5 py-2 font-semibold text-white hover:bg-brand-700 disabled:opacity-60">
+                Continue to shipping
+              </button>
+            </form>
+          ) : (
+            <div className="rounded-md border border-gray-200 p-3 text-sm">
+              <p>{cart.email}</p>
+              {addressSummary ? (
+                <p>{`${addressSummary.first_name} ${addressSummary.last_name}, ${addressSummary.line1}${addressSummary.line2 ? `, ${addressSummary.line2}` : ""}, ${addressSummary.postal_code} ${addressSummary.city}, ${addressSummary.country}`}</p>
+              ) : null}
+              {!placed ? (
+                <button type="button" onClick={() => setEditing(true)} className="mt-2 text-brand-700 underline">Edit address</button>
+              ) : null}
+            </div>
+          )}
+        </section>
+
+        <section aria-labelledby="shipping-heading" className="space-y-3">
+          <h2 id="shipping-heading" className="text-lg font-semibold">2. Shipping</h2>
+          {errors.shipping ? <Alert>{errors.shipping}</Alert> : null}
+          {!state.contactDone || editing ? (
+            <p className="text-sm text-muted">Enter your address to see the shipping options.</p>
+          ) : placed ? (
+            <p className="text-sm">{cart.shipping_method ? `${cart.shipping_method.name} — ${formatMoney(cart.shipping_method.price)}` : null}</p>
+          ) : options.length === 0 ? (
+            <p className="text-sm">We cannot ship to this address. Try another country.</p>
+          ) : (
+            <fieldset className="space-y-2">
+              <legend className="sr-only">Shipping method</legend>
+              {options.map((option) => (
+                <label key={option.code} className="flex cursor-pointer items-center gap-3 rounded-md border border-gray-300 p-3 has-[:checked]:border-brand-600">
+                  <input type="radio" name="shipping" value={option.code} checked={chosenShipping === option.code} onChange={() => pickShipping(option.code)} />
+                  <span className="flex-1">
+                    <span className="font-medium">{option.name}</span>
+                    <span className="block text-sm text-muted">{deliveryEstimate(option.min_days, option.max_days)}</span>
+                  </span>
+                  <span className="font-medium">{option.price.amount === 0 ? "Free" : formatMoney(option.price)}</span>
+                </label>
+              ))}
+            </fieldset>
+          )}
+        </section>
+
+        <section aria-labelledby="payment-heading" className="space-y-3">
+          <h2 id="payment-heading" className="text-lg font-semibold">3. Payment</h2>
+          <div aria-live="polite" role="status" className="text-sm">
+            {paying ? "Processing your payment…" : null}
+          </div>
+          {errors.payment ? <Alert>{errors.payment}</Alert> : null}
+          {placed && !resumable && !payment ? (
+            <Alert>This cart has already been ordered. Open the link in your order email to pay or see the order.</Alert>
+          ) : null}
+          {payment?.ok && payment.kind === "challenge" ? (
+            <div className="space-y-3 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm">
+              <p className="font-medium">Your bank asks you to approve this payment.</p>
+              <p>
+                <a href={payment.url} target="_blank" rel="noopener noreferrer" className="font-semibold text-brand-700 underline">
+                  Approve the payment with your bank
+                </a>{" "}
+                (opens in a new tab), then come back here.
+              </p>
+              <form action={finishCheckout.bind(null, payment.orderUrl)}>
+                <button type="submit" className="rounded-md bg-brand-600 px-5 py-2 font-semibold text-white hover:bg-brand-700">
+                  I have approved it — view my order
+                </button>
+              </form>
+            </div>
+          ) : payment?.ok && payment.kind === "stripe" ? (
+            props.stripePublishableKey ? (
+              <StripePayment publishableKey={props.stripePublishableKey} clientSecret={payment.clientSecret} orderUrl={payment.orderUrl} label={totalLabel} />
+            ) : (
+              <Alert>Card payments are not configured on this shop (MERCATO_STRIPE_PUBLISHABLE_KEY is missing).</Alert>
+            )
+          ) : props.stripePublishableKey && !placed ? (
+            <button type="button" disabled={!state.canPay || paying} onClick={() => pay(null)} className="w-full rounded-md bg-brand-600 px-6 py-3 font-semibold text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-60">
+              Continue to payment
+            </button>
+          ) : (
+            <CardForm label={totalLabel} pending={paying} disabled={(placed ? !resumable : !state.canPay) || pending} onPay={pay} />
+          )}
+        </section>
+      </div>
+
+      <aside aria-labelledby="summary-heading" className="h-fit space-y-4 rounded-lg border border-gray-200 p-4 lg:sticky lg:top-4">
+        <h2 id="summary-heading" className="text-lg font-semibold">Order summary</h2>
+        <ul className="space-y-2 text-sm">
+          {cart.lines.map((line) => {
+            const problem = lineProblem(line);
+            return (
+              <li key={line.id}>
+                <div className="flex justify-between gap-2">
+                  <span>{`${line.product_title} — ${line.variant_title} × ${line.quantity}`}</span>
+                  <span>{formatMoney(line.line_total)}</span>
+                </div>
+                {problem ? <p className="font-medium text-red-800">{problem} <a href="/cart" className="underline">Edit cart</a></p> : null}
+              </li>
+            );
+          })}
+        </ul>
+        {!placed ? (
+          <form onSubmit={submitDiscount} className="space-y-2">
+            {cart.discount_code ? (
+              <p className="flex items-center justify-between text-sm">
+                <span>Code <strong>{cart.discount_code}</strong> applied</span>
+                <button type="button" onClick={dropDiscount} disabled={pending} className="text-brand-700 underline">Remove code</button>
+              </p>
+            ) : (
+              <div className="flex items-end gap-2">
+                <div className="flex-1">
+                  <label htmlFor="discount" className="block text-sm font-medium">Discount code</label>
+                  <input id="discount" value={discount} onChange={(e) => setDiscount(e.target.value)} className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2" />
+                </div>
+                <button type="submit" disabled={pending} className="rounded-md border border-gray-400 px-4 py-2 font-medium hover:bg-gray-50 disabled:opacity-60">Apply</button>
+              </div>
+            )}
+            {errors.discount ? <Alert>{errors.discount}</Alert> : null}
+          </form>
+        ) : null}
+        <TotalsList totals={cart} shippingKnown={Boolean(cart.shipping_method)} />
+      </aside>
+    </div>
+  );
+}
+
+function Field(props: { label: string; id: string; value: string; onChange: (v: string) => void; type?: string; autoComplete?: string; required?: boolean }) {
+  return (
+    <div>
+      <label htmlFor={props.id} className="block text-sm font-medium">{props.label}</label>
+      <input
+        id={props.id}
+        name={props.id}
+        type={props.type ?? "text"}
+        autoComplete={props.autoComplete}
+        required={props.required}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2"
+      />
+    </div>
+  );
+}

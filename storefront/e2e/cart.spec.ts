@@ -1,0 +1,92 @@
+import { expect, test } from "./fixtures";
+import { addFromProductPage, closeDrawer, pickProduct } from "./checkout-helpers";
+
+test("add to cart, change the quantity, reload and keep the cart; remove; adopt an emailed cart", async ({ page, context, browser, request, shop }) => {
+  const product = await pickProduct(request, shop, 0);
+  await addFromProductPage(page, product);
+  // the add is announced and the badge follows
+  await expect(page.getByText(`Added ${product.title}`)).toBeVisible();
+  await closeDrawer(page);
+  await expect(page.getByRole("dialog", { name: "Your cart" })).toBeHidden();
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("1");
+
+  const cookie = (await context.cookies(shop.storefrontUrl)).find((c) => c.name === "mercato_cart");
+  expect(cookie?.httpOnly).toBe(true);
+  const cartId = cookie!.value;
+  expect(await page.evaluate(() => document.cookie)).not.toContain(cartId);
+  expect(await page.evaluate(() => localStorage.getItem("mercato.cart"))).toContain(cartId);
+
+  await page.goto("/cart");
+  await expect(page.getByRole("heading", { level: 1, name: "Your cart" })).toBeVisible();
+  const items = page.getByRole("list", { name: "Cart items" });
+  await expect(items.getByRole("listitem")).toHaveCount(1);
+  const name = `${product.title} ${product.variantTitle}`;
+  const quantity = page.getByRole("status", { name: `Quantity of ${name}` });
+  const subtotal = page.getByTestId("cart-subtotal");
+  const before = await subtotal.textContent();
+  await expect(quantity).toHaveText("1");
+
+  await page.getByRole("button", { name: `Increase quantity of ${name}` }).click();
+  await expect(quantity).toHaveText("2");
+  await expect(subtotal).not.toHaveText(before!);
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("2"); // the API answered
+  await page.screenshot({ path: "test-results/screenshots/cart-1280.png", fullPage: true });
+
+  await page.reload();
+  await expect(quantity).toHaveText("2");
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("2");
+
+  // A lost connection rolls the optimistic change back and says so.
+  await page.route("**/cart", (route) => (route.request().method() === "POST" ? route.abort("internetdisconnected") : route.continue()));
+  await page.getByRole("button", { name: `Increase quantity of ${name}` }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("connection");
+  await expect(quantity).toHaveText("2");
+  await page.unroute("**/cart");
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "test-results/screenshots/cart-390.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // The abandoned-cart email's link adopts the cart in a browser that never had it.
+  const other = await browser.newContext();
+  const elsewhere = await other.newPage();
+  await elsewhere.goto(`${shop.storefrontUrl}/cart?cart_id=${cartId}`);
+  await expect(elsewhere).toHaveURL(/\/cart$/);
+  await expect(elsewhere.getByRole("status", { name: `Quantity of ${name}` })).toHaveText("2");
+  await other.close();
+
+  await page.getByRole("button", { name: `Decrease quantity of ${name}` }).click();
+  await expect(quantity).toHaveText("1");
+  await page.getByRole("button", { name: `Remove ${name}` }).click();
+  await expect(page.getByText("Your cart is empty.")).toBeVisible();
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("0"); // the API answered
+  await page.reload();
+  await expect(page.getByText("Your cart is empty.")).toBeVisible();
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("0");
+});
+
+test("the cart drawer traps focus and closes with Escape", async ({ page, request, shop }) => {
+  const product = await pickProduct(request, shop, 1);
+  await addFromProductPage(page, product);
+  const drawer = page.getByRole("dialog", { name: "Your cart" });
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press("Tab");
+    expect(await drawer.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+  }
+  await page.keyboard.press("Escape");
+  await expect(drawer).toBeHidden();
+  await expect(page.getByRole("button", { name: "Add to cart" }).first()).toBeFocused();
+});
+
+test("cart, checkout and order pages are never cached", async ({ request, shop }) => {
+  for (const path of ["/cart", "/checkout", "/cart?cart_id=00000000-0000-4000-8000-000000000000"]) {
+    const res = await request.get(`${shop.storefrontUrl}${path}`);
+    expect(res.status()).toBe(200);
+    expect(res.headers()["cache-control"]).toContain("no-store");
+  }
+  const order = await request.get(`${shop.storefrontUrl}/orders/00000000-0000-4000-8000-000000000000?token=forged`);
+  expect(order.status()).toBe(404);
+  const status = await request.get(`${shop.storefrontUrl}/orders/not-an-id/status`);
+  expect(status.status()).toBe(404);
+  expect(status.headers()["content-type"]).toContain("application/problem+json");
+});

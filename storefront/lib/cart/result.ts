@@ -1,0 +1,43 @@
+/**
+ * What cart and checkout server actions answer: the re-priced cart, or a shopper-readable failure
+ * with the API's problem code. Plain data (serialisable across the server-action boundary).
+ */
+import type { CartRead, Problem } from "@/lib/api/types";
+
+export type ActionFailure = { ok: false; message: string; code: string; status?: number };
+export type CartResult = { ok: true; cart: CartRead } | ActionFailure;
+
+/** Shopper-facing wording for the problem codes the cart and checkout can answer. */
+const MESSAGES: Record<string, string> = {
+  product_unavailable: "That product is no longer available.",
+  quantity_limit: "You cannot add more of that item.",
+  too_many_lines: "Your cart is full: remove something first.",
+  cart_not_open: "This cart has already been checked out.",
+  cart_not_found: "Your cart has expired. Please add the items again.",
+  cart_line_not_found: "That item is no longer in your cart.",
+  insufficient_stock: "Sorry, an item in your cart has just sold out. Update your cart and try again.",
+  request_in_progress: "Your order is already being processed. Wait a moment, then try again.",
+  network: "The connection was lost. Check your connection and try again — you will not be charged twice.",
+  unavailable: "The shop is busy right now. Please try again in a moment.",
+};
+
+export function messageFor(code: string, fallback?: string): string {
+  return MESSAGES[code] ?? fallback ?? "Something went wrong. Please try again.";
+}
+
+/** Turn an API problem into an action failure (our wording when we have one, else the API's). */
+export function failureFrom(problem: Problem, status?: number): ActionFailure {
+  const code = problem.code ?? (status && status >= 500 ? "unavailable" : "error");
+  const first = problem.errors?.[0];
+  const field = first?.loc?.[first.loc.length - 1];
+  const detail =
+    code === "validation_error" && first?.msg
+      ? `${typeof field === "string" ? `${field.replace(/_/g, " ")}: ` : ""}${first.msg}`
+      : problem.detail || problem.title;
+  const message = code === "validation_error" || code === "error" ? detail || messageFor(code) : messageFor(code, detail);
+  return { ok: false, code, message, status: problem.status ?? status };
+}
+
+export function networkFailure(): ActionFailure {
+  return { ok: false, code: "network", message: messageFor("network") };
+}
