@@ -1187,7 +1187,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Address */
+        /**
+         * Address
+         * @example {
+         *       "city": "Berlin",
+         *       "country": "DE",
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "line1": "Unter den Linden 1",
+         *       "postal_code": "10117"
+         *     }
+         */
         Address: {
             /** City */
             city: string;
@@ -1210,7 +1220,16 @@ export interface components {
             /** Region */
             region?: string | null;
         };
-        /** AddressCreate */
+        /**
+         * AddressCreate
+         * @example {
+         *       "city": "Berlin",
+         *       "country": "DE",
+         *       "full_name": "Ada Lovelace",
+         *       "line1": "1 Main Street",
+         *       "postal_code": "10115"
+         *     }
+         */
         AddressCreate: {
             /** City */
             city: string;
@@ -1429,7 +1448,21 @@ export interface components {
              */
             reason: string;
         };
-        /** CartAddressUpdate */
+        /**
+         * CartAddressUpdate
+         * @example {
+         *       "email": "ada@example.com",
+         *       "same_as_shipping": true,
+         *       "shipping_address": {
+         *         "city": "Berlin",
+         *         "country": "DE",
+         *         "first_name": "Ada",
+         *         "last_name": "Lovelace",
+         *         "line1": "Unter den Linden 1",
+         *         "postal_code": "10117"
+         *       }
+         *     }
+         */
         CartAddressUpdate: {
             billing_address?: components["schemas"]["Address"] | null;
             /**
@@ -1444,7 +1477,13 @@ export interface components {
             same_as_shipping: boolean;
             shipping_address: components["schemas"]["Address"];
         };
-        /** CartLineCreate */
+        /**
+         * CartLineCreate
+         * @example {
+         *       "quantity": 2,
+         *       "sku": "TSHIRT-BLUE-M"
+         *     }
+         */
         CartLineCreate: {
             /**
              * Quantity
@@ -1484,7 +1523,12 @@ export interface components {
             /** Variant Title */
             variant_title: string;
         };
-        /** CartLineUpdate */
+        /**
+         * CartLineUpdate
+         * @example {
+         *       "quantity": 3
+         *     }
+         */
         CartLineUpdate: {
             /** Quantity */
             quantity: number;
@@ -1677,7 +1721,13 @@ export interface components {
             tax_total: components["schemas"]["Money"];
             total: components["schemas"]["Money"];
         };
-        /** CheckoutRequest */
+        /**
+         * CheckoutRequest
+         * @example {
+         *       "cart_id": "0b7a4c8e-2f1d-4e6a-9c3b-5d8f7e6a1b2c",
+         *       "customer_note": "Please ring twice."
+         *     }
+         */
         CheckoutRequest: {
             /**
              * Cart Id
@@ -2258,7 +2308,34 @@ export interface components {
             msg: string;
             type: string;
         };
-        /** ProductCreate */
+        /**
+         * ProductCreate
+         * @example {
+         *       "options": [
+         *         {
+         *           "name": "Colour",
+         *           "values": [
+         *             "Red"
+         *           ]
+         *         }
+         *       ],
+         *       "status": "active",
+         *       "title": "Wool Scarf",
+         *       "variants": [
+         *         {
+         *           "options": {
+         *             "Colour": "Red"
+         *           },
+         *           "price": {
+         *             "amount": 2500,
+         *             "currency": "EUR"
+         *           },
+         *           "sku": "SCARF-RED",
+         *           "stock": 4
+         *         }
+         *       ]
+         *     }
+         */
         ProductCreate: {
             /** Attributes */
             attributes?: {
@@ -2476,6 +2553,13 @@ export interface components {
         /**
          * SandboxCardConfirm
          * @description A test card for the sandbox (never stored or logged; only brand and last four kept).
+         * @example {
+         *       "card_number": "4242 4242 4242 4242",
+         *       "client_secret": "pi_sandbox_secret_from_checkout",
+         *       "cvc": "123",
+         *       "exp_month": 12,
+         *       "exp_year": 2030
+         *     }
          */
         SandboxCardConfirm: {
             /** Card Number */
@@ -2695,7 +2779,11 @@ export interface components {
             /** Barcode */
             barcode?: string | null;
             /** Compare At Price */
-            compare_at_price?: number | null;
+            compare_at_price?: {
+                amount: number;
+                /** @description The shop currency (MERCATO_CATALOG__CURRENCY); another is 422. */
+                currency: string;
+            } | number | null;
             /** Height Mm */
             height_mm?: number | null;
             /**
@@ -2712,7 +2800,11 @@ export interface components {
             /** Position */
             position?: number | null;
             /** Price */
-            price: number;
+            price: {
+                amount: number;
+                /** @description The shop currency (MERCATO_CATALOG__CURRENCY); another is 422. */
+                currency: string;
+            } | number;
             /** Sku */
             sku: string;
             /**
@@ -2774,7 +2866,11 @@ export interface components {
             /** Barcode */
             barcode?: string | null;
             /** Compare At Price */
-            compare_at_price?: number | null;
+            compare_at_price?: {
+                amount: number;
+                /** @description The shop currency (MERCATO_CATALOG__CURRENCY); another is 422. */
+                currency: string;
+            } | number | null;
             /** Height Mm */
             height_mm?: number | null;
             /** Is Active */
@@ -2788,7 +2884,11 @@ export interface components {
             /** Position */
             position?: number | null;
             /** Price */
-            price?: number | null;
+            price?: {
+                amount: number;
+                /** @description The shop currency (MERCATO_CATALOG__CURRENCY); another is 422. */
+                currency: string;
+            } | number | null;
             /** Weight Grams */
             weight_grams?: number | null;
             /** Width Mm */
