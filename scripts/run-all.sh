@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export MERCATO_DATA_DIR="${MERCATO_DATA_DIR:-var}"
+# one revalidation secret shared by the worker (signs) and the storefront (verifies)
+export MERCATO_REVALIDATE_SECRET="${MERCATO_REVALIDATE_SECRET:-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')}"
+export MERCATO_STOREFRONT__REVALIDATE_SECRET="${MERCATO_STOREFRONT__REVALIDATE_SECRET:-$MERCATO_REVALIDATE_SECRET}"
 mkdir -p "$MERCATO_DATA_DIR"
 
 "$BIN/mercato" db upgrade
