@@ -24,7 +24,7 @@ export default async function HomePage() {
 
   return (
     <div className="space-y-12">
-      <section aria-labelledby="hero-heading" className="rounded-2xl bg-brand-50 px-6 py-10 sm:px-10">
+      <section aria-labelledby="hero-heading" className="rounded-2xl bg-brand-50 px-6 py-8 sm:px-10">
         <h1 id="hero-heading" className="text-3xl font-bold tracking-tight sm:text-4xl">
           Good things, made well
         </h1>
@@ -43,14 +43,14 @@ export default async function HomePage() {
               const image = c.products[0]?.image;
               return (
                 <li key={c.slug} className="group relative overflow-hidden rounded-lg border border-gray-200">
-                  <div className="aspect-[3/2] bg-gray-100">
+                  <div className="aspect-[5/2] bg-gray-100">
                     {image ? (
-                      <Image src={image.url} alt="" width={image.width ?? 600} height={image.height ?? 400} sizes="(min-width: 640px) 33vw, 100vw" unoptimized className="h-full w-full object-cover" />
+                      <Image src={image.url} alt="" width={image.width ?? 600} height={image.height ?? 400} sizes="(min-width: 640px) 33vw, 100vw" unoptimized className="h-full w-full object-contain" />
                     ) : null}
                   </div>
                   <div className="p-4">
                     <h3 className="font-semibold">
-                      <Link href={`/collections/${c.slug}`} className="after:absolute after:inset-0">
+                      <Link href={`/collections/${c.slug}`} prefetch={false} className="after:absolute after:inset-0">
                         {c.title}
                       </Link>
                     </h3>

@@ -61,6 +61,7 @@ export function ListingView({ pathname, heading, state, page, subcategories = []
                   {groups.categories.slice(0, 15).map((c) => (
                     <li key={c.value}>
                       <Link
+                        prefetch={false}
                         href={listingHref(pathname, state, { category: c.selected ? undefined : c.value })}
                         aria-current={c.selected ? "true" : undefined}
                         className={c.selected ? "font-semibold text-brand-700" : "text-muted hover:text-brand-700"}
@@ -118,6 +119,7 @@ export function ListingView({ pathname, heading, state, page, subcategories = []
                     return (
                       <li key={p.value}>
                         <Link
+                          prefetch={false}
                           href={href}
                           aria-current={p.selected ? "true" : undefined}
                           className={p.selected ? "font-semibold text-brand-700" : "text-muted hover:text-brand-700"}
@@ -133,7 +135,10 @@ export function ListingView({ pathname, heading, state, page, subcategories = []
           </div>
         </details>
 
-        <div className="space-y-4">
+        <section aria-labelledby="results-heading" className="space-y-4">
+          <h2 id="results-heading" className="sr-only">
+            Products
+          </h2>
           <div className="flex flex-wrap items-center justify-between gap-3">
             <p className="text-sm text-muted" aria-live="polite">
               {items.length === 0 ? "No products" : `${items.length}${page?.next_cursor ? "+" : ""} product${items.length === 1 ? "" : "s"}`}
@@ -145,7 +150,7 @@ export function ListingView({ pathname, heading, state, page, subcategories = []
             <ul aria-label="Active filters" className="flex flex-wrap gap-2">
               {chips.map((chip) => (
                 <li key={chip.label}>
-                  <Link href={chip.href} className="inline-flex items-center gap-1 rounded-full bg-gray-100 px-3 py-1 text-sm hover:bg-gray-200">
+                  <Link href={chip.href} prefetch={false} className="inline-flex items-center gap-1 rounded-full bg-gray-100 px-3 py-1 text-sm hover:bg-gray-200">
                     {chip.label}
                     <span aria-hidden="true">×</span>
                     <span className="sr-only">(remove filter)</span>
@@ -194,7 +199,7 @@ export function ListingView({ pathname, heading, state, page, subcategories = []
               ) : null}
             </nav>
           ) : null}
-        </div>
+        </section>
       </div>
     </div>
   );

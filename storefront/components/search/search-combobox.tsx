@@ -50,6 +50,7 @@ export function SearchCombobox({ defaultValue = "" }: { defaultValue?: string })
 
   function go(item: Suggestion) {
     setOpen(false);
+    setActive(-1);
     router.push(`/p/${item.slug}`);
   }
 
@@ -95,6 +96,7 @@ export function SearchCombobox({ defaultValue = "" }: { defaultValue?: string })
         onChange={(e) => {
           setValue(e.target.value);
           setOpen(true);
+          setActive(-1); // typing never leaves a stale suggestion highlighted for Enter
         }}
         onFocus={() => setOpen(true)}
         onBlur={() => setOpen(false)}
