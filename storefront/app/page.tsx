@@ -39,13 +39,13 @@ export default async function HomePage() {
             Featured collections
           </h2>
           <ul className="grid gap-4 sm:grid-cols-3">
-            {featured.map((c) => {
+            {featured.map((c, index) => {
               const image = c.products[0]?.image;
               return (
                 <li key={c.slug} className="group relative overflow-hidden rounded-lg border border-gray-200">
                   <div className="aspect-[5/2] bg-gray-100">
                     {image ? (
-                      <Image src={image.url} alt="" width={image.width ?? 600} height={image.height ?? 400} sizes="(min-width: 640px) 33vw, 100vw" unoptimized className="h-full w-full object-contain" />
+                      <Image src={image.url} alt="" width={image.width ?? 600} height={image.height ?? 400} sizes="(min-width: 640px) 33vw, 100vw" priority={index === 0} unoptimized className="h-full w-full object-contain" />
                     ) : null}
                   </div>
                   <div className="p-4">
@@ -68,7 +68,7 @@ export default async function HomePage() {
           <h2 id="new-heading" className="text-xl font-bold tracking-tight">
             New arrivals
           </h2>
-          <ProductGrid products={newest} label="New arrivals" priorityCount={2} />
+          <ProductGrid products={newest} label="New arrivals" priorityCount={0} />
         </section>
       ) : null}
 

@@ -149,6 +149,13 @@ test("filters that match nothing show an empty state with a way back", async ({ 
   await page.getByRole("link", { name: "Clear filters" }).click();
   await expect(page).toHaveURL(/\/c\/clothing$/);
   await expect(page.getByRole("list", { name: "Products" })).toBeVisible();
+
+  // a hand-edited URL the API refuses (a malformed cursor) is an empty state too, not an error page
+  const response = await page.goto("/c/clothing?cursor=not-a-cursor&option=size:M");
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole("heading", { name: "No products match" })).toBeVisible();
+  await page.getByRole("link", { name: "Clear filters" }).click();
+  await expect(page).toHaveURL(/\/c\/clothing$/);
 });
 
 test("an admin price edit shows on the next page load", async ({ page, shop }) => {

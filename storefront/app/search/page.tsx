@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ListingView } from "@/components/catalog/listing-view";
-import { listProducts } from "@/lib/catalog/api";
+import { listingPage, listProducts } from "@/lib/catalog/api";
 import { listingHref, parseListingState, type RawSearchParams } from "@/lib/url/search-params";
 
 interface Props {
@@ -34,7 +34,7 @@ export default async function SearchPage({ searchParams }: Props) {
     <ListingView
       pathname="/search"
       state={state}
-      page={result.ok ? result.data : null}
+      page={listingPage(result)}
       categoryFilter
       isSearch
       heading={

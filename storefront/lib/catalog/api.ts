@@ -52,6 +52,15 @@ export async function listProducts(state: ListingState, fixed: { category?: stri
   return attempt(() => api.GET("/api/v1/products", { params: { query } }));
 }
 
+/**
+ * The page a listing shows: the API's page; an empty one when the API refused the filters (a
+ * hand-edited URL: the view offers "Clear filters"); null when the API is unreachable.
+ */
+export function listingPage(result: Result<ProductPage>): ProductPage | null {
+  if (result.ok) return result.data;
+  return result.status >= 400 && result.status < 500 ? { items: [], next_cursor: null } : null;
+}
+
 /** A few products for the home page or suggestions (no facets). */
 export async function someProducts(query: { sort?: Sort; limit: number; q?: string; collection?: string }): Promise<ProductSummary[]> {
   const api = catalogApi({ tags: [cacheTags.catalog, cacheTags.products] });

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { Breadcrumbs } from "@/components/catalog/breadcrumbs";
 import { ListingView } from "@/components/catalog/listing-view";
-import { findCategory, getCategoryTree, listProducts } from "@/lib/catalog/api";
+import { findCategory, getCategoryTree, listingPage, listProducts } from "@/lib/catalog/api";
 import { parseListingState, type RawSearchParams } from "@/lib/url/search-params";
 
 interface Props {
@@ -37,7 +37,7 @@ export default async function CategoryPage({ params, searchParams }: Props) {
     <ListingView
       pathname={`/c/${slug}`}
       state={state}
-      page={result.ok ? result.data : null}
+      page={listingPage(result)}
       subcategories={found?.node.children ?? []}
       heading={
         <div className="space-y-2">

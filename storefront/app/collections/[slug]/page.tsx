@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { Breadcrumbs } from "@/components/catalog/breadcrumbs";
 import { ListingView } from "@/components/catalog/listing-view";
-import { getCollection, listProducts } from "@/lib/catalog/api";
+import { getCollection, listingPage, listProducts } from "@/lib/catalog/api";
 import { parseListingState, type RawSearchParams } from "@/lib/url/search-params";
 
 interface Props {
@@ -35,7 +35,7 @@ export default async function CollectionPage({ params, searchParams }: Props) {
     <ListingView
       pathname={`/collections/${slug}`}
       state={state}
-      page={result.ok ? result.data : null}
+      page={listingPage(result)}
       categoryFilter
       heading={
         <div className="space-y-2">
