@@ -15,7 +15,9 @@ const SHOTS = path.join(__dirname, "..", "test-results", "screenshots");
 const REPO_DIR = path.resolve(__dirname, "..", "..");
 
 async function api<T>(shop: Shop, pathAndQuery: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(`${shop.apiUrl}${pathAndQuery}`, init);
+  const url = `${shop.apiUrl}${pathAndQuery}`;
+  // one retry on a network error: a pooled keep-alive socket may be closed by the server just then
+  const res = await fetch(url, init).catch(() => fetch(url, init));
   if (!res.ok) throw new Error(`${pathAndQuery}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -185,7 +187,9 @@ test("an admin price edit shows on the next page load", async ({ page, shop }) =
   await page.goto(`/p/${slug}`); // served from the storefront's data cache now
 
   const newPrice = variant.price.amount + 1234;
-  const product = await fetch(`${shop.apiUrl}/api/v1/admin/products/${before.id}`, { headers: auth });
+  const product = await fetch(`${shop.apiUrl}/api/v1/admin/products/${before.id}`, { headers: auth }).catch(() =>
+    fetch(`${shop.apiUrl}/api/v1/admin/products/${before.id}`, { headers: auth }),
+  );
   const edit = await fetch(`${shop.apiUrl}/api/v1/admin/variants/${variant.id}`, {
     method: "PATCH",
     headers: { ...auth, "Content-Type": "application/json", "If-Match": product.headers.get("etag")! },
