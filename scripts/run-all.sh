@@ -21,6 +21,9 @@ export MERCATO_DATA_DIR="${MERCATO_DATA_DIR:-var}"
 export MERCATO_LOG_JSON="${MERCATO_LOG_JSON:-false}" # human-readable here; JSON stays the default
 export MERCATO_PUBLIC_BASE_URL="${MERCATO_PUBLIC_BASE_URL:-$API}"
 export PYTHONUNBUFFERED=1
+# one revalidation secret shared by the worker (signs) and the storefront (verifies)
+export MERCATO_REVALIDATE_SECRET="${MERCATO_REVALIDATE_SECRET:-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')}"
+export MERCATO_STOREFRONT__REVALIDATE_SECRET="${MERCATO_STOREFRONT__REVALIDATE_SECRET:-$MERCATO_REVALIDATE_SECRET}"
 
 names=() readies=() commands=() ports=()
 # process NAME READY CMD…  — READY is a URL answering 2xx when ready, or log:REGEX (a line of its

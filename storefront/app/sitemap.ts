@@ -2,6 +2,7 @@ import type { MetadataRoute } from "next";
 import { catalogApi } from "@/lib/api/client";
 import { cacheTags } from "@/lib/api/cache-tags";
 import type { CategoryNode } from "@/lib/api/types";
+import { featuredCollectionSlugs } from "@/lib/catalog/api";
 import { storefrontUrl } from "@/lib/config";
 
 export const dynamic = "force-dynamic"; // built per request from the live catalog, never at build time
@@ -18,6 +19,11 @@ export default async function sitemap(): Promise<MetadataRoute.Sitemap> {
   try {
     const { data: categories } = await api.GET("/api/v1/categories");
     for (const c of flatten(categories?.items ?? [])) entries.push({ url: `${base}/c/${c.slug}`, changeFrequency: "daily" });
+    // collections: the API lists no collection index, so the featured ones (MERCATO_FEATURED_COLLECTIONS) that exist
+    for (const slug of featuredCollectionSlugs()) {
+      const { data } = await api.GET("/api/v1/collections/{slug}", { params: { path: { slug }, query: { limit: 1 } } });
+      if (data) entries.push({ url: `${base}/collections/${data.slug}`, changeFrequency: "daily" });
+    }
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const { data } = await api.GET("/api/v1/products", { params: { query: { limit: 100, sort: "newest", cursor } } });

@@ -115,6 +115,7 @@ export async function startShop(): Promise<{ env: ShopEnv; stop: () => Promise<v
     MERCATO_CORS_ORIGINS: JSON.stringify([storefrontUrl]),
     MERCATO_LOG_JSON: "false",
     MERCATO_WORKER__CONCURRENCY: "1",
+    MERCATO_STOREFRONT__REVALIDATE_SECRET: revalidateSecret, // the worker tells the shop about catalog changes
   };
   run("upgrade", ["db", "upgrade"], backendEnv);
   run("seed", ["demo", "seed", "--products", process.env.E2E_PRODUCTS || "60"], backendEnv);

@@ -13,13 +13,13 @@ test("the home page lists real products from the API", async ({ page, request, s
   const csp = response?.headers()["content-security-policy"] ?? "";
   expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
 
-  await expect(page.getByRole("heading", { level: 1, name: "New arrivals" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "New arrivals" })).toBeVisible();
   const grid = page.getByRole("list", { name: "New arrivals" });
   for (const item of items.slice(0, 4)) {
     await expect(grid.getByRole("link", { name: item.title, exact: true }).first()).toBeVisible();
   }
   await expect(page.getByRole("navigation", { name: "Categories" }).getByRole("link").first()).toBeVisible();
-  await expect(page.getByRole("searchbox", { name: "Search products" })).toBeVisible();
+  await expect(page.getByRole("combobox", { name: "Search products" })).toBeVisible();
   await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("0");
 
   await page.screenshot({ path: `test-results/screenshots/home-1280.png`, fullPage: true });

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export MERCATO_DATA_DIR="${MERCATO_DATA_DIR:-var}" NEXT_TELEMETRY_DISABLED=1
+# one revalidation secret shared by the worker (signs) and the storefront (verifies)
+export MERCATO_REVALIDATE_SECRET="${MERCATO_REVALIDATE_SECRET:-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')}"
+export MERCATO_STOREFRONT__REVALIDATE_SECRET="${MERCATO_STOREFRONT__REVALIDATE_SECRET:-$MERCATO_REVALIDATE_SECRET}"
 api_port="${MERCATO_PORT:-8000}"
 shop_port="${MERCATO_STOREFRONT_PORT:-3000}"
 host="${MERCATO_STOREFRONT_HOST:-127.0.0.1}"

@@ -243,6 +243,15 @@ class CheckoutSettings(BaseModel):
     idempotency_lock_seconds: int = Field(default=30, ge=1)  # a stuck claim can be retaken after
 
 
+class StorefrontSettings(BaseModel):
+    """Signed revalidation calls to the Next.js storefront (mercato.revalidation)."""
+
+    revalidate_url: str | None = None  # default: {storefront_url}/api/revalidate
+    # the storefront's MERCATO_REVALIDATE_SECRET; unset: no revalidation calls
+    revalidate_secret: SecretStr | None = None
+    timeout_seconds: float = Field(default=5.0, gt=0)
+
+
 class OrdersSettings(BaseModel):
     number_prefix: str = "MC-"
     number_start: int = Field(default=10001, ge=1)
@@ -259,7 +268,7 @@ class CatalogSettings(BaseModel):
     http_max_age_seconds: int = Field(default=0, ge=0)  # Cache-Control max-age on public GETs
     media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     media_max_pixels: int = Field(default=40_000_000, ge=1)
-    low_stock_threshold: int = Field(default=5, ge=0)
+    low_stock_threshold: int = Field(default=5, ge=0, le=100)  # le: revalidation's event ceiling
 
 
 MIN_SECRET_BYTES = 32
@@ -319,6 +328,7 @@ class Settings(BaseSettings):
     checkout: CheckoutSettings = Field(default_factory=CheckoutSettings)
     orders: OrdersSettings = Field(default_factory=OrdersSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    storefront: StorefrontSettings = Field(default_factory=StorefrontSettings)
 
     @property
     def is_production(self) -> bool:

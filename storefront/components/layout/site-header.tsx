@@ -4,7 +4,7 @@ import { getSession } from "@/lib/session/session";
 import { CartBadge } from "@/components/cart/cart-badge";
 import { CartMirrorSync } from "@/components/cart/cart-mirror-sync";
 import { CategoryNav } from "./category-nav";
-import { SearchBox } from "./search-box";
+import { SearchCombobox as SearchBox } from "@/components/search/search-combobox";
 
 /** Header: logo, search, account and cart links, category navigation. Rendered per request. */
 export async function SiteHeader() {

@@ -23,7 +23,7 @@ export function ProductCard({ product, priority = false }: { product: ProductSum
         ) : null}
       </div>
       <h3 className="mt-2 text-sm font-medium">
-        <Link href={`/p/${product.slug}`} className="after:absolute after:inset-0">
+        <Link href={`/p/${product.slug}`} prefetch={false} className="after:absolute after:inset-0">
           {product.title}
         </Link>
       </h3>

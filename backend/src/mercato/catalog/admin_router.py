@@ -38,6 +38,7 @@ from mercato.errors import NotFound, PreconditionRequired, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementPage
 from mercato.shared.strict import QueryBool
+from mercato.revalidation.service import record_catalog_change
 
 router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 # Registered before `router` so /products/export is not taken for /products/{product_id}.
@@ -138,6 +139,7 @@ async def admin_create_product(
         session, data, currency=container.settings.catalog.currency, actor=_actor(user)
     )
     product_id = product.id
+    record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id, 201)
@@ -172,6 +174,7 @@ async def admin_update_product(
 ) -> JSONResponse:
     expected = parse_if_match(if_match)
     await service.update_product(session, product_id, data, expected_version=expected)
+    record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id)
@@ -192,6 +195,7 @@ async def admin_delete_product(
 ) -> Response:
     expected = parse_if_match(if_match)
     await service.delete_product(session, product_id, expected_version=expected)
+    record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return Response(status_code=204)
@@ -222,6 +226,7 @@ async def admin_add_variant(
         expected_version=expected,
         actor=_actor(user),
     )
+    record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id, 201)
@@ -248,6 +253,7 @@ async def admin_update_variant(
     result = await service.update_variant(session, variant_id, data, expected_version=expected)
     assert result.product is not None
     product_id = result.product.id
+    record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id)
@@ -271,6 +277,7 @@ async def admin_delete_variant(
     result = await service.delete_variant(session, variant_id, expected_version=expected)
     assert result.product is not None
     product_id = result.product.id
+    record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(PRODUCT_TAGS)
     return await _product_response(container, product_id)
@@ -302,6 +309,7 @@ async def admin_upload_image(
     url = await container.media.save(name, data, info.content_type)
     try:
         await service.add_image(session, product_id, url, alt)
+        record_catalog_change(session, PRODUCT_TAGS, reason="admin")
         await session.commit()
     except BaseException:
         await container.media.delete(name)
@@ -341,6 +349,7 @@ async def admin_create_category(
     data: CategoryCreate, _user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> JSONResponse:
     category = await service.create_category(session, data)
+    record_catalog_change(session, CATEGORY_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(CATEGORY_TAGS)
     return _category_response(category, 201)
@@ -363,6 +372,7 @@ async def admin_update_category(
 ) -> JSONResponse:
     expected = parse_if_match(if_match)
     category = await service.update_category(session, category_id, data, expected_version=expected)
+    record_catalog_change(session, CATEGORY_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(CATEGORY_TAGS)
     return _category_response(category)
@@ -384,6 +394,7 @@ async def admin_delete_category(
 ) -> Response:
     expected = parse_if_match(if_match)
     await service.delete_category(session, category_id, expected_version=expected)
+    record_catalog_change(session, CATEGORY_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(CATEGORY_TAGS)
     return Response(status_code=204)
@@ -414,6 +425,7 @@ async def admin_create_collection(
     data: CollectionCreate, _user: StaffUser, container: ContainerDep, session: SessionDep
 ) -> JSONResponse:
     collection = await service.create_collection(session, data)
+    record_catalog_change(session, COLLECTION_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(COLLECTION_TAGS)
     return _collection_response(collection, 201)
@@ -437,6 +449,7 @@ async def admin_update_collection(
     collection = await service.update_collection(
         session, collection_id, data, expected_version=expected
     )
+    record_catalog_change(session, COLLECTION_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(COLLECTION_TAGS)
     return _collection_response(collection)
@@ -457,6 +470,7 @@ async def admin_delete_collection(
 ) -> Response:
     expected = parse_if_match(if_match)
     await service.delete_collection(session, collection_id, expected_version=expected)
+    record_catalog_change(session, COLLECTION_TAGS, reason="admin")
     await session.commit()
     await container.catalog_cache.invalidate(COLLECTION_TAGS)
     return Response(status_code=204)

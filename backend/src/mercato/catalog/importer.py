@@ -32,6 +32,7 @@ from mercato.catalog.schemas import (
 from mercato.catalog.text import slugify
 from mercato.errors import DomainError
 from mercato.inventory import service as inventory
+from mercato.revalidation.service import record_catalog_change
 
 MAX_ROWS = 100_000
 CSV_COLUMNS = [
@@ -367,6 +368,10 @@ async def _write(
         if errors and not partial:
             await session.rollback()
             return 0, 0, False
+        if created or updated:
+            record_catalog_change(
+                session, ("products", "collections", "categories"), reason="import"
+            )
         await session.commit()
         return created, updated, True
     except BaseException:

@@ -27,6 +27,7 @@ from mercato.inventory.models import (
     Warehouse,
 )
 from mercato.inventory.schemas import StockLevelRead, StockMovementRead
+from mercato.revalidation.service import record_stock_change
 from mercato.shared.clock import utcnow
 from mercato.shared.ids import new_id
 from mercato.shared.pagination import next_cursor, older_than
@@ -145,6 +146,14 @@ async def _current(session: AsyncSession, sku: str) -> tuple[int, int] | None:
     return None if row is None else (int(row[0]), int(row[1]))
 
 
+async def _stock_changed(session: AsyncSession, sku: str, *, delta_available: int) -> None:
+    """Tell the storefront's revalidation when availability moved (it filters what shows)."""
+    current = await _current(session, sku)
+    if current is not None:
+        after = current[0] - current[1]
+        record_stock_change(session, sku, after - delta_available, after)
+
+
 async def reserve(
     session: AsyncSession,
     items: Mapping[str, int],
@@ -166,6 +175,7 @@ async def reserve(
             have = 0 if current is None else current[0] - current[1]
             raise InsufficientStock(sku, qty, have)
         session.add(_movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor))
+        await _stock_changed(session, sku, delta_available=-qty)
     await session.flush()
 
 
@@ -194,6 +204,7 @@ async def release(
         session.add(
             _movement(sku, "release", delta_reserved=-amount, reference=reference, actor=actor)
         )
+        await _stock_changed(session, sku, delta_available=amount)
     await session.flush()
 
 
@@ -285,7 +296,9 @@ async def adjust(
             )
         )
         await session.flush()
-    return await _read_level(session, sku)
+    level = await _read_level(session, sku)
+    record_stock_change(session, sku, level.available - delta, level.available)
+    return level
 
 
 async def set_on_hand(

@@ -28,7 +28,7 @@ from mercato.worker.models import ProcessedEvent
 log = structlog.get_logger("mercato.worker.events")
 
 # Modules whose import registers handlers (add yours here).
-HANDLER_MODULES = ("mercato.notifications.handlers",)
+HANDLER_MODULES = ("mercato.notifications.handlers", "mercato.revalidation.handlers")
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,88 @@
-/**
- * PLACEHOLDER from the cart & checkout branch (phase 2b) so its browser tests can start at /p/{slug}.
- * Developer (a) owns this route: on merge, keep (a)'s page and drop this file.
- */
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
-import { AddToCart } from "@/components/cart/add-to-cart";
-import { bearerApi } from "@/lib/api/client";
-import { formatMoney } from "@/lib/format/money";
+import { Breadcrumbs } from "@/components/catalog/breadcrumbs";
+import { Gallery } from "@/components/product/gallery";
+import { ProductGrid } from "@/components/product/product-grid";
+import { VariantPicker } from "@/components/product/variant-picker";
+import { RecordView } from "@/components/wishlist/record-view";
+import { WishlistButton } from "@/components/wishlist/wishlist-button";
+import { getProduct } from "@/lib/catalog/api";
+import { productJsonLd, serializeJsonLd, stripHtml } from "@/lib/catalog/json-ld";
+import { storefrontUrl } from "@/lib/config";
 
-export async function generateMetadata({ params }: PageProps<"/p/[slug]">): Promise<Metadata> {
-  const { slug } = await params;
-  return { title: slug, alternates: { canonical: `/p/${slug}` } };
+interface Props {
+  params: Promise<{ slug: string }>;
 }
 
-export default async function ProductPlaceholderPage({ params }: PageProps<"/p/[slug]">) {
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { slug } = await params;
-  const { data: product } = await bearerApi(null).GET("/api/v1/products/{slug}", { params: { path: { slug } } });
-  if (!product) notFound();
+  const result = await getProduct(slug);
+  if (!result.ok) return { title: result.status === 404 ? "Product not found" : "Product", robots: { index: false } };
+  const p = result.data;
+  const title = p.seo_title || p.title;
+  const description = (p.seo_description || stripHtml(p.description)).slice(0, 300) || `${p.title} at Mercato.`;
+  const image = p.images[0];
+  return {
+    title,
+    description,
+    alternates: { canonical: `/p/${p.slug}` },
+    openGraph: {
+      type: "website",
+      title,
+      description,
+      url: `/p/${p.slug}`,
+      images: image ? [{ url: image.url, alt: image.alt || p.title, width: image.width ?? undefined, height: image.height ?? undefined }] : undefined,
+    },
+  };
+}
+
+/** Product detail: gallery, variant picker with availability, price, breadcrumbs, related, JSON-LD. */
+export default async function ProductPage({ params }: Props) {
+  const { slug } = await params;
+  const result = await getProduct(slug);
+  if (!result.ok) {
+    if (result.status === 404) notFound();
+    return <p role="alert">The shop is not reachable right now. Please try again in a moment.</p>;
+  }
+  const product = result.data;
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
+  const crumbs = [...product.breadcrumbs.map((c) => ({ name: c.name, href: `/c/${c.slug}` })), { name: product.title }];
   return (
-    <div>
-      <h1 className="text-2xl font-bold">{product.title}</h1>
-      <ul aria-label="Variants" className="mt-4 space-y-4">
-        {product.variants.map((variant) => (
-          <li key={variant.sku} className="rounded-md border border-gray-200 p-3">
-            <h2 className="font-medium">{variant.title}</h2>
-            <p className="text-sm">{formatMoney(variant.price)}</p>
-            <AddToCart sku={variant.sku} productName={`${product.title} ${variant.title}`} disabled={!variant.in_stock} />
-          </li>
-        ))}
-      </ul>
+    <div className="space-y-12">
+      <script type="application/ld+json" nonce={nonce} dangerouslySetInnerHTML={{ __html: serializeJsonLd(productJsonLd(product, storefrontUrl())) }} />
+      <RecordView slug={product.slug} />
+      <div className="space-y-4">
+        <Breadcrumbs items={crumbs} />
+        <div className="grid gap-8 lg:grid-cols-2 lg:gap-12">
+          <Gallery images={product.images} title={product.title} />
+          <div className="space-y-6">
+            <div className="space-y-1">
+              {product.brand ? <p className="text-sm font-medium text-muted">{product.brand}</p> : null}
+              <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">{product.title}</h1>
+            </div>
+            <VariantPicker productName={product.title} options={product.options} variants={product.variants} />
+            <WishlistButton productId={product.id} productSlug={product.slug} productName={product.title} />
+            {product.description ? (
+              <section aria-labelledby="description-heading" className="space-y-2">
+                <h2 id="description-heading" className="text-lg font-semibold">
+                  Description
+                </h2>
+                {/* sanitised by the API (catalog/text.py sanitize_html) */}
+                <div className="prose max-w-none text-muted" dangerouslySetInnerHTML={{ __html: product.description }} />
+              </section>
+            ) : null}
+          </div>
+        </div>
+      </div>
+      {(product.related ?? []).length > 0 ? (
+        <section aria-labelledby="related-heading" className="space-y-4">
+          <h2 id="related-heading" className="text-xl font-bold tracking-tight">
+            You may also like
+          </h2>
+          <ProductGrid products={(product.related ?? []).slice(0, 8)} label="Related products" priorityCount={0} />
+        </section>
+      ) : null}
     </div>
   );
 }
