@@ -37,8 +37,8 @@ from mercato.deps import ContainerDep, SessionDep, required_header
 from mercato.errors import NotFound, PreconditionRequired, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementPage
-from mercato.shared.strict import QueryBool
 from mercato.revalidation.service import record_catalog_change
+from mercato.shared.strict import QueryBool
 
 router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 # Registered before `router` so /products/export is not taken for /products/{product_id}.
