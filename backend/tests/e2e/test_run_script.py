@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[3]
 RUN_ALL = ROOT / "scripts" / "run-all.sh"
 MERCATO = str(Path(sys.executable).parent / "mercato")
 READY_LINE = "Mercato is ready."
+# `make test` builds the storefront before pytest runs, so the script starts it too
+STOREFRONT_BUILT = (ROOT / "storefront" / ".next" / "BUILD_ID").exists()
 
 
 def free_port() -> int:
@@ -32,6 +34,7 @@ def env_for(data_dir: Path, port: int) -> dict[str, str]:
     env.update(
         MERCATO_DATA_DIR=str(data_dir),
         MERCATO_PORT=str(port),
+        MERCATO_STOREFRONT_PORT=str(free_port()),
         MERCATO_WORKER__CONCURRENCY="1",
         MERCATO_READY_TIMEOUT_SECONDS="600",
         # no SIGKILL fallback within the test's wait: a process that does not stop by itself fails
@@ -111,7 +114,12 @@ def test_sigterm_to_the_group_stops_every_process(
 
     printed = log.read_text()
     summary = printed[printed.index(READY_LINE) :]
-    assert f"The shop is at http://127.0.0.1:{env['MERCATO_PORT']}/docs" in summary
+    if STOREFRONT_BUILT:
+        shop = f"http://127.0.0.1:{env['MERCATO_STOREFRONT_PORT']}"
+        assert "storefront| " in printed
+    else:
+        shop = f"http://127.0.0.1:{env['MERCATO_PORT']}/docs"
+    assert f"The shop is at {shop}\n" in summary
     assert summary.rstrip().endswith("Ctrl-C stops everything.")  # the last thing printed
     assert "[info     ] Scheduler: Sending due task" not in printed  # the relay is DEBUG
     assert "api_starting" in printed  # human-readable, prefixed lines
