@@ -18,7 +18,7 @@ export NEXT_TELEMETRY_DISABLED := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help bootstrap run serve test lint fmt typecheck test-unit test-integration migrate revision bench clean
-.PHONY: dev client chromium e2e storefront-ready storefront-install storefront-build storefront-static storefront-check storefront-serve
+.PHONY: dev client chromium e2e e2e-tests test-backend storefront-ready storefront-install storefront-build storefront-static storefront-check storefront-serve
 
 help:
 	@echo "make run      start the whole shop (API, worker, scheduler, storefront) with demo data"
@@ -67,7 +67,12 @@ test-unit: bootstrap
 test-integration: bootstrap
 	cd backend && $(BIN)/python -m pytest $(PYTEST_PLUGINS) tests/integration tests/e2e $(PYTEST_ARGS)
 
-test: lint typecheck storefront-check e2e
+# Static checks and the storefront build first; then the backend suite and the browser tests run side
+# by side (two cores), each one's output printed whole when it ends.
+test: lint typecheck storefront-check chromium
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-backend e2e-tests
+
+test-backend: bootstrap
 	cd backend && $(BIN)/python -m pytest $(PYTEST_PLUGINS) -rs $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------- storefront (Next.js, storefront/)
@@ -112,6 +117,10 @@ chromium:
 	fi
 
 e2e: bootstrap storefront-install chromium storefront-build
+	@$(MAKE) --no-print-directory e2e-tests
+
+# The browser tests alone, on the current build (`make test` and `make e2e` build first).
+e2e-tests:
 	cd $(STOREFRONT) && npx playwright test
 
 storefront-serve: storefront-install
