@@ -166,6 +166,21 @@ def _unavailable(exc: GatewayUnavailable) -> PaymentProviderUnavailable:
     return PaymentProviderUnavailable()
 
 
+async def _cancel_at_provider(
+    session: AsyncSession, gateway: PaymentGateway, intent_id: str
+) -> Intent:
+    """Cancel an intent (idempotently); when the provider refuses, report its current state."""
+    try:
+        return await gateway.cancel(session, intent_id, idempotency_key=_key("cancel", intent_id))
+    except GatewayUnavailable as exc:
+        raise _unavailable(exc) from None
+    except GatewayError:
+        try:
+            return await gateway.retrieve_intent(session, intent_id)
+        except GatewayUnavailable as exc:
+            raise _unavailable(exc) from None
+
+
 def _capture_method(container: Container, provider: str) -> CaptureMethod:
     config = container.settings.payments
     return config.stripe_capture_method if provider == "stripe" else config.sandbox_capture_method
@@ -309,17 +324,7 @@ async def renew_payment(
         raise Conflict("This order's payment already went through.", code="payment_in_progress")
     gateway = container.payment_gateways.get(payment.provider)
     if payment.status != "canceled":
-        try:
-            voided = await gateway.cancel(
-                session, payment.intent_id, idempotency_key=_key("cancel", payment.intent_id)
-            )
-        except GatewayUnavailable as exc:
-            raise _unavailable(exc) from None
-        except GatewayError:
-            try:
-                voided = await gateway.retrieve_intent(session, payment.intent_id)
-            except GatewayUnavailable as exc:
-                raise _unavailable(exc) from None
+        voided = await _cancel_at_provider(session, gateway, payment.intent_id)
         if voided.status != "canceled":
             raise Conflict(
                 f"The payment is {voided.status} at the provider and cannot be replaced.",
@@ -517,17 +522,7 @@ async def cancel_order_payment(
             code="payment_already_captured",
         )
     gateway = container.payment_gateways.get(payment.provider)
-    try:
-        intent = await gateway.cancel(
-            session, payment.intent_id, idempotency_key=_key("cancel", payment.intent_id)
-        )
-    except GatewayUnavailable as exc:
-        raise _unavailable(exc) from None
-    except GatewayError:
-        try:
-            intent = await gateway.retrieve_intent(session, payment.intent_id)
-        except GatewayUnavailable as exc:
-            raise _unavailable(exc) from None
+    intent = await _cancel_at_provider(session, gateway, payment.intent_id)
     if intent.status != "canceled":
         raise Conflict(
             f"The payment is {intent.status} at the provider and cannot be voided.",
