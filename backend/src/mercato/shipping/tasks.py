@@ -1,0 +1,15 @@
+"""Periodic shipping jobs, run by the worker (see `mercato.worker.tasks.JOBS`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mercato.shipping.service import poll_shipments
+
+if TYPE_CHECKING:
+    from mercato.bootstrap import Container
+
+
+async def poll_tracking(container: Container) -> int:
+    """Ask carriers without webhooks (the simulated one included) for tracking updates."""
+    return await poll_shipments(container)

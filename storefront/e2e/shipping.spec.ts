@@ -1,0 +1,83 @@
+/**
+ * Shipping, end to end: an admin ships a paid order through the API (the simulated carrier buys
+ * the label); the customer watches the parcel's timeline advance to delivered on the order page
+ * and on the public tracking page, which shows nothing personal. The harness runs the simulated
+ * carrier at one step every 2 s, polled every second.
+ */
+import type { APIRequestContext } from "@playwright/test";
+import { apiToken, createCustomer, placeOrder, signInThroughForm, PASSWORD } from "./account-helpers";
+import { adminToken } from "./checkout-helpers";
+import { expect, test, type Shop } from "./fixtures";
+
+async function payOrder(request: APIRequestContext, shop: Shop, token: string, orderId: string): Promise<void> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const started = await request.post(`${shop.apiUrl}/api/v1/orders/${orderId}/payment`, { headers: auth });
+  expect(started.status(), await started.text()).toBe(200);
+  const { payment } = (await started.json()) as { payment: { intent_id: string; client_secret: string } };
+  const confirmed = await request.post(`${shop.apiUrl}/api/v1/payments/sandbox/intents/${payment.intent_id}/confirm`, {
+    data: { client_secret: payment.client_secret, card_number: "4242424242424242", exp_month: 12, exp_year: 2040, cvc: "123" },
+  });
+  expect(confirmed.status(), await confirmed.text()).toBe(200);
+  await expect
+    .poll(async () => ((await (await request.get(`${shop.apiUrl}/api/v1/orders/${orderId}`, { headers: auth })).json()) as { status: string }).status, {
+      timeout: 30_000,
+    })
+    .toBe("paid");
+}
+
+test("an admin ships a paid order; the customer watches it arrive on the order and tracking pages", async ({ page, request, shop }) => {
+  test.setTimeout(180_000);
+  const email = await createCustomer(request, shop, "parcel", "Parcel Person");
+  const token = await apiToken(request, shop, email);
+  const order = await placeOrder(request, shop, token);
+  await payOrder(request, shop, token, order.id);
+
+  const admin = await adminToken(request, shop);
+  const created = await request.post(`${shop.apiUrl}/api/v1/admin/shipments`, {
+    headers: { Authorization: `Bearer ${admin}` },
+    data: { order_id: order.id },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const shipment = (await created.json()) as { tracking_number: string; status: string };
+  expect(shipment.status).toBe("label_created");
+
+  // the customer's order page: a shipment with its timeline, refreshing itself until delivered
+  await signInThroughForm(page, email, PASSWORD, `/orders/${order.id}`);
+  await expect(page.getByRole("heading", { name: `Order ${order.number}` })).toBeVisible();
+  const parcel = page.getByRole("article").filter({ hasText: shipment.tracking_number });
+  await expect(parcel.getByRole("link", { name: shipment.tracking_number })).toBeVisible();
+  const timeline = page.getByRole("list", { name: `Tracking history of parcel ${shipment.tracking_number}` });
+  await expect(timeline.getByText("Label created").first()).toBeVisible();
+  await expect(page.getByTestId("shipment-status")).toHaveText("Delivered", { timeout: 90_000 });
+  await expect(timeline.getByText("Out for delivery").first()).toBeVisible();
+  await expect(timeline.getByText("Picked up by Mercato Post")).toBeVisible();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(timeline).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+  await page.screenshot({ path: "test-results/screenshots/shipping-order-390.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // the public tracking page, reached through the lookup form (typed in lower case)
+  await page.goto("/track");
+  await page.getByLabel("Tracking number").fill(shipment.tracking_number.toLowerCase());
+  await page.getByRole("button", { name: "Track" }).click();
+  await expect(page).toHaveURL(new RegExp(`/track/${shipment.tracking_number}$`));
+  await expect(page.getByRole("heading", { name: `Parcel ${shipment.tracking_number}` })).toBeVisible();
+  await expect(page.getByRole("status")).toHaveText("Delivered");
+  const history = page.getByRole("list", { name: `Tracking history of parcel ${shipment.tracking_number}` });
+  await expect(history.getByRole("listitem").first()).toContainText("Delivered");
+  const text = (await page.locator("main").innerText()).toLowerCase();
+  for (const secret of [email.toLowerCase(), "parcel person", "history shopper", "invalidenstraße", "10115", order.number.toLowerCase()]) {
+    expect(text, `the tracking page shows ${secret}`).not.toContain(secret);
+  }
+  await page.screenshot({ path: "test-results/screenshots/shipping-track-1280.png", fullPage: true });
+
+  // an unknown number is a clean not-found page
+  await page.goto("/track/MP0000000000000000000");
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+
+  // one email per status change
+  const mails = shop.readEmails().filter((raw) => raw.includes(order.number));
+  expect(mails.filter((raw) => /Subject: Order \S+ has shipped/.test(raw))).toHaveLength(1);
+  await expect.poll(() => shop.readEmails().filter((raw) => raw.includes(`Subject: Order ${order.number} delivered`)).length, { timeout: 30_000 }).toBe(1);
+});
