@@ -1,0 +1,343 @@
+"""Content rules: cached reads through the source, local edits, import/export, the webhook.
+
+Reads go through the source (local or Sanity) and the response cache (`content` tag). Every
+change (a local edit, an import, a verified Sanity webhook) records a `ContentChanged` outbox
+event with the storefront tags it touches, in the same transaction as the change; after commit
+the caller invalidates the API's caches (`invalidate_after_change`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mercato.catalog.cache import ResponseCache
+from mercato.content import dataset, repository
+from mercato.content import documents as docs
+from mercato.content.exceptions import (
+    ContentSourceUnavailable,
+    DocumentNotFound,
+    InvalidDocument,
+    ReadOnlySource,
+    SlugTaken,
+)
+from mercato.content.models import ContentWebhookDelivery
+from mercato.content.providers.port import (
+    ContentSource,
+    ContentUnavailable,
+    PostCursor,
+    ProductEditorial,
+)
+from mercato.content.schemas import (
+    ContentDocumentPage,
+    PageRead,
+    PostPage,
+    PostRead,
+    PostSummaryRead,
+    ProductEditorialRead,
+    SiteSettingsRead,
+)
+from mercato.db import Database
+from mercato.errors import PreconditionFailed, ValidationFailed
+from mercato.revalidation.service import record_content_change
+from mercato.shared.clock import utcnow
+
+log = structlog.get_logger("mercato.content")
+
+CONTENT_TAG = "content"
+# API cache tags bumped by a product-editorial change: product detail responses embed it.
+CATALOG_TAGS = ("products",)
+
+
+# ----------------------------------------------------------------------------- cursors
+
+
+def encode_post_cursor(cursor: PostCursor) -> str:
+    raw = json.dumps([cursor.published_at, cursor.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_post_cursor(value: str) -> PostCursor:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        published_at, ident = json.loads(raw)
+        if not isinstance(published_at, str) or not isinstance(ident, str):
+            raise ValueError("not strings")
+        if not docs.DATETIME_PATTERN.match(published_at) or not docs.ID_PATTERN.match(ident):
+            raise ValueError("malformed")
+        return PostCursor(published_at=published_at, id=ident)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor") from exc
+
+
+# ----------------------------------------------------------------------------- reads
+
+
+def _unavailable(source: ContentSource, exc: Exception) -> ContentSourceUnavailable:
+    log.warning("content_source_unavailable", source=source.name, error=str(exc)[:200])
+    return ContentSourceUnavailable("The content service is not reachable right now.")
+
+
+async def list_posts(
+    source: ContentSource, *, limit: int, cursor: str | None, preview: bool = False
+) -> PostPage:
+    after = decode_post_cursor(cursor) if cursor else None
+    try:
+        posts = await source.list_posts(limit=limit + 1, after=after, preview=preview)
+    except ContentUnavailable as exc:
+        raise _unavailable(source, exc) from exc
+    page = posts[:limit]
+    next_cursor = None
+    if len(posts) > limit and page:
+        last = page[-1]
+        next_cursor = encode_post_cursor(PostCursor(last.published_at, last.id))
+    return PostPage(
+        items=[PostSummaryRead.model_validate(p) for p in page], next_cursor=next_cursor
+    )
+
+
+async def get_post(source: ContentSource, slug: str, *, preview: bool = False) -> PostRead | None:
+    try:
+        post = await source.get_post(slug, preview=preview)
+    except ContentUnavailable as exc:
+        raise _unavailable(source, exc) from exc
+    return PostRead.model_validate(post) if post is not None else None
+
+
+async def get_page(source: ContentSource, slug: str, *, preview: bool = False) -> PageRead | None:
+    try:
+        page = await source.get_page(slug, preview=preview)
+    except ContentUnavailable as exc:
+        raise _unavailable(source, exc) from exc
+    return PageRead.model_validate(page) if page is not None else None
+
+
+async def get_site_settings(source: ContentSource) -> SiteSettingsRead | None:
+    try:
+        settings = await source.get_site_settings()
+    except ContentUnavailable as exc:
+        raise _unavailable(source, exc) from exc
+    return SiteSettingsRead.model_validate(settings) if settings is not None else None
+
+
+def _editorial_read(editorial: ProductEditorial | None) -> ProductEditorialRead | None:
+    return ProductEditorialRead.model_validate(editorial) if editorial is not None else None
+
+
+async def product_editorial(
+    source: ContentSource, cache: ResponseCache, product_slug: str
+) -> ProductEditorialRead | None:
+    """The editorial for a product page, cached under the `content` tag. Never raises: when the
+    source is down the product is shown without it (a warning is logged)."""
+
+    async def compute() -> bytes:
+        editorial = await source.get_product_editorial(product_slug)
+        read = _editorial_read(editorial)
+        return read.model_dump_json().encode() if read is not None else b"null"
+
+    try:
+        cached = await cache.get_or_compute(f"editorial:{product_slug}", (CONTENT_TAG,), compute)
+    except ContentUnavailable as exc:
+        log.warning("product_editorial_unavailable", source=source.name, error=str(exc)[:200])
+        return None
+    if cached.body == b"null":
+        return None
+    return ProductEditorialRead.model_validate_json(cached.body)
+
+
+# ----------------------------------------------------------------------------- change tags
+
+
+def storefront_tags(doc: Mapping[str, Any] | None) -> set[str]:
+    """The storefront's data-cache tags a document appears under (always `content`)."""
+    tags = {CONTENT_TAG}
+    if not doc:
+        return tags
+    doc_type, slug = doc.get("_type"), docs.slug_of(doc)
+    if doc_type == docs.POST:
+        tags.add("posts")
+        if slug:
+            tags.add(f"post:{slug}")
+    elif doc_type == docs.AUTHOR:
+        tags.add("posts")
+    elif doc_type == docs.PAGE and slug:
+        tags.add(f"page:{slug}")
+    elif doc_type == docs.SITE_SETTINGS:
+        tags.add("site-settings")
+    elif doc_type == docs.PRODUCT_EDITORIAL and slug:
+        tags.add(f"product:{slug}")
+    return tags
+
+
+def touches_catalog(documents: Iterable[Mapping[str, Any] | None]) -> bool:
+    """Whether product detail responses (which embed editorial) must be recomputed."""
+    return any(
+        d is None
+        or d.get("_type") in (docs.PRODUCT_EDITORIAL, None)
+        or d.get("_type") not in docs.SHOP_TYPES
+        for d in documents
+    )
+
+
+async def invalidate_after_change(
+    content_cache: ResponseCache, catalog_cache: ResponseCache, *, catalog: bool
+) -> None:
+    """After commit: every API process sees the change on its next read."""
+    await content_cache.invalidate([CONTENT_TAG])
+    if catalog:
+        await catalog_cache.invalidate(CATALOG_TAGS)
+
+
+# ----------------------------------------------------------------------------- local edits
+
+
+def require_local(source: ContentSource) -> None:
+    if source.name != "local":
+        raise ReadOnlySource(
+            "Content is managed in Sanity (MERCATO_CONTENT__SOURCE=sanity): edit it in the Studio."
+        )
+
+
+def _etag_rev(if_match: str | None) -> str | None:
+    if if_match is None:
+        return None
+    return if_match.strip().removeprefix("W/").strip('"')
+
+
+async def list_documents(
+    session: AsyncSession, *, doc_type: str | None, cursor: str | None, limit: int
+) -> ContentDocumentPage:
+    if cursor is not None and not docs.ID_PATTERN.match(cursor):
+        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor")
+    rows = await repository.page(session, doc_type=doc_type, after_id=cursor, limit=limit)
+    items = [repository.load(r) for r in rows[:limit]]
+    return ContentDocumentPage(
+        items=items, next_cursor=rows[limit - 1].id if len(rows) > limit else None
+    )
+
+
+async def get_document(session: AsyncSession, doc_id: str) -> dict[str, Any]:
+    row = await repository.get(session, doc_id)
+    if row is None:
+        raise DocumentNotFound(f"No content document {doc_id!r}.")
+    return repository.load(row)
+
+
+async def put_document(
+    session: AsyncSession, doc_id: str, body: dict[str, Any], *, if_match: str | None
+) -> tuple[dict[str, Any], bool, bool]:
+    """Create or replace a document. Returns (document, created, touches catalog)."""
+    if body.get("_id", doc_id) != doc_id:
+        raise InvalidDocument("`_id` in the body differs from the URL.", extra={"field": "_id"})
+    existing_row = await repository.get(session, doc_id)
+    existing = repository.load(existing_row) if existing_row is not None else None
+    expected = _etag_rev(if_match)
+    if expected is not None and (existing is None or existing.get("_rev") != expected):
+        raise PreconditionFailed("The document changed since you read it (its _rev differs).")
+    now = repository.now_iso()
+    doc: dict[str, Any] = {"_id": doc_id, **{k: v for k, v in body.items() if k != "_id"}}
+    doc["_createdAt"] = existing.get("_createdAt", now) if existing else body.get("_createdAt", now)
+    doc["_updatedAt"] = now
+    doc["_rev"] = repository.new_rev()
+    docs.validate_document(doc)
+    if existing is not None and existing.get("_type") != doc["_type"]:
+        raise InvalidDocument("A document's `_type` cannot change.", extra={"field": "_type"})
+    slug = docs.slug_of(doc)
+    if slug and doc["_type"] in docs.SLUGGED_TYPES:
+        owner = await repository.slug_owner(
+            session, doc["_type"], slug, draft=docs.is_draft(doc_id)
+        )
+        if owner is not None and owner != doc_id:
+            raise SlugTaken(f"Another {doc['_type']} ({owner}) already uses the slug {slug!r}.")
+    await repository.upsert(session, doc)
+    tags = storefront_tags(doc) | storefront_tags(existing)
+    if not docs.is_draft(doc_id):  # drafts show nowhere public
+        record_content_change(session, tags, reason="admin")
+    return doc, existing is None, touches_catalog([doc, existing] if existing else [doc])
+
+
+async def delete_document(session: AsyncSession, doc_id: str, *, if_match: str | None) -> bool:
+    """Delete; returns whether product responses must be recomputed."""
+    row = await repository.get(session, doc_id)
+    if row is None:
+        raise DocumentNotFound(f"No content document {doc_id!r}.")
+    existing = repository.load(row)
+    expected = _etag_rev(if_match)
+    if expected is not None and existing.get("_rev") != expected:
+        raise PreconditionFailed("The document changed since you read it (its _rev differs).")
+    await repository.remove(session, doc_id)
+    if not docs.is_draft(doc_id):
+        record_content_change(session, storefront_tags(existing), reason="admin")
+    return touches_catalog([existing])
+
+
+# ----------------------------------------------------------------------------- import / export
+
+
+async def import_dataset(
+    session: AsyncSession, data: dataset.Dataset, *, reason: str = "import"
+) -> None:
+    """Write every document (replacing those with the same `_id`) in the caller's transaction;
+    the caller stores `data.assets` first."""
+    await repository.upsert_many(session, data.documents)
+    tags: set[str] = set()
+    for doc in data.documents:
+        tags |= storefront_tags(doc)
+    if data.documents:
+        record_content_change(session, tags | {"posts"}, reason=reason)
+
+
+async def export_bodies(session: AsyncSession) -> list[str]:
+    return [row.body for row in await repository.all_rows(session)]
+
+
+# ----------------------------------------------------------------------------- webhook
+
+
+async def record_webhook(
+    db: Database,
+    *,
+    signature: str,
+    idempotency_key: str | None,
+    payload: object,
+    tolerance_seconds: int,
+) -> tuple[bool, set[str], bool]:
+    """In one transaction: remember the delivery (a replay changes nothing) and record the
+    storefront revalidation. Returns (duplicate, tags, touches catalog)."""
+    doc = payload if isinstance(payload, dict) else None
+    tags = storefront_tags(doc)
+    if doc is not None and isinstance(doc.get("_id"), str) and docs.is_draft(doc["_id"]):
+        tags = {CONTENT_TAG}
+    keys = [f"sig:{signature}"] + ([f"idem:{idempotency_key[:120]}"] if idempotency_key else [])
+    document_id = doc.get("_id") if doc is not None and isinstance(doc.get("_id"), str) else None
+    try:
+        async with db.session() as session:
+            seen = await session.scalar(
+                select(ContentWebhookDelivery.id).where(ContentWebhookDelivery.id.in_(keys))
+            )
+            if seen is not None:
+                return True, set(), False
+            now = utcnow()
+            await session.execute(
+                delete(ContentWebhookDelivery).where(
+                    ContentWebhookDelivery.received_at
+                    < now - timedelta(seconds=2 * tolerance_seconds)
+                )
+            )
+            for key in keys:
+                session.add(
+                    ContentWebhookDelivery(id=key, received_at=now, document_id=document_id)
+                )
+            record_content_change(session, tags, reason="sanity-webhook")
+    except IntegrityError:
+        return True, set(), False  # the same delivery raced in on another process
+    return False, tags, touches_catalog([doc])

@@ -1,0 +1,203 @@
+"""Content API on the local source: reads, pagination, caching, staff edits, product editorial."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from mercato.bootstrap import Container
+from mercato.shared.outbox import OutboxEvent
+from tests.factories import auth_headers, create_product, create_user
+
+
+async def content_events(container: Container) -> list[dict[str, Any]]:
+    async with container.db.session(write=False) as session:
+        rows = (
+            await session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.event_type == "ContentChanged")
+                .order_by(OutboxEvent.created_at)
+            )
+        ).all()
+    return [r.payload for r in rows]
+
+
+def block(text: str, href: str | None = None) -> dict[str, Any]:
+    defs = [{"_type": "link", "_key": "l1", "href": href}] if href else []
+    return {
+        "_type": "block",
+        "_key": "b1",
+        "style": "normal",
+        "markDefs": defs,
+        "children": [
+            {"_type": "span", "_key": "s1", "text": text, "marks": ["l1"] if href else []}
+        ],
+    }
+
+
+async def test_posts_newest_first_with_cursor_pages(
+    client: httpx.AsyncClient, demo_content: int
+) -> None:
+    assert demo_content == 18
+    first = await client.get("/api/v1/content/posts", params={"limit": 2})
+    assert first.status_code == 200
+    page = first.json()
+    assert [p["slug"] for p in page["items"]] == ["caring-for-linen", "meet-the-makers-porto"]
+    assert page["items"][0]["author"]["name"] == "Lena Hart"
+    assert page["items"][0]["cover"]["alt"].startswith("Cover illustration")
+    assert page["items"][0]["cover"]["url"].startswith("/media/content/")
+    seen = [p["slug"] for p in page["items"]]
+    cursor = page["next_cursor"]
+    while cursor:
+        more = (
+            await client.get("/api/v1/content/posts", params={"limit": 2, "cursor": cursor})
+        ).json()
+        seen += [p["slug"] for p in more["items"]]
+        cursor = more["next_cursor"]
+    assert seen == [
+        "caring-for-linen",
+        "meet-the-makers-porto",
+        "winter-layering",
+        "why-we-print-no-catalogue",
+        "choosing-a-teapot",
+    ]
+    bad = await client.get("/api/v1/content/posts", params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_cursor"
+
+
+async def test_post_page_and_settings(client: httpx.AsyncClient, demo_content: int) -> None:
+    post = await client.get("/api/v1/content/posts/caring-for-linen")
+    assert post.status_code == 200
+    body = post.json()
+    assert body["seo"]["title"] == body["title"]
+    assert any(b["_type"] == "image" and b["url"].startswith("/media/") for b in body["body"])
+    etag = post.headers["etag"]
+    again = await client.get(
+        "/api/v1/content/posts/caring-for-linen", headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    missing = await client.get("/api/v1/content/posts/no-such-post")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "post_not_found"
+    assert (await client.get("/api/v1/content/posts/BAD%20slug")).status_code == 422
+    for slug in ("about", "faq", "shipping-returns", "terms", "privacy"):
+        page = await client.get(f"/api/v1/content/pages/{slug}")
+        assert page.status_code == 200, slug
+        assert page.json()["body"]
+    assert (await client.get("/api/v1/content/pages/nope")).json()["code"] == "page_not_found"
+    settings = (await client.get("/api/v1/content/site-settings")).json()
+    assert settings["hero"]["heading"] == "Good things, made well"
+    assert settings["announcement"]["text"].startswith("Free standard delivery")
+    assert {"label": "About us", "href": "/pages/about"} in settings["footer_links"]
+
+
+async def test_site_settings_404_when_empty(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/content/site-settings")
+    assert response.status_code == 404
+    assert response.json()["code"] == "site_settings_not_found"
+
+
+async def test_staff_edit_creates_replaces_deletes_and_invalidates(
+    client: httpx.AsyncClient, container: Container, staff: dict[str, str], demo_content: int
+) -> None:
+    url = "/api/v1/admin/content/documents/page-about"
+    customer = auth_headers(container, await create_user(container))
+    assert (await client.get(url)).status_code == 401
+    assert (await client.get(url, headers=customer)).status_code == 403
+    current = await client.get(url, headers=staff)
+    assert current.status_code == 200
+    doc = current.json()
+    assert current.headers["etag"] == f'"{doc["_rev"]}"'
+    before = (await client.get("/api/v1/content/pages/about")).json()  # now cached
+    doc["title"] = "About the shop"
+    stale = await client.put(url, json=doc, headers={**staff, "If-Match": '"stale"'})
+    assert stale.status_code == 412
+    saved = await client.put(url, json=doc, headers={**staff, "If-Match": current.headers["etag"]})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["_rev"] != doc["_rev"]
+    after = (await client.get("/api/v1/content/pages/about")).json()
+    assert before["title"] == "About us"
+    assert after["title"] == "About the shop"
+    assert {"content", "page:about"} <= set((await content_events(container))[-1]["tags"])
+
+    new = {
+        "_type": "page",
+        "title": "Careers",
+        "slug": {"_type": "slug", "current": "careers"},
+        "body": [block("Join us", "javascript:alert(1)")],
+    }
+    created = await client.put(
+        "/api/v1/admin/content/documents/page-careers", json=new, headers=staff
+    )
+    assert created.status_code == 201
+    served = (await client.get("/api/v1/content/pages/careers")).json()
+    assert served["body"][0]["markDefs"] == []  # the javascript: link never leaves the API
+    assert served["body"][0]["children"][0]["marks"] == []
+    taken = await client.put(
+        "/api/v1/admin/content/documents/page-careers-2", json=new, headers=staff
+    )
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "slug_taken"
+    invalid = await client.put(
+        "/api/v1/admin/content/documents/post-x",
+        json={"_type": "post", "title": "x", "slug": {"current": "x"}, "publishedAt": "yesterday"},
+        headers=staff,
+    )
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "invalid_document"
+    deleted = await client.delete("/api/v1/admin/content/documents/page-careers", headers=staff)
+    assert deleted.status_code == 204
+    assert (await client.get("/api/v1/content/pages/careers")).status_code == 404
+    listing = (
+        await client.get("/api/v1/admin/content/documents", params={"type": "page"}, headers=staff)
+    ).json()
+    assert [d["_id"] for d in listing["items"]] == sorted(d["_id"] for d in listing["items"])
+    assert len(listing["items"]) == 5
+
+
+async def test_drafts_show_only_in_preview(
+    client: httpx.AsyncClient, staff: dict[str, str], demo_content: int
+) -> None:
+    draft = (
+        await client.get("/api/v1/admin/content/documents/post-caring-for-linen", headers=staff)
+    ).json()
+    draft["title"] = "Draft title"
+    put = await client.put(
+        "/api/v1/admin/content/documents/drafts.post-caring-for-linen",
+        json=draft | {"_id": "drafts.post-caring-for-linen"},
+        headers=staff,
+    )
+    assert put.status_code == 201, put.text
+    public = (await client.get("/api/v1/content/posts/caring-for-linen")).json()
+    assert public["title"].startswith("How to care")
+    preview = await client.get(
+        "/api/v1/admin/content/preview/posts/caring-for-linen", headers=staff
+    )
+    assert preview.json()["title"] == "Draft title"
+    assert (
+        await client.get("/api/v1/admin/content/preview/posts/caring-for-linen")
+    ).status_code == 401
+
+
+async def test_product_detail_carries_editorial_and_follows_edits(
+    client: httpx.AsyncClient, container: Container, staff: dict[str, str], demo_content: int
+) -> None:
+    await create_product(container, title="Everyday Denim Jacket")
+    await create_product(container, title="Plain Socks")
+    product = (await client.get("/api/v1/products/everyday-denim-jacket")).json()
+    assert product["editorial"]["highlights"][0].startswith("Rigid 13 oz denim")
+    assert product["editorial"]["images"][0]["alt"] == "Close-up of the material"
+    assert (await client.get("/api/v1/products/plain-socks")).json()["editorial"] is None
+
+    url = "/api/v1/admin/content/documents/productEditorial-everyday-denim-jacket"
+    doc = (await client.get(url, headers=staff)).json()
+    doc["highlights"] = ["Now in black"]
+    assert (await client.put(url, json=doc, headers=staff)).status_code == 200
+    product = (await client.get("/api/v1/products/everyday-denim-jacket")).json()
+    assert product["editorial"]["highlights"] == ["Now in black"]
+    assert "product:everyday-denim-jacket" in (await content_events(container))[-1]["tags"]
+    assert (await client.delete(url, headers=staff)).status_code == 204
+    assert (await client.get("/api/v1/products/everyday-denim-jacket")).json()["editorial"] is None
