@@ -1,0 +1,31 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { PageHeading, Section, secondaryLink } from "@/components/admin/fields";
+import { ImportForm } from "@/components/admin/import-form";
+import { requireStaff } from "@/lib/admin/session";
+
+export const metadata: Metadata = { title: "Import and export products", alternates: { canonical: "/admin/products/import" } };
+
+export default async function ImportExportPage() {
+  await requireStaff("/admin/products/import");
+  return (
+    <>
+      <PageHeading title="Import and export products">
+        <Link href="/admin/products" className={secondaryLink}>
+          All products
+        </Link>
+      </PageHeading>
+      <div className="flex max-w-3xl flex-col gap-6">
+        <Section title="Export">
+          <p className="mb-3 text-muted">Every product and variant as CSV, in the format the import reads.</p>
+          <a href="/admin/products/export" download className={secondaryLink}>
+            Download products CSV
+          </a>
+        </Section>
+        <Section title="Import">
+          <ImportForm />
+        </Section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,239 @@
+/**
+ * The shop run from /admin in a real browser, by role and accessible name: staff create a product
+ * with two variants and stock, it appears in the shop after revalidation, a customer buys it,
+ * staff ship it and refund part of it, and the customer sees each status change. Also: who may
+ * open /admin, keyboard use of the mobile menu, and axe-core on the admin pages visited.
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "@playwright/test";
+import { expect, test, type Shop } from "./fixtures";
+import { BACKUP_KEY } from "./harness";
+import { PASSWORD, createCustomer, signInThroughForm } from "./account-helpers";
+import { ORDER_URL, addFromProductPage, closeDrawer, fillCheckout, payWithCard } from "./checkout-helpers";
+
+/** `mercato ARGS…` against the harness's data dir; its output. */
+function mercato(shop: Shop, ...args: string[]): string {
+  const repo = path.resolve(__dirname, "..", "..");
+  const result = spawnSync(path.join(repo, ".venv", "bin", "mercato"), args, {
+    cwd: repo,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      MERCATO_DATA_DIR: shop.dataDir,
+      MERCATO_ENV: "development",
+      MERCATO_LOG_JSON: "false",
+      MERCATO_BACKUP__ENCRYPTION_KEY: BACKUP_KEY,
+    },
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+/** `mercato users create-admin EMAIL` (promotes the account). */
+function promoteToAdmin(shop: Shop, email: string): void {
+  mercato(shop, "users", "create-admin", email);
+}
+
+/** No serious or critical axe-core violation on the current page. */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
+
+test("a visitor is sent to sign-in and a customer cannot open admin pages", async ({ page, request, shop }) => {
+  test.slow();
+  for (const target of ["/admin", "/admin/orders", "/admin/products/new"]) {
+    await page.goto(target);
+    await expect(page).toHaveURL(new RegExp(`/account/sign-in\\?next=${encodeURIComponent(target).replace(/[/?]/g, "\\$&")}$`));
+  }
+  const email = await createCustomer(request, shop, "not-staff");
+  await signInThroughForm(page, email);
+  for (const target of ["/admin", "/admin/customers", "/admin/operations"]) {
+    await page.goto(target);
+    await expect(page).toHaveURL(/\/admin\/forbidden$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Staff only" })).toBeVisible();
+    await expect(page.getByRole("navigation", { name: "Admin" })).toHaveCount(0);
+  }
+});
+
+test("staff create a product, a customer buys it, staff ship and partly refund it", async ({ page, browser, request, shop }) => {
+  test.setTimeout(480_000);
+  const adminEmail = await createCustomer(request, shop, "owner", "Shop Owner");
+  promoteToAdmin(shop, adminEmail);
+  await signInThroughForm(page, adminEmail, PASSWORD, "/admin");
+  await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+  await expect(page.getByRole("img", { name: /Revenue per day/ })).toBeVisible();
+  await expectAccessible(page, "overview");
+
+  // ---- create a product with two variants and stock
+  const suffix = `${Date.now()}`.slice(-8);
+  const title = `Admin Lamp ${suffix}`;
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Products" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Products" })).toBeVisible();
+  await page.getByRole("link", { name: "New product" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "New product" })).toBeVisible();
+  await page.getByLabel("Title", { exact: true }).fill(title);
+  await page.getByLabel("Brand").fill("Mercato Test");
+  await page.getByLabel("Description", { exact: true }).fill("A lamp made in the admin test.");
+  await page.getByLabel("SEO title").fill(`${title} — buy online`);
+  await page.getByLabel("SKU of variant 1").fill(`LAMP-${suffix}-S`);
+  await page.getByLabel("Option value of variant 1").fill("Small");
+  await page.getByLabel(/Price of variant 1/).fill("40.00");
+  await page.getByLabel("Stock of variant 1").fill("7");
+  await page.getByRole("button", { name: "Add variant" }).click();
+  await page.getByLabel("SKU of variant 2").fill(`LAMP-${suffix}-L`);
+  await page.getByLabel("Option value of variant 2").fill("Large");
+  await page.getByLabel(/Price of variant 2/).fill("55.50");
+  await page.getByLabel("Stock of variant 2").fill("3");
+  await page.getByLabel("Visibility").selectOption("active");
+  await expectAccessible(page, "new product");
+  await page.getByRole("button", { name: "Create product" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole("status").filter({ hasText: "Product created." })).toBeVisible();
+  await expect(page.getByRole("cell", { name: `LAMP-${suffix}-S`, exact: true })).toBeVisible();
+  await expect(page.getByRole("cell", { name: `LAMP-${suffix}-L`, exact: true })).toBeVisible();
+  await expectAccessible(page, "edit product");
+  const shopLink = page.getByRole("link", { name: "View in shop" });
+  const slug = (await shopLink.getAttribute("href"))!.replace("/p/", "");
+
+  // a stale edit (another tab saved first) is refused with a clear message
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  await other.getByLabel("Brand").fill("Saved elsewhere");
+  await other.getByRole("button", { name: "Save product" }).click();
+  await expect(other.getByRole("status").filter({ hasText: "Product saved." })).toBeVisible();
+  await other.close();
+  await page.getByLabel("Brand").fill("Stale edit");
+  await page.getByRole("button", { name: "Save product" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Someone else changed this product");
+
+  // stock: the movement history shows the initial stock and an adjustment with its reason
+  await page.goto(`/admin/inventory/${encodeURIComponent(`LAMP-${suffix}-S`)}`);
+  await page.getByLabel("Quantity").fill("2");
+  await page.getByLabel("Reason").fill("Delivery received");
+  await page.getByRole("button", { name: "Apply adjustment" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "9 on hand" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "Delivery received" })).toBeVisible();
+  await expectAccessible(page, "inventory");
+
+  // ---- the product shows in the shop after revalidation
+  await expect
+    .poll(
+      async () => {
+        const response = await page.goto(`/p/${slug}`);
+        return response?.status() === 200 && (await page.getByRole("heading", { level: 1, name: title }).count()) === 1;
+      },
+      { timeout: 60_000, intervals: [1000, 2000, 3000] },
+    )
+    .toBe(true);
+
+  // ---- a customer buys the small variant
+  const shopper = await browser.newContext({ baseURL: shop.storefrontUrl });
+  const buyer = await shopper.newPage();
+  const buyerEmail = await createCustomer(request, shop, "lamp-buyer", "Grace Hopper");
+  await signInThroughForm(buyer, buyerEmail);
+  await addFromProductPage(buyer, { slug, title, sku: `LAMP-${suffix}-S`, variantTitle: "Small" });
+  await closeDrawer(buyer);
+  await fillCheckout(buyer, { email: buyerEmail });
+  await payWithCard(buyer, "4242 4242 4242 4242");
+  await expect(buyer).toHaveURL(ORDER_URL, { timeout: 30_000 });
+  await expect(buyer.getByRole("status").filter({ hasText: /payment/i })).toContainText("Payment received", { timeout: 30_000 });
+  const orderId = /\/orders\/([0-9a-f-]{36})/.exec(buyer.url())![1]!;
+
+  // ---- staff find the order and ship it
+  await page.goto("/admin/orders");
+  await page.getByLabel("Customer email").fill(buyerEmail);
+  await page.getByRole("button", { name: "Filter orders" }).click();
+  await page.getByRole("row").filter({ hasText: buyerEmail }).getByRole("link").click();
+  await expect(page).toHaveURL(new RegExp(`/admin/orders/${orderId}$`));
+  await expect(page.getByTestId("order-status")).toHaveText("paid");
+  await expectAccessible(page, "order");
+  await page.getByRole("button", { name: "Buy label" }).click();
+  await expect(page.getByRole("region", { name: "Shipments" }).getByTestId("tracking-number")).toHaveCount(1, { timeout: 20_000 });
+  // the simulated carrier picks the parcel up (and may deliver it) within seconds
+  await expect.poll(async () => { await page.reload(); return page.getByTestId("order-status").textContent(); }, { timeout: 60_000, intervals: [1000, 2000, 3000] }).toMatch(/^(shipped|delivered)$/);
+
+  await buyer.goto(`/account/orders/${orderId}`);
+  await expect(buyer.getByText(/^(Shipped|Delivered)$/).first()).toBeVisible();
+
+  // ---- a partial refund, capped at what was captured
+  await page.getByLabel("Part of it").check();
+  await page.getByLabel(/Amount to refund/).fill("99999");
+  await page.getByRole("button", { name: "Issue refund" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("more than what can still be refunded");
+  await page.getByLabel(/Amount to refund/).fill("5.00");
+  await page.getByLabel("Reason").fill("Scratch on the base");
+  await page.getByRole("button", { name: "Issue refund" }).click();
+  await expect(page.getByTestId("order-status")).toHaveText("partially refunded", { timeout: 20_000 });
+  await expect(page.getByRole("row").filter({ hasText: /refund/i }).first()).toBeVisible();
+
+  await buyer.reload();
+  await expect(buyer.getByText("Partly refunded", { exact: true }).first()).toBeVisible();
+  await shopper.close();
+
+  // ---- the customer and their order are listed in Customers
+  await page.goto("/admin/customers");
+  await page.getByLabel("Name or email").fill("Grace Hopper");
+  await page.getByRole("main").getByRole("button", { name: "Search" }).click();
+  await page.getByRole("row").filter({ hasText: buyerEmail }).getByRole("link").click();
+  await expect(page.getByRole("heading", { level: 1, name: "Grace Hopper" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Disable account" })).toBeVisible();
+  await expectAccessible(page, "customer");
+});
+
+test("the admin menu works with the keyboard on a phone", async ({ page, request, shop }) => {
+  test.slow();
+  const email = await createCustomer(request, shop, "staff-phone", "Phone Staff");
+  promoteToAdmin(shop, email);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signInThroughForm(page, email, PASSWORD, "/admin");
+  const menu = page.getByRole("button", { name: "Admin menu" });
+  await expect(menu).toHaveAttribute("aria-expanded", "false");
+  await expect(page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Orders" })).toBeHidden();
+  await menu.focus();
+  await page.keyboard.press("Enter");
+  await expect(menu).toHaveAttribute("aria-expanded", "true");
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Overview" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Orders" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { level: 1, name: "Orders" })).toBeVisible();
+  await expectAccessible(page, "orders (phone)");
+  await page.goto("/admin/content");
+  await expect(page.getByRole("heading", { level: 1, name: "Content" })).toBeVisible();
+  await page.goto("/admin/operations");
+  await expect(page.getByRole("heading", { level: 2, name: "Health" })).toBeVisible();
+  await expectAccessible(page, "operations (phone)");
+});
+
+test("staff verify a backup from the operations page and see the result", async ({ page, request, shop }) => {
+  test.setTimeout(240_000);
+  const created = mercato(shop, "backup", "create");
+  const backupId = /backup (mercato-\S+) created/.exec(created)?.[1];
+  expect(backupId, created).toBeTruthy();
+  const adminEmail = await createCustomer(request, shop, "backups", "Backup Owner");
+  promoteToAdmin(shop, adminEmail);
+  await signInThroughForm(page, adminEmail, PASSWORD, "/admin/operations");
+  const providers = page.getByRole("table", { name: /^Providers/ });
+  await expect(providers.getByRole("row", { name: /Carrier simulated \(built in\) OK/ })).toBeVisible();
+  await expect(providers.getByRole("row", { name: /Payments sandbox \(built in\) OK/ })).toBeVisible();
+  const backups = page.getByRole("region", { name: "Backups" });
+  await expect(backups.getByRole("table", { name: "Stored backups, newest first" })).toContainText(backupId!);
+  await backups.getByRole("button", { name: `Verify ${backupId} now` }).click();
+  await expect(backups.getByRole("status").filter({ hasText: `Verification of ${backupId} queued` })).toBeVisible();
+  // the worker restores it into a scratch database; the page shows the outcome once it is done
+  const verifications = backups.getByRole("table", { name: "Recent verifications" });
+  await expect(async () => {
+    await page.reload();
+    await expect(verifications.getByRole("row").nth(1)).toContainText("passed", { timeout: 1_000 });
+  }).toPass({ timeout: 180_000, intervals: [1_000, 2_000] });
+  await expect(verifications).toContainText(/\d+ tables and [\d,]+ rows match the backup's manifest/);
+  await expect(backups.getByText("Last good verification")).toBeVisible();
+  await expectAccessible(page, "operations with backups");
+});
