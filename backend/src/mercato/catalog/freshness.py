@@ -1,0 +1,66 @@
+"""Stock moves reach the catalog response cache before the response that made them is sent.
+
+Inventory notes every change of a SKU's available quantity in its unit of work
+(`revalidation.service.record_stock_change`, key `STOCK_MOVED_KEY` of `session.info`). Once that
+unit of work commits, `invalidate_moved_stock` (a `Database.after_commit` hook) bumps the cache tag
+of each product concerned (`product:<slug>`: its page shows the exact count), and the `listings`
+tag when a SKU crossed sold out / back in stock (lists, search and collection pages show
+`in_stock`). With Redis the tags are shared, so every API process's next read is fresh; checkout's
+conditional reservation stays the authority either way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import select
+
+from mercato.catalog.models import Product, Variant
+from mercato.revalidation.service import STOCK_MOVED_KEY
+
+if TYPE_CHECKING:
+    from mercato.catalog.cache import ResponseCache
+    from mercato.db import Database
+
+log = structlog.get_logger("mercato.catalog.cache")
+
+LISTINGS_TAG = "listings"
+
+
+def product_tag(slug: str) -> str:
+    return f"product:{slug}"
+
+
+def tags_for_moves(slugs: set[str], moved: dict[str, tuple[int, int]]) -> set[str]:
+    tags = {product_tag(slug) for slug in slugs}
+    if any((before > 0) != (after > 0) for before, after in moved.values()):
+        tags.add(LISTINGS_TAG)
+    return tags
+
+
+class StockFreshness:
+    """The after-commit hook; one per container."""
+
+    def __init__(self, db: Database, cache: ResponseCache) -> None:
+        self._db = db
+        self._cache = cache
+
+    async def __call__(self, info: dict[Any, Any]) -> None:
+        moved: dict[str, tuple[int, int]] | None = info.pop(STOCK_MOVED_KEY, None)
+        if not moved:
+            return
+        try:
+            async with self._db.session(write=False) as session:
+                slugs = set(
+                    await session.scalars(
+                        select(Product.slug)
+                        .join(Variant, Variant.product_id == Product.id)
+                        .where(Variant.sku.in_(sorted(moved)))
+                    )
+                )
+        except Exception as exc:  # the write committed; a failed lookup must not fail it
+            log.warning("stock_invalidation_failed", error=str(exc)[:200])
+            await self._cache.invalidate({LISTINGS_TAG, "products"})  # coarse, but never stale
+            return
+        await self._cache.invalidate(tags_for_moves(slugs, moved))
