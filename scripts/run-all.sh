@@ -7,7 +7,9 @@
 # Reads: MERCATO_HOST, MERCATO_PORT (the API), MERCATO_STOREFRONT_HOST, MERCATO_STOREFRONT_PORT,
 # MERCATO_API_URL, MERCATO_STOREFRONT_URL, MERCATO_DATA_DIR, MERCATO_LOG_JSON,
 # MERCATO_READY_TIMEOUT_SECONDS (how long to wait for readiness), MERCATO_STOP_TIMEOUT_SECONDS
-# (how long processes get to stop before SIGKILL; 8 leaves room in a 10 s stop timeout).
+# (how long processes get to stop before SIGKILL; 8 leaves room in a 10 s stop timeout),
+# MERCATO_RUN_PROCESSES (a file of `process` lines replacing the ones below: scripts/run-cluster.sh).
+# Each process's pid is in $MERCATO_DATA_DIR/run/NAME.pid while it runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -25,13 +27,16 @@ export PYTHONUNBUFFERED=1
 export MERCATO_REVALIDATE_SECRET="${MERCATO_REVALIDATE_SECRET:-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')}"
 export MERCATO_STOREFRONT__REVALIDATE_SECRET="${MERCATO_STOREFRONT__REVALIDATE_SECRET:-$MERCATO_REVALIDATE_SECRET}"
 
-names=() readies=() commands=() ports=()
-# process NAME READY CMD…  — READY is a URL answering 2xx when ready, or log:REGEX (a line of its
-# output). The port of an http://host:port URL is checked before anything starts.
+names=() readies=() commands=() ports=() restarts=()
+# process [--restart] NAME READY CMD…  — READY is a URL answering 2xx when ready, or log:REGEX (a
+# line of its output). The port of an http://host:port URL is checked before anything starts.
+# A process that exits stops everything, unless --restart: then it is started again (1 s later).
 process() {
+  local restart=0
+  if [[ "$1" == --restart ]]; then restart=1 && shift; fi
   local name="$1" ready="$2"
   shift 2
-  names+=("$name") readies+=("$ready") commands+=("$(printf '%q ' "$@")")
+  names+=("$name") readies+=("$ready") commands+=("$(printf '%q ' "$@")") restarts+=("$restart")
   if [[ "$ready" =~ ^https?://([^/]+:[0-9]+) ]]; then ports+=("${BASH_REMATCH[1]}"); fi
 }
 
@@ -40,21 +45,27 @@ SF_PORT="${MERCATO_STOREFRONT_PORT:-3000}"
 export MERCATO_API_URL="${MERCATO_API_URL:-$API}"                 # where the storefront finds the API
 export MERCATO_STOREFRONT_URL="${MERCATO_STOREFRONT_URL:-http://$SF_HOST:$SF_PORT}" # links in emails
 
-process api "$API/readyz" "$BIN/mercato" serve --host "$HOST" --port "$PORT"
-process worker 'log:@[^ ]+ ready\.' "$BIN/mercato" worker
-process scheduler 'log:beat: Starting' "$BIN/mercato" scheduler
-# The storefront (production build from `make run`/`make storefront-build`); the summary then says
-# the shop is at its address. Without a build (a backend-only checkout) the API runs alone.
-if [[ -f storefront/.next/BUILD_ID ]]; then
-  process storefront "http://$SF_HOST:$SF_PORT/api/health" storefront/scripts/serve.sh
+if [[ -n "${MERCATO_RUN_PROCESSES:-}" ]]; then
+  # shellcheck source=/dev/null
+  source "$MERCATO_RUN_PROCESSES" # another topology; it may set SHOP_URL for the summary
 else
-  echo "no storefront build (run make storefront-build): starting the API, worker and scheduler only" >&2
+  process api "$API/readyz" "$BIN/mercato" serve --host "$HOST" --port "$PORT"
+  process worker 'log:@[^ ]+ ready\.' "$BIN/mercato" worker
+  process scheduler 'log:beat: Starting' "$BIN/mercato" scheduler
+  # The storefront (production build from `make run`/`make storefront-build`); the summary then
+  # says the shop is at its address. Without a build (a backend-only checkout) the API runs alone.
+  if [[ -f storefront/.next/BUILD_ID ]]; then
+    process storefront "http://$SF_HOST:$SF_PORT/api/health" storefront/scripts/serve.sh
+  else
+    note="no storefront build (run make storefront-build): starting the API, worker and scheduler only"
+  fi
 fi
 
 # 1. Busy ports: one line each, nothing started.
 "$PY" -m mercato.shared.ports free "${ports[@]}" || exit 1
+if [[ -n "${note:-}" ]]; then echo "$note" >&2; fi
 
-mkdir -p "$MERCATO_DATA_DIR"
+mkdir -p "$MERCATO_DATA_DIR/run"
 "$BIN/mercato" db upgrade
 "$BIN/mercato" demo seed --if-empty
 
@@ -80,6 +91,7 @@ stop_all() {
     fi
   done
   wait 2>/dev/null || true
+  for name in "${names[@]}"; do rm -f "$MERCATO_DATA_DIR/run/$name.pid"; done
   rm -rf "$logs"
   exit "$code"
 }
@@ -88,14 +100,30 @@ trap 'stop_all 143' TERM
 trap 'stop_all $?' EXIT
 
 # 2. Start everything; each line is prefixed with its process name.
-for i in "${!names[@]}"; do
-  name="${names[$i]}"
+start() {
+  local i="$1" name="${names[$1]}"
   eval "exec ${commands[$i]}" \
     > >(trap '' INT TERM # outlives its process to print its last lines
       exec awk -v p="$(printf '%-9s|' "$name")" -v f="$logs/$name.log" \
         '{ print p " " $0; fflush(); print $0 >> f; fflush(f) }') 2>&1 &
-  pids+=($!)
-done
+  pids[i]=$!
+  echo "$!" >"$MERCATO_DATA_DIR/run/$name.pid"
+}
+for i in "${!names[@]}"; do start "$i"; done
+# A --restart process that exited is started again; any other stops everything.
+reap() {
+  local i
+  for i in "${!pids[@]}"; do
+    kill -0 "${pids[$i]}" 2>/dev/null && continue
+    if ((restarts[i] == 0)); then
+      echo "${names[$i]} exited: stopping everything" >&2
+      stop_all 1
+    fi
+    echo "${names[$i]} exited: restarting it" >&2
+    sleep 1
+    start "$i"
+  done
+}
 
 # 3. Wait for every process to be ready, then say where the shop is (last, so it stays visible).
 ready() {
@@ -109,9 +137,7 @@ ready() {
 deadline=$((SECONDS + READY_TIMEOUT))
 pending=("${!names[@]}")
 while ((${#pending[@]})); do
-  for i in "${!pids[@]}"; do
-    kill -0 "${pids[$i]}" 2>/dev/null || { echo "${names[$i]} exited: stopping everything" >&2; stop_all 1; }
-  done
+  reap
   ((SECONDS < deadline)) || { echo "not ready after ${READY_TIMEOUT}s: ${pending[*]}" >&2; stop_all 1; }
   still=()
   for i in "${pending[@]}"; do ready "$i" || still+=("$i"); done
@@ -125,6 +151,7 @@ for i in "${!names[@]}"; do
     shop="${BASH_REMATCH[1]}"
   fi
 done
+shop="${SHOP_URL:-$shop}"
 cat <<EOF
 
   Mercato is ready. The shop is at $shop
@@ -132,6 +159,8 @@ cat <<EOF
   Ctrl-C stops everything.
 
 EOF
-wait -n "${pids[@]}" || true
-echo "a process exited: stopping everything" >&2
-stop_all 1
+# 4. Supervise until Ctrl-C, SIGTERM or a process without --restart exits.
+while true; do
+  wait -n "${pids[@]}" || true
+  reap
+done

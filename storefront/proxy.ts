@@ -7,7 +7,7 @@
  *    its own scripts) and `x-nonce` (for our own <Script nonce>).
  */
 import { NextResponse, type NextRequest } from "next/server";
-import { secureCookies, storefrontUrl, stripePublishableKey } from "@/lib/config";
+import { secureCookies, storefrontUrl, stripePublishableKey, contentImageOrigins } from "@/lib/config";
 import { checkCsrf } from "@/lib/security/csrf";
 import { contentSecurityPolicy, makeNonce } from "@/lib/security/csp";
 import { refreshTokens } from "@/lib/session/refresh";
@@ -70,6 +70,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
     dev: process.env.NODE_ENV === "development",
     stripe: stripePublishableKey() !== null,
     upgradeInsecure: secure,
+    imageOrigins: contentImageOrigins(),
   });
   const headers = new Headers(request.headers);
   headers.set("x-nonce", nonce);

@@ -27,6 +27,7 @@ from mercato.bootstrap import Container, build_container
 from mercato.config import Settings
 from mercato.main import create_app
 from mercato.models import create_extra_ddl, is_managed_table, metadata
+from mercato.shared.http import reset_breakers
 from tests.fakes.smtp import smtp_server  # noqa: F401  (real SMTP server fixture)
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -55,8 +56,21 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.section("real services")
     for name in ran:
         terminalreporter.write_line(f"{name}: suites EXECUTED against {os.environ[SERVICES[name]]}")
-    for name in sorted(_skipped_services):
+    # Under pytest-xdist the skips happen in the workers: read them back from the skip reports.
+    skipped = set(_skipped_services)
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        skipped.update(name for name in SERVICES if f"{name} suite skipped" in reason)
+    for name in sorted(skipped):
         terminalreporter.write_line(f"{name}: suites SKIPPED ({SERVICES[name]} not set)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_circuit_breakers() -> Iterator[None]:
+    """Breakers are per provider and per process: no test inherits another's open circuit."""
+    reset_breakers()
+    yield
+    reset_breakers()
 
 
 # --------------------------------------------------------------------------- databases
@@ -103,6 +117,8 @@ def _truncate_all(url: str) -> None:
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if is_managed_table(t.name))
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # Tests that stamp a schema revision (backups) must not leak it into the next test.
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
 
 

@@ -58,16 +58,15 @@ def free_port() -> int:
 
 def sync_url(url: str) -> str:
     parsed = make_url(url)
-    driver = "postgresql+psycopg" if parsed.get_backend_name() == "postgresql" else "sqlite"
+    driver = (
+        "postgresql+psycopg" if parsed.get_backend_name() == "postgresql" else "sqlite"
+    )
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
 @contextmanager
 def database(backend: str, pg_url: str | None, workdir: Path) -> Iterator[str]:
     """A fresh database with the schema: a SQLite file or a throw-away PostgreSQL database."""
-    sys.path.insert(0, str(ROOT / "backend" / "src"))
-    from mercato.models import create_extra_ddl, metadata
-
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / 'mercato.db'}"
         admin = None
@@ -79,11 +78,12 @@ def database(backend: str, pg_url: str | None, workdir: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(sync_url(url))
-    with engine.begin() as conn:
-        metadata.create_all(conn)
-        create_extra_ddl(conn)
-    engine.dispose()
+    subprocess.run(  # the migrations, as an operator would (serve refuses an unstamped schema)
+        [str(BIN / "mercato"), "db", "upgrade"],
+        env=env_for(url, workdir / "var"),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         yield url
     finally:
@@ -110,7 +110,15 @@ def env_for(url: str, data_dir: Path, **extra: str) -> dict[str, str]:
 def seed(url: str, data_dir: Path, products: int) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [str(BIN / "mercato"), "demo", "seed", "--products", str(products), "--seed", "1"],
+        [
+            str(BIN / "mercato"),
+            "demo",
+            "seed",
+            "--products",
+            str(products),
+            "--seed",
+            "1",
+        ],
         env=env_for(url, data_dir),
         check=True,
         stdout=subprocess.DEVNULL,
@@ -202,7 +210,12 @@ def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float]:
 
 
 def throughput(
-    backend: str, pg_url: str | None, products: int, seconds: int, connections: int
+    backend: str,
+    pg_url: str | None,
+    products: int,
+    seconds: int,
+    connections: int,
+    log_levels: list[str],
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-catalog-{backend}-"))
     try:
@@ -210,20 +223,29 @@ def throughput(
             took = seed(url, workdir / "var", products)
             out(f"### {backend}: {products} products (seeded in {took:.0f} s)")
             out()
-            with serve(url, workdir / "var") as base:
-                listing = httpx.get(base + "/api/v1/products?limit=24", timeout=30)
-                slug = listing.json()["items"][0]["slug"]
-                targets = [
-                    ("GET /api/v1/products?limit=24", "/api/v1/products?limit=24"),
-                    (f"GET /api/v1/products/{slug}", f"/api/v1/products/{slug}"),
-                    ("GET /api/v1/products?q=linen+shirt", "/api/v1/products?q=linen+shirt"),
-                ]
-                results = []
-                for label, path in targets:
-                    httpx.get(base + path, timeout=30)  # warm the cache
-                    results.append((label, *wrk(base + path, connections, seconds)))
-                with ceiling(listing.content, workdir) as bare:
-                    ceiling_result = wrk(bare + "/", connections, seconds)
+            results = []
+            for level in log_levels:  # each level its own server, the same URLs
+                with serve(url, workdir / "var", MERCATO_LOG_LEVEL=level) as base:
+                    listing = httpx.get(base + "/api/v1/products?limit=24", timeout=30)
+                    slug = listing.json()["items"][0]["slug"]
+                    targets = [
+                        ("GET /api/v1/products?limit=24", "/api/v1/products?limit=24"),
+                        (f"GET /api/v1/products/{slug}", f"/api/v1/products/{slug}"),
+                        (
+                            "GET /api/v1/products?q=linen+shirt",
+                            "/api/v1/products?q=linen+shirt",
+                        ),
+                    ]
+                    for label, path in targets:
+                        httpx.get(base + path, timeout=30)  # warm the cache
+                        tagged = (
+                            f"{label} (log {level})" if len(log_levels) > 1 else label
+                        )
+                        results.append(
+                            (tagged, *wrk(base + path, connections, seconds))
+                        )
+            with ceiling(listing.content, workdir) as bare:
+                ceiling_result = wrk(bare + "/", connections, seconds)
             out(
                 f"| endpoint ({connections} connections, {seconds} s, warm cache) "
                 "| req/s | p50 ms | p99 ms | vs ceiling |"
@@ -241,8 +263,12 @@ def throughput(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def search_scaling(backend: str, pg_url: str | None, sizes: list[int], rounds: int) -> None:
-    out(f"### Search latency, {backend} (cache off, 1 client, {rounds} queries per size)")
+def search_scaling(
+    backend: str, pg_url: str | None, sizes: list[int], rounds: int
+) -> None:
+    out(
+        f"### Search latency, {backend} (cache off, 1 client, {rounds} queries per size)"
+    )
     out()
     out("| products | seeded in s | p50 ms | p90 ms | p99 ms | typo p50 ms |")
     out("|---:|---:|---:|---:|---:|---:|")
@@ -251,7 +277,9 @@ def search_scaling(backend: str, pg_url: str | None, sizes: list[int], rounds: i
         try:
             with database(backend, pg_url, workdir) as url:
                 took = seed(url, workdir / "var", size)
-                with serve(url, workdir / "var", MERCATO_CATALOG__CACHE_ENABLED="false") as base:
+                with serve(
+                    url, workdir / "var", MERCATO_CATALOG__CACHE_ENABLED="false"
+                ) as base:
                     latencies: list[float] = []
                     typo: list[float] = []
                     with httpx.Client(base_url=base, timeout=60) as client:
@@ -286,15 +314,29 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument(
+        "--log-levels",
+        default="INFO",
+        help="comma-separated MERCATO_LOG_LEVEL values for the throughput runs (INFO: the default)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None and not args.skip_throughput:
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     backends = ["sqlite"] + (["postgresql"] if args.pg_url else [])
-    out(f"catalog benchmark, {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs")
+    out(
+        f"catalog benchmark, {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs"
+    )
     out()
     if not args.skip_throughput:
         for backend in backends:
-            throughput(backend, args.pg_url, args.products, args.seconds, args.connections)
+            throughput(
+                backend,
+                args.pg_url,
+                args.products,
+                args.seconds,
+                args.connections,
+                args.log_levels.split(","),
+            )
     if not args.skip_search:
         sizes = [int(s) for s in args.sizes.split(",")]
         for backend in backends:

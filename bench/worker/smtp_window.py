@@ -102,7 +102,7 @@ async def measure(db_url: str, directory: Path, emails: int) -> list[float]:
         controller.stop()
     windows = []
     for entry in logs:
-        if entry["event"] == "email_recorded":
+        if entry["message"] == "email_recorded":
             event_id = entry["event_id"]
             quit_ms = (returned[event_id] - accepted[event_id]) * 1000
             windows.append(quit_ms + float(entry["unrecorded_ms"]))

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import { CartDrawer } from "@/components/cart/cart-drawer";
+import { AnnouncementBar } from "@/components/layout/announcement-bar";
 import { SiteFooter } from "@/components/layout/site-footer";
 import { SiteHeader } from "@/components/layout/site-header";
 import { SkipLink } from "@/components/layout/skip-link";
@@ -30,6 +31,7 @@ export default function RootLayout({ children }: Readonly<{ children: React.Reac
     <html lang="en" className={inter.variable}>
       <body className="flex min-h-dvh flex-col">
         <SkipLink />
+        <AnnouncementBar />
         <SiteHeader />
         <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl flex-1 px-4 py-6 focus:outline-none sm:px-6 lg:px-8">
           {children}

@@ -2,8 +2,12 @@ import type { Metadata } from "next";
 import Image from "next/image";
 import Link from "next/link";
 import { ProductGrid } from "@/components/product/product-grid";
+import { SocialFeed } from "@/components/social/social-feed";
 import { featuredCollectionSlugs, getCollection, someProducts } from "@/lib/catalog/api";
 import { saleItems } from "@/lib/catalog/home";
+import { getSiteSettings } from "@/lib/content/api";
+import { isSafeHref } from "@/lib/content/safe-href";
+import { getSocialFeed } from "@/lib/integrations/api";
 
 export const metadata: Metadata = {
   alternates: { canonical: "/" },
@@ -11,13 +15,21 @@ export const metadata: Metadata = {
   openGraph: { url: "/", title: "Mercato — shop" },
 };
 
-/** Home: featured collections, new arrivals and sale items; server-rendered from tagged, cached reads. */
+/**
+ * Home: featured collections, new arrivals, sale items and the community feed (hidden when the
+ * social provider has nothing); server-rendered from tagged, cached reads.
+ */
 export default async function HomePage() {
-  const [collections, newest, recent] = await Promise.all([
+  const [collections, newest, recent, settings, social] = await Promise.all([
     Promise.all(featuredCollectionSlugs().map((slug) => getCollection(slug, 1))),
     someProducts({ sort: "newest", limit: 8 }),
     someProducts({ sort: "newest", limit: 100 }),
+    getSiteSettings(),
+    getSocialFeed(),
   ]);
+  // The hero comes from the CMS's site settings; built-in text when there are none.
+  const hero = settings?.hero ?? { heading: "Good things, made well", text: "Clothing, shoes, accessories and homeware from independent makers.", cta: null, image: null };
+  const cta = hero.cta && isSafeHref(hero.cta.href) ? hero.cta : null;
   const featured = collections.flatMap((c) => (c.ok ? [c.data] : []));
   const sale = saleItems(recent, 8);
   const unreachable = newest.length === 0 && featured.length === 0;
@@ -26,9 +38,14 @@ export default async function HomePage() {
     <div className="space-y-12">
       <section aria-labelledby="hero-heading" className="rounded-2xl bg-brand-50 px-6 py-8 sm:px-10">
         <h1 id="hero-heading" className="text-3xl font-bold tracking-tight sm:text-4xl">
-          Good things, made well
+          {hero.heading}
         </h1>
-        <p className="mt-2 max-w-xl text-muted">Clothing, shoes, accessories and homeware from independent makers.</p>
+        {hero.text ? <p className="mt-2 max-w-xl text-muted">{hero.text}</p> : null}
+        {cta ? (
+          <a href={cta.href} className="mt-4 inline-block rounded-md bg-brand-700 px-4 py-2 font-semibold text-white hover:bg-brand-900">
+            {cta.label}
+          </a>
+        ) : null}
       </section>
 
       {unreachable ? <p role="alert">The shop is not reachable right now, or has no products yet. Please try again in a moment.</p> : null}
@@ -80,6 +97,8 @@ export default async function HomePage() {
           <ProductGrid products={sale} label="On sale" priorityCount={0} />
         </section>
       ) : null}
+
+      <SocialFeed feed={social} />
     </div>
   );
 }

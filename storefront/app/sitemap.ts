@@ -3,6 +3,7 @@ import { catalogApi } from "@/lib/api/client";
 import { cacheTags } from "@/lib/api/cache-tags";
 import type { CategoryNode } from "@/lib/api/types";
 import { featuredCollectionSlugs } from "@/lib/catalog/api";
+import { getSiteSettings, listPosts } from "@/lib/content/api";
 import { storefrontUrl } from "@/lib/config";
 
 export const dynamic = "force-dynamic"; // built per request from the live catalog, never at build time
@@ -34,6 +35,16 @@ export default async function sitemap(): Promise<MetadataRoute.Sitemap> {
     }
   } catch {
     // API unreachable: serve the home entry only rather than an error
+  }
+  // the journal and the CMS pages the footer links to
+  const posts = await listPosts(undefined, 50);
+  if (posts.ok) {
+    entries.push({ url: `${base}/blog`, changeFrequency: "weekly" });
+    for (const p of posts.data.items) entries.push({ url: `${base}/blog/${p.slug}`, lastModified: p.updated_at, changeFrequency: "monthly" });
+  }
+  const settings = await getSiteSettings();
+  for (const link of settings?.footer_links ?? []) {
+    if (/^\/pages\/[a-z0-9-]+$/.test(link.href)) entries.push({ url: `${base}${link.href}`, changeFrequency: "monthly" });
   }
   return entries;
 }

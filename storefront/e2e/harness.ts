@@ -94,6 +94,9 @@ function stop(children: ChildProcess[]): Promise<void> {
   ).then(() => undefined);
 }
 
+/** The backup key of the shop under test (`mercato backup …` from a spec needs the same). */
+export const BACKUP_KEY = "e2e-backup-key-0123456789abcdef0123456789abcdef";
+
 /** Start everything; resolves with the addresses and a function that stops it all. */
 export async function startShop(): Promise<{ env: ShopEnv; stop: () => Promise<void> }> {
   if (!existsSync(MERCATO)) throw new Error(`${MERCATO} is missing: run make bootstrap`);
@@ -116,6 +119,11 @@ export async function startShop(): Promise<{ env: ShopEnv; stop: () => Promise<v
     MERCATO_LOG_JSON: "false",
     MERCATO_WORKER__CONCURRENCY: "1",
     MERCATO_STOREFRONT__REVALIDATE_SECRET: revalidateSecret, // the worker tells the shop about catalog changes
+    // parcels move every 2 s (simulated carrier) and are polled every second: shipping.spec.ts
+    MERCATO_SHIPPING__SIMULATED_STEP_SECONDS: "2",
+    MERCATO_SHIPPING__POLL_EVERY_SECONDS: "1",
+    MERCATO_SHIPPING__POLL_INTERVAL_SECONDS: "1",
+    MERCATO_BACKUP__ENCRYPTION_KEY: BACKUP_KEY, // admin.spec.ts makes a backup and verifies it
   };
   run("upgrade", ["db", "upgrade"], backendEnv);
   run("seed", ["demo", "seed", "--products", process.env.E2E_PRODUCTS || "60"], backendEnv);

@@ -12,4 +12,6 @@ if [[ ! -f .next/BUILD_ID ]]; then
   exit 1
 fi
 export MERCATO_STOREFRONT_URL="${MERCATO_STOREFRONT_URL:-http://${host}:${port}}"
+# JSON log lines like the API's (MERCATO_LOG_JSON=false: Next's own output)
+export NODE_OPTIONS="${NODE_OPTIONS:-} --import=$(pwd)/scripts/json-log.mjs"
 exec node_modules/.bin/next start --hostname "$host" --port "$port"

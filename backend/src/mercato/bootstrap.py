@@ -8,14 +8,22 @@ from typing import TypeVar
 
 from mercato.accounts.tokens import TokenService
 from mercato.catalog.cache import ResponseCache
+from mercato.catalog.freshness import StockFreshness
 from mercato.catalog.providers.local import LocalMediaStorage
 from mercato.catalog.providers.port import MediaStorage
+from mercato.checkout.providers.port import ShippingRateProvider
+from mercato.checkout.providers.table_rate import TableRateProvider
 from mercato.config import Settings
+from mercato.content.providers import build_content_source
+from mercato.content.providers.port import ContentSource
 from mercato.db import Database
+from mercato.integrations.providers import build_social_feed, build_weather
+from mercato.integrations.service import IntegrationsService
 from mercato.payments.providers import GatewayRegistry, build_gateways
 from mercato.shared.cache import Cache, build_cache
 from mercato.shared.crypto import SecretBox
 from mercato.shared.ratelimit import RateLimiter
+from mercato.shipping.providers import CarrierRegistry, build_carriers
 
 
 @dataclass
@@ -29,9 +37,18 @@ class Container:
     catalog_cache: ResponseCache
     media: MediaStorage
     payment_gateways: GatewayRegistry
+    integrations: IntegrationsService
+    carriers: CarrierRegistry
+    content_source: ContentSource
+    content_cache: ResponseCache
+    # checkout's shipping options: carrier-priced when MERCATO_SHIPPING__CHECKOUT_RATES is on
+    shipping_rates: ShippingRateProvider | None = None
 
     async def aclose(self) -> None:
+        await self.content_source.close()
         await self.payment_gateways.close()
+        await self.integrations.close()
+        await self.carriers.close()
         await self.cache.close()
         await self.db.dispose()
 
@@ -45,6 +62,26 @@ def build_container(settings: Settings) -> Container:
         echo=settings.database_echo,
     )
     cache = build_cache(settings.redis_url, settings.cache_namespace)
+    carriers = build_carriers(settings)
+    shipping_rates: ShippingRateProvider | None = None
+    if settings.shipping.checkout_rates:
+        from mercato.shipping.rates import CarrierRateProvider
+
+        shipping_rates = CarrierRateProvider(
+            TableRateProvider(settings.checkout.shipping_zones, settings.checkout.shipping_methods),
+            carriers,
+            cache,
+            services=settings.shipping.checkout_services,
+            cache_seconds=settings.shipping.quote_cache_seconds,
+            timeout_seconds=settings.shipping.quote_timeout_seconds,
+        )
+    catalog_cache = ResponseCache(
+        cache,
+        ttl_seconds=settings.catalog.cache_ttl_seconds,
+        lock_seconds=settings.catalog.cache_lock_seconds,
+        enabled=settings.catalog.cache_enabled,
+    )
+    db.after_commit.append(StockFreshness(db, catalog_cache))  # sold out shows on the next read
     return Container(
         settings=settings,
         db=db,
@@ -52,14 +89,24 @@ def build_container(settings: Settings) -> Container:
         rate_limiter=RateLimiter(cache),
         secret_box=SecretBox(settings.secret_key.get_secret_value()),
         tokens=TokenService.from_settings(settings),
-        catalog_cache=ResponseCache(
-            cache,
-            ttl_seconds=settings.catalog.cache_ttl_seconds,
-            lock_seconds=settings.catalog.cache_lock_seconds,
-            enabled=settings.catalog.cache_enabled,
-        ),
+        catalog_cache=catalog_cache,
         media=LocalMediaStorage(settings.data_dir / "media"),
         payment_gateways=build_gateways(settings),
+        integrations=IntegrationsService(
+            build_weather(settings, cache),
+            build_social_feed(settings, cache),
+            settings.integrations,
+        ),
+        carriers=carriers,
+        shipping_rates=shipping_rates,
+        content_source=build_content_source(settings, db),
+        content_cache=ResponseCache(
+            cache,
+            ttl_seconds=settings.content.cache_ttl_seconds,
+            lock_seconds=settings.catalog.cache_lock_seconds,
+            enabled=settings.catalog.cache_enabled,
+            prefix="content",
+        ),
     )
 
 

@@ -85,8 +85,13 @@ def serve(
         typer.echo(problem, err=True)
         raise typer.Exit(1)
     asyncio.run(_check_database(settings))
+    if workers > 1:
+        # several API processes: each writes its samples to files, /metrics sums them (ADR 0035)
+        from mercato.shared.metrics import enable_multiprocess
+
+        enable_multiprocess(settings.data_dir, "api")
     # the parent process logs too (workers started, replaced, stopped), not only the workers
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.log_level, json=settings.log_json, service="api")
     structlog.get_logger("mercato.serve").info(
         "api_starting", url=f"http://{host}:{port}", workers=workers, env=settings.env
     )

@@ -8,7 +8,9 @@ import typer
 def register(app: typer.Typer) -> None:
     """Attach module command groups (users, demo, catalog, mail, tasks, worker, ...)."""
     from mercato.accounts import cli as accounts_cli
+    from mercato.backups import cli as backups_cli
     from mercato.catalog import cli as catalog_cli
+    from mercato.content import cli as content_cli
     from mercato.notifications import cli as notifications_cli
     from mercato.orders import cli as orders_cli
     from mercato.payments import cli as payments_cli
@@ -20,3 +22,5 @@ def register(app: typer.Typer) -> None:
     notifications_cli.register(app)  # mail list|show
     payments_cli.register(app)  # payments reconcile|deliver-sandbox-events
     orders_cli.register(app)  # orders expire-unpaid, carts purge-expired|send-reminders
+    content_cli.register(app)  # content import|export
+    backups_cli.register(app)  # backup create|list|verify|restore|prune

@@ -6,12 +6,13 @@ as many differently configured apps as they like.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections import Counter
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-change-me"
@@ -271,6 +272,155 @@ class CatalogSettings(BaseModel):
     low_stock_threshold: int = Field(default=5, ge=0, le=100)  # le: revalidation's event ceiling
 
 
+class ShippingSettings(BaseModel):
+    """Shipments, carriers, tracking and carrier rates at checkout (mercato.shipping)."""
+
+    carrier: Literal["simulated", "easypost"] = "simulated"  # labels for new shipments
+    # simulated carrier: one tracking step every N seconds (4 steps to delivered, 6 with the
+    # exception detour); one tracking number in N takes the exception path (0: none)
+    simulated_step_seconds: float = Field(default=60.0, gt=0)
+    simulated_exception_every: int = Field(default=4, ge=0)
+    # polling job (carriers without webhooks): how often a shipment is asked, batch size and
+    # the backoff after failures (doubles up to the maximum)
+    poll_every_seconds: float = Field(default=20.0, gt=0)  # the scheduler runs the job this often
+    poll_interval_seconds: float = Field(default=30.0, gt=0)  # per shipment, between two polls
+    poll_batch_size: int = Field(default=100, ge=1, le=1000)
+    poll_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    # the public tracking page: requests per client IP and window
+    tracking_rate_limit: int = Field(default=30, ge=1)
+    tracking_rate_window_seconds: int = Field(default=60, ge=1)
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    default_weight_grams: int = Field(default=500, ge=1)  # a line whose product has no weight
+    # carrier quotes at checkout: price the table methods by the carrier's service (fallback:
+    # the table rate when the carrier fails or is slower than the timeout)
+    checkout_rates: bool = False
+    checkout_services: dict[str, str] = Field(
+        default_factory=lambda: {"standard": "Standard", "express": "Express"}
+    )
+    quote_cache_seconds: int = Field(default=300, ge=0)
+    quote_timeout_seconds: float = Field(default=3.0, gt=0)
+    # the shop's sender address on labels
+    origin_name: str = "Mercato"
+    origin_line1: str = "Friedrichstrasse 1"
+    origin_city: str = "Berlin"
+    origin_postal_code: str = "10117"
+    origin_country: str = Field(default="DE", pattern=r"^[A-Z]{2}$")
+    origin_phone: str | None = None
+    # EasyPost-style carrier API
+    easypost_api_key: SecretStr | None = None
+    easypost_api_base: str = "https://api.easypost.com/v2"
+    easypost_webhook_secret: SecretStr | None = None
+    easypost_timeout_seconds: float = Field(default=10.0, gt=0)
+    easypost_max_retries: int = Field(default=2, ge=0, le=5)
+
+
+class ContentSettings(BaseModel):
+    """Blog posts, CMS pages, site settings and product editorial (mercato.content, ADR 0029)."""
+
+    source: Literal["local", "sanity"] = "local"  # local: documents in our database
+    sanity_project_id: str = Field(default="", pattern=r"^[a-z0-9-]{0,64}$")
+    sanity_dataset: str = Field(default="production", pattern=r"^[a-z0-9_-]{1,64}$")
+    sanity_api_version: str = Field(default="2025-02-19", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    sanity_token: SecretStr | None = None  # read token: drafts / preview (uncached API)
+    sanity_use_cdn: bool = True  # published reads through {projectId}.apicdn.sanity.io
+    # Tests point the source at a loopback fake: replaces https://{projectId}.api(cdn).sanity.io
+    sanity_base_url: str | None = None
+    # Where image assets are served from for the sanity source (default: Sanity's image CDN)
+    sanity_image_base_url: str = "https://cdn.sanity.io"
+    webhook_secret: SecretStr | None = None  # unset: the Sanity webhook answers 503
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    cache_ttl_seconds: int = Field(default=300, ge=1)
+
+    @model_validator(mode="after")
+    def _sanity_needs_a_project(self) -> ContentSettings:
+        if self.source == "sanity" and not self.sanity_project_id:
+            raise ValueError("MERCATO_CONTENT__SANITY_PROJECT_ID is required with source=sanity")
+        return self
+
+
+class OutboundProviderOverrides(BaseModel):
+    """Per-provider exceptions to `OutboundSettings` (unset fields keep the default)."""
+
+    connect_timeout_seconds: float | None = Field(default=None, gt=0)
+    read_timeout_seconds: float | None = Field(default=None, gt=0)
+    retries: int | None = Field(default=None, ge=0, le=10)
+    breaker_failures: int | None = Field(default=None, ge=1)
+    breaker_window_seconds: float | None = Field(default=None, gt=0)
+    breaker_reset_seconds: float | None = Field(default=None, gt=0)
+
+
+class OutboundSettings(BaseModel):
+    """The shared outbound HTTP client (mercato.shared.http, ADR 0032)."""
+
+    connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    read_timeout_seconds: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)  # idempotent calls only
+    backoff_initial_seconds: float = Field(default=0.2, ge=0)
+    backoff_max_seconds: float = Field(default=2.0, ge=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_window_seconds: float = Field(default=30.0, gt=0)
+    breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # "host" or "host:port" the SSRF guard lets through to private/loopback addresses
+    allowed_private_hosts: list[str] = Field(default_factory=list)
+    # per provider ("open-meteo", "mastodon", "sanity", "carrier"…): {"read_timeout_seconds": 5}
+    providers: dict[str, OutboundProviderOverrides] = Field(default_factory=dict)
+
+
+class IntegrationsSettings(BaseModel):
+    """Third-party feeds: delivery weather and the social hashtag feed (mercato.integrations)."""
+
+    weather_provider: Literal["fixtures", "open-meteo"] = "fixtures"
+    open_meteo_url: str = "https://api.open-meteo.com"
+    weather_forecast_days: int = Field(default=3, ge=1, le=16)  # the delivery window looked at
+    weather_cache_seconds: int = Field(default=1800, ge=0)
+    severe_wind_kmh: float = Field(default=62.0, gt=0)  # daily max mean wind (Beaufort 8)
+    severe_gusts_kmh: float = Field(default=90.0, gt=0)
+    severe_precipitation_mm: float = Field(default=30.0, gt=0)
+    severe_snowfall_cm: float = Field(default=10.0, gt=0)
+    social_provider: Literal["fixtures", "mastodon"] = "fixtures"
+    mastodon_instance_url: str = "https://mastodon.social"
+    mastodon_access_token: SecretStr | None = None  # for instances that require sign-in
+    mastodon_local_only: bool = False
+    social_hashtag: str = Field(default="mercatoshop", pattern=r"^[A-Za-z0-9_]{1,100}$")
+    social_limit: int = Field(default=6, ge=1, le=20)
+    social_cache_seconds: int = Field(default=300, ge=0)
+
+
+class ObservabilitySettings(BaseModel):
+    """Metrics access, Sentry tags and log pseudonymisation (docs/operations.md, "Monitoring")."""
+
+    # Bearer token the Prometheus scraper sends to the API's /metrics. Set: required everywhere.
+    # Unset: /metrics is open in development and refused (404) in production.
+    metrics_token: SecretStr | None = None
+    sentry_environment: str | None = None  # default: MERCATO_ENV
+    sentry_release: str | None = None  # default: mercato@<package version>
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0, le=1)
+
+
+class BackupSettings(BaseModel):
+    """`mercato backup …` and the nightly backup (mercato.backups, ADR 0041-0043)."""
+
+    storage: Literal["local", "s3"] = "local"
+    dir: Path | None = None  # local storage; default <data_dir>/backups
+    s3_endpoint_url: str | None = None  # any S3-compatible service; unset: AWS
+    s3_bucket: str | None = None
+    s3_prefix: str = "mercato/backups/"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None  # unset: boto3's default credential chain
+    s3_secret_access_key: SecretStr | None = None
+    # encrypts every backup (AES-256-GCM); never written into a backup. Lose it, lose the backups.
+    encryption_key: SecretStr | None = None
+    keep_daily: int = Field(default=7, ge=0)
+    keep_weekly: int = Field(default=4, ge=0)
+    keep_monthly: int = Field(default=6, ge=0)
+    schedule_enabled: bool = True  # the scheduler runs backup + verify + prune every night
+    schedule_hour: int = Field(default=3, ge=0, le=23)  # UTC
+    pg_bin_dir: Path | None = None  # where pg_dump/pg_restore live; default: PATH
+    metrics_cache_seconds: float = Field(default=30.0, ge=0)  # /metrics reads the store this often
+
+
 MIN_SECRET_BYTES = 32
 MIN_SECRET_ENTROPY_BITS = 96
 
@@ -289,6 +439,13 @@ def secret_weakness(value: str) -> str | None:
     if len(counts) < 8 or per_char * len(value) < MIN_SECRET_ENTROPY_BITS:
         return "low entropy: too few distinct characters; use `openssl rand -hex 32`"
     return None
+
+
+class AdminSettings(BaseModel):
+    """The /admin dashboard's API."""
+
+    overview_cache_seconds: float = Field(default=30.0, ge=0, le=3600)  # 0: no caching
+    overview_days: int = Field(default=14, ge=7, le=90)  # length of the daily sales series
 
 
 class Settings(BaseSettings):
@@ -319,6 +476,7 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     log_level: str = "INFO"
     log_json: bool = True
+    sentry_dsn: SecretStr | None = None  # MERCATO_SENTRY_DSN: errors go to Sentry when set
 
     auth: AuthSettings = Field(default_factory=AuthSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
@@ -329,6 +487,26 @@ class Settings(BaseSettings):
     orders: OrdersSettings = Field(default_factory=OrdersSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     storefront: StorefrontSettings = Field(default_factory=StorefrontSettings)
+    shipping: ShippingSettings = Field(default_factory=ShippingSettings)
+    content: ContentSettings = Field(default_factory=ContentSettings)
+    outbound: OutboundSettings = Field(default_factory=OutboundSettings)
+    integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        # uvicorn would take a typo for a literal host name and silently trust nobody
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return value
 
     @property
     def is_production(self) -> bool:
@@ -357,12 +535,18 @@ class Settings(BaseSettings):
             "MERCATO_SECRET_KEY": self.secret_key,
             "MERCATO_PAYMENTS__WEBHOOK_SECRET": self.payments.webhook_secret,
             "MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET": self.payments.stripe_webhook_secret,
+            "MERCATO_SHIPPING__EASYPOST_WEBHOOK_SECRET": self.shipping.easypost_webhook_secret,
+            "MERCATO_CONTENT__WEBHOOK_SECRET": self.content.webhook_secret,
+            "MERCATO_BACKUP__ENCRYPTION_KEY": self.backup.encryption_key,
         }
         for name, secret in secrets.items():
             value = secret.get_secret_value() if secret else ""
             weakness = secret_weakness(value) if value and value != DEV_SECRET else None
             if weakness:
                 problems.append(f"{name} is too weak ({weakness})")
+        backup_key = self.backup.encryption_key
+        if backup_key is None or not backup_key.get_secret_value():
+            problems.append("MERCATO_BACKUP__ENCRYPTION_KEY is unset (backups cannot be encrypted)")
         if not self.auth.signing_keys:
             problems.append("MERCATO_AUTH__SIGNING_KEYS is empty (no JWT signing key)")
         if self.payments.provider == "sandbox":
@@ -374,6 +558,11 @@ class Settings(BaseSettings):
                 problems.append("MERCATO_PAYMENTS__STRIPE_API_KEY is unset")
             if not self.payments.stripe_webhook_secret:
                 problems.append("MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET is unset")
+        if self.shipping.carrier == "easypost":
+            if not self.shipping.easypost_api_key:
+                problems.append("MERCATO_SHIPPING__EASYPOST_API_KEY is unset")
+            if not self.shipping.easypost_webhook_secret:
+                problems.append("MERCATO_SHIPPING__EASYPOST_WEBHOOK_SECRET is unset")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

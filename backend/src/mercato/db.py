@@ -8,9 +8,9 @@ use a plain deferred `BEGIN` and never block writers. On PostgreSQL both are the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,8 @@ def is_sqlite(url: str) -> bool:
 
 
 def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: bool) -> AsyncEngine:
+    from mercato.shared.metrics import ReadPool, WritePool
+
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +72,7 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: boo
         url,
         echo=echo,
         connect_args={"timeout": busy_timeout_ms / 1000},
+        poolclass=WritePool if immediate else ReadPool,
         pool_size=8 if not immediate else 4,
         max_overflow=8,
         pool_timeout=60,
@@ -95,6 +98,9 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: boo
     return engine
 
 
+AfterCommitHook = Callable[[dict[Any, Any]], Awaitable[None]]
+
+
 @dataclass
 class Database:
     """Engines and session factories for one configured database."""
@@ -104,6 +110,9 @@ class Database:
     write_engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
+    # Awaited after a unit of work commits, with its `session.info` (e.g. the catalog cache
+    # invalidates the products whose stock moved): before the response that made the change.
+    after_commit: list[AfterCommitHook] = field(default_factory=list)
 
     @property
     def dialect(self) -> str:
@@ -121,10 +130,24 @@ class Database:
                 url, busy_timeout_ms=busy_timeout_ms, immediate=True, echo=echo
             )
         else:
+            from mercato.shared.metrics import InstrumentedPool
+
             engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                echo=echo,
+                poolclass=InstrumentedPool,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
             )
             write_engine = engine
+        from mercato.shared.metrics import instrument_pool
+
+        if write_engine is engine:
+            instrument_pool(engine.sync_engine.pool, "main")
+        else:
+            instrument_pool(engine.sync_engine.pool, "read")
+            instrument_pool(write_engine.sync_engine.pool, "write")
         return cls(
             url=url,
             engine=engine,
@@ -144,6 +167,9 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+            if session.info:
+                for hook in self.after_commit:
+                    await hook(session.info)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -13,7 +13,9 @@ from mercato.catalog.fastpath import CatalogCacheFastPath
 from mercato.config import Settings
 from mercato.errors import install_error_handlers
 from mercato.openapi import install_openapi, operation_id
-from mercato.shared.logging import configure_logging
+from mercato.ops.sentry import init_sentry, tag_request_id
+from mercato.shared.logging import configure_logging, user_hasher
+from mercato.shared.metrics import prime as prime_metrics
 from mercato.shared.middleware import (
     BodySizeLimitMiddleware,
     HeadAsGetMiddleware,
@@ -29,8 +31,10 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or Settings()
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.log_level, json=settings.log_json, service="api")
+    sentry_on = init_sentry(settings, "api")
     container = container or build_container(settings)
+    prime_metrics(settings.catalog.currency)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -46,6 +50,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         await container.aclose()
 
     app = FastAPI(
+        # FastAPI's native OpenTelemetry looks up the global providers on every request (~30 µs
+        # of a ~210 µs cached hit); Mercato's telemetry is Prometheus, Sentry and the JSON logs.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         title="Mercato API",
         version="1.0.0",
         description="Mercato e-commerce API. Errors are RFC 9457 problem+json with a `code`.",
@@ -55,6 +62,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         redoc_url=None,
     )
     app.state.container = container
+    from mercato.ops.backup_metrics import install as install_backup_metrics
+
+    install_backup_metrics(settings)  # backup status on /metrics, from the backup store
     install_error_handlers(app)
     install_openapi(app)
 
@@ -90,5 +100,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        user_hash=user_hasher(settings.secret_key.get_secret_value()),
+        on_request_id=tag_request_id if sentry_on else None,
+    )
     return app

@@ -122,6 +122,7 @@ def seed(client: TestClient, container: Any, role: str) -> Seed:
         "line_id": _first_line_id(line),
         "address_id": str(address.get("id", "")),
         "user_id": str(customer.id),
+        "customer_id": str(customer.id),
         "provider": "sandbox",
     }
     return Seed(headers=headers, path_values={k: v for k, v in values.items() if v})

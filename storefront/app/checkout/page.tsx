@@ -4,6 +4,8 @@ import { AdoptCart } from "@/components/cart/adopt-cart";
 import { CheckoutForm } from "@/components/checkout/checkout-form";
 import type { Schema } from "@/lib/api/types";
 import { getCart } from "@/lib/cart/server";
+import { deliveryWeatherNotice } from "@/lib/integrations/api";
+import { weatherAddressOf } from "@/lib/integrations/notice";
 import { stripePublishableKey } from "@/lib/config";
 import { sessionApi } from "@/lib/session/api";
 import { getSession } from "@/lib/session/session";
@@ -34,17 +36,19 @@ export default async function CheckoutPage({ searchParams }: PageProps<"/checkou
     );
   }
   const api = await sessionApi();
-  const [addresses, options] = await Promise.all([
+  const [addresses, options, weather] = await Promise.all([
     session ? api.GET("/api/v1/me/addresses").then((r) => r.data?.items ?? []) : Promise.resolve<Schema<"AddressRead">[]>([]),
     cart.shipping_address && cart.status === "open"
       ? api.GET("/api/v1/carts/{cart_id}/shipping-options", { params: { path: { cart_id: cart.id } } }).then((r) => r.data?.items ?? [])
       : Promise.resolve<Schema<"ShippingOptionRead">[]>([]),
+    deliveryWeatherNotice(weatherAddressOf(cart.shipping_address)),
   ]);
   return (
     <Shell>
       <CheckoutForm
         initialCart={cart}
         initialOptions={options}
+        initialWeather={weather}
         savedAddresses={addresses}
         defaultEmail={session?.user.email ?? ""}
         stripePublishableKey={stripePublishableKey()}

@@ -10,6 +10,9 @@ import { applyDiscount, chooseShipping, finishCheckout, placeOrder, removeDiscou
 import { attemptKey, forgetAttemptKey, keepsKey, sessionKeyStorage, storedAttemptKey } from "@/lib/checkout/idempotency";
 import { checkoutState, deliveryEstimate, splitName } from "@/lib/checkout/state";
 import { formatMoney } from "@/lib/format/money";
+import { weatherNoticeFor } from "@/lib/integrations/actions";
+import type { WeatherNoticeData } from "@/lib/integrations/notice";
+import { WeatherNotice } from "@/components/weather-notice";
 import { CardForm } from "./card-form";
 import { TotalsList } from "./order-summary";
 
@@ -50,12 +53,15 @@ function Alert({ children }: { children: React.ReactNode }) {
 export function CheckoutForm(props: {
   initialCart: CartRead;
   initialOptions: ShippingOption[];
+  /** the delivery-weather notice for the cart's address, when severe weather is forecast */
+  initialWeather?: WeatherNoticeData | null;
   savedAddresses: SavedAddress[];
   defaultEmail: string;
   stripePublishableKey: string | null;
 }) {
   const [cart, setCart] = useState(props.initialCart);
   const [options, setOptions] = useState(props.initialOptions);
+  const [weather, setWeather] = useState<WeatherNoticeData | null>(props.initialWeather ?? null);
   const [editing, setEditing] = useState(!props.initialCart.shipping_address);
   const [email, setEmail] = useState(props.initialCart.email ?? props.defaultEmail);
   const [address, setAddress] = useState<AddressInput>(() => fromCart(props.initialCart.shipping_address) ?? (props.savedAddresses[0] ? fromSaved(props.savedAddresses[0]) : EMPTY_ADDRESS));
@@ -100,6 +106,10 @@ export function CheckoutForm(props: {
         setCart(result.cart);
         setOptions(result.options);
         setEditing(false);
+        // the notice never blocks checkout: asked separately, and a failure means no notice
+        const entered = clean(address);
+        setWeather(null);
+        weatherNoticeFor(entered.country, entered.postal_code, entered.city).then(setWeather, () => setWeather(null));
       } catch {
         setErrors((e) => ({ ...e, address: "The connection was lost. Check your connection and try again." }));
       }
@@ -241,6 +251,7 @@ export function CheckoutForm(props: {
         <section aria-labelledby="shipping-heading" className="space-y-3">
           <h2 id="shipping-heading" className="text-lg font-semibold">2. Shipping</h2>
           {errors.shipping ? <Alert>{errors.shipping}</Alert> : null}
+          {state.contactDone && !editing ? <WeatherNotice notice={weather} /> : null}
           {!state.contactDone || editing ? (
             <p className="text-sm text-muted">Enter your address to see the shipping options.</p>
           ) : placed ? (

@@ -11,3 +11,13 @@ export const cacheTags = {
   category: (slug: string) => `category:${slug}`,
   collection: (slug: string) => `collection:${slug}`,
 } as const;
+
+/** Data-cache tags for CMS reads (the API's `ContentChanged` events revalidate them). */
+export const contentTags = {
+  /** every content read */
+  content: "content",
+  posts: "posts",
+  post: (slug: string) => `post:${slug}`,
+  page: (slug: string) => `page:${slug}`,
+  siteSettings: "site-settings",
+} as const;

@@ -4,6 +4,57 @@
  */
 
 export interface paths {
+    "/api/v1/admin/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored backups, their status and verifications */
+        get: operations["listBackups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/backups/verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify a stored backup now (restored into a scratch database by the worker) */
+        post: operations["verifyBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/backups/verifications/{verification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One verification's progress and result */
+        get: operations["getBackupVerification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/categories": {
         parameters: {
             query?: never;
@@ -46,7 +97,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Collections, newest first */
+        get: operations["adminListCollections"];
         put?: never;
         /** Create a collection */
         post: operations["createCollection"];
@@ -74,6 +126,93 @@ export interface paths {
         patch: operations["updateCollection"];
         trace?: never;
     };
+    "/api/v1/admin/content/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Content documents of the local source, by _id */
+        get: operations["listContentDocuments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/content/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One content document (ETag: its _rev) */
+        get: operations["getContentDocument"];
+        /** Create or replace a content document (local source) */
+        put: operations["putContentDocument"];
+        post?: never;
+        /** Delete a content document (local source) */
+        delete: operations["deleteContentDocument"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/content/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every local content document as a Sanity NDJSON export */
+        get: operations["exportContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/content/preview/pages/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page as it will look, drafts included (never cached) */
+        get: operations["previewPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/content/preview/posts/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A post as it will look, drafts included (never cached) */
+        get: operations["previewPost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/customers": {
         parameters: {
             query?: never;
@@ -83,6 +222,23 @@ export interface paths {
         };
         /** Customers, newest first (staff) */
         get: operations["listCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/customers/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer with their newest orders and totals (staff) */
+        get: operations["getCustomer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -126,6 +282,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/discounts/{discount_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a discount code's terms, or enable/disable it */
+        patch: operations["updateDiscount"];
+        trace?: never;
+    };
     "/api/v1/admin/discounts/{discount_id}/disable": {
         parameters: {
             query?: never;
@@ -137,6 +310,40 @@ export interface paths {
         put?: never;
         /** Disable a discount code */
         post: operations["disableDiscount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/discounts/{discount_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A discount code's redemptions and totals */
+        get: operations["getDiscountUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/inventory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock per SKU and warehouse, by SKU (staff) */
+        get: operations["listStockLevels"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -257,7 +464,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark an order delivered (staff) */
+        /** Mark an order and its parcels delivered (staff) */
         post: operations["deliverOrder"];
         delete?: never;
         options?: never;
@@ -274,7 +481,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Fulfil an order: create its shipment (staff) */
+        /**
+         * Fulfil an order: ship the chosen lines (buys the label) (staff)
+         * @description Creates a shipment of the chosen lines (or all that are left) with the default carrier;
+         *     `POST /admin/shipments` does the same with a service and weight.
+         */
         post: operations["fulfilOrder"];
         delete?: never;
         options?: never;
@@ -316,6 +527,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders/{order_id}/resend-confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the order confirmation email again (staff) */
+        post: operations["resendOrderConfirmation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/orders/{order_id}/ship": {
         parameters: {
             query?: never;
@@ -325,8 +553,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark an order shipped (staff) */
+        /** Hand an order's parcels to the carrier: the order is shipped (staff) */
         post: operations["shipOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dashboard: sales today and this week, and what needs attention (staff) */
+        get: operations["getAdminOverview"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -432,6 +677,109 @@ export interface paths {
         put?: never;
         /** Bulk import (CSV or JSON body); nothing is written if any row is invalid */
         post: operations["importProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payments, carrier, content, feeds, mail: which provider, is it answering (staff) */
+        get: operations["listProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shipments, newest first, filtered and paginated (staff) */
+        get: operations["adminListShipments"];
+        put?: never;
+        /** Ship order lines: buys the label and starts tracking (staff) */
+        post: operations["adminCreateShipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/shipments/{shipment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One shipment with its tracking events (staff) */
+        get: operations["adminGetShipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/shipments/{shipment_id}/deliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a shipment delivered by hand (staff) */
+        post: operations["adminDeliverShipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/shipments/{shipment_id}/label": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shipment's printable label, PDF or PNG (staff) */
+        get: operations["adminGetShipmentLabel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/shipments/{shipment_id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void an unused label: its lines go back to unfulfilled (staff) */
+        post: operations["adminVoidShipment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -865,6 +1213,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/content/pages/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A CMS page (about, faq, shipping-returns, terms, privacy, …) */
+        get: operations["getPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Blog posts, newest first */
+        get: operations["listPosts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/posts/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One blog post with its Portable Text body */
+        get: operations["getPost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/sanity/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sanity webhook: verified, then caches and storefront pages are refreshed */
+        post: operations["receiveSanityWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/site-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Home hero, announcement bar and footer links */
+        get: operations["getSiteSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/social-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Newest public posts with the shop's hashtag, sanitised
+         * @description When the social provider cannot answer, `available` is false and `items` empty.
+         */
+        get: operations["getSocialFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/weather": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast at a point or an address, and whether weather may delay delivery
+         * @description Give `lat` and `lon`, or a `country` (ISO 3166-1 alpha-2) with a `postal_code` and/or `city`. When the weather provider cannot answer, `available` is false (never an error).
+         */
+        get: operations["getDeliveryWeather"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -1053,7 +1526,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Shipments of an order */
+        /** Shipments of an order with their tracking events (owner, or guest with the token) */
         get: operations["listOrderShipments"];
         put?: never;
         post?: never;
@@ -1149,6 +1622,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shipping/{provider}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Carrier tracking webhook (signature verified over the raw body) */
+        post: operations["receiveShippingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tracking/{tracking_number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public tracking: status and events of a parcel (no personal data) */
+        get: operations["trackShipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1173,7 +1680,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database, cache and broker reachable */
+        /** Readiness: database, cache and broker reachable, with each one's latency */
         get: operations["checkReadiness"];
         put?: never;
         post?: never;
@@ -1405,6 +1912,251 @@ export interface components {
             subtotal: components["schemas"]["Money"];
             tax_total: components["schemas"]["Money"];
             total: components["schemas"]["Money"];
+            /**
+             * Transactions
+             * @description The payment ledger, oldest first
+             */
+            transactions?: components["schemas"]["LedgerEntryRead"][];
+        };
+        /**
+         * AdminOverview
+         * @description Today's and this week's sales, and what needs attention (computed in SQL, cached briefly).
+         */
+        AdminOverview: {
+            /**
+             * Awaiting Fulfilment
+             * @description Paid orders with lines still to ship
+             */
+            awaiting_fulfilment: number;
+            /** Currency */
+            currency: string;
+            /**
+             * Dead Letters
+             * @description Background tasks that exhausted their retries
+             */
+            dead_letters: number;
+            /** Failed Payments Today */
+            failed_payments_today: number;
+            /** Failed Payments Week */
+            failed_payments_week: number;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            low_stock: components["schemas"]["LowStock"];
+            /**
+             * Series
+             * @description One point per UTC day, oldest first
+             */
+            series: components["schemas"]["SalesPoint"][];
+            today: components["schemas"]["PeriodTotals"];
+            /** @description The last 7 UTC days, today included */
+            week: components["schemas"]["PeriodTotals"];
+        };
+        /** AdminShipmentPage */
+        AdminShipmentPage: {
+            /** Items */
+            items: components["schemas"]["AdminShipmentRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** AdminShipmentRead */
+        AdminShipmentRead: {
+            /**
+             * Carrier
+             * @description The carrier as shown to people, e.g. 'Mercato Post'
+             */
+            carrier: string;
+            /** Carrier Shipment Id */
+            carrier_shipment_id: string | null;
+            cost: components["schemas"]["Money"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Estimated Delivery */
+            estimated_delivery: string | null;
+            /**
+             * Events
+             * @description Oldest first
+             */
+            events: components["schemas"]["TrackingEventRead"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Label Url
+             * @description The label (PDF), for staff only
+             */
+            label_url: string | null;
+            /** Lines */
+            lines: components["schemas"]["ShipmentLineRead"][];
+            /** Next Poll At */
+            next_poll_at: string | null;
+            /**
+             * Order Id
+             * Format: uuid
+             */
+            order_id: string;
+            /** Poll Failures */
+            poll_failures: number;
+            /**
+             * Provider
+             * @description The carrier integration: simulated or easypost
+             */
+            provider: string;
+            /** Service */
+            service: string;
+            /** Shipped At */
+            shipped_at: string | null;
+            /**
+             * Status
+             * @description label_created, in_transit, out_for_delivery, delivered, exception, returned or voided
+             */
+            status: string;
+            /**
+             * Tracking Mode
+             * @description poll (the polling job asks) or webhook
+             */
+            tracking_mode: string;
+            /** Tracking Number */
+            tracking_number: string;
+            /**
+             * Tracking Url
+             * @description The public tracking page on the storefront
+             */
+            tracking_url: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Voided At */
+            voided_at: string | null;
+            /** Weight Grams */
+            weight_grams: number;
+        };
+        /** AnnouncementRead */
+        AnnouncementRead: {
+            link?: components["schemas"]["LinkRead"] | null;
+            /** Text */
+            text: string;
+        };
+        /** AuthorRead */
+        AuthorRead: {
+            /**
+             * Bio
+             * @default
+             */
+            bio: string;
+            /** Id */
+            id: string;
+            image?: components["schemas"]["ContentImageRead"] | null;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+        };
+        /** BackupFailureRead */
+        BackupFailureRead: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Error */
+            error: string | null;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "create" | "verify";
+        };
+        /** BackupOverviewRead */
+        BackupOverviewRead: {
+            /**
+             * Backups
+             * @description Newest first
+             */
+            backups: components["schemas"]["BackupRead"][];
+            /**
+             * Configured
+             * @description False: no encryption key, so no backup can run
+             */
+            configured: boolean;
+            /**
+             * Problem
+             * @description Why backups cannot run, when they cannot
+             */
+            problem: string | null;
+            /** Schedule Enabled */
+            schedule_enabled: boolean;
+            /** Schedule Hour Utc */
+            schedule_hour_utc: number;
+            status: components["schemas"]["BackupStatusRead"];
+            /**
+             * Storage
+             * @description Where the backups are kept
+             */
+            storage: string;
+            /**
+             * Storage Error
+             * @description The store could not be read
+             */
+            storage_error: string | null;
+            /**
+             * Verifications
+             * @description The latest requests, newest first
+             */
+            verifications: components["schemas"]["VerificationRead"][];
+        };
+        /** BackupRead */
+        BackupRead: {
+            /** App Version */
+            app_version: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Db Kind */
+            db_kind: string;
+            /** Id */
+            id: string;
+            /** Media Bytes */
+            media_bytes: number;
+            /**
+             * Media Files
+             * @description None: an older backup of the database alone
+             */
+            media_files: number | null;
+            /** Rows */
+            rows: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Tables */
+            tables: number;
+        };
+        /**
+         * BackupStatusRead
+         * @description From the store's status.json: what the backup metrics report.
+         */
+        BackupStatusRead: {
+            /** Create Failures */
+            create_failures: number;
+            last_failure: components["schemas"]["BackupFailureRead"] | null;
+            /** Last Success At */
+            last_success_at: string | null;
+            /** Last Verify Success At */
+            last_verify_success_at: string | null;
+            /** Verify Failures */
+            verify_failures: number;
         };
         /** Body_signIn */
         Body_signIn: {
@@ -1751,6 +2503,16 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * CollectionList
+         * @description Collections by title, keyset-paginated.
+         */
+        CollectionList: {
+            /** Items */
+            items: components["schemas"]["CollectionSummary"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** CollectionRead */
         CollectionRead: {
             /** Description */
@@ -1771,6 +2533,20 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** CollectionSummary */
+        CollectionSummary: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
         /** CollectionUpdate */
         CollectionUpdate: {
             /** Description */
@@ -1782,12 +2558,56 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** ContentDocumentPage */
+        ContentDocumentPage: {
+            /**
+             * Items
+             * @description Sanity-shaped documents
+             */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** ContentImageRead */
+        ContentImageRead: {
+            /**
+             * Alt
+             * @default
+             */
+            alt: string;
+            /**
+             * Asset Ref
+             * @description Sanity asset id, `image-<sha1>-<w>x<h>-<ext>`
+             */
+            asset_ref: string;
+            /** Height */
+            height?: number | null;
+            /** Url */
+            url: string;
+            /** Width */
+            width?: number | null;
+        };
         /** CustomerAdminUpdate */
         CustomerAdminUpdate: {
             /** Is Active */
             is_active?: boolean | null;
             /** Role */
             role?: ("customer" | "staff" | "admin") | null;
+        };
+        /** CustomerDetail */
+        CustomerDetail: {
+            customer: components["schemas"]["UserRead"];
+            /** Order Count */
+            order_count: number;
+            /**
+             * Orders
+             * @description The 20 newest orders
+             */
+            orders: components["schemas"]["OrderRead"][];
+            /** @description Paid minus refunded, over all orders */
+            total_spent: components["schemas"]["Money"];
         };
         /** CustomerPage */
         CustomerPage: {
@@ -1835,6 +2655,29 @@ export interface components {
             };
             /** Task Name */
             task_name: string;
+        };
+        /** DeliverRequest */
+        DeliverRequest: {
+            /**
+             * Note
+             * @description e.g. 'Left with neighbour'
+             */
+            note?: string | null;
+        };
+        /** DependencyCheck */
+        DependencyCheck: {
+            /** Error */
+            error?: string | null;
+            /**
+             * Latency Ms
+             * @description Time the check took, in milliseconds
+             */
+            latency_ms: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable";
         };
         /** DiscountCodeApply */
         DiscountCodeApply: {
@@ -1911,6 +2754,75 @@ export interface components {
             /** Value */
             value: number;
         };
+        /** DiscountRedemptionRead */
+        DiscountRedemptionRead: {
+            /**
+             * Amount
+             * @description Discount given, minor units
+             */
+            amount: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer
+             * @description "user:<id>" or "email:<address>"
+             */
+            customer: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Order Id
+             * Format: uuid
+             */
+            order_id: string;
+        };
+        /**
+         * DiscountUpdate
+         * @description Change a code's terms; omitted fields stay. The code and its kind never change.
+         *
+         *     `null` clears the dates and limits; `value`, `min_subtotal` and `active` may be omitted but
+         *     not null.
+         */
+        DiscountUpdate: {
+            /** Active */
+            active?: boolean;
+            /** Ends At */
+            ends_at?: string | null;
+            /** Min Subtotal */
+            min_subtotal?: number;
+            /** Per Customer Limit */
+            per_customer_limit?: number | null;
+            /** Starts At */
+            starts_at?: string | null;
+            /** Usage Limit */
+            usage_limit?: number | null;
+            /** Value */
+            value?: number;
+        };
+        /**
+         * DiscountUsage
+         * @description A code's redemptions, newest first, with totals over all of them.
+         */
+        DiscountUsage: {
+            discount: components["schemas"]["DiscountRead"];
+            /** Items */
+            items: components["schemas"]["DiscountRedemptionRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Total Discounted
+             * @description Sum of the discounts given, minor units
+             */
+            total_discounted: number;
+            /** Total Redemptions */
+            total_redemptions: number;
+        };
         /** Facets */
         Facets: {
             /** Categories */
@@ -1945,6 +2857,18 @@ export interface components {
         FulfilRequest: {
             /** Items */
             items?: components["schemas"]["FulfilItem"][] | null;
+        };
+        /** HeroRead */
+        HeroRead: {
+            cta?: components["schemas"]["LinkRead"] | null;
+            /** Heading */
+            heading: string;
+            image?: components["schemas"]["ContentImageRead"] | null;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
         };
         /** ImageInput */
         ImageInput: {
@@ -1992,6 +2916,86 @@ export interface components {
             message: string;
             /** Row */
             row: number;
+        };
+        /**
+         * LedgerEntryRead
+         * @description One payment ledger row: authorisation, capture, refund, failure, void or webhook.
+         */
+        LedgerEntryRead: {
+            amount: components["schemas"]["Money"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Provider */
+            provider: string;
+            /** Reference */
+            reference: string;
+            /** Status */
+            status: string;
+        };
+        /** LinkRead */
+        LinkRead: {
+            /** Href */
+            href: string;
+            /** Label */
+            label: string;
+        };
+        /** LowStock */
+        LowStock: {
+            /** Count */
+            count: number;
+            /**
+             * Items
+             * @description The lowest ten
+             */
+            items: components["schemas"]["LowStockItem"][];
+            /**
+             * Threshold
+             * @description A SKU at or below this many available is low
+             */
+            threshold: number;
+        };
+        /** LowStockItem */
+        LowStockItem: {
+            /** Available */
+            available: number;
+            /** Product Id */
+            product_id: string | null;
+            /** Product Title */
+            product_title: string | null;
+            /** Sku */
+            sku: string;
+        };
+        /** WebhookAck */
+        mercato__payments__schemas__WebhookAck: {
+            /** Event Id */
+            event_id: string;
+            /** Outcome */
+            outcome: string;
+            /**
+             * Received
+             * @default true
+             */
+            received: boolean;
+        };
+        /** WebhookAck */
+        mercato__shipping__schemas__WebhookAck: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * Outcome
+             * @description processed, duplicate, unmatched
+             */
+            outcome: string;
         };
         /** Money */
         Money: {
@@ -2195,6 +3199,25 @@ export interface components {
             tax_total: components["schemas"]["Money"];
             total: components["schemas"]["Money"];
         };
+        /** PageRead */
+        PageRead: {
+            /**
+             * Body
+             * @description Portable Text blocks
+             */
+            body?: {
+                [key: string]: unknown;
+            }[];
+            /** Id */
+            id: string;
+            seo?: components["schemas"]["SeoRead"];
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -2250,6 +3273,71 @@ export interface components {
             provider: string;
             /** Status */
             status: string;
+        };
+        /** PeriodTotals */
+        PeriodTotals: {
+            /** Orders */
+            orders: number;
+            revenue: components["schemas"]["Money"];
+        };
+        /** PostPage */
+        PostPage: {
+            /** Items */
+            items: components["schemas"]["PostSummaryRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** PostRead */
+        PostRead: {
+            author?: components["schemas"]["AuthorRead"] | null;
+            /**
+             * Body
+             * @description Portable Text blocks
+             */
+            body?: {
+                [key: string]: unknown;
+            }[];
+            /** Categories */
+            categories?: string[];
+            cover?: components["schemas"]["ContentImageRead"] | null;
+            /** Excerpt */
+            excerpt: string;
+            /** Id */
+            id: string;
+            /**
+             * Published At
+             * @description ISO 8601 UTC
+             */
+            published_at: string;
+            seo?: components["schemas"]["SeoRead"];
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** PostSummaryRead */
+        PostSummaryRead: {
+            author?: components["schemas"]["AuthorRead"] | null;
+            /** Categories */
+            categories?: string[];
+            cover?: components["schemas"]["ContentImageRead"] | null;
+            /** Excerpt */
+            excerpt: string;
+            /** Id */
+            id: string;
+            /**
+             * Published At
+             * @description ISO 8601 UTC
+             */
+            published_at: string;
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
         };
         /**
          * Problem
@@ -2384,6 +3472,25 @@ export interface components {
             /** Variants */
             variants: components["schemas"]["VariantCreate"][];
         };
+        /**
+         * ProductEditorialRead
+         * @description Editorial content for a product from the CMS (`productEditorial` keyed by its slug).
+         */
+        ProductEditorialRead: {
+            /**
+             * Body
+             * @description Portable Text blocks
+             */
+            body?: {
+                [key: string]: unknown;
+            }[];
+            /** Highlights */
+            highlights?: string[];
+            /** Images */
+            images?: components["schemas"]["ContentImageRead"][];
+            /** Updated At */
+            updated_at: string;
+        };
         /** ProductPage */
         ProductPage: {
             /** Corrected Query */
@@ -2416,6 +3523,7 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            editorial?: components["schemas"]["ProductEditorialRead"] | null;
             /**
              * Id
              * Format: uuid
@@ -2513,6 +3621,73 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** ProviderHealthList */
+        ProviderHealthList: {
+            /** Items */
+            items: components["schemas"]["ProviderHealthRead"][];
+        };
+        /** ProviderHealthRead */
+        ProviderHealthRead: {
+            /** Detail */
+            detail: string;
+            /** External */
+            external: boolean;
+            /**
+             * Provider
+             * @description The configured implementation (sandbox, stripe, …)
+             */
+            provider: string;
+            /**
+             * Role
+             * @description What the provider does for the shop
+             */
+            role: string;
+            /**
+             * State
+             * @description As this API process sees it: its outbound circuit breaker, per provider
+             * @enum {string}
+             */
+            state: "built_in" | "ok" | "open" | "half_open" | "unused" | "unmonitored";
+        };
+        /** PublicTrackingEventRead */
+        PublicTrackingEventRead: {
+            /**
+             * Location
+             * @description A depot or sorting centre; never an address
+             */
+            location: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Status */
+            status: string;
+        };
+        /** Readiness */
+        Readiness: {
+            /**
+             * Checks
+             * @description Each dependency's state (database, cache, broker)
+             */
+            checks: {
+                [key: string]: "ok" | "unavailable";
+            };
+            /**
+             * Dependencies
+             * @description Each dependency's state with the latency of its check
+             */
+            dependencies: {
+                [key: string]: components["schemas"]["DependencyCheck"];
+            };
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -2549,6 +3724,21 @@ export interface components {
             marketing_consent: boolean;
             /** Password */
             password: string;
+        };
+        /** SalesPoint */
+        SalesPoint: {
+            /**
+             * Date
+             * @description UTC day, YYYY-MM-DD
+             */
+            date: string;
+            /**
+             * Orders
+             * @description Orders paid that day
+             */
+            orders: number;
+            /** @description Paid minus refunded */
+            revenue: components["schemas"]["Money"];
         };
         /**
          * SandboxCardConfirm
@@ -2589,6 +3779,79 @@ export interface components {
              */
             url: string;
         };
+        /** SanityWebhookAck */
+        SanityWebhookAck: {
+            /**
+             * Duplicate
+             * @default false
+             */
+            duplicate: boolean;
+            /**
+             * Received
+             * @default true
+             */
+            received: boolean;
+            /**
+             * Tags
+             * @description cache tags invalidated
+             */
+            tags?: string[];
+        };
+        /** SeoRead */
+        SeoRead: {
+            /** Description */
+            description?: string | null;
+            /**
+             * No Index
+             * @default false
+             */
+            no_index: boolean;
+            /** Title */
+            title?: string | null;
+        };
+        /** ShipmentCreate */
+        ShipmentCreate: {
+            /**
+             * Items
+             * @description Lines and quantities; omitted: all left
+             */
+            items?: components["schemas"]["ShipmentItem"][] | null;
+            /**
+             * Order Id
+             * Format: uuid
+             */
+            order_id: string;
+            /**
+             * Service
+             * @description Carrier service; omitted: cheapest
+             */
+            service?: string | null;
+            /**
+             * Weight Grams
+             * @description Parcel weight; omitted: from the products
+             */
+            weight_grams?: number | null;
+        };
+        /** ShipmentItem */
+        ShipmentItem: {
+            /**
+             * Line Id
+             * Format: uuid
+             */
+            line_id: string;
+            /** Quantity */
+            quantity: number;
+        };
+        /** ShipmentLineRead */
+        ShipmentLineRead: {
+            /**
+             * Line Id
+             * Format: uuid
+             */
+            line_id: string;
+            /** Quantity */
+            quantity: number;
+        };
         /**
          * ShipmentList
          * @description An order's shipments (a handful): `next_cursor` is always null.
@@ -2599,14 +3862,53 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** ShipmentRead */
+        /**
+         * ShipmentRead
+         * @description A shipment as its customer sees it (`GET /orders/{id}/shipments`).
+         */
         ShipmentRead: {
-            /** Carrier */
-            carrier: string | null;
-            /** Status */
+            /**
+             * Carrier
+             * @description The carrier as shown to people, e.g. 'Mercato Post'
+             */
+            carrier: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Estimated Delivery */
+            estimated_delivery: string | null;
+            /**
+             * Events
+             * @description Oldest first
+             */
+            events: components["schemas"]["TrackingEventRead"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lines */
+            lines: components["schemas"]["ShipmentLineRead"][];
+            /** Service */
+            service: string;
+            /** Shipped At */
+            shipped_at: string | null;
+            /**
+             * Status
+             * @description label_created, in_transit, out_for_delivery, delivered, exception, returned or voided
+             */
             status: string;
             /** Tracking Number */
-            tracking_number: string | null;
+            tracking_number: string;
+            /**
+             * Tracking Url
+             * @description The public tracking page on the storefront
+             */
+            tracking_url: string;
         };
         /** ShippingMethodSelect */
         ShippingMethodSelect: {
@@ -2652,6 +3954,76 @@ export interface components {
             /** Tracking Number */
             tracking_number?: string | null;
         };
+        /** SiteSettingsRead */
+        SiteSettingsRead: {
+            announcement?: components["schemas"]["AnnouncementRead"] | null;
+            /** Footer Links */
+            footer_links?: components["schemas"]["LinkRead"][];
+            hero?: components["schemas"]["HeroRead"] | null;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** SocialAuthorRead */
+        SocialAuthorRead: {
+            /**
+             * Handle
+             * @description user@instance
+             */
+            handle: string;
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
+        };
+        /** SocialFeedRead */
+        SocialFeedRead: {
+            /**
+             * Available
+             * @description False when the social provider could not answer
+             */
+            available: boolean;
+            /** Hashtag */
+            hashtag: string;
+            /** Items */
+            items: components["schemas"]["SocialPostRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for older posts; null: the end
+             */
+            next_cursor: string | null;
+            /**
+             * Source
+             * @description fixtures | mastodon
+             */
+            source: string;
+        };
+        /** SocialPostRead */
+        SocialPostRead: {
+            author: components["schemas"]["SocialAuthorRead"];
+            /**
+             * Content Html
+             * @description Sanitised HTML: p, br and a (http/https, rel=nofollow noopener) only
+             */
+            content_html: string;
+            /** Content Text */
+            content_text: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Language */
+            language: string | null;
+            /**
+             * Url
+             * @description The post on its instance
+             */
+            url: string;
+        };
         /**
          * StockAdjustment
          * @description Either `delta` (add/remove) or `on_hand` (set an absolute count), with a reason.
@@ -2663,6 +4035,13 @@ export interface components {
             on_hand?: number | null;
             /** Reason */
             reason: string;
+        };
+        /** StockLevelPage */
+        StockLevelPage: {
+            /** Items */
+            items: components["schemas"]["StockLevelRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** StockLevelRead */
         StockLevelRead: {
@@ -2730,6 +4109,45 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** TrackingEventRead */
+        TrackingEventRead: {
+            /** Location */
+            location: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Status */
+            status: string;
+        };
+        /**
+         * TrackingRead
+         * @description Public tracking: status and events only; no name, address, email or order.
+         */
+        TrackingRead: {
+            /** Carrier */
+            carrier: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Estimated Delivery */
+            estimated_delivery: string | null;
+            /**
+             * Events
+             * @description Oldest first
+             */
+            events: components["schemas"]["PublicTrackingEventRead"][];
+            /** Service */
+            service: string;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Status */
+            status: string;
+            /** Tracking Number */
+            tracking_number: string;
         };
         /** UserRead */
         UserRead: {
@@ -2894,17 +4312,116 @@ export interface components {
             /** Width Mm */
             width_mm?: number | null;
         };
-        /** WebhookAck */
-        WebhookAck: {
-            /** Event Id */
-            event_id: string;
-            /** Outcome */
-            outcome: string;
+        /** VerificationCreate */
+        VerificationCreate: {
             /**
-             * Received
-             * @default true
+             * Backup Id
+             * @example mercato-20261202T030000Z-a1b2c3
              */
-            received: boolean;
+            backup_id: string;
+        };
+        /** VerificationRead */
+        VerificationRead: {
+            /** Backup Id */
+            backup_id: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Rows Checked */
+            rows_checked: number | null;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "passed" | "failed" | "interrupted";
+            /** Tables Checked */
+            tables_checked: number | null;
+        };
+        /** WeatherDayRead */
+        WeatherDayRead: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Hazards */
+            hazards: ("thunderstorm" | "heavy_rain" | "freezing_rain" | "heavy_snow" | "storm")[];
+            /** Precipitation Mm */
+            precipitation_mm: number;
+            /** Snowfall Cm */
+            snowfall_cm: number | null;
+            /** Summary */
+            summary: string;
+            /** Temperature Max C */
+            temperature_max_c: number | null;
+            /** Temperature Min C */
+            temperature_min_c: number | null;
+            /**
+             * Weather Code
+             * @description WMO weather interpretation code
+             */
+            weather_code: number;
+            /** Wind Gusts Max Kmh */
+            wind_gusts_max_kmh: number | null;
+            /** Wind Speed Max Kmh */
+            wind_speed_max_kmh: number;
+        };
+        /** WeatherLocationRead */
+        WeatherLocationRead: {
+            /**
+             * Approximate
+             * @description The postal code was not in the table: the country's main city stands in
+             */
+            approximate: boolean;
+            /**
+             * City
+             * @description The table's city for an address lookup
+             */
+            city: string | null;
+            /** Country */
+            country: string | null;
+            /** Latitude */
+            latitude: number;
+            /** Longitude */
+            longitude: number;
+        };
+        /** WeatherRead */
+        WeatherRead: {
+            /**
+             * Available
+             * @description False when the weather provider could not answer
+             */
+            available: boolean;
+            /** Days */
+            days: components["schemas"]["WeatherDayRead"][];
+            /** Delivery May Be Delayed */
+            delivery_may_be_delayed: boolean;
+            /** Hazards */
+            hazards: ("thunderstorm" | "heavy_rain" | "freezing_rain" | "heavy_snow" | "storm")[];
+            location: components["schemas"]["WeatherLocationRead"];
+            /**
+             * Message
+             * @description Shopper-facing notice when delivery may be delayed
+             */
+            message: string | null;
+            /**
+             * Source
+             * @description fixtures | open-meteo
+             */
+            source: string;
         };
         /** Wishlist */
         Wishlist: {
@@ -2920,6 +4437,216 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupOverviewRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerificationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description backup_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description backups_not_configured or verification_in_progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description broker_unavailable or backup_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBackupVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                verification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createCategory: {
         parameters: {
             query?: never;
@@ -3203,6 +4930,65 @@ export interface operations {
             };
             /** @description Precondition Required */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminListCollections: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3513,12 +5299,532 @@ export interface operations {
             };
         };
     };
+    listContentDocuments: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                type?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentDocumentPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getContentDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putContentDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `_rev` you read, as an ETag ("…"). */
+                "If-Match"?: string | null;
+            };
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description slug_taken, or content_source_read_only (Sanity source) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current _rev */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteContentDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `_rev` you read, as an ETag ("…"). */
+                "If-Match"?: string | null;
+            };
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description content_source_read_only (Sanity source) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current _rev */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description NDJSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such post */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listCustomers: {
         parameters: {
             query?: {
                 cursor?: string | null;
                 email?: string | null;
                 limit?: number;
+                /** @description Part of the email address or the name */
+                q?: string | null;
+                role?: ("customer" | "staff" | "admin") | null;
             };
             header?: never;
             path?: never;
@@ -3546,6 +5852,73 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerDetail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Customer not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3805,6 +6178,104 @@ export interface operations {
             };
         };
     };
+    updateDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                discount_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description discount_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description usage_limit_below_used */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     disableDiscount: {
         parameters: {
             query?: never;
@@ -3845,6 +6316,139 @@ export interface operations {
             };
             /** @description discount_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDiscountUsage: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                discount_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountUsage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description discount_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStockLevels: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Only SKUs with at most this many */
+                max_available?: number | null;
+                /** @description SKU prefix */
+                sku?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLevelPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4113,9 +6717,15 @@ export interface operations {
                 created_from?: string | null;
                 created_to?: string | null;
                 cursor?: string | null;
+                customer_id?: string | null;
                 email?: string | null;
                 limit?: number;
+                number?: string | null;
                 status?: string | null;
+                /** @description Maximum total, minor units */
+                total_max?: number | null;
+                /** @description Minimum total, minor units */
+                total_min?: number | null;
             };
             header?: never;
             path?: never;
@@ -4498,7 +7108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description carrier_unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4696,6 +7306,82 @@ export interface operations {
             };
         };
     };
+    resendOrderConfirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description order_not_paid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     shipOrder: {
         parameters: {
             query?: never;
@@ -4776,6 +7462,53 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAdminOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOverview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5539,6 +8272,522 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderHealthList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminListShipments: {
+        parameters: {
+            query?: {
+                carrier?: string | null;
+                cursor?: string | null;
+                /** @description true: only exceptions; false: none */
+                exception?: boolean | null;
+                limit?: number;
+                order_id?: string | null;
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminShipmentPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminCreateShipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminShipmentRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description order_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_transition, over_fulfilment, nothing_to_fulfil, carrier_rejected */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description carrier_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminGetShipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shipment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminShipmentRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such shipment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminDeliverShipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shipment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeliverRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminShipmentRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such shipment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_shipment_state (voided, returned) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminGetShipmentLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shipment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The label */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description shipment_not_found, label_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminVoidShipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shipment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminShipmentRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such shipment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_shipment_state (already handed over), carrier_rejected */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description carrier_unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7457,6 +10706,341 @@ export interface operations {
             };
         };
     };
+    getPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageRead"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPosts: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostPage"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostRead"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such post */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveSanityWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SanityWebhookAck"];
+                };
+            };
+            /** @description Missing, malformed, stale, future or wrong signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook_disabled: MERCATO_CONTENT__WEBHOOK_SECRET is not set */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSiteSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteSettingsRead"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No site settings yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSocialFeed: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the last page */
+                cursor?: string | null;
+                /** @description at most this many posts */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocialFeedRead"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDeliveryWeather: {
+        parameters: {
+            query?: {
+                city?: string | null;
+                /** @description ISO 3166-1 alpha-2 */
+                country?: string | null;
+                /** @description latitude (WGS84) */
+                lat?: number | null;
+                /** @description longitude (WGS84) */
+                lon?: number | null;
+                postal_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeatherRead"];
+                };
+            };
+            /** @description unknown_location: no weather location for this country */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description location_required, or a value out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -8413,7 +11997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookAck"];
+                    "application/json": components["schemas"]["mercato__payments__schemas__WebhookAck"];
                 };
             };
             /** @description Signature or payload invalid; nothing was written */
@@ -8734,6 +12318,113 @@ export interface operations {
             };
         };
     };
+    receiveShippingWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["mercato__shipping__schemas__WebhookAck"];
+                };
+            };
+            /** @description invalid_webhook: signature, timestamp or payload; nothing written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_carrier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    trackShipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tracking_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingRead"];
+                };
+            };
+            /** @description tracking_not_found (also for malformed numbers) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: too many look-ups from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     checkLiveness: {
         parameters: {
             query?: never;
@@ -8771,10 +12462,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description A dependency is unreachable */
+            /** @description A dependency is unreachable (problem+json with `checks`) */
             503: {
                 headers: {
                     [name: string]: unknown;

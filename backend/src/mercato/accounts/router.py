@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
@@ -334,9 +334,13 @@ async def list_customers(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Part of the email address or the name")
+    ] = None,
+    role: Literal["customer", "staff", "admin"] | None = None,
 ) -> CustomerPage:
     users, next_cursor = await service.list_customers(
-        session, limit=limit, cursor=cursor, email=email
+        session, limit=limit, cursor=cursor, email=email, q=q, role=role
     )
     return CustomerPage(items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor)
 

@@ -53,6 +53,7 @@ from mercato.errors import (
 )
 from mercato.shared.clock import as_utc, utcnow
 from mercato.shared.ids import hash_token, new_id, new_token
+from mercato.shared.metrics import RATE_LIMIT_REJECTIONS
 from mercato.shared.outbox import record_event
 
 log = structlog.get_logger("mercato.accounts")
@@ -214,6 +215,7 @@ async def record_security_event(
 async def _throttle(container: Container, key: str, limit: int, window: int) -> None:
     state = await container.rate_limiter.hit(key, limit=limit, window_seconds=window)
     if state.exceeded:
+        RATE_LIMIT_REJECTIONS.labels(key.split(":", 1)[0]).inc()
         raise RateLimited("Too many requests; try again later.", retry_after=state.retry_after)
 
 
@@ -246,6 +248,7 @@ async def authenticate(
     )
     if ip_state.count >= auth.login_max_failures_per_ip:
         log.warning("login_throttled", scope="ip", ip=ip)
+        RATE_LIMIT_REJECTIONS.labels("login_ip").inc()
         raise RateLimited(
             "Too many failed sign-in attempts; try again later.", retry_after=ip_state.retry_after
         )
@@ -255,6 +258,7 @@ async def authenticate(
     )
     if account_state.exceeded:
         log.warning("login_throttled", scope="account", ip=ip)
+        RATE_LIMIT_REJECTIONS.labels("login_account").inc()
         raise RateLimited(
             "Too many failed sign-in attempts for this account; try again later "
             "or reset your password.",
@@ -765,14 +769,33 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 async def list_customers(
-    session: AsyncSession, *, limit: int, cursor: str | None, email: str | None
+    session: AsyncSession,
+    *,
+    limit: int,
+    cursor: str | None,
+    email: str | None,
+    q: str | None = None,
+    role: str | None = None,
 ) -> tuple[list[User], str | None]:
-    """Accounts newest first, keyset-paginated by (created_at, id)."""
-    if email and "\x00" in email:
-        raise ValidationFailed("The email filter must not contain NUL characters.")
+    """Accounts newest first, keyset-paginated by (created_at, id).
+
+    `email` matches part of the address; `q` part of the address or the name (case-insensitive).
+    """
+    if (email and "\x00" in email) or (q and "\x00" in q):
+        raise ValidationFailed("The search must not contain NUL characters.")
     stmt = select(User).where(User.deleted_at.is_(None))
     if email:
         stmt = stmt.where(User.email.contains(email.strip().lower(), autoescape=True))
+    if q and q.strip():
+        term = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                User.email.contains(term, autoescape=True),
+                func.lower(User.full_name).contains(term, autoescape=True),
+            )
+        )
+    if role:
+        stmt = stmt.where(User.role == role)
     if cursor:
         created, user_id = _decode_cursor(cursor)
         stmt = stmt.where(
@@ -782,6 +805,14 @@ async def list_customers(
     users = list((await session.execute(stmt)).scalars())
     next_cursor = _encode_cursor(users[limit - 1]) if len(users) > limit else None
     return users[:limit], next_cursor
+
+
+async def get_customer(session: AsyncSession, user_id: uuid.UUID) -> User:
+    """An account for the admin (404 when unknown or deleted)."""
+    user = await session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound("Customer not found.")
+    return user
 
 
 async def admin_update_customer(

@@ -100,7 +100,8 @@ def generate_private_key_pem() -> str:
 def load_or_create_dev_key(data_dir: Path) -> str:
     """The development key in <data_dir>/keys/ (mode 0600), created atomically on first use."""
     path = data_dir / DEV_KEY_PATH
-    if path.exists():
+    if path.exists():  # warned once, when it was created (not on every CLI command)
+        log.debug("jwt_dev_key_in_use", path=str(path))
         return path.read_text()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")

@@ -24,6 +24,8 @@ from mercato.catalog.schemas import (
     CategoryNode,
     CategoryUpdate,
     CollectionCreate,
+    CollectionList,
+    CollectionSummary,
     CollectionUpdate,
     ImportReport,
     ProductCreate,
@@ -412,6 +414,28 @@ def _collection_response(collection: Collection, status_code: int = 200) -> JSON
         "version": collection.version,
     }
     return JSONResponse(body, status_code=status_code, headers={"ETag": etag(collection.version)})
+
+
+@router.get(
+    "/collections",
+    operation_id="adminListCollections",
+    summary="Collections, newest first",
+    response_model=CollectionList,
+)
+async def admin_list_collections(
+    _user: StaffUser,
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> CollectionList:
+    async with container.db.session(write=False) as session:
+        rows, next_cursor = await service.list_collections(session, limit=limit, cursor=cursor)
+    return CollectionList(
+        items=[
+            CollectionSummary(id=c.id, title=c.title, slug=c.slug, version=c.version) for c in rows
+        ],
+        next_cursor=next_cursor,
+    )
 
 
 @router.post(

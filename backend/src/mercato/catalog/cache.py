@@ -33,6 +33,7 @@ CACHE_INVALIDATIONS = Counter(
     "mercato_catalog_cache_invalidations_total", "Catalog cache tag invalidations.", ["tag"]
 )
 
+_CACHE_HIT = CACHE_REQUESTS.labels("hit")  # the hot path: labels() looked up once
 _WARN_EVERY_SECONDS = 10.0
 
 
@@ -87,7 +88,7 @@ class ResponseCache:
             return None
         if cached is None:
             return None
-        CACHE_REQUESTS.labels("hit").inc()
+        _CACHE_HIT.inc()
         etag, _, body = cached.partition(b"\n")
         return CachedResponse(body, etag.decode(), hit=True)
 
@@ -102,7 +103,7 @@ class ResponseCache:
             full_key = self._full_key(key, versions)
             cached = await self._cache.get(full_key)
             if cached is not None:
-                CACHE_REQUESTS.labels("hit").inc()
+                _CACHE_HIT.inc()
                 etag, _, body = cached.partition(b"\n")
                 return CachedResponse(body, etag.decode(), hit=True)
             CACHE_REQUESTS.labels("miss").inc()

@@ -118,16 +118,22 @@ def seed_command(
     seed: int = typer.Option(42, "--seed", help="same seed, same shop"),
     if_empty: bool = typer.Option(False, "--if-empty", help="do nothing if products exist"),
 ) -> None:
-    """Create a demo shop: categories, products with variants, stock and local images."""
+    """Create a demo shop: categories, products with variants, stock and local images; the
+    demo blog, pages and site settings too when the content store is empty."""
     from rich.progress import Progress
 
     from mercato.bootstrap import build_container
     from mercato.catalog import demo
     from mercato.config import Settings
+    from mercato.content import demo as content_demo
 
     async def run() -> int:
         container = build_container(Settings())
         try:
+            if container.settings.content.source == "local":
+                documents = await content_demo.seed_if_empty(container)
+                if documents:
+                    typer.echo(f"demo content ready: {documents} documents")
             if not await demo.is_empty(container):
                 if if_empty:
                     typer.echo("the catalog is not empty: demo seed skipped")

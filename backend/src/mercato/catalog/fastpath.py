@@ -13,12 +13,26 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mercato.catalog.freshness import product_tag
+from mercato.shared.middleware import ROUTE_TEMPLATE_KEY
+
 _ONE_SEGMENT = r"[^/]{1,300}"
-_ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"^/api/v1/products$"), ("products",)),
-    (re.compile(rf"^/api/v1/products/{_ONE_SEGMENT}$"), ("products",)),
-    (re.compile(r"^/api/v1/categories$"), ("categories", "products")),
-    (re.compile(rf"^/api/v1/collections/{_ONE_SEGMENT}$"), ("products", "collections")),
+# (pattern, tags, route template). Tags (mercato.catalog.freshness): `products` for everything a
+# catalog write may change, `listings` for what shows a product's summary (price, title, image,
+# in stock), and the product's own `product:<slug>` (bumped when its stock moves) on its page.
+_ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
+    (re.compile(r"^/api/v1/products$"), ("products", "listings"), "/api/v1/products"),
+    (
+        re.compile(rf"^/api/v1/products/(?P<slug>{_ONE_SEGMENT})$"),
+        ("products", "listings"),
+        "/api/v1/products/{slug}",
+    ),
+    (re.compile(r"^/api/v1/categories$"), ("categories", "products"), "/api/v1/categories"),
+    (
+        re.compile(rf"^/api/v1/collections/{_ONE_SEGMENT}$"),
+        ("products", "collections", "listings"),
+        "/api/v1/collections/{slug}",
+    ),
 )
 
 
@@ -29,9 +43,15 @@ def cache_key(path: str, query_string: bytes) -> str:
 
 
 def tags_for(path: str) -> tuple[str, ...] | None:
-    for pattern, tags in _ROUTES:
-        if pattern.match(path):
-            return tags
+    match = _match(path)
+    return match[0] if match else None
+
+
+def _match(path: str) -> tuple[tuple[str, ...], str] | None:
+    for pattern, tags, template in _ROUTES:
+        if match := pattern.match(path):
+            slug = match.groupdict().get("slug")
+            return ((*tags, product_tag(slug)) if slug else tags), template
     return None
 
 
@@ -60,16 +80,18 @@ class CatalogCacheFastPath:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        tags = tags_for(path)
+        match = _match(path)
         app = scope.get("app")
         container = getattr(getattr(app, "state", None), "container", None)
-        if tags is None or container is None:
+        if match is None or container is None:
             await self.app(scope, receive, send)
             return
+        tags, template = match
         cached = await container.catalog_cache.peek(cache_key(path, scope["query_string"]), tags)
         if cached is None:
             await self.app(scope, receive, send)
             return
+        scope[ROUTE_TEMPLATE_KEY] = template  # metrics and access log: answered before routing
         if_none_match = None
         for name, value in scope["headers"]:
             if name == b"if-none-match":

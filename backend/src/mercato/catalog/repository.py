@@ -12,6 +12,7 @@ import binascii
 import json
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from mercato.catalog.models import (
     Variant,
     VariantOptionValue,
 )
-from mercato.catalog.search import correct_words, search_index_for, words_of
+from mercato.catalog.search import PostgresSearch, correct_words, search_index_for, words_of
 from mercato.errors import ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.shared.clock import as_utc
@@ -220,18 +221,45 @@ class ProductRepository:
             )
         return conditions
 
-    async def _search(self, q: str) -> tuple[Subquery | None, str | None, bool]:
-        """(scores subquery, corrected query, anything matched)."""
+    async def _search(self, q: str) -> tuple[Subquery | None, str | None, list[str]]:
+        """(scores subquery, corrected query, the words that matched: none when nothing did)."""
         words = words_of(q)
         if not words:
-            return None, None, False
+            return None, None, []
         if await self.search.has_match(self.session, words):
-            return await self.search.scores(self.session, words), None, True
+            return await self.search.scores(self.session, words), None, words
         corrected = await correct_words(self.session, words)
         if corrected != words and await self.search.has_match(self.session, corrected):
             scores = await self.search.scores(self.session, corrected)
-            return scores, " ".join(corrected), True
-        return None, None, False
+            return scores, " ".join(corrected), corrected
+        return None, None, []
+
+    @staticmethod
+    def _ranks_in_search_table(query: ProductQuery) -> bool:
+        """A public relevance search with no other filter: PostgreSQL ranks it in its search
+        table alone (PostgresSearch.top), the products are loaded for the page only."""
+        return (
+            query.status == "active"
+            and query.effective_sort == "relevance"
+            and not (query.category or query.collection or query.options)
+            and query.price_min is None
+            and query.price_max is None
+            and query.in_stock is None
+        )
+
+    async def _top_rows(
+        self, search: PostgresSearch, words: list[str], exact: list[str], query: ProductQuery
+    ) -> list[tuple[Product, float]]:
+        after = None
+        if query.cursor:
+            key, pid = _decode_cursor(query.cursor, "relevance")
+            after = (float(key), pid)
+        top = await search.top(self.session, words, exact, query.limit + 1, after)
+        ids = [product_id for product_id, _ in top]
+        loaded = {
+            p.id: p for p in await self.session.scalars(select(Product).where(Product.id.in_(ids)))
+        }
+        return [(loaded[pid], score) for pid, score in top if pid in loaded]
 
     async def list(self, query: ProductQuery) -> ListResult:
         if not 1 <= query.limit <= MAX_LIMIT:
@@ -245,6 +273,7 @@ class ProductRepository:
             # PostgreSQL badly over-estimates prefix tsqueries and picks a sequential scan of the
             # search table (20-60 ms at 100k products) over its GIN index (well under 1 ms).
             await self.session.execute(text("SET LOCAL enable_seqscan = off"))
+        matched: list[str] = []
         if conditions is not None and query.q and query.q.strip():
             scores, corrected, matched = await self._search(query.q)
             if not matched:
@@ -253,10 +282,11 @@ class ProductRepository:
             return ListResult([], None, facets=_empty_facets() if query.facets else None)
 
         score_col: ColumnElement[Any] = literal(0.0)
+        exact: list[str] = []
         if scores is not None:
             # An exact title match ranks first whatever the text ranking says.
             typed = (corrected or query.q or "").strip().lower()
-            exact = list({typed, " ".join(words_of(typed))})
+            exact = sorted({typed, " ".join(words_of(typed))})
             score_col = scores.c.score + case(
                 (func.lower(Product.title).in_(exact), 1000.0), else_=0.0
             )
@@ -276,20 +306,15 @@ class ProductRepository:
         stmt = select(Product, score_col.label("score")).where(*conditions)
         if scores is not None:
             stmt = stmt.join(scores, scores.c.product_id == Product.id)
-        if query.cursor:
-            key, pid = _decode_cursor(query.cursor, sort)
-            # relevance: score DESC, id ASC (ties in a stable, documented order)
-            if sort == "relevance":
-                stmt = stmt.where(or_(score_col < key, and_(score_col == key, Product.id > pid)))
-            else:
-                stmt = stmt.where(_after(key_col, Product.id, key, pid, desc))
-        if sort == "relevance":
-            stmt = stmt.order_by(score_col.desc(), Product.id.asc())
-        elif desc:
-            stmt = stmt.order_by(key_col.desc(), Product.id.desc())
+        rows: Sequence[Any]
+        if (
+            scores is not None
+            and isinstance(self.search, PostgresSearch)
+            and self._ranks_in_search_table(query)
+        ):
+            rows = await self._top_rows(self.search, matched, exact, query)
         else:
-            stmt = stmt.order_by(key_col.asc(), Product.id.asc())
-        rows = (await self.session.execute(stmt.limit(query.limit + 1))).all()
+            rows = await self._page(stmt, query, sort, score_col, key_col, desc)
         if planner_hint:
             await self.session.execute(text("SET LOCAL enable_seqscan = on"))
         more = len(rows) > query.limit
@@ -314,6 +339,32 @@ class ProductRepository:
                 base = base.join(scores, scores.c.product_id == Product.id)
             facets = await self._facets(base.subquery("matching"))
         return ListResult(products, next_cursor, result_scores, facets, corrected)
+
+    async def _page(
+        self,
+        stmt: Select[Any],
+        query: ProductQuery,
+        sort: str,
+        score_col: ColumnElement[Any],
+        key_col: Any,
+        desc: bool,
+    ) -> Sequence[Any]:
+        """One page (plus one row, to tell whether there is more) of the filtered products."""
+        if query.cursor:
+            key, pid = _decode_cursor(query.cursor, sort)
+            # relevance: score DESC, id ASC (ties in a stable, documented order)
+            if sort == "relevance":
+                stmt = stmt.where(or_(score_col < key, and_(score_col == key, Product.id > pid)))
+            else:
+                stmt = stmt.where(_after(key_col, Product.id, key, pid, desc))
+        if sort == "relevance":
+            stmt = stmt.order_by(score_col.desc(), Product.id.asc())
+        elif desc:
+            stmt = stmt.order_by(key_col.desc(), Product.id.desc())
+        else:
+            stmt = stmt.order_by(key_col.asc(), Product.id.asc())
+        rows: Sequence[Any] = (await self.session.execute(stmt.limit(query.limit + 1))).all()
+        return rows
 
     async def _facets(self, matching: Subquery) -> dict[str, Any]:
         ids = select(matching.c.id)

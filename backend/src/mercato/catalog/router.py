@@ -17,6 +17,7 @@ from mercato.catalog.media import SERVED_TYPES
 from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, parse_options
 from mercato.catalog.schemas import CategoryList, CollectionRead, ProductPage, ProductRead
 from mercato.catalog.text import SLUG_PATTERN
+from mercato.content import service as content
 from mercato.deps import ContainerDep
 from mercato.errors import NotFound
 from mercato.shared.strict import QueryBool
@@ -125,12 +126,16 @@ async def get_product(slug: str, request: Request, container: ContainerDep) -> R
 
     async def compute() -> ProductRead:
         async with container.db.session(write=False) as session:
-            return await queries.product_detail(
+            product = await queries.product_detail(
                 session,
                 slug,
                 currency,
                 low_stock_threshold=container.settings.catalog.low_stock_threshold,
             )
+        editorial = await content.product_editorial(
+            container.content_source, container.content_cache, product.slug
+        )
+        return product.model_copy(update={"editorial": editorial})
 
     return await cached_json(request, container, compute)
 

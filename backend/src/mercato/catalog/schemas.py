@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mercato.catalog.text import SLUG_PATTERN
+from mercato.content.schemas import ProductEditorialRead
 from mercato.shared.strict import StrictInput
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=200)]
@@ -358,6 +359,8 @@ class ProductRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    # Editorial from the CMS (mercato.content), on the public product detail only.
+    editorial: ProductEditorialRead | None = None
 
 
 class FacetValue(BaseModel):
@@ -406,6 +409,20 @@ class CollectionRead(BaseModel):
     version: int
     products: list[ProductSummary]
     next_cursor: str | None = None
+
+
+class CollectionSummary(BaseModel):
+    id: uuid.UUID
+    title: str
+    slug: str
+    version: int
+
+
+class CollectionList(BaseModel):
+    """Collections by title, keyset-paginated."""
+
+    items: list[CollectionSummary]
+    next_cursor: str | None
 
 
 class ImportRowError(BaseModel):

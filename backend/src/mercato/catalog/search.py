@@ -13,10 +13,12 @@ a weighted tsvector with a GIN index).
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from sqlalchemy import Float, Uuid, bindparam, func, or_, select, text
+from sqlalchemy import Float, String, Uuid, bindparam, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -208,6 +210,40 @@ class PostgresSearch:
         ).bindparams(bindparam("q", self.tsquery(words)))
         return stmt.columns(product_id=Uuid(), score=Float()).subquery("search")
 
+    async def top(
+        self,
+        session: AsyncSession,
+        words: Sequence[str],
+        exact_titles: Sequence[str],
+        limit: int,
+        after: tuple[float, uuid.UUID] | None = None,
+    ) -> list[tuple[uuid.UUID, float]]:
+        """The best `limit` published products, (id, score) by score then id, ranked in the search
+        table alone: the same score as `scores` plus the product list's exact-title boost, so a
+        cursor from either path continues the other. At 100k products a broad word matches
+        thousands; joining each to `catalog_product` before the top-N cost 4x the ranking."""
+        params: dict[str, object] = {
+            "q": self.tsquery(words),
+            "exact": list(exact_titles),
+            "limit": limit,
+        }
+        score = (
+            "(ts_rank(document, to_tsquery('english', :q))::float8 "
+            "+ CASE WHEN title_lower = ANY(:exact) THEN 1000.0 ELSE 0.0 END)"
+        )
+        where = "document @@ to_tsquery('english', :q) AND active"
+        if after is not None:
+            where += f" AND ({score} < :key OR ({score} = :key AND product_id > :pid))"
+            params.update(key=after[0], pid=after[1])
+        rows = await session.execute(
+            text(
+                f"SELECT product_id, {score} AS score FROM catalog_fts_pg WHERE {where} "
+                "ORDER BY score DESC, product_id ASC LIMIT :limit"
+            ).bindparams(bindparam("exact", type_=ARRAY(String()))),
+            params,
+        )
+        return [(row[0], float(row[1])) for row in rows]
+
 
 def search_index_for(dialect: str) -> SearchIndex:
     return PostgresSearch() if dialect == "postgresql" else SqliteSearch()
@@ -235,20 +271,26 @@ _POSTGRES_DDL = [
     "CREATE TABLE IF NOT EXISTS catalog_fts_pg ("
     "product_id uuid PRIMARY KEY REFERENCES catalog_product(id) ON DELETE CASCADE, "
     "document tsvector NOT NULL)",
+    # what a public relevance search needs besides the text, so it ranks in this table alone
+    # (PostgresSearch.top): published or not, and the title for the exact-title boost
+    "ALTER TABLE catalog_fts_pg ADD COLUMN IF NOT EXISTS active boolean NOT NULL DEFAULT true",
+    "ALTER TABLE catalog_fts_pg ADD COLUMN IF NOT EXISTS title_lower text NOT NULL DEFAULT ''",
     # fastupdate off: no pending list to scan linearly after bulk loads (the catalog is read-mostly)
     "CREATE INDEX IF NOT EXISTS ix_catalog_fts_pg_document ON catalog_fts_pg "
     "USING GIN (document) WITH (fastupdate = off)",
     "CREATE OR REPLACE FUNCTION catalog_fts_pg_sync() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "BEGIN "
-    "INSERT INTO catalog_fts_pg (product_id, document) VALUES (NEW.id, "
+    "INSERT INTO catalog_fts_pg (product_id, document, active, title_lower) VALUES (NEW.id, "
     "setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') || "
     "setweight(to_tsvector('english', coalesce(NEW.brand, '')), 'B') || "
-    "to_tsvector('english', coalesce(NEW.search_text, ''))) "
-    "ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document; "
+    "to_tsvector('english', coalesce(NEW.search_text, '')), "
+    "NEW.status = 'active', lower(coalesce(NEW.title, ''))) "
+    "ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document, "
+    "active = EXCLUDED.active, title_lower = EXCLUDED.title_lower; "
     "RETURN NEW; END $$",
     "DROP TRIGGER IF EXISTS catalog_fts_pg_sync ON catalog_product",
-    "CREATE TRIGGER catalog_fts_pg_sync AFTER INSERT OR UPDATE OF title, brand, search_text "
-    "ON catalog_product FOR EACH ROW EXECUTE FUNCTION catalog_fts_pg_sync()",
+    "CREATE TRIGGER catalog_fts_pg_sync AFTER INSERT OR UPDATE OF title, brand, search_text, "
+    "status ON catalog_product FOR EACH ROW EXECUTE FUNCTION catalog_fts_pg_sync()",
     "CREATE INDEX IF NOT EXISTS ix_catalog_search_term_trgm ON catalog_search_term "
     "USING GIN (term gin_trgm_ops)",
 ]

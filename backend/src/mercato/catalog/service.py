@@ -54,6 +54,7 @@ from mercato.errors import Conflict, PreconditionFailed, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.shared.clock import utcnow
 from mercato.shared.ids import new_id
+from mercato.shared.pagination import next_cursor, older_than
 
 
 @dataclass(frozen=True)
@@ -830,3 +831,15 @@ async def get_collection_by_slug(session: AsyncSession, slug: str) -> Collection
     if collection is None:
         raise CollectionNotFound()
     return collection
+
+
+async def list_collections(
+    session: AsyncSession, *, limit: int, cursor: str | None
+) -> tuple[list[Collection], str | None]:
+    """Every collection, newest first (keyset-paginated)."""
+    query = select(Collection)
+    if cursor:
+        query = query.where(older_than(Collection.created_at, Collection.id, cursor))
+    query = query.order_by(Collection.created_at.desc(), Collection.id.desc())
+    rows = list(await session.scalars(query.limit(limit + 1)))
+    return rows[:limit], next_cursor(rows, limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from mercato.accounts.dependencies import OptionalClaims, StaffUser
@@ -17,6 +17,9 @@ from mercato.checkout.schemas import (
     DiscountCreate,
     DiscountList,
     DiscountRead,
+    DiscountRedemptionRead,
+    DiscountUpdate,
+    DiscountUsage,
 )
 from mercato.deps import ContainerDep, SessionDep, required_header
 from mercato.errors import ValidationFailed
@@ -113,3 +116,56 @@ async def disable_discount(
 ) -> DiscountRead:
     del staff
     return _discount_read(await service.disable_discount(session, discount_id))
+
+
+@admin_router.patch(
+    "/{discount_id}",
+    operation_id="updateDiscount",
+    responses={
+        404: {"description": "discount_not_found"},
+        409: {"description": "usage_limit_below_used"},
+    },
+    summary="Change a discount code's terms, or enable/disable it",
+    response_model=DiscountRead,
+)
+async def update_discount(
+    discount_id: uuid.UUID, body: DiscountUpdate, session: SessionDep, staff: StaffUser
+) -> DiscountRead:
+    del staff
+    return _discount_read(await service.update_discount(session, discount_id, body))
+
+
+@admin_router.get(
+    "/{discount_id}/usage",
+    operation_id="getDiscountUsage",
+    responses={404: {"description": "discount_not_found"}},
+    summary="A discount code's redemptions and totals",
+    response_model=DiscountUsage,
+)
+async def discount_usage(
+    discount_id: uuid.UUID,
+    session: SessionDep,
+    staff: StaffUser,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> DiscountUsage:
+    del staff
+    discount, count, total, rows, next_cursor = await service.discount_usage(
+        session, discount_id, limit=limit, cursor=cursor
+    )
+    return DiscountUsage(
+        discount=_discount_read(discount),
+        total_redemptions=count,
+        total_discounted=total,
+        items=[
+            DiscountRedemptionRead(
+                id=r.id,
+                order_id=r.order_id,
+                customer=r.customer_key,
+                amount=r.amount,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ],
+        next_cursor=next_cursor,
+    )

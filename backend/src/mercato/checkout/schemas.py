@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from mercato.orders.schemas import Money, OrderRead, PaymentStartRead
 from mercato.shared.strict import StrictInput
@@ -119,6 +120,49 @@ class DiscountCreate(_Input):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
+
+
+class DiscountUpdate(_Input):
+    """Change a code's terms; omitted fields stay. The code and its kind never change.
+
+    `null` clears the dates and limits; `value`, `min_subtotal` and `active` may be omitted but
+    not null.
+    """
+
+    # SkipJsonSchema keeps the None default (= omitted) out of the published schema
+
+    value: int | SkipJsonSchema[None] = Field(default=None, ge=0, le=10**9)
+    min_subtotal: int | SkipJsonSchema[None] = Field(default=None, ge=0, le=10**12)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    usage_limit: int | None = Field(default=None, ge=1)
+    per_customer_limit: int | None = Field(default=None, ge=1)
+    active: bool | SkipJsonSchema[None] = None
+
+    @field_validator("value", "min_subtotal", "active", mode="before")
+    @classmethod
+    def _not_null(cls, raw: object) -> object:
+        if raw is None:
+            raise ValueError("may be omitted, but not null")
+        return raw
+
+
+class DiscountRedemptionRead(BaseModel):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    customer: str = Field(description='"user:<id>" or "email:<address>"')
+    amount: int = Field(description="Discount given, minor units")
+    created_at: datetime
+
+
+class DiscountUsage(BaseModel):
+    """A code's redemptions, newest first, with totals over all of them."""
+
+    discount: DiscountRead
+    total_redemptions: int
+    total_discounted: int = Field(description="Sum of the discounts given, minor units")
+    items: list[DiscountRedemptionRead]
+    next_cursor: str | None
 
 
 class DiscountRead(BaseModel):

@@ -29,7 +29,7 @@ from mercato.checkout.models import DiscountCode, DiscountRedemption, Idempotenc
 from mercato.checkout.pricing import DiscountRule, PricedLine, Totals, compute_totals, tax_rate_for
 from mercato.checkout.providers.port import ShippingQuote, ShippingRateProvider, ShippingRateRequest
 from mercato.checkout.providers.table_rate import TableRateProvider
-from mercato.checkout.schemas import Address, DiscountCreate
+from mercato.checkout.schemas import Address, DiscountCreate, DiscountUpdate
 from mercato.errors import (
     Conflict,
     DomainError,
@@ -39,9 +39,11 @@ from mercato.errors import (
     ValidationFailed,
 )
 from mercato.orders import service as orders
-from mercato.shared.clock import utcnow
+from mercato.shared.clock import as_utc, utcnow
 from mercato.shared.ids import new_id, new_token
+from mercato.shared.metrics import CHECKOUT_STOCKOUTS
 from mercato.shared.outbox import record_event
+from mercato.shared.pagination import next_cursor, older_than
 
 if TYPE_CHECKING:
     from mercato.bootstrap import Container
@@ -365,6 +367,68 @@ async def disable_discount(session: AsyncSession, discount_id: uuid.UUID) -> Dis
     return discount
 
 
+async def _get_discount(session: AsyncSession, discount_id: uuid.UUID) -> DiscountCode:
+    discount = await session.get(DiscountCode, discount_id)
+    if discount is None:
+        raise NotFound("No such discount.", code="discount_not_found")
+    return discount
+
+
+async def update_discount(
+    session: AsyncSession, discount_id: uuid.UUID, data: DiscountUpdate
+) -> DiscountCode:
+    """Apply the fields that were sent; the result must still be a consistent code."""
+    discount = await _get_discount(session, discount_id)
+    changes = data.model_dump(exclude_unset=True)
+    value = changes.get("value", discount.value)
+    if discount.kind == "percentage" and not 1 <= value <= 100:
+        raise ValidationFailed(
+            "A percentage discount needs a value between 1 and 100.", code="invalid_discount"
+        )
+    if discount.kind == "fixed" and value < 1:
+        raise ValidationFailed(
+            "A fixed discount needs a positive value (minor units).", code="invalid_discount"
+        )
+    starts_at = changes.get("starts_at", discount.starts_at)
+    ends_at = changes.get("ends_at", discount.ends_at)
+    if starts_at and ends_at and as_utc(ends_at) <= as_utc(starts_at):
+        raise ValidationFailed("ends_at must be after starts_at.", code="invalid_discount")
+    limit = changes.get("usage_limit", discount.usage_limit)
+    if limit is not None and limit < discount.used_count:
+        raise Conflict(
+            f"This code was already used {discount.used_count} times.",
+            code="usage_limit_below_used",
+            extra={"used_count": discount.used_count},
+        )
+    for key, new in changes.items():
+        setattr(discount, key, new)
+    await session.flush()
+    return discount
+
+
+async def discount_usage(
+    session: AsyncSession, discount_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[DiscountCode, int, int, list[DiscountRedemption], str | None]:
+    """(code, redemptions, total discounted, a page of redemptions newest first, next cursor)."""
+    discount = await _get_discount(session, discount_id)
+    count, total = (
+        await session.execute(
+            select(
+                func.count(DiscountRedemption.id),
+                func.coalesce(func.sum(DiscountRedemption.amount), 0),
+            ).where(DiscountRedemption.discount_code_id == discount_id)
+        )
+    ).one()
+    query = select(DiscountRedemption).where(DiscountRedemption.discount_code_id == discount_id)
+    if cursor:
+        query = query.where(
+            older_than(DiscountRedemption.created_at, DiscountRedemption.id, cursor)
+        )
+    query = query.order_by(DiscountRedemption.created_at.desc(), DiscountRedemption.id.desc())
+    rows = list(await session.scalars(query.limit(limit + 1)))
+    return discount, int(count), int(total), rows[:limit], next_cursor(rows, limit)
+
+
 # --------------------------------------------------------------------------- quotes
 
 
@@ -610,8 +674,10 @@ async def place_order(
                 "The shop is busy; retry shortly.", code="database_busy", retry_after=1
             ) from exc
         raise
-    except BaseException:
+    except BaseException as exc:
         await _give_up_claim(container, claim)
+        if getattr(exc, "code", None) in ("insufficient_stock", "product_unavailable"):
+            CHECKOUT_STOCKOUTS.labels(exc.code).inc()  # type: ignore[attr-defined]
         raise
     return CheckoutResult(201, response, False)
 

@@ -9,6 +9,9 @@ write transactions are serialised by BEGIN IMMEDIATE (ADR 0004).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -42,8 +45,11 @@ __all__ = [
     "available",
     "bulk_receive",
     "commit",
+    "count_low_stock",
     "ensure_default_warehouse",
     "has_stock",
+    "list_levels",
+    "low_stock",
     "movements",
     "release",
     "reserve",
@@ -367,6 +373,91 @@ async def movements(
     rows = list(await session.scalars(query.limit(limit + 1)))
     page = [StockMovementRead.model_validate(row) for row in rows[:limit]]
     return page, next_cursor(rows, limit)
+
+
+def _encode_sku_cursor(sku: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sku]).encode()).decode().rstrip("=")
+
+
+def _decode_sku_cursor(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        (sku,) = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor") from exc
+    if not isinstance(sku, str):
+        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor")
+    return sku
+
+
+async def list_levels(
+    session: AsyncSession,
+    *,
+    sku_prefix: str | None = None,
+    max_available: int | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[StockLevelRead], str | None]:
+    """Stock per SKU and warehouse, ordered by SKU then warehouse code, keyset-paginated by SKU.
+
+    `max_available` keeps the rows at or below that many available (the low-stock view).
+    """
+    stmt = select(StockLevel.sku, Warehouse.code, StockLevel.on_hand, StockLevel.reserved).join(
+        Warehouse, Warehouse.id == StockLevel.warehouse_id
+    )
+    if sku_prefix:
+        stmt = stmt.where(StockLevel.sku.startswith(sku_prefix.strip(), autoescape=True))
+    if max_available is not None:
+        stmt = stmt.where(StockLevel.on_hand - StockLevel.reserved <= max_available)
+    if cursor:
+        stmt = stmt.where(StockLevel.sku > _decode_sku_cursor(cursor))
+    # Page over SKUs (a SKU's warehouses stay on one page).
+    skus = list(
+        await session.scalars(
+            select(stmt.subquery().c.sku).distinct().order_by("sku").limit(limit + 1)
+        )
+    )
+    more = len(skus) > limit
+    skus = skus[:limit]
+    if not skus:
+        return [], None
+    rows = await session.execute(
+        stmt.where(StockLevel.sku.in_(skus)).order_by(StockLevel.sku, Warehouse.code)
+    )
+    levels = [
+        StockLevelRead(
+            sku=sku,
+            warehouse=code,
+            on_hand=on_hand,
+            reserved=reserved,
+            available=on_hand - reserved,
+        )
+        for sku, code, on_hand, reserved in rows
+    ]
+    return levels, _encode_sku_cursor(skus[-1]) if more else None
+
+
+async def count_low_stock(session: AsyncSession, threshold: int) -> int:
+    """SKUs whose availability (over all warehouses) is at or below `threshold`."""
+    per_sku = availability_query().subquery()
+    found = await session.scalar(
+        select(func.count()).select_from(per_sku).where(per_sku.c.available <= threshold)
+    )
+    return int(found or 0)
+
+
+async def low_stock(
+    session: AsyncSession, threshold: int, limit: int = 10
+) -> list[tuple[str, int]]:
+    """The SKUs lowest in stock at or below `threshold`: (sku, available), fewest first."""
+    per_sku = availability_query().subquery()
+    rows = await session.execute(
+        select(per_sku.c.sku, per_sku.c.available)
+        .where(per_sku.c.available <= threshold)
+        .order_by(per_sku.c.available, per_sku.c.sku)
+        .limit(limit)
+    )
+    return [(str(sku), int(available)) for sku, available in rows]
 
 
 def has_stock(sku_column: Any, quantity: int = 1) -> ColumnElement[bool]:

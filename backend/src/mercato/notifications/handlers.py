@@ -36,6 +36,7 @@ MAIL_EVENTS = (
     "PasswordResetRequested",
     "OrderPlaced",
     "PaymentSucceeded",
+    "OrderConfirmationResent",
     "PaymentFailed",
     "OrderCancelled",
     "RefundIssued",
@@ -43,12 +44,21 @@ MAIL_EVENTS = (
     "AbandonedCartReminder",
 )
 STATUS_LABELS = {
-    "pre_transit": "Label created",
+    "label_created": "Shipped",
     "in_transit": "On its way",
     "out_for_delivery": "Out for delivery",
     "delivered": "Delivered",
-    "failure": "Delivery problem",
+    "exception": "Delivery problem",
     "returned": "Returned to sender",
+}
+# ShipmentUpdated: which status changes send which email (the others are recorded, not mailed;
+# an `in_transit` after an exception says the parcel is moving again).
+SHIPMENT_EMAILS = {
+    "label_created": "order_shipped",
+    "out_for_delivery": "shipping_update",
+    "delivered": "delivered",
+    "exception": "shipment_exception",
+    "returned": "shipping_update",
 }
 
 
@@ -80,6 +90,8 @@ def build_email(container: Container, event: Event) -> OutgoingEmail | None:
             if not p.get("amount"):
                 return None  # a fully discounted order: "received" said it all
             kind, context = "payment_confirmed", {"order_url": None, **p}
+        case "OrderConfirmationResent":  # staff asked for the confirmation again
+            kind, context = "payment_confirmed", {"order_url": None, "provider": None, **p}
         case "PaymentFailed":
             kind, context = "payment_failed", {"reason": None, "retry_url": None, **p}
         case "OrderCancelled":
@@ -88,9 +100,20 @@ def build_email(container: Container, event: Event) -> OutgoingEmail | None:
             kind, context = "refund_issued", p
         case "ShipmentUpdated":
             status = str(p.get("status", ""))
+            template = SHIPMENT_EMAILS.get(status)
+            if status == "in_transit" and p.get("previous_status") == "exception":
+                template = "shipping_update"
+            if template is None:
+                return None
             label = STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
-            kind = "delivered" if status == "delivered" else "shipping_update"
-            context = {**p, "status_label": label}
+            kind = template
+            context = {
+                "estimated_delivery": None,
+                "message": None,
+                "service": None,
+                **p,
+                "status_label": label,
+            }
         case "AbandonedCartReminder":
             kind, context = "abandoned_cart", {"full_name": None, **p}
         case _:

@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import typer
 
-from mercato.bootstrap import Container, run_job
 from mercato.config import Settings
+
+if TYPE_CHECKING:  # the container (and all it imports) loads only when a command runs
+    from mercato.bootstrap import Container
 
 orders_app = typer.Typer(help="Orders: unpaid-order expiry.", no_args_is_help=True)
 carts_app = typer.Typer(help="Carts: expiry and abandoned-cart reminders.", no_args_is_help=True)
 
 
 def _run(job: Callable[[Container], Awaitable[int]]) -> int:
+    from mercato.bootstrap import run_job
+
     return asyncio.run(run_job(Settings(), job))
 
 

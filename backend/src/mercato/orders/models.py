@@ -33,8 +33,10 @@ _AFTER_PAYMENT = frozenset(
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     "pending_payment": frozenset({"paid", "cancelled"}),
     "paid": frozenset({"partially_fulfilled", "fulfilled", "cancelled"}) | _REFUNDS,
-    "partially_fulfilled": frozenset({"partially_fulfilled", "fulfilled", "shipped"}) | _REFUNDS,
-    "fulfilled": frozenset({"shipped"}) | _REFUNDS,
+    # back to paid / partially_fulfilled: staff voided a shipment's label (mercato.shipping)
+    "partially_fulfilled": frozenset({"paid", "partially_fulfilled", "fulfilled", "shipped"})
+    | _REFUNDS,
+    "fulfilled": frozenset({"partially_fulfilled", "paid", "shipped"}) | _REFUNDS,
     "shipped": frozenset({"delivered"}) | _REFUNDS,
     "delivered": _REFUNDS,
     # After a partial refund, fulfilment carries on; the refund state is kept in amount_refunded.

@@ -22,11 +22,11 @@ from mercato.orders.schemas import (
     OrderRead,
     PaymentStartRead,
     RefundRequest,
-    ShipmentList,
-    ShipmentRead,
     ShipRequest,
 )
 from mercato.shared.strict import QueryDatetime
+from mercato.shipping import service as shipping
+from mercato.shipping.schemas import ShipmentList
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 admin_router = APIRouter(prefix="/admin/orders", tags=["admin-orders"])
@@ -72,7 +72,7 @@ async def get_my_order(
 @router.get(
     "/{order_id}/shipments",
     operation_id="listOrderShipments",
-    summary="Shipments of an order",
+    summary="Shipments of an order with their tracking events (owner, or guest with the token)",
     response_model=ShipmentList,
     responses=_NOT_FOUND,
 )
@@ -86,8 +86,8 @@ async def get_my_order_shipments(
     order = await service.get_order_for_customer(
         session, container.settings, order_id, customer_id=user.id if user else None, token=token
     )
-    shipments = [ShipmentRead(**s) for s in await service.shipments(order)]
-    return ShipmentList(items=shipments, next_cursor=None)
+    shipments = await shipping.order_shipments(session, order.id)
+    return ShipmentList(items=[shipping.to_read(container, s) for s in shipments], next_cursor=None)
 
 
 @router.post(
@@ -162,6 +162,14 @@ async def admin_list_orders(
     email: Annotated[str | None, Query(max_length=320)] = None,
     created_from: QueryDatetime | None = None,
     created_to: QueryDatetime | None = None,
+    customer_id: uuid.UUID | None = None,
+    total_min: Annotated[
+        int | None, Query(ge=0, le=10**12, description="Minimum total, minor units")
+    ] = None,
+    total_max: Annotated[
+        int | None, Query(ge=0, le=10**12, description="Maximum total, minor units")
+    ] = None,
+    number: Annotated[str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9-]+$")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> AdminOrderPage:
@@ -172,6 +180,10 @@ async def admin_list_orders(
         email=email,
         created_from=created_from,
         created_to=created_to,
+        customer_id=customer_id,
+        total_min=total_min,
+        total_max=total_max,
+        number=number,
         limit=limit,
         cursor=cursor,
     )
@@ -244,43 +256,49 @@ async def admin_refund_order(
 @admin_router.post(
     "/{order_id}/fulfil",
     operation_id="fulfilOrder",
-    summary="Fulfil an order: create its shipment (staff)",
+    summary="Fulfil an order: ship the chosen lines (buys the label) (staff)",
     response_model=AdminOrderRead,
     responses={
         **_NOT_FOUND,
         409: {"description": "invalid_transition, over_fulfilment, nothing_to_fulfil"},
+        503: {"description": "carrier_unavailable"},
     },
 )
 async def admin_fulfil_order(
     order_id: uuid.UUID,
     session: SessionDep,
+    container: ContainerDep,
     staff: StaffUser,
     body: FulfilRequest | None = None,
 ) -> AdminOrderRead:
+    """Creates a shipment of the chosen lines (or all that are left) with the default carrier;
+    `POST /admin/shipments` does the same with a service and weight."""
     items: dict[uuid.UUID, int] | None = None
     if body is not None and body.items is not None:
         items = {}
         for item in body.items:
             items[item.line_id] = items.get(item.line_id, 0) + item.quantity
-    order = await service.fulfil_order(session, order_id, items, actor=f"staff:{staff.id}")
-    return await service.to_admin_read(session, order)
+    await shipping.create_shipment(session, container, order_id, items, actor=f"staff:{staff.id}")
+    return await service.to_admin_read(session, await service.get_order(session, order_id))
 
 
 @admin_router.post(
     "/{order_id}/ship",
     operation_id="shipOrder",
-    summary="Mark an order shipped (staff)",
+    summary="Hand an order's parcels to the carrier: the order is shipped (staff)",
     response_model=AdminOrderRead,
     responses={**_NOT_FOUND, 409: {"description": "invalid_transition"}},
 )
 async def admin_ship_order(
     order_id: uuid.UUID,
     session: SessionDep,
+    container: ContainerDep,
     staff: StaffUser,
     body: ShipRequest | None = None,
 ) -> AdminOrderRead:
-    order = await service.ship_order(
+    order = await shipping.hand_over(
         session,
+        container,
         order_id,
         actor=f"staff:{staff.id}",
         carrier=body.carrier if body else None,
@@ -292,14 +310,14 @@ async def admin_ship_order(
 @admin_router.post(
     "/{order_id}/deliver",
     operation_id="deliverOrder",
-    summary="Mark an order delivered (staff)",
+    summary="Mark an order and its parcels delivered (staff)",
     response_model=AdminOrderRead,
     responses={**_NOT_FOUND, 409: {"description": "invalid_transition"}},
 )
 async def admin_deliver_order(
-    order_id: uuid.UUID, session: SessionDep, staff: StaffUser
+    order_id: uuid.UUID, session: SessionDep, container: ContainerDep, staff: StaffUser
 ) -> AdminOrderRead:
-    order = await service.deliver_order(session, order_id, actor=f"staff:{staff.id}")
+    order = await shipping.deliver_order(session, container, order_id, actor=f"staff:{staff.id}")
     return await service.to_admin_read(session, order)
 
 
@@ -314,4 +332,19 @@ async def admin_add_note(
     order_id: uuid.UUID, body: NoteCreate, session: SessionDep, staff: StaffUser
 ) -> AdminOrderRead:
     order = await service.add_note(session, order_id, body.note, actor=f"staff:{staff.id}")
+    return await service.to_admin_read(session, order)
+
+
+@admin_router.post(
+    "/{order_id}/resend-confirmation",
+    operation_id="resendOrderConfirmation",
+    summary="Send the order confirmation email again (staff)",
+    response_model=AdminOrderRead,
+    status_code=202,
+    responses={**_NOT_FOUND, 409: {"description": "order_not_paid"}},
+)
+async def admin_resend_confirmation(
+    order_id: uuid.UUID, session: SessionDep, staff: StaffUser
+) -> AdminOrderRead:
+    order = await service.resend_confirmation(session, order_id, actor=f"staff:{staff.id}")
     return await service.to_admin_read(session, order)

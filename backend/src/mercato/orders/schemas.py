@@ -100,9 +100,24 @@ class OrderEventRead(BaseModel):
     created_at: datetime
 
 
+class LedgerEntryRead(BaseModel):
+    """One payment ledger row: authorisation, capture, refund, failure, void or webhook."""
+
+    id: uuid.UUID
+    provider: str
+    kind: str
+    reference: str
+    amount: Money
+    status: str
+    created_at: datetime
+
+
 class AdminOrderRead(OrderRead):
     customer_id: uuid.UUID | None
     history: list[OrderEventRead]
+    transactions: list[LedgerEntryRead] = Field(
+        default_factory=list, description="The payment ledger, oldest first"
+    )
 
 
 class OrderPage(BaseModel):
@@ -144,16 +159,3 @@ class FulfilRequest(_Input):
 class ShipRequest(_Input):
     carrier: str | None = Field(default=None, max_length=64)
     tracking_number: str | None = Field(default=None, max_length=128)
-
-
-class ShipmentRead(BaseModel):
-    carrier: str | None
-    tracking_number: str | None
-    status: str
-
-
-class ShipmentList(BaseModel):
-    """An order's shipments (a handful): `next_cursor` is always null."""
-
-    items: list[ShipmentRead]
-    next_cursor: str | None

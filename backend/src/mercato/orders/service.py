@@ -37,6 +37,7 @@ from mercato.orders.models import (
 )
 from mercato.orders.schemas import (
     AdminOrderRead,
+    LedgerEntryRead,
     Money,
     OrderEventRead,
     OrderLineRead,
@@ -45,6 +46,7 @@ from mercato.orders.schemas import (
 )
 from mercato.shared.clock import as_utc, utcnow
 from mercato.shared.crypto import Signer
+from mercato.shared.metrics import PAYMENT_FAILURES, count_after_commit, failure_reason
 from mercato.shared.outbox import record_event
 
 if TYPE_CHECKING:
@@ -353,6 +355,9 @@ async def list_orders(
     email: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    total_min: int | None = None,
+    total_max: int | None = None,
+    number: str | None = None,
     limit: int = 20,
     cursor: str | None = None,
 ) -> tuple[list[Order], str | None]:
@@ -360,6 +365,12 @@ async def list_orders(
     stmt = select(Order)
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
+    if total_min is not None:
+        stmt = stmt.where(Order.total >= total_min)
+    if total_max is not None:
+        stmt = stmt.where(Order.total <= total_max)
+    if number:
+        stmt = stmt.where(Order.number == number.strip().upper())
     if status:
         stmt = stmt.where(Order.status == status)
     if email:
@@ -464,11 +475,25 @@ def to_read(order: Order, payment: PaymentSummaryRead | None = None) -> OrderRea
 
 
 async def to_admin_read(session: AsyncSession, order: Order) -> AdminOrderRead:
+    from mercato.payments import service as payments
+
     events = await history(session, order.id)
     return AdminOrderRead(
         **_read_fields(order),
         payment=await payment_summary(session, order),
         customer_id=order.customer_id,
+        transactions=[
+            LedgerEntryRead(
+                id=t.id,
+                provider=t.provider,
+                kind=t.kind,
+                reference=t.reference,
+                amount=_money(t.amount, t.currency),
+                status=t.status,
+                created_at=t.created_at,
+            )
+            for t in await payments.ledger(session, order.id)
+        ],
         history=[
             OrderEventRead(
                 id=e.id,
@@ -616,6 +641,7 @@ async def apply_payment_failed(
         data={"reason": reason, "attempt": attempt},
     )
     order.updated_at = utcnow()
+    count_after_commit(session, PAYMENT_FAILURES.labels(failure_reason(reason)))
     if attempt == 1:
         record_event(
             session,
@@ -814,14 +840,38 @@ async def refund_order(
     return await lock_order(session, order_id)
 
 
+def invalid_transition(current: str, target: str) -> Conflict:
+    return Conflict(
+        f"An order in status {current} cannot become {target}.",
+        code="invalid_transition",
+        extra={"from": current, "to": target},
+    )
+
+
+def can_deliver(order: Order) -> bool:
+    return can_transition(order.status, "delivered")
+
+
+def remaining_items(order: Order) -> dict[uuid.UUID, int]:
+    """What is left to fulfil, per line."""
+    return {
+        line.id: line.quantity - line.quantity_fulfilled
+        for line in order.lines
+        if line.quantity > line.quantity_fulfilled
+    }
+
+
 async def fulfil_order(
     session: AsyncSession,
     order_id: uuid.UUID,
     items: Mapping[uuid.UUID, int] | None,
     *,
     actor: str,
+    data: dict[str, Any] | None = None,
 ) -> Order:
-    """Fulfil some lines (or everything left): -> partially_fulfilled or fulfilled."""
+    """Fulfil some lines (or everything left): -> partially_fulfilled or fulfilled.
+
+    Called by the shipping module when it creates a shipment (`data` names the shipment)."""
     order = await lock_order(session, order_id)
     if order.status not in FULFILLABLE:
         raise Conflict(
@@ -861,8 +911,43 @@ async def fulfil_order(
         order,
         "fulfilled" if done else "partially_fulfilled",
         actor=actor,
-        data={"items": {str(k): v for k, v in wanted.items()}},
+        data={"items": {str(k): v for k, v in wanted.items()}, **(data or {})},
     )
+    await session.flush()
+    return order
+
+
+async def unfulfil_order(
+    session: AsyncSession,
+    order_id: uuid.UUID,
+    items: Mapping[uuid.UUID, int],
+    *,
+    actor: str,
+    data: dict[str, Any] | None = None,
+) -> Order:
+    """Lines of a voided shipment go back to unfulfilled: -> partially_fulfilled or paid."""
+    order = await lock_order(session, order_id)
+    if order.status not in ("partially_fulfilled", "fulfilled", "partially_refunded"):
+        raise invalid_transition(order.status, "paid")
+    lines = {line.id: line for line in order.lines}
+    for line_id, qty in items.items():
+        line = lines.get(line_id)
+        if line is not None:
+            line.quantity_fulfilled = max(0, line.quantity_fulfilled - qty)
+    target = (
+        "partially_fulfilled" if any(line.quantity_fulfilled for line in order.lines) else "paid"
+    )
+    if order.status == "partially_refunded":
+        _history(session, order, "fulfilment", actor=actor, data=dict(data or {}))
+        order.updated_at = utcnow()
+    else:
+        _transition(
+            session,
+            order,
+            target,
+            actor=actor,
+            data={"items": {str(k): -v for k, v in items.items()}, **(data or {})},
+        )
     await session.flush()
     return order
 
@@ -906,6 +991,88 @@ async def add_note(session: AsyncSession, order_id: uuid.UUID, note: str, *, act
     order.updated_at = utcnow()
     await session.flush()
     return order
+
+
+async def resend_confirmation(session: AsyncSession, order_id: uuid.UUID, *, actor: str) -> Order:
+    """Send the payment confirmation email again (a new outbox event; the history records it)."""
+    order = await lock_order(session, order_id)
+    if order.paid_at is None or order.amount_paid <= 0:
+        raise Conflict(
+            "Only a paid order has a confirmation to resend.",
+            code="order_not_paid",
+            extra={"order_status": order.status},
+        )
+    _history(session, order, "email", actor=actor, note="Order confirmation email resent.")
+    record_event(
+        session,
+        "OrderConfirmationResent",
+        {
+            "order_id": str(order.id),
+            "order_number": order.number,
+            "email": order.email,
+            "amount": order.amount_paid,
+            "currency": order.currency,
+            "order_url": order.retry_url,
+        },
+    )
+    await session.flush()
+    return order
+
+
+# --------------------------------------------------------------------------- admin aggregates
+
+
+@dataclass(frozen=True)
+class SalesDay:
+    day: str  # ISO date (UTC)
+    orders: int
+    revenue: int  # paid minus refunded, minor units
+
+
+def _utc_day(session: AsyncSession, column: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", column)
+
+
+async def sales_by_day(session: AsyncSession, since: datetime) -> list[SalesDay]:
+    """Paid orders and net revenue per UTC day since `since` (days without sales are absent).
+
+    One GROUP BY in SQL; an order counts on the day it was paid.
+    """
+    day = _utc_day(session, Order.paid_at).label("day")
+    rows = await session.execute(
+        select(
+            day,
+            func.count(Order.id),
+            func.coalesce(func.sum(Order.amount_paid - Order.amount_refunded), 0),
+        )
+        .where(Order.paid_at.is_not(None), Order.paid_at >= since)
+        .group_by(day)
+        .order_by(day)
+    )
+    return [SalesDay(day=str(d), orders=int(n), revenue=int(r)) for d, n, r in rows]
+
+
+async def customer_totals(session: AsyncSession, customer_id: uuid.UUID) -> tuple[int, int]:
+    """(orders placed, net paid) for one customer."""
+    count, spent = (
+        await session.execute(
+            select(
+                func.count(Order.id),
+                func.coalesce(func.sum(Order.amount_paid - Order.amount_refunded), 0),
+            ).where(Order.customer_id == customer_id)
+        )
+    ).one()
+    return int(count), int(spent)
+
+
+async def count_awaiting_fulfilment(session: AsyncSession) -> int:
+    """Paid orders with lines still to fulfil."""
+    found = await session.scalar(
+        select(func.count(Order.id)).where(Order.status.in_(("paid", "partially_fulfilled")))
+    )
+    return int(found or 0)
 
 
 async def shipments(order: Order) -> list[dict[str, Any]]:

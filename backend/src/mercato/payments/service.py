@@ -12,7 +12,7 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -82,6 +82,20 @@ class PaymentSummary:
     currency: str
     last_error_code: str | None = None  # the current intent's latest attempt failed with this
     failed_attempts: int = 0
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One row of the payment ledger, as the admin order page shows it."""
+
+    id: uuid.UUID
+    provider: str
+    kind: str
+    reference: str
+    amount: int
+    currency: str
+    status: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -305,6 +319,38 @@ async def get_payment_summary(session: AsyncSession, order_id: uuid.UUID) -> Pay
         last_error_code=last_error,
         failed_attempts=int(failed_attempts or 0),
     )
+
+
+async def ledger(session: AsyncSession, order_id: uuid.UUID) -> list[LedgerEntry]:
+    """The order's payment ledger, oldest first."""
+    rows = await session.scalars(
+        select(PaymentTransaction)
+        .where(PaymentTransaction.order_id == order_id)
+        .order_by(PaymentTransaction.created_at, PaymentTransaction.id)
+    )
+    return [
+        LedgerEntry(
+            id=row.id,
+            provider=row.provider,
+            kind=row.kind,
+            reference=row.reference,
+            amount=row.amount,
+            currency=row.currency,
+            status=row.status,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+async def count_failures_since(session: AsyncSession, since: datetime) -> int:
+    """Failed payment attempts recorded in the ledger since `since`."""
+    found = await session.scalar(
+        select(func.count(PaymentTransaction.id)).where(
+            PaymentTransaction.kind == "failure", PaymentTransaction.created_at >= since
+        )
+    )
+    return int(found or 0)
 
 
 async def renew_payment(

@@ -17,7 +17,12 @@ import httpx
 import structlog
 
 from mercato.bootstrap import Container
-from mercato.revalidation.service import CATALOG_CHANGED, STOCK_CHANGED, stock_change_visible
+from mercato.revalidation.service import (
+    CATALOG_CHANGED,
+    CONTENT_CHANGED,
+    STOCK_CHANGED,
+    stock_change_visible,
+)
 from mercato.worker.events import Event, event_handler
 
 log = structlog.get_logger("mercato.revalidation")
@@ -39,7 +44,7 @@ def sign(raw_body: bytes, secret: str, timestamp: int | None = None) -> str:
 def tags_for(container: Container, event: Event) -> list[str]:
     """The storefront tags an event expires (empty when the change shows nowhere)."""
     p = event.payload
-    if event.type == CATALOG_CHANGED:
+    if event.type in (CATALOG_CHANGED, CONTENT_CHANGED):
         return [str(t) for t in p.get("tags", [])]
     if event.type == STOCK_CHANGED:
         threshold = container.settings.catalog.low_stock_threshold
@@ -48,7 +53,7 @@ def tags_for(container: Container, event: Event) -> list[str]:
     return []
 
 
-@event_handler(CATALOG_CHANGED, STOCK_CHANGED, consumer=CONSUMER)
+@event_handler(CATALOG_CHANGED, CONTENT_CHANGED, STOCK_CHANGED, consumer=CONSUMER)
 async def revalidate_storefront(container: Container, event: Event) -> None:
     settings = container.settings.storefront
     if settings.revalidate_secret is None:

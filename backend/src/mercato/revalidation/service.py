@@ -6,6 +6,8 @@ Writers record outbox events in their own transaction (ADR 0003):
   prices, images, categories, collections, imports); the tags are the storefront's data-cache
   tags (`products`, `categories`, `collections`, `product:<slug>`), the same names as the API's
   own cache tags.
+- `ContentChanged` `{"tags": [...], "reason": ...}` from content writes and Sanity webhooks
+  (`content`, `posts`, `post:<slug>`, `page:<slug>`, `site-settings`, `product:<slug>`).
 - `StockChanged` `{"sku", "available_before", "available_after"}` from inventory when the
   available quantity of a SKU moved at or below `STOCK_EVENT_CEILING`. The handler revalidates
   only when the change shows on a page: crossing sold out / back in stock, entering or leaving
@@ -24,10 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mercato.shared.outbox import record_event
 
 CATALOG_CHANGED = "CatalogChanged"
+CONTENT_CHANGED = "ContentChanged"  # content documents (posts, pages, settings, editorial)
 STOCK_CHANGED = "StockChanged"
 # Stock events are recorded only at or below this many available (the low-stock threshold is
 # capped at it in config), so a busy SKU with plenty of stock adds no outbox rows.
 STOCK_EVENT_CEILING = 100
+
+# session.info key: {sku: (available before the unit of work, available after)}
+STOCK_MOVED_KEY = "stock_moved"
 
 Band = Literal["sold_out", "low", "plenty"]
 
@@ -36,7 +42,14 @@ def record_catalog_change(session: AsyncSession, tags: Iterable[str], *, reason:
     record_event(session, CATALOG_CHANGED, {"tags": sorted(set(tags)), "reason": reason})
 
 
+def record_content_change(session: AsyncSession, tags: Iterable[str], *, reason: str) -> None:
+    record_event(session, CONTENT_CHANGED, {"tags": sorted(set(tags)), "reason": reason})
+
+
 def record_stock_change(session: AsyncSession, sku: str, before: int, after: int) -> None:
+    if before != after:  # every move, for the API's own response cache (catalog.freshness)
+        moved: dict[str, tuple[int, int]] = session.info.setdefault(STOCK_MOVED_KEY, {})
+        moved[sku] = (moved.get(sku, (before, after))[0], after)
     if before != after and min(before, after) <= STOCK_EVENT_CEILING:
         record_event(
             session,

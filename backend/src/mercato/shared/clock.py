@@ -1,8 +1,15 @@
-"""Time helpers: always timezone-aware UTC."""
+"""Time helpers: always timezone-aware UTC.
+
+Code that schedules by time (the simulated carrier, the polling job) takes a `Clock`, a callable
+returning the current time, so tests can run it under a controlled clock instead of sleeping.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:

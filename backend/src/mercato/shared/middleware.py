@@ -18,16 +18,28 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mercato.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+from mercato.shared.logging import access_log
+from mercato.shared.metrics import observe_request
 
-access_log = structlog.get_logger("mercato.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestContextMiddleware:
-    """Accept or generate X-Request-ID, echo it, bind it to every log line, log the request."""
+    """Accept or generate X-Request-ID, echo it, bind it to every log line, log the request.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Also records the request's metrics (route template, never the raw path) and, when Sentry is
+    on, tags the request's Sentry scope with the request id (`on_request_id`).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        user_hash: Callable[[str], str] | None = None,
+        on_request_id: Callable[[str], None] | None = None,
+    ) -> None:
         self.app = app
+        self.user_hash = user_hash
+        self.on_request_id = on_request_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,9 +51,12 @@ class RequestContextMiddleware:
                 incoming = value.decode("latin-1")
                 break
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        if self.on_request_id is not None:
+            self.on_request_id(request_id)
         started = time.perf_counter()
         status_holder = {"status": 500}
 
@@ -56,15 +71,50 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            elapsed = time.perf_counter() - started
+            status = status_holder["status"]
+            route = route_template(scope, status)
+            observe_request(scope["method"], route, status, elapsed)
+            claims = state.get("auth_claims")
+            user = (
+                self.user_hash(str(claims.user_id))
+                if claims is not None and self.user_hash is not None
+                else None
+            )
             access_log.info(
-                "request",
                 method=scope["method"],
                 path=scope["path"],
-                status=status_holder["status"],
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
                 client=(scope.get("client") or ("", 0))[0],
+                user_hash=user,
             )
             structlog.contextvars.clear_contextvars()
+
+
+def route_template(scope: Scope, status: int) -> str:
+    """The matched route's full template (`/api/v1/products/{slug}`), never the raw path."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template:
+        # FastAPI keeps included routers nested: the route's path lacks the include prefix, which
+        # is the request path's leading segments (prefixes are static here).
+        path: str = scope["path"]
+        depth = path.count("/") - template.count("/")
+        if depth <= 0 or ":path}" in template:
+            return str(template)
+        cut = -1
+        for _ in range(depth):
+            cut = path.index("/", cut + 1)
+        return path[: path.index("/", cut + 1)] + str(template)
+    fast = scope.get(ROUTE_TEMPLATE_KEY)
+    if fast:
+        return str(fast)
+    return "unmatched" if status in (404, 405) else "other"
+
+
+ROUTE_TEMPLATE_KEY = "mercato.route_template"  # set by middleware that answers before routing
 
 
 class HeadAsGetMiddleware:
@@ -85,7 +135,13 @@ class HeadAsGetMiddleware:
                 return
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        inner = {**scope, "method": "GET"}
+        try:
+            await self.app(inner, receive, send_headers_only)
+        finally:
+            for key in ("route", ROUTE_TEMPLATE_KEY):  # for the metrics and the access log
+                if key in inner:
+                    scope[key] = inner[key]
 
 
 class SecurityHeadersMiddleware:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from mercato.db import Base
 from mercato.shared.clock import utcnow
 from mercato.shared.ids import new_id
+from mercato.shared.metrics import count_business_event
 
 
 class OutboxEvent(Base):
@@ -49,4 +50,5 @@ def record_event(session: AsyncSession, event_type: str, payload: dict[str, Any]
     session.add(event)
     after_commit = session.info.setdefault("outbox_after_commit", [])
     after_commit.append(event.id)
+    count_business_event(session, event_type, payload)  # counted only if the commit succeeds
     return event

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -19,36 +18,35 @@ if TYPE_CHECKING:
 tasks_app = typer.Typer(help="Background tasks: dead letters.", no_args_is_help=True)
 
 
-def _setup(settings: Settings) -> None:
+def _setup(settings: Settings, service: str) -> None:
+    from mercato.ops.sentry import init_sentry
     from mercato.shared.logging import configure_logging
 
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.log_level, json=settings.log_json, service=service)
+    init_sentry(settings, service)
 
 
 def _prometheus_multiprocess(settings: Settings) -> None:
     """Prefork children count into files the parent's metrics server aggregates.
 
-    Our metrics are created lazily (after this), so switching prometheus_client's value class
-    here is enough even when another module imported prometheus_client already.
+    Metrics a child touches are labelled (created lazily, after this), so switching
+    prometheus_client's value class here is enough even when it was imported already.
     """
-    from prometheus_client import values
+    from mercato.shared.metrics import enable_multiprocess
 
-    directory = settings.data_dir / "metrics" / f"worker-{os.getpid()}"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
-    values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+    enable_multiprocess(settings.data_dir, "worker")
 
 
 def _serve_metrics(app: Any, settings: Settings, port: int) -> None:
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
     from prometheus_client import multiprocess as mp
 
     from mercato.worker.celery_app import QUEUES, queue_name
     from mercato.worker.metrics import QueueDepthCollector
 
-    registry = CollectorRegistry()
+    registry: CollectorRegistry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
         mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     registry.register(QueueDepthCollector(app, {q: queue_name(settings, q) for q in QUEUES}))
     start_http_server(port, addr=settings.worker.metrics_host, registry=registry)
@@ -72,7 +70,7 @@ def worker(
     settings = Settings()
     if settings.worker.metrics_port and pool == "prefork":
         _prometheus_multiprocess(settings)
-    _setup(settings)
+    _setup(settings, "worker")
     from mercato.worker.celery_app import QUEUES, broker_kind, queue_name
     from mercato.worker.tasks import create_worker_app
 
@@ -94,13 +92,13 @@ def worker(
     ]
     if broker_kind(settings.effective_broker_url) == "embedded":
         argv.append("--without-heartbeat")
-    app.worker_main(argv)
+    app.worker_main(["--quiet", *argv])  # no banner: stdout carries only JSON log lines
 
 
 def scheduler() -> None:
     """Run the outbox relay (its own loop, every second) and Celery beat (the periodic jobs)."""
     settings = Settings()
-    _setup(settings)
+    _setup(settings, "scheduler")
     from mercato.worker.relay import RelayLoop
     from mercato.worker.tasks import create_worker_app
 
@@ -118,11 +116,59 @@ def scheduler() -> None:
         schedule=str(settings.data_dir / "celerybeat-schedule"),
         loglevel=settings.log_level.upper(),
         max_interval=app.conf.beat_max_loop_interval,
+        quiet=True,  # no banner: stdout carries only JSON log lines
     )
     try:
         beat.run()
     finally:
         relay.stop()
+
+
+def worker_health(
+    metrics_url: str = typer.Option(
+        "",
+        help="The worker's metrics endpoint to probe "
+        "(default: http://127.0.0.1:$MERCATO_WORKER__METRICS_PORT/ when that is set).",
+    ),
+    timeout: float = typer.Option(10.0, min=0.1, help="Seconds each check may take."),
+) -> None:
+    """Container probe for a worker: database, cache, broker (with latency) and the worker's own
+    metrics endpoint. Prints one JSON object; exit code 0 when all are ok, 1 otherwise."""
+    import json
+    import time
+    import urllib.request
+
+    from mercato.bootstrap import run_job
+    from mercato.ops.router import DependencyCheck, dependency_checks
+
+    settings = Settings()
+    from mercato.shared.logging import configure_logging
+
+    configure_logging("WARNING", json=settings.log_json, service="worker-health")
+    checks = asyncio.run(run_job(settings, lambda c: dependency_checks(c, timeout)))
+    port = settings.worker.metrics_port
+    url = metrics_url or (f"http://127.0.0.1:{port}/" if port else "")
+    if url:
+        started = time.perf_counter()
+        error = None
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                if response.status != 200:
+                    error = f"HTTP {response.status}"
+        except Exception as exc:
+            error = type(exc).__name__
+        checks["worker"] = DependencyCheck(
+            status="unavailable" if error else "ok",
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            error=error,
+        )
+    ok = all(check.status == "ok" for check in checks.values())
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "checks": {name: c.model_dump(exclude_none=True) for name, c in checks.items()},
+    }
+    typer.echo(json.dumps(body))
+    raise typer.Exit(0 if ok else 1)
 
 
 @tasks_app.command("dead")
@@ -182,4 +228,5 @@ def tasks_replay(
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.command("scheduler")(scheduler)
+    app.command("worker-health")(worker_health)
     app.add_typer(tasks_app, name="tasks")

@@ -72,6 +72,15 @@ class Channel(sqla.Channel):
                 time.sleep(0.1 * (attempt + 1))
         return engine
 
+    def close(self) -> None:
+        """Give the channel's database connection back to the pool (kombu keeps the session open:
+        short-lived channels, e.g. one per metrics scrape, would exhaust the pool)."""
+        super().close()  # may still write (requeues unacked messages)
+        session = self._session
+        if session is not None:
+            self._session = None
+            session.close()
+
     def _get_or_create(self, queue: str) -> Any:
         """kombu's version fails for good when another process inserts the same queue first."""
         try:

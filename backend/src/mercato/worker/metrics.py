@@ -29,7 +29,31 @@ OUTBOX_REPUBLISHED = Counter(
 OUTBOX_DEAD_LETTERED = Counter(
     "mercato_outbox_dead_lettered_total", "Outbox events whose handler gave up (dead_at set)"
 )
-OUTBOX_PENDING = Gauge("mercato_outbox_pending", "Outbox events not yet processed")
+OUTBOX_PENDING = Gauge(
+    "mercato_outbox_pending", "Outbox events not yet processed", multiprocess_mode="mostrecent"
+)
+TASKS = Counter(
+    "mercato_tasks_total",
+    "Tasks finished, by task name and outcome (success, failure, retry, ignored, rejected)",
+    ["task", "outcome"],
+)
+TASK_OUTCOMES = ("success", "failure", "retry")
+OUTBOX_RELAY_LAG = Histogram(
+    "mercato_outbox_relay_lag_seconds",
+    "Time from an outbox event's commit to its first publication to the broker",
+    ["relay"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+
+
+def prime_task_metrics(task_names: Iterable[str]) -> None:
+    """Every task's series exist at 0 from the start (rate() and alerts see the first one)."""
+    for name in task_names:
+        for outcome in TASK_OUTCOMES:
+            TASKS.labels(name, outcome)
+        TASK_RETRIES.labels(name)
+        TASK_FAILURES.labels(name)
+        TASK_DEAD_LETTERED.labels(name)
 
 
 class QueueDepthCollector(Collector):

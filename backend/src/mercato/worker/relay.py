@@ -33,11 +33,17 @@ from sqlalchemy.orm import Session
 
 from mercato.bootstrap import Container
 from mercato.config import Settings
-from mercato.shared.clock import utcnow
+from mercato.shared.clock import as_utc, utcnow
+from mercato.shared.metrics import OUTBOX_OLDEST_AGE
 from mercato.shared.outbox import OutboxEvent
 from mercato.worker.celery_app import backoff_seconds, build_celery, queue_name
 from mercato.worker.events import queue_for
-from mercato.worker.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_REPUBLISHED
+from mercato.worker.metrics import (
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISHED,
+    OUTBOX_RELAY_LAG,
+    OUTBOX_REPUBLISHED,
+)
 
 log = structlog.get_logger("mercato.worker.relay")
 
@@ -133,7 +139,11 @@ def republish_delay(settings: Settings, attempts: int) -> timedelta:
 
 
 async def relay_once(
-    container: Container, publisher: Publisher, *, only: Iterable[uuid.UUID] | None = None
+    container: Container,
+    publisher: Publisher,
+    *,
+    only: Iterable[uuid.UUID] | None = None,
+    relay_name: str = "loop",
 ) -> int:
     """One relay pass. Returns how many events were published."""
     settings = container.settings
@@ -158,6 +168,7 @@ async def relay_once(
         for row in rows:
             row.next_attempt_at = now + lease
         claimed = [OutgoingEvent(r.id, r.event_type, r.publish_attempts + 1) for r in rows]
+        first_created = {r.id: r.created_at for r in rows if r.publish_attempts == 0}
     if not claimed:
         return 0
     failed = await asyncio.to_thread(publisher.publish, claimed)
@@ -182,6 +193,10 @@ async def relay_once(
             )
     published = len(claimed) - len(failed)
     OUTBOX_PUBLISHED.inc(published)
+    lag = OUTBOX_RELAY_LAG.labels(relay_name)
+    for event_id, created in first_created.items():
+        if event_id not in failed:
+            lag.observe(max((done - as_utc(created)).total_seconds(), 0.0))
     republished = sum(1 for item in claimed if item.attempt > 1 and item.id not in failed)
     if republished:
         OUTBOX_REPUBLISHED.inc(republished)
@@ -191,9 +206,24 @@ async def relay_once(
         log.warning(
             "outbox_publish_failed", count=len(unexpected), error=next(iter(unexpected.values()))
         )
-    if published:
-        log.info("outbox_published", count=published)
+    if published:  # every second under load: DEBUG (the counters tell the rate)
+        log.debug("outbox_published", count=published)
     return published
+
+
+async def refresh_outbox_gauges(container: Container) -> None:
+    """The backlog gauges: events not yet processed, and the age of the oldest of them."""
+    async with container.db.session(write=False) as session:
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(OutboxEvent.created_at)).where(
+                    OutboxEvent.processed_at.is_(None), OutboxEvent.dead_at.is_(None)
+                )
+            )
+        ).one()
+    OUTBOX_PENDING.set(int(count or 0))
+    age = (utcnow() - as_utc(oldest)).total_seconds() if oldest is not None else 0.0
+    OUTBOX_OLDEST_AGE.set(max(age, 0.0))
 
 
 async def pending_count(container: Container) -> int:
@@ -280,8 +310,8 @@ class AfterCommitRelay:
                 ids.extend(self._queue.get_nowait())
             try:
                 if ids:
-                    await relay_once(self._container, self._publisher, only=ids)
-                OUTBOX_PENDING.set(await pending_count(self._container))
+                    await relay_once(self._container, self._publisher, only=ids, relay_name="api")
+                await refresh_outbox_gauges(self._container)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the beat relay will pick the rows up
@@ -336,7 +366,7 @@ class RelayLoop:
             wait = worker.outbox_relay_interval_seconds
             try:
                 published = await relay_once(container, publisher)
-                OUTBOX_PENDING.set(await pending_count(container))
+                await refresh_outbox_gauges(container)
                 database.ok()
             except Exception as exc:
                 database.failed(repr(exc))

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.bootstrap import Container
@@ -89,6 +89,14 @@ async def list_dead_letters(
     query = query.order_by(TaskDeadLetter.failed_at.desc(), TaskDeadLetter.id.desc())
     rows = list(await session.scalars(query.limit(limit + 1)))
     return rows[:limit], next_cursor(rows, limit, "failed_at")
+
+
+async def count_dead_letters(session: AsyncSession) -> int:
+    """Dead letters not replayed yet."""
+    found = await session.scalar(
+        select(func.count(TaskDeadLetter.id)).where(TaskDeadLetter.replayed_at.is_(None))
+    )
+    return int(found or 0)
 
 
 async def replay_dead_letter(

@@ -14,16 +14,19 @@ from typing import Any
 import structlog
 from celery import Celery, Task, signals
 from celery.exceptions import Ignore, Reject, Retry
+from celery.schedules import crontab
 
 from mercato.bootstrap import Container
 from mercato.config import Settings
+from mercato.ops.sentry import tag_task
 from mercato.worker.celery_app import backoff_seconds, build_celery, queue_name
 from mercato.worker.metrics import (
-    OUTBOX_PENDING,
     TASK_DEAD_LETTERED,
     TASK_DURATION,
     TASK_FAILURES,
     TASK_RETRIES,
+    TASKS,
+    prime_task_metrics,
 )
 from mercato.worker.runtime import run_job_sync, set_worker_settings, worker_settings
 
@@ -66,7 +69,19 @@ JOBS: dict[str, JobSpec] = {
         "default",
         "purge_expired_tokens_interval_seconds",
     ),
+    # a dotted interval setting is read from the root settings (the module's own group)
+    "poll_tracking": JobSpec(
+        "mercato.shipping.tasks:poll_tracking", "shipping", "shipping.poll_every_seconds"
+    ),
 }
+
+
+def job_interval(settings: Settings, name: str) -> float:
+    """An interval setting: `WorkerSettings.<name>`, or `<group>.<name>` from the root."""
+    if "." in name:
+        group, _, attr = name.partition(".")
+        return float(getattr(getattr(settings, group), attr))
+    return float(getattr(settings.worker, name))
 
 
 def load_job(path: str) -> Callable[[Container], Awaitable[int]] | None:
@@ -177,7 +192,12 @@ class EventTask(MercatoTask):
 
 def _register_tasks(app: Celery, settings: Settings) -> None:
     from mercato.worker.events import handlers_for
-    from mercato.worker.relay import HANDLE_EVENT_TASK, CeleryPublisher, pending_count, relay_once
+    from mercato.worker.relay import (
+        HANDLE_EVENT_TASK,
+        CeleryPublisher,
+        refresh_outbox_gauges,
+        relay_once,
+    )
 
     # import the handler modules (templates, mailers, models) in the parent: prefork children
     # inherit them, so a child started after a crash handles its first event at once
@@ -196,13 +216,41 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
     def relay_task() -> int:
         async def job(container: Container) -> int:
             published = await relay_once(container, publisher)
-            OUTBOX_PENDING.set(await pending_count(container))
+            await refresh_outbox_gauges(container)
             return published
 
         return run_job_sync(job)
 
+    _register_backup_verification(app)
     for key, spec in {**JOBS, **_extra_jobs(settings)}.items():
         _register_job(app, key, spec)
+    _register_job(
+        app,
+        "nightly_backup",
+        NIGHTLY_BACKUP,
+        time_limit=NIGHTLY_BACKUP_TIME_LIMIT_SECONDS,
+    )
+
+
+# The nightly backup (mercato.backups): backup, verify it in a scratch database, prune. Cron-like
+# (an hour of the day), so it is not in JOBS; it may run for a long time (big shops).
+NIGHTLY_BACKUP = JobSpec("mercato.backups.service:nightly_backup", "default", "")
+NIGHTLY_BACKUP_TIME_LIMIT_SECONDS = 6 * 3600
+
+
+def _register_backup_verification(app: Celery) -> None:
+    """ "Verify now" from the admin (mercato.backups.verification): one restore-and-compare."""
+    from mercato.backups.verification import VERIFY_TASK, VERIFY_TIME_LIMIT_SECONDS
+
+    @app.task(name=VERIFY_TASK, base=MercatoTask, dead_letter=False, max_retries_override=0)
+    def verify_backup_task(verification_id: str) -> str:
+        from mercato.backups.verification import run_verification
+
+        structlog.contextvars.bind_contextvars(verification_id=verification_id)
+        return run_job_sync(lambda c: run_verification(c, uuid.UUID(verification_id)))
+
+    verify_backup_task.time_limit = VERIFY_TIME_LIMIT_SECONDS
+    verify_backup_task.soft_time_limit = VERIFY_TIME_LIMIT_SECONDS - 60
 
 
 def _extra_jobs(settings: Settings) -> dict[str, JobSpec]:
@@ -211,7 +259,7 @@ def _extra_jobs(settings: Settings) -> dict[str, JobSpec]:
     }
 
 
-def _register_job(app: Celery, key: str, spec: JobSpec) -> None:
+def _register_job(app: Celery, key: str, spec: JobSpec, time_limit: int | None = None) -> None:
     @app.task(
         name=f"mercato.jobs.{key}",
         base=MercatoTask,
@@ -227,13 +275,17 @@ def _register_job(app: Celery, key: str, spec: JobSpec) -> None:
         (log.info if processed else log.debug)("job_done", job=key, processed=processed)
         return processed
 
+    if time_limit:  # read when the task runs: longer than the worker-wide default
+        job_task.time_limit = time_limit
+        job_task.soft_time_limit = time_limit - 60
+
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     worker = settings.worker
     # the outbox relay is not a beat entry: `mercato scheduler` runs it in its own loop
     schedule: dict[str, dict[str, Any]] = {}
     for key, spec in JOBS.items():
-        every = float(getattr(worker, spec.interval_setting))
+        every = job_interval(settings, spec.interval_setting)
         schedule[key] = {
             "task": f"mercato.jobs.{key}",
             "schedule": timedelta(seconds=every),
@@ -246,6 +298,13 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": timedelta(seconds=every),
             "options": {"queue": queue_name(settings, spec.queue), "expires": max(every, 10.0)},
         }
+    if settings.backup.schedule_enabled:
+        schedule["nightly_backup"] = {
+            "task": "mercato.jobs.nightly_backup",
+            "schedule": crontab(minute="0", hour=str(settings.backup.schedule_hour)),
+            # a missed night is not made up hours later, in the middle of the shop's day
+            "options": {"queue": queue_name(settings, NIGHTLY_BACKUP.queue), "expires": 3 * 3600},
+        }
     return schedule
 
 
@@ -254,15 +313,24 @@ _started: dict[str, float] = {}
 
 def _on_prerun(task_id: str | None = None, task: Task[Any, Any] | None = None, **_: Any) -> None:
     structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(task_id=task_id, task_name=getattr(task, "name", None))
+    name = getattr(task, "name", None)
+    structlog.contextvars.bind_contextvars(task_id=task_id, task_name=name)
+    tag_task(task_id, name)
     if task_id:
         _started[task_id] = time.perf_counter()
 
 
-def _on_postrun(task_id: str | None = None, task: Task[Any, Any] | None = None, **_: Any) -> None:
+def _on_postrun(
+    task_id: str | None = None,
+    task: Task[Any, Any] | None = None,
+    state: str | None = None,
+    **_: Any,
+) -> None:
     started = _started.pop(task_id or "", None)
-    if started is not None and task is not None:
-        TASK_DURATION.labels(task.name).observe(time.perf_counter() - started)
+    if task is not None:
+        if started is not None:
+            TASK_DURATION.labels(task.name).observe(time.perf_counter() - started)
+        TASKS.labels(task.name, (state or "unknown").lower()).inc()
     structlog.contextvars.clear_contextvars()
 
 
@@ -281,6 +349,7 @@ def create_worker_app(settings: Settings) -> Celery:
     app = build_celery(settings)
     app.conf.beat_schedule = beat_schedule(settings)
     _register_tasks(app, settings)
+    prime_task_metrics(name for name in app.tasks if name.startswith("mercato."))
     app.set_current()
     app.set_default()
     return app

@@ -140,7 +140,7 @@ async def test_reads_survive_redis_going_down(
                 "title"
             ] == "Kettle"
             logged = capsys.readouterr().out  # JSON log lines on stdout
-            assert '"event": "catalog_cache_unavailable"' in logged
+            assert '"message": "catalog_cache_unavailable"' in logged
             assert '"level": "warning"' in logged
             metrics = (await client.get("/metrics")).text
             assert 'mercato_catalog_cache_requests_total{result="error"}' in metrics

@@ -18,8 +18,7 @@ from mercato.bootstrap import Container
 from mercato.notifications.handlers import build_email
 from mercato.shared.clock import utcnow
 from mercato.shared.outbox import OutboxEvent
-from mercato.worker import dispatch_pending_events
-from mercato.worker.events import Event
+from mercato.worker.events import Event, dispatch_pending_events
 from tests.factories import auth_headers, create_product, create_user
 from tests.integration.checkout.helpers import (
     API,

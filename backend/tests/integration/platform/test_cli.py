@@ -228,8 +228,8 @@ def test_serve_with_workers_logs_its_start_and_keeps_its_workers(tmp_path: Path)
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
     events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    messages = [e["event"] for e in events]
-    starting = next(e for e in events if e["event"] == "api_starting")
+    messages = [e["message"] for e in events]
+    starting = next(e for e in events if e["message"] == "api_starting")
     assert starting["workers"] == 2
     assert any(m.startswith("Started parent process") for m in messages)
     assert sum(m.startswith("Started server process") for m in messages) == 2  # none replaced

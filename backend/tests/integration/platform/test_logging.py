@@ -35,11 +35,11 @@ async def test_every_log_line_is_json_with_the_request_id(
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
     ours = [line for line in lines if line.get("request_id") == "trace-42"]
-    events = {line["event"] for line in ours}
+    events = {line["message"] for line in ours}
     assert {"structlog_line", "stdlib line", "request"} <= events
-    access = next(line for line in ours if line["event"] == "request")
+    access = next(line for line in ours if line["message"] == "request")
     assert access["status"] == 200
     assert access["path"] == "/log-something"
-    assert next(line for line in ours if line["event"] == "structlog_line")["card_number"] == (
+    assert next(line for line in ours if line["message"] == "structlog_line")["card_number"] == (
         "[redacted]"
     )

@@ -22,7 +22,7 @@ from mercato.bootstrap import Container, build_container
 from mercato.main import create_app
 from mercato.revalidation.handlers import RevalidationFailed
 from mercato.shared.outbox import OutboxEvent
-from mercato.worker import dispatch_pending_events
+from mercato.worker.events import dispatch_pending_events
 from tests.conftest import make_settings
 from tests.factories import auth_headers, create_product, create_user
 

@@ -136,9 +136,10 @@ class Workers:
         self.started.append(proc)
         return proc
 
-    def scheduler(self) -> Process:
+    def scheduler(self, log_level: str = "INFO") -> Process:
         n = len(self.started)
-        proc = Process(["scheduler"], self.env, self.directory / f"beat-{n}.log").start()
+        env = {**self.env, "MERCATO_LOG_LEVEL": log_level}
+        proc = Process(["scheduler"], env, self.directory / f"beat-{n}.log").start()
         self.started.append(proc)
         return proc
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from mercato.bootstrap import Container, build_container
 from mercato.shared.outbox import OutboxEvent, record_event
-from mercato.worker import dispatch_pending_events
+from mercato.worker.events import dispatch_pending_events
 from mercato.worker.models import ProcessedEvent
 from tests.conftest import make_settings
 from tests.fakes.smtp import SmtpServer
@@ -110,7 +110,11 @@ async def test_order_payment_shipping_refund_emails(
         "tracking_number": "TRK1",
         "tracking_url": "https://shop.example/tracking/TRK1",
     }
-    await emit(smtp_container, "ShipmentUpdated", {**shipment, "status": "in_transit"})
+    await emit(
+        smtp_container,
+        "ShipmentUpdated",
+        {**shipment, "status": "in_transit", "previous_status": "exception"},
+    )
     await emit(smtp_container, "ShipmentUpdated", {**shipment, "status": "delivered"})
     await emit(
         smtp_container,

@@ -97,7 +97,7 @@ async def test_beat_relays_events_and_runs_periodic_jobs(
     workers = Workers(settings, tmp_path)
     try:
         workers.worker()
-        workers.scheduler()
+        workers.scheduler(log_level="DEBUG")  # the relay logs each batch it publishes at DEBUG
         # committed while nothing relays in this process: only the scheduler's relay can publish it
         async with container.db.session() as session:
             event = record_event(

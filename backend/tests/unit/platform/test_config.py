@@ -17,6 +17,7 @@ PRODUCTION_OK = {
     "MERCATO_PAYMENTS__WEBHOOK_SECRET": "Zq3vN8xK2mR7tY5wB1cH6jL9pD4sF0gA",
     "MERCATO_PAYMENTS__STRIPE_API_KEY": "sk_live_real",
     "MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET": "whsec_Kp4Lr8Tz2Nx6Vb0Mq3Wc7Hd1Jf5Gs9Ay",
+    "MERCATO_BACKUP__ENCRYPTION_KEY": "4b1e9c7f2a6d0e8b3c5f7a9d1e2b4c6f8a0d2e4f6b8c",
 }
 
 
@@ -76,6 +77,7 @@ def test_production_with_real_settings_starts(clean_env: pytest.MonkeyPatch) -> 
         ("MERCATO_PAYMENTS__WEBHOOK_SECRET", DEV_SECRET, "WEBHOOK_SECRET"),
         ("MERCATO_PAYMENTS__STRIPE_API_KEY", "", "STRIPE_API_KEY"),
         ("MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET", "", "STRIPE_WEBHOOK_SECRET"),
+        ("MERCATO_BACKUP__ENCRYPTION_KEY", "", "BACKUP__ENCRYPTION_KEY is unset"),
     ],
 )
 def test_production_refuses_development_settings(
@@ -94,6 +96,7 @@ def test_production_refuses_development_settings(
         "MERCATO_SECRET_KEY",
         "MERCATO_PAYMENTS__WEBHOOK_SECRET",
         "MERCATO_PAYMENTS__STRIPE_WEBHOOK_SECRET",
+        "MERCATO_BACKUP__ENCRYPTION_KEY",
     ],
 )
 @pytest.mark.parametrize(

@@ -90,6 +90,11 @@ def test_beat_schedule_follows_settings(tmp_path: Path) -> None:
     assert schedule["reconcile_payments"]["options"]["queue"] == "payments"
     assert schedule["nightly"]["task"] == "mercato.jobs.nightly"
     assert set(JOBS) <= set(schedule)
+    # a module's own settings group may hold its job's interval (`group.field`)
+    s.shipping.poll_every_seconds = 7
+    tracking = beat_schedule(s)["poll_tracking"]
+    assert tracking["schedule"] == timedelta(seconds=7)
+    assert tracking["options"]["queue"] == "shipping"
 
 
 def test_jobs_of_modules_not_there_yet_are_skipped_not_crashing() -> None:

@@ -89,3 +89,47 @@ def test_shipping_statuses_pick_their_template() -> None:
     assert delivered.subject == "Order MO-1 delivered"
     assert moving.subject == "Order MO-1: Out for delivery"
     assert "https://t/T" in moving.html
+    shipped = build_email(
+        container(), event("ShipmentUpdated", {**base, "status": "label_created"})
+    )
+    problem = build_email(
+        container(),
+        event("ShipmentUpdated", {**base, "status": "exception", "message": "Held at depot"}),
+    )
+    assert shipped is not None
+    assert shipped.subject == "Order MO-1 has shipped"
+    assert "https://t/T" in shipped.text
+    assert problem is not None
+    assert problem.subject == "Order MO-1: a delivery problem"
+    assert "Held at depot" in problem.text
+    # a plain scan sends nothing; moving again after an exception does
+    assert (
+        build_email(container(), event("ShipmentUpdated", {**base, "status": "in_transit"})) is None
+    )
+    again = build_email(
+        container(),
+        event("ShipmentUpdated", {**base, "status": "in_transit", "previous_status": "exception"}),
+    )
+    assert again is not None
+    assert again.subject == "Order MO-1: On its way"
+
+
+def test_resent_confirmation_is_the_payment_confirmation_again() -> None:
+    payload = {
+        "order_id": str(uuid.uuid4()),
+        "order_number": "M-1001",
+        "email": "ada@example.com",
+        "amount": 4990,
+        "currency": "EUR",
+        "order_url": "http://shop.example/orders/x?token=t",
+    }
+    original = build_email(
+        container(), event("PaymentSucceeded", {**payload, "provider": "sandbox"})
+    )
+    resent = build_email(container(), event("OrderConfirmationResent", payload))
+    assert original is not None
+    assert resent is not None
+    assert resent.subject == original.subject
+    assert resent.to == "ada@example.com"
+    assert "http://shop.example/orders/x?token=t" in resent.text
+    assert resent.message_id != original.message_id  # a new message, not a duplicate to fold

@@ -2,10 +2,14 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { OrderStatus } from "@/components/order/order-status";
 import { RetryPayment } from "@/components/order/retry-payment";
+import { OrderShipments } from "@/components/shipping/order-shipments";
+import { WeatherNotice } from "@/components/weather-notice";
 import { TotalsList } from "@/components/checkout/order-summary";
 import { asProblem } from "@/lib/api/client";
 import { paymentPhase } from "@/lib/checkout/order-status";
 import { formatMoney } from "@/lib/format/money";
+import { deliveryWeatherNotice } from "@/lib/integrations/api";
+import { weatherAddressOf } from "@/lib/integrations/notice";
 import { sessionApi } from "@/lib/session/api";
 
 export const metadata: Metadata = { title: "Your order", robots: { index: false, follow: false } };
@@ -43,6 +47,13 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
     throw new Error(asProblem(error, response.status).detail ?? "The order could not be loaded.");
   }
   const phase = paymentPhase(order);
+  const { data: shipments } = await api.GET("/api/v1/orders/{order_id}/shipments", {
+    params: { path: { order_id: id }, query: token ? { token } : {} },
+  });
+  // Severe weather at the destination while a parcel is still on its way (hidden otherwise).
+  const underway = (shipments?.items ?? []).some((s) => !["delivered", "returned"].includes(s.status));
+  const weather = underway ? await deliveryWeatherNotice(weatherAddressOf(order.shipping_address)) : null;
+  const lineTitles = Object.fromEntries(order.lines.map((line) => [line.id, line.product_title]));
   const shipping = order.shipping_method as { name?: unknown };
   return (
     <div className="mx-auto max-w-3xl space-y-6">
@@ -52,6 +63,8 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
       </div>
       <OrderStatus orderId={order.id} token={token} initialPhase={phase} />
       {phase === "failed" ? <RetryPayment orderId={order.id} token={token} label={`Pay ${formatMoney(order.total)}`} /> : null}
+      {weather ? <WeatherNotice notice={weather} /> : null}
+      <OrderShipments shipments={shipments?.items ?? []} lineTitles={lineTitles} />
       <section aria-labelledby="items-heading">
         <h2 id="items-heading" className="mb-2 text-lg font-semibold">Items</h2>
         <ul className="divide-y divide-gray-200 rounded-lg border border-gray-200">

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { Breadcrumbs } from "@/components/catalog/breadcrumbs";
+import { PortableTextBody } from "@/components/content/portable-text";
 import { Gallery } from "@/components/product/gallery";
 import { ProductGrid } from "@/components/product/product-grid";
 import { VariantPicker } from "@/components/product/variant-picker";
@@ -75,6 +76,29 @@ export default async function ProductPage({ params }: Props) {
           </div>
         </div>
       </div>
+      {product.editorial ? (
+        <section aria-labelledby="editorial-heading" className="space-y-4 rounded-2xl bg-gray-50 p-6">
+          <h2 id="editorial-heading" className="text-xl font-bold tracking-tight">
+            The story
+          </h2>
+          {product.editorial.highlights && product.editorial.highlights.length > 0 ? (
+            <ul aria-label="Highlights" className="list-disc space-y-1 pl-6">
+              {product.editorial.highlights.map((h) => (
+                <li key={h}>{h}</li>
+              ))}
+            </ul>
+          ) : null}
+          <PortableTextBody value={product.editorial.body} />
+          {product.editorial.images && product.editorial.images.length > 0 ? (
+            <div className="grid gap-4 sm:grid-cols-3">
+              {product.editorial.images.map((image) => (
+                // eslint-disable-next-line @next/next/no-img-element -- CMS images come with their own sizes
+                <img key={image.asset_ref} src={image.url} alt={image.alt} width={image.width ?? undefined} height={image.height ?? undefined} loading="lazy" className="h-auto w-full rounded-lg" />
+              ))}
+            </div>
+          ) : null}
+        </section>
+      ) : null}
       {(product.related ?? []).length > 0 ? (
         <section aria-labelledby="related-heading" className="space-y-4">
           <h2 id="related-heading" className="text-xl font-bold tracking-tight">
