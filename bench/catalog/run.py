@@ -58,9 +58,7 @@ def free_port() -> int:
 
 def sync_url(url: str) -> str:
     parsed = make_url(url)
-    driver = (
-        "postgresql+psycopg" if parsed.get_backend_name() == "postgresql" else "sqlite"
-    )
+    driver = "postgresql+psycopg" if parsed.get_backend_name() == "postgresql" else "sqlite"
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
@@ -238,12 +236,8 @@ def throughput(
                     ]
                     for label, path in targets:
                         httpx.get(base + path, timeout=30)  # warm the cache
-                        tagged = (
-                            f"{label} (log {level})" if len(log_levels) > 1 else label
-                        )
-                        results.append(
-                            (tagged, *wrk(base + path, connections, seconds))
-                        )
+                        tagged = f"{label} (log {level})" if len(log_levels) > 1 else label
+                        results.append((tagged, *wrk(base + path, connections, seconds)))
             with ceiling(listing.content, workdir) as bare:
                 ceiling_result = wrk(bare + "/", connections, seconds)
             out(
@@ -263,12 +257,8 @@ def throughput(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def search_scaling(
-    backend: str, pg_url: str | None, sizes: list[int], rounds: int
-) -> None:
-    out(
-        f"### Search latency, {backend} (cache off, 1 client, {rounds} queries per size)"
-    )
+def search_scaling(backend: str, pg_url: str | None, sizes: list[int], rounds: int) -> None:
+    out(f"### Search latency, {backend} (cache off, 1 client, {rounds} queries per size)")
     out()
     out("| products | seeded in s | p50 ms | p90 ms | p99 ms | typo p50 ms |")
     out("|---:|---:|---:|---:|---:|---:|")
@@ -277,9 +267,7 @@ def search_scaling(
         try:
             with database(backend, pg_url, workdir) as url:
                 took = seed(url, workdir / "var", size)
-                with serve(
-                    url, workdir / "var", MERCATO_CATALOG__CACHE_ENABLED="false"
-                ) as base:
+                with serve(url, workdir / "var", MERCATO_CATALOG__CACHE_ENABLED="false") as base:
                     latencies: list[float] = []
                     typo: list[float] = []
                     with httpx.Client(base_url=base, timeout=60) as client:
@@ -323,9 +311,7 @@ def main() -> None:
     if shutil.which("wrk") is None and not args.skip_throughput:
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     backends = ["sqlite"] + (["postgresql"] if args.pg_url else [])
-    out(
-        f"catalog benchmark, {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs"
-    )
+    out(f"catalog benchmark, {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs")
     out()
     if not args.skip_throughput:
         for backend in backends:
