@@ -55,6 +55,8 @@ OptionalIfMatch = Annotated[
     Header(alias="If-Match", description="The product's ETag, to refuse a stale write (412)."),
 ]
 SkuPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+# Storefront revalidation tags (CatalogChanged). The API's own response cache is invalidated per
+# product (`service.product_tags`); category and collection writes still reach every product.
 PRODUCT_TAGS = ("products",)
 CATEGORY_TAGS = ("categories", "products")
 COLLECTION_TAGS = ("collections", "products")
@@ -140,10 +142,10 @@ async def admin_create_product(
     product = await service.create_product(
         session, data, currency=container.settings.catalog.currency, actor=_actor(user)
     )
-    product_id = product.id
+    product_id, stale = product.id, service.product_tags(product.slug, categories=True)
     record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    await container.catalog_cache.invalidate(stale)
     return await _product_response(container, product_id, 201)
 
 
@@ -175,10 +177,10 @@ async def admin_update_product(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match)
-    await service.update_product(session, product_id, data, expected_version=expected)
+    result = await service.update_product(session, product_id, data, expected_version=expected)
     record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    await container.catalog_cache.invalidate(result.tags)
     return await _product_response(container, product_id)
 
 
@@ -196,10 +198,10 @@ async def admin_delete_product(
     if_match: IfMatch = None,
 ) -> Response:
     expected = parse_if_match(if_match)
-    await service.delete_product(session, product_id, expected_version=expected)
+    result = await service.delete_product(session, product_id, expected_version=expected)
     record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    await container.catalog_cache.invalidate(result.tags)
     return Response(status_code=204)
 
 
@@ -220,7 +222,7 @@ async def admin_add_variant(
     if_match: OptionalIfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match, required=False)
-    await service.add_variant(
+    result = await service.add_variant(
         session,
         product_id,
         data,
@@ -230,7 +232,7 @@ async def admin_add_variant(
     )
     record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    await container.catalog_cache.invalidate(result.tags)
     return await _product_response(container, product_id, 201)
 
 
@@ -257,7 +259,7 @@ async def admin_update_variant(
     product_id = result.product.id
     record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    await container.catalog_cache.invalidate(result.tags)
     return await _product_response(container, product_id)
 
 
@@ -281,7 +283,7 @@ async def admin_delete_variant(
     product_id = result.product.id
     record_catalog_change(session, PRODUCT_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    await container.catalog_cache.invalidate(result.tags)
     return await _product_response(container, product_id)
 
 
@@ -310,13 +312,13 @@ async def admin_upload_image(
     name = f"products/{product_id}/{uuid.uuid4().hex}.{EXTENSIONS[info.content_type]}"
     url = await container.media.save(name, data, info.content_type)
     try:
-        await service.add_image(session, product_id, url, alt)
+        result = await service.add_image(session, product_id, url, alt)
         record_catalog_change(session, PRODUCT_TAGS, reason="admin")
         await session.commit()
     except BaseException:
         await container.media.delete(name)
         raise
-    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    await container.catalog_cache.invalidate(result.tags)
     return await _product_response(container, product_id, 201)
 
 
@@ -554,7 +556,6 @@ async def admin_adjust_stock(
     sku: SkuPath,
     data: StockAdjustment,
     user: StaffUser,
-    container: ContainerDep,
     session: SessionDep,
 ) -> StockLevelRead:
     """`{"delta": -2, "reason": "damaged"}` or `{"on_hand": 40, "reason": "stock take"}`."""
@@ -573,7 +574,8 @@ async def admin_adjust_stock(
             session, sku, data.on_hand, reason=data.reason, actor=_actor(user)
         )
     await session.commit()
-    await container.catalog_cache.invalidate(PRODUCT_TAGS)
+    # the move reaches the response cache through catalog.freshness once the unit of work ends:
+    # this product's page, and lists too when the SKU crossed sold out
     return level
 
 

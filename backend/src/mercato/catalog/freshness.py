@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("mercato.catalog.cache")
 
 LISTINGS_TAG = "listings"
+CATEGORIES_TAG = "categories"  # the category tree with its active-product counts
 
 
 def product_tag(slug: str) -> str:

@@ -26,6 +26,7 @@ from mercato.catalog.exceptions import (
     SlugTaken,
     VariantNotFound,
 )
+from mercato.catalog.freshness import CATEGORIES_TAG, LISTINGS_TAG, product_tag
 from mercato.catalog.models import (
     Category,
     Collection,
@@ -77,7 +78,7 @@ class PurchasableVariant:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """A write's outcome plus the cache tags it invalidates."""
+    """A write's outcome plus the response-cache tags it makes stale (`product_tags`)."""
 
     product: Product | None
     tags: frozenset[str]
@@ -132,14 +133,24 @@ async def get_purchasable_variants(
 # ------------------------------------------------------------------ helpers
 
 
-def product_tags(product_id: uuid.UUID, slug: str | None = None) -> frozenset[str]:
-    tags = {"products", f"product:{product_id}"}
-    if slug:
-        tags.add(f"product-slug:{slug}")
+# Fields that only the product's own page shows: no list, filter, search or summary reads them.
+DETAIL_ONLY_PRODUCT_FIELDS = frozenset({"seo_title", "seo_description", "attributes"})
+DETAIL_ONLY_VARIANT_FIELDS = frozenset(
+    {"barcode", "weight_grams", "length_mm", "width_mm", "height_mm", "position"}
+)
+
+
+def product_tags(*slugs: str, listings: bool = True, categories: bool = False) -> frozenset[str]:
+    """What a write to one product makes stale in the public response cache (catalog.freshness):
+    its page under every slug it had or has; `listings` (lists, search, collections and related
+    products) unless only detail-page fields changed; `categories` when the count of active
+    products per category may have moved. Other products' pages stay cached."""
+    tags = {product_tag(slug) for slug in slugs}
+    if listings:
+        tags.add(LISTINGS_TAG)
+    if categories:
+        tags.add(CATEGORIES_TAG)
     return frozenset(tags)
-
-
-CATEGORY_TAGS = frozenset({"categories", "products"})
 
 
 async def _slug_free(
@@ -524,8 +535,13 @@ async def update_product(
             )
     await session.flush()
     refreshed = await refresh_derived(session, product.id)
-    tags = product_tags(product.id, old_slug) | product_tags(product.id, refreshed.slug)
-    return WriteResult(refreshed, tags | {"collections"})
+    tags = product_tags(
+        old_slug,
+        refreshed.slug,
+        listings=bool(fields.keys() - DETAIL_ONLY_PRODUCT_FIELDS),
+        categories="status" in fields or "category_id" in fields,
+    )
+    return WriteResult(refreshed, tags)
 
 
 async def _replace_images(
@@ -550,9 +566,7 @@ async def add_image(
         ProductImage(id=new_id(), product_id=product_id, url=url, alt=alt, position=position)
     )
     await session.flush()
-    return WriteResult(
-        await get_product(session, product_id), product_tags(product_id, product.slug)
-    )
+    return WriteResult(await get_product(session, product_id), product_tags(product.slug))
 
 
 async def delete_product(
@@ -564,7 +578,7 @@ async def delete_product(
     slug = product.slug
     await _compare_and_set(session, Product, product_id, expected_version, ProductNotFound)
     await session.execute(delete(Product).where(Product.id == product_id))
-    return WriteResult(None, product_tags(product_id, slug) | {"collections", "categories"})
+    return WriteResult(None, product_tags(slug, categories=True))
 
 
 async def add_variant(
@@ -596,7 +610,7 @@ async def add_variant(
             session, data.sku, data.stock, reason="initial stock", actor=actor, kind="import"
         )
     refreshed = await refresh_derived(session, product_id)
-    return WriteResult(refreshed, product_tags(product_id, refreshed.slug))
+    return WriteResult(refreshed, product_tags(refreshed.slug))
 
 
 def _ensure_variant_options(product: Product, all_options: list[dict[str, Any]]) -> None:
@@ -645,7 +659,9 @@ async def update_variant(
         _ensure_variant_options(product, [v.options for v in product.variants])
     await session.flush()
     refreshed = await refresh_derived(session, product_id)
-    return WriteResult(refreshed, product_tags(product_id, refreshed.slug))
+    changed = data.model_dump(exclude_unset=True).keys()
+    listings = bool(changed - DETAIL_ONLY_VARIANT_FIELDS)
+    return WriteResult(refreshed, product_tags(refreshed.slug, listings=listings))
 
 
 async def delete_variant(
@@ -663,7 +679,7 @@ async def delete_variant(
         raise Conflict("A product needs at least one variant.", code="last_variant")
     await session.execute(delete(Variant).where(Variant.id == variant_id))
     refreshed = await refresh_derived(session, product_id)
-    return WriteResult(refreshed, product_tags(product_id, refreshed.slug))
+    return WriteResult(refreshed, product_tags(refreshed.slug))
 
 
 # ------------------------------------------------------------------ categories
