@@ -3625,6 +3625,11 @@ export interface components {
         ProviderHealthList: {
             /** Items */
             items: components["schemas"]["ProviderHealthRead"][];
+            /**
+             * Next Cursor
+             * @description Always null: every provider fits one page
+             */
+            next_cursor?: string | null;
         };
         /** ProviderHealthRead */
         ProviderHealthRead: {
