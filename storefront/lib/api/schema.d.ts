@@ -3629,7 +3629,7 @@ export interface components {
              * Next Cursor
              * @description Always null: every provider fits one page
              */
-            next_cursor?: string | null;
+            next_cursor: string | null;
         };
         /** ProviderHealthRead */
         ProviderHealthRead: {

@@ -93,5 +93,6 @@ async def admin_providers(_staff: StaffUser, container: ContainerDep) -> Provide
                 detail=p.detail,
             )
             for p in provider_health(container.settings)
-        ]
+        ],
+        next_cursor=None,
     )

@@ -75,4 +75,4 @@ class ProviderHealthRead(BaseModel):
 
 class ProviderHealthList(BaseModel):
     items: list[ProviderHealthRead]
-    next_cursor: str | None = Field(None, description="Always null: every provider fits one page")
+    next_cursor: str | None = Field(description="Always null: every provider fits one page")
