@@ -1,6 +1,8 @@
 """Checkout benchmark: completed checkouts per second with the sandbox gateway, on SQLite and
 PostgreSQL in one run, at 1, 8 and 32 concurrent clients, with p50/p99 latency and the oversell
-count (must be 0).
+count (must be 0); then a flash-sale race: 200 buyers at once for the last 10 units of another
+SKU (exactly 10 orders, every other answer a clean 409, no 5xx; p99 of all answers against the
+uncontended 1-client p50 of the same run).
 
 Each backend gets a fresh database, a real `mercato serve` on a free loopback port, one SKU and
 ready carts written beforehand (untimed); the timed phase is only `POST /api/v1/checkout`. The
@@ -31,6 +33,7 @@ from sqlalchemy.engine import make_url
 
 LEVELS = {1: 60, 8: 240, 32: 480}  # concurrent clients -> checkouts attempted
 SKU = "BENCH-1"
+RACE_SKU, RACE_STOCK, RACE_BUYERS = "RACE-1", 10, 200
 ADDRESS = {
     "first_name": "Bench",
     "last_name": "Mark",
@@ -89,7 +92,24 @@ def _create_schema(url: str) -> None:
     engine.dispose()
 
 
-async def _seed(env: dict[str, str], stock: int, carts: int) -> list[str]:
+@dataclass
+class Race:
+    backend: str
+    buyers: int
+    orders: int
+    conflicts: int  # 409
+    server_errors: int  # 5xx
+    other: int
+    latencies: list[float]  # every answer, seconds
+
+    def pct(self, q: float) -> float:
+        data = sorted(self.latencies)
+        return data[min(len(data) - 1, int(q * len(data)))] * 1000 if data else 0.0
+
+
+async def _seed(
+    env: dict[str, str], stock: int, carts: int, sku: str = SKU, title: str = "Benchmark mug"
+) -> list[str]:
     from mercato.bootstrap import build_container
     from mercato.cart import service as cart_service
     from mercato.catalog import service as catalog_service
@@ -106,21 +126,21 @@ async def _seed(env: dict[str, str], stock: int, carts: int) -> list[str]:
             await catalog_service.create_product(
                 session,
                 ProductCreate(
-                    title="Benchmark mug",
+                    title=title,
                     status="active",
-                    variants=[VariantCreate(sku=SKU, price=1500, weight_grams=300, stock=stock)],
+                    variants=[VariantCreate(sku=sku, price=1500, weight_grams=300, stock=stock)],
                 ),
                 currency="EUR",
             )
         async with container.db.session() as session:
             for i in range(carts):
                 cart, _ = await cart_service.create_cart(session, settings, customer_id=None)
-                await cart_service.add_line(session, settings, cart, sku=SKU, quantity=1)
+                await cart_service.add_line(session, settings, cart, sku=sku, quantity=1)
                 await cart_service.set_details(
                     session,
                     settings,
                     cart,
-                    email=f"bench-{i}@example.com",
+                    email=f"bench-{sku.lower()}-{i}@example.com",
                     shipping_address=ADDRESS,
                     billing_address=ADDRESS,
                     shipping_method="standard",
@@ -131,15 +151,45 @@ async def _seed(env: dict[str, str], stock: int, carts: int) -> list[str]:
     return ids
 
 
-def _level(url: str) -> tuple[int, int, int]:
+def _level(url: str, sku: str = SKU) -> tuple[int, int, int]:
+    """on hand, reserved, and the orders that hold this SKU."""
     engine = create_engine(_sync_url(url))
     with engine.connect() as conn:
         on_hand, reserved = conn.execute(
-            text("SELECT on_hand, reserved FROM stock_level WHERE sku = :sku"), {"sku": SKU}
+            text("SELECT on_hand, reserved FROM stock_level WHERE sku = :sku"), {"sku": sku}
         ).one()
-        orders = conn.execute(text("SELECT count(*) FROM shop_order")).scalar_one()
+        orders = conn.execute(
+            text("SELECT count(DISTINCT order_id) FROM order_line WHERE sku = :sku"), {"sku": sku}
+        ).scalar_one()
     engine.dispose()
     return int(on_hand), int(reserved), int(orders)
+
+
+async def _race(base: str, carts: list[str], backend: str) -> Race:
+    """Every buyer at once, one connection each."""
+    limits = httpx.Limits(max_connections=len(carts), max_keepalive_connections=len(carts))
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+
+        async def buy(cart_id: str) -> tuple[int, float]:
+            started = time.perf_counter()
+            response = await client.post(
+                "/api/v1/checkout",
+                json={"cart_id": cart_id},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
+            return response.status_code, time.perf_counter() - started
+
+        answers = await asyncio.gather(*(buy(cart_id) for cart_id in carts))
+    codes = [code for code, _ in answers]
+    return Race(
+        backend,
+        len(carts),
+        codes.count(201),
+        codes.count(409),
+        sum(code >= 500 for code in codes),
+        sum(code not in (201, 409) and code < 500 for code in codes),
+        [seconds for _, seconds in answers],
+    )
 
 
 async def _round(base: str, carts: list[str], clients: int, backend: str) -> Round:
@@ -201,7 +251,7 @@ async def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("mercato serve did not start")
 
 
-async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Round], int]:
+async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Round], int, Race]:
     attempts = sum(LEVELS.values())
     stock = attempts - 40  # the last round also races for the final units
     _create_schema(url)
@@ -214,6 +264,7 @@ async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Rou
         "MERCATO_WORKER__RELAY_AFTER_COMMIT": "false",
     }
     carts = await _seed(env, stock, attempts)
+    race_carts = await _seed(env, RACE_STOCK, RACE_BUYERS, RACE_SKU, "Flash-sale lamp")
     port = _free_port()
     mercato = Path(sys.executable).with_name("mercato")
     proc = subprocess.Popen(
@@ -230,12 +281,15 @@ async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Rou
         for clients, count in LEVELS.items():
             rounds.append(await _round(base, carts[offset : offset + count], clients, backend))
             offset += count
+        race = await _race(base, race_carts, backend)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     on_hand, reserved, orders = _level(url)
     oversell = max(0, orders - stock) + (1 if reserved > on_hand or on_hand < 0 else 0)
-    return rounds, oversell
+    on_hand, reserved, orders = _level(url, RACE_SKU)
+    oversell += max(0, orders - RACE_STOCK) + (1 if reserved > on_hand or on_hand < 0 else 0)
+    return rounds, oversell, race
 
 
 def _pg_database(base_url: str) -> tuple[str, Any]:
@@ -261,7 +315,7 @@ async def main() -> None:
         help="PostgreSQL server to create a throw-away database on (skipped when empty)",
     )
     args = parser.parse_args()
-    results: list[tuple[str, list[Round], int]] = []
+    results: list[tuple[str, list[Round], int, Race]] = []
     with tempfile.TemporaryDirectory(prefix="mercato-bench-") as tmp:
         sqlite_dir = Path(tmp) / "sqlite"
         sqlite_dir.mkdir()
@@ -280,23 +334,36 @@ async def main() -> None:
         "| checkouts/s | p50 ms | p99 ms |"
     )
     _out("|---|---|---|---|---|---|---|---|---|")
-    for backend, rounds, _ in results:
+    for backend, rounds, *_ in results:
         for r in rounds:
             _out(
                 f"| {backend} | {r.clients} | {r.attempted} | {r.created} | {r.rejected} | "
                 f"{r.errors} | {r.per_second:.1f} | {r.pct(0.5):.1f} | {r.pct(0.99):.1f} |"
             )
-    for backend, rounds, oversell in results:
+    for backend, rounds, oversell, _ in results:
         base = rounds[0].per_second or 1.0
         ratios = ", ".join(f"{r.clients}: {r.per_second / base:.2f}x" for r in rounds)
         _out(f"\n{backend}: oversell = {oversell}; throughput vs 1 client: {ratios}")
+    _out(
+        f"\nRace: {RACE_BUYERS} buyers at once for the last {RACE_STOCK} units (p50/p99 over "
+        "every answer; single = the uncontended 1-client p50 above)\n"
+    )
+    _out("| backend | orders | 409 | 5xx | other | p50 ms | p99 ms | single p50 ms | p99/single |")
+    _out("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for backend, rounds, _, race in results:
+        single = rounds[0].pct(0.5) or 1.0
+        _out(
+            f"| {backend} | {race.orders} | {race.conflicts} | {race.server_errors} | "
+            f"{race.other} | {race.pct(0.5):.1f} | {race.pct(0.99):.1f} | {single:.1f} | "
+            f"{race.pct(0.99) / single:.1f}x |"
+        )
     if len(results) == 2:
         ratio = ", ".join(
             f"{a.clients}: {b.per_second / (a.per_second or 1):.2f}x"
             for a, b in zip(results[0][1], results[1][1], strict=True)
         )
         _out(f"postgresql / sqlite checkouts/s: {ratio}")
-    if any(oversell for *_, oversell in results):
+    if any(oversell for _, _, oversell, _ in results):
         sys.exit(1)
 
 
