@@ -82,14 +82,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _create_schema(url: str) -> None:
-    from mercato.models import create_extra_ddl, metadata
-
-    engine = create_engine(_sync_url(url))
-    with engine.begin() as conn:
-        metadata.create_all(conn)
-        create_extra_ddl(conn)
-    engine.dispose()
+def _create_schema(env: dict[str, str]) -> None:
+    """The migrations, as an operator would run them (serve refuses an unstamped schema)."""
+    mercato = Path(sys.executable).with_name("mercato")
+    subprocess.run([str(mercato), "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 @dataclass
@@ -254,7 +250,6 @@ async def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
 async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Round], int, Race]:
     attempts = sum(LEVELS.values())
     stock = attempts - 40  # the last round also races for the final units
-    _create_schema(url)
     env = {
         **os.environ,
         "MERCATO_ENV": "development",
@@ -263,6 +258,7 @@ async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Rou
         "MERCATO_LOG_LEVEL": "ERROR",
         "MERCATO_WORKER__RELAY_AFTER_COMMIT": "false",
     }
+    _create_schema(env)
     carts = await _seed(env, stock, attempts)
     race_carts = await _seed(env, RACE_STOCK, RACE_BUYERS, RACE_SKU, "Flash-sale lamp")
     port = _free_port()

@@ -38,6 +38,7 @@ from mercato.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from mercato.inventory.exceptions import InsufficientStock
 from mercato.orders import service as orders
 from mercato.shared.clock import as_utc, utcnow
 from mercato.shared.ids import new_id, new_token
@@ -654,6 +655,13 @@ async def place_order(
     key = validate_idempotency_key(idempotency_key)
     scope = f"user:{user_id}" if user_id else "guest"
     digest = request_hash(scope, body)
+    try:
+        await _refuse_when_sold_out(
+            container, cart_id=cart_id, user_id=user_id, scope=scope, key=key
+        )
+    except InsufficientStock:
+        CHECKOUT_STOCKOUTS.labels("insufficient_stock").inc()
+        raise
     claim = await _claim_key(container, scope=scope, key=key, digest=digest)
     if isinstance(claim, StoredResponse):
         return CheckoutResult(claim.status, _decrypt_secret(container, claim.body), True)
@@ -680,6 +688,40 @@ async def place_order(
             CHECKOUT_STOCKOUTS.labels(exc.code).inc()  # type: ignore[attr-defined]
         raise
     return CheckoutResult(201, response, False)
+
+
+async def _refuse_when_sold_out(
+    container: Container, *, cart_id: uuid.UUID, user_id: uuid.UUID | None, scope: str, key: str
+) -> None:
+    """Answer the losers of a race at once: one read, no write transaction, no lock, when the
+    cart asks for more than is available now. Anything else (a key seen before, whose answer
+    must be replayed; a missing, closed or unavailable cart) goes the whole way, and there the
+    conditional reservation stays the authority."""
+    async with container.db.session(write=False) as session:
+        seen = await session.scalar(
+            select(IdempotencyKey.id).where(
+                IdempotencyKey.scope == scope, IdempotencyKey.key == key
+            )
+        )
+        if seen is not None:
+            return
+        try:
+            cart = await cart_service.get_cart(session, cart_id, user_id=user_id)
+        except NotFound:
+            return
+        if cart.status != "open":
+            return
+        views = await cart_service.line_views(session, cart)
+    if any(v.unavailable for v in views):
+        return
+    wanted: dict[str, int] = {}
+    available: dict[str, int] = {}
+    for v in views:
+        wanted[v.sku] = wanted.get(v.sku, 0) + v.quantity
+        available[v.sku] = v.available
+    for sku, quantity in wanted.items():
+        if quantity > available[sku]:
+            raise InsufficientStock(sku, quantity, available[sku])
 
 
 def _full_name(address: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from mercato.bootstrap import Container, build_container
 from mercato.cart import service as cart_service
 from mercato.checkout.models import DiscountCode, DiscountRedemption, IdempotencyKey
 from mercato.checkout.service import request_hash
+from mercato.inventory.models import StockLevel
 from mercato.main import create_app
 from mercato.orders import service as orders
 from mercato.orders.models import Order
@@ -288,3 +289,26 @@ async def test_a_burst_on_sqlite_waits_its_turn_instead_of_timing_out(tmp_path: 
         assert await order_count(container) == 10
     finally:
         await container.aclose()
+
+
+async def test_a_sold_out_checkout_is_answered_without_waiting_for_the_writers(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """The losers of a race are told at once: while another transaction holds the stock row (and,
+    on SQLite, the write lock), a checkout for a sold-out SKU answers 409 from a read. On SQLite
+    any write transaction (the key's claim, the reservation) would wait for the holder."""
+    await create_product(container, price=1500, stock=1, skus=["GONE-1"])
+    first, second = await guest_carts(container, "GONE-1", 2)
+    expect(await checkout(client, first), 201)
+
+    async with container.db.session() as holder:
+        await holder.execute(
+            select(StockLevel.sku).where(StockLevel.sku == "GONE-1").with_for_update()
+        )
+        answer = await asyncio.wait_for(checkout(client, second), timeout=10)
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "insufficient_stock"
+    assert answer.json()["available"] == 0
+    async with container.db.session(write=False) as session:
+        assert await session.scalar(select(func.count(IdempotencyKey.id))) == 1  # the winner's
+    assert await order_count(container) == 1
