@@ -141,6 +141,13 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
         raise invalid from exc
 
 
+def _exact_titles(typed: str) -> list[str]:
+    """The titles that rank first whatever the text ranking says: the query as typed, and its
+    words joined by single spaces."""
+    typed = typed.strip().lower()
+    return sorted({typed, " ".join(words_of(typed))})
+
+
 def _after(key_col: Any, id_col: Any, key: Any, pid: uuid.UUID, desc: bool) -> ColumnElement[bool]:
     """Rows strictly after (key, id) in ORDER BY key [DESC], id [DESC]."""
     if desc:
@@ -247,6 +254,29 @@ class ProductRepository:
             and query.in_stock is None
         )
 
+    async def _search_top(
+        self, search: PostgresSearch, query: ProductQuery
+    ) -> tuple[list[tuple[Product, float]], str | None, list[str]]:
+        """A page ranked in the search table, without first probing for a match: an empty first
+        page is the probe (then the typo correction is tried). (rows, corrected query, the words
+        that matched: none when nothing did)."""
+        words = words_of(query.q or "")
+        if not words:
+            return [], None, []
+        rows = await self._top_rows(search, words, _exact_titles(query.q or ""), query)
+        if rows:
+            return rows, None, words
+        if query.cursor and await search.has_match(self.session, words):
+            return [], None, words  # past the last page of a query that matches
+        corrected = await correct_words(self.session, words)
+        if corrected == words:
+            return [], None, []
+        typed = " ".join(corrected)
+        rows = await self._top_rows(search, corrected, _exact_titles(typed), query)
+        if rows or (query.cursor and await search.has_match(self.session, corrected)):
+            return rows, typed, corrected
+        return [], None, []
+
     async def _top_rows(
         self, search: PostgresSearch, words: list[str], exact: list[str], query: ProductQuery
     ) -> list[tuple[Product, float]]:
@@ -274,19 +304,28 @@ class ProductRepository:
             # search table (20-60 ms at 100k products) over its GIN index (well under 1 ms).
             await self.session.execute(text("SET LOCAL enable_seqscan = off"))
         matched: list[str] = []
-        if conditions is not None and query.q and query.q.strip():
-            scores, corrected, matched = await self._search(query.q)
+        top: list[tuple[Product, float]] | None = None
+        searching = conditions is not None and bool(query.q and query.q.strip())
+        if searching and isinstance(self.search, PostgresSearch):
+            if self._ranks_in_search_table(query):
+                top, corrected, matched = await self._search_top(self.search, query)
+                if matched:
+                    scores = await self.search.scores(self.session, matched)
+            else:
+                scores, corrected, matched = await self._search(query.q or "")
+            if not matched:
+                conditions = None
+        elif searching:
+            scores, corrected, matched = await self._search(query.q or "")
             if not matched:
                 conditions = None
         if conditions is None:
             return ListResult([], None, facets=_empty_facets() if query.facets else None)
 
         score_col: ColumnElement[Any] = literal(0.0)
-        exact: list[str] = []
         if scores is not None:
             # An exact title match ranks first whatever the text ranking says.
-            typed = (corrected or query.q or "").strip().lower()
-            exact = sorted({typed, " ".join(words_of(typed))})
+            exact = _exact_titles(corrected or query.q or "")
             score_col = scores.c.score + case(
                 (func.lower(Product.title).in_(exact), 1000.0), else_=0.0
             )
@@ -307,12 +346,8 @@ class ProductRepository:
         if scores is not None:
             stmt = stmt.join(scores, scores.c.product_id == Product.id)
         rows: Sequence[Any]
-        if (
-            scores is not None
-            and isinstance(self.search, PostgresSearch)
-            and self._ranks_in_search_table(query)
-        ):
-            rows = await self._top_rows(self.search, matched, exact, query)
+        if top is not None:
+            rows = top
         else:
             rows = await self._page(stmt, query, sort, score_col, key_col, desc)
         if planner_hint:

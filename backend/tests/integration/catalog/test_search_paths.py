@@ -14,7 +14,7 @@ from mercato.catalog.repository import ProductQuery, ProductRepository
 from mercato.catalog.schemas import ProductUpdate
 from tests.factories import create_product
 
-QUERIES = ["shirt", "linen shirt", "flanel", "boot", "wool co", "shirts", "zzqxv"]
+QUERIES = ["shirt", "linen shirt", "flanel", "shrit", "boot", "wool co", "shirts", "zzqxv"]
 
 
 @pytest.fixture
@@ -69,6 +69,9 @@ async def test_both_paths_give_the_same_pages(postgres_only: None, container: Co
     assert "Draft Shirt" not in everything
     assert everything[0] == "Shirt"  # the exact title first
     assert len(everything) == len(set(everything)) == 9  # every match once, across pages
+    typo = await _pages(container, "shrit", general=False)  # corrected, over several pages
+    assert len(typo) > 1
+    assert {page[2] for page in typo} == {"shirt"}
 
 
 async def test_the_search_table_follows_status_and_title(
