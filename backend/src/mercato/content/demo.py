@@ -37,7 +37,7 @@ async def import_into(container: Container, data: dataset.Dataset, *, reason: st
     async with container.db.session() as session:
         await service.import_dataset(session, data, reason=reason)
     await service.invalidate_after_change(
-        container.content_cache, container.catalog_cache, catalog=True
+        container.content_cache, container.catalog_cache, catalog=service.CATALOG_TAGS
     )
 
 

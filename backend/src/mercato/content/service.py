@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.catalog.cache import ResponseCache
+from mercato.catalog.freshness import product_tag
 from mercato.content import dataset, repository
 from mercato.content import documents as docs
 from mercato.content.exceptions import (
@@ -178,23 +179,26 @@ def storefront_tags(doc: Mapping[str, Any] | None) -> set[str]:
     return tags
 
 
-def touches_catalog(documents: Iterable[Mapping[str, Any] | None]) -> bool:
-    """Whether product detail responses (which embed editorial) must be recomputed."""
-    return any(
-        d is None
-        or d.get("_type") in (docs.PRODUCT_EDITORIAL, None)
-        or d.get("_type") not in docs.SHOP_TYPES
-        for d in documents
-    )
+def catalog_tags(documents: Iterable[Mapping[str, Any] | None]) -> frozenset[str]:
+    """The catalog response-cache tags to bump: a product's editorial is shown on that product's
+    page only (`product:<slug>`); a document we cannot read or type refreshes every product."""
+    tags: set[str] = set()
+    for d in documents:
+        doc_type = d.get("_type") if d is not None else None
+        if doc_type in docs.SHOP_TYPES and doc_type != docs.PRODUCT_EDITORIAL:
+            continue
+        slug = docs.slug_of(d) if d is not None and doc_type == docs.PRODUCT_EDITORIAL else None
+        tags.update((product_tag(slug),) if slug else CATALOG_TAGS)
+    return frozenset(tags)
 
 
 async def invalidate_after_change(
-    content_cache: ResponseCache, catalog_cache: ResponseCache, *, catalog: bool
+    content_cache: ResponseCache, catalog_cache: ResponseCache, *, catalog: Iterable[str]
 ) -> None:
     """After commit: every API process sees the change on its next read."""
     await content_cache.invalidate([CONTENT_TAG])
-    if catalog:
-        await catalog_cache.invalidate(CATALOG_TAGS)
+    if tags := set(catalog):
+        await catalog_cache.invalidate(tags)
 
 
 # ----------------------------------------------------------------------------- local edits
@@ -234,8 +238,8 @@ async def get_document(session: AsyncSession, doc_id: str) -> dict[str, Any]:
 
 async def put_document(
     session: AsyncSession, doc_id: str, body: dict[str, Any], *, if_match: str | None
-) -> tuple[dict[str, Any], bool, bool]:
-    """Create or replace a document. Returns (document, created, touches catalog)."""
+) -> tuple[dict[str, Any], bool, frozenset[str]]:
+    """Create or replace a document. Returns (document, created, catalog cache tags to bump)."""
     if body.get("_id", doc_id) != doc_id:
         raise InvalidDocument("`_id` in the body differs from the URL.", extra={"field": "_id"})
     existing_row = await repository.get(session, doc_id)
@@ -262,11 +266,13 @@ async def put_document(
     tags = storefront_tags(doc) | storefront_tags(existing)
     if not docs.is_draft(doc_id):  # drafts show nowhere public
         record_content_change(session, tags, reason="admin")
-    return doc, existing is None, touches_catalog([doc, existing] if existing else [doc])
+    return doc, existing is None, catalog_tags([doc, existing] if existing else [doc])
 
 
-async def delete_document(session: AsyncSession, doc_id: str, *, if_match: str | None) -> bool:
-    """Delete; returns whether product responses must be recomputed."""
+async def delete_document(
+    session: AsyncSession, doc_id: str, *, if_match: str | None
+) -> frozenset[str]:
+    """Delete; returns the catalog cache tags to bump (`catalog_tags`)."""
     row = await repository.get(session, doc_id)
     if row is None:
         raise DocumentNotFound(f"No content document {doc_id!r}.")
@@ -277,7 +283,7 @@ async def delete_document(session: AsyncSession, doc_id: str, *, if_match: str |
     await repository.remove(session, doc_id)
     if not docs.is_draft(doc_id):
         record_content_change(session, storefront_tags(existing), reason="admin")
-    return touches_catalog([existing])
+    return catalog_tags([existing])
 
 
 # ----------------------------------------------------------------------------- import / export
@@ -310,9 +316,9 @@ async def record_webhook(
     idempotency_key: str | None,
     payload: object,
     tolerance_seconds: int,
-) -> tuple[bool, set[str], bool]:
+) -> tuple[bool, set[str], frozenset[str]]:
     """In one transaction: remember the delivery (a replay changes nothing) and record the
-    storefront revalidation. Returns (duplicate, tags, touches catalog)."""
+    storefront revalidation. Returns (duplicate, tags, catalog cache tags to bump)."""
     doc = payload if isinstance(payload, dict) else None
     tags = storefront_tags(doc)
     if doc is not None and isinstance(doc.get("_id"), str) and docs.is_draft(doc["_id"]):
@@ -325,7 +331,7 @@ async def record_webhook(
                 select(ContentWebhookDelivery.id).where(ContentWebhookDelivery.id.in_(keys))
             )
             if seen is not None:
-                return True, set(), False
+                return True, set(), frozenset()
             now = utcnow()
             await session.execute(
                 delete(ContentWebhookDelivery).where(
@@ -339,5 +345,5 @@ async def record_webhook(
                 )
             record_content_change(session, tags, reason="sanity-webhook")
     except IntegrityError:
-        return True, set(), False  # the same delivery raced in on another process
-    return False, tags, touches_catalog([doc])
+        return True, set(), frozenset()  # the same delivery raced in on another process
+    return False, tags, catalog_tags([doc])

@@ -192,12 +192,17 @@ async def test_product_detail_carries_editorial_and_follows_edits(
     assert product["editorial"]["images"][0]["alt"] == "Close-up of the material"
     assert (await client.get("/api/v1/products/plain-socks")).json()["editorial"] is None
 
+    socks = await client.get("/api/v1/products/plain-socks")
+    assert socks.headers["x-cache"] == "HIT"
+
     url = "/api/v1/admin/content/documents/productEditorial-everyday-denim-jacket"
     doc = (await client.get(url, headers=staff)).json()
     doc["highlights"] = ["Now in black"]
     assert (await client.put(url, json=doc, headers=staff)).status_code == 200
     product = (await client.get("/api/v1/products/everyday-denim-jacket")).json()
     assert product["editorial"]["highlights"] == ["Now in black"]
+    # the edit refreshes that product's page only
+    assert (await client.get("/api/v1/products/plain-socks")).headers["x-cache"] == "HIT"
     assert "product:everyday-denim-jacket" in (await content_events(container))[-1]["tags"]
     assert (await client.delete(url, headers=staff)).status_code == 204
     assert (await client.get("/api/v1/products/everyday-denim-jacket")).json()["editorial"] is None

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from mercato.content.service import storefront_tags, touches_catalog
+from mercato.content.service import catalog_tags, storefront_tags
 from mercato.revalidation.handlers import tags_for
 from mercato.revalidation.service import CONTENT_CHANGED
 from mercato.worker.events import Event
@@ -30,6 +30,9 @@ def test_tags_per_document_type() -> None:
     assert storefront_tags({"_type": "siteSettings"}) == {"content", "site-settings"}
     assert storefront_tags({"_type": "productEditorial", "slug": slug}) == {"content", "product:x"}
     assert storefront_tags(None) == {"content"}
-    assert touches_catalog([{"_type": "productEditorial"}])
-    assert touches_catalog([None])  # a webhook body we cannot read: refresh product pages too
-    assert not touches_catalog([{"_type": "post"}, {"_type": "page"}])
+    editorial = {"_type": "productEditorial", "slug": slug}
+    assert catalog_tags([editorial]) == {"product:x"}  # that product's page only
+    assert catalog_tags([{"_type": "productEditorial"}]) == {"products"}  # no slug: every product
+    assert catalog_tags([None]) == {"products"}  # a webhook body we cannot read
+    assert catalog_tags([{"_type": "mystery"}]) == {"products"}
+    assert catalog_tags([{"_type": "post"}, {"_type": "page"}]) == set()
