@@ -24,6 +24,9 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+_FALSE = ("0", "false", "no", "off", "f", "n")  # how pydantic reads a false boolean
+
+
 @app.callback()
 def _root(
     _version_flag: bool = typer.Option(
@@ -31,6 +34,19 @@ def _root(
     ),
 ) -> None:
     """Mercato e-commerce platform."""
+    import os
+
+    from mercato.shared.logging import configure_logging
+
+    # Until a long-running command (serve, worker, scheduler) sets up its own logs: on stderr
+    # (WARNING unless MERCATO_LOG_LEVEL says otherwise), so a command's stdout (an export, a
+    # document) is only its output.
+    configure_logging(
+        os.environ.get("MERCATO_LOG_LEVEL") or "WARNING",
+        json=os.environ.get("MERCATO_LOG_JSON", "true").lower() not in _FALSE,
+        service="cli",
+        stream="stderr",
+    )
 
 
 def load_settings() -> Settings:

@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import structlog
 
@@ -75,17 +75,19 @@ def _add_service(service: str) -> Callable[[Any, str, dict[str, Any]], dict[str,
     return add
 
 
-class StdoutHandler(logging.StreamHandler[TextIO]):
-    """Writes to whatever `sys.stdout` is at the time of the record, like logging's own
-    last-resort handler does for stderr: a replaced stdout (a test's capture, a daemon's
-    redirect) never leaves the root logger writing to a closed stream."""
+class CurrentStreamHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever `sys.stdout` (or `sys.stderr`) is at the time of the record, like
+    logging's own last-resort handler does for stderr: a replaced stream (a test's capture, a
+    daemon's redirect) never leaves the root logger writing to a closed one."""
 
-    def __init__(self) -> None:
-        super().__init__(sys.stdout)
+    def __init__(self, name: Literal["stdout", "stderr"] = "stdout") -> None:
+        self._stream_name = name
+        super().__init__(getattr(sys, name))
 
     @property
     def stream(self) -> TextIO:
-        return sys.stdout
+        stream: TextIO = getattr(sys, self._stream_name)
+        return stream
 
     @stream.setter
     def stream(self, _value: TextIO) -> None:
@@ -133,9 +135,16 @@ class AccessLog:
 access_log = AccessLog()
 
 
-def configure_logging(level: str = "INFO", *, json: bool = True, service: str = "mercato") -> None:
+def configure_logging(
+    level: str = "INFO",
+    *,
+    json: bool = True,
+    service: str = "mercato",
+    stream: Literal["stdout", "stderr"] = "stdout",
+) -> None:
     """One JSON object per line: timestamp, level, logger, message, service, and the context
-    (request_id, route, status, duration_ms, user; task_id, task_name) when there is one."""
+    (request_id, route, status, duration_ms, user; task_id, task_name) when there is one.
+    Services log to stdout; CLI commands to stderr, so their stdout carries only their output."""
     access_log.configure(json=json, service=service)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -168,7 +177,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True, service: str = 
             renderer,
         ],
     )
-    handler = StdoutHandler()
+    handler = CurrentStreamHandler(stream)
     handler.setFormatter(formatter)
     logging.captureWarnings(True)  # Python warnings become log lines (JSON), not bare stderr text
     root = logging.getLogger()

@@ -234,3 +234,22 @@ def test_serve_with_workers_logs_its_start_and_keeps_its_workers(tmp_path: Path)
     assert any(m.startswith("Started parent process") for m in messages)
     assert sum(m.startswith("Started server process") for m in messages) == 2  # none replaced
     assert not [m for m in messages if m.endswith("died")]  # "Child process [N] died"
+
+
+def test_log_lines_never_mix_into_a_command_s_output(tmp_path: Path) -> None:
+    """`mercato content export > file`: the warning about a new development JWT key (or any log
+    line) goes to stderr, the file gets exactly the dataset."""
+    from mercato.content.demo import DEMO_DIR
+
+    env = {k: v for k, v in _env(tmp_path).items() if k != "MERCATO_LOG_LEVEL"}
+    for args in (["db", "upgrade"], ["content", "import", str(DEMO_DIR / "data.ndjson")]):
+        done = subprocess.run([MERCATO, *args], env=env, cwd=tmp_path, capture_output=True)
+        assert done.returncode == 0, done.stderr
+    for key in (tmp_path / "var" / "keys").glob("*.pem"):
+        key.unlink()  # the export creates a new one and warns about it
+    export = subprocess.run(
+        [MERCATO, "content", "export"], env=env, cwd=tmp_path, capture_output=True, timeout=120
+    )
+    assert export.returncode == 0, export.stderr
+    assert export.stdout == (DEMO_DIR / "data.ndjson").read_bytes()
+    assert b"jwt_dev_key_in_use" in export.stderr
