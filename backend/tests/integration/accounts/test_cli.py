@@ -153,7 +153,8 @@ def test_on_a_terminal_the_password_is_asked_twice(db_url: str, tmp_path: Path) 
         stdin=terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, **_env(db_url, tmp_path)},
+        # log lines share stderr with getpass's prompts, which this test counts: errors only
+        env={**os.environ, **_env(db_url, tmp_path), "MERCATO_LOG_LEVEL": "ERROR"},
         start_new_session=True,  # no controlling terminal: getpass falls back to stdin (the pty)
     )
     os.close(terminal)
