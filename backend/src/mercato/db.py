@@ -2,15 +2,12 @@
 
 SQLite (default) runs in WAL mode with foreign keys on and a busy timeout. Because SQLite has a
 single writer, write transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front
-(waiting up to the busy timeout) instead of failing when a reader later tries to upgrade. Within
-one process, write transactions also queue for their turn first (`WriterQueue`), so a burst of
-checkouts waits in order instead of polling SQLite's busy handler into timeouts. Reads use a
-plain deferred `BEGIN` and never block writers. On PostgreSQL both are the same engine.
+(waiting up to the busy timeout) instead of failing when a reader later tries to upgrade. Reads
+use a plain deferred `BEGIN` and never block writers. On PostgreSQL both are the same engine.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,7 +25,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.util import await_only
 
 from mercato.shared.clock import as_utc
 
@@ -66,45 +62,7 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-class WriterQueue:
-    """This process's write transactions on one SQLite database, one at a time, first come first
-    served. A transaction takes its turn when it begins (not when its session opens, so a
-    request that talks to a payment provider before writing holds nobody up) and gives it back
-    when its connection returns to the pool, after the commit or rollback. Without it every
-    writer polls SQLite's busy handler, which is unfair and turns a burst into `database_busy`
-    timeouts. Other processes (worker, scheduler) still meet the busy timeout. A turn not given
-    within `wait_seconds` (a writer nested in another one's transaction would wait forever) is
-    skipped: that transaction meets SQLite's busy timeout, as without the queue."""
-
-    TURN = "mercato_writer_turn"
-
-    def __init__(self, wait_seconds: float) -> None:
-        self.wait_seconds = wait_seconds
-        self._lock = asyncio.Lock()
-
-    def take_turn(self, connection_info: dict[Any, Any]) -> None:
-        """Called from the engine's `begin` event, inside SQLAlchemy's greenlet."""
-        if connection_info.get(self.TURN):
-            return
-        try:
-            await_only(asyncio.wait_for(self._lock.acquire(), self.wait_seconds))
-        except TimeoutError:
-            return
-        connection_info[self.TURN] = True
-
-    def give_back(self, connection_info: dict[Any, Any]) -> None:
-        if connection_info.pop(self.TURN, False):
-            self._lock.release()
-
-
-def _sqlite_engine(
-    url: str,
-    *,
-    busy_timeout_ms: int,
-    immediate: bool,
-    echo: bool,
-    writers: WriterQueue | None = None,
-) -> AsyncEngine:
+def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: bool) -> AsyncEngine:
     from mercato.shared.metrics import ReadPool, WritePool
 
     parsed = make_url(url)
@@ -135,16 +93,7 @@ def _sqlite_engine(
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if writers is not None:
-            writers.take_turn(conn.info)
         conn.exec_driver_sql(begin)
-
-    if writers is not None:
-
-        @event.listens_for(engine.sync_engine.pool, "checkin")
-        def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-            if record is not None:
-                writers.give_back(record.info)
 
     return engine
 
@@ -178,11 +127,7 @@ class Database:
                 url, busy_timeout_ms=busy_timeout_ms, immediate=False, echo=echo
             )
             write_engine = _sqlite_engine(
-                url,
-                busy_timeout_ms=busy_timeout_ms,
-                immediate=True,
-                echo=echo,
-                writers=WriterQueue(wait_seconds=max(30.0, busy_timeout_ms / 1000 * 6)),
+                url, busy_timeout_ms=busy_timeout_ms, immediate=True, echo=echo
             )
         else:
             from mercato.shared.metrics import InstrumentedPool
