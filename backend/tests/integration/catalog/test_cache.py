@@ -153,7 +153,7 @@ async def test_reads_survive_redis_going_down(
 async def test_single_flight_computes_once(backend: str, request: pytest.FixtureRequest) -> None:
     if backend == "redis":
         url = request.getfixturevalue("redis_url")
-        cache: Any = RedisCache(url, namespace=f"sf{time.time_ns()}")
+        cache: Any = RedisCache(url, namespace=f"sf{time.time_ns()}", timeout=5.0)
     else:
         cache = MemoryCache()
     responses = ResponseCache(cache, ttl_seconds=30, lock_seconds=5)

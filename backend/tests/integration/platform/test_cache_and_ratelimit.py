@@ -12,6 +12,10 @@ import pytest
 from mercato.shared.cache import Cache, CacheUnavailable, MemoryCache, RedisCache
 from mercato.shared.ratelimit import RateLimiter
 
+# These tests check semantics, not latency: a generous connect timeout keeps a busy CI host
+# from turning a slow TCP handshake into a failure (the 0.5 s default is for serving).
+_SEMANTICS_TIMEOUT = 5.0
+
 
 @pytest.fixture(params=["memory", "redis"])
 async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
@@ -19,7 +23,7 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     if request.param == "memory":
         backend: Cache = MemoryCache(namespace)
     else:
-        backend = RedisCache(request.getfixturevalue("redis_url"), namespace)
+        backend = RedisCache(request.getfixturevalue("redis_url"), namespace, timeout=_SEMANTICS_TIMEOUT)
     try:
         yield backend
     finally:
@@ -74,8 +78,8 @@ async def test_values_expire(cache: Cache) -> None:
 
 async def test_namespaces_are_isolated(redis_url: str) -> None:
     one, two = (
-        RedisCache(redis_url, f"a-{uuid.uuid4().hex}"),
-        RedisCache(redis_url, f"b-{uuid.uuid4().hex}"),
+        RedisCache(redis_url, f"a-{uuid.uuid4().hex}", timeout=_SEMANTICS_TIMEOUT),
+        RedisCache(redis_url, f"b-{uuid.uuid4().hex}", timeout=_SEMANTICS_TIMEOUT),
     )
     try:
         await one.set("k", b"1", ttl=30)
