@@ -62,7 +62,7 @@ else
 fi
 
 # 1. Busy ports: one line each, nothing started.
-"$PY" -m mercato.shared.ports free "${ports[@]}" || exit 1
+"$PY" -m mercato.platform.portcheck free "${ports[@]}" || exit 1
 if [[ -n "${note:-}" ]]; then echo "$note" >&2; fi
 
 mkdir -p "$MERCATO_DATA_DIR/run"
@@ -131,7 +131,7 @@ ready() {
   if [[ "$check" == log:* ]]; then
     grep -Eq -- "${check#log:}" "$logs/${names[$i]}.log" 2>/dev/null
   else
-    "$PY" -m mercato.shared.ports wait 0 "$check"
+    "$PY" -m mercato.platform.portcheck wait 0 "$check"
   fi
 }
 deadline=$((SECONDS + READY_TIMEOUT))

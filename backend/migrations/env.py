@@ -10,8 +10,8 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from mercato.config import Settings
 from mercato.models import UNMANAGED_INDEXES, is_managed_table, metadata
+from mercato.platform.config import Settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

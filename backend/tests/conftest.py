@@ -24,10 +24,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from mercato.bootstrap import Container, build_container
-from mercato.config import Settings
 from mercato.main import create_app
 from mercato.models import create_extra_ddl, is_managed_table, metadata
-from mercato.shared.http import reset_breakers
+from mercato.platform.config import Settings
+from mercato.platform.http import reset_breakers
 from tests.fakes.smtp import smtp_server  # noqa: F401  (real SMTP server fixture)
 
 CI = os.environ.get("CI", "").lower() == "true"

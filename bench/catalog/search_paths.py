@@ -22,7 +22,7 @@ import time
 from mercato.bootstrap import build_container
 from mercato.catalog import queries
 from mercato.catalog.repository import ProductQuery, ProductRepository
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 QUERIES = [
     "linen shirt",

@@ -110,7 +110,7 @@ async def _seed(
     from mercato.cart import service as cart_service
     from mercato.catalog import service as catalog_service
     from mercato.catalog.schemas import ProductCreate, VariantCreate
-    from mercato.config import Settings
+    from mercato.platform.config import Settings
 
     settings = Settings(
         database_url=env["MERCATO_DATABASE_URL"], data_dir=Path(env["MERCATO_DATA_DIR"])

@@ -33,8 +33,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from tests.integration.worker.chaos import ChaosResult, run_chaos  # noqa: E402
 from tests.integration.worker.harness import cleanup_amqp, cleanup_redis  # noqa: E402
 
-from mercato.config import Settings  # noqa: E402
 from mercato.models import create_extra_ddl, metadata  # noqa: E402
+from mercato.platform.config import Settings  # noqa: E402
 
 
 def out(line: str = "") -> None:

@@ -33,9 +33,9 @@ from run import _pg_database, _schema  # noqa: E402
 from tests.fakes.smtp import free_port  # noqa: E402
 
 from mercato.bootstrap import build_container  # noqa: E402
-from mercato.config import Settings  # noqa: E402
 from mercato.notifications.providers.smtp import SmtpMailer  # noqa: E402
-from mercato.shared.outbox import record_event  # noqa: E402
+from mercato.platform.config import Settings  # noqa: E402
+from mercato.platform.outbox import record_event  # noqa: E402
 from mercato.worker import dispatch_pending_events  # noqa: E402
 
 

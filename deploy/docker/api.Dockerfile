@@ -39,5 +39,5 @@ STOPSIGNAL SIGTERM
 # The API's readiness (database reachable). The worker and scheduler override this in
 # docker-compose.yml with their metrics port.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-    CMD ["python", "-m", "mercato.shared.ports", "wait", "2", "http://127.0.0.1:8000/readyz"]
+    CMD ["python", "-m", "mercato.platform.portcheck", "wait", "2", "http://127.0.0.1:8000/readyz"]
 CMD ["mercato", "serve"]

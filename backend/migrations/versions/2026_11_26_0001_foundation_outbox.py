@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import mercato.db
+import mercato.platform.db
 
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
@@ -25,9 +25,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("event_type", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("processed_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("processed_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("publish_attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_event")),
     )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import mercato.db
+import mercato.platform.db
 from mercato.catalog.search import create_search_ddl, drop_search_ddl
 from mercato.payments.models import create_ledger_guards
 
@@ -33,10 +33,12 @@ def upgrade() -> None:
         sa.Column("shipping_method", sa.String(length=64), nullable=True),
         sa.Column("discount_code", sa.String(length=64), nullable=True),
         sa.Column("order_id", sa.Uuid(), nullable=True),
-        sa.Column("reminder_sent_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "reminder_sent_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('open', 'checked_out', 'merged')", name=op.f("ck_cart_status")
         ),
@@ -57,8 +59,8 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("path", sa.String(length=2000), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["parent_id"],
             ["catalog_category.id"],
@@ -81,8 +83,8 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_collection")),
         sa.UniqueConstraint("slug", name=op.f("uq_catalog_collection_slug")),
     )
@@ -103,13 +105,13 @@ def upgrade() -> None:
         sa.Column("value", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("min_subtotal", sa.Integer(), nullable=False),
-        sa.Column("starts_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ends_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("starts_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("usage_limit", sa.Integer(), nullable=True),
         sa.Column("per_customer_limit", sa.Integer(), nullable=True),
         sa.Column("used_count", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('percentage', 'fixed', 'free_shipping')", name=op.f("ck_discount_code_kind")
         ),
@@ -131,7 +133,7 @@ def upgrade() -> None:
         sa.Column("customer_key", sa.String(length=340), nullable=False),
         sa.Column("use_number", sa.Integer(), nullable=True),
         sa.Column("amount", sa.Integer(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_discount_redemption")),
         sa.UniqueConstraint(
             "discount_code_id",
@@ -156,11 +158,11 @@ def upgrade() -> None:
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("owner", sa.String(length=64), nullable=False),
-        sa.Column("locked_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("response_status", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.JSON(), nullable=True),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("completed_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('in_progress', 'completed')", name=op.f("ck_idempotency_key_status")
         ),
@@ -189,8 +191,8 @@ def upgrade() -> None:
         sa.Column("amount_authorized", sa.Integer(), nullable=False),
         sa.Column("amount_captured", sa.Integer(), nullable=False),
         sa.Column("amount_refunded", sa.Integer(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount > 0", name=op.f("ck_payment_amount_positive")),
         sa.CheckConstraint("amount_captured >= 0", name=op.f("ck_payment_captured_non_negative")),
         sa.CheckConstraint(
@@ -212,7 +214,7 @@ def upgrade() -> None:
         sa.Column("event_type", sa.String(length=128), nullable=False),
         sa.Column("intent_id", sa.String(length=255), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
-        sa.Column("received_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_event")),
         sa.UniqueConstraint(
             "provider", "event_id", name=op.f("uq_payment_event_provider_event_id")
@@ -223,7 +225,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("consumer", sa.String(length=100), nullable=False),
-        sa.Column("processed_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_processed_event")),
         sa.UniqueConstraint(
             "event_id", "consumer", name=op.f("uq_processed_event_event_id_consumer")
@@ -235,8 +237,8 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=128), nullable=False),
         sa.Column("intent_id", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_event")),
     )
     with op.batch_alter_table("sandbox_event", schema=None) as batch_op:
@@ -262,8 +264,8 @@ def upgrade() -> None:
         sa.Column("card_last4", sa.String(length=4), nullable=True),
         sa.Column("last_error_code", sa.String(length=64), nullable=True),
         sa.Column("latest_charge", sa.String(length=64), nullable=True),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_intent")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_sandbox_intent_idempotency_key")),
     )
@@ -274,7 +276,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=True),
         sa.Column("ip", sa.String(length=64), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_security_event")),
     )
     with op.batch_alter_table("security_event", schema=None) as batch_op:
@@ -305,10 +307,10 @@ def upgrade() -> None:
         sa.Column("amount_paid", sa.Integer(), nullable=False),
         sa.Column("amount_refunded", sa.Integer(), nullable=False),
         sa.Column("cancel_reason", sa.String(length=64), nullable=True),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("paid_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('pending_payment', 'paid', 'partially_fulfilled', 'fulfilled', 'shipped', 'delivered', 'cancelled', 'partially_refunded', 'refunded')",
             name=op.f("ck_shop_order_status"),
@@ -344,8 +346,8 @@ def upgrade() -> None:
         sa.Column("kwargs", sa.JSON(), nullable=False),
         sa.Column("retries", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
-        sa.Column("failed_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("replayed_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("replayed_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("replay_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_task_dead_letter")),
     )
@@ -362,13 +364,17 @@ def upgrade() -> None:
         sa.Column("full_name", sa.String(length=200), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("email_verified_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "email_verified_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("marketing_consent", sa.Boolean(), nullable=False),
-        sa.Column("marketing_consent_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "marketing_consent_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("locale", sa.String(length=16), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "role IN ('customer', 'staff', 'admin')", name=op.f("ck_user_account_role")
         ),
@@ -384,7 +390,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_warehouse")),
         sa.UniqueConstraint("code", name=op.f("uq_warehouse_code")),
     )
@@ -394,9 +400,9 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("purpose", sa.String(length=32), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user_account.id"],
@@ -416,7 +422,7 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("added_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("added_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("quantity >= 1", name=op.f("ck_cart_line_quantity_positive")),
         sa.ForeignKeyConstraint(
             ["cart_id"], ["cart.id"], name=op.f("fk_cart_line_cart_id_cart"), ondelete="CASCADE"
@@ -441,8 +447,8 @@ def upgrade() -> None:
         sa.Column("price_max", sa.Integer(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('draft', 'active', 'archived')",
             name=op.f("ck_catalog_product_status_valid"),
@@ -484,8 +490,8 @@ def upgrade() -> None:
         sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user_account.id"],
@@ -507,7 +513,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("note", sa.String(length=2000), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"],
             ["shop_order.id"],
@@ -562,7 +568,7 @@ def upgrade() -> None:
         sa.Column("provider", sa.String(length=32), nullable=False),
         sa.Column("reference", sa.String(length=255), nullable=False),
         sa.Column("amount", sa.Integer(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"],
             ["shop_order.id"],
@@ -586,7 +592,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("status", sa.String(length=128), nullable=False),
         sa.Column("raw_event_id", sa.String(length=255), nullable=True),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["payment_id"], ["payment.id"], name=op.f("fk_payment_transaction_payment_id_payment")
         ),
@@ -606,10 +612,10 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("family_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user_account.id"],
@@ -630,7 +636,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("idempotency_key", sa.String(length=255), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["intent_id"],
             ["sandbox_intent.id"],
@@ -650,7 +656,7 @@ def upgrade() -> None:
         sa.Column("warehouse_id", sa.Uuid(), nullable=False),
         sa.Column("on_hand", sa.Integer(), nullable=False),
         sa.Column("reserved", sa.Integer(), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("on_hand >= 0", name=op.f("ck_stock_level_on_hand_not_negative")),
         sa.CheckConstraint(
             "reserved <= on_hand", name=op.f("ck_stock_level_reserved_within_on_hand")
@@ -675,7 +681,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("reference", sa.String(length=200), nullable=True),
         sa.Column("actor", sa.String(length=200), nullable=True),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["warehouse_id"],
             ["warehouse.id"],
@@ -691,7 +697,7 @@ def upgrade() -> None:
         "wishlist",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("items", sa.JSON(), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user_account.id"],
@@ -788,8 +794,8 @@ def upgrade() -> None:
         sa.Column("height_mm", sa.Integer(), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "compare_at_price IS NULL OR compare_at_price >= 0",
             name=op.f("ck_catalog_variant_compare_at_not_negative"),
@@ -839,11 +845,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("next_attempt_at", mercato.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "next_attempt_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True
+            )
         )
         batch_op.add_column(sa.Column("last_error", sa.Text(), nullable=True))
         batch_op.add_column(
-            sa.Column("dead_at", mercato.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("dead_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     # ### end Alembic commands ###

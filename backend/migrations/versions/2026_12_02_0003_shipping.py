@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import mercato.db
+import mercato.platform.db
 
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=255), nullable=False),
         sa.Column("tracking_number", sa.String(length=64), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
-        sa.Column("received_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_carrier_webhook_event")),
         sa.UniqueConstraint(
             "provider", "event_id", name=op.f("uq_carrier_webhook_event_provider_event_id")
@@ -50,14 +50,14 @@ def upgrade() -> None:
         sa.Column("label_content_type", sa.String(length=64), nullable=True),
         sa.Column("estimated_delivery", sa.Date(), nullable=True),
         sa.Column("tracking_mode", sa.String(length=16), nullable=False),
-        sa.Column("next_poll_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_poll_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("poll_failures", sa.Integer(), nullable=False),
-        sa.Column("last_event_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("shipped_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("delivered_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("voided_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_event_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("shipped_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("voided_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('label_created', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'returned', 'voided')",
             name=op.f("ck_shipment_status"),
@@ -104,9 +104,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=24), nullable=False),
         sa.Column("message", sa.String(length=500), nullable=False),
         sa.Column("location", sa.String(length=200), nullable=True),
-        sa.Column("occurred_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("created_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('label_created', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'returned', 'voided')",
             name=op.f("ck_tracking_event_status"),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import mercato.db
+import mercato.platform.db
 
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_table(
         "content_webhook_delivery",
         sa.Column("id", sa.String(length=128), nullable=False),
-        sa.Column("received_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("document_id", sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_webhook_delivery")),
     )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import mercato.db
+import mercato.platform.db
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
@@ -27,9 +27,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=True),
         sa.Column("requested_by", sa.Uuid(), nullable=True),
-        sa.Column("requested_at", mercato.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("started_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", mercato.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("requested_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", mercato.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("tables_checked", sa.Integer(), nullable=True),
         sa.Column("rows_checked", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),

@@ -13,16 +13,16 @@ from mercato.catalog.providers.local import LocalMediaStorage
 from mercato.catalog.providers.port import MediaStorage
 from mercato.checkout.providers.port import ShippingRateProvider
 from mercato.checkout.providers.table_rate import TableRateProvider
-from mercato.config import Settings
 from mercato.content.providers import build_content_source
 from mercato.content.providers.port import ContentSource
-from mercato.db import Database
 from mercato.integrations.providers import build_social_feed, build_weather
 from mercato.integrations.service import IntegrationsService
 from mercato.payments.providers import GatewayRegistry, build_gateways
-from mercato.shared.cache import Cache, build_cache
-from mercato.shared.crypto import SecretBox
-from mercato.shared.ratelimit import RateLimiter
+from mercato.platform.cache import Cache, build_cache
+from mercato.platform.config import Settings
+from mercato.platform.crypto import SecretBox
+from mercato.platform.db import Database
+from mercato.platform.ratelimit import RateLimiter
 from mercato.shipping.providers import CarrierRegistry, build_carriers
 
 

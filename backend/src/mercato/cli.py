@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 # Plain help (no rich panels): flags without `<bool>` noise, readable in any terminal or log.
 app = typer.Typer(help="Mercato e-commerce platform.", no_args_is_help=True, rich_markup_mode=None)
@@ -36,7 +36,7 @@ def _root(
     """Mercato e-commerce platform."""
     import os
 
-    from mercato.shared.logging import configure_logging
+    from mercato.platform.logging import configure_logging
 
     # Until a long-running command (serve, worker, scheduler) sets up its own logs: on stderr
     # (WARNING unless MERCATO_LOG_LEVEL says otherwise), so a command's stdout (an export, a
@@ -93,8 +93,8 @@ def serve(
     import structlog
     import uvicorn
 
-    from mercato.shared.logging import configure_logging
-    from mercato.shared.ports import port_problem
+    from mercato.platform.logging import configure_logging
+    from mercato.platform.portcheck import port_problem
 
     settings = load_settings()  # fail fast on bad configuration
     if problem := port_problem(host, port):
@@ -103,7 +103,7 @@ def serve(
     asyncio.run(_check_database(settings))
     if workers > 1:
         # several API processes: each writes its samples to files, /metrics sums them (ADR 0035)
-        from mercato.shared.metrics import enable_multiprocess
+        from mercato.platform.metrics import enable_multiprocess
 
         enable_multiprocess(settings.data_dir, "api")
     # the parent process logs too (workers started, replaced, stopped), not only the workers
@@ -129,7 +129,7 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
-    from mercato import migrate
+    from mercato.platform import migrate
 
     applied = migrate.upgrade(load_settings(), revision)
     for rev, title in applied:
@@ -142,7 +142,7 @@ def db_downgrade(
     revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
 ) -> None:
     """Revert migrations down to REVISION."""
-    from mercato import migrate
+    from mercato.platform import migrate
 
     migrate.downgrade(load_settings(), revision)
     typer.echo(f"database downgraded to {revision}")
@@ -151,7 +151,7 @@ def db_downgrade(
 @db_app.command("check")
 def db_check() -> None:
     """Fail if the ORM models and the migrations have drifted apart."""
-    from mercato import migrate
+    from mercato.platform import migrate
 
     migrate.check(load_settings())
     typer.echo("no drift between models and migrations")

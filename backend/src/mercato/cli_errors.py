@@ -29,7 +29,7 @@ def env_var(loc: Iterable[Any]) -> str:
     """`("checkout", "tax_rates", "DE")` -> `MERCATO_CHECKOUT__TAX_RATES` (value keys dropped)."""
     from pydantic import BaseModel
 
-    from mercato.config import Settings
+    from mercato.platform.config import Settings
 
     model: type[BaseModel] | None = Settings
     parts: list[str] = []

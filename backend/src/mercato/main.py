@@ -10,13 +10,13 @@ from fastapi import FastAPI
 from mercato.api import API_PREFIX, api_routers, root_routers
 from mercato.bootstrap import Container, build_container
 from mercato.catalog.fastpath import CatalogCacheFastPath
-from mercato.config import Settings
-from mercato.errors import install_error_handlers
 from mercato.openapi import install_openapi, operation_id
 from mercato.ops.sentry import init_sentry, tag_request_id
-from mercato.shared.logging import configure_logging, user_hasher
-from mercato.shared.metrics import prime as prime_metrics
-from mercato.shared.middleware import (
+from mercato.platform.config import Settings
+from mercato.platform.errors import install_error_handlers
+from mercato.platform.logging import configure_logging, user_hasher
+from mercato.platform.metrics import prime as prime_metrics
+from mercato.platform.middleware import (
     BodySizeLimitMiddleware,
     HeadAsGetMiddleware,
     ProblemCORSMiddleware,

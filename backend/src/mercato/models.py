@@ -19,11 +19,11 @@ from mercato.catalog import models as _catalog  # noqa: F401
 from mercato.catalog.search import create_search_ddl
 from mercato.checkout import models as _checkout  # noqa: F401
 from mercato.content import models as _content  # noqa: F401
-from mercato.db import Base
 from mercato.inventory import models as _inventory  # noqa: F401
 from mercato.orders import models as _orders  # noqa: F401
 from mercato.payments import models as _payments
-from mercato.shared import outbox as _outbox  # noqa: F401
+from mercato.platform import outbox as _outbox  # noqa: F401
+from mercato.platform.db import Base
 from mercato.shipping import models as _shipping  # noqa: F401
 from mercato.worker import models as _worker  # noqa: F401
 

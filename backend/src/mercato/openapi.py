@@ -10,9 +10,9 @@ here, from the routes themselves (not from a hand-kept list):
   the database, which answers `database_busy` under write contention);
 - bearer auth is optional (`security: [{}, {OAuth2PasswordBearer: []}]`) on operations guests
   use, required where the route needs a user;
-- headers declared with `mercato.deps.required_header()` (Idempotency-Key, If-Match) are required
-  (the handlers still answer their own 428 problem when one is missing, rather than a 422); an
-  If-Match header implies 412 (stale ETag).
+- headers declared with `mercato.platform.deps.required_header()` (Idempotency-Key, If-Match) are
+  required (the handlers still answer their own 428 problem when one is missing, rather than a
+  422); an If-Match header implies 412 (stale ETag).
 
 `tests/e2e/test_api_fuzz.py` checks that every status the fuzzer sees is declared here.
 """
@@ -34,8 +34,8 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from mercato.accounts.dependencies import get_claims, get_optional_claims, require_role
-from mercato.deps import REQUIRED_HEADER_MARK, get_session
-from mercato.errors import PROBLEM_CONTENT_TYPE
+from mercato.platform.deps import REQUIRED_HEADER_MARK, get_session
+from mercato.platform.errors import PROBLEM_CONTENT_TYPE
 
 DOCS_ASSETS = "/docs/assets"
 DOCS_OAUTH2_REDIRECT = "/docs/oauth2-redirect"
@@ -262,8 +262,8 @@ def document() -> dict[str, Any]:
 
     from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-    from mercato.config import Settings
     from mercato.main import create_app
+    from mercato.platform.config import Settings
 
     class DefaultSettings(Settings):
         @classmethod

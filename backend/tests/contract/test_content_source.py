@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from mercato.bootstrap import build_container
-from mercato.config import ContentSettings
 from mercato.content import demo, repository
 from mercato.content.providers.port import ContentSource, PostCursor
 from mercato.content.providers.sanity import SanityContentSource
-from mercato.shared.http import OutboundPolicy
+from mercato.platform.config import ContentSettings
+from mercato.platform.http import OutboundPolicy
 from tests.conftest import make_settings, make_sqlite_url
 from tests.fakes.sanity_server import sanity_server
 

@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from mercato.shared.ports import answers
+from mercato.platform.portcheck import answers
 from tests.conftest import service_url
 from tests.e2e.test_run_script import ROOT, STOREFRONT_BUILT, free_port, group_alive
 

@@ -52,7 +52,7 @@ def live_shop(tmp_path: Path) -> Iterator[dict[str, str]]:
             [
                 sys.executable,
                 "-m",
-                "mercato.shared.ports",
+                "mercato.platform.portcheck",
                 "wait",
                 "300",
                 f"http://127.0.0.1:{port}/readyz",

@@ -6,7 +6,7 @@ import type { Schema } from "@/lib/api/types";
 
 export type AddressBody = Schema<"AddressCreate">;
 
-/** The API's default `MERCATO_CHECKOUT__ALLOWED_COUNTRIES` (backend/src/mercato/config.py). */
+/** The API's default `MERCATO_CHECKOUT__ALLOWED_COUNTRIES` (backend/src/mercato/platform/config.py). */
 export const ADDRESS_COUNTRIES = [
   "AT", "BE", "CA", "DE", "DK", "ES", "FR", "GB", "IE", "IT", "LU", "NL", "PL", "PT", "SE", "US",
 ] as const;

@@ -8,7 +8,7 @@ import sys
 import typer
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 users_app = typer.Typer(
     help="User accounts: create the first admin, list users.", no_args_is_help=True
@@ -18,7 +18,7 @@ users_app = typer.Typer(
 def _read_password() -> str:
     """Prompt twice on a terminal; otherwise read one line from stdin (scripts, CI)."""
     from mercato.accounts.passwords import validate_password
-    from mercato.errors import DomainError
+    from mercato.platform.errors import DomainError
 
     if sys.stdin.isatty():
         password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -36,7 +36,7 @@ def create_admin(email: str = typer.Argument(..., help="The admin's email addres
     """Create an admin account, or promote an existing account to admin."""
     from mercato.accounts import service
     from mercato.bootstrap import build_container
-    from mercato.errors import DomainError
+    from mercato.platform.errors import DomainError
 
     try:
         email = service.normalize_email(TypeAdapter(EmailStr).validate_python(email.strip()))

@@ -16,8 +16,8 @@ from fastapi.security import OAuth2PasswordBearer
 from mercato.accounts import service
 from mercato.accounts.models import STAFF_ROLES, User
 from mercato.accounts.tokens import AccessClaims, InvalidAccessToken
-from mercato.deps import ContainerDep, SessionDep
-from mercato.errors import Forbidden
+from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.errors import Forbidden
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mercato.db import Base
-from mercato.shared.clock import utcnow
-from mercato.shared.ids import new_id
+from mercato.platform.clock import utcnow
+from mercato.platform.db import Base
+from mercato.platform.ids import new_id
 
 ROLES = ("customer", "staff", "admin")
 STAFF_ROLES = ("staff", "admin")

@@ -28,7 +28,7 @@ from mercato.accounts.schemas import (
     UserUpdate,
     Wishlist,
 )
-from mercato.deps import ContainerDep, SessionDep, client_ip
+from mercato.platform.deps import ContainerDep, SessionDep, client_ip
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 me_router = APIRouter(prefix="/me", tags=["me"])

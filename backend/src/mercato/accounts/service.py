@@ -42,7 +42,8 @@ from mercato.accounts.passwords import (
 )
 from mercato.accounts.tokens import InvalidAccessToken
 from mercato.bootstrap import Container
-from mercato.errors import (
+from mercato.platform.clock import as_utc, utcnow
+from mercato.platform.errors import (
     Conflict,
     DomainError,
     Forbidden,
@@ -51,10 +52,9 @@ from mercato.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from mercato.shared.clock import as_utc, utcnow
-from mercato.shared.ids import hash_token, new_id, new_token
-from mercato.shared.metrics import RATE_LIMIT_REJECTIONS
-from mercato.shared.outbox import record_event
+from mercato.platform.ids import hash_token, new_id, new_token
+from mercato.platform.metrics import RATE_LIMIT_REJECTIONS
+from mercato.platform.outbox import record_event
 
 log = structlog.get_logger("mercato.accounts")
 

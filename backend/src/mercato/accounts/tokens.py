@@ -22,10 +22,10 @@ import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from mercato.config import Settings
-from mercato.errors import Unauthorized
-from mercato.shared.clock import utcnow
-from mercato.shared.ids import new_id
+from mercato.platform.clock import utcnow
+from mercato.platform.config import Settings
+from mercato.platform.errors import Unauthorized
+from mercato.platform.ids import new_id
 
 log = structlog.get_logger("mercato.accounts.tokens")
 

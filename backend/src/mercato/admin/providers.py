@@ -1,13 +1,13 @@
 """The admin's view of the shop's providers: which one serves each role, and how this API process
-finds it (the outbound circuit breaker of an external provider, mercato.shared.http)."""
+finds it (the outbound circuit breaker of an external provider, mercato.platform.http)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-from mercato.config import Settings
-from mercato.shared.http import breaker_states
+from mercato.platform.config import Settings
+from mercato.platform.http import breaker_states
 
 ProviderState = Literal["built_in", "ok", "open", "half_open", "unused", "unmonitored"]
 

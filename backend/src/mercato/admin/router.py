@@ -18,8 +18,8 @@ from mercato.admin.schemas import (
     ProviderHealthRead,
     StockLevelPage,
 )
-from mercato.deps import ContainerDep, SessionDep
 from mercato.inventory import service as inventory
+from mercato.platform.deps import ContainerDep, SessionDep
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

@@ -28,8 +28,8 @@ from mercato.inventory import service as inventory
 from mercato.orders import service as orders
 from mercato.orders.schemas import Money
 from mercato.payments import service as payments
-from mercato.shared.cache import CacheUnavailable
-from mercato.shared.clock import utcnow
+from mercato.platform.cache import CacheUnavailable
+from mercato.platform.clock import utcnow
 from mercato.worker import service as worker
 
 log = structlog.get_logger("mercato.admin")

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mercato.db import Base
-from mercato.shared.clock import utcnow
-from mercato.shared.ids import new_id
+from mercato.platform.clock import utcnow
+from mercato.platform.db import Base
+from mercato.platform.ids import new_id
 
 ACTIVE_STATUSES = ("queued", "running")
 

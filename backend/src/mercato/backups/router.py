@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from mercato.accounts.dependencies import StaffUser
 from mercato.backups import verification
 from mercato.backups.schemas import BackupOverviewRead, VerificationCreate, VerificationRead
-from mercato.deps import ContainerDep, SessionDep
+from mercato.platform.deps import ContainerDep, SessionDep
 
 router = APIRouter(prefix="/admin/backups", tags=["admin-backups"])
 

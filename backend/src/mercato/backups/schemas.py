@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from mercato.backups.models import BackupVerification
 from mercato.backups.service import BackupInfo
 from mercato.backups.verification import BackupOverview, effective_status, status_time
-from mercato.shared.strict import StrictInput
+from mercato.platform.strict import StrictInput
 
 VerificationStatus = Literal["queued", "running", "passed", "failed", "interrupted"]
 

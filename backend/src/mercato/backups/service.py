@@ -38,7 +38,7 @@ from mercato.backups.exceptions import (
 from mercato.backups.payload import MediaFiles
 from mercato.backups.providers import BackupStorage, build_storage
 from mercato.backups.retention import select_kept
-from mercato.config import Settings, secret_weakness
+from mercato.platform.config import Settings, secret_weakness
 
 log = structlog.get_logger("mercato.backups")
 
@@ -93,7 +93,7 @@ def known_revisions() -> set[str]:
     """Every migration revision this code ships."""
     from alembic.script import ScriptDirectory
 
-    from mercato.migrate import alembic_config
+    from mercato.platform.migrate import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return {rev.revision for rev in script.walk_revisions()}
@@ -395,7 +395,7 @@ class BackupService:
     def restore(self, backup_id: str | None, *, force: bool = False) -> BackupInfo:
         """Replace the shop's database and media files with a backup, then migrate the database to
         this code's schema. A format-1 backup (no media) leaves the media directory as it is."""
-        from mercato import migrate
+        from mercato.platform import migrate
 
         live = self.media_dir.resolve()
         with self._workdir() as work, _staging(live) as staged:

@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mercato.backups.exceptions import BackupConfigError, BackupError
 from mercato.backups.models import ACTIVE_STATUSES, BackupVerification
 from mercato.backups.service import BackupInfo, BackupService
-from mercato.errors import Conflict, NotFound, ServiceUnavailable
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
+from mercato.platform.errors import Conflict, NotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
     from mercato.bootstrap import Container
-    from mercato.config import Settings
+    from mercato.platform.config import Settings
     from mercato.worker.service import TaskSender
 
 log = structlog.get_logger("mercato.backups")

@@ -27,8 +27,8 @@ from mercato.checkout.schemas import (
     ShippingOptionList,
     ShippingOptionRead,
 )
-from mercato.deps import ContainerDep, SessionDep
 from mercato.orders.schemas import Money
+from mercato.platform.deps import ContainerDep, SessionDep
 
 router = APIRouter(prefix="/carts", tags=["cart"])
 

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import hooks as account_hooks
 from mercato.cart.models import Cart, CartLine
-from mercato.config import Settings
-from mercato.errors import Conflict, NotFound, ValidationFailed
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import record_event
+from mercato.platform.clock import utcnow
+from mercato.platform.config import Settings
+from mercato.platform.errors import Conflict, NotFound, ValidationFailed
+from mercato.platform.outbox import record_event
 
 if TYPE_CHECKING:
     from mercato.bootstrap import Container
@@ -338,7 +338,7 @@ async def purge_expired_carts(container: Container) -> int:
 async def send_abandoned_cart_reminders(container: Container) -> int:
     """Record one AbandonedCartReminder per idle customer cart, for customers who opted in."""
     from mercato.accounts import service as accounts
-    from mercato.errors import DomainError
+    from mercato.platform.errors import DomainError
 
     settings = container.settings
     now = utcnow()

@@ -35,12 +35,12 @@ from mercato.catalog.schemas import (
     VariantCreate,
     VariantUpdate,
 )
-from mercato.deps import ContainerDep, SessionDep, required_header
-from mercato.errors import NotFound, PreconditionRequired, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementPage
+from mercato.platform.deps import ContainerDep, SessionDep, required_header
+from mercato.platform.errors import NotFound, PreconditionRequired, ValidationFailed
+from mercato.platform.strict import QueryBool
 from mercato.revalidation.service import record_catalog_change
-from mercato.shared.strict import QueryBool
 
 router = APIRouter(prefix="/admin", tags=["catalog-admin"])
 # Registered before `router` so /products/export is not taken for /products/{product_id}.
@@ -605,7 +605,7 @@ async def admin_import(
     status_code = 200 if report.written or not report.errors else 422
     body = report.model_dump(mode="json")
     if status_code == 422:
-        from mercato.errors import problem_body
+        from mercato.platform.errors import problem_body
 
         body = problem_body(
             422,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import structlog
 from prometheus_client import Counter
 
-from mercato.shared.cache import Cache, CacheUnavailable
+from mercato.platform.cache import Cache, CacheUnavailable
 
 log = structlog.get_logger("mercato.catalog.cache")
 

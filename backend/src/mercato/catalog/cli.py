@@ -38,7 +38,7 @@ def import_command(
 
     from mercato.bootstrap import build_container
     from mercato.catalog import importer
-    from mercato.config import Settings
+    from mercato.platform.config import Settings
 
     kind = (format or file.suffix.lstrip(".")).lower()
     if kind not in ("csv", "json"):
@@ -89,7 +89,7 @@ def export_command(
     """Export every product (CSV: one row per variant; JSON: one object per product)."""
     from mercato.bootstrap import build_container
     from mercato.catalog import importer
-    from mercato.config import Settings
+    from mercato.platform.config import Settings
 
     if format not in ("csv", "json"):
         raise typer.BadParameter("use csv or json", param_hint="--format")
@@ -124,8 +124,8 @@ def seed_command(
 
     from mercato.bootstrap import build_container
     from mercato.catalog import demo
-    from mercato.config import Settings
     from mercato.content import demo as content_demo
+    from mercato.platform.config import Settings
 
     async def run() -> int:
         container = build_container(Settings())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mercato.errors import Conflict, NotFound
+from mercato.platform.errors import Conflict, NotFound
 
 
 class ProductNotFound(NotFound):

@@ -14,7 +14,7 @@ import re
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.catalog.freshness import product_tag
-from mercato.shared.middleware import ROUTE_TEMPLATE_KEY
+from mercato.platform.middleware import ROUTE_TEMPLATE_KEY
 
 _ONE_SEGMENT = r"[^/]{1,300}"
 # (pattern, tags, route template). Tags (mercato.catalog.freshness): `products` for everything a

@@ -21,7 +21,7 @@ from mercato.revalidation.service import STOCK_MOVED_KEY
 
 if TYPE_CHECKING:
     from mercato.catalog.cache import ResponseCache
-    from mercato.db import Database
+    from mercato.platform.db import Database
 
 log = structlog.get_logger("mercato.catalog.cache")
 

@@ -30,8 +30,8 @@ from mercato.catalog.schemas import (
     VariantUpdate,
 )
 from mercato.catalog.text import slugify
-from mercato.errors import DomainError
 from mercato.inventory import service as inventory
+from mercato.platform.errors import DomainError
 from mercato.revalidation.service import record_catalog_change
 
 MAX_ROWS = 100_000

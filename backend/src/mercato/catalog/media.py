@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from mercato.errors import DomainError, PayloadTooLarge
+from mercato.platform.errors import DomainError, PayloadTooLarge
 
 SERVED_TYPES = {
     ".png": "image/png",

@@ -30,9 +30,9 @@ from mercato.catalog.models import (
     VariantOptionValue,
 )
 from mercato.catalog.search import PostgresSearch, correct_words, search_index_for, words_of
-from mercato.errors import ValidationFailed
 from mercato.inventory import service as inventory
-from mercato.shared.clock import as_utc
+from mercato.platform.clock import as_utc
+from mercato.platform.errors import ValidationFailed
 
 SortName = Literal["relevance", "price_asc", "price_desc", "newest", "name"]
 SORTS: tuple[str, ...] = ("relevance", "price_asc", "price_desc", "newest", "name")

@@ -18,9 +18,9 @@ from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, p
 from mercato.catalog.schemas import CategoryList, CollectionRead, ProductPage, ProductRead
 from mercato.catalog.text import SLUG_PATTERN
 from mercato.content import service as content
-from mercato.deps import ContainerDep
-from mercato.errors import NotFound
-from mercato.shared.strict import QueryBool
+from mercato.platform.deps import ContainerDep
+from mercato.platform.errors import NotFound
+from mercato.platform.strict import QueryBool
 
 router = APIRouter(tags=["catalog"])
 _SLUG = re.compile(SLUG_PATTERN)

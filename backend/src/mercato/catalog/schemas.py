@@ -22,7 +22,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mercato.catalog.text import SLUG_PATTERN
 from mercato.content.schemas import ProductEditorialRead
-from mercato.shared.strict import StrictInput
+from mercato.platform.strict import StrictInput
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=200)]
 Sku = Annotated[

@@ -51,11 +51,11 @@ from mercato.catalog.schemas import (
 )
 from mercato.catalog.search import add_vocabulary, vocabulary_of
 from mercato.catalog.text import html_to_text, sanitize_html, slugify
-from mercato.errors import Conflict, PreconditionFailed, ValidationFailed
 from mercato.inventory import service as inventory
-from mercato.shared.clock import utcnow
-from mercato.shared.ids import new_id
-from mercato.shared.pagination import next_cursor, older_than
+from mercato.platform.clock import utcnow
+from mercato.platform.errors import Conflict, PreconditionFailed, ValidationFailed
+from mercato.platform.ids import new_id
+from mercato.platform.pagination import next_cursor, older_than
 
 
 @dataclass(frozen=True)

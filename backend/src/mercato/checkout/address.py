@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from mercato.errors import ValidationFailed
+from mercato.platform.errors import ValidationFailed
 
 POSTAL_CODE_PATTERNS: dict[str, re.Pattern[str]] = {
     code: re.compile(pattern)

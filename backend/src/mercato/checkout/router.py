@@ -21,8 +21,8 @@ from mercato.checkout.schemas import (
     DiscountUpdate,
     DiscountUsage,
 )
-from mercato.deps import ContainerDep, SessionDep, required_header
-from mercato.errors import ValidationFailed
+from mercato.platform.deps import ContainerDep, SessionDep, required_header
+from mercato.platform.errors import ValidationFailed
 
 router = APIRouter(tags=["checkout"])
 admin_router = APIRouter(prefix="/admin/discounts", tags=["admin-discounts"])

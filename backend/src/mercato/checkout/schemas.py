@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 from pydantic.json_schema import SkipJsonSchema
 
 from mercato.orders.schemas import Money, OrderRead, PaymentStartRead
-from mercato.shared.strict import StrictInput
+from mercato.platform.strict import StrictInput
 
 
 class _Input(StrictInput):

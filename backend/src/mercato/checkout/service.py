@@ -30,7 +30,10 @@ from mercato.checkout.pricing import DiscountRule, PricedLine, Totals, compute_t
 from mercato.checkout.providers.port import ShippingQuote, ShippingRateProvider, ShippingRateRequest
 from mercato.checkout.providers.table_rate import TableRateProvider
 from mercato.checkout.schemas import Address, DiscountCreate, DiscountUpdate
-from mercato.errors import (
+from mercato.inventory.exceptions import InsufficientStock
+from mercato.orders import service as orders
+from mercato.platform.clock import as_utc, utcnow
+from mercato.platform.errors import (
     Conflict,
     DomainError,
     NotFound,
@@ -38,13 +41,10 @@ from mercato.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
-from mercato.inventory.exceptions import InsufficientStock
-from mercato.orders import service as orders
-from mercato.shared.clock import as_utc, utcnow
-from mercato.shared.ids import new_id, new_token
-from mercato.shared.metrics import CHECKOUT_STOCKOUTS
-from mercato.shared.outbox import record_event
-from mercato.shared.pagination import next_cursor, older_than
+from mercato.platform.ids import new_id, new_token
+from mercato.platform.metrics import CHECKOUT_STOCKOUTS
+from mercato.platform.outbox import record_event
+from mercato.platform.pagination import next_cursor, older_than
 
 if TYPE_CHECKING:
     from mercato.bootstrap import Container

@@ -20,9 +20,9 @@ def import_command(
     """Import a Sanity dataset export (.ndjson, or .tar.gz with images); documents with the
     same _id are replaced; nothing is written if any line is invalid."""
     from mercato.bootstrap import build_container
-    from mercato.config import Settings
     from mercato.content import dataset, demo
     from mercato.content.exceptions import InvalidImport
+    from mercato.platform.config import Settings
 
     try:
         data = dataset.read(file.read_bytes(), dataset.kind_of(file.name))
@@ -49,10 +49,10 @@ def export_command(
 ) -> None:
     """Export every document as a Sanity dataset export (`sanity dataset import` reads it)."""
     from mercato.bootstrap import build_container
-    from mercato.config import Settings
     from mercato.content import dataset, service
     from mercato.content.exceptions import InvalidImport
     from mercato.content.providers.local import MEDIA_DIR
+    from mercato.platform.config import Settings
 
     try:
         kind = dataset.kind_of(output.name) if output is not None else "ndjson"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from mercato.errors import Conflict, DomainError, NotFound, ServiceUnavailable, ValidationFailed
+from mercato.platform.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 
 
 class PostNotFound(NotFound):

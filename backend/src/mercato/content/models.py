@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mercato.db import Base
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
+from mercato.platform.db import Base
 
 
 class ContentDocument(Base):

@@ -29,8 +29,8 @@ from mercato.content.schemas import (
     SiteSettingsRead,
 )
 from mercato.content.webhook import SIGNATURE_HEADER, SignatureError, verify
-from mercato.deps import ContainerDep, SessionDep
-from mercato.errors import NotFound, ValidationFailed
+from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.errors import NotFound, ValidationFailed
 
 router = APIRouter(prefix="/content", tags=["content"])
 admin_router = APIRouter(prefix="/admin/content", tags=["content-admin"])

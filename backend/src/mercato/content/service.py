@@ -47,10 +47,10 @@ from mercato.content.schemas import (
     ProductEditorialRead,
     SiteSettingsRead,
 )
-from mercato.db import Database
-from mercato.errors import PreconditionFailed, ValidationFailed
+from mercato.platform.clock import utcnow
+from mercato.platform.db import Database
+from mercato.platform.errors import PreconditionFailed, ValidationFailed
 from mercato.revalidation.service import record_content_change
-from mercato.shared.clock import utcnow
 
 log = structlog.get_logger("mercato.content")
 

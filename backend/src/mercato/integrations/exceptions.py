@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mercato.errors import NotFound, ValidationFailed
+from mercato.platform.errors import NotFound, ValidationFailed
 
 
 class LocationRequired(ValidationFailed):

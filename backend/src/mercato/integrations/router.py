@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from mercato.deps import ContainerDep
 from mercato.integrations.schemas import SocialFeedRead, WeatherRead
+from mercato.platform.deps import ContainerDep
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
 

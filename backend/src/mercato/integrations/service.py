@@ -12,12 +12,12 @@ from datetime import date, datetime
 
 import structlog
 
-from mercato.config import IntegrationsSettings
 from mercato.integrations import locations, rules
 from mercato.integrations.exceptions import LocationRequired, UnknownLocation
 from mercato.integrations.providers.port import DailyWeather, SocialFeed, WeatherProvider
 from mercato.integrations.sanitize import clean_html, plain_text
-from mercato.shared.http import ProviderError
+from mercato.platform.config import IntegrationsSettings
+from mercato.platform.http import ProviderError
 
 log = structlog.get_logger("mercato.integrations")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mercato.errors import Conflict
+from mercato.platform.errors import Conflict
 
 
 class InsufficientStock(Conflict):

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mercato.db import Base
-from mercato.shared.clock import utcnow
-from mercato.shared.ids import new_id
+from mercato.platform.clock import utcnow
+from mercato.platform.db import Base
+from mercato.platform.ids import new_id
 
 # The default warehouse has a fixed id so it can be created idempotently (INSERT .. ON CONFLICT).
 DEFAULT_WAREHOUSE_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")

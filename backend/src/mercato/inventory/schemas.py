@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mercato.shared.strict import StrictInput
+from mercato.platform.strict import StrictInput
 
 
 class StockLevelRead(BaseModel):

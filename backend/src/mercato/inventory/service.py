@@ -20,7 +20,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.errors import ValidationFailed
 from mercato.inventory.exceptions import InsufficientStock, StockBelowReserved, StockNotReserved
 from mercato.inventory.models import (
     DEFAULT_WAREHOUSE_CODE,
@@ -30,10 +29,11 @@ from mercato.inventory.models import (
     Warehouse,
 )
 from mercato.inventory.schemas import StockLevelRead, StockMovementRead
+from mercato.platform.clock import utcnow
+from mercato.platform.errors import ValidationFailed
+from mercato.platform.ids import new_id
+from mercato.platform.pagination import next_cursor, older_than
 from mercato.revalidation.service import record_stock_change
-from mercato.shared.clock import utcnow
-from mercato.shared.ids import new_id
-from mercato.shared.pagination import next_cursor, older_than
 
 __all__ = [
     "InsufficientStock",

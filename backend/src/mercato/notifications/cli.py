@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 mail_app = typer.Typer(help="Emails (file mailer).", no_args_is_help=True)
 

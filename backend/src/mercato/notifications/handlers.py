@@ -22,10 +22,10 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
 from mercato.notifications.mailer import build_mailer
 from mercato.notifications.providers.port import OutgoingEmail
 from mercato.notifications.render import render_email
+from mercato.platform.config import Settings
 from mercato.worker.events import Event, event_handler, is_processed, mark_processed
 
 log = structlog.get_logger("mercato.notifications")

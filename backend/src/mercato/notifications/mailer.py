@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mercato.config import Settings
 from mercato.notifications.providers.file import FileMailer
 from mercato.notifications.providers.port import Mailer
 from mercato.notifications.providers.smtp import SmtpMailer
+from mercato.platform.config import Settings
 
 
 def mail_dir(settings: Settings) -> Path:

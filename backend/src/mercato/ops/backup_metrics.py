@@ -19,7 +19,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 LAST_SUCCESS = "mercato_backup_last_success_timestamp_seconds"
 LAST_VERIFY_SUCCESS = "mercato_backup_last_verify_success_timestamp_seconds"

@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from mercato.bootstrap import Container
-from mercato.deps import ContainerDep
-from mercato.errors import PROBLEM_CONTENT_TYPE, problem_body
 from mercato.ops import backup_metrics as _backup_metrics  # the backup status on /metrics
-from mercato.shared.metrics import exposition
+from mercato.platform.deps import ContainerDep
+from mercato.platform.errors import PROBLEM_CONTENT_TYPE, problem_body
+from mercato.platform.metrics import exposition
 
 router = APIRouter(tags=["ops"])
 log = structlog.get_logger("mercato.ops")

@@ -15,7 +15,7 @@ import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 FILTERED = "[Filtered]"
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 if TYPE_CHECKING:  # the container (and all it imports) loads only when a command runs
     from mercato.bootstrap import Container

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from mercato.accounts.dependencies import CurrentUser, OptionalUser, StaffUser
-from mercato.deps import ContainerDep, SessionDep
 from mercato.orders import service
 from mercato.orders.models import ORDER_STATUSES
 from mercato.orders.schemas import (
@@ -24,7 +23,8 @@ from mercato.orders.schemas import (
     RefundRequest,
     ShipRequest,
 )
-from mercato.shared.strict import QueryDatetime
+from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.strict import QueryDatetime
 from mercato.shipping import service as shipping
 from mercato.shipping.schemas import ShipmentList
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mercato.shared.strict import StrictInput
+from mercato.platform.strict import StrictInput
 
 
 class Money(BaseModel):

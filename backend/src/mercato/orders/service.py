@@ -23,8 +23,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import hooks as account_hooks
-from mercato.config import Settings
-from mercato.errors import Conflict, NotFound, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.orders.models import (
     PAID_STATUSES,
@@ -44,10 +42,12 @@ from mercato.orders.schemas import (
     OrderRead,
     PaymentSummaryRead,
 )
-from mercato.shared.clock import as_utc, utcnow
-from mercato.shared.crypto import Signer
-from mercato.shared.metrics import PAYMENT_FAILURES, count_after_commit, failure_reason
-from mercato.shared.outbox import record_event
+from mercato.platform.clock import as_utc, utcnow
+from mercato.platform.config import Settings
+from mercato.platform.crypto import Signer
+from mercato.platform.errors import Conflict, NotFound, ValidationFailed
+from mercato.platform.metrics import PAYMENT_FAILURES, count_after_commit, failure_reason
+from mercato.platform.outbox import record_event
 
 if TYPE_CHECKING:
     from mercato.bootstrap import Container

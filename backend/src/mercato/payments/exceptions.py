@@ -1,8 +1,8 @@
-"""Payment errors (rendered as problem+json by mercato.errors)."""
+"""Payment errors (rendered as problem+json by mercato.platform.errors)."""
 
 from __future__ import annotations
 
-from mercato.errors import DomainError, ServiceUnavailable
+from mercato.platform.errors import DomainError, ServiceUnavailable
 
 
 class WebhookInvalid(DomainError):

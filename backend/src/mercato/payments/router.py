@@ -9,8 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from mercato.deps import ContainerDep
-from mercato.errors import ValidationFailed
 from mercato.payments import service
 from mercato.payments.schemas import (
     SandboxCardConfirm,
@@ -18,6 +16,8 @@ from mercato.payments.schemas import (
     SandboxConfirmRead,
     WebhookAck,
 )
+from mercato.platform.deps import ContainerDep
+from mercato.platform.errors import ValidationFailed
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 

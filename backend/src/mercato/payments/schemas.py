@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mercato.shared.strict import StrictInput
+from mercato.platform.strict import StrictInput
 
 
 class SandboxCardConfirm(StrictInput):

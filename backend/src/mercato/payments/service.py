@@ -23,7 +23,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.bootstrap import Container
-from mercato.errors import Conflict, DomainError, NotFound, ValidationFailed
 from mercato.payments.exceptions import PaymentProviderUnavailable, WebhookInvalid
 from mercato.payments.models import Payment, PaymentEvent, PaymentTransaction, SandboxEvent
 from mercato.payments.providers import signing
@@ -38,7 +37,8 @@ from mercato.payments.providers.port import (
     WebhookRejected,
 )
 from mercato.payments.providers.sandbox import SandboxGateway, check_card, event_body
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
+from mercato.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 log = structlog.get_logger("mercato.payments")
 

@@ -23,7 +23,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.shared.outbox import record_event
+from mercato.platform.outbox import record_event
 
 CATALOG_CHANGED = "CatalogChanged"
 CONTENT_CHANGED = "ContentChanged"  # content documents (posts, pages, settings, editorial)

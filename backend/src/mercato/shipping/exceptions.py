@@ -1,8 +1,8 @@
-"""Shipping errors (rendered as problem+json by mercato.errors)."""
+"""Shipping errors (rendered as problem+json by mercato.platform.errors)."""
 
 from __future__ import annotations
 
-from mercato.errors import Conflict, DomainError, NotFound, ServiceUnavailable
+from mercato.platform.errors import Conflict, DomainError, NotFound, ServiceUnavailable
 
 
 class UnknownCarrier(NotFound):

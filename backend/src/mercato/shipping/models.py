@@ -9,9 +9,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mercato.db import Base
-from mercato.shared.clock import utcnow
-from mercato.shared.ids import new_id
+from mercato.platform.clock import utcnow
+from mercato.platform.db import Base
+from mercato.platform.ids import new_id
 
 SHIPMENT_STATUSES = (
     "label_created",

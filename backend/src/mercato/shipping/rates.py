@@ -18,7 +18,7 @@ from dataclasses import replace
 import structlog
 
 from mercato.checkout.providers.port import ShippingQuote, ShippingRateProvider, ShippingRateRequest
-from mercato.shared.cache import Cache, CacheUnavailable
+from mercato.platform.cache import Cache, CacheUnavailable
 from mercato.shipping.providers import CarrierRegistry
 from mercato.shipping.providers.port import CarrierError, CarrierRate, RateRequest
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.shared.pagination import next_cursor, older_than
+from mercato.platform.pagination import next_cursor, older_than
 from mercato.shipping.models import FINAL_STATUSES, CarrierWebhookEvent, Shipment
 
 

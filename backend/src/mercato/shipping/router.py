@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 
 from mercato.accounts.dependencies import StaffUser
-from mercato.deps import ContainerDep, SessionDep, client_ip
-from mercato.errors import RateLimited
-from mercato.shared.strict import QueryBool
+from mercato.platform.deps import ContainerDep, SessionDep, client_ip
+from mercato.platform.errors import RateLimited
+from mercato.platform.strict import QueryBool
 from mercato.shipping import repository, service
 from mercato.shipping.models import SHIPMENT_STATUSES
 from mercato.shipping.schemas import (

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from mercato.orders.schemas import Money
-from mercato.shared.strict import StrictInput
+from mercato.platform.strict import StrictInput
 
 
 class TrackingEventRead(BaseModel):

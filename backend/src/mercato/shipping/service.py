@@ -23,12 +23,12 @@ from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.catalog import service as catalog
-from mercato.errors import NotFound
 from mercato.orders import service as orders
 from mercato.orders.models import Order
 from mercato.orders.schemas import Money
-from mercato.shared.clock import as_utc
-from mercato.shared.outbox import record_event
+from mercato.platform.clock import as_utc
+from mercato.platform.errors import NotFound
+from mercato.platform.outbox import record_event
 from mercato.shipping import repository
 from mercato.shipping.exceptions import (
     CarrierRejected,

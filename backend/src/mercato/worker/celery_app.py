@@ -12,7 +12,7 @@ from typing import Any
 from celery import Celery
 from kombu import Exchange, Queue
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from mercato.worker.embedded_broker import is_embedded, sqlite_path
 
 QUEUES = ("default", "mail", "payments", "shipping")

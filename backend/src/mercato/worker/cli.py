@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 if TYPE_CHECKING:
     from mercato.bootstrap import Container
@@ -20,7 +20,7 @@ tasks_app = typer.Typer(help="Background tasks: dead letters.", no_args_is_help=
 
 def _setup(settings: Settings, service: str) -> None:
     from mercato.ops.sentry import init_sentry
-    from mercato.shared.logging import configure_logging
+    from mercato.platform.logging import configure_logging
 
     configure_logging(settings.log_level, json=settings.log_json, service=service)
     init_sentry(settings, service)
@@ -32,7 +32,7 @@ def _prometheus_multiprocess(settings: Settings) -> None:
     Metrics a child touches are labelled (created lazily, after this), so switching
     prometheus_client's value class here is enough even when it was imported already.
     """
-    from mercato.shared.metrics import enable_multiprocess
+    from mercato.platform.metrics import enable_multiprocess
 
     enable_multiprocess(settings.data_dir, "worker")
 
@@ -142,7 +142,7 @@ def worker_health(
     from mercato.ops.router import DependencyCheck, dependency_checks
 
     settings = Settings()
-    from mercato.shared.logging import configure_logging
+    from mercato.platform.logging import configure_logging
 
     configure_logging("WARNING", json=settings.log_json, service="worker-health")
     checks = asyncio.run(run_job(settings, lambda c: dependency_checks(c, timeout)))
@@ -204,7 +204,7 @@ def tasks_replay(
 ) -> None:
     """Publish a dead-lettered task again."""
     from mercato.bootstrap import run_job
-    from mercato.errors import DomainError
+    from mercato.platform.errors import DomainError
     from mercato.worker.service import replay_dead_letter
 
     try:

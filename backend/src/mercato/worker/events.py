@@ -21,8 +21,8 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.bootstrap import Container
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.clock import utcnow
+from mercato.platform.outbox import OutboxEvent
 from mercato.worker.models import ProcessedEvent
 
 log = structlog.get_logger("mercato.worker.events")

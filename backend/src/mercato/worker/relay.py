@@ -32,10 +32,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
-from mercato.shared.clock import as_utc, utcnow
-from mercato.shared.metrics import OUTBOX_OLDEST_AGE
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.clock import as_utc, utcnow
+from mercato.platform.config import Settings
+from mercato.platform.metrics import OUTBOX_OLDEST_AGE
+from mercato.platform.outbox import OutboxEvent
 from mercato.worker.celery_app import backoff_seconds, build_celery, queue_name
 from mercato.worker.events import queue_for
 from mercato.worker.metrics import (

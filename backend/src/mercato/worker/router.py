@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from mercato.accounts.dependencies import StaffUser
-from mercato.deps import ContainerDep, SessionDep
-from mercato.shared.strict import QueryBool
+from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.strict import QueryBool
 from mercato.worker import service
 from mercato.worker.schemas import DeadTaskList, DeadTaskRead
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from mercato.bootstrap import Container, run_job
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 T = TypeVar("T")
 

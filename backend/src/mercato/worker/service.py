@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.bootstrap import Container
-from mercato.errors import NotFound, ServiceUnavailable
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import OutboxEvent
-from mercato.shared.pagination import next_cursor, older_than
+from mercato.platform.clock import utcnow
+from mercato.platform.errors import NotFound, ServiceUnavailable
+from mercato.platform.outbox import OutboxEvent
+from mercato.platform.pagination import next_cursor, older_than
 from mercato.worker.models import TaskDeadLetter
 
 

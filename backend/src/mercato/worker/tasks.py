@@ -17,8 +17,8 @@ from celery.exceptions import Ignore, Reject, Retry
 from celery.schedules import crontab
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
 from mercato.ops.sentry import tag_task
+from mercato.platform.config import Settings
 from mercato.worker.celery_app import backoff_seconds, build_celery, queue_name
 from mercato.worker.metrics import (
     TASK_DEAD_LETTERED,

@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import select
 
 from mercato.bootstrap import Container
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.outbox import OutboxEvent
 from tests.factories import DEFAULT_PASSWORD
 
 

@@ -14,8 +14,8 @@ from mercato.accounts.models import AccountToken, SecurityEvent, User
 from mercato.accounts.service import purge_expired_tokens
 from mercato.bootstrap import Container, build_container
 from mercato.main import create_app
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.clock import utcnow
+from mercato.platform.outbox import OutboxEvent
 from tests.conftest import make_settings
 from tests.factories import create_user
 from tests.integration.accounts.conftest import bearer, login, outbox_tokens

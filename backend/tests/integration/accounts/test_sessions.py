@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from mercato.accounts import passwords
 from mercato.accounts.models import RefreshToken, SecurityEvent, User
 from mercato.bootstrap import Container
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
 from tests.factories import DEFAULT_PASSWORD, create_user
 from tests.integration.accounts.conftest import bearer, login
 

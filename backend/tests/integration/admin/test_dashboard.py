@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from mercato.bootstrap import Container
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.outbox import OutboxEvent
 from tests.factories import auth_headers, create_product, create_user
 from tests.integration.accounts.conftest import login
 from tests.integration.checkout.helpers import (
@@ -292,7 +292,7 @@ async def test_collections_list_for_the_product_form(
 async def test_provider_health_names_each_provider_and_its_breaker(
     client: httpx.AsyncClient, container: Container
 ) -> None:
-    from mercato.shared.http import breaker_for, outbound_policy
+    from mercato.platform.http import breaker_for, outbound_policy
 
     headers = auth_headers(container, await create_user(container, role="staff"))
     built_in = await client.get("/api/v1/admin/providers", headers=headers)

@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 
 from mercato.bootstrap import run_job
 from mercato.catalog import demo
-from mercato.config import Settings
-from mercato.migrate import alembic_config
+from mercato.platform.config import Settings
+from mercato.platform.migrate import alembic_config
 from tests.conftest import _create_schema, _sync_url, make_settings, make_sqlite_url
 
 KEY = "0d7c4b9e2f6a1c8e5b3d7f9a2c4e6b8d"

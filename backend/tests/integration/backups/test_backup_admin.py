@@ -17,9 +17,9 @@ from mercato.backups.models import BackupVerification
 from mercato.backups.service import BackupService, read_status
 from mercato.backups.verification import VERIFY_TASK, run_verification
 from mercato.bootstrap import Container, build_container
-from mercato.config import Settings
 from mercato.main import create_app
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
+from mercato.platform.config import Settings
 from tests.conftest import make_settings
 from tests.factories import auth_headers, create_user
 from tests.integration.backups.conftest import KEY, backup_settings, seed_shop

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from mercato.backups.service import BackupService, read_status, run_nightly
 from mercato.cli import app as cli_app
-from mercato.config import Settings
 from mercato.main import create_app
+from mercato.platform.config import Settings
 from mercato.worker.tasks import beat_schedule
 from tests.integration.backups.conftest import KEY, backup_settings, run_sql, seed_shop
 

@@ -21,7 +21,7 @@ from mercato.backups.exceptions import (
     WrongKey,
 )
 from mercato.backups.service import BackupService, read_status
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from tests.integration.backups.conftest import (
     backup_settings,
     run_sql,

@@ -15,8 +15,8 @@ from mercato.cart import service as cart_service
 from mercato.cart.models import Cart
 from mercato.catalog.models import Product
 from mercato.checkout.models import DiscountCode
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.clock import utcnow
+from mercato.platform.outbox import OutboxEvent
 from tests.factories import auth_headers, create_product, create_user
 from tests.integration.checkout.helpers import ADDRESS, API, checkout, expect, new_cart, ready_cart
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from tests.conftest import make_settings
 from tests.factories import create_product
 from tests.integration.checkout.helpers import API, new_cart

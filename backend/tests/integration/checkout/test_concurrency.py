@@ -20,7 +20,7 @@ from mercato.inventory.models import StockLevel
 from mercato.orders import service as orders
 from mercato.orders.models import Order
 from mercato.payments.models import Payment
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
 from tests.factories import create_product
 from tests.integration.checkout.helpers import (
     API,

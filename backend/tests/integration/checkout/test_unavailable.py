@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from mercato.bootstrap import Container
 from mercato.checkout.models import IdempotencyKey
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from tests.conftest import make_settings
 from tests.factories import create_product
 from tests.integration.checkout.helpers import API, checkout, expect, order_count, ready_cart, stock

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import select
 
 from mercato.bootstrap import Container
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.outbox import OutboxEvent
 from tests.factories import auth_headers, create_product, create_user
 
 

@@ -19,7 +19,7 @@ from mercato.content import demo
 from mercato.content.models import ContentDocument
 from mercato.content.webhook import sign
 from mercato.main import create_app
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.outbox import OutboxEvent
 from tests.conftest import make_settings
 
 SECRET = "sanity-webhook-secret-0123456789abcdef-XYZ"

@@ -17,7 +17,7 @@ import pytest
 
 from mercato.bootstrap import build_container
 from mercato.main import create_app
-from mercato.shared.http import reset_breakers
+from mercato.platform.http import reset_breakers
 from tests.conftest import make_settings
 from tests.fakes.mastodon import FakeMastodon, fake_mastodon, status
 from tests.fakes.open_meteo import FakeOpenMeteo, fake_open_meteo

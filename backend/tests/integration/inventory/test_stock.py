@@ -9,9 +9,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from mercato.bootstrap import Container
-from mercato.errors import DomainError, ValidationFailed
 from mercato.inventory import service as inventory
 from mercato.inventory.models import StockMovement
+from mercato.platform.errors import DomainError, ValidationFailed
 
 
 async def _stock(container: Container, sku: str, on_hand: int) -> None:

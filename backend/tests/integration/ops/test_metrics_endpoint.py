@@ -10,8 +10,8 @@ from pydantic import SecretStr
 
 from mercato.bootstrap import Container
 from mercato.main import create_app
-from mercato.shared.metrics import ORDERS_PLACED
-from mercato.shared.outbox import record_event
+from mercato.platform.metrics import ORDERS_PLACED
+from mercato.platform.outbox import record_event
 from tests.conftest import make_settings
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from mercato.worker.celery_app import build_celery, queue_name
 from tests.e2e.test_run_script import free_port
 from tests.fakes.sentry_server import SentryServer

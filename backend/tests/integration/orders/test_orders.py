@@ -15,8 +15,8 @@ from mercato.cart import service as cart_service
 from mercato.cart.models import Cart
 from mercato.orders import service as orders
 from mercato.orders.models import Order
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.clock import utcnow
+from mercato.platform.outbox import OutboxEvent
 from tests.factories import auth_headers, create_product, create_user
 from tests.integration.checkout.helpers import (
     API,

@@ -15,8 +15,8 @@ from mercato.orders import service as orders
 from mercato.orders.models import Order
 from mercato.payments import service as payments
 from mercato.payments.models import PaymentTransaction
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.clock import utcnow
+from mercato.platform.outbox import OutboxEvent
 from tests.factories import create_product
 from tests.integration.checkout.helpers import (
     API,

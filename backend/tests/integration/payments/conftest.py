@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from mercato.bootstrap import Container, build_container
-from mercato.config import Settings
 from mercato.inventory import service as inventory
 from mercato.main import create_app
 from mercato.orders import service as orders
 from mercato.payments import service as payments
 from mercato.payments.models import Payment, PaymentEvent, PaymentTransaction
+from mercato.platform.config import Settings
 from tests.conftest import make_settings
 from tests.fakes.stripe_server import API_KEY, WEBHOOK_SECRET, FakeStripe, running_fake_stripe
 

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 
 from mercato.bootstrap import Container
-from mercato.errors import Conflict
 from mercato.orders import service as orders
 from mercato.payments import service as payments
 from mercato.payments.providers.sandbox import SandboxGateway, check_card
+from mercato.platform.errors import Conflict
 from tests.integration.payments.conftest import (
     TEST_CARD_OK,
     kinds,

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from mercato.bootstrap import Container
 from mercato.notifications.handlers import build_email
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.clock import utcnow
+from mercato.platform.outbox import OutboxEvent
 from mercato.worker.events import Event, dispatch_pending_events
 from tests.factories import auth_headers, create_product, create_user
 from tests.integration.checkout.helpers import (

@@ -13,10 +13,10 @@ import structlog
 from sqlalchemy import select, text
 
 from mercato.bootstrap import Container, build_container
-from mercato.errors import Conflict
 from mercato.main import create_app
 from mercato.payments import service as payments
 from mercato.payments.models import PaymentEvent, SandboxEvent, SandboxIntent
+from mercato.platform.errors import Conflict
 from tests.conftest import make_settings
 from tests.integration.payments.conftest import (
     TEST_CARD_CHALLENGE,

@@ -18,14 +18,14 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select, text, update
 
 from mercato.bootstrap import Container, build_container
-from mercato.errors import Conflict
 from mercato.inventory import service as inventory
 from mercato.orders import service as orders
 from mercato.orders.models import Order
 from mercato.payments import service as payments
 from mercato.payments.exceptions import PaymentProviderUnavailable
 from mercato.payments.models import Payment, PaymentEvent, PaymentTransaction
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
+from mercato.platform.errors import Conflict
 from tests.fakes.stripe_server import FakeStripe
 from tests.integration.payments.conftest import (
     available,

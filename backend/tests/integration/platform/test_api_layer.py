@@ -10,9 +10,9 @@ import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from mercato.deps import SessionDep
 from mercato.main import create_app
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.deps import SessionDep
+from mercato.platform.outbox import OutboxEvent
 from tests.conftest import make_settings
 
 PROBLEM = "application/problem+json"

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from mercato.shared.cache import Cache, CacheUnavailable, MemoryCache, RedisCache
-from mercato.shared.ratelimit import RateLimiter
+from mercato.platform.cache import Cache, CacheUnavailable, MemoryCache, RedisCache
+from mercato.platform.ratelimit import RateLimiter
 
 # These tests check semantics, not latency: a generous connect timeout keeps a busy CI host
 # from turning a slow TCP handshake into a failure (the 0.5 s default is for serving).
@@ -23,7 +23,9 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     if request.param == "memory":
         backend: Cache = MemoryCache(namespace)
     else:
-        backend = RedisCache(request.getfixturevalue("redis_url"), namespace, timeout=_SEMANTICS_TIMEOUT)
+        backend = RedisCache(
+            request.getfixturevalue("redis_url"), namespace, timeout=_SEMANTICS_TIMEOUT
+        )
     try:
         yield backend
     finally:

@@ -203,7 +203,7 @@ def test_serve_with_workers_logs_its_start_and_keeps_its_workers(tmp_path: Path)
     import signal
     import time
 
-    from mercato.shared.ports import answers, wait_until_ready
+    from mercato.platform.portcheck import answers, wait_until_ready
 
     assert _run(tmp_path, "db", "upgrade").returncode == 0
     port = _closed_port()

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from mercato import migrate
 from mercato.models import is_managed_table, metadata
+from mercato.platform import migrate
 from tests.conftest import _sync_url, make_settings, service_url
 
 

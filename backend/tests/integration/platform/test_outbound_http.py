@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import REGISTRY
 
-from mercato.shared.cache import MemoryCache
-from mercato.shared.http import (
+from mercato.platform.cache import MemoryCache
+from mercato.platform.http import (
     CircuitOpen,
     OutboundClient,
     OutboundPolicy,

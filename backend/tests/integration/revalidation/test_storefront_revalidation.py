@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from mercato.bootstrap import Container, build_container
 from mercato.main import create_app
+from mercato.platform.outbox import OutboxEvent
 from mercato.revalidation.handlers import RevalidationFailed
-from mercato.shared.outbox import OutboxEvent
 from mercato.worker.events import dispatch_pending_events
 from tests.conftest import make_settings
 from tests.factories import auth_headers, create_product, create_user

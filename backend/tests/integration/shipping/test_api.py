@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from mercato.shipping.providers.simulated import is_tracking_number, new_tracking_number
 from tests.conftest import make_settings
 from tests.factories import auth_headers, create_user

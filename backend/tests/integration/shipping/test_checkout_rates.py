@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from mercato.shipping.providers.port import (
     Carrier,
     CarrierRate,

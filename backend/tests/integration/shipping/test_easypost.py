@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from mercato.shipping.models import CarrierWebhookEvent, TrackingEvent
 from mercato.shipping.providers.easypost import EasyPostCarrier, build_easypost
 from mercato.shipping.providers.port import CarrierUnavailable, RateRequest, TrackQuery

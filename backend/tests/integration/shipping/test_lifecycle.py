@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
-from mercato.shared.outbox import OutboxEvent
+from mercato.platform.config import Settings
+from mercato.platform.outbox import OutboxEvent
 from mercato.shipping.service import poll_shipments
 from tests.conftest import make_settings
 from tests.integration.checkout.helpers import API, expect

@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from mercato.bootstrap import build_container
-from mercato.config import Settings
-from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.platform.config import Settings
+from mercato.platform.outbox import OutboxEvent, record_event
 from tests.integration.worker.harness import Process, Workers, wait_until
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from tests.conftest import make_settings
 from tests.fakes.smtp import SmtpServer
 from tests.integration.worker.harness import cleanup_amqp, cleanup_redis, unique_prefix

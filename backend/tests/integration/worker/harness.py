@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from mercato.worker.celery_app import QUEUES, queue_name
 from mercato.worker.relay import CeleryPublisher, relay_once
 

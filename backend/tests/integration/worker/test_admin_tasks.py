@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mercato.bootstrap import Container, build_container
-from mercato.config import Settings
-from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.platform.config import Settings
+from mercato.platform.outbox import OutboxEvent, record_event
 from mercato.worker.celery_app import build_celery, queue_name
 from mercato.worker.service import record_dead_letter
 from tests.factories import auth_headers, create_user

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from mercato.bootstrap import build_container
-from mercato.config import Settings
 from mercato.notifications.providers.file import FileMailer
 from mercato.notifications.providers.port import OutgoingEmail
-from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.platform.config import Settings
+from mercato.platform.outbox import OutboxEvent, record_event
 from mercato.worker.celery_app import build_celery, queue_name
 from tests.conftest import make_settings
 from tests.integration.worker import hooks
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.timeout(300)
 
 HOLDER = """
 import sys, time
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from mercato.worker.celery_app import build_celery, queue_name
 settings = Settings()
 app = build_celery(settings)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from mercato.bootstrap import Container, build_container
-from mercato.config import Settings
-from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.platform.config import Settings
+from mercato.platform.outbox import OutboxEvent, record_event
 from mercato.worker.celery_app import build_celery, queue_name
 from mercato.worker.relay import CeleryPublisher, relay_once
 from tests.fakes.smtp import free_port

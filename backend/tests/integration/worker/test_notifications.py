@@ -13,7 +13,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from mercato.bootstrap import Container, build_container
-from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.platform.outbox import OutboxEvent, record_event
 from mercato.worker.events import dispatch_pending_events
 from mercato.worker.models import ProcessedEvent
 from tests.conftest import make_settings

@@ -14,9 +14,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
 from mercato.bootstrap import Container, build_container
-from mercato.config import Settings
-from mercato.shared.clock import utcnow
-from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.platform.clock import utcnow
+from mercato.platform.config import Settings
+from mercato.platform.outbox import OutboxEvent, record_event
 from mercato.worker.relay import (
     AfterCommitRelay,
     CeleryPublisher,

@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
-from mercato.config import MailSettings
 from mercato.notifications.providers.port import OutgoingEmail
 from mercato.notifications.providers.smtp import SmtpMailer
+from mercato.platform.config import MailSettings
 from tests.fakes.smtp import SmtpServer, _Handler, free_port
 
 EMAIL = OutgoingEmail(

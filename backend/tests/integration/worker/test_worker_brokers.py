@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from mercato.bootstrap import Container, build_container
-from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.platform.outbox import OutboxEvent, record_event
 from mercato.worker import service
 from mercato.worker.models import TaskDeadLetter
 from mercato.worker.models import TaskDeadLetter as DeadLetter

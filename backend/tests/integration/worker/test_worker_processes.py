@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mercato.bootstrap import build_container
 from mercato.main import create_app
-from mercato.shared.outbox import OutboxEvent, record_event
+from mercato.platform.outbox import OutboxEvent, record_event
 from tests.fakes.smtp import SmtpServer, _Handler, free_port
 from tests.integration.worker import hooks
 from tests.integration.worker.conftest import BrokerCase, worker_test_settings

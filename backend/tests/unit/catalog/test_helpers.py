@@ -9,7 +9,7 @@ from mercato.catalog.media import UnsupportedMediaType, sniff_image, validate_up
 from mercato.catalog.repository import parse_options
 from mercato.catalog.search import damerau_levenshtein, words_of
 from mercato.catalog.text import sanitize_html, slugify
-from mercato.errors import PayloadTooLarge, PreconditionRequired, ValidationFailed
+from mercato.platform.errors import PayloadTooLarge, PreconditionRequired, ValidationFailed
 
 
 def test_slugify() -> None:

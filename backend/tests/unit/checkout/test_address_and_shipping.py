@@ -9,8 +9,8 @@ import pytest
 from mercato.checkout.address import normalize_address
 from mercato.checkout.providers.port import ShippingRateRequest
 from mercato.checkout.providers.table_rate import TableRateProvider
-from mercato.config import CheckoutSettings
-from mercato.errors import ValidationFailed
+from mercato.platform.config import CheckoutSettings
+from mercato.platform.errors import ValidationFailed
 
 ALLOWED = CheckoutSettings().allowed_countries
 BASE: dict[str, Any] = {

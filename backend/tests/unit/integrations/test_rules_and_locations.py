@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from mercato.config import CheckoutSettings
 from mercato.integrations import locations, rules
 from mercato.integrations.providers.port import DailyWeather
+from mercato.platform.config import CheckoutSettings
 
 LIMITS = rules.Thresholds()
 

@@ -7,7 +7,7 @@ import pytest
 from mercato.integrations.providers.mastodon import parse_status
 from mercato.integrations.providers.open_meteo import parse_forecast
 from mercato.integrations.sanitize import clean_html, plain_text
-from mercato.shared.http import ProviderResponseError
+from mercato.platform.http import ProviderResponseError
 from tests.fakes.mastodon import status
 
 XSS = [

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from mercato.errors import ValidationFailed
 from mercato.payments.providers import signing
 from mercato.payments.providers.port import WebhookRejected
 from mercato.payments.providers.sandbox import check_card, luhn_valid
 from mercato.payments.providers.stripe import StripeGateway
+from mercato.platform.errors import ValidationFailed
 
 BODY = b'{"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "data": {}}'
 SECRET = "whsec_unit"

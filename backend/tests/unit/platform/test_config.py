@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from mercato.config import DEV_SECRET, Settings
+from mercato.platform.config import DEV_SECRET, Settings
 
 PRODUCTION_OK = {
     "MERCATO_ENV": "production",

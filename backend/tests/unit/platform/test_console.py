@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from mercato.cli_errors import env_var, explain
-from mercato.config import Settings
-from mercato.shared.logging import DemoteChattyTasks
-from mercato.shared.ports import port_problem
+from mercato.platform.config import Settings
+from mercato.platform.logging import DemoteChattyTasks
+from mercato.platform.portcheck import port_problem
 
 
 def _record(name: str, msg: str, level: int = logging.INFO) -> logging.LogRecord:

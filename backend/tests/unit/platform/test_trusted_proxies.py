@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 
 def test_addresses_networks_and_star_are_accepted() -> None:

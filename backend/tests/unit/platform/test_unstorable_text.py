@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mercato.shared.middleware import _body_unstorable, _query_unstorable, _text_unstorable
+from mercato.platform.middleware import _body_unstorable, _query_unstorable, _text_unstorable
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mercato.config import Settings
-from mercato.shared.http import (
+from mercato.platform.config import Settings
+from mercato.platform.http import (
     CircuitBreaker,
     OutboundPolicy,
     UnsafeURL,

@@ -13,8 +13,8 @@ from pydantic import Field, ValidationError
 
 from mercato.accounts.schemas import RegisterRequest
 from mercato.catalog.schemas import VariantCreate
-from mercato.errors import install_error_handlers
-from mercato.shared.strict import QueryBool, QueryDatetime, StrictInput
+from mercato.platform.errors import install_error_handlers
+from mercato.platform.strict import QueryBool, QueryDatetime, StrictInput
 
 
 class Shape(StrictInput):

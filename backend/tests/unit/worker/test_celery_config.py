@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 from mercato.worker.celery_app import backoff_seconds, broker_kind, build_celery
 from mercato.worker.tasks import JOBS, beat_schedule, load_job
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from mercato.config import Settings
 from mercato.notifications.handlers import build_email
 from mercato.notifications.render import format_money
-from mercato.shared.crypto import SecretBox
+from mercato.platform.config import Settings
+from mercato.platform.crypto import SecretBox
 from mercato.worker.events import Event
 
 BOX = SecretBox("unit-test-secret")

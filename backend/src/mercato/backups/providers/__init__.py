@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mercato.backups.exceptions import BackupConfigError
 from mercato.backups.providers.port import BackupStorage, StoredObject
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 __all__ = ["BackupStorage", "StoredObject", "build_storage"]
 

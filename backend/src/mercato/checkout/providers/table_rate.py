@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mercato.checkout.providers.port import ShippingQuote, ShippingRateRequest
-from mercato.config import ShippingMethodConfig, ShippingZoneConfig
+from mercato.platform.config import ShippingMethodConfig, ShippingZoneConfig
 
 
 class TableRateProvider:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from mercato.config import Settings
 from mercato.content.providers.local import LocalContentSource
 from mercato.content.providers.port import ContentSource
 from mercato.content.providers.sanity import PROVIDER, SanityContentSource
-from mercato.db import Database
-from mercato.shared.http import outbound_policy
+from mercato.platform.config import Settings
+from mercato.platform.db import Database
+from mercato.platform.http import outbound_policy
 
 
 def build_content_source(settings: Settings, db: Database) -> ContentSource:

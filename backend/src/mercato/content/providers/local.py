@@ -23,7 +23,7 @@ from mercato.content.providers.port import (
     ProductEditorial,
     SiteSettings,
 )
-from mercato.db import Database
+from mercato.platform.db import Database
 
 MEDIA_DIR = "content"
 

@@ -15,7 +15,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mercato.config import ContentSettings
 from mercato.content import documents as docs
 from mercato.content.providers.port import (
     ContentUnavailable,
@@ -26,8 +25,9 @@ from mercato.content.providers.port import (
     ProductEditorial,
     SiteSettings,
 )
-from mercato.shared.cache import Cache
-from mercato.shared.http import OutboundClient, OutboundPolicy, ProviderError
+from mercato.platform.cache import Cache
+from mercato.platform.config import ContentSettings
+from mercato.platform.http import OutboundClient, OutboundPolicy, ProviderError
 
 PROVIDER = "sanity"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mercato.config import Settings
 from mercato.integrations.providers.port import SocialFeed, WeatherProvider
-from mercato.shared.cache import Cache
-from mercato.shared.http import OutboundClient, outbound_policy
+from mercato.platform.cache import Cache
+from mercato.platform.config import Settings
+from mercato.platform.http import OutboundClient, outbound_policy
 
 
 def build_weather(settings: Settings, cache: Cache) -> WeatherProvider:

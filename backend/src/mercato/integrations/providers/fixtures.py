@@ -16,7 +16,7 @@ from typing import Any
 
 from mercato.integrations.providers.mastodon import parse_status
 from mercato.integrations.providers.port import DailyWeather, Forecast, SocialPage
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
 
 EARTH_RADIUS_KM = 6371.0
 

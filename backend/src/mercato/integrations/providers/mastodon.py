@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from mercato.integrations.providers.port import SocialPage, SocialPost
-from mercato.shared.clock import as_utc
-from mercato.shared.http import OutboundClient, ProviderResponseError
+from mercato.platform.clock import as_utc
+from mercato.platform.http import OutboundClient, ProviderResponseError
 
 PROVIDER = "mastodon"
 MAX_LIMIT = 40  # Mastodon's own cap for timelines

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from mercato.integrations.providers.port import DailyWeather, Forecast
-from mercato.shared.http import OutboundClient, ProviderResponseError
+from mercato.platform.http import OutboundClient, ProviderResponseError
 
 DAILY_VARIABLES = (
     "weather_code",

@@ -1,6 +1,6 @@
 """The weather and social-feed ports: our own frozen dataclasses in and out, no wire types.
 
-Implementations raise `mercato.shared.http.ProviderError` (or a subclass) when the provider
+Implementations raise `mercato.platform.http.ProviderError` (or a subclass) when the provider
 cannot answer usably; the service turns that into a degraded answer.
 """
 

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from mercato.notifications.providers.port import OutgoingEmail
-from mercato.shared.clock import utcnow
+from mercato.platform.clock import utcnow
 
 
 def to_mime(email: OutgoingEmail, sender: str) -> EmailMessage:

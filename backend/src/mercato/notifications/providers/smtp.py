@@ -6,9 +6,9 @@ import ssl
 
 import aiosmtplib
 
-from mercato.config import MailSettings
 from mercato.notifications.providers.message import to_mime
 from mercato.notifications.providers.port import OutgoingEmail
+from mercato.platform.config import MailSettings
 
 
 class SmtpMailer:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mercato.config import Settings
-from mercato.errors import NotFound
 from mercato.payments.providers.port import PaymentGateway
+from mercato.platform.config import Settings
+from mercato.platform.errors import NotFound
 
 
 @dataclass

@@ -19,7 +19,6 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.errors import Conflict, NotFound, ValidationFailed
 from mercato.payments.models import SandboxEvent, SandboxIntent, SandboxRefund
 from mercato.payments.providers import signing
 from mercato.payments.providers.port import (
@@ -30,7 +29,8 @@ from mercato.payments.providers.port import (
     Refund,
     WebhookEvent,
 )
-from mercato.shared.ids import hash_token, new_token
+from mercato.platform.errors import Conflict, NotFound, ValidationFailed
+from mercato.platform.ids import hash_token, new_token
 
 Outcome = Literal["succeeds", "declines", "challenge"]
 

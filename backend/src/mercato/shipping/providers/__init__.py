@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mercato.config import Settings
-from mercato.shared.clock import Clock, utcnow
+from mercato.platform.clock import Clock, utcnow
+from mercato.platform.config import Settings
 from mercato.shipping.exceptions import UnknownCarrier
 from mercato.shipping.providers.port import Carrier, ShipAddress
 

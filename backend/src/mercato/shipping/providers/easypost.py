@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import structlog
 
-from mercato.shared.http import (
+from mercato.platform.http import (
     OutboundClient,
     OutboundPolicy,
     ProviderError,
@@ -54,7 +54,7 @@ from mercato.shipping.providers.port import (
 )
 
 if TYPE_CHECKING:
-    from mercato.config import Settings
+    from mercato.platform.config import Settings
 
 log = structlog.get_logger("mercato.shipping.easypost")
 GRAMS_PER_OUNCE = Decimal("28.349523125")

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from mercato.shared.clock import Clock, as_utc, utcnow
+from mercato.platform.clock import Clock, as_utc, utcnow
 from mercato.shipping.labels import LABEL_CONTENT_TYPE, render_label
 from mercato.shipping.providers.port import (
     CarrierError,

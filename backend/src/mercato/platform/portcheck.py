@@ -1,8 +1,8 @@
 """Port and readiness checks for `mercato serve` and `scripts/run-all.sh`.
 
-`python -m mercato.shared.ports free HOST:PORT …` prints one line per port that cannot be bound
-and exits 1; `python -m mercato.shared.ports wait SECONDS URL …` exits 0 once every URL answers
-2xx (1 on timeout). Standard library only, so the run script pays no import cost.
+`python -m mercato.platform.portcheck free HOST:PORT …` prints one line per port that cannot be
+bound and exits 1; `python -m mercato.platform.portcheck wait SECONDS URL …` exits 0 once every URL
+answers 2xx (1 on timeout). Standard library only, so the run script pays no import cost.
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ def main(argv: list[str]) -> int:
         return 1 if problems else 0
     if len(argv) >= 3 and argv[0] == "wait":
         return 1 if wait_until_ready(argv[2:], float(argv[1])) else 0
-    sys.stderr.write("usage: python -m mercato.shared.ports free HOST:PORT… | wait SECONDS URL…\n")
+    sys.stderr.write(
+        "usage: python -m mercato.platform.portcheck free HOST:PORT… | wait SECONDS URL…\n"
+    )
     return 2
 
 

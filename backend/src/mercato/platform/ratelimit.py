@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from mercato.shared.cache import Cache, CacheUnavailable
+from mercato.platform.cache import Cache, CacheUnavailable
 
 log = structlog.get_logger("mercato.ratelimit")
 

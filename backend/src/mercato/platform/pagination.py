@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from mercato.errors import ValidationFailed
-from mercato.shared.clock import as_utc
+from mercato.platform.clock import as_utc
+from mercato.platform.errors import ValidationFailed
 
 
 def encode_cursor(created_at: datetime, ident: uuid.UUID) -> str:

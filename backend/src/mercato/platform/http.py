@@ -56,12 +56,12 @@ from tenacity import (
     wait_random,
 )
 
-from mercato.shared.cache import Cache, CacheUnavailable
+from mercato.platform.cache import Cache, CacheUnavailable
 
 if TYPE_CHECKING:
-    from mercato.config import Settings
+    from mercato.platform.config import Settings
 
-log = structlog.get_logger("mercato.shared.http")
+log = structlog.get_logger("mercato.platform.http")
 
 OUTBOUND_REQUESTS = Counter(
     "mercato_outbound_requests_total",

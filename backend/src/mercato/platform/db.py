@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from mercato.shared.clock import as_utc
+from mercato.platform.clock import as_utc
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -63,7 +63,7 @@ def is_sqlite(url: str) -> bool:
 
 
 def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: bool) -> AsyncEngine:
-    from mercato.shared.metrics import ReadPool, WritePool
+    from mercato.platform.metrics import ReadPool, WritePool
 
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
@@ -130,7 +130,7 @@ class Database:
                 url, busy_timeout_ms=busy_timeout_ms, immediate=True, echo=echo
             )
         else:
-            from mercato.shared.metrics import InstrumentedPool
+            from mercato.platform.metrics import InstrumentedPool
 
             engine = create_async_engine(
                 url,
@@ -141,7 +141,7 @@ class Database:
                 pool_pre_ping=True,
             )
             write_engine = engine
-        from mercato.shared.metrics import instrument_pool
+        from mercato.platform.metrics import instrument_pool
 
         if write_engine is engine:
             instrument_pool(engine.sync_engine.pool, "main")

@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.bootstrap import Container
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 

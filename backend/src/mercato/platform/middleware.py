@@ -17,9 +17,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mercato.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
-from mercato.shared.logging import access_log
-from mercato.shared.metrics import observe_request
+from mercato.platform.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+from mercato.platform.logging import access_log
+from mercato.platform.metrics import observe_request
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 

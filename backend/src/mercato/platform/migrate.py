@@ -8,7 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 
-from mercato.config import Settings
+from mercato.platform.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -350,7 +350,7 @@ class OutboundProviderOverrides(BaseModel):
 
 
 class OutboundSettings(BaseModel):
-    """The shared outbound HTTP client (mercato.shared.http, ADR 0032)."""
+    """The shared outbound HTTP client (mercato.platform.http, ADR 0032)."""
 
     connect_timeout_seconds: float = Field(default=3.0, gt=0)
     read_timeout_seconds: float = Field(default=10.0, gt=0)

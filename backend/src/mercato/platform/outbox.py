@@ -18,10 +18,10 @@ from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mercato.db import Base
-from mercato.shared.clock import utcnow
-from mercato.shared.ids import new_id
-from mercato.shared.metrics import count_business_event
+from mercato.platform.clock import utcnow
+from mercato.platform.db import Base
+from mercato.platform.ids import new_id
+from mercato.platform.metrics import count_business_event
 
 
 class OutboxEvent(Base):
