@@ -7,20 +7,22 @@ from fastapi import APIRouter
 from mercato.accounts.router import routers as accounts_routers
 from mercato.admin.router import router as admin_router
 from mercato.backups.router import router as backups_admin_router
-from mercato.cart.router import router as cart_router
 from mercato.catalog.admin_router import io_router as catalog_io_router
 from mercato.catalog.admin_router import router as catalog_admin_router
 from mercato.catalog.router import media_router
 from mercato.catalog.router import router as catalog_router
-from mercato.checkout.router import admin_router as discounts_admin_router
+from mercato.checkout.cart_router import router as cart_router
 from mercato.checkout.router import router as checkout_router
 from mercato.content.router import admin_router as content_admin_router
 from mercato.content.router import router as content_router
+from mercato.discounts.router import admin_router as discounts_admin_router
 from mercato.integrations.router import router as integrations_router
 from mercato.ops.router import router as ops_router
 from mercato.orders.router import admin_router as orders_admin_router
 from mercato.orders.router import router as orders_router
 from mercato.payments.router import router as payments_router
+from mercato.shipping.order_router import admin_router as order_fulfilment_router
+from mercato.shipping.order_router import router as order_shipments_router
 from mercato.shipping.router import admin_router as shipping_admin_router
 from mercato.shipping.router import router as shipping_router
 from mercato.worker.router import router as worker_admin_router
@@ -35,6 +37,7 @@ def api_routers() -> list[APIRouter]:
     routers += [catalog_router, catalog_io_router, catalog_admin_router]
     routers += [cart_router, checkout_router, discounts_admin_router]
     routers += [orders_router, orders_admin_router]
+    routers += [order_shipments_router, order_fulfilment_router]  # shipping's /orders routes
     routers.append(payments_router)
     routers.append(worker_admin_router)  # /admin/tasks (dead letters)
     routers.append(backups_admin_router)  # /admin/backups (list, verify now)

@@ -7,23 +7,42 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from mercato.accounts.tokens import TokenService
-from mercato.catalog.cache import ResponseCache
 from mercato.catalog.freshness import StockFreshness
-from mercato.catalog.providers.local import LocalMediaStorage
-from mercato.catalog.providers.port import MediaStorage
 from mercato.checkout.providers.port import ShippingRateProvider
 from mercato.checkout.providers.table_rate import TableRateProvider
 from mercato.content.providers import build_content_source
 from mercato.content.providers.port import ContentSource
 from mercato.integrations.providers import build_social_feed, build_weather
 from mercato.integrations.service import IntegrationsService
+from mercato.orders import service as orders
+from mercato.payments.events import (
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentSucceeded,
+    install_order_gate,
+)
 from mercato.payments.providers import GatewayRegistry, build_gateways
+from mercato.platform import domain_events
 from mercato.platform.cache import Cache, build_cache
 from mercato.platform.config import Settings
 from mercato.platform.crypto import SecretBox
 from mercato.platform.db import Database
+from mercato.platform.media.local import LocalMediaStorage
+from mercato.platform.media.port import MediaStorage
 from mercato.platform.ratelimit import RateLimiter
+from mercato.platform.response_cache import ResponseCache
 from mercato.shipping.providers import CarrierRegistry, build_carriers
+
+
+def wire_domain_events() -> None:
+    """Subscriptions between modules: payment outcomes reach orders in the payment's transaction."""
+    domain_events.subscribe(PaymentSucceeded, orders.on_payment_succeeded)
+    domain_events.subscribe(PaymentRefunded, orders.on_payment_refunded)
+    domain_events.subscribe(PaymentFailed, orders.on_payment_failed)
+    install_order_gate(orders.PaymentOrderGate())
+
+
+wire_domain_events()
 
 
 @dataclass

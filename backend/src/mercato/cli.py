@@ -176,7 +176,7 @@ def openapi_document(
 
 def _register_module_commands() -> None:
     """Sub-commands contributed by modules (kept in their own files)."""
-    from mercato.cli_modules import register
+    from mercato.commands import register
 
     register(app)
 

@@ -19,6 +19,7 @@ from mercato.catalog import models as _catalog  # noqa: F401
 from mercato.catalog.search import create_search_ddl
 from mercato.checkout import models as _checkout  # noqa: F401
 from mercato.content import models as _content  # noqa: F401
+from mercato.discounts import models as _discounts  # noqa: F401
 from mercato.inventory import models as _inventory  # noqa: F401
 from mercato.orders import models as _orders  # noqa: F401
 from mercato.payments import models as _payments

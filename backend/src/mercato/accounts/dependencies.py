@@ -15,8 +15,9 @@ from fastapi.security import OAuth2PasswordBearer
 
 from mercato.accounts import service
 from mercato.accounts.models import STAFF_ROLES, User
+from mercato.accounts.ports import AccountsDep
 from mercato.accounts.tokens import AccessClaims, InvalidAccessToken
-from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.deps import SessionDep
 from mercato.platform.errors import Forbidden
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -24,7 +25,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 
 async def get_optional_claims(
     request: Request,
-    container: ContainerDep,
+    container: AccountsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> AccessClaims | None:
     """None without an Authorization header; 401 when one is sent but is not a valid bearer."""

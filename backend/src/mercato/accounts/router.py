@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from mercato.accounts import service
 from mercato.accounts.dependencies import AdminUser, CurrentClaims, CurrentUser, StaffUser
+from mercato.accounts.ports import AccountsDep
 from mercato.accounts.schemas import (
     AddressCreate,
     AddressList,
@@ -28,7 +29,7 @@ from mercato.accounts.schemas import (
     UserUpdate,
     Wishlist,
 )
-from mercato.platform.deps import ContainerDep, SessionDep, client_ip
+from mercato.platform.deps import SessionDep, client_ip
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 me_router = APIRouter(prefix="/me", tags=["me"])
@@ -60,7 +61,7 @@ def _tokens(pair: service.TokenPair, response: Response) -> TokenResponse:
     response_model=UserRead,
 )
 async def register(
-    body: RegisterRequest, container: ContainerDep, session: SessionDep, ip: ClientIp
+    body: RegisterRequest, container: AccountsDep, session: SessionDep, ip: ClientIp
 ) -> Any:
     return await service.register(
         container,
@@ -87,7 +88,7 @@ async def register(
 )
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    container: ContainerDep,
+    container: AccountsDep,
     session: SessionDep,
     response: Response,
     ip: ClientIp,
@@ -109,7 +110,7 @@ async def token(
     response_model=TokenResponse,
 )
 async def refresh(
-    body: RefreshRequest, container: ContainerDep, response: Response, ip: ClientIp
+    body: RefreshRequest, container: AccountsDep, response: Response, ip: ClientIp
 ) -> TokenResponse:
     pair = await service.refresh_session(container, body.refresh_token, ip=ip)
     return _tokens(pair, response)
@@ -126,7 +127,7 @@ async def logout(body: RefreshRequest, session: SessionDep) -> None:
 
 
 @auth_router.get("/jwks", operation_id="getJwks", summary="Public keys that verify access tokens")
-async def jwks(container: ContainerDep, response: Response) -> dict[str, list[dict[str, str]]]:
+async def jwks(container: AccountsDep, response: Response) -> dict[str, list[dict[str, str]]]:
     response.headers["Cache-Control"] = "public, max-age=300"
     return container.tokens.jwks()
 
@@ -153,7 +154,7 @@ async def verify_email(body: TokenRequest, session: SessionDep) -> Any:
     status_code=status.HTTP_202_ACCEPTED,
 )
 async def resend_verification(
-    user: CurrentUser, container: ContainerDep, session: SessionDep
+    user: CurrentUser, container: AccountsDep, session: SessionDep
 ) -> dict[str, str]:
     await service.resend_verification(container, session, user)
     return {"status": "accepted"}
@@ -167,7 +168,7 @@ async def resend_verification(
     status_code=status.HTTP_202_ACCEPTED,
 )
 async def password_reset(
-    body: PasswordResetRequest, container: ContainerDep, session: SessionDep, ip: ClientIp
+    body: PasswordResetRequest, container: AccountsDep, session: SessionDep, ip: ClientIp
 ) -> dict[str, str]:
     await service.request_password_reset(container, session, email=body.email, ip=ip)
     return {"status": "accepted"}
@@ -181,7 +182,7 @@ async def password_reset(
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def password_reset_confirm(
-    body: PasswordResetConfirm, container: ContainerDep, session: SessionDep, ip: ClientIp
+    body: PasswordResetConfirm, container: AccountsDep, session: SessionDep, ip: ClientIp
 ) -> None:
     await service.confirm_password_reset(
         container, session, token=body.token, new_password=body.new_password, ip=ip
@@ -230,7 +231,7 @@ async def change_password(
     body: PasswordChange,
     user: CurrentUser,
     claims: CurrentClaims,
-    container: ContainerDep,
+    container: AccountsDep,
     session: SessionDep,
     ip: ClientIp,
 ) -> None:

@@ -40,8 +40,8 @@ from mercato.accounts.passwords import (
     validate_password,
     verify_password,
 )
+from mercato.accounts.ports import AccountsPorts
 from mercato.accounts.tokens import InvalidAccessToken
-from mercato.bootstrap import Container
 from mercato.platform.clock import as_utc, utcnow
 from mercato.platform.errors import (
     Conflict,
@@ -167,7 +167,7 @@ async def create_user(
 
 
 async def register(
-    container: Container,
+    container: AccountsPorts,
     session: AsyncSession,
     *,
     email: str,
@@ -212,7 +212,7 @@ async def record_security_event(
     log.warning("security_event", type=event_type, user_id=str(user_id), ip=ip, **details)
 
 
-async def _throttle(container: Container, key: str, limit: int, window: int) -> None:
+async def _throttle(container: AccountsPorts, key: str, limit: int, window: int) -> None:
     state = await container.rate_limiter.hit(key, limit=limit, window_seconds=window)
     if state.exceeded:
         RATE_LIMIT_REJECTIONS.labels(key.split(":", 1)[0]).inc()
@@ -231,7 +231,7 @@ def _ip_key(ip: str) -> str:
 
 
 async def authenticate(
-    container: Container, session: AsyncSession, *, email: str, password: str, ip: str
+    container: AccountsPorts, session: AsyncSession, *, email: str, password: str, ip: str
 ) -> User:
     """Check the credentials under per-account and per-IP throttling of failed attempts.
 
@@ -283,7 +283,7 @@ async def authenticate(
     return user
 
 
-async def start_session(container: Container, session: AsyncSession, user: User) -> TokenPair:
+async def start_session(container: AccountsPorts, session: AsyncSession, user: User) -> TokenPair:
     """A new refresh-token family (absolute expiry from now) and an access token."""
     now = utcnow()
     family_id = new_id()
@@ -315,7 +315,7 @@ def _add_refresh_token(
 
 
 async def login(
-    container: Container, session: AsyncSession, *, email: str, password: str, ip: str
+    container: AccountsPorts, session: AsyncSession, *, email: str, password: str, ip: str
 ) -> TokenPair:
     user = await authenticate(container, session, email=email, password=password, ip=ip)
     return await start_session(container, session, user)
@@ -344,7 +344,7 @@ async def revoke_sessions(
     )
 
 
-async def refresh_session(container: Container, raw_token: str, *, ip: str) -> TokenPair:
+async def refresh_session(container: AccountsPorts, raw_token: str, *, ip: str) -> TokenPair:
     """Rotate a refresh token. Runs its own unit of work so that a detected reuse (family
     revoked, security event) is committed even though the caller gets a 401."""
     failure: InvalidRefreshToken | None = None
@@ -407,7 +407,7 @@ async def logout(session: AsyncSession, raw_token: str) -> None:
 
 
 async def change_password(
-    container: Container,
+    container: AccountsPorts,
     session: AsyncSession,
     user: User,
     *,
@@ -441,7 +441,7 @@ async def change_password(
 
 
 async def _issue_account_token(
-    container: Container, session: AsyncSession, user: User, purpose: str
+    container: AccountsPorts, session: AsyncSession, user: User, purpose: str
 ) -> None:
     """A fresh single-use token (earlier unused ones for the purpose are dropped) and its
     outbox event, with the token encrypted for the worker that sends the email."""
@@ -508,7 +508,7 @@ async def _consume_account_token(session: AsyncSession, raw: str, purpose: str) 
     return user
 
 
-async def resend_verification(container: Container, session: AsyncSession, user: User) -> None:
+async def resend_verification(container: AccountsPorts, session: AsyncSession, user: User) -> None:
     if user.email_verified:
         raise Conflict("The email address is already verified.", code="already_verified")
     await _throttle(
@@ -525,7 +525,7 @@ async def verify_email(session: AsyncSession, raw_token: str) -> User:
 
 
 async def request_password_reset(
-    container: Container, session: AsyncSession, *, email: str, ip: str
+    container: AccountsPorts, session: AsyncSession, *, email: str, ip: str
 ) -> None:
     """Always the same outcome for the caller; an event is recorded only for real accounts."""
     email = normalize_email(email)
@@ -543,7 +543,7 @@ async def request_password_reset(
 
 
 async def confirm_password_reset(
-    container: Container, session: AsyncSession, *, token: str, new_password: str, ip: str
+    container: AccountsPorts, session: AsyncSession, *, token: str, new_password: str, ip: str
 ) -> None:
     """Set the new password, sign out every session and lift the login throttle."""
     validate_password(new_password)
@@ -556,7 +556,7 @@ async def confirm_password_reset(
     await container.rate_limiter.reset(_account_key(user.email))
 
 
-async def purge_expired_tokens(container: Container) -> int:
+async def purge_expired_tokens(container: AccountsPorts) -> int:
     """Delete expired refresh and email tokens (scheduled by the worker). Returns the count."""
     now = utcnow()
     async with container.db.session() as session:
@@ -857,7 +857,7 @@ async def admin_update_customer(
 
 
 async def ensure_admin(
-    container: Container, *, email: str, password: str | None
+    container: AccountsPorts, *, email: str, password: str | None
 ) -> tuple[User, bool]:
     """Create an admin, or promote (and re-activate) an existing account. True when created."""
     async with container.db.session() as session:
@@ -875,7 +875,7 @@ async def ensure_admin(
         return user, True
 
 
-async def list_users(container: Container, *, limit: int = 100) -> list[User]:
+async def list_users(container: AccountsPorts, *, limit: int = 100) -> list[User]:
     async with container.db.session(write=False) as session:
         result = await session.execute(
             select(User)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from mercato.accounts.dependencies import StaffUser
 from mercato.admin import service
+from mercato.admin.ports import AdminDep
 from mercato.admin.providers import provider_health
 from mercato.admin.schemas import (
     AdminOverview,
@@ -19,7 +20,7 @@ from mercato.admin.schemas import (
     StockLevelPage,
 )
 from mercato.inventory import service as inventory
-from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.deps import SessionDep
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
     response_model=AdminOverview,
 )
 async def admin_overview(
-    _staff: StaffUser, container: ContainerDep, response: Response
+    _staff: StaffUser, container: AdminDep, response: Response
 ) -> AdminOverview:
     response.headers["Cache-Control"] = "no-store"
     return await service.overview(container)
@@ -45,7 +46,7 @@ async def admin_overview(
     responses={404: {"description": "Customer not found"}},
 )
 async def admin_customer(
-    customer_id: uuid.UUID, _staff: StaffUser, session: SessionDep, container: ContainerDep
+    customer_id: uuid.UUID, _staff: StaffUser, session: SessionDep, container: AdminDep
 ) -> CustomerDetail:
     return await service.customer_detail(
         session, customer_id, currency=container.settings.catalog.currency
@@ -61,7 +62,7 @@ async def admin_customer(
 )
 async def admin_stock_levels(
     _staff: StaffUser,
-    container: ContainerDep,
+    container: AdminDep,
     sku: Annotated[str | None, Query(max_length=64, description="SKU prefix")] = None,
     max_available: Annotated[
         int | None, Query(ge=0, le=1_000_000, description="Only SKUs with at most this many")
@@ -82,7 +83,7 @@ async def admin_stock_levels(
     summary="Payments, carrier, content, feeds, mail: which provider, is it answering (staff)",
     response_model=ProviderHealthList,
 )
-async def admin_providers(_staff: StaffUser, container: ContainerDep) -> ProviderHealthList:
+async def admin_providers(_staff: StaffUser, container: AdminDep) -> ProviderHealthList:
     return ProviderHealthList(
         items=[
             ProviderHealthRead(

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from mercato.accounts.schemas import UserRead
 from mercato.inventory.schemas import StockLevelRead
-from mercato.orders.schemas import Money, OrderRead
+from mercato.orders.schemas import OrderRead
+from mercato.platform.money import Money
 
 
 class SalesPoint(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import service as accounts
 from mercato.accounts.schemas import UserRead
+from mercato.admin.ports import AdminPorts
 from mercato.admin.schemas import (
     AdminOverview,
     CustomerDetail,
@@ -22,14 +23,13 @@ from mercato.admin.schemas import (
     PeriodTotals,
     SalesPoint,
 )
-from mercato.bootstrap import Container
 from mercato.catalog import service as catalog
 from mercato.inventory import service as inventory
 from mercato.orders import service as orders
-from mercato.orders.schemas import Money
 from mercato.payments import service as payments
 from mercato.platform.cache import CacheUnavailable
 from mercato.platform.clock import utcnow
+from mercato.platform.money import Money
 from mercato.worker import service as worker
 
 log = structlog.get_logger("mercato.admin")
@@ -93,7 +93,7 @@ async def compute_overview(
     )
 
 
-async def overview(container: Container) -> AdminOverview:
+async def overview(container: AdminPorts) -> AdminOverview:
     """The cached overview (a cache outage only costs the queries)."""
     settings = container.settings
     ttl = settings.admin.overview_cache_seconds

@@ -27,8 +27,8 @@ from mercato.platform.clock import utcnow
 from mercato.platform.errors import Conflict, NotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
-    from mercato.bootstrap import Container
     from mercato.platform.config import Settings
+    from mercato.platform.ports import PlatformPorts
     from mercato.worker.service import TaskSender
 
 log = structlog.get_logger("mercato.backups")
@@ -72,7 +72,7 @@ def _service(settings: Settings) -> tuple[BackupService | None, str | None]:
     return service, service.key_problem()
 
 
-async def overview(session: AsyncSession, container: Container) -> BackupOverview:
+async def overview(session: AsyncSession, container: PlatformPorts) -> BackupOverview:
     settings = container.settings
     service, problem = _service(settings)
     backups: list[BackupInfo] = []
@@ -121,7 +121,7 @@ async def get_verification(session: AsyncSession, verification_id: uuid.UUID) ->
 
 async def request_verification(
     session: AsyncSession,
-    container: Container,
+    container: PlatformPorts,
     backup_id: str,
     *,
     requested_by: uuid.UUID | None,
@@ -185,7 +185,9 @@ async def request_verification(
     return row
 
 
-def _publish(container: Container, verification_id: uuid.UUID, sender: TaskSender | None) -> None:
+def _publish(
+    container: PlatformPorts, verification_id: uuid.UUID, sender: TaskSender | None
+) -> None:
     from mercato.worker.celery_app import queue_name
     from mercato.worker.service import CelerySender
 
@@ -196,7 +198,7 @@ def _publish(container: Container, verification_id: uuid.UUID, sender: TaskSende
 
 
 async def _finish(
-    container: Container,
+    container: PlatformPorts,
     verification_id: uuid.UUID,
     *,
     ok: bool,
@@ -219,7 +221,7 @@ async def _finish(
         )
 
 
-async def run_verification(container: Container, verification_id: uuid.UUID) -> str:
+async def run_verification(container: PlatformPorts, verification_id: uuid.UUID) -> str:
     """The worker's side: restore the backup into a scratch database and compare. Returns the
     final status. A redelivered task (its worker died mid-way) runs the verification again."""
     async with container.db.session() as session:

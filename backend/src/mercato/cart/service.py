@@ -24,7 +24,7 @@ from mercato.platform.errors import Conflict, NotFound, ValidationFailed
 from mercato.platform.outbox import record_event
 
 if TYPE_CHECKING:
-    from mercato.bootstrap import Container
+    from mercato.cart.ports import CartPorts
 
 log = structlog.get_logger("mercato.cart")
 
@@ -324,7 +324,7 @@ async def claim_for_checkout(
 # --------------------------------------------------------------------------- periodic jobs
 
 
-async def purge_expired_carts(container: Container) -> int:
+async def purge_expired_carts(container: CartPorts) -> int:
     """Delete carts past their expiry (their lines go with them). Returns how many."""
     async with container.db.session() as session:
         result = await session.execute(
@@ -335,7 +335,7 @@ async def purge_expired_carts(container: Container) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def send_abandoned_cart_reminders(container: Container) -> int:
+async def send_abandoned_cart_reminders(container: CartPorts) -> int:
     """Record one AbandonedCartReminder per idle customer cart, for customers who opted in."""
     from mercato.accounts import service as accounts
     from mercato.platform.errors import DomainError

@@ -18,6 +18,7 @@ from mercato.accounts.dependencies import StaffUser
 from mercato.catalog import importer, queries, service
 from mercato.catalog.media import EXTENSIONS, validate_upload
 from mercato.catalog.models import Category, Collection
+from mercato.catalog.ports import CatalogDep
 from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery
 from mercato.catalog.schemas import (
     CategoryCreate,
@@ -37,7 +38,7 @@ from mercato.catalog.schemas import (
 )
 from mercato.inventory import service as inventory
 from mercato.inventory.schemas import StockAdjustment, StockLevelRead, StockMovementPage
-from mercato.platform.deps import ContainerDep, SessionDep, required_header
+from mercato.platform.deps import SessionDep, required_header
 from mercato.platform.errors import NotFound, PreconditionRequired, ValidationFailed
 from mercato.platform.strict import QueryBool
 from mercato.revalidation.service import record_catalog_change
@@ -88,7 +89,7 @@ def _actor(user: StaffUser) -> str:
 
 
 async def _product_response(
-    container: ContainerDep, product_id: uuid.UUID, status_code: int = 200
+    container: CatalogDep, product_id: uuid.UUID, status_code: int = 200
 ) -> JSONResponse:
     currency = container.settings.catalog.currency
     async with container.db.session(write=False) as session:
@@ -117,7 +118,7 @@ async def _product_response(
 )
 async def admin_list_products(
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
     status: Literal["draft", "active", "archived"] | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -137,7 +138,7 @@ async def admin_list_products(
     summary="Create a product",
 )
 async def admin_create_product(
-    data: ProductCreate, user: StaffUser, container: ContainerDep, session: SessionDep
+    data: ProductCreate, user: StaffUser, container: CatalogDep, session: SessionDep
 ) -> JSONResponse:
     product = await service.create_product(
         session, data, currency=container.settings.catalog.currency, actor=_actor(user)
@@ -156,7 +157,7 @@ async def admin_create_product(
     response_model=ProductRead,
 )
 async def admin_get_product(
-    product_id: uuid.UUID, _user: StaffUser, container: ContainerDep
+    product_id: uuid.UUID, _user: StaffUser, container: CatalogDep
 ) -> JSONResponse:
     return await _product_response(container, product_id)
 
@@ -172,7 +173,7 @@ async def admin_update_product(
     product_id: uuid.UUID,
     data: ProductUpdate,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
@@ -193,7 +194,7 @@ async def admin_update_product(
 async def admin_delete_product(
     product_id: uuid.UUID,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> Response:
@@ -217,7 +218,7 @@ async def admin_add_variant(
     product_id: uuid.UUID,
     data: VariantCreate,
     user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: OptionalIfMatch = None,
 ) -> JSONResponse:
@@ -247,7 +248,7 @@ async def admin_update_variant(
     variant_id: uuid.UUID,
     data: VariantUpdate,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
@@ -273,7 +274,7 @@ async def admin_update_variant(
 async def admin_delete_variant(
     variant_id: uuid.UUID,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
@@ -298,7 +299,7 @@ async def admin_delete_variant(
 async def admin_upload_image(
     product_id: uuid.UUID,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     file: Annotated[UploadFile, File()],
     alt: Annotated[str, Form(max_length=300)] = "",
@@ -350,7 +351,7 @@ def _category_response(node: Category, status_code: int = 200) -> JSONResponse:
     response_model=CategoryNode,
 )
 async def admin_create_category(
-    data: CategoryCreate, _user: StaffUser, container: ContainerDep, session: SessionDep
+    data: CategoryCreate, _user: StaffUser, container: CatalogDep, session: SessionDep
 ) -> JSONResponse:
     category = await service.create_category(session, data)
     record_catalog_change(session, CATEGORY_TAGS, reason="admin")
@@ -370,7 +371,7 @@ async def admin_update_category(
     category_id: uuid.UUID,
     data: CategoryUpdate,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
@@ -392,7 +393,7 @@ async def admin_update_category(
 async def admin_delete_category(
     category_id: uuid.UUID,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> Response:
@@ -426,7 +427,7 @@ def _collection_response(collection: Collection, status_code: int = 200) -> JSON
 )
 async def admin_list_collections(
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> CollectionList:
@@ -448,7 +449,7 @@ async def admin_list_collections(
     status_code=201,
 )
 async def admin_create_collection(
-    data: CollectionCreate, _user: StaffUser, container: ContainerDep, session: SessionDep
+    data: CollectionCreate, _user: StaffUser, container: CatalogDep, session: SessionDep
 ) -> JSONResponse:
     collection = await service.create_collection(session, data)
     record_catalog_change(session, COLLECTION_TAGS, reason="admin")
@@ -467,7 +468,7 @@ async def admin_update_collection(
     collection_id: uuid.UUID,
     data: CollectionUpdate,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
@@ -490,7 +491,7 @@ async def admin_update_collection(
 async def admin_delete_collection(
     collection_id: uuid.UUID,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> Response:
@@ -513,7 +514,7 @@ async def admin_delete_collection(
     tags=["inventory-admin"],
 )
 async def admin_stock_level(
-    sku: SkuPath, _user: StaffUser, container: ContainerDep
+    sku: SkuPath, _user: StaffUser, container: CatalogDep
 ) -> StockLevelRead:
     async with container.db.session(write=False) as session:
         levels = await inventory.stock_levels(session, [sku])
@@ -535,7 +536,7 @@ async def admin_stock_level(
 async def admin_stock_movements(
     sku: SkuPath,
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> StockMovementPage:
@@ -592,7 +593,7 @@ async def admin_adjust_stock(
 async def admin_import(
     request: Request,
     user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     session: SessionDep,
     format: Annotated[Literal["csv", "json"] | None, Query()] = None,
     partial: QueryBool = False,
@@ -638,7 +639,7 @@ _EXPORT_FILE: dict[int | str, dict[str, Any]] = {
 )
 async def admin_export(
     _user: StaffUser,
-    container: ContainerDep,
+    container: CatalogDep,
     format: Literal["csv", "json"] = "csv",
 ) -> Response:
     async with container.db.session(write=False) as session:

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.bootstrap import Container
 from mercato.catalog.models import (
     Category,
     Collection,
@@ -30,6 +29,7 @@ from mercato.catalog.models import (
     Variant,
     VariantOptionValue,
 )
+from mercato.catalog.ports import CatalogPorts
 from mercato.catalog.search import add_vocabulary, vocabulary_of
 from mercato.catalog.service import build_search_text
 from mercato.catalog.text import slugify
@@ -182,7 +182,7 @@ def _link(collection_id: uuid.UUID, product_id: uuid.UUID, position: int) -> dic
     return {"collection_id": collection_id, "product_id": product_id, "position": position}
 
 
-async def is_empty(container: Container) -> bool:
+async def is_empty(container: CatalogPorts) -> bool:
     async with container.db.session(write=False) as session:
         return not await session.scalar(select(func.count()).select_from(Product))
 
@@ -233,7 +233,7 @@ async def _categories(
 
 
 async def seed(
-    container: Container,
+    container: CatalogPorts,
     *,
     products: int = 240,
     seed_value: int = 42,
@@ -442,7 +442,7 @@ async def seed(
     return written
 
 
-async def refresh_statistics(container: Container) -> None:
+async def refresh_statistics(container: CatalogPorts) -> None:
     """After a bulk load: planner statistics now, not whenever autovacuum gets to it."""
     engine = container.db.write_engine
     async with engine.connect() as conn:

@@ -13,8 +13,9 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mercato.catalog.freshness import product_tag
+from mercato.platform.cache_tags import product_tag
 from mercato.platform.middleware import ROUTE_TEMPLATE_KEY
+from mercato.platform.response_cache import cache_key, etag_matches, response_headers
 
 _ONE_SEGMENT = r"[^/]{1,300}"
 # (pattern, tags, route template). Tags (mercato.catalog.freshness): `products` for everything a
@@ -36,12 +37,6 @@ _ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
 )
 
 
-def cache_key(path: str, query_string: bytes) -> str:
-    """The response-cache key of a public GET: path plus the sorted raw query parameters."""
-    params = sorted(p for p in query_string.decode("latin-1").split("&") if p)
-    return path + "?" + "&".join(params)
-
-
 def tags_for(path: str) -> tuple[str, ...] | None:
     match = _match(path)
     return match[0] if match else None
@@ -53,22 +48,6 @@ def _match(path: str) -> tuple[tuple[str, ...], str] | None:
             slug = match.groupdict().get("slug")
             return ((*tags, product_tag(slug)) if slug else tags), template
     return None
-
-
-def response_headers(etag: str, max_age: int, hit: bool) -> dict[str, str]:
-    return {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={max_age}, must-revalidate",
-        "Vary": "Accept-Encoding",
-        "X-Cache": "HIT" if hit else "MISS",
-    }
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
-    return "*" in candidates or etag in candidates
 
 
 class CatalogCacheFastPath:

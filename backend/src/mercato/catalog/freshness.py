@@ -17,20 +17,14 @@ import structlog
 from sqlalchemy import select
 
 from mercato.catalog.models import Product, Variant
+from mercato.platform.cache_tags import LISTINGS_TAG, product_tag
 from mercato.revalidation.service import STOCK_MOVED_KEY
 
 if TYPE_CHECKING:
-    from mercato.catalog.cache import ResponseCache
     from mercato.platform.db import Database
+    from mercato.platform.response_cache import ResponseCache
 
-log = structlog.get_logger("mercato.catalog.cache")
-
-LISTINGS_TAG = "listings"
-CATEGORIES_TAG = "categories"  # the category tree with its active-product counts
-
-
-def product_tag(slug: str) -> str:
-    return f"product:{slug}"
+log = structlog.get_logger("mercato.platform.response_cache")
 
 
 def tags_for_moves(slugs: set[str], moved: dict[str, tuple[int, int]]) -> set[str]:

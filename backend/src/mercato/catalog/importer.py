@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from mercato.bootstrap import Container
 from mercato.catalog import service
 from mercato.catalog.models import Category, Collection, CollectionProduct, Product
+from mercato.catalog.ports import CatalogPorts
 from mercato.catalog.schemas import (
     ImportReport,
     ImportRowError,
@@ -380,7 +380,7 @@ async def _write(
 
 
 async def import_bytes(
-    container: Container,
+    container: CatalogPorts,
     raw: bytes,
     *,
     kind: str,

@@ -12,14 +12,15 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from mercato.catalog import queries
-from mercato.catalog.fastpath import cache_key, etag_matches, response_headers, tags_for
+from mercato.catalog.fastpath import tags_for
 from mercato.catalog.media import SERVED_TYPES
+from mercato.catalog.ports import CatalogDep
 from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, parse_options
 from mercato.catalog.schemas import CategoryList, CollectionRead, ProductPage, ProductRead
 from mercato.catalog.text import SLUG_PATTERN
 from mercato.content import service as content
-from mercato.platform.deps import ContainerDep
 from mercato.platform.errors import NotFound
+from mercato.platform.response_cache import cache_key, etag_matches, response_headers
 from mercato.platform.strict import QueryBool
 
 router = APIRouter(tags=["catalog"])
@@ -32,7 +33,7 @@ JSON = "application/json"
 
 async def cached_json(
     request: Request,
-    container: ContainerDep,
+    container: CatalogDep,
     compute: Callable[[], Awaitable[BaseModel | list[BaseModel]]],
 ) -> Response:
     async def render() -> bytes:
@@ -63,7 +64,7 @@ async def cached_json(
 )
 async def list_products(
     request: Request,
-    container: ContainerDep,
+    container: CatalogDep,
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     category: Annotated[
         str | None,
@@ -119,7 +120,7 @@ async def list_products(
     response_model=ProductRead,
     responses={304: {"description": "Not modified"}, 404: {"description": "No such product"}},
 )
-async def get_product(slug: str, request: Request, container: ContainerDep) -> Response:
+async def get_product(slug: str, request: Request, container: CatalogDep) -> Response:
     currency = container.settings.catalog.currency
     if len(slug) > 300 or not _SLUG.match(slug):
         raise NotFound("No such product.", code="product_not_found")
@@ -146,7 +147,7 @@ async def get_product(slug: str, request: Request, container: ContainerDep) -> R
     summary="The category tree",
     response_model=CategoryList,
 )
-async def list_categories(request: Request, container: ContainerDep) -> Response:
+async def list_categories(request: Request, container: CatalogDep) -> Response:
     async def compute() -> BaseModel:
         async with container.db.session(write=False) as session:
             tree = list(await queries.category_tree(session))
@@ -165,7 +166,7 @@ async def list_categories(request: Request, container: ContainerDep) -> Response
 async def get_collection(
     slug: str,
     request: Request,
-    container: ContainerDep,
+    container: CatalogDep,
     sort: SortParam | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -184,7 +185,7 @@ async def get_collection(
 
 
 @media_router.get("/media/{name:path}", include_in_schema=False)
-async def serve_media(name: str, container: ContainerDep) -> Response:
+async def serve_media(name: str, container: CatalogDep) -> Response:
     path = container.media.local_path(name)
     suffix = path.suffix.lower() if path is not None else ""
     if path is None or suffix not in SERVED_TYPES:

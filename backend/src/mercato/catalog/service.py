@@ -26,7 +26,6 @@ from mercato.catalog.exceptions import (
     SlugTaken,
     VariantNotFound,
 )
-from mercato.catalog.freshness import CATEGORIES_TAG, LISTINGS_TAG, product_tag
 from mercato.catalog.models import (
     Category,
     Collection,
@@ -52,6 +51,7 @@ from mercato.catalog.schemas import (
 from mercato.catalog.search import add_vocabulary, vocabulary_of
 from mercato.catalog.text import html_to_text, sanitize_html, slugify
 from mercato.inventory import service as inventory
+from mercato.platform.cache_tags import CATEGORIES_TAG, LISTINGS_TAG, product_tag
 from mercato.platform.clock import utcnow
 from mercato.platform.errors import Conflict, PreconditionFailed, ValidationFailed
 from mercato.platform.ids import new_id

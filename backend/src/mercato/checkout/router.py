@@ -1,31 +1,23 @@
-"""POST /checkout (Idempotency-Key required) and the admin discount-code endpoints."""
+"""POST /checkout (Idempotency-Key required)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
-from mercato.accounts.dependencies import OptionalClaims, StaffUser
+from mercato.accounts.dependencies import OptionalClaims
 from mercato.checkout import service
-from mercato.checkout.models import DiscountCode
+from mercato.checkout.ports import CheckoutDep
 from mercato.checkout.schemas import (
     CheckoutRead,
     CheckoutRequest,
-    DiscountCreate,
-    DiscountList,
-    DiscountRead,
-    DiscountRedemptionRead,
-    DiscountUpdate,
-    DiscountUsage,
 )
-from mercato.platform.deps import ContainerDep, SessionDep, required_header
+from mercato.platform.deps import required_header
 from mercato.platform.errors import ValidationFailed
 
 router = APIRouter(tags=["checkout"])
-admin_router = APIRouter(prefix="/admin/discounts", tags=["admin-discounts"])
 
 
 @router.post(
@@ -45,7 +37,7 @@ admin_router = APIRouter(prefix="/admin/discounts", tags=["admin-discounts"])
 async def checkout(
     request: Request,
     body: CheckoutRequest,
-    container: ContainerDep,
+    container: CheckoutDep,
     claims: OptionalClaims,
     idempotency_key: Annotated[
         str | None,
@@ -74,98 +66,3 @@ async def checkout(
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     return JSONResponse(result.body, status_code=result.status, headers=headers)
-
-
-def _discount_read(discount: DiscountCode) -> DiscountRead:
-    return DiscountRead.model_validate(discount, from_attributes=True)
-
-
-@admin_router.post(
-    "",
-    operation_id="createDiscount",
-    responses={409: {"description": "discount_code_taken"}},
-    summary="Create a discount code",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DiscountRead,
-)
-async def create_discount(
-    body: DiscountCreate, session: SessionDep, container: ContainerDep, staff: StaffUser
-) -> DiscountRead:
-    del staff
-    return _discount_read(await service.create_discount(session, container, body))
-
-
-@admin_router.get(
-    "", operation_id="listDiscounts", summary="Discount codes", response_model=DiscountList
-)
-async def list_discounts(session: SessionDep, staff: StaffUser) -> DiscountList:
-    del staff
-    discounts = [_discount_read(d) for d in await service.list_discounts(session)]
-    return DiscountList(items=discounts, next_cursor=None)  # all codes: a shop has a handful
-
-
-@admin_router.post(
-    "/{discount_id}/disable",
-    operation_id="disableDiscount",
-    responses={404: {"description": "discount_not_found"}},
-    summary="Disable a discount code",
-    response_model=DiscountRead,
-)
-async def disable_discount(
-    discount_id: uuid.UUID, session: SessionDep, staff: StaffUser
-) -> DiscountRead:
-    del staff
-    return _discount_read(await service.disable_discount(session, discount_id))
-
-
-@admin_router.patch(
-    "/{discount_id}",
-    operation_id="updateDiscount",
-    responses={
-        404: {"description": "discount_not_found"},
-        409: {"description": "usage_limit_below_used"},
-    },
-    summary="Change a discount code's terms, or enable/disable it",
-    response_model=DiscountRead,
-)
-async def update_discount(
-    discount_id: uuid.UUID, body: DiscountUpdate, session: SessionDep, staff: StaffUser
-) -> DiscountRead:
-    del staff
-    return _discount_read(await service.update_discount(session, discount_id, body))
-
-
-@admin_router.get(
-    "/{discount_id}/usage",
-    operation_id="getDiscountUsage",
-    responses={404: {"description": "discount_not_found"}},
-    summary="A discount code's redemptions and totals",
-    response_model=DiscountUsage,
-)
-async def discount_usage(
-    discount_id: uuid.UUID,
-    session: SessionDep,
-    staff: StaffUser,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> DiscountUsage:
-    del staff
-    discount, count, total, rows, next_cursor = await service.discount_usage(
-        session, discount_id, limit=limit, cursor=cursor
-    )
-    return DiscountUsage(
-        discount=_discount_read(discount),
-        total_redemptions=count,
-        total_discounted=total,
-        items=[
-            DiscountRedemptionRead(
-                id=r.id,
-                order_id=r.order_id,
-                customer=r.customer_key,
-                amount=r.amount,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ],
-        next_cursor=next_cursor,
-    )

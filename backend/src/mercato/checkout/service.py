@@ -13,11 +13,11 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,14 +25,16 @@ from mercato.cart import service as cart_service
 from mercato.cart.models import Cart
 from mercato.cart.service import CartLineView
 from mercato.checkout.address import normalize_address
-from mercato.checkout.models import DiscountCode, DiscountRedemption, IdempotencyKey
+from mercato.checkout.models import IdempotencyKey
 from mercato.checkout.pricing import DiscountRule, PricedLine, Totals, compute_totals, tax_rate_for
 from mercato.checkout.providers.port import ShippingQuote, ShippingRateProvider, ShippingRateRequest
 from mercato.checkout.providers.table_rate import TableRateProvider
-from mercato.checkout.schemas import Address, DiscountCreate, DiscountUpdate
+from mercato.checkout.schemas import Address
+from mercato.discounts import service as discounts
+from mercato.discounts.models import DiscountCode
 from mercato.inventory.exceptions import InsufficientStock
 from mercato.orders import service as orders
-from mercato.platform.clock import as_utc, utcnow
+from mercato.platform.clock import utcnow
 from mercato.platform.errors import (
     Conflict,
     DomainError,
@@ -43,20 +45,19 @@ from mercato.platform.errors import (
 )
 from mercato.platform.ids import new_id, new_token
 from mercato.platform.metrics import CHECKOUT_STOCKOUTS
+from mercato.platform.money import DEFAULT_CURRENCY
 from mercato.platform.outbox import record_event
-from mercato.platform.pagination import next_cursor, older_than
 
 if TYPE_CHECKING:
-    from mercato.bootstrap import Container
+    from mercato.checkout.ports import CheckoutPorts
 
 log = structlog.get_logger("mercato.checkout")
 
-DEFAULT_CURRENCY = "EUR"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock timeout
 
 
-def shipping_provider(container: Container) -> ShippingRateProvider:
+def shipping_provider(container: CheckoutPorts) -> ShippingRateProvider:
     provider = getattr(container, "shipping_rates", None)
     if provider is not None:
         return provider  # type: ignore[no-any-return]
@@ -69,7 +70,7 @@ def shipping_provider(container: Container) -> ShippingRateProvider:
 
 async def set_address(
     session: AsyncSession,
-    container: Container,
+    container: CheckoutPorts,
     cart: Cart,
     *,
     email: str,
@@ -102,7 +103,7 @@ def _shop_currency(views: list[CartLineView]) -> str:
 
 
 async def shipping_options(
-    session: AsyncSession, container: Container, cart: Cart
+    session: AsyncSession, container: CheckoutPorts, cart: Cart
 ) -> list[ShippingQuote]:
     if not cart.shipping_address:
         raise Conflict("Set a shipping address first.", code="address_required")
@@ -111,7 +112,7 @@ async def shipping_options(
 
 
 async def _quotes(
-    container: Container, cart: Cart, views: list[CartLineView]
+    container: CheckoutPorts, cart: Cart, views: list[CartLineView]
 ) -> list[ShippingQuote]:
     address = cart.shipping_address or {}
     buyable = [v for v in views if not v.unavailable]
@@ -128,7 +129,7 @@ async def _quotes(
 
 
 async def set_shipping_method(
-    session: AsyncSession, container: Container, cart: Cart, code: str
+    session: AsyncSession, container: CheckoutPorts, cart: Cart, code: str
 ) -> ShippingQuote:
     options = await shipping_options(session, container, cart)
     chosen = next((q for q in options if q.code == code), None)
@@ -145,82 +146,22 @@ async def set_shipping_method(
 # --------------------------------------------------------------------------- discounts
 
 
-def normalize_code(code: str) -> str:
-    return code.strip().upper()
-
-
-async def find_discount(session: AsyncSession, code: str) -> DiscountCode | None:
-    stmt = select(DiscountCode).where(DiscountCode.code == normalize_code(code))
-    return (await session.scalars(stmt)).first()
-
-
-def _customer_key(customer_id: uuid.UUID | None, email: str | None) -> str | None:
-    if customer_id is not None:
-        return f"user:{customer_id}"
-    return f"email:{email.strip().lower()}" if email else None
-
-
-async def _discount_problem(
-    session: AsyncSession,
-    discount: DiscountCode | None,
-    *,
-    subtotal: int,
-    currency: str,
-    customer_key: str | None,
-    now: datetime,
-) -> DomainError | None:
-    """Why the code cannot be used now (None when it can). Usage is re-checked atomically later."""
-    if discount is None or not discount.active:
-        return ValidationFailed("This discount code is not valid.", code="invalid_discount_code")
-    if (discount.starts_at and now < discount.starts_at) or (
-        discount.ends_at and now >= discount.ends_at
-    ):
-        return ValidationFailed("This discount code is not valid now.", code="discount_not_active")
-    if discount.kind == "fixed" and discount.currency != currency:
-        return ValidationFailed("This discount code is not valid.", code="invalid_discount_code")
-    if subtotal < discount.min_subtotal:
-        return ValidationFailed(
-            "The cart does not reach this code's minimum spend.",
-            code="discount_min_spend",
-            extra={"min_subtotal": discount.min_subtotal},
-        )
-    if discount.usage_limit is not None and discount.used_count >= discount.usage_limit:
-        return Conflict("This discount code has been used up.", code="discount_exhausted")
-    if discount.per_customer_limit is not None and customer_key is not None:
-        used = await _customer_uses(session, discount.id, customer_key)
-        if used >= discount.per_customer_limit:
-            return Conflict(
-                "You have already used this discount code.", code="discount_customer_limit"
-            )
-    return None
-
-
-async def _customer_uses(session: AsyncSession, discount_id: uuid.UUID, customer_key: str) -> int:
-    count = await session.scalar(
-        select(func.count(DiscountRedemption.id)).where(
-            DiscountRedemption.discount_code_id == discount_id,
-            DiscountRedemption.customer_key == customer_key,
-        )
-    )
-    return int(count or 0)
-
-
 async def apply_discount_code(
     session: AsyncSession,
-    container: Container,
+    container: CheckoutPorts,
     cart: Cart,
     code: str,
     *,
     customer_id: uuid.UUID | None,
 ) -> None:
     views = await cart_service.line_views(session, cart)
-    discount = await find_discount(session, code)
-    problem = await _discount_problem(
+    discount = await discounts.find_discount(session, code)
+    problem = await discounts.discount_problem(
         session,
         discount,
         subtotal=sum(v.line_total for v in views if not v.unavailable),
         currency=_shop_currency(views),
-        customer_key=_customer_key(customer_id or cart.customer_id, cart.email),
+        customer_key=discounts.customer_key(customer_id or cart.customer_id, cart.email),
         now=utcnow(),
     )
     if problem is not None:
@@ -229,205 +170,8 @@ async def apply_discount_code(
     await cart_service.set_details(session, container.settings, cart, discount_code=discount.code)
 
 
-async def remove_discount_code(session: AsyncSession, container: Container, cart: Cart) -> None:
+async def remove_discount_code(session: AsyncSession, container: CheckoutPorts, cart: Cart) -> None:
     await cart_service.set_details(session, container.settings, cart, discount_code=None)
-
-
-async def _redeem(
-    session: AsyncSession,
-    discount: DiscountCode,
-    *,
-    order_id: uuid.UUID,
-    customer_key: str,
-    amount: int,
-) -> None:
-    """Count one use atomically: a conditional UPDATE, then a redemption row whose unique key
-    (code, customer, use number) makes the per-customer limit race-safe as well."""
-    result = await session.execute(
-        update(DiscountCode)
-        .where(
-            DiscountCode.id == discount.id,
-            DiscountCode.active.is_(True),
-            (DiscountCode.usage_limit.is_(None))
-            | (DiscountCode.used_count < DiscountCode.usage_limit),
-        )
-        .values(used_count=DiscountCode.used_count + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        raise Conflict("This discount code has been used up.", code="discount_exhausted")
-    use_number: int | None = None
-    if discount.per_customer_limit is not None:
-        used = await _customer_uses(session, discount.id, customer_key)
-        if used >= discount.per_customer_limit:
-            raise Conflict(
-                "You have already used this discount code.", code="discount_customer_limit"
-            )
-        use_number = used + 1
-    try:
-        async with session.begin_nested():
-            session.add(
-                DiscountRedemption(
-                    discount_code_id=discount.id,
-                    order_id=order_id,
-                    customer_key=customer_key,
-                    use_number=use_number,
-                    amount=amount,
-                    created_at=utcnow(),
-                )
-            )
-    except IntegrityError as exc:
-        raise Conflict(
-            "You have already used this discount code.", code="discount_customer_limit"
-        ) from exc
-
-
-async def release_discount(session: AsyncSession, *, order_id: uuid.UUID) -> None:
-    """Give a cancelled order's discount use back (code row first: the same lock order as
-    checkout, so the two cannot deadlock)."""
-    redemption = (
-        await session.scalars(
-            select(DiscountRedemption).where(DiscountRedemption.order_id == order_id)
-        )
-    ).first()
-    if redemption is None:
-        return
-    await session.execute(
-        update(DiscountCode)
-        .where(DiscountCode.id == redemption.discount_code_id, DiscountCode.used_count > 0)
-        .values(used_count=DiscountCode.used_count - 1)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        delete(DiscountRedemption)
-        .where(DiscountRedemption.id == redemption.id)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def create_discount(
-    session: AsyncSession, container: Container, data: DiscountCreate
-) -> DiscountCode:
-    code = normalize_code(data.code)
-    if await find_discount(session, code) is not None:
-        raise Conflict("A discount with this code exists.", code="discount_code_taken")
-    discount = DiscountCode(
-        code=code,
-        kind=data.kind,
-        value=data.value,
-        currency=getattr(
-            getattr(container.settings, "catalog", None), "currency", DEFAULT_CURRENCY
-        ),
-        min_subtotal=data.min_subtotal,
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        usage_limit=data.usage_limit,
-        per_customer_limit=data.per_customer_limit,
-        used_count=0,
-        active=True,
-        created_at=utcnow(),
-    )
-    session.add(discount)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("A discount with this code exists.", code="discount_code_taken") from exc
-    return discount
-
-
-DEMO_DISCOUNTS = (
-    DiscountCreate(code="WELCOME10", kind="percentage", value=10, per_customer_limit=1),
-    DiscountCreate(code="TENOFF", kind="fixed", value=1000, min_subtotal=5000),
-    DiscountCreate(code="FREESHIP", kind="free_shipping", min_subtotal=5000),
-)
-
-
-async def ensure_demo_discounts(container: Container) -> list[str]:
-    """The demo shop's discount codes (`mercato demo seed`); existing codes are left alone."""
-    created: list[str] = []
-    async with container.db.session() as session:
-        for data in DEMO_DISCOUNTS:
-            if await find_discount(session, data.code) is None:
-                await create_discount(session, container, data)
-                created.append(data.code)
-    return created
-
-
-async def list_discounts(session: AsyncSession) -> list[DiscountCode]:
-    rows = await session.scalars(select(DiscountCode).order_by(DiscountCode.created_at.desc()))
-    return list(rows.all())
-
-
-async def disable_discount(session: AsyncSession, discount_id: uuid.UUID) -> DiscountCode:
-    discount = await session.get(DiscountCode, discount_id)
-    if discount is None:
-        raise NotFound("No such discount.", code="discount_not_found")
-    discount.active = False
-    await session.flush()
-    return discount
-
-
-async def _get_discount(session: AsyncSession, discount_id: uuid.UUID) -> DiscountCode:
-    discount = await session.get(DiscountCode, discount_id)
-    if discount is None:
-        raise NotFound("No such discount.", code="discount_not_found")
-    return discount
-
-
-async def update_discount(
-    session: AsyncSession, discount_id: uuid.UUID, data: DiscountUpdate
-) -> DiscountCode:
-    """Apply the fields that were sent; the result must still be a consistent code."""
-    discount = await _get_discount(session, discount_id)
-    changes = data.model_dump(exclude_unset=True)
-    value = changes.get("value", discount.value)
-    if discount.kind == "percentage" and not 1 <= value <= 100:
-        raise ValidationFailed(
-            "A percentage discount needs a value between 1 and 100.", code="invalid_discount"
-        )
-    if discount.kind == "fixed" and value < 1:
-        raise ValidationFailed(
-            "A fixed discount needs a positive value (minor units).", code="invalid_discount"
-        )
-    starts_at = changes.get("starts_at", discount.starts_at)
-    ends_at = changes.get("ends_at", discount.ends_at)
-    if starts_at and ends_at and as_utc(ends_at) <= as_utc(starts_at):
-        raise ValidationFailed("ends_at must be after starts_at.", code="invalid_discount")
-    limit = changes.get("usage_limit", discount.usage_limit)
-    if limit is not None and limit < discount.used_count:
-        raise Conflict(
-            f"This code was already used {discount.used_count} times.",
-            code="usage_limit_below_used",
-            extra={"used_count": discount.used_count},
-        )
-    for key, new in changes.items():
-        setattr(discount, key, new)
-    await session.flush()
-    return discount
-
-
-async def discount_usage(
-    session: AsyncSession, discount_id: uuid.UUID, *, limit: int, cursor: str | None
-) -> tuple[DiscountCode, int, int, list[DiscountRedemption], str | None]:
-    """(code, redemptions, total discounted, a page of redemptions newest first, next cursor)."""
-    discount = await _get_discount(session, discount_id)
-    count, total = (
-        await session.execute(
-            select(
-                func.count(DiscountRedemption.id),
-                func.coalesce(func.sum(DiscountRedemption.amount), 0),
-            ).where(DiscountRedemption.discount_code_id == discount_id)
-        )
-    ).one()
-    query = select(DiscountRedemption).where(DiscountRedemption.discount_code_id == discount_id)
-    if cursor:
-        query = query.where(
-            older_than(DiscountRedemption.created_at, DiscountRedemption.id, cursor)
-        )
-    query = query.order_by(DiscountRedemption.created_at.desc(), DiscountRedemption.id.desc())
-    rows = list(await session.scalars(query.limit(limit + 1)))
-    return discount, int(count), int(total), rows[:limit], next_cursor(rows, limit)
 
 
 # --------------------------------------------------------------------------- quotes
@@ -447,7 +191,7 @@ class CartQuote:
 
 async def quote_cart(
     session: AsyncSession,
-    container: Container,
+    container: CheckoutPorts,
     cart: Cart,
     views: list[CartLineView],
     *,
@@ -471,13 +215,13 @@ async def quote_cart(
     discount: DiscountCode | None = None
     discount_error: DomainError | None = None
     if cart.discount_code:
-        discount = await find_discount(session, cart.discount_code)
-        problem = await _discount_problem(
+        discount = await discounts.find_discount(session, cart.discount_code)
+        problem = await discounts.discount_problem(
             session,
             discount,
             subtotal=sum(v.line_total for v in buyable),
             currency=currency,
-            customer_key=_customer_key(customer_id or cart.customer_id, cart.email),
+            customer_key=discounts.customer_key(customer_id or cart.customer_id, cart.email),
             now=utcnow(),
         )
         if problem is not None:
@@ -531,7 +275,7 @@ class Claim:
 
 
 async def _claim_key(
-    container: Container, *, scope: str, key: str, digest: str
+    container: CheckoutPorts, *, scope: str, key: str, digest: str
 ) -> Claim | StoredResponse:
     """Claim the key in its own short transaction, or report why not (replay / 409 / 422)."""
     settings = container.settings.checkout
@@ -602,7 +346,7 @@ async def _claim_key(
     )
 
 
-async def _give_up_claim(container: Container, claim: Claim) -> None:
+async def _give_up_claim(container: CheckoutPorts, claim: Claim) -> None:
     try:
         async with container.db.session() as session:
             await session.execute(
@@ -616,7 +360,7 @@ async def _give_up_claim(container: Container, claim: Claim) -> None:
         log.warning("idempotency_release_failed", error=str(exc.orig))
 
 
-def _encrypt_secret(container: Container, body: dict[str, Any]) -> dict[str, Any]:
+def _encrypt_secret(container: CheckoutPorts, body: dict[str, Any]) -> dict[str, Any]:
     """The stored copy never holds the client secret in clear (encrypted with the SecretBox)."""
     stored: dict[str, Any] = json.loads(json.dumps(body))
     payment = stored.get("payment")
@@ -626,7 +370,7 @@ def _encrypt_secret(container: Container, body: dict[str, Any]) -> dict[str, Any
     return stored
 
 
-def _decrypt_secret(container: Container, stored: dict[str, Any]) -> dict[str, Any]:
+def _decrypt_secret(container: CheckoutPorts, stored: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(json.dumps(stored))
     payment = body.get("payment")
     if isinstance(payment, dict) and payment.pop("client_secret_encrypted", False):
@@ -645,7 +389,7 @@ class CheckoutResult:
 
 
 async def place_order(
-    container: Container,
+    container: CheckoutPorts,
     *,
     cart_id: uuid.UUID,
     user_id: uuid.UUID | None,
@@ -691,7 +435,7 @@ async def place_order(
 
 
 async def _refuse_when_sold_out(
-    container: Container, *, cart_id: uuid.UUID, user_id: uuid.UUID | None, scope: str, key: str
+    container: CheckoutPorts, *, cart_id: uuid.UUID, user_id: uuid.UUID | None, scope: str, key: str
 ) -> None:
     """Answer the losers of a race at once: one read, no write transaction, no lock, when the
     cart asks for more than is available now. Anything else (a key seen before, whose answer
@@ -755,7 +499,7 @@ def _checkout_problem(views: list[CartLineView], cart: Cart, email: str | None) 
 
 
 async def _place_order_once(
-    container: Container,
+    container: CheckoutPorts,
     *,
     claim: Claim,
     cart_id: uuid.UUID,
@@ -796,11 +540,11 @@ async def _place_order_once(
         )
         totals = quote.totals
         if quote.discount is not None:
-            await _redeem(
+            await discounts.redeem(
                 session,
                 quote.discount,
                 order_id=order_id,
-                customer_key=_customer_key(customer_id, email) or f"email:{email}",
+                customer_key=discounts.customer_key(customer_id, email) or f"email:{email}",
                 amount=totals.discount_total,
             )
         address = cart.shipping_address

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mercato.bootstrap import Container
 from mercato.content import dataset, repository, service
+from mercato.content.ports import ContentPorts
 from mercato.content.providers.local import MEDIA_DIR
 
 DEMO_DIR = Path(__file__).parent / "demo_data"
@@ -25,13 +25,13 @@ def demo_dataset() -> dataset.Dataset:
     return dataset.Dataset(documents=documents, assets=assets)
 
 
-async def store_assets(container: Container, data: dataset.Dataset) -> None:
+async def store_assets(container: ContentPorts, data: dataset.Dataset) -> None:
     for name, content in data.assets.items():
         content_type = "image/svg+xml" if name.endswith(".svg") else "application/octet-stream"
         await container.media.save(f"{MEDIA_DIR}/{name}", content, content_type)
 
 
-async def import_into(container: Container, data: dataset.Dataset, *, reason: str) -> None:
+async def import_into(container: ContentPorts, data: dataset.Dataset, *, reason: str) -> None:
     """Store the assets, then write every document in one transaction; refresh caches."""
     await store_assets(container, data)
     async with container.db.session() as session:
@@ -41,7 +41,7 @@ async def import_into(container: Container, data: dataset.Dataset, *, reason: st
     )
 
 
-async def seed_if_empty(container: Container) -> int:
+async def seed_if_empty(container: ContentPorts) -> int:
     """Load the demo content into an empty local store; returns the documents written."""
     async with container.db.session(write=False) as session:
         if not await repository.is_empty(session):

@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mercato.accounts.dependencies import StaffUser
-from mercato.catalog.fastpath import cache_key, etag_matches, response_headers
 from mercato.content import dataset, documents, service
 from mercato.content.exceptions import (
     InvalidWebhookSignature,
@@ -20,6 +19,7 @@ from mercato.content.exceptions import (
     SiteSettingsMissing,
     WebhookDisabled,
 )
+from mercato.content.ports import ContentDep
 from mercato.content.schemas import (
     ContentDocumentPage,
     PageRead,
@@ -29,8 +29,9 @@ from mercato.content.schemas import (
     SiteSettingsRead,
 )
 from mercato.content.webhook import SIGNATURE_HEADER, SignatureError, verify
-from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.deps import SessionDep
 from mercato.platform.errors import NotFound, ValidationFailed
+from mercato.platform.response_cache import cache_key, etag_matches, response_headers
 
 router = APIRouter(prefix="/content", tags=["content"])
 admin_router = APIRouter(prefix="/admin/content", tags=["content-admin"])
@@ -43,7 +44,7 @@ MAX_LIMIT = 50
 
 async def cached_json(
     request: Request,
-    container: ContainerDep,
+    container: ContentDep,
     compute: Callable[[], Awaitable[BaseModel | None]],
     not_found: Callable[[], Exception],
 ) -> Response:
@@ -72,7 +73,7 @@ async def cached_json(
 )
 async def list_posts(
     request: Request,
-    container: ContainerDep,
+    container: ContentDep,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 12,
 ) -> Response:
@@ -93,7 +94,7 @@ async def list_posts(
         503: {"description": "Content unavailable"},
     },
 )
-async def get_post(slug: Slug, request: Request, container: ContainerDep) -> Response:
+async def get_post(slug: Slug, request: Request, container: ContentDep) -> Response:
     async def compute() -> PostRead | None:
         return await service.get_post(container.content_source, slug)
 
@@ -111,7 +112,7 @@ async def get_post(slug: Slug, request: Request, container: ContainerDep) -> Res
         503: {"description": "Content unavailable"},
     },
 )
-async def get_page(slug: Slug, request: Request, container: ContainerDep) -> Response:
+async def get_page(slug: Slug, request: Request, container: ContentDep) -> Response:
     async def compute() -> PageRead | None:
         return await service.get_page(container.content_source, slug)
 
@@ -129,7 +130,7 @@ async def get_page(slug: Slug, request: Request, container: ContainerDep) -> Res
         503: {"description": "Content unavailable"},
     },
 )
-async def get_site_settings(request: Request, container: ContainerDep) -> Response:
+async def get_site_settings(request: Request, container: ContentDep) -> Response:
     async def compute() -> SiteSettingsRead | None:
         return await service.get_site_settings(container.content_source)
 
@@ -150,7 +151,7 @@ async def get_site_settings(request: Request, container: ContainerDep) -> Respon
 )
 async def sanity_webhook(
     request: Request,
-    container: ContainerDep,
+    container: ContentDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> SanityWebhookAck:
     settings = container.settings.content
@@ -243,7 +244,7 @@ async def get_document(
 async def put_document(
     document_id: DocumentId,
     _user: StaffUser,
-    container: ContainerDep,
+    container: ContentDep,
     session: SessionDep,
     body: Annotated[
         dict[str, Any],
@@ -295,7 +296,7 @@ async def put_document(
 async def delete_document(
     document_id: DocumentId,
     _user: StaffUser,
-    container: ContainerDep,
+    container: ContentDep,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> Response:
@@ -331,7 +332,7 @@ async def export_content(_user: StaffUser, session: SessionDep) -> Response:
     response_model=PostRead,
     responses={404: {"description": "No such post"}, 503: {"description": "Content unavailable"}},
 )
-async def preview_post(slug: Slug, _user: StaffUser, container: ContainerDep) -> PostRead:
+async def preview_post(slug: Slug, _user: StaffUser, container: ContentDep) -> PostRead:
     post = await service.get_post(container.content_source, slug, preview=True)
     if post is None:
         raise NotFound("No such post.", code="post_not_found")
@@ -345,7 +346,7 @@ async def preview_post(slug: Slug, _user: StaffUser, container: ContainerDep) ->
     response_model=PageRead,
     responses={404: {"description": "No such page"}, 503: {"description": "Content unavailable"}},
 )
-async def preview_page(slug: Slug, _user: StaffUser, container: ContainerDep) -> PageRead:
+async def preview_page(slug: Slug, _user: StaffUser, container: ContentDep) -> PageRead:
     page = await service.get_page(container.content_source, slug, preview=True)
     if page is None:
         raise NotFound("No such page.", code="page_not_found")

@@ -20,8 +20,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.catalog.cache import ResponseCache
-from mercato.catalog.freshness import product_tag
 from mercato.content import dataset, repository
 from mercato.content import documents as docs
 from mercato.content.exceptions import (
@@ -47,9 +45,11 @@ from mercato.content.schemas import (
     ProductEditorialRead,
     SiteSettingsRead,
 )
+from mercato.platform.cache_tags import product_tag
 from mercato.platform.clock import utcnow
 from mercato.platform.db import Database
 from mercato.platform.errors import PreconditionFailed, ValidationFailed
+from mercato.platform.response_cache import ResponseCache
 from mercato.revalidation.service import record_content_change
 
 log = structlog.get_logger("mercato.content")

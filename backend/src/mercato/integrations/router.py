@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from mercato.integrations.ports import IntegrationsDep
 from mercato.integrations.schemas import SocialFeedRead, WeatherRead
-from mercato.platform.deps import ContainerDep
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
 
@@ -30,7 +30,7 @@ _CACHE_CONTROL = "public, max-age=300"
     },
 )
 async def get_weather(
-    container: ContainerDep,
+    container: IntegrationsDep,
     response: Response,
     lat: Annotated[float | None, Query(ge=-90, le=90, description="latitude (WGS84)")] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180, description="longitude (WGS84)")] = None,
@@ -58,7 +58,7 @@ async def get_weather(
     response_model=SocialFeedRead,
 )
 async def get_social_feed(
-    container: ContainerDep,
+    container: IntegrationsDep,
     response: Response,
     limit: Annotated[int | None, Query(ge=1, le=20, description="at most this many posts")] = None,
     cursor: Annotated[

@@ -21,11 +21,11 @@ from urllib.parse import urlencode
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from mercato.bootstrap import Container
 from mercato.notifications.mailer import build_mailer
 from mercato.notifications.providers.port import OutgoingEmail
 from mercato.notifications.render import render_email
 from mercato.platform.config import Settings
+from mercato.platform.ports import PlatformPorts
 from mercato.worker.events import Event, event_handler, is_processed, mark_processed
 
 log = structlog.get_logger("mercato.notifications")
@@ -66,7 +66,7 @@ def _link(base: str, path: str, **query: str) -> str:
     return f"{base.rstrip('/')}{path}?{urlencode(query)}"
 
 
-def build_email(container: Container, event: Event) -> OutgoingEmail | None:
+def build_email(container: PlatformPorts, event: Event) -> OutgoingEmail | None:
     """The email for an event, or None when the event needs none."""
     p: dict[str, Any] = dict(event.payload)
     storefront = container.settings.storefront_url
@@ -151,7 +151,7 @@ async def checkpoint(settings: Settings, name: str, event: Event) -> None:
 
 
 @event_handler(*MAIL_EVENTS, consumer=CONSUMER, queue="mail")
-async def send_event_email(container: Container, event: Event) -> None:
+async def send_event_email(container: PlatformPorts, event: Event) -> None:
     async with container.db.session(write=False) as session:
         if await is_processed(session, event.id, CONSUMER):
             log.info("email_already_sent", event_id=str(event.id))

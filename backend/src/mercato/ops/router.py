@@ -14,11 +14,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from mercato.bootstrap import Container
 from mercato.ops import backup_metrics as _backup_metrics  # the backup status on /metrics
 from mercato.platform.deps import ContainerDep
 from mercato.platform.errors import PROBLEM_CONTENT_TYPE, problem_body
 from mercato.platform.metrics import exposition
+from mercato.platform.ports import PlatformPorts
 
 router = APIRouter(tags=["ops"])
 log = structlog.get_logger("mercato.ops")
@@ -53,7 +53,7 @@ class Readiness(BaseModel):
 
 
 async def dependency_checks(
-    container: Container, timeout: float = 3.0
+    container: PlatformPorts, timeout: float = 3.0
 ) -> dict[str, DependencyCheck]:
     """Database, cache and broker, checked concurrently, each with its latency."""
 

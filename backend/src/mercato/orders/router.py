@@ -10,23 +10,20 @@ from fastapi import APIRouter, Query
 from mercato.accounts.dependencies import CurrentUser, OptionalUser, StaffUser
 from mercato.orders import service
 from mercato.orders.models import ORDER_STATUSES
+from mercato.orders.ports import OrdersDep
 from mercato.orders.schemas import (
     AdminOrderPage,
     AdminOrderRead,
     CancelRequest,
-    FulfilRequest,
     NoteCreate,
     OrderPage,
     OrderPaymentRead,
     OrderRead,
     PaymentStartRead,
     RefundRequest,
-    ShipRequest,
 )
-from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.deps import SessionDep
 from mercato.platform.strict import QueryDatetime
-from mercato.shipping import service as shipping
-from mercato.shipping.schemas import ShipmentList
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 admin_router = APIRouter(prefix="/admin/orders", tags=["admin-orders"])
@@ -59,7 +56,7 @@ async def list_my_orders(
 async def get_my_order(
     order_id: uuid.UUID,
     session: SessionDep,
-    container: ContainerDep,
+    container: OrdersDep,
     user: OptionalUser,
     token: Token = None,
 ) -> OrderRead:
@@ -67,27 +64,6 @@ async def get_my_order(
         session, container.settings, order_id, customer_id=user.id if user else None, token=token
     )
     return service.to_read(order, await service.payment_summary(session, order))
-
-
-@router.get(
-    "/{order_id}/shipments",
-    operation_id="listOrderShipments",
-    summary="Shipments of an order with their tracking events (owner, or guest with the token)",
-    response_model=ShipmentList,
-    responses=_NOT_FOUND,
-)
-async def get_my_order_shipments(
-    order_id: uuid.UUID,
-    session: SessionDep,
-    container: ContainerDep,
-    user: OptionalUser,
-    token: Token = None,
-) -> ShipmentList:
-    order = await service.get_order_for_customer(
-        session, container.settings, order_id, customer_id=user.id if user else None, token=token
-    )
-    shipments = await shipping.order_shipments(session, order.id)
-    return ShipmentList(items=[shipping.to_read(container, s) for s in shipments], next_cursor=None)
 
 
 @router.post(
@@ -100,7 +76,7 @@ async def get_my_order_shipments(
 async def renew_my_order_payment(
     order_id: uuid.UUID,
     session: SessionDep,
-    container: ContainerDep,
+    container: OrdersDep,
     user: OptionalUser,
     token: Token = None,
 ) -> OrderPaymentRead:
@@ -131,7 +107,7 @@ async def renew_my_order_payment(
 async def cancel_my_order(
     order_id: uuid.UUID,
     session: SessionDep,
-    container: ContainerDep,
+    container: OrdersDep,
     user: OptionalUser,
     token: Token = None,
 ) -> OrderRead:
@@ -214,7 +190,7 @@ async def admin_get_order(
 async def admin_cancel_order(
     order_id: uuid.UUID,
     session: SessionDep,
-    container: ContainerDep,
+    container: OrdersDep,
     staff: StaffUser,
     body: CancelRequest | None = None,
 ) -> AdminOrderRead:
@@ -238,7 +214,7 @@ async def admin_cancel_order(
 async def admin_refund_order(
     order_id: uuid.UUID,
     session: SessionDep,
-    container: ContainerDep,
+    container: OrdersDep,
     staff: StaffUser,
     body: RefundRequest | None = None,
 ) -> AdminOrderRead:
@@ -250,74 +226,6 @@ async def admin_refund_order(
         reason=body.reason if body else None,
         actor=f"staff:{staff.id}",
     )
-    return await service.to_admin_read(session, order)
-
-
-@admin_router.post(
-    "/{order_id}/fulfil",
-    operation_id="fulfilOrder",
-    summary="Fulfil an order: ship the chosen lines (buys the label) (staff)",
-    response_model=AdminOrderRead,
-    responses={
-        **_NOT_FOUND,
-        409: {"description": "invalid_transition, over_fulfilment, nothing_to_fulfil"},
-        503: {"description": "carrier_unavailable"},
-    },
-)
-async def admin_fulfil_order(
-    order_id: uuid.UUID,
-    session: SessionDep,
-    container: ContainerDep,
-    staff: StaffUser,
-    body: FulfilRequest | None = None,
-) -> AdminOrderRead:
-    """Creates a shipment of the chosen lines (or all that are left) with the default carrier;
-    `POST /admin/shipments` does the same with a service and weight."""
-    items: dict[uuid.UUID, int] | None = None
-    if body is not None and body.items is not None:
-        items = {}
-        for item in body.items:
-            items[item.line_id] = items.get(item.line_id, 0) + item.quantity
-    await shipping.create_shipment(session, container, order_id, items, actor=f"staff:{staff.id}")
-    return await service.to_admin_read(session, await service.get_order(session, order_id))
-
-
-@admin_router.post(
-    "/{order_id}/ship",
-    operation_id="shipOrder",
-    summary="Hand an order's parcels to the carrier: the order is shipped (staff)",
-    response_model=AdminOrderRead,
-    responses={**_NOT_FOUND, 409: {"description": "invalid_transition"}},
-)
-async def admin_ship_order(
-    order_id: uuid.UUID,
-    session: SessionDep,
-    container: ContainerDep,
-    staff: StaffUser,
-    body: ShipRequest | None = None,
-) -> AdminOrderRead:
-    order = await shipping.hand_over(
-        session,
-        container,
-        order_id,
-        actor=f"staff:{staff.id}",
-        carrier=body.carrier if body else None,
-        tracking_number=body.tracking_number if body else None,
-    )
-    return await service.to_admin_read(session, order)
-
-
-@admin_router.post(
-    "/{order_id}/deliver",
-    operation_id="deliverOrder",
-    summary="Mark an order and its parcels delivered (staff)",
-    response_model=AdminOrderRead,
-    responses={**_NOT_FOUND, 409: {"description": "invalid_transition"}},
-)
-async def admin_deliver_order(
-    order_id: uuid.UUID, session: SessionDep, container: ContainerDep, staff: StaffUser
-) -> AdminOrderRead:
-    order = await shipping.deliver_order(session, container, order_id, actor=f"staff:{staff.id}")
     return await service.to_admin_read(session, order)
 
 

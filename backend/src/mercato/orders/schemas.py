@@ -8,12 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mercato.platform.money import Money
 from mercato.platform.strict import StrictInput
-
-
-class Money(BaseModel):
-    amount: int
-    currency: str
 
 
 class OrderLineRead(BaseModel):

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import hooks as account_hooks
+from mercato.discounts import service as discounts
 from mercato.inventory import service as inventory
 from mercato.orders.models import (
     PAID_STATUSES,
@@ -36,21 +37,22 @@ from mercato.orders.models import (
 from mercato.orders.schemas import (
     AdminOrderRead,
     LedgerEntryRead,
-    Money,
     OrderEventRead,
     OrderLineRead,
     OrderRead,
     PaymentSummaryRead,
 )
+from mercato.payments.events import PaymentFailed, PaymentRefunded, PaymentSucceeded
 from mercato.platform.clock import as_utc, utcnow
 from mercato.platform.config import Settings
 from mercato.platform.crypto import Signer
 from mercato.platform.errors import Conflict, NotFound, ValidationFailed
 from mercato.platform.metrics import PAYMENT_FAILURES, count_after_commit, failure_reason
+from mercato.platform.money import Money
 from mercato.platform.outbox import record_event
 
 if TYPE_CHECKING:
-    from mercato.bootstrap import Container
+    from mercato.orders.ports import OrdersPorts
     from mercato.payments.service import PaymentStart
 
 log = structlog.get_logger("mercato.orders")
@@ -514,12 +516,10 @@ async def to_admin_read(session: AsyncSession, order: Order) -> AdminOrderRead:
 
 
 async def _release_reservation(session: AsyncSession, order: Order, *, actor: str) -> None:
-    from mercato.checkout import service as checkout
-
     await inventory.release(
         session, stock_items(order), reference=stock_reference(order), actor=actor
     )
-    await checkout.release_discount(session, order_id=order.id)
+    await discounts.release_discount(session, order_id=order.id)
 
 
 async def _cancel_pending(
@@ -733,7 +733,7 @@ def _cancelled_event(session: AsyncSession, order: Order, reason: str) -> None:
 
 async def cancel_order(
     session: AsyncSession,
-    container: Container,
+    container: OrdersPorts,
     order_id: uuid.UUID,
     *,
     actor: str,
@@ -779,7 +779,7 @@ async def cancel_order(
 
 
 async def renew_payment(
-    session: AsyncSession, container: Container, order_id: uuid.UUID, *, actor: str
+    session: AsyncSession, container: OrdersPorts, order_id: uuid.UUID, *, actor: str
 ) -> tuple[Order, PaymentStart]:
     """A fresh payment intent for an order still awaiting payment (the previous one is voided
     first, so an order never has two live intents). 409 `order_not_payable` otherwise."""
@@ -807,7 +807,7 @@ async def renew_payment(
 
 async def refund_order(
     session: AsyncSession,
-    container: Container,
+    container: OrdersPorts,
     order_id: uuid.UUID,
     *,
     amount: int | None,
@@ -1084,7 +1084,7 @@ async def shipments(order: Order) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- periodic job
 
 
-async def expire_unpaid_orders(container: Container) -> int:
+async def expire_unpaid_orders(container: OrdersPorts) -> int:
     """pending_payment orders older than the TTL -> cancelled (expired), stock released,
     the payment voided. Each order in its own transaction; returns how many expired."""
     from mercato.payments import service as payments
@@ -1155,3 +1155,44 @@ def register_account_hooks() -> None:
 
 
 register_account_hooks()
+
+
+# --------------------------------------------------------------------------- payments' events
+# Payments sits below orders and never calls up: it publishes its outcomes (mercato.payments.events)
+# and asks for the order through `OrderGate`; the composition root wires both to these.
+
+
+async def on_payment_succeeded(session: AsyncSession, event: PaymentSucceeded) -> None:
+    await apply_payment_succeeded(
+        session,
+        order_id=event.order_id,
+        amount=event.amount,
+        provider=event.provider,
+        reference=event.reference,
+    )
+
+
+async def on_payment_refunded(session: AsyncSession, event: PaymentRefunded) -> None:
+    await apply_refund(
+        session,
+        order_id=event.order_id,
+        amount=event.amount,
+        provider=event.provider,
+        reference=event.reference,
+    )
+
+
+async def on_payment_failed(session: AsyncSession, event: PaymentFailed) -> None:
+    await apply_payment_failed(
+        session, order_id=event.order_id, reason=event.reason, provider=event.provider
+    )
+
+
+class PaymentOrderGate:
+    """What payments may ask of an order: its row lock and its status."""
+
+    async def lock(self, session: AsyncSession, order_id: uuid.UUID) -> None:
+        await lock_order(session, order_id)
+
+    async def status(self, session: AsyncSession, order_id: uuid.UUID) -> str:
+        return (await get_order_payment_info(session, order_id)).status

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from mercato.payments import service
+from mercato.payments.ports import PaymentsDep
 from mercato.payments.schemas import (
     SandboxCardConfirm,
     SandboxChallengeDecision,
     SandboxConfirmRead,
     WebhookAck,
 )
-from mercato.platform.deps import ContainerDep
 from mercato.platform.errors import ValidationFailed
 
 router = APIRouter(prefix="/payments", tags=["payments"])
@@ -34,7 +34,7 @@ ChallengeToken = Annotated[str, Query(min_length=1, max_length=128)]
     responses={400: {"description": "Signature or payload invalid; nothing was written"}},
 )
 async def provider_webhook(
-    provider: ProviderName, request: Request, container: ContainerDep
+    provider: ProviderName, request: Request, container: PaymentsDep
 ) -> WebhookAck:
     raw_body = await request.body()
     outcome = await service.handle_webhook(container, provider, raw_body, request.headers)
@@ -50,7 +50,7 @@ async def provider_webhook(
     summary="Sandbox: confirm a payment with a test card (plays Stripe.js's part)",
 )
 async def sandbox_confirm(
-    intent_id: IntentId, body: SandboxCardConfirm, container: ContainerDep
+    intent_id: IntentId, body: SandboxCardConfirm, container: PaymentsDep
 ) -> SandboxConfirmRead:
     result = await service.confirm_sandbox_payment(
         container,
@@ -82,7 +82,7 @@ _PAGE = """<!doctype html>
     summary="Sandbox: the 3-D Secure-like challenge page",
 )
 async def sandbox_challenge_page(
-    intent_id: IntentId, token: ChallengeToken, container: ContainerDep
+    intent_id: IntentId, token: ChallengeToken, container: PaymentsDep
 ) -> HTMLResponse:
     await service.check_sandbox_challenge(container, intent_id, token)
     action = html.escape(service.challenge_path(intent_id, token), quote=True)
@@ -140,7 +140,7 @@ _DECISION_SCHEMA = {
     },
 )
 async def sandbox_challenge_decide(
-    intent_id: IntentId, token: ChallengeToken, request: Request, container: ContainerDep
+    intent_id: IntentId, token: ChallengeToken, request: Request, container: PaymentsDep
 ) -> Response | SandboxConfirmRead:
     approve = await _decision(request)
     result = await service.resolve_sandbox_challenge(

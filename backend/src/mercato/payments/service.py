@@ -3,7 +3,7 @@
 The ledger (`payment_transaction`) is append-only; `payment` holds the current summary. Provider
 state is the source of truth: every webhook re-reads the intent (and its refunds) and converges
 our records to it with `_apply_intent`, so duplicates and out-of-order events are harmless. Order
-state changes go through `mercato.orders.service` (imported lazily: orders imports us too).
+state changes reach orders as domain events (`payments.events`), handled in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 import structlog
@@ -22,9 +21,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.bootstrap import Container
+from mercato.payments.events import (
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentSucceeded,
+    order_gate,
+)
 from mercato.payments.exceptions import PaymentProviderUnavailable, WebhookInvalid
 from mercato.payments.models import Payment, PaymentEvent, PaymentTransaction, SandboxEvent
+from mercato.payments.ports import PaymentsPorts
 from mercato.payments.providers import signing
 from mercato.payments.providers.port import (
     CaptureMethod,
@@ -38,6 +43,7 @@ from mercato.payments.providers.port import (
 )
 from mercato.payments.providers.sandbox import SandboxGateway, check_card, event_body
 from mercato.platform.clock import utcnow
+from mercato.platform.domain_events import publish
 from mercato.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 log = structlog.get_logger("mercato.payments")
@@ -55,12 +61,6 @@ OPEN_STATUSES = (
     "requires_action",
     "processing",
 )
-
-
-def _orders() -> ModuleType:
-    from mercato.orders import service as orders_service
-
-    return orders_service
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ async def _lock_order_then_payment(session: AsyncSession, payment_id: uuid.UUID)
     order_id = await session.scalar(select(Payment.order_id).where(Payment.id == payment_id))
     if order_id is None:
         return None
-    await _orders().lock_order(session, order_id)
+    await order_gate().lock(session, order_id)
     payment: Payment | None = await session.scalar(
         _locked(select(Payment).where(Payment.id == payment_id))
     )
@@ -195,7 +195,7 @@ async def _cancel_at_provider(
             raise _unavailable(exc) from None
 
 
-def _capture_method(container: Container, provider: str) -> CaptureMethod:
+def _capture_method(container: PaymentsPorts, provider: str) -> CaptureMethod:
     config = container.settings.payments
     return config.stripe_capture_method if provider == "stripe" else config.sandbox_capture_method
 
@@ -205,7 +205,7 @@ def _capture_method(container: Container, provider: str) -> CaptureMethod:
 
 async def start_payment(
     session: AsyncSession,
-    container: Container,
+    container: PaymentsPorts,
     *,
     order_id: uuid.UUID,
     amount: int,
@@ -354,7 +354,7 @@ async def count_failures_since(session: AsyncSession, since: datetime) -> int:
 
 
 async def renew_payment(
-    session: AsyncSession, container: Container, *, order_id: uuid.UUID
+    session: AsyncSession, container: PaymentsPorts, *, order_id: uuid.UUID
 ) -> PaymentStart:
     """Void the order's current intent, then create a fresh one for the same amount (ADR 18).
 
@@ -440,7 +440,7 @@ async def renew_payment(
 
 async def refund_order_payment(
     session: AsyncSession,
-    container: Container,
+    container: PaymentsPorts,
     *,
     order_id: uuid.UUID,
     amount: int | None,
@@ -485,13 +485,16 @@ async def refund_order_payment(
     payment.status = _refund_status(payment) or payment.status
     await session.flush()
     log.info("payment_refunded", order_id=str(order_id), refund_id=refund.id, amount=to_refund)
-    await _orders().apply_refund(
-        session, order_id=order_id, amount=to_refund, provider=payment.provider, reference=refund.id
+    await publish(
+        session,
+        PaymentRefunded(
+            order_id=order_id, amount=to_refund, provider=payment.provider, reference=refund.id
+        ),
     )
 
 
 async def _void_authorisation(
-    session: AsyncSession, container: Container, payment: Payment
+    session: AsyncSession, container: PaymentsPorts, payment: Payment
 ) -> None:
     """Manual capture: "refunding" an uncaptured authorisation releases the hold instead."""
     gateway = container.payment_gateways.get(payment.provider)
@@ -513,17 +516,19 @@ async def _void_authorisation(
     )
     payment.status = "canceled"
     await session.flush()
-    await _orders().apply_refund(
+    await publish(
         session,
-        order_id=payment.order_id,
-        amount=payment.amount_authorized,
-        provider=payment.provider,
-        reference=f"void:{intent.id}",
+        PaymentRefunded(
+            order_id=payment.order_id,
+            amount=payment.amount_authorized,
+            provider=payment.provider,
+            reference=f"void:{intent.id}",
+        ),
     )
 
 
 async def capture_order_payment(
-    session: AsyncSession, container: Container, *, order_id: uuid.UUID
+    session: AsyncSession, container: PaymentsPorts, *, order_id: uuid.UUID
 ) -> None:
     """Capture an authorised payment (manual-capture mode); a no-op when already captured."""
     payment = await _payment_for_order(session, order_id)
@@ -551,7 +556,7 @@ async def capture_order_payment(
 
 
 async def cancel_order_payment(
-    session: AsyncSession, container: Container, *, order_id: uuid.UUID
+    session: AsyncSession, container: PaymentsPorts, *, order_id: uuid.UUID
 ) -> None:
     """Void an uncaptured intent (order cancelled or expired); a no-op if nothing to void.
 
@@ -612,7 +617,6 @@ async def _apply_intent(
     anything changed. A failed attempt leaves the intent confirmable and the order pending
     (ADR 18); only a success, a void or the unpaid TTL ends the order's payment.
     """
-    orders = _orders()
     changed = False
     authorized_now = False
     if intent.status in ("requires_capture", "succeeded") and payment.amount_authorized == 0:
@@ -714,30 +718,36 @@ async def _apply_intent(
     await session.flush()
 
     if authorized_now:
-        await orders.apply_payment_succeeded(
+        await publish(
             session,
-            order_id=payment.order_id,
-            amount=payment.amount_authorized,
-            provider=payment.provider,
-            reference=intent.id,
+            PaymentSucceeded(
+                order_id=payment.order_id,
+                amount=payment.amount_authorized,
+                provider=payment.provider,
+                reference=intent.id,
+            ),
         )
-        info = await orders.get_order_payment_info(session, payment.order_id)
-        if info.status == "cancelled":  # too late: the order could not take the payment
+        # too late: the order was cancelled and could not take the payment
+        if await order_gate().status(session, payment.order_id) == "cancelled":
             await _compensate(session, gateway, payment)
     for refund in new_refunds:
-        await orders.apply_refund(
+        await publish(
             session,
-            order_id=payment.order_id,
-            amount=refund.amount,
-            provider=payment.provider,
-            reference=refund.id,
+            PaymentRefunded(
+                order_id=payment.order_id,
+                amount=refund.amount,
+                provider=payment.provider,
+                reference=refund.id,
+            ),
         )
     if failed_now:
-        await orders.apply_payment_failed(
+        await publish(
             session,
-            order_id=payment.order_id,
-            reason=intent.last_error_code or intent.status,
-            provider=payment.provider,
+            PaymentFailed(
+                order_id=payment.order_id,
+                reason=intent.last_error_code or intent.status,
+                provider=payment.provider,
+            ),
         )
     if changed:
         log.info(
@@ -789,12 +799,14 @@ async def _compensate(session: AsyncSession, gateway: PaymentGateway, payment: P
         payment.amount_refunded += outstanding
         payment.status = "refunded"
         await session.flush()
-        await _orders().apply_refund(
+        await publish(
             session,
-            order_id=payment.order_id,
-            amount=outstanding,
-            provider=payment.provider,
-            reference=refund.id,
+            PaymentRefunded(
+                order_id=payment.order_id,
+                amount=outstanding,
+                provider=payment.provider,
+                reference=refund.id,
+            ),
         )
     elif payment.status == "requires_capture":
         await gateway.cancel(
@@ -810,12 +822,14 @@ async def _compensate(session: AsyncSession, gateway: PaymentGateway, payment: P
         )
         payment.status = "canceled"
         await session.flush()
-        await _orders().apply_refund(
+        await publish(
             session,
-            order_id=payment.order_id,
-            amount=payment.amount_authorized,
-            provider=payment.provider,
-            reference=f"void:{payment.intent_id}",
+            PaymentRefunded(
+                order_id=payment.order_id,
+                amount=payment.amount_authorized,
+                provider=payment.provider,
+                reference=f"void:{payment.intent_id}",
+            ),
         )
     log.warning(
         "late_payment_returned", order_id=str(payment.order_id), intent_id=payment.intent_id
@@ -865,7 +879,7 @@ async def _set_event_outcome(
 
 
 async def handle_webhook(
-    container: Container, provider: str, raw_body: bytes, headers: Mapping[str, str]
+    container: PaymentsPorts, provider: str, raw_body: bytes, headers: Mapping[str, str]
 ) -> WebhookOutcome:
     """Verify, then in ONE transaction: de-duplicate by event id and apply the effect."""
     gateway = container.payment_gateways.get(provider)
@@ -881,7 +895,7 @@ async def handle_webhook(
 
 
 async def _handle_verified(
-    container: Container, gateway: PaymentGateway, provider: str, event: WebhookEvent
+    container: PaymentsPorts, gateway: PaymentGateway, provider: str, event: WebhookEvent
 ) -> WebhookOutcome:
     async with container.db.session() as session:
         if not await _record_event(session, provider, event):
@@ -941,11 +955,10 @@ async def _handle_verified(
 # --------------------------------------------------------------------------- reconciliation
 
 
-async def reconcile_pending_payments(container: Container) -> int:
+async def reconcile_pending_payments(container: PaymentsPorts) -> int:
     """Ask the provider about payments whose order is still pending after the grace period
     (missed or unmatched webhooks). Returns how many payments changed."""
     await deliver_sandbox_events(container)
-    orders = _orders()
     minutes = container.settings.payments.reconcile_after_minutes
     cutoff = utcnow() - timedelta(minutes=minutes)
     async with container.db.session(write=False) as session:
@@ -966,8 +979,7 @@ async def reconcile_pending_payments(container: Container) -> int:
                     continue
                 if not container.payment_gateways.has(payment.provider):
                     continue
-                info = await orders.get_order_payment_info(session, payment.order_id)
-                if info.status != "pending_payment":
+                if await order_gate().status(session, payment.order_id) != "pending_payment":
                     continue
                 gateway = container.payment_gateways.get(payment.provider)
                 intent = await gateway.retrieve_intent(session, payment.intent_id)
@@ -986,7 +998,7 @@ async def reconcile_pending_payments(container: Container) -> int:
 # --------------------------------------------------------------------------- sandbox
 
 
-def _sandbox(container: Container) -> SandboxGateway:
+def _sandbox(container: PaymentsPorts) -> SandboxGateway:
     registry = container.payment_gateways
     gateway = registry.gateways.get("sandbox")
     if not isinstance(gateway, SandboxGateway):
@@ -995,7 +1007,7 @@ def _sandbox(container: Container) -> SandboxGateway:
 
 
 async def confirm_sandbox_payment(
-    container: Container,
+    container: PaymentsPorts,
     intent_id: str,
     *,
     client_secret: str,
@@ -1032,14 +1044,14 @@ def challenge_path(intent_id: str, token: str) -> str:
     return f"/api/v1/payments/sandbox/intents/{intent_id}/challenge?token={token}"
 
 
-async def check_sandbox_challenge(container: Container, intent_id: str, token: str) -> None:
+async def check_sandbox_challenge(container: PaymentsPorts, intent_id: str, token: str) -> None:
     gateway = _sandbox(container)
     async with container.db.session(write=False) as session:
         await gateway.check_challenge(session, intent_id, token)
 
 
 async def resolve_sandbox_challenge(
-    container: Container, intent_id: str, *, token: str, approve: bool
+    container: PaymentsPorts, intent_id: str, *, token: str, approve: bool
 ) -> SandboxConfirmResult:
     gateway = _sandbox(container)
     async with container.db.session() as session:
@@ -1051,7 +1063,7 @@ async def resolve_sandbox_challenge(
     return SandboxConfirmResult(status=confirmation.status)
 
 
-async def deliver_sandbox_events(container: Container, *, intent_id: str | None = None) -> int:
+async def deliver_sandbox_events(container: PaymentsPorts, *, intent_id: str | None = None) -> int:
     """Sign and deliver pending sandbox events through the webhook path; returns how many.
 
     Called right after the shopper's confirmation commits, by reconciliation and by

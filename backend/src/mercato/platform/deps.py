@@ -8,18 +8,18 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.bootstrap import Container
 from mercato.platform.config import Settings
+from mercato.platform.ports import PlatformPorts
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
+def get_container(request: Request) -> Any:
+    """The app's Container; routers annotate it with their domain's ports Protocol (`PortsDep`)."""
+    return request.app.state.container
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated[PlatformPorts, Depends(get_container)]
 
 
 def get_settings(container: ContainerDep) -> Settings:

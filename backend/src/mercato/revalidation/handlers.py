@@ -16,7 +16,7 @@ import time
 import httpx
 import structlog
 
-from mercato.bootstrap import Container
+from mercato.platform.ports import PlatformPorts
 from mercato.revalidation.service import (
     CATALOG_CHANGED,
     CONTENT_CHANGED,
@@ -41,7 +41,7 @@ def sign(raw_body: bytes, secret: str, timestamp: int | None = None) -> str:
     return f"t={ts},v1={digest.hexdigest()}"
 
 
-def tags_for(container: Container, event: Event) -> list[str]:
+def tags_for(container: PlatformPorts, event: Event) -> list[str]:
     """The storefront tags an event expires (empty when the change shows nowhere)."""
     p = event.payload
     if event.type in (CATALOG_CHANGED, CONTENT_CHANGED):
@@ -54,7 +54,7 @@ def tags_for(container: Container, event: Event) -> list[str]:
 
 
 @event_handler(CATALOG_CHANGED, CONTENT_CHANGED, STOCK_CHANGED, consumer=CONSUMER)
-async def revalidate_storefront(container: Container, event: Event) -> None:
+async def revalidate_storefront(container: PlatformPorts, event: Event) -> None:
     settings = container.settings.storefront
     if settings.revalidate_secret is None:
         return  # no storefront to tell (MERCATO_STOREFRONT__REVALIDATE_SECRET unset)

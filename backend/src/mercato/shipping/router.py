@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 
 from mercato.accounts.dependencies import StaffUser
-from mercato.platform.deps import ContainerDep, SessionDep, client_ip
+from mercato.platform.deps import SessionDep, client_ip
 from mercato.platform.errors import RateLimited
 from mercato.platform.strict import QueryBool
 from mercato.shipping import repository, service
 from mercato.shipping.models import SHIPMENT_STATUSES
+from mercato.shipping.ports import ShippingDep
 from mercato.shipping.schemas import (
     AdminShipmentPage,
     AdminShipmentRead,
@@ -46,7 +47,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such shi
 async def track(
     tracking_number: Annotated[str, Path(max_length=200)],
     session: SessionDep,
-    container: ContainerDep,
+    container: ShippingDep,
     ip: ClientIp,
 ) -> TrackingRead:
     config = container.settings.shipping
@@ -73,7 +74,7 @@ async def track(
     },
 )
 async def carrier_webhook(
-    provider: ProviderName, request: Request, container: ContainerDep
+    provider: ProviderName, request: Request, container: ShippingDep
 ) -> WebhookAck:
     raw_body = await request.body()
     outcome = await service.handle_webhook(container, provider, raw_body, request.headers)
@@ -99,7 +100,7 @@ async def carrier_webhook(
     },
 )
 async def admin_create_shipment(
-    body: ShipmentCreate, session: SessionDep, container: ContainerDep, staff: StaffUser
+    body: ShipmentCreate, session: SessionDep, container: ShippingDep, staff: StaffUser
 ) -> AdminShipmentRead:
     items: dict[uuid.UUID, int] | None = None
     if body.items is not None:
@@ -126,7 +127,7 @@ async def admin_create_shipment(
 )
 async def admin_list_shipments(
     session: SessionDep,
-    container: ContainerDep,
+    container: ShippingDep,
     staff: StaffUser,
     status: Annotated[str | None, Query(pattern="^(" + "|".join(SHIPMENT_STATUSES) + ")$")] = None,
     exception: Annotated[
@@ -160,7 +161,7 @@ async def admin_list_shipments(
     responses=_NOT_FOUND,
 )
 async def admin_get_shipment(
-    shipment_id: uuid.UUID, session: SessionDep, container: ContainerDep, staff: StaffUser
+    shipment_id: uuid.UUID, session: SessionDep, container: ShippingDep, staff: StaffUser
 ) -> AdminShipmentRead:
     del staff
     return service.to_admin_read(container, await service.get_shipment(session, shipment_id))
@@ -177,7 +178,7 @@ async def admin_get_shipment(
     },
 )
 async def admin_get_label(
-    shipment_id: uuid.UUID, session: SessionDep, container: ContainerDep, staff: StaffUser
+    shipment_id: uuid.UUID, session: SessionDep, container: ShippingDep, staff: StaffUser
 ) -> FileResponse:
     del staff
     shipment = await service.get_shipment(session, shipment_id)
@@ -201,7 +202,7 @@ async def admin_get_label(
 async def admin_deliver_shipment(
     shipment_id: uuid.UUID,
     session: SessionDep,
-    container: ContainerDep,
+    container: ShippingDep,
     staff: StaffUser,
     body: DeliverRequest | None = None,
 ) -> AdminShipmentRead:
@@ -227,7 +228,7 @@ async def admin_deliver_shipment(
     },
 )
 async def admin_void_shipment(
-    shipment_id: uuid.UUID, session: SessionDep, container: ContainerDep, staff: StaffUser
+    shipment_id: uuid.UUID, session: SessionDep, container: ShippingDep, staff: StaffUser
 ) -> AdminShipmentRead:
     shipment = await service.void_shipment(
         session, container, shipment_id, actor=f"staff:{staff.id}"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mercato.orders.schemas import Money
+from mercato.platform.money import Money
 from mercato.platform.strict import StrictInput
 
 

@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mercato.catalog import service as catalog
 from mercato.orders import service as orders
 from mercato.orders.models import Order
-from mercato.orders.schemas import Money
 from mercato.platform.clock import as_utc
 from mercato.platform.errors import NotFound
+from mercato.platform.money import Money
 from mercato.platform.outbox import record_event
 from mercato.shipping import repository
 from mercato.shipping.exceptions import (
@@ -67,7 +67,7 @@ from mercato.shipping.schemas import (
 )
 
 if TYPE_CHECKING:
-    from mercato.bootstrap import Container
+    from mercato.shipping.ports import ShippingPorts
 
 log = structlog.get_logger("mercato.shipping")
 
@@ -100,7 +100,7 @@ class WebhookOutcome:
 # --------------------------------------------------------------------------- helpers
 
 
-def tracking_url(container: Container, tracking_number: str) -> str:
+def tracking_url(container: ShippingPorts, tracking_number: str) -> str:
     return f"{container.settings.storefront_url.rstrip('/')}/track/{tracking_number}"
 
 
@@ -122,7 +122,7 @@ def _destination(order: Order) -> ShipAddress:
 
 
 async def _weight(
-    session: AsyncSession, container: Container, order: Order, items: Mapping[uuid.UUID, int]
+    session: AsyncSession, container: ShippingPorts, order: Order, items: Mapping[uuid.UUID, int]
 ) -> int:
     lines = {line.id: line for line in order.lines}
     variants = await catalog.get_purchasable_variants(session, [lines[i].sku for i in items])
@@ -137,7 +137,7 @@ async def _weight(
 
 def _status_event(
     session: AsyncSession,
-    container: Container,
+    container: ShippingPorts,
     order: Order,
     shipment: Shipment,
     previous: str | None,
@@ -197,7 +197,7 @@ def _merge_events(
 
 
 async def _apply_status(
-    session: AsyncSession, container: Container, order: Order, shipment: Shipment, actor: str
+    session: AsyncSession, container: ShippingPorts, order: Order, shipment: Shipment, actor: str
 ) -> bool:
     """Move the shipment to the status of its latest event; True when the status changed."""
     if shipment.status in FINAL_STATUSES or not shipment.events:
@@ -266,7 +266,7 @@ async def _lock_order_then_shipment(
 
 async def create_shipment(
     session: AsyncSession,
-    container: Container,
+    container: ShippingPorts,
     order_id: uuid.UUID,
     items: Mapping[uuid.UUID, int] | None,
     *,
@@ -351,7 +351,7 @@ async def create_shipment(
 
 async def apply_snapshot(
     session: AsyncSession,
-    container: Container,
+    container: ShippingPorts,
     order: Order,
     shipment: Shipment,
     snapshot: TrackingSnapshot,
@@ -382,7 +382,7 @@ async def apply_snapshot(
 
 
 async def handle_webhook(
-    container: Container, provider: str, raw_body: bytes, headers: Mapping[str, str]
+    container: ShippingPorts, provider: str, raw_body: bytes, headers: Mapping[str, str]
 ) -> WebhookOutcome:
     """Verify, then in ONE transaction: de-duplicate by event id and apply the effect."""
     carrier = container.carriers.get(provider)
@@ -424,7 +424,7 @@ async def handle_webhook(
     return WebhookOutcome(notice.event_id, "processed")
 
 
-async def poll_shipments(container: Container) -> int:
+async def poll_shipments(container: ShippingPorts) -> int:
     """Ask carriers without webhooks about shipments that are due; one transaction each.
 
     A failure backs that shipment off (interval x 2^failures, capped) and never stops the batch.
@@ -448,7 +448,7 @@ async def poll_shipments(container: Container) -> int:
     return changed
 
 
-async def _poll_one(container: Container, shipment_id: uuid.UUID) -> int:
+async def _poll_one(container: ShippingPorts, shipment_id: uuid.UUID) -> int:
     registry: CarrierRegistry = container.carriers
     config = container.settings.shipping
     async with container.db.session(write=False) as session:
@@ -474,7 +474,7 @@ async def _poll_one(container: Container, shipment_id: uuid.UUID) -> int:
     return int(changed)
 
 
-async def _back_off(container: Container, shipment_id: uuid.UUID) -> None:
+async def _back_off(container: ShippingPorts, shipment_id: uuid.UUID) -> None:
     config = container.settings.shipping
     try:
         async with container.db.session() as session:
@@ -505,7 +505,7 @@ def _staff_event(status: str, message: str, now: datetime) -> TrackingUpdate:
 
 async def mark_delivered(
     session: AsyncSession,
-    container: Container,
+    container: ShippingPorts,
     shipment_id: uuid.UUID,
     *,
     actor: str,
@@ -533,7 +533,7 @@ async def mark_delivered(
 
 
 async def void_shipment(
-    session: AsyncSession, container: Container, shipment_id: uuid.UUID, *, actor: str
+    session: AsyncSession, container: ShippingPorts, shipment_id: uuid.UUID, *, actor: str
 ) -> Shipment:
     """Void an unused label: the carrier refunds it and its lines go back to unfulfilled."""
     order, shipment = await _lock_order_then_shipment(session, shipment_id)
@@ -572,7 +572,7 @@ async def void_shipment(
 
 async def hand_over(
     session: AsyncSession,
-    container: Container,
+    container: ShippingPorts,
     order_id: uuid.UUID,
     *,
     actor: str,
@@ -607,7 +607,7 @@ async def hand_over(
 
 
 async def deliver_order(
-    session: AsyncSession, container: Container, order_id: uuid.UUID, *, actor: str
+    session: AsyncSession, container: ShippingPorts, order_id: uuid.UUID, *, actor: str
 ) -> Order:
     """`POST /admin/orders/{id}/deliver`: every parcel of a shipped order is delivered."""
     order = await orders.lock_order(session, order_id)
@@ -643,11 +643,11 @@ def _events(shipment: Shipment) -> list[TrackingEvent]:
     return sorted(shipment.events, key=_event_sort_key)
 
 
-def to_read(container: Container, shipment: Shipment) -> ShipmentRead:
+def to_read(container: ShippingPorts, shipment: Shipment) -> ShipmentRead:
     return ShipmentRead(**_read_fields(container, shipment))
 
 
-def _read_fields(container: Container, shipment: Shipment) -> dict[str, Any]:
+def _read_fields(container: ShippingPorts, shipment: Shipment) -> dict[str, Any]:
     return {
         "id": shipment.id,
         "carrier": shipment.carrier_name,
@@ -672,7 +672,7 @@ def _read_fields(container: Container, shipment: Shipment) -> dict[str, Any]:
     }
 
 
-def to_admin_read(container: Container, shipment: Shipment) -> AdminShipmentRead:
+def to_admin_read(container: ShippingPorts, shipment: Shipment) -> AdminShipmentRead:
     return AdminShipmentRead(
         **_read_fields(container, shipment),
         order_id=shipment.order_id,
@@ -752,7 +752,7 @@ async def public_tracking(session: AsyncSession, tracking_number: str) -> Shipme
     return shipment
 
 
-async def label_file(container: Container, shipment: Shipment) -> tuple[Any, str]:
+async def label_file(container: ShippingPorts, shipment: Shipment) -> tuple[Any, str]:
     """(local path, content type) of the label; 404 when it is not on this disk."""
     if not shipment.label_name:
         raise NotFound("This shipment has no label.", code="label_not_found")

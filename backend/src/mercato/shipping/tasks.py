@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from mercato.shipping.service import poll_shipments
 
 if TYPE_CHECKING:
-    from mercato.bootstrap import Container
+    from mercato.shipping.ports import ShippingPorts
 
 
-async def poll_tracking(container: Container) -> int:
+async def poll_tracking(container: ShippingPorts) -> int:
     """Ask carriers without webhooks (the simulated one included) for tracking updates."""
     return await poll_shipments(container)

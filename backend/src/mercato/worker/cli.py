@@ -110,7 +110,9 @@ def scheduler() -> None:
         start_http_server(settings.worker.scheduler_metrics_port, addr=settings.worker.metrics_host)
     # the relay is the safety net of every event: it runs here, beside beat, not as a task on a
     # worker, so it keeps publishing and republishing when no worker is alive (ADR 0015)
-    relay = RelayLoop(settings)
+    from mercato.bootstrap import build_container
+
+    relay = RelayLoop(settings, build_container)
     relay.start()
     beat = app.Beat(
         schedule=str(settings.data_dir / "celerybeat-schedule"),

@@ -20,9 +20,9 @@ import structlog
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.bootstrap import Container
 from mercato.platform.clock import utcnow
 from mercato.platform.outbox import OutboxEvent
+from mercato.platform.ports import PlatformPorts
 from mercato.worker.models import ProcessedEvent
 
 log = structlog.get_logger("mercato.worker.events")
@@ -39,7 +39,7 @@ class Event:
     created_at: datetime
 
 
-HandlerFn = Callable[[Container, Event], Awaitable[None]]
+HandlerFn = Callable[[PlatformPorts, Event], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -97,12 +97,12 @@ def mark_processed(session: AsyncSession, event_id: uuid.UUID, consumer: str) ->
     session.add(ProcessedEvent(event_id=event_id, consumer=consumer, processed_at=utcnow()))
 
 
-async def load_event(container: Container, event_id: uuid.UUID) -> OutboxEvent | None:
+async def load_event(container: PlatformPorts, event_id: uuid.UUID) -> OutboxEvent | None:
     async with container.db.session(write=False) as session:
         return await session.get(OutboxEvent, event_id)
 
 
-async def handle_event(container: Container, event_id: uuid.UUID) -> bool:
+async def handle_event(container: PlatformPorts, event_id: uuid.UUID) -> bool:
     """Run every handler for one event, then mark it processed. False if there was nothing to do."""
     row = await load_event(container, event_id)
     if row is None or row.processed_at is not None:
@@ -124,7 +124,7 @@ async def handle_event(container: Container, event_id: uuid.UUID) -> bool:
 
 
 async def postpone_republish(
-    container: Container, event_id: uuid.UUID, seconds: float, error: str
+    container: PlatformPorts, event_id: uuid.UUID, seconds: float, error: str
 ) -> None:
     """A handler is retrying: keep the relay from republishing the event meanwhile."""
     from datetime import timedelta
@@ -137,7 +137,7 @@ async def postpone_republish(
         )
 
 
-async def mark_dead(container: Container, event_id: uuid.UUID, error: str) -> None:
+async def mark_dead(container: PlatformPorts, event_id: uuid.UUID, error: str) -> None:
     """Its handler gave up: the relay stops republishing it until it is replayed."""
     from mercato.worker.metrics import OUTBOX_DEAD_LETTERED
 
@@ -150,7 +150,7 @@ async def mark_dead(container: Container, event_id: uuid.UUID, error: str) -> No
     OUTBOX_DEAD_LETTERED.inc()
 
 
-async def dispatch_pending_events(container: Container, *, limit: int = 1000) -> int:
+async def dispatch_pending_events(container: PlatformPorts, *, limit: int = 1000) -> int:
     """Test and CLI helper: handle every pending event inline (no broker, no worker).
 
     Lets API tests assert "an email was produced" without a worker. Handler errors propagate.

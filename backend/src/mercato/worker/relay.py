@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -31,11 +31,11 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from mercato.bootstrap import Container
 from mercato.platform.clock import as_utc, utcnow
 from mercato.platform.config import Settings
 from mercato.platform.metrics import OUTBOX_OLDEST_AGE
 from mercato.platform.outbox import OutboxEvent
+from mercato.platform.ports import PlatformPorts
 from mercato.worker.celery_app import backoff_seconds, build_celery, queue_name
 from mercato.worker.events import queue_for
 from mercato.worker.metrics import (
@@ -139,7 +139,7 @@ def republish_delay(settings: Settings, attempts: int) -> timedelta:
 
 
 async def relay_once(
-    container: Container,
+    container: PlatformPorts,
     publisher: Publisher,
     *,
     only: Iterable[uuid.UUID] | None = None,
@@ -211,7 +211,7 @@ async def relay_once(
     return published
 
 
-async def refresh_outbox_gauges(container: Container) -> None:
+async def refresh_outbox_gauges(container: PlatformPorts) -> None:
     """The backlog gauges: events not yet processed, and the age of the oldest of them."""
     async with container.db.session(write=False) as session:
         count, oldest = (
@@ -226,7 +226,7 @@ async def refresh_outbox_gauges(container: Container) -> None:
     OUTBOX_OLDEST_AGE.set(max(age, 0.0))
 
 
-async def pending_count(container: Container) -> int:
+async def pending_count(container: PlatformPorts) -> int:
     async with container.db.session(write=False) as session:
         count = await session.scalar(
             select(func.count())
@@ -270,7 +270,7 @@ class AfterCommitRelay:
     refreshes the outbox-pending gauge every relay interval.
     """
 
-    def __init__(self, container: Container, publisher: Publisher | None = None) -> None:
+    def __init__(self, container: PlatformPorts, publisher: Publisher | None = None) -> None:
         self._container = container
         self._publisher = publisher or CeleryPublisher(container.settings)
         self._queue: asyncio.Queue[list[uuid.UUID]] = asyncio.Queue()
@@ -321,6 +321,10 @@ class AfterCommitRelay:
 # --------------------------------------------------------------------------- the scheduler's loop
 
 
+class ClosablePorts(PlatformPorts, Protocol):
+    async def aclose(self) -> None: ...
+
+
 class RelayLoop:
     """The relay as a loop of its own (run by `mercato scheduler` in a thread).
 
@@ -329,8 +333,11 @@ class RelayLoop:
     capped at `outbox_relay_max_backoff_seconds`), and logs the outage once.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, open_container: Callable[[Settings], ClosablePorts]
+    ) -> None:
         self._settings = settings
+        self._open_container = open_container  # the composition root's, from the entry point
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.passes = 0
@@ -345,10 +352,8 @@ class RelayLoop:
             self._thread.join(timeout)
 
     def _main(self) -> None:
-        from mercato.bootstrap import build_container
-
         async def run() -> None:
-            container = build_container(self._settings)
+            container = self._open_container(self._settings)
             publisher = CeleryPublisher(self._settings)
             try:
                 await self.run(container, publisher)
@@ -358,7 +363,7 @@ class RelayLoop:
 
         asyncio.run(run())
 
-    async def run(self, container: Container, publisher: CeleryPublisher) -> None:
+    async def run(self, container: PlatformPorts, publisher: CeleryPublisher) -> None:
         worker = self._settings.worker
         database = Outage("database")
         log.info("outbox_relay_started", interval=worker.outbox_relay_interval_seconds)

@@ -10,11 +10,11 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.bootstrap import Container
 from mercato.platform.clock import utcnow
 from mercato.platform.errors import NotFound, ServiceUnavailable
 from mercato.platform.outbox import OutboxEvent
 from mercato.platform.pagination import next_cursor, older_than
+from mercato.platform.ports import PlatformPorts
 from mercato.worker.models import TaskDeadLetter
 
 
@@ -25,7 +25,7 @@ class TaskSender(Protocol):
 
 
 class CelerySender:
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: PlatformPorts) -> None:
         from mercato.worker.celery_app import build_celery
 
         self._settings = container.settings
@@ -48,7 +48,7 @@ class CelerySender:
 
 
 async def record_dead_letter(
-    container: Container,
+    container: PlatformPorts,
     *,
     task_id: str,
     task_name: str,
@@ -101,7 +101,7 @@ async def count_dead_letters(session: AsyncSession) -> int:
 
 async def replay_dead_letter(
     session: AsyncSession,
-    container: Container,
+    container: PlatformPorts,
     dead_letter_id: uuid.UUID,
     sender: TaskSender | None = None,
 ) -> TaskDeadLetter:

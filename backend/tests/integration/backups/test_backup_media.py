@@ -18,8 +18,8 @@ import pytest
 from mercato.backups.archive import read_archive, sha256_file, write_archive
 from mercato.backups.exceptions import CorruptBackup, VerificationFailed
 from mercato.backups.service import BackupService
-from mercato.catalog.providers.local import LocalMediaStorage
 from mercato.platform.config import Settings
+from mercato.platform.media.local import LocalMediaStorage
 from tests.integration.backups.conftest import KEY, backup_settings, seed_shop
 from tests.integration.backups.test_backup_restore import snapshot_of
 

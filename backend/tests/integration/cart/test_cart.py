@@ -14,7 +14,7 @@ from mercato.bootstrap import Container
 from mercato.cart import service as cart_service
 from mercato.cart.models import Cart
 from mercato.catalog.models import Product
-from mercato.checkout.models import DiscountCode
+from mercato.discounts.models import DiscountCode
 from mercato.platform.clock import utcnow
 from mercato.platform.outbox import OutboxEvent
 from tests.factories import auth_headers, create_product, create_user

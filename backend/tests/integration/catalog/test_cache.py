@@ -15,9 +15,9 @@ import pytest
 from redis import Redis
 
 from mercato.bootstrap import Container, build_container
-from mercato.catalog.cache import ResponseCache
 from mercato.main import create_app
 from mercato.platform.cache import MemoryCache, RedisCache
+from mercato.platform.response_cache import ResponseCache
 from tests.conftest import make_settings
 from tests.factories import auth_headers, create_product, create_user
 

@@ -14,8 +14,9 @@ from sqlalchemy import func, select, update
 
 from mercato.bootstrap import Container
 from mercato.cart import service as cart_service
-from mercato.checkout.models import DiscountCode, DiscountRedemption, IdempotencyKey
+from mercato.checkout.models import IdempotencyKey
 from mercato.checkout.service import request_hash
+from mercato.discounts.models import DiscountCode, DiscountRedemption
 from mercato.inventory.models import StockLevel
 from mercato.orders import service as orders
 from mercato.orders.models import Order

@@ -22,7 +22,7 @@ from prometheus_client import Counter
 
 from mercato.platform.cache import Cache, CacheUnavailable
 
-log = structlog.get_logger("mercato.catalog.cache")
+log = structlog.get_logger("mercato.platform.response_cache")
 
 CACHE_REQUESTS = Counter(
     "mercato_catalog_cache_requests_total",
@@ -147,3 +147,25 @@ class ResponseCache:
                 CACHE_INVALIDATIONS.labels(tag).inc()
             except CacheUnavailable as exc:
                 self._warn(exc)
+
+
+def cache_key(path: str, query_string: bytes) -> str:
+    """The response-cache key of a public GET: path plus the sorted raw query parameters."""
+    params = sorted(p for p in query_string.decode("latin-1").split("&") if p)
+    return path + "?" + "&".join(params)
+
+
+def response_headers(etag: str, max_age: int, hit: bool) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={max_age}, must-revalidate",
+        "Vary": "Accept-Encoding",
+        "X-Cache": "HIT" if hit else "MISS",
+    }
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates

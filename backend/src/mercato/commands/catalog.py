@@ -150,7 +150,7 @@ def seed_command(
                     seed_value=seed,
                     progress=lambda done, total: bar.update(task, completed=done),
                 )
-            from mercato.checkout.service import DEMO_DISCOUNTS, ensure_demo_discounts
+            from mercato.discounts.service import DEMO_DISCOUNTS, ensure_demo_discounts
 
             await ensure_demo_discounts(container)
             codes = ", ".join(d.code for d in DEMO_DISCOUNTS)

@@ -1,4 +1,7 @@
-"""Registers each module's typer sub-app on the root CLI. Add one line per module."""
+"""CLI command groups: entry points, like the app factory, so they may reach the composition root.
+
+Each module here registers its typer sub-app on the root CLI; add one line per group.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,13 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach module command groups (users, demo, catalog, mail, tasks, worker, ...)."""
-    from mercato.accounts import cli as accounts_cli
-    from mercato.backups import cli as backups_cli
-    from mercato.catalog import cli as catalog_cli
-    from mercato.content import cli as content_cli
-    from mercato.notifications import cli as notifications_cli
-    from mercato.orders import cli as orders_cli
-    from mercato.payments import cli as payments_cli
+    from mercato.commands import accounts as accounts_cli
+    from mercato.commands import backups as backups_cli
+    from mercato.commands import catalog as catalog_cli
+    from mercato.commands import content as content_cli
+    from mercato.commands import notifications as notifications_cli
+    from mercato.commands import orders as orders_cli
+    from mercato.commands import payments as payments_cli
     from mercato.worker import cli as worker_cli
 
     accounts_cli.register(app)  # users create-admin|list

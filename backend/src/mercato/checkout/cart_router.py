@@ -1,4 +1,5 @@
-"""Cart endpoints (thin: parse, call the cart/checkout services, shape the response)."""
+"""Cart endpoints. They live in checkout because every cart response carries checkout's quote
+(totals, shipping, discount): checkout uses cart, never the other way round."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts.dependencies import CurrentUser, OptionalUser
-from mercato.bootstrap import Container
 from mercato.cart import service
 from mercato.cart.models import Cart
 from mercato.cart.schemas import (
@@ -20,6 +20,7 @@ from mercato.cart.schemas import (
     ShippingSelectionRead,
 )
 from mercato.checkout import service as checkout
+from mercato.checkout.ports import CheckoutDep, CheckoutPorts
 from mercato.checkout.schemas import (
     CartAddressUpdate,
     DiscountCodeApply,
@@ -27,8 +28,8 @@ from mercato.checkout.schemas import (
     ShippingOptionList,
     ShippingOptionRead,
 )
-from mercato.orders.schemas import Money
-from mercato.platform.deps import ContainerDep, SessionDep
+from mercato.platform.deps import SessionDep
+from mercato.platform.money import Money
 
 router = APIRouter(prefix="/carts", tags=["cart"])
 
@@ -37,7 +38,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _read(session: AsyncSession, container: Container, cart: Cart) -> CartRead:
+async def _read(session: AsyncSession, container: CheckoutPorts, cart: Cart) -> CartRead:
     views = await service.line_views(session, cart)
     quote = await checkout.quote_cart(session, container, cart, views)
     cur = quote.currency
@@ -104,7 +105,7 @@ def _uid(user: object | None) -> uuid.UUID | None:
     responses={200: {"model": CartRead, "description": "The signed-in customer's open cart"}},
 )
 async def create_cart(
-    response: Response, session: SessionDep, container: ContainerDep, user: OptionalUser
+    response: Response, session: SessionDep, container: CheckoutDep, user: OptionalUser
 ) -> CartRead:
     """A new cart (201). A signed-in customer with an open cart gets that cart back (200)."""
     cart, created = await service.create_cart(session, container.settings, customer_id=_uid(user))
@@ -121,7 +122,7 @@ async def create_cart(
     responses=_NOT_FOUND,
 )
 async def get_cart(
-    cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
+    cart_id: uuid.UUID, session: SessionDep, container: CheckoutDep, user: OptionalUser
 ) -> CartRead:
     cart = await service.get_cart(session, cart_id, user_id=_uid(user))
     return await _read(session, container, cart)
@@ -142,7 +143,7 @@ async def add_line(
     cart_id: uuid.UUID,
     body: CartLineCreate,
     session: SessionDep,
-    container: ContainerDep,
+    container: CheckoutDep,
     user: OptionalUser,
 ) -> CartRead:
     cart = await service.get_open_cart(session, cart_id, user_id=_uid(user))
@@ -165,7 +166,7 @@ async def update_line(
     line_id: uuid.UUID,
     body: CartLineUpdate,
     session: SessionDep,
-    container: ContainerDep,
+    container: CheckoutDep,
     user: OptionalUser,
 ) -> CartRead:
     cart = await service.get_open_cart(session, cart_id, user_id=_uid(user))
@@ -184,7 +185,7 @@ async def remove_line(
     cart_id: uuid.UUID,
     line_id: uuid.UUID,
     session: SessionDep,
-    container: ContainerDep,
+    container: CheckoutDep,
     user: OptionalUser,
 ) -> CartRead:
     cart = await service.get_open_cart(session, cart_id, user_id=_uid(user))
@@ -203,7 +204,7 @@ async def set_address(
     cart_id: uuid.UUID,
     body: CartAddressUpdate,
     session: SessionDep,
-    container: ContainerDep,
+    container: CheckoutDep,
     user: OptionalUser,
 ) -> CartRead:
     cart = await service.get_open_cart(session, cart_id, user_id=_uid(user))
@@ -227,7 +228,7 @@ async def set_address(
     responses={**_NOT_FOUND, 409: {"description": "address_required"}},
 )
 async def shipping_options(
-    cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
+    cart_id: uuid.UUID, session: SessionDep, container: CheckoutDep, user: OptionalUser
 ) -> ShippingOptionList:
     cart = await service.get_cart(session, cart_id, user_id=_uid(user))
     items = [
@@ -255,7 +256,7 @@ async def set_shipping_method(
     cart_id: uuid.UUID,
     body: ShippingMethodSelect,
     session: SessionDep,
-    container: ContainerDep,
+    container: CheckoutDep,
     user: OptionalUser,
 ) -> CartRead:
     cart = await service.get_open_cart(session, cart_id, user_id=_uid(user))
@@ -277,7 +278,7 @@ async def apply_discount_code(
     cart_id: uuid.UUID,
     body: DiscountCodeApply,
     session: SessionDep,
-    container: ContainerDep,
+    container: CheckoutDep,
     user: OptionalUser,
 ) -> CartRead:
     cart = await service.get_open_cart(session, cart_id, user_id=_uid(user))
@@ -293,7 +294,7 @@ async def apply_discount_code(
     responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
 )
 async def remove_discount_code(
-    cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: OptionalUser
+    cart_id: uuid.UUID, session: SessionDep, container: CheckoutDep, user: OptionalUser
 ) -> CartRead:
     cart = await service.get_open_cart(session, cart_id, user_id=_uid(user))
     await checkout.remove_discount_code(session, container, cart)
@@ -308,7 +309,7 @@ async def remove_discount_code(
     responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
 )
 async def merge_cart(
-    cart_id: uuid.UUID, session: SessionDep, container: ContainerDep, user: CurrentUser
+    cart_id: uuid.UUID, session: SessionDep, container: CheckoutDep, user: CurrentUser
 ) -> CartRead:
     """Merge a guest cart into the signed-in customer's cart (call it right after login).
     Returns the customer's cart, which the storefront should keep from now on."""

@@ -1,0 +1,20 @@
+"""What this module is handed: a Protocol over the composition root's Container."""
+
+from __future__ import annotations
+
+from typing import Annotated, Protocol
+
+from fastapi import Depends
+
+from mercato.cart.ports import CartPorts
+from mercato.checkout.providers.port import ShippingRateProvider
+from mercato.orders.ports import OrdersPorts
+from mercato.platform.deps import get_container
+
+
+class CheckoutPorts(OrdersPorts, CartPorts, Protocol):
+    # carrier-priced shipping options (MERCATO_SHIPPING__CHECKOUT_RATES); None: the rate table
+    shipping_rates: ShippingRateProvider | None
+
+
+CheckoutDep = Annotated[CheckoutPorts, Depends(get_container)]

@@ -1,0 +1,1 @@
+"""Discount codes (below checkout and orders)."""
