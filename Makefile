@@ -58,6 +58,7 @@ revision: bootstrap
 lint: bootstrap
 	cd backend && $(BIN)/ruff check src tests migrations ../bench
 	cd backend && $(BIN)/ruff format --check src tests migrations ../bench
+	cd backend && $(BIN)/lint-imports --no-cache
 
 fmt: bootstrap
 	-cd backend && $(BIN)/ruff check --fix src tests migrations ../bench

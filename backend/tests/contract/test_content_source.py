@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from mercato.bootstrap import build_container
-from mercato.content import demo, repository
+from mercato.content import repository
 from mercato.content.providers.port import ContentSource, PostCursor
 from mercato.content.providers.sanity import SanityContentSource
+from mercato.demo import content as demo
 from mercato.platform.config import ContentSettings
 from mercato.platform.http import OutboundPolicy
 from tests.conftest import make_settings, make_sqlite_url

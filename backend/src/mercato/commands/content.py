@@ -20,7 +20,7 @@ def import_command(
     """Import a Sanity dataset export (.ndjson, or .tar.gz with images); documents with the
     same _id are replaced; nothing is written if any line is invalid."""
     from mercato.bootstrap import build_container
-    from mercato.content import dataset, demo
+    from mercato.content import dataset, service
     from mercato.content.exceptions import InvalidImport
     from mercato.platform.config import Settings
 
@@ -33,7 +33,7 @@ def import_command(
     async def run() -> None:
         container = build_container(Settings())
         try:
-            await demo.import_into(container, data, reason="import")
+            await service.import_into(container, data, reason="import")
         finally:
             await container.aclose()
 

@@ -30,6 +30,8 @@ from mercato.content.exceptions import (
     SlugTaken,
 )
 from mercato.content.models import ContentWebhookDelivery
+from mercato.content.ports import ContentPorts
+from mercato.content.providers.local import MEDIA_DIR
 from mercato.content.providers.port import (
     ContentSource,
     ContentUnavailable,
@@ -347,3 +349,19 @@ async def record_webhook(
     except IntegrityError:
         return True, set(), frozenset()  # the same delivery raced in on another process
     return False, tags, catalog_tags([doc])
+
+
+async def store_assets(container: ContentPorts, data: dataset.Dataset) -> None:
+    for name, content in data.assets.items():
+        content_type = "image/svg+xml" if name.endswith(".svg") else "application/octet-stream"
+        await container.media.save(f"{MEDIA_DIR}/{name}", content, content_type)
+
+
+async def import_into(container: ContentPorts, data: dataset.Dataset, *, reason: str) -> None:
+    """Store the assets, then write every document in one transaction; refresh caches."""
+    await store_assets(container, data)
+    async with container.db.session() as session:
+        await import_dataset(session, data, reason=reason)
+    await invalidate_after_change(
+        container.content_cache, container.catalog_cache, catalog=CATALOG_TAGS
+    )

@@ -186,24 +186,6 @@ async def create_discount(
     return discount
 
 
-DEMO_DISCOUNTS = (
-    DiscountCreate(code="WELCOME10", kind="percentage", value=10, per_customer_limit=1),
-    DiscountCreate(code="TENOFF", kind="fixed", value=1000, min_subtotal=5000),
-    DiscountCreate(code="FREESHIP", kind="free_shipping", min_subtotal=5000),
-)
-
-
-async def ensure_demo_discounts(container: PlatformPorts) -> list[str]:
-    """The demo shop's discount codes (`mercato demo seed`); existing codes are left alone."""
-    created: list[str] = []
-    async with container.db.session() as session:
-        for data in DEMO_DISCOUNTS:
-            if await find_discount(session, data.code) is None:
-                await create_discount(session, container, data)
-                created.append(data.code)
-    return created
-
-
 async def list_discounts(session: AsyncSession) -> list[DiscountCode]:
     rows = await session.scalars(select(DiscountCode).order_by(DiscountCode.created_at.desc()))
     return list(rows.all())

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from mercato.bootstrap import run_job
-from mercato.catalog import demo
+from mercato.demo import catalog as demo
 from mercato.platform.config import Settings
 from mercato.platform.migrate import alembic_config
 from tests.conftest import _create_schema, _sync_url, make_settings, make_sqlite_url

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from mercato.bootstrap import Container
-from mercato.catalog import demo
 from mercato.cli import app as cli_app
+from mercato.demo import catalog as demo
 
 
 async def test_demo_seed_builds_a_believable_deterministic_shop(

@@ -150,7 +150,7 @@ async def test_declined_card_keeps_the_order_and_the_guest_pays_it_on_a_retry(
 async def test_demo_discount_codes_are_seeded_once_and_apply(
     client: httpx.AsyncClient, container: Container
 ) -> None:
-    from mercato.discounts.service import ensure_demo_discounts
+    from mercato.demo.discounts import ensure_demo_discounts
 
     assert await ensure_demo_discounts(container) == ["WELCOME10", "TENOFF", "FREESHIP"]
     assert await ensure_demo_discounts(container) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mercato.bootstrap import Container
-from mercato.content import demo
+from mercato.demo import content as demo
 from tests.factories import auth_headers, create_user
 
 

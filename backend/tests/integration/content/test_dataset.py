@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mercato.cli import app
-from mercato.content.demo import DEMO_DIR
+from mercato.demo.content import DEMO_DIR
 from tests.conftest import make_settings
 
 

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from mercato.bootstrap import Container, build_container
-from mercato.content import demo
 from mercato.content.webhook import sign
+from mercato.demo import content as demo
 from mercato.main import create_app
 from tests.conftest import make_settings
 from tests.factories import auth_headers, create_product, create_user

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from mercato.bootstrap import Container, build_container
-from mercato.content import demo
 from mercato.content.models import ContentDocument
 from mercato.content.webhook import sign
+from mercato.demo import content as demo
 from mercato.main import create_app
 from mercato.platform.outbox import OutboxEvent
 from tests.conftest import make_settings

@@ -239,7 +239,7 @@ def test_serve_with_workers_logs_its_start_and_keeps_its_workers(tmp_path: Path)
 def test_log_lines_never_mix_into_a_command_s_output(tmp_path: Path) -> None:
     """`mercato content export > file`: the warning about a new development JWT key (or any log
     line) goes to stderr, the file gets exactly the dataset."""
-    from mercato.content.demo import DEMO_DIR
+    from mercato.demo.content import DEMO_DIR
 
     env = {k: v for k, v in _env(tmp_path).items() if k != "MERCATO_LOG_LEVEL"}
     for args in (["db", "upgrade"], ["content", "import", str(DEMO_DIR / "data.ndjson")]):

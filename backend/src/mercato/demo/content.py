@@ -1,4 +1,4 @@
-"""The demo shop's content: a Sanity dataset export bundled with the package (`demo_data/`).
+"""The demo shop's content: a Sanity dataset export bundled with the package (`content_data/`).
 
 `mercato demo seed` (and so `make run`) loads it into the local source when the content store is
 empty: five journal posts with Portable Text bodies, two authors, the about / FAQ / shipping and
@@ -12,9 +12,8 @@ from pathlib import Path
 
 from mercato.content import dataset, repository, service
 from mercato.content.ports import ContentPorts
-from mercato.content.providers.local import MEDIA_DIR
 
-DEMO_DIR = Path(__file__).parent / "demo_data"
+DEMO_DIR = Path(__file__).parent / "content_data"
 
 
 def demo_dataset() -> dataset.Dataset:
@@ -25,27 +24,11 @@ def demo_dataset() -> dataset.Dataset:
     return dataset.Dataset(documents=documents, assets=assets)
 
 
-async def store_assets(container: ContentPorts, data: dataset.Dataset) -> None:
-    for name, content in data.assets.items():
-        content_type = "image/svg+xml" if name.endswith(".svg") else "application/octet-stream"
-        await container.media.save(f"{MEDIA_DIR}/{name}", content, content_type)
-
-
-async def import_into(container: ContentPorts, data: dataset.Dataset, *, reason: str) -> None:
-    """Store the assets, then write every document in one transaction; refresh caches."""
-    await store_assets(container, data)
-    async with container.db.session() as session:
-        await service.import_dataset(session, data, reason=reason)
-    await service.invalidate_after_change(
-        container.content_cache, container.catalog_cache, catalog=service.CATALOG_TAGS
-    )
-
-
 async def seed_if_empty(container: ContentPorts) -> int:
     """Load the demo content into an empty local store; returns the documents written."""
     async with container.db.session(write=False) as session:
         if not await repository.is_empty(session):
             return 0
     data = demo_dataset()
-    await import_into(container, data, reason="demo")
+    await service.import_into(container, data, reason="demo")
     return len(data.documents)
