@@ -17,10 +17,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import hooks as account_hooks
+from mercato.accounts import service as accounts
 from mercato.cart.models import Cart, CartLine
+from mercato.catalog import service as catalog
 from mercato.platform.clock import utcnow
 from mercato.platform.config import Settings
-from mercato.platform.errors import Conflict, NotFound, ValidationFailed
+from mercato.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
 from mercato.platform.outbox import record_event
 
 if TYPE_CHECKING:
@@ -138,7 +140,6 @@ async def get_open_cart(
 
 
 async def line_views(session: AsyncSession, cart: Cart) -> list[CartLineView]:
-    from mercato.catalog import service as catalog
 
     variants = await catalog.get_purchasable_variants(session, [line.sku for line in cart.lines])
     views: list[CartLineView] = []
@@ -191,7 +192,6 @@ async def add_line(
     session: AsyncSession, settings: Settings, cart: Cart, *, sku: str, quantity: int
 ) -> CartLine:
     """Add `quantity` of `sku`; an existing line of the SKU is incremented."""
-    from mercato.catalog import service as catalog
 
     sku = sku.strip()
     variant = (await catalog.get_purchasable_variants(session, [sku])).get(sku)
@@ -337,9 +337,6 @@ async def purge_expired_carts(container: CartPorts) -> int:
 
 async def send_abandoned_cart_reminders(container: CartPorts) -> int:
     """Record one AbandonedCartReminder per idle customer cart, for customers who opted in."""
-    from mercato.accounts import service as accounts
-    from mercato.platform.errors import DomainError
-
     settings = container.settings
     now = utcnow()
     idle_since = now - timedelta(hours=settings.cart.abandoned_after_hours)

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercato.accounts import service as accounts
 from mercato.cart import service as cart_service
 from mercato.cart.models import Cart
 from mercato.cart.service import CartLineView
@@ -32,8 +33,10 @@ from mercato.checkout.providers.table_rate import TableRateProvider
 from mercato.checkout.schemas import Address
 from mercato.discounts import service as discounts
 from mercato.discounts.models import DiscountCode
+from mercato.inventory import service as inventory
 from mercato.inventory.exceptions import InsufficientStock
 from mercato.orders import service as orders
+from mercato.payments import service as payments
 from mercato.platform.clock import utcnow
 from mercato.platform.errors import (
     Conflict,
@@ -507,8 +510,6 @@ async def _place_order_once(
     payment_key: str,
     customer_note: str | None,
 ) -> dict[str, Any]:
-    from mercato.accounts import service as accounts
-    from mercato.inventory import service as inventory
 
     settings = container.settings
     async with container.db.session() as session:
@@ -598,8 +599,6 @@ async def _place_order_once(
         )
         payment: dict[str, Any] | None = None
         if order.total > 0:
-            from mercato.payments import service as payments
-
             started = await payments.start_payment(
                 session,
                 container,

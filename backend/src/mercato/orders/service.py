@@ -42,6 +42,7 @@ from mercato.orders.schemas import (
     OrderRead,
     PaymentSummaryRead,
 )
+from mercato.payments import service as payments
 from mercato.payments.events import PaymentFailed, PaymentRefunded, PaymentSucceeded
 from mercato.platform.clock import as_utc, utcnow
 from mercato.platform.config import Settings
@@ -409,7 +410,6 @@ def _money(amount: int, currency: str) -> Money:
 
 
 async def payment_summary(session: AsyncSession, order: Order) -> PaymentSummaryRead | None:
-    from mercato.payments import service as payments
 
     summary = await payments.get_payment_summary(session, order.id)
     if summary is None:
@@ -477,7 +477,6 @@ def to_read(order: Order, payment: PaymentSummaryRead | None = None) -> OrderRea
 
 
 async def to_admin_read(session: AsyncSession, order: Order) -> AdminOrderRead:
-    from mercato.payments import service as payments
 
     events = await history(session, order.id)
     return AdminOrderRead(
@@ -745,7 +744,6 @@ async def cancel_order(
     With `allow_paid` (admins), a paid order that has not been fulfilled is refunded in full
     and its committed stock is put back on hand.
     """
-    from mercato.payments import service as payments
 
     order = await lock_order(session, order_id)
     if order.status == "pending_payment":
@@ -783,7 +781,6 @@ async def renew_payment(
 ) -> tuple[Order, PaymentStart]:
     """A fresh payment intent for an order still awaiting payment (the previous one is voided
     first, so an order never has two live intents). 409 `order_not_payable` otherwise."""
-    from mercato.payments import service as payments
 
     order = await lock_order(session, order_id)
     if order.status != "pending_payment":
@@ -815,7 +812,6 @@ async def refund_order(
     actor: str,
 ) -> Order:
     """Refund through the payment provider (full when amount is None); never more than captured."""
-    from mercato.payments import service as payments
 
     order = await lock_order(session, order_id)
     if order.amount_paid - order.amount_refunded <= 0:
@@ -1087,7 +1083,6 @@ async def shipments(order: Order) -> list[dict[str, Any]]:
 async def expire_unpaid_orders(container: OrdersPorts) -> int:
     """pending_payment orders older than the TTL -> cancelled (expired), stock released,
     the payment voided. Each order in its own transaction; returns how many expired."""
-    from mercato.payments import service as payments
 
     cutoff = utcnow() - timedelta(minutes=container.settings.orders.unpaid_ttl_minutes)
     async with container.db.session(write=False) as session:

@@ -10,7 +10,7 @@ from alembic.config import Config
 
 from mercato.platform.config import Settings
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
