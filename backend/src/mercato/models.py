@@ -21,7 +21,7 @@ from mercato.checkout import models as _checkout  # noqa: F401
 from mercato.content import models as _content  # noqa: F401
 from mercato.discounts import models as _discounts  # noqa: F401
 from mercato.inventory import models as _inventory  # noqa: F401
-from mercato.orders import models as _orders  # noqa: F401
+from mercato.orders import models as _orders
 from mercato.payments import models as _payments
 from mercato.platform import outbox as _outbox  # noqa: F401
 from mercato.platform.db import Base
@@ -34,6 +34,7 @@ metadata = Base.metadata
 EXTRA_DDL: list[Callable[[Connection], None]] = []
 EXTRA_DDL.append(create_search_ddl)  # catalog: FTS5 / tsvector + pg_trgm indexes
 EXTRA_DDL.append(_payments.create_ledger_guards)  # payment_transaction is append-only
+EXTRA_DDL.append(_orders.create_order_number_sequence)  # PostgreSQL: order numbers, no row lock
 # Tables created by EXTRA_DDL (or by libraries) that are not ORM models.
 UNMANAGED_TABLE_PREFIXES: tuple[str, ...] = ("catalog_fts",)
 # Indexes created by EXTRA_DDL on ORM tables (e.g. trigram GIN indexes).

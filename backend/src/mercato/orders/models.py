@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mercato.platform.clock import utcnow
@@ -183,3 +184,19 @@ class OrderNumberCounter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int]
+
+
+# PostgreSQL numbers orders from a sequence: nextval takes no row lock, so concurrent checkouts
+# never queue for a number (SQLite has one writer anyway and keeps the counter row). Owned by
+# shop_order.number, so it goes with the column and `TRUNCATE ... RESTART IDENTITY` restarts it.
+ORDER_NUMBER_SEQUENCE = "order_number_seq"
+
+
+def create_order_number_sequence(connection: Connection) -> None:
+    """Registered in mercato.models.EXTRA_DDL (and called by migration 0007); idempotent."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql(
+        f"CREATE SEQUENCE IF NOT EXISTS {ORDER_NUMBER_SEQUENCE} AS bigint MINVALUE 1 "
+        "OWNED BY shop_order.number"
+    )

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from mercato.accounts import hooks as account_hooks
 from mercato.discounts import service as discounts
 from mercato.inventory import service as inventory
 from mercato.orders.models import (
+    ORDER_NUMBER_SEQUENCE,
     PAID_STATUSES,
     Order,
     OrderEvent,
@@ -142,25 +143,56 @@ def guest_order_url(settings: Settings, order_id: uuid.UUID) -> str:
 
 
 async def next_order_number(session: AsyncSession, settings: Settings) -> str:
-    """The next number from a counter row (UPDATE ... RETURNING works on SQLite and PostgreSQL)."""
+    """The next order number: a sequence on PostgreSQL (no lock), a counter row on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        value = await _next_from_sequence(session, settings.orders.number_start)
+    else:
+        value = await _next_from_counter(session, settings.orders.number_start)
+    return f"{settings.orders.number_prefix}{value}"
+
+
+async def _next_from_sequence(session: AsyncSession, start: int) -> int:
+    value = int(await session.scalar(text(f"SELECT nextval('{ORDER_NUMBER_SEQUENCE}')")) or 0)
+    if value >= start:
+        return value
+    # The shop's first orders (or MERCATO_ORDERS__NUMBER_START raised above the sequence): move
+    # the sequence up to the start once. The advisory lock (held to commit) makes the move
+    # happen once; a checkout that already got a number >= start never comes here.
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": ORDER_NUMBER_SEQUENCE}
+    )
+    seq = ORDER_NUMBER_SEQUENCE
+    return int(
+        await session.scalar(
+            text(
+                f"SELECT CASE WHEN last_value < :start THEN setval('{seq}', :start) "
+                f"ELSE nextval('{seq}') END FROM {seq}"
+            ),
+            {"start": start},
+        )
+        or 0
+    )
+
+
+async def _next_from_counter(session: AsyncSession, start: int) -> int:
+    """UPDATE ... RETURNING on the counter row (the row is created by the first order); a start
+    raised above the counter moves it up (SQLite's two-argument max is its GREATEST)."""
     bump = (
         update(OrderNumberCounter)
         .where(OrderNumberCounter.name == COUNTER_NAME)
-        .values(value=OrderNumberCounter.value + 1)
+        .values(value=func.max(OrderNumberCounter.value + 1, start))
         .returning(OrderNumberCounter.value)
         .execution_options(synchronize_session=False)
     )
     value = (await session.execute(bump)).scalar_one_or_none()
-    if value is None:
-        try:
-            async with session.begin_nested():
-                session.add(
-                    OrderNumberCounter(name=COUNTER_NAME, value=settings.orders.number_start)
-                )
-            value = settings.orders.number_start
-        except IntegrityError:  # another transaction created the row first
-            value = (await session.execute(bump)).scalar_one()
-    return f"{settings.orders.number_prefix}{value}"
+    if value is not None:
+        return int(value)
+    try:
+        async with session.begin_nested():
+            session.add(OrderNumberCounter(name=COUNTER_NAME, value=start))
+        return start
+    except IntegrityError:  # another transaction created the row first
+        return int((await session.execute(bump)).scalar_one())
 
 
 def _history(

@@ -66,3 +66,28 @@ def test_single_migration_head() -> None:
     assert len(script.get_heads()) == 1, (
         f"several heads, add a merge revision: {script.get_heads()}"
     )
+
+
+def test_order_numbers_continue_across_0007_both_ways(empty_db_url: str, tmp_path: Path) -> None:
+    """A shop with orders keeps counting where it was when the sequence (PostgreSQL) comes in,
+    and the counter row takes the sequence's position back on downgrade."""
+    settings = make_settings(empty_db_url, tmp_path)
+    migrate.upgrade(settings, "0006")
+    engine = create_engine(_sync_url(empty_db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO order_number_counter (name, value) VALUES ('order', 12345)")
+            )
+        migrate.upgrade(settings)
+        postgres = engine.dialect.name == "postgresql"
+        with engine.begin() as conn:
+            if postgres:
+                assert conn.execute(text("SELECT nextval('order_number_seq')")).scalar() == 12346
+                assert conn.execute(text("SELECT nextval('order_number_seq')")).scalar() == 12347
+        migrate.downgrade(settings, "0006")
+        with engine.begin() as conn:
+            value = conn.execute(text("SELECT value FROM order_number_counter")).scalar()
+        assert value == (12347 if postgres else 12345)
+    finally:
+        engine.dispose()
