@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -84,7 +85,13 @@ app.add_typer(db_app, name="db")
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="MERCATO_HOST", help="Interface to bind."),
     port: int = typer.Option(8000, envvar="MERCATO_PORT", help="Port to listen on."),
-    workers: int = typer.Option(1, min=1, help="Number of API processes."),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        help="Number of API processes. Default: one per CPU core (at most 4) on PostgreSQL with "
+        "Redis, the production setup; 1 otherwise (SQLite has one writer; an in-process cache "
+        "and rate limiter are per process).",
+    ),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
     """Serve the API with uvicorn."""
@@ -97,6 +104,8 @@ def serve(
     from mercato.platform.portcheck import port_problem
 
     settings = load_settings()  # fail fast on bad configuration
+    if workers is None:
+        workers = 1 if reload else default_api_workers(settings)
     if problem := port_problem(host, port):
         typer.echo(problem, err=True)
         raise typer.Exit(1)
@@ -124,6 +133,12 @@ def serve(
         access_log=False,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
     )
+
+
+def default_api_workers(settings: Settings) -> int:
+    """Several API processes where they share everything they hold: PostgreSQL and Redis."""
+    shared = settings.effective_database_url.startswith("postgresql") and bool(settings.redis_url)
+    return min(os.cpu_count() or 1, 4) if shared else 1
 
 
 @db_app.command("upgrade")
