@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -32,6 +33,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 LEVELS = {1: 60, 8: 240, 32: 480}  # concurrent clients -> checkouts attempted
+SPREAD_SKUS, SPREAD_CLIENTS, SPREAD_PER_SKU = 50, 32, 13  # the floor comparison: 650 checkouts
+FLOOR_APP = Path(__file__).with_name("floor.py")
 SKU = "BENCH-1"
 RACE_SKU, RACE_STOCK, RACE_BUYERS = "RACE-1", 10, 200
 ADDRESS = {
@@ -288,6 +291,115 @@ async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Rou
     return rounds, oversell, race
 
 
+@dataclass
+class Spread:
+    """32 clients across 50 SKUs on PostgreSQL: Mercato against the floor, same load generator."""
+
+    workers: int
+    mercato: Round
+    floor: Round
+
+
+def _serve(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def _spread_round(base: str, proc: subprocess.Popen[bytes], carts: list[str]) -> Round:
+    try:
+        await _wait_ready(base, proc)
+        return await _round(base, carts, SPREAD_CLIENTS, "spread")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def bench_spread(pg_base: str, workdir: Path, workers: int) -> Spread:
+    skus = [f"SPREAD-{i:02d}" for i in range(SPREAD_SKUS)]
+    # Mercato: the same `mercato serve` as above, `workers` processes
+    url, drop = _pg_database(pg_base)
+    try:
+        env = {
+            **os.environ,
+            "MERCATO_ENV": "development",
+            "MERCATO_DATABASE_URL": url,
+            "MERCATO_DATA_DIR": str(workdir / "mercato"),
+            "MERCATO_LOG_LEVEL": "ERROR",
+            "MERCATO_WORKER__RELAY_AFTER_COMMIT": "false",
+        }
+        _create_schema(env)
+        carts: list[str] = []
+        for sku in skus:
+            carts += await _seed(env, SPREAD_PER_SKU, SPREAD_PER_SKU, sku, f"Mug {sku}")
+        carts = [carts[i] for i in _interleave(SPREAD_SKUS, SPREAD_PER_SKU)]
+        port = _free_port()
+        mercato = Path(sys.executable).with_name("mercato")
+        proc = _serve(
+            [
+                str(mercato),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env,
+        )
+        mercato_round = await _spread_round(f"http://127.0.0.1:{port}", proc, carts)
+    finally:
+        drop()
+    # the floor: a fresh database with the same schema and stock, the same uvicorn
+    url, drop = _pg_database(pg_base)
+    try:
+        env = {**env, "MERCATO_DATABASE_URL": url, "MERCATO_DATA_DIR": str(workdir / "floor")}
+        _create_schema(env)
+        for sku in skus:
+            await _seed(env, SPREAD_PER_SKU, 0, sku, f"Mug {sku}")
+        floor_carts = {str(uuid.uuid4()): sku for sku in skus for _ in range(SPREAD_PER_SKU)}
+        ordered = list(floor_carts)
+        ordered = [ordered[i] for i in _interleave(SPREAD_SKUS, SPREAD_PER_SKU)]
+        carts_file = workdir / "floor-carts.json"
+        carts_file.write_text(json.dumps(floor_carts))
+        port = _free_port()
+        floor_env = {
+            **env,
+            "FLOOR_DATABASE_URL": make_url(url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False),
+            "FLOOR_CARTS": str(carts_file),
+        }
+        uvicorn = Path(sys.executable).with_name("uvicorn")
+        proc = _serve(
+            [
+                str(uvicorn),
+                "floor:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "error",
+            ],
+            floor_env,
+            cwd=FLOOR_APP.parent,
+        )
+        floor_round = await _spread_round(f"http://127.0.0.1:{port}", proc, ordered)
+    finally:
+        drop()
+    return Spread(workers, mercato_round, floor_round)
+
+
+def _interleave(groups: int, per_group: int) -> list[int]:
+    """Indexes that visit the groups round-robin, so concurrent clients hit different SKUs."""
+    return [g * per_group + i for i in range(per_group) for g in range(groups)]
+
+
 def _pg_database(base_url: str) -> tuple[str, Any]:
     name = f"mercato_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(_sync_url(base_url), isolation_level="AUTOCOMMIT")
@@ -310,8 +422,15 @@ async def main() -> None:
         default=os.environ.get("MERCATO_TEST_DATABASE_URL", ""),
         help="PostgreSQL server to create a throw-away database on (skipped when empty)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(os.cpu_count() or 1, 4),
+        help="API processes for the floor comparison (Mercato and the floor alike)",
+    )
     args = parser.parse_args()
     results: list[tuple[str, list[Round], int, Race]] = []
+    spread: Spread | None = None
     with tempfile.TemporaryDirectory(prefix="mercato-bench-") as tmp:
         sqlite_dir = Path(tmp) / "sqlite"
         sqlite_dir.mkdir()
@@ -325,6 +444,7 @@ async def main() -> None:
                 results.append(("postgresql", *await bench_backend("postgresql", pg_url, pg_dir)))
             finally:
                 drop()
+            spread = await bench_spread(args.pg_url, Path(tmp), args.workers)
     _out(
         "| backend | clients | attempted | checkouts (201) | rejected (409/503) | errors "
         "| checkouts/s | p50 ms | p99 ms |"
@@ -359,6 +479,20 @@ async def main() -> None:
             for a, b in zip(results[0][1], results[1][1], strict=True)
         )
         _out(f"postgresql / sqlite checkouts/s: {ratio}")
+    if spread is not None:
+        m, f = spread.mercato, spread.floor
+        _out(
+            f"\nFloor: {SPREAD_CLIENTS} clients across {SPREAD_SKUS} SKUs on PostgreSQL, "
+            f"{spread.workers} API process(es) each\n"
+        )
+        _out("| app | attempted | checkouts (201) | errors | checkouts/s | p50 ms | p99 ms |")
+        _out("|---|---:|---:|---:|---:|---:|---:|")
+        for name, r in (("mercato", m), ("floor", f)):
+            _out(
+                f"| {name} | {r.attempted} | {r.created} | {r.errors} | {r.per_second:.1f} | "
+                f"{r.pct(0.5):.1f} | {r.pct(0.99):.1f} |"
+            )
+        _out(f"mercato / floor checkouts/s: {m.per_second / (f.per_second or 1):.2f}")
     if any(oversell for _, _, oversell, _ in results):
         sys.exit(1)
 
