@@ -169,19 +169,23 @@ async def reserve(
 ) -> None:
     """Reserve every item or raise InsufficientStock (the caller rolls back its transaction)."""
     for sku, qty in _validated(items):
-        applied = await _rowcount(
-            session,
-            update(StockLevel)
-            .where(_level_where(sku), StockLevel.on_hand - StockLevel.reserved >= qty)
-            .values(reserved=StockLevel.reserved + qty, updated_at=utcnow())
-            .execution_options(synchronize_session=False),
-        )
-        if applied != 1:
+        # one statement: the conditional reservation returns the level it left (no re-read)
+        after = (
+            await session.execute(
+                update(StockLevel)
+                .where(_level_where(sku), StockLevel.on_hand - StockLevel.reserved >= qty)
+                .values(reserved=StockLevel.reserved + qty, updated_at=utcnow())
+                .returning(StockLevel.on_hand, StockLevel.reserved)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if after is None:
             current = await _current(session, sku)
             have = 0 if current is None else current[0] - current[1]
             raise InsufficientStock(sku, qty, have)
         session.add(_movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor))
-        await _stock_changed(session, sku, delta_available=-qty)
+        available = int(after[0]) - int(after[1])
+        record_stock_change(session, sku, available + qty, available)
     await session.flush()
 
 

@@ -135,7 +135,8 @@ class SandboxGateway:
         session.add(row)
         await session.flush()
         self._emit(session, row, "payment_intent.created")
-        return replace(await self._to_intent(session, row), client_secret=client_secret)
+        # a new intent has no refunds: no need to look them up
+        return replace(await self._to_intent(session, row, new=True), client_secret=client_secret)
 
     async def retrieve_intent(self, session: AsyncSession, intent_id: str) -> Intent:
         return await self._to_intent(session, await self._get(session, intent_id))
@@ -334,10 +335,16 @@ class SandboxGateway:
         )
         return list(rows)
 
-    async def _to_intent(self, session: AsyncSession, row: SandboxIntent) -> Intent:
-        refunds = tuple(
-            Refund(id=r.id, amount=r.amount, status=r.status)
-            for r in await self._refunds(session, row.id)
+    async def _to_intent(
+        self, session: AsyncSession, row: SandboxIntent, *, new: bool = False
+    ) -> Intent:
+        refunds = (
+            ()
+            if new
+            else tuple(
+                Refund(id=r.id, amount=r.amount, status=r.status)
+                for r in await self._refunds(session, row.id)
+            )
         )
         capture_method: CaptureMethod = "manual" if row.capture_method == "manual" else "automatic"
         return Intent(
