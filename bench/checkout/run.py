@@ -9,6 +9,11 @@ ready carts written beforehand (untimed); the timed phase is only `POST /api/v1/
 stock is smaller than the number of attempts in the last round, so the last round also races for
 the final units: oversell = orders beyond the initial stock, or any negative/over-reserved level.
 
+On PostgreSQL `mercato serve` runs `--workers` processes (default: one per core, at most 4: the
+production default), SQLite one. Last, the floor: 32 clients across 50 SKUs on PostgreSQL against
+Mercato and against `floor.py` (a bare ASGI app doing only a checkout's essential writes with
+asyncpg), the same number of processes each.
+
     .venv/bin/python bench/checkout/run.py [--pg-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
 """
 
@@ -250,7 +255,9 @@ async def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("mercato serve did not start")
 
 
-async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Round], int, Race]:
+async def bench_backend(
+    backend: str, url: str, workdir: Path, workers: int = 1
+) -> tuple[list[Round], int, Race]:
     attempts = sum(LEVELS.values())
     stock = attempts - 40  # the last round also races for the final units
     env = {
@@ -267,7 +274,16 @@ async def bench_backend(backend: str, url: str, workdir: Path) -> tuple[list[Rou
     port = _free_port()
     mercato = Path(sys.executable).with_name("mercato")
     proc = subprocess.Popen(
-        [str(mercato), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(mercato),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            f"{workers}",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -426,7 +442,8 @@ async def main() -> None:
         "--workers",
         type=int,
         default=min(os.cpu_count() or 1, 4),
-        help="API processes for the floor comparison (Mercato and the floor alike)",
+        help="API processes on PostgreSQL (the levels, the race, and the floor comparison for "
+        "Mercato and the floor alike); SQLite always runs one",
     )
     args = parser.parse_args()
     results: list[tuple[str, list[Round], int, Race]] = []
@@ -441,7 +458,10 @@ async def main() -> None:
             try:
                 pg_dir = Path(tmp) / "pg"
                 pg_dir.mkdir()
-                results.append(("postgresql", *await bench_backend("postgresql", pg_url, pg_dir)))
+                # PostgreSQL with the production default of `mercato serve` (one process a core)
+                results.append(
+                    ("postgresql", *await bench_backend("postgresql", pg_url, pg_dir, args.workers))
+                )
             finally:
                 drop()
             spread = await bench_spread(args.pg_url, Path(tmp), args.workers)

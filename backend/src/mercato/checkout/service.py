@@ -533,7 +533,25 @@ async def _place_order_once(
         if quote.discount_error is not None:
             raise quote.discount_error
 
+        # Reserve once everything is computed, before the order's writes: in a burst that
+        # the read-only refusal could not stop (nothing committed yet), a loser fails here at
+        # once instead of writing an order, its lines and a payment first and rolling them back.
+        # Then the discount code: the same lock order as a cancellation.
+        items: dict[str, int] = {}
+        for v in views:
+            items[v.sku] = items.get(v.sku, 0) + v.quantity
+        await inventory.reserve(
+            session, items, reference=f"order:{order_id}", actor=f"checkout:{claim.id}"
+        )
         totals = quote.totals
+        if quote.discount is not None:
+            await discounts.redeem(
+                session,
+                quote.discount,
+                order_id=order_id,
+                customer_key=discounts.customer_key(customer_id, email) or f"email:{email}",
+                amount=totals.discount_total,
+            )
         address = cart.shipping_address
         by_id = {str(v.id): v for v in views}
         order = await orders.create_order(
@@ -583,22 +601,6 @@ async def _place_order_once(
                 ],
             ),
         )
-        # The hot rows last: the stock level (then the discount code, the same lock order as a
-        # cancellation) is locked only after everything computed or written without it.
-        items: dict[str, int] = {}
-        for v in views:
-            items[v.sku] = items.get(v.sku, 0) + v.quantity
-        await inventory.reserve(
-            session, items, reference=f"order:{order_id}", actor=f"checkout:{claim.id}"
-        )
-        if quote.discount is not None:
-            await discounts.redeem(
-                session,
-                quote.discount,
-                order_id=order_id,
-                customer_key=discounts.customer_key(customer_id, email) or f"email:{email}",
-                amount=totals.discount_total,
-            )
         payment: dict[str, Any] | None = None
         if order.total > 0:
             started = await payments.start_payment(
