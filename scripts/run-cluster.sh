@@ -63,7 +63,8 @@ processes="$NGINX_DIR/processes.sh"
   n=0
   for port in "${API_PORTS[@]}"; do
     n=$((n + 1))
-    printf 'process --restart api-%d %q .venv/bin/mercato serve --host %q --port %q\n' \
+    # one process per upstream: nginx is the balancer here, not uvicorn's workers
+    printf 'process --restart api-%d %q .venv/bin/mercato serve --host %q --port %q --workers 1\n' \
       "$n" "http://$HOST:$port/readyz" "$HOST" "$port"
   done
   printf 'process --restart worker %q .venv/bin/mercato worker\n' 'log:@[^ ]+ ready\.'
