@@ -2,8 +2,9 @@
 
 1. Throughput and latency with wrk (32 connections) against `mercato serve` on the 10,000-product
    demo store, warm cache: the product list (`?limit=24`), a product page and a search query,
-   beside a bare ASGI endpoint returning the same bytes as the list (the ceiling), on SQLite and
-   PostgreSQL.
+   each run right after a run of a bare ASGI app returning the same bytes as the list (the
+   ceiling), medians of a few rounds; then the same URLs with the response cache off at 4
+   connections (misses), on SQLite and PostgreSQL.
 2. Search latency (cache off, one client, rotating queries incl. a typo) at 1k, 10k and 100k
    products on SQLite and PostgreSQL, to show how the cost grows.
 
@@ -214,47 +215,76 @@ def throughput(
     seconds: int,
     connections: int,
     log_levels: list[str],
+    rounds: int,
+    miss_connections: int,
 ) -> None:
+    """Cached hits against the ceiling, interleaved (ceiling, URL, ceiling, URL, ...: each pair
+    sees the same machine), then the same URLs with the response cache off (misses)."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-catalog-{backend}-"))
     try:
         with database(backend, pg_url, workdir) as url:
             took = seed(url, workdir / "var", products)
             out(f"### {backend}: {products} products (seeded in {took:.0f} s)")
             out()
-            results = []
+            hits: dict[str, list[tuple[float, float, float, float]]] = {}
+            ceilings: list[float] = []
             for level in log_levels:  # each level its own server, the same URLs
                 with serve(url, workdir / "var", MERCATO_LOG_LEVEL=level) as base:
-                    listing = httpx.get(base + "/api/v1/products?limit=24", timeout=30)
-                    slug = listing.json()["items"][0]["slug"]
-                    targets = [
-                        ("GET /api/v1/products?limit=24", "/api/v1/products?limit=24"),
-                        (f"GET /api/v1/products/{slug}", f"/api/v1/products/{slug}"),
-                        (
-                            "GET /api/v1/products?q=linen+shirt",
-                            "/api/v1/products?q=linen+shirt",
-                        ),
-                    ]
-                    for label, path in targets:
-                        httpx.get(base + path, timeout=30)  # warm the cache
-                        tagged = f"{label} (log {level})" if len(log_levels) > 1 else label
-                        results.append((tagged, *wrk(base + path, connections, seconds)))
-            with ceiling(listing.content, workdir) as bare:
-                ceiling_result = wrk(bare + "/", connections, seconds)
+                    targets = catalog_targets(base)
+                    body = httpx.get(base + targets[0][1], timeout=30).content
+                    with ceiling(body, workdir) as bare:
+                        for _label, path in targets:
+                            httpx.get(base + path, timeout=30)  # warm the cache
+                        for _ in range(rounds):
+                            for label, path in targets:
+                                tagged = f"{label} (log {level})" if len(log_levels) > 1 else label
+                                bare_rps = wrk(bare + "/", connections, seconds)[0]
+                                rps, p50, p99 = wrk(base + path, connections, seconds)
+                                ceilings.append(bare_rps)
+                                hits.setdefault(tagged, []).append((rps, p50, p99, rps / bare_rps))
             out(
-                f"| endpoint ({connections} connections, {seconds} s, warm cache) "
-                "| req/s | p50 ms | p99 ms | vs ceiling |"
+                f"| endpoint ({connections} connections, {seconds} s, warm cache; median of "
+                f"{rounds}, each run right after a ceiling run) | req/s | p50 ms | p99 ms "
+                "| vs ceiling |"
             )
             out("|---|---:|---:|---:|---:|")
             out(
-                f"| bare ASGI, same bytes as the list (ceiling) | {ceiling_result[0]:.0f} | "
-                f"{ceiling_result[1]:.2f} | {ceiling_result[2]:.2f} | 100% |"
+                f"| bare ASGI, same bytes as the list (ceiling) | {statistics.median(ceilings):.0f}"
+                " | | | 100% |"
             )
-            for label, rps, p50, p99 in results:
-                ratio = rps / ceiling_result[0]
+            for label, runs in hits.items():
+                rps, p50, p99, ratio = (statistics.median(col) for col in zip(*runs, strict=True))
                 out(f"| {label} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {ratio:.0%} |")
+            out()
+            cached = {
+                label.split(" (log")[0]: statistics.median(r[0] for r in runs)
+                for label, runs in hits.items()
+                if "(log" not in label or "(log INFO)" in label
+            }
+            with serve(url, workdir / "var", MERCATO_CATALOG__CACHE_ENABLED="false") as base:
+                out(
+                    f"| cache off, log INFO ({miss_connections} connections, {seconds} s; median "
+                    f"of {rounds}) | req/s | p50 ms | p99 ms | vs the cached hit |"
+                )
+                out("|---|---:|---:|---:|---:|")
+                for label, path in catalog_targets(base):
+                    httpx.get(base + path, timeout=30)  # connections and query plans
+                    runs = [wrk(base + path, miss_connections, seconds) for _ in range(rounds)]
+                    rps, p50, p99 = (statistics.median(col) for col in zip(*runs, strict=True))
+                    versus = f"{rps / cached[label]:.2f}" if label in cached else ""
+                    out(f"| {label} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {versus} |")
             out()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def catalog_targets(base: str) -> list[tuple[str, str]]:
+    slug = httpx.get(base + "/api/v1/products?limit=24", timeout=30).json()["items"][0]["slug"]
+    return [
+        ("GET /api/v1/products?limit=24", "/api/v1/products?limit=24"),
+        (f"GET /api/v1/products/{slug}", f"/api/v1/products/{slug}"),
+        ("GET /api/v1/products?q=linen+shirt", "/api/v1/products?q=linen+shirt"),
+    ]
 
 
 def search_scaling(backend: str, pg_url: str | None, sizes: list[int], rounds: int) -> None:
@@ -297,9 +327,21 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("MERCATO_TEST_DATABASE_URL"))
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=200, help="searches per size")
+    parser.add_argument(
+        "--throughput-rounds",
+        type=int,
+        default=3,
+        help="wrk runs per URL (median reported)",
+    )
+    parser.add_argument(
+        "--miss-connections",
+        type=int,
+        default=4,
+        help="connections for the cache-off runs",
+    )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument(
@@ -322,6 +364,8 @@ def main() -> None:
                 args.seconds,
                 args.connections,
                 args.log_levels.split(","),
+                args.throughput_rounds,
+                args.miss_connections,
             )
     if not args.skip_search:
         sizes = [int(s) for s in args.sizes.split(",")]

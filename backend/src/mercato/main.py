@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-
 from mercato.api import API_PREFIX, api_routers, root_routers
 from mercato.bootstrap import Container, build_container
-from mercato.catalog.fastpath import CatalogCacheFastPath
+from mercato.catalog.fastpath import CatalogCacheAnswers, CatalogCacheFastPath
 from mercato.openapi import install_openapi, operation_id
 from mercato.ops.sentry import init_sentry, tag_request_id
 from mercato.platform.config import Settings
+from mercato.platform.edge import Edge, MercatoAPI
 from mercato.platform.errors import install_error_handlers
 from mercato.platform.logging import configure_logging, user_hasher
 from mercato.platform.metrics import prime as prime_metrics
@@ -29,7 +28,7 @@ UPLOAD_PATH_PREFIXES = ("/api/v1/admin/",)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, container: Container | None = None) -> MercatoAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json, service="api")
     sentry_on = init_sentry(settings, "api")
@@ -37,7 +36,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     prime_metrics(settings.catalog.currency)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: MercatoAPI) -> AsyncIterator[None]:
         relay = None
         if settings.worker.relay_after_commit:
             from mercato.worker.relay import AfterCommitRelay
@@ -49,7 +48,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             await relay.stop()
         await container.aclose()
 
-    app = FastAPI(
+    app = MercatoAPI(
         # FastAPI's native OpenTelemetry looks up the global providers on every request (~30 µs
         # of a ~210 µs cached hit); Mercato's telemetry is Prometheus, Sentry and the JSON logs.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -79,7 +78,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         return settings.max_body_bytes
 
     # Starlette runs the last added middleware first.
-    app.add_middleware(CatalogCacheFastPath)  # innermost: cached catalog GETs skip routing
+    cached_catalog = CatalogCacheAnswers(
+        container.catalog_cache, settings.catalog.http_max_age_seconds
+    )
+    app.add_middleware(CatalogCacheFastPath, answers=cached_catalog)  # innermost: skips routing
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(UnstorableTextMiddleware)  # NUL / lone surrogates: 4xx, never a 500
     app.add_middleware(
@@ -105,4 +107,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         user_hash=user_hasher(settings.secret_key.get_secret_value()),
         on_request_id=tag_request_id if sentry_on else None,
     )
+    # In front of all of it: cached public reads answered in one pass (platform/edge.py).
+    app.edge = Edge(cached_catalog, on_request_id=tag_request_id if sentry_on else None)
     return app

@@ -1,22 +1,28 @@
 """Serve cached public catalog responses before FastAPI's routing and dependency injection.
 
-A pure ASGI middleware, innermost in the stack (so request ids, security headers and CORS still
-apply). On a cache hit for a public catalog GET it answers straight from the cache; on a miss,
-a cache outage or any other path it passes the request on unchanged, and the router computes,
-validates and caches as usual. The cache key is the raw path and sorted query string, the same
-key the router uses, so an invalid request is never cached and always reaches validation.
+`CatalogCacheAnswers` answers a public catalog GET from the response cache: through the edge
+(`platform/edge.py`, outermost, which adds the request id, security headers, metrics and access
+line itself) for most requests, and through `CatalogCacheFastPath`, innermost in the full stack,
+for the rest (CORS requests). On a miss, a cache outage or any other path the request goes on
+unchanged, and the router computes, validates and caches as usual. The cache key is the raw path
+and sorted query string, the same key the router uses, so an invalid request is never cached and
+always reaches validation.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.platform.cache_tags import product_tag
+from mercato.platform.edge import EdgeAnswer
 from mercato.platform.middleware import ROUTE_TEMPLATE_KEY
-from mercato.platform.response_cache import cache_key, etag_matches, response_headers
+from mercato.platform.response_cache import ResponseCache, cache_key, etag_matches
 
+HOT_SECONDS = 1.0
+HOT_ENTRIES = 2_000
 _ONE_SEGMENT = r"[^/]{1,300}"
 # (pattern, tags, route template). Tags (mercato.catalog.freshness): `products` for everything a
 # catalog write may change, `listings` for what shows a product's summary (price, title, image,
@@ -50,43 +56,85 @@ def _match(path: str) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+class CatalogCacheAnswers:
+    """An `EdgeResponder`: the cached answer to a public catalog GET, or None (not a catalog
+    path, a miss, the cache down: the router computes, validates and caches as usual)."""
+
+    def __init__(self, cache: ResponseCache, max_age_seconds: int) -> None:
+        self._cache = cache
+        self._cache_control = f"public, max-age={max_age_seconds}, must-revalidate".encode()
+        # With the in-process cache: the last answers given, reused while no tag was bumped
+        # (`local_generation`) for up to HOT_SECONDS, so the cache's TTL still bounds them.
+        self._hot: dict[tuple[str, bytes], tuple[int, float, EdgeAnswer]] = {}
+
+    async def __call__(
+        self, path: str, query_string: bytes, if_none_match: bytes | None
+    ) -> EdgeAnswer | None:
+        if if_none_match is None:
+            hot = self._hot.get((path, query_string))
+            if (
+                hot is not None
+                and hot[0] == self._cache.local_generation
+                and hot[1] > time.monotonic()
+            ):
+                self._cache.count_hit()
+                return hot[2]
+        generation = self._cache.local_generation  # before reading: a bump meanwhile voids it
+        answer = await self._answer(path, query_string, if_none_match)
+        if answer is not None and answer.status == 200 and generation is not None:
+            if len(self._hot) >= HOT_ENTRIES:
+                self._hot.clear()
+            self._hot[(path, query_string)] = (generation, time.monotonic() + HOT_SECONDS, answer)
+        return answer
+
+    async def _answer(
+        self, path: str, query_string: bytes, if_none_match: bytes | None
+    ) -> EdgeAnswer | None:
+        match = _match(path)
+        if match is None:
+            return None
+        tags, template = match
+        cached = await self._cache.peek(cache_key(path, query_string), tags)
+        if cached is None:
+            return None
+        etag = cached.etag.encode()
+        headers = [
+            (b"etag", etag),
+            (b"cache-control", self._cache_control),
+            (b"vary", b"Accept-Encoding"),
+            (b"x-cache", b"HIT"),
+        ]
+        if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), cached.etag):
+            return EdgeAnswer(304, headers, b"", template)
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(cached.body)).encode()),
+        ]
+        return EdgeAnswer(200, headers, cached.body, template)
+
+
 class CatalogCacheFastPath:
-    def __init__(self, app: ASGIApp) -> None:
+    """The same answers innermost in the full stack, for the requests the edge leaves to it
+    (a cross-origin browser's, with an `Origin` header), so they skip routing too."""
+
+    def __init__(self, app: ASGIApp, answers: CatalogCacheAnswers) -> None:
         self.app = app
+        self.answers = answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        match = _match(path)
-        app = scope.get("app")
-        container = getattr(getattr(app, "state", None), "container", None)
-        if match is None or container is None:
-            await self.app(scope, receive, send)
-            return
-        tags, template = match
-        cached = await container.catalog_cache.peek(cache_key(path, scope["query_string"]), tags)
-        if cached is None:
-            await self.app(scope, receive, send)
-            return
-        scope[ROUTE_TEMPLATE_KEY] = template  # metrics and access log: answered before routing
         if_none_match = None
         for name, value in scope["headers"]:
             if name == b"if-none-match":
-                if_none_match = value.decode("latin-1")
+                if_none_match = value
                 break
-        headers = response_headers(
-            cached.etag, container.settings.catalog.http_max_age_seconds, hit=True
-        )
-        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        if etag_matches(if_none_match, cached.etag):
-            await send({"type": "http.response.start", "status": 304, "headers": raw})
-            await send({"type": "http.response.body", "body": b""})
+        answer = await self.answers(scope["path"], scope["query_string"], if_none_match)
+        if answer is None:
+            await self.app(scope, receive, send)
             return
-        raw += [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(cached.body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": raw})
-        await send({"type": "http.response.body", "body": cached.body})
+        scope[ROUTE_TEMPLATE_KEY] = answer.route  # metrics and access log: answered before routing
+        start = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
+        await send(start)
+        await send({"type": "http.response.body", "body": answer.body})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 from urllib.parse import unquote_to_bytes
@@ -21,7 +21,16 @@ from mercato.platform.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
 from mercato.platform.logging import access_log
 from mercato.platform.metrics import observe_request
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# nosniff, no framing, a strict referrer policy; HSTS when the request came over TLS.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+HSTS_HEADER = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 
 class RequestContextMiddleware:
@@ -50,7 +59,7 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if VALID_REQUEST_ID.match(incoming) else secrets.token_hex(16)
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
@@ -145,15 +154,8 @@ class HeadAsGetMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """nosniff, no framing, a strict referrer policy; HSTS when the request came over TLS."""
+    """`SECURITY_HEADERS` on every response (unless the app set one), HSTS over TLS."""
 
-    BASE_HEADERS = [
-        (b"x-content-type-options", b"nosniff"),
-        (b"content-security-policy", b"frame-ancestors 'none'"),
-        (b"x-frame-options", b"DENY"),
-        (b"referrer-policy", b"strict-origin-when-cross-origin"),
-        (b"cross-origin-opener-policy", b"same-origin"),
-    ]
     DOCS_PATHS = ("/docs", "/redoc")
 
     def __init__(self, app: ASGIApp) -> None:
@@ -169,13 +171,11 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for key, value in self.BASE_HEADERS:
+                for key, value in SECURITY_HEADERS:
                     if key not in present:
                         headers.append((key, value))
                 if https:
-                    headers.append(
-                        (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
-                    )
+                    headers.append(HSTS_HEADER)
                 message["headers"] = headers
             await send(message)
 

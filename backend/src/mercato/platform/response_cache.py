@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import structlog
 from prometheus_client import Counter
 
-from mercato.platform.cache import Cache, CacheUnavailable
+from mercato.platform.cache import Cache, CacheUnavailable, MemoryCache
 
 log = structlog.get_logger("mercato.platform.response_cache")
 
@@ -64,6 +64,21 @@ class ResponseCache:
         self._enabled = enabled
         self._prefix = prefix
         self._last_warning = 0.0
+        self._local = isinstance(cache, MemoryCache)
+        self._generation = 0
+
+    @staticmethod
+    def count_hit() -> None:
+        """A hit served from a copy of an entry (the edge's reused answers) counts as one."""
+        _CACHE_HIT.inc()
+
+    @property
+    def local_generation(self) -> int | None:
+        """With a cache held in this process (memory), a number that changes whenever a tag is
+        bumped, which only this object does: while it is unchanged, an answer read from the cache
+        is still current (until its TTL). None with a shared cache (Redis), whose tags other
+        processes bump."""
+        return self._generation if self._local else None
 
     def _warn(self, exc: Exception) -> None:
         now = time.monotonic()
@@ -140,6 +155,7 @@ class ResponseCache:
 
     async def invalidate(self, tags: Iterable[str]) -> None:
         """Bump every tag's version. Never raises: a cache outage must not fail a write."""
+        self._generation += 1
         for tag in sorted(set(tags)):
             try:
                 # No TTL: a version must outlive every entry that was keyed with it.

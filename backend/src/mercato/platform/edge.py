@@ -1,0 +1,149 @@
+"""The edge: the first code a request meets, answering the hottest requests by itself.
+
+A cached public read (the catalog's lists, pages and search) is most of a shop's traffic. The full
+stack (request context and access log, security headers, body limit, CORS, the NUL guard, HEAD,
+the catalog fast path, then Starlette's and FastAPI's own layers) wraps every `send` once per
+layer and cost more per request than the whole server (docs/benchmarks.md). `MercatoAPI` asks
+the edge first; the edge asks a responder and, when it has an answer, sends it with everything
+those layers would have added, in one pass, with the header block built once per answer:
+
+- the request id (a valid incoming `X-Request-ID`, or a new one) on the response and the log line;
+- the security headers (and HSTS over TLS), `Vary: Origin` as the CORS layer appends it;
+- the request's metrics and its JSON access line, with the same keys as every other request.
+
+Only requests every layer would pass through untouched come here: GET, no `Origin` (CORS adds
+headers that depend on it), no body (`Content-Length` / `Transfer-Encoding`), no NUL in the query
+string. Everything else, and every request the responder declines (a miss, the cache down, any
+other path), goes to the full stack unchanged.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
+
+from mercato.platform.logging import access_log
+from mercato.platform.metrics import observe_request
+from mercato.platform.middleware import HSTS_HEADER, SECURITY_HEADERS, VALID_REQUEST_ID
+
+# Request headers that some layer of the full stack acts on: their requests take the full stack.
+_FULL_STACK_HEADERS = frozenset((b"origin", b"content-length", b"transfer-encoding"))
+
+Headers = list[tuple[bytes, bytes]]
+
+
+class EdgeAnswer:
+    """A response the edge can send; a responder may give the same one to many requests."""
+
+    __slots__ = ("body", "headers", "route", "status", "wire_headers")
+
+    def __init__(self, status: int, headers: Headers, body: bytes, route: str) -> None:
+        self.status = status
+        self.headers = headers  # the answer's own; the edge adds the rest
+        self.body = body
+        self.route = route  # the route template, for the metrics and the access log
+        self.wire_headers: Headers | None = None  # with the edge's, but the request id
+
+    def __repr__(self) -> str:
+        return f"EdgeAnswer({self.status}, {self.route!r}, {len(self.body)} bytes)"
+
+
+class EdgeResponder(Protocol):
+    def __call__(
+        self, path: str, query_string: bytes, if_none_match: bytes | None
+    ) -> Awaitable[EdgeAnswer | None]: ...
+
+
+class Edge:
+    def __init__(
+        self, responder: EdgeResponder, on_request_id: Callable[[str], None] | None = None
+    ) -> None:
+        self.responder = responder
+        self.on_request_id = on_request_id
+
+    async def answer(self, scope: Scope, send: Send) -> bool:
+        """Answer the request if it can; False (nothing sent) leaves it to the full stack."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return False
+        query_string: bytes = scope["query_string"]
+        if b"%00" in query_string or b"\x00" in query_string:
+            return False
+        incoming = if_none_match = None
+        for name, value in scope["headers"]:
+            if name in _FULL_STACK_HEADERS:
+                return False
+            if name == b"x-request-id":
+                incoming = value
+            elif name == b"if-none-match":
+                if_none_match = value
+        started = time.perf_counter()
+        answer = await self.responder(scope["path"], query_string, if_none_match)
+        if answer is None:
+            return False
+        request_id = _request_id(incoming)
+        if self.on_request_id is not None:
+            self.on_request_id(request_id)
+        headers = answer.wire_headers
+        if headers is None:
+            headers = answer.wire_headers = _vary_origin(answer.headers) + SECURITY_HEADERS
+        if scope.get("scheme") == "https":
+            headers = [*headers, HSTS_HEADER, (b"x-request-id", request_id.encode())]
+        else:
+            headers = [*headers, (b"x-request-id", request_id.encode())]
+        status = answer.status
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": answer.body})
+        finally:
+            elapsed = time.perf_counter() - started
+            observe_request("GET", answer.route, status, elapsed)
+            access_log.request(
+                request_id,
+                "GET",
+                scope["path"],
+                answer.route,
+                status,
+                round(elapsed * 1000, 2),
+                (scope.get("client") or ("", 0))[0],
+            )
+        return True
+
+
+class MercatoAPI(FastAPI):
+    """FastAPI, with the edge in front of Starlette's middleware stack."""
+
+    edge: Edge | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        edge = self.edge
+        if edge is not None and await edge.answer(scope, send):
+            return
+        await super().__call__(scope, receive, send)
+
+
+def _request_id(incoming: bytes | None) -> str:
+    if incoming is not None:
+        text = incoming.decode("latin-1")
+        if VALID_REQUEST_ID.match(text):
+            return text
+    return secrets.token_hex(16)
+
+
+def _vary_origin(headers: Headers) -> Headers:
+    """The headers with `Origin` appended to `Vary`, as the CORS layer does for every response
+    to a request without an Origin (the answer differs by Origin); a new list."""
+    out = []
+    varied = False
+    for name, value in headers:
+        if name == b"vary":
+            value += b", Origin"
+            varied = True
+        out.append((name, value))
+    if not varied:
+        out.append((b"vary", b"Origin"))
+    return out
