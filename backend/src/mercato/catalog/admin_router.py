@@ -56,8 +56,9 @@ OptionalIfMatch = Annotated[
     Header(alias="If-Match", description="The product's ETag, to refuse a stale write (412)."),
 ]
 SkuPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-# Storefront revalidation tags (CatalogChanged). The API's own response cache is invalidated per
-# product (`service.product_tags`); category and collection writes still reach every product.
+# Storefront revalidation tags (CatalogChanged). The API's own response cache is invalidated by
+# what each write can change: `service.product_tags`, `category_write_tags`,
+# `collection_write_tags`.
 PRODUCT_TAGS = ("products",)
 CATEGORY_TAGS = ("categories", "products")
 COLLECTION_TAGS = ("collections", "products")
@@ -356,7 +357,7 @@ async def admin_create_category(
     category = await service.create_category(session, data)
     record_catalog_change(session, CATEGORY_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(CATEGORY_TAGS)
+    await container.catalog_cache.invalidate(service.category_write_tags())
     return _category_response(category, 201)
 
 
@@ -379,7 +380,7 @@ async def admin_update_category(
     category = await service.update_category(session, category_id, data, expected_version=expected)
     record_catalog_change(session, CATEGORY_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(CATEGORY_TAGS)
+    await container.catalog_cache.invalidate(service.category_write_tags(data.model_fields_set))
     return _category_response(category)
 
 
@@ -401,7 +402,7 @@ async def admin_delete_category(
     await service.delete_category(session, category_id, expected_version=expected)
     record_catalog_change(session, CATEGORY_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(CATEGORY_TAGS)
+    await container.catalog_cache.invalidate(service.category_write_tags())
     return Response(status_code=204)
 
 
@@ -452,9 +453,10 @@ async def admin_create_collection(
     data: CollectionCreate, _user: StaffUser, container: CatalogDep, session: SessionDep
 ) -> JSONResponse:
     collection = await service.create_collection(session, data)
+    stale = service.collection_write_tags(collection.slug, listings=bool(data.product_ids))
     record_catalog_change(session, COLLECTION_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(COLLECTION_TAGS)
+    await container.catalog_cache.invalidate(stale)
     return _collection_response(collection, 201)
 
 
@@ -473,12 +475,18 @@ async def admin_update_collection(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     expected = parse_if_match(if_match)
+    before = await session.get(Collection, collection_id)
+    old_slug = before.slug if before is not None else None
     collection = await service.update_collection(
         session, collection_id, data, expected_version=expected
     )
+    stale = service.collection_write_tags(
+        *{collection.slug, old_slug or collection.slug},
+        listings=bool({"slug", "product_ids"} & data.model_fields_set),
+    )
     record_catalog_change(session, COLLECTION_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(COLLECTION_TAGS)
+    await container.catalog_cache.invalidate(stale)
     return _collection_response(collection)
 
 
@@ -496,10 +504,12 @@ async def admin_delete_collection(
     if_match: IfMatch = None,
 ) -> Response:
     expected = parse_if_match(if_match)
+    doomed = await session.get(Collection, collection_id)
+    stale = service.collection_write_tags(*([doomed.slug] if doomed else []), listings=True)
     await service.delete_collection(session, collection_id, expected_version=expected)
     record_catalog_change(session, COLLECTION_TAGS, reason="admin")
     await session.commit()
-    await container.catalog_cache.invalidate(COLLECTION_TAGS)
+    await container.catalog_cache.invalidate(stale)
     return Response(status_code=204)
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mercato.platform.cache_tags import product_tag
+from mercato.platform.cache_tags import collection_tag, product_tag
 from mercato.platform.edge import EdgeAnswer
 from mercato.platform.middleware import ROUTE_TEMPLATE_KEY
 from mercato.platform.response_cache import ResponseCache, cache_key, etag_matches
@@ -24,21 +25,24 @@ from mercato.platform.response_cache import ResponseCache, cache_key, etag_match
 HOT_SECONDS = 1.0
 HOT_ENTRIES = 2_000
 _ONE_SEGMENT = r"[^/]{1,300}"
-# (pattern, tags, route template). Tags (mercato.catalog.freshness): `products` for everything a
-# catalog write may change, `listings` for what shows a product's summary (price, title, image,
-# in stock), and the product's own `product:<slug>` (bumped when its stock moves) on its page.
-_ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
-    (re.compile(r"^/api/v1/products$"), ("products", "listings"), "/api/v1/products"),
+# (pattern, tags, route template, the page's own tag). Tags (mercato.catalog.freshness):
+# `products` for everything a catalog write may change, `listings` for what shows a product's
+# summary (price, title, image, in stock), and a page's own tag: `product:<slug>` (bumped when its
+# product or its stock moves), `collection:<slug>`.
+_ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...], str, Callable[[str], str] | None], ...] = (
+    (re.compile(r"^/api/v1/products$"), ("products", "listings"), "/api/v1/products", None),
     (
         re.compile(rf"^/api/v1/products/(?P<slug>{_ONE_SEGMENT})$"),
         ("products", "listings"),
         "/api/v1/products/{slug}",
+        product_tag,
     ),
-    (re.compile(r"^/api/v1/categories$"), ("categories", "products"), "/api/v1/categories"),
+    (re.compile(r"^/api/v1/categories$"), ("categories", "products"), "/api/v1/categories", None),
     (
-        re.compile(rf"^/api/v1/collections/{_ONE_SEGMENT}$"),
+        re.compile(rf"^/api/v1/collections/(?P<slug>{_ONE_SEGMENT})$"),
         ("products", "collections", "listings"),
         "/api/v1/collections/{slug}",
+        collection_tag,
     ),
 )
 
@@ -49,10 +53,11 @@ def tags_for(path: str) -> tuple[str, ...] | None:
 
 
 def _match(path: str) -> tuple[tuple[str, ...], str] | None:
-    for pattern, tags, template in _ROUTES:
+    for pattern, tags, template, page_tag in _ROUTES:
         if match := pattern.match(path):
-            slug = match.groupdict().get("slug")
-            return ((*tags, product_tag(slug)) if slug else tags), template
+            if page_tag is not None:
+                return (*tags, page_tag(match["slug"])), template
+            return tags, template
     return None
 
 

@@ -51,7 +51,12 @@ from mercato.catalog.schemas import (
 from mercato.catalog.search import add_vocabulary, vocabulary_of
 from mercato.catalog.text import html_to_text, sanitize_html, slugify
 from mercato.inventory import service as inventory
-from mercato.platform.cache_tags import CATEGORIES_TAG, LISTINGS_TAG, product_tag
+from mercato.platform.cache_tags import (
+    CATEGORIES_TAG,
+    LISTINGS_TAG,
+    collection_tag,
+    product_tag,
+)
 from mercato.platform.clock import utcnow
 from mercato.platform.errors import Conflict, PreconditionFailed, ValidationFailed
 from mercato.platform.ids import new_id
@@ -150,6 +155,25 @@ def product_tags(*slugs: str, listings: bool = True, categories: bool = False) -
         tags.add(LISTINGS_TAG)
     if categories:
         tags.add(CATEGORIES_TAG)
+    return frozenset(tags)
+
+
+def category_write_tags(changed: CollectionT[str] = ()) -> frozenset[str]:
+    """What a category write makes stale: the tree always. A new category has no products yet and
+    only an empty one can be deleted, so product pages and lists stay; a new name, slug or parent
+    also changes every card and breadcrumb that names it (`listings`)."""
+    if {"name", "slug", "parent_id"} & set(changed):
+        return frozenset({CATEGORIES_TAG, LISTINGS_TAG})
+    return frozenset({CATEGORIES_TAG})
+
+
+def collection_write_tags(*slugs: str, listings: bool) -> frozenset[str]:
+    """What a write to a collection makes stale: its page (under each slug it had or has). With
+    `listings` (its members or slug changed: product pages name their collections' slugs and a
+    `?collection=` list matches its members), every list and page too."""
+    tags = {collection_tag(slug) for slug in slugs}
+    if listings:
+        tags.add(LISTINGS_TAG)
     return frozenset(tags)
 
 

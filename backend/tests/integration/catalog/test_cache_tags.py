@@ -5,6 +5,7 @@ another (Redis, shared tags), or both through one process (in-process cache)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,11 @@ async def shop(
     reader = build_container(settings)
     writer = build_container(settings) if redis_url else reader
     alpha = await create_product(reader, title="Alpha Lamp", stock=30, price=1000)
-    await create_product(reader, title="Beta Lamp", stock=30, price=2000)
+    beta = await create_product(reader, title="Beta Lamp", stock=30, price=2000)
     staff = auth_headers(writer, await create_user(writer, role="staff"))
     try:
         async with _client(reader) as browse, _client(writer) as admin:
-            yield {"browse": browse, "admin": admin, "staff": staff, "alpha": alpha}
+            yield {"browse": browse, "admin": admin, "staff": staff, "alpha": alpha, "beta": beta}
     finally:
         await reader.aclose()
         if writer is not reader:
@@ -157,3 +158,87 @@ async def test_a_stock_adjustment_refreshes_lists_only_when_it_sells_out(
     assert alpha is not None
     assert alpha["in_stock"] is False
     assert (await browse.get(ALPHA)).json()["in_stock"] is False
+
+
+async def test_a_new_category_and_a_new_description_refresh_the_tree_alone(
+    shop: dict[str, Any],
+) -> None:
+    browse, admin, staff = shop["browse"], shop["admin"], shop["staff"]
+    await _warm(browse)
+    created = await admin.post(f"{ADMIN}/categories", json={"name": "Lamps"}, headers=staff)
+    assert created.status_code == 201, created.text
+    tree = await browse.get(CATEGORIES)
+    assert tree.headers["x-cache"] == "MISS"
+    assert "lamps" in json.dumps(tree.json())
+    assert [await _cache(browse, p) for p in (ALPHA, BETA, LIST)] == ["HIT"] * 3
+
+    url = f"{ADMIN}/categories/{created.json()['id']}"
+    edit = {"description": "Light for every room."}
+    assert (await admin.patch(url, json=edit, headers={**staff, **ANY_VERSION})).status_code == 200
+    assert await _cache(browse, CATEGORIES) == "MISS"
+    assert [await _cache(browse, p) for p in (ALPHA, BETA, LIST)] == ["HIT"] * 3
+
+    assert (await admin.delete(url, headers={**staff, **ANY_VERSION})).status_code == 204
+    assert "lamps" not in json.dumps((await browse.get(CATEGORIES)).json())
+    assert [await _cache(browse, p) for p in (ALPHA, BETA, LIST)] == ["HIT"] * 3
+
+
+async def test_renaming_a_category_refreshes_the_cards_that_name_it(shop: dict[str, Any]) -> None:
+    browse, admin, staff = shop["browse"], shop["admin"], shop["staff"]
+    created = await admin.post(f"{ADMIN}/categories", json={"name": "Lamps"}, headers=staff)
+    category_id = created.json()["id"]
+    move = {"category_id": category_id}
+    url = f"{ADMIN}/products/{shop['alpha'].id}"
+    assert (await admin.patch(url, json=move, headers={**staff, **ANY_VERSION})).status_code == 200
+    await _warm(browse)
+
+    rename = {"name": "Table lamps", "slug": "table-lamps"}
+    answer = await admin.patch(
+        f"{ADMIN}/categories/{category_id}", json=rename, headers={**staff, **ANY_VERSION}
+    )
+    assert answer.status_code == 200, answer.text
+    listing = await browse.get(LIST)
+    assert listing.headers["x-cache"] == "MISS"
+    alpha = _summary(listing.json(), "alpha-lamp")
+    assert alpha is not None
+    assert alpha["category"]["name"] == "Table lamps"
+    page = await browse.get(ALPHA)
+    assert page.json()["category"]["slug"] == "table-lamps"
+    assert await _cache(browse, CATEGORIES) == "MISS"
+
+
+async def test_a_collections_title_refreshes_its_page_alone(shop: dict[str, Any]) -> None:
+    browse, admin, staff = shop["browse"], shop["admin"], shop["staff"]
+    body = {"title": "Evening", "slug": "evening", "product_ids": [str(shop["alpha"].id)]}
+    created = await admin.post(f"{ADMIN}/collections", json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    page_url = "/api/v1/collections/evening"
+    filtered = "/api/v1/products?collection=evening"
+    await _warm(browse)
+    for path in (page_url, filtered):
+        await browse.get(path)
+        assert await _cache(browse, path) == "HIT"
+    assert (await browse.get(ALPHA)).json()["collections"] == ["evening"]
+
+    url = f"{ADMIN}/collections/{created.json()['id']}"
+    edit = {"title": "Evening light"}
+    assert (await admin.patch(url, json=edit, headers={**staff, **ANY_VERSION})).status_code == 200
+    page = await browse.get(page_url)
+    assert page.headers["x-cache"] == "MISS"
+    assert page.json()["title"] == "Evening light"
+    assert [await _cache(browse, p) for p in (ALPHA, BETA, LIST, filtered, CATEGORIES)] == [
+        "HIT"
+    ] * 5
+
+    members = {"product_ids": [str(shop["alpha"].id), str(shop["beta"].id)]}
+    answer = await admin.patch(url, json=members, headers={**staff, **ANY_VERSION})
+    assert answer.status_code == 200, answer.text
+    listing = await browse.get(filtered)
+    assert listing.headers["x-cache"] == "MISS"
+    assert {item["slug"] for item in listing.json()["items"]} == {"alpha-lamp", "beta-lamp"}
+    assert (await browse.get(BETA)).json()["collections"] == ["evening"]
+
+    assert (await admin.delete(url, headers={**staff, **ANY_VERSION})).status_code == 204
+    assert (await browse.get(page_url)).status_code == 404
+    assert (await browse.get(ALPHA)).json()["collections"] == []
+    assert (await browse.get(filtered)).json()["items"] == []
