@@ -129,7 +129,7 @@ def seed(url: str, data_dir: Path, products: int) -> float:
 def serve(url: str, data_dir: Path, **extra: str) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [str(BIN / "mercato"), "serve", "--port", str(port)],
+        [str(BIN / "mercato"), "serve", "--port", str(port), "--workers", "1"],
         env=env_for(url, data_dir, **extra),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -217,6 +217,7 @@ def throughput(
     log_levels: list[str],
     rounds: int,
     miss_connections: int,
+    caches: list[str],
 ) -> None:
     """Cached hits against the ceiling, interleaved (ceiling, URL, ceiling, URL, ...: each pair
     sees the same machine), then the same URLs with the response cache off (misses)."""
@@ -228,8 +229,13 @@ def throughput(
             out()
             hits: dict[str, list[tuple[float, float, float, float]]] = {}
             ceilings: list[float] = []
-            for level in log_levels:  # each level its own server, the same URLs
-                with serve(url, workdir / "var", MERCATO_LOG_LEVEL=level) as base:
+            variants = [(level, cache) for cache in caches for level in log_levels]
+            for level, cache in variants:  # each its own server, the same URLs
+                extra = {"MERCATO_LOG_LEVEL": level}
+                if cache != "memory":
+                    extra["MERCATO_REDIS_URL"] = cache
+                    extra["MERCATO_CACHE_NAMESPACE"] = f"bench{uuid.uuid4().hex[:8]}"
+                with serve(url, workdir / "var", **extra) as base:
                     targets = catalog_targets(base)
                     body = httpx.get(base + targets[0][1], timeout=30).content
                     with ceiling(body, workdir) as bare:
@@ -237,7 +243,11 @@ def throughput(
                             httpx.get(base + path, timeout=30)  # warm the cache
                         for _ in range(rounds):
                             for label, path in targets:
-                                tagged = f"{label} (log {level})" if len(log_levels) > 1 else label
+                                tagged = label
+                                if len(log_levels) > 1:
+                                    tagged += f" (log {level})"
+                                if cache != "memory":
+                                    tagged += " (Redis)"
                                 bare_rps = wrk(bare + "/", connections, seconds)[0]
                                 rps, p50, p99 = wrk(base + path, connections, seconds)
                                 ceilings.append(bare_rps)
@@ -257,9 +267,9 @@ def throughput(
                 out(f"| {label} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {ratio:.0%} |")
             out()
             cached = {
-                label.split(" (log")[0]: statistics.median(r[0] for r in runs)
+                label.split(" (")[0]: statistics.median(r[0] for r in runs)
                 for label, runs in hits.items()
-                if "(log" not in label or "(log INFO)" in label
+                if ("(log" not in label or "(log INFO)" in label) and "(Redis)" not in label
             }
             with serve(url, workdir / "var", MERCATO_CATALOG__CACHE_ENABLED="false") as base:
                 out(
@@ -349,6 +359,11 @@ def main() -> None:
         default="INFO",
         help="comma-separated MERCATO_LOG_LEVEL values for the throughput runs (INFO: the default)",
     )
+    parser.add_argument(
+        "--redis-url",
+        default=None,
+        help="also measure cached hits with the response cache in Redis (several API processes)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None and not args.skip_throughput:
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
@@ -366,6 +381,7 @@ def main() -> None:
                 args.log_levels.split(","),
                 args.throughput_rounds,
                 args.miss_connections,
+                ["memory"] + ([args.redis_url] if args.redis_url else []),
             )
     if not args.skip_search:
         sizes = [int(s) for s in args.sizes.split(",")]

@@ -14,13 +14,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.platform.cache_tags import collection_tag, product_tag
 from mercato.platform.edge import EdgeAnswer
 from mercato.platform.middleware import ROUTE_TEMPLATE_KEY
-from mercato.platform.response_cache import ResponseCache, cache_key, etag_matches
+from mercato.platform.response_cache import (
+    CachedResponse,
+    ResponseCache,
+    cache_key,
+    etag_matches,
+)
 
 HOT_SECONDS = 1.0
 HOT_ENTRIES = 2_000
@@ -61,6 +67,13 @@ def _match(path: str) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+class _Hot(NamedTuple):
+    stamp: int | str  # the local generation, or the tags' versions with a shared cache
+    expires: float
+    answer: EdgeAnswer
+    tags: tuple[str, ...]
+
+
 class CatalogCacheAnswers:
     """An `EdgeResponder`: the cached answer to a public catalog GET, or None (not a catalog
     path, a miss, the cache down: the router computes, validates and caches as usual)."""
@@ -68,40 +81,47 @@ class CatalogCacheAnswers:
     def __init__(self, cache: ResponseCache, max_age_seconds: int) -> None:
         self._cache = cache
         self._cache_control = f"public, max-age={max_age_seconds}, must-revalidate".encode()
-        # With the in-process cache: the last answers given, reused while no tag was bumped
-        # (`local_generation`) for up to HOT_SECONDS, so the cache's TTL still bounds them.
-        self._hot: dict[tuple[str, bytes], tuple[int, float, EdgeAnswer]] = {}
+        # The last answer given per URL, reused while its tags are unchanged and for up to
+        # HOT_SECONDS (so the cache's TTL still bounds it): with the in-process cache, checked
+        # against `local_generation` (no lookup at all); with Redis, against the tags' versions
+        # (one round trip instead of two).
+        self._hot: dict[tuple[str, bytes], _Hot] = {}
 
     async def __call__(
         self, path: str, query_string: bytes, if_none_match: bytes | None
     ) -> EdgeAnswer | None:
         if if_none_match is None:
             hot = self._hot.get((path, query_string))
-            if (
-                hot is not None
-                and hot[0] == self._cache.local_generation
-                and hot[1] > time.monotonic()
-            ):
-                self._cache.count_hit()
-                return hot[2]
-        generation = self._cache.local_generation  # before reading: a bump meanwhile voids it
-        answer = await self._answer(path, query_string, if_none_match)
-        if answer is not None and answer.status == 200 and generation is not None:
-            if len(self._hot) >= HOT_ENTRIES:
-                self._hot.clear()
-            self._hot[(path, query_string)] = (generation, time.monotonic() + HOT_SECONDS, answer)
-        return answer
-
-    async def _answer(
-        self, path: str, query_string: bytes, if_none_match: bytes | None
-    ) -> EdgeAnswer | None:
+            if hot is not None and hot.expires > time.monotonic():
+                now: int | str | None = self._cache.local_generation
+                if now is None:
+                    now = await self._cache.versions(hot.tags)
+                if now == hot.stamp:
+                    self._cache.count_hit()
+                    return hot.answer
         match = _match(path)
         if match is None:
             return None
         tags, template = match
-        cached = await self._cache.peek(cache_key(path, query_string), tags)
+        generation = self._cache.local_generation  # before reading: a bump meanwhile voids it
+        versions = await self._cache.versions(tags)
+        if versions is None:
+            return None
+        cached = await self._cache.peek(cache_key(path, query_string), versions)
         if cached is None:
             return None
+        answer = self._answer(cached, template, if_none_match)
+        if answer.status == 200:
+            if len(self._hot) >= HOT_ENTRIES:
+                self._hot.clear()
+            expires = time.monotonic() + HOT_SECONDS
+            stamp = versions if generation is None else generation
+            self._hot[(path, query_string)] = _Hot(stamp, expires, answer, tags)
+        return answer
+
+    def _answer(
+        self, cached: CachedResponse, template: str, if_none_match: bytes | None
+    ) -> EdgeAnswer:
         etag = cached.etag.encode()
         headers = [
             (b"etag", etag),

@@ -93,12 +93,22 @@ class ResponseCache:
     def _full_key(self, key: str, versions: str) -> str:
         return f"{self._prefix}:resp:{hashlib.sha1(key.encode()).hexdigest()}:{versions}"
 
-    async def peek(self, key: str, tags: Sequence[str]) -> CachedResponse | None:
-        """A cached entry or None (also None when the cache is down: the caller computes)."""
+    async def versions(self, tags: Sequence[str]) -> str | None:
+        """The tags' current versions (one round trip with Redis), or None when the cache is off
+        or down (the caller computes). Unchanged versions mean an entry read with them is
+        current."""
         if not self._enabled:
             return None
         try:
-            cached = await self._cache.get(self._full_key(key, await self._versions(tags)))
+            return await self._versions(tags)
+        except CacheUnavailable:
+            return None
+
+    async def peek(self, key: str, versions: str) -> CachedResponse | None:
+        """The entry cached for `key` under the tag `versions`, or None (also when the cache is
+        down: the caller computes)."""
+        try:
+            cached = await self._cache.get(self._full_key(key, versions))
         except CacheUnavailable:
             return None
         if cached is None:

@@ -177,3 +177,24 @@ async def test_the_reused_answer_goes_when_a_tag_is_bumped_or_after_a_second(
     assert later.body == first.body
     await container.catalog_cache.invalidate({"products"})
     assert await answers("/api/v1/products", b"limit=24", None) is None  # recomputed by the router
+
+
+async def test_with_redis_a_reused_answer_goes_when_another_process_bumps_a_tag(
+    db_url: str, tmp_path: Path, redis_url: str
+) -> None:
+    settings = make_settings(db_url, tmp_path, redis_url=redis_url)
+    reader, writer = build_container(settings), build_container(settings)
+    try:
+        await create_product(reader, title="Shared Lamp", stock=5, price=1500)
+        answers = CatalogCacheAnswers(reader.catalog_cache, 0)
+        transport = httpx.ASGITransport(app=create_app(settings, reader))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await client.get(LIST)
+        first = await answers("/api/v1/products", b"limit=24", None)
+        assert first is not None
+        assert await answers("/api/v1/products", b"limit=24", None) is first  # versions unchanged
+        await writer.catalog_cache.invalidate({"listings"})  # another API process's write
+        assert await answers("/api/v1/products", b"limit=24", None) is None
+    finally:
+        await reader.aclose()
+        await writer.aclose()
