@@ -36,8 +36,11 @@ $(UV):
 	@$(PYTHON) -m venv $(TOOLS)
 	@$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE set (as on CI) every process would
+# otherwise compile every module it imports, each time it starts (~2.5 s of CPU for the API).
 $(VENV)/.synced: $(UV) backend/pyproject.toml backend/uv.lock
-	@cd backend && $(UV) sync --locked --quiet
+	@cd backend && $(UV) sync --locked --quiet --compile-bytecode
+	@$(BIN)/python -m compileall -q -j0 backend/src > /dev/null
 	@touch $@
 
 bootstrap: $(VENV)/.synced
