@@ -34,7 +34,12 @@ def fake() -> Iterator[FakeSanity]:
 
 @asynccontextmanager
 async def shop(
-    db_url: str, tmp_path: Path, fake: FakeSanity, *, allow: bool = True
+    db_url: str,
+    tmp_path: Path,
+    fake: FakeSanity,
+    *,
+    allow: bool = True,
+    breaker_reset_seconds: float = 0.2,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
     settings = make_settings(
         db_url,
@@ -49,7 +54,7 @@ async def shop(
             "allowed_private_hosts": [f"127.0.0.1:{fake.port}"] if allow else [],
             "retries": 0,
             "breaker_failures": 2,
-            "breaker_reset_seconds": 0.2,
+            "breaker_reset_seconds": breaker_reset_seconds,
         },
     )
     container = build_container(settings)
@@ -93,7 +98,8 @@ async def test_the_ssrf_guard_refuses_loopback_without_the_allow_list(
 async def test_an_outage_degrades_and_recovers(
     db_url: str, tmp_path: Path, fake: FakeSanity
 ) -> None:
-    async with shop(db_url, tmp_path, fake) as (client, container):
+    # The breaker stays open long enough for a product page on a busy machine (0.2 s did not).
+    async with shop(db_url, tmp_path, fake, breaker_reset_seconds=2.0) as (client, container):
         await create_product(container, title="Studio Tweed Coat")
         fake.status = 500
         assert (await client.get("/api/v1/content/pages/about")).status_code == 503
