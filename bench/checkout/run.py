@@ -2,7 +2,7 @@
 PostgreSQL in one run, at 1, 8 and 32 concurrent clients, with p50/p99 latency and the oversell
 count (must be 0); then a flash-sale race: 200 buyers at once for the last 10 units of another
 SKU (exactly 10 orders, every other answer a clean 409, no 5xx; p99 of all answers against the
-uncontended 1-client p50 of the same run).
+p50 of uncontended checkouts one after the other, both with the light client in rawhttp.py).
 
 Each backend gets a fresh database, a real `mercato serve` on a free loopback port, one SKU and
 ready carts written beforehand (untimed); the timed phase is only `POST /api/v1/checkout`. The
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import rawhttp
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -42,6 +43,7 @@ SPREAD_SKUS, SPREAD_CLIENTS, SPREAD_PER_SKU = 50, 32, 13  # the floor comparison
 FLOOR_APP = Path(__file__).with_name("floor.py")
 SKU = "BENCH-1"
 RACE_SKU, RACE_STOCK, RACE_BUYERS = "RACE-1", 10, 200
+SINGLE_SKU, SINGLE_CHECKOUTS = "SINGLE-1", 30  # the race's yardstick, with the race's client
 ADDRESS = {
     "first_name": "Bench",
     "last_name": "Mark",
@@ -105,10 +107,15 @@ class Race:
     server_errors: int  # 5xx
     other: int
     latencies: list[float]  # every answer, seconds
+    single: list[float]  # uncontended checkouts one after the other, same client, seconds
 
-    def pct(self, q: float) -> float:
-        data = sorted(self.latencies)
+    def pct(self, q: float, data: list[float] | None = None) -> float:
+        data = sorted(self.latencies if data is None else data)
         return data[min(len(data) - 1, int(q * len(data)))] * 1000 if data else 0.0
+
+    @property
+    def single_p50(self) -> float:
+        return self.pct(0.5, self.single) or 1.0
 
 
 async def _seed(
@@ -169,22 +176,13 @@ def _level(url: str, sku: str = SKU) -> tuple[int, int, int]:
     return int(on_hand), int(reserved), int(orders)
 
 
-async def _race(base: str, carts: list[str], backend: str) -> Race:
-    """Every buyer at once, one connection each."""
-    limits = httpx.Limits(max_connections=len(carts), max_keepalive_connections=len(carts))
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
-
-        async def buy(cart_id: str) -> tuple[int, float]:
-            started = time.perf_counter()
-            response = await client.post(
-                "/api/v1/checkout",
-                json={"cart_id": cart_id},
-                headers={"Idempotency-Key": str(uuid.uuid4())},
-            )
-            return response.status_code, time.perf_counter() - started
-
-        answers = await asyncio.gather(*(buy(cart_id) for cart_id in carts))
-    codes = [code for code, _ in answers]
+async def _race(port: int, carts: list[str], single_carts: list[str], backend: str) -> Race:
+    """Every buyer at once, one connection each (opened beforehand), with the light client; and,
+    with the same client just before, the uncontended checkouts the race is compared with."""
+    single = await rawhttp.one_by_one("127.0.0.1", port, single_carts)
+    assert all(a.status == 201 for a in single), [a.status for a in single]
+    answers = await rawhttp.race("127.0.0.1", port, carts)
+    codes = [a.status for a in answers]
     return Race(
         backend,
         len(carts),
@@ -192,7 +190,8 @@ async def _race(base: str, carts: list[str], backend: str) -> Race:
         codes.count(409),
         sum(code >= 500 for code in codes),
         sum(code not in (201, 409) and code < 500 for code in codes),
-        [seconds for _, seconds in answers],
+        [a.seconds for a in answers],
+        [a.seconds for a in single],
     )
 
 
@@ -271,6 +270,7 @@ async def bench_backend(
     _create_schema(env)
     carts = await _seed(env, stock, attempts)
     race_carts = await _seed(env, RACE_STOCK, RACE_BUYERS, RACE_SKU, "Flash-sale lamp")
+    single_carts = await _seed(env, 1000, SINGLE_CHECKOUTS, SINGLE_SKU, "Desk lamp")
     port = _free_port()
     mercato = Path(sys.executable).with_name("mercato")
     proc = subprocess.Popen(
@@ -296,7 +296,7 @@ async def bench_backend(
         for clients, count in LEVELS.items():
             rounds.append(await _round(base, carts[offset : offset + count], clients, backend))
             offset += count
-        race = await _race(base, race_carts, backend)
+        race = await _race(port, race_carts, single_carts, backend)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -482,12 +482,13 @@ async def main() -> None:
         _out(f"\n{backend}: oversell = {oversell}; throughput vs 1 client: {ratios}")
     _out(
         f"\nRace: {RACE_BUYERS} buyers at once for the last {RACE_STOCK} units (p50/p99 over "
-        "every answer; single = the uncontended 1-client p50 above)\n"
+        f"every answer; single = the p50 of {SINGLE_CHECKOUTS} uncontended checkouts one after "
+        "the other just before, same light client: bench/checkout/rawhttp.py)\n"
     )
     _out("| backend | orders | 409 | 5xx | other | p50 ms | p99 ms | single p50 ms | p99/single |")
     _out("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for backend, rounds, _, race in results:
-        single = rounds[0].pct(0.5) or 1.0
+    for backend, _, _, race in results:
+        single = race.single_p50
         _out(
             f"| {backend} | {race.orders} | {race.conflicts} | {race.server_errors} | "
             f"{race.other} | {race.pct(0.5):.1f} | {race.pct(0.99):.1f} | {single:.1f} | "

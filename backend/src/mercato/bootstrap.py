@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from mercato.accounts.tokens import TokenService
 from mercato.catalog.freshness import StockFreshness
 from mercato.checkout.providers.port import ShippingRateProvider
 from mercato.checkout.providers.table_rate import TableRateProvider
+from mercato.checkout.stock_gate import StockGate
 from mercato.content.providers import build_content_source
 from mercato.content.providers.port import ContentSource
 from mercato.integrations.providers import build_social_feed, build_weather
@@ -62,6 +63,7 @@ class Container:
     content_cache: ResponseCache
     # checkout's shipping options: carrier-priced when MERCATO_SHIPPING__CHECKOUT_RATES is on
     shipping_rates: ShippingRateProvider | None = None
+    stock_gate: StockGate = field(default_factory=StockGate)
 
     async def aclose(self) -> None:
         await self.content_source.close()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -129,10 +129,22 @@ async def get_purchasable_variants(
             currency=variant.currency,
             weight_grams=variant.weight_grams,
             available=max(0, stock.get(variant.sku, 0)),
-            purchasable=product.status == "active" and variant.is_active,
+            purchasable=product.status == "active" and variant.is_active,  # see purchasable_sql
             image_url=images.get(product.id),
         )
     return out
+
+
+def purchasable_sql(sku_column: Any) -> ColumnElement[bool]:
+    """Whether the SKU in `sku_column` may be bought (NULL when unknown): the SQL twin of
+    `PurchasableVariant.purchasable` above, for other modules' one-statement reads."""
+    return (
+        select((Product.status == "active") & Variant.is_active)
+        .select_from(Variant)
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.sku == sku_column)
+        .scalar_subquery()
+    )
 
 
 # ------------------------------------------------------------------ helpers

@@ -8,6 +8,7 @@ from fastapi import Depends
 
 from mercato.cart.ports import CartPorts
 from mercato.checkout.providers.port import ShippingRateProvider
+from mercato.checkout.stock_gate import StockGate
 from mercato.orders.ports import OrdersPorts
 from mercato.platform.deps import get_container
 
@@ -15,6 +16,7 @@ from mercato.platform.deps import get_container
 class CheckoutPorts(OrdersPorts, CartPorts, Protocol):
     # carrier-priced shipping options (MERCATO_SHIPPING__CHECKOUT_RATES); None: the rate table
     shipping_rates: ShippingRateProvider | None
+    stock_gate: StockGate  # process-local admission of checkouts racing for the same units
 
 
 CheckoutDep = Annotated[CheckoutPorts, Depends(get_container)]

@@ -12,25 +12,29 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import service as accounts
 from mercato.cart import service as cart_service
-from mercato.cart.models import Cart
+from mercato.cart.models import Cart, CartLine
 from mercato.cart.service import CartLineView
+from mercato.catalog import service as catalog
 from mercato.checkout.address import normalize_address
 from mercato.checkout.models import IdempotencyKey
 from mercato.checkout.pricing import DiscountRule, PricedLine, Totals, compute_totals, tax_rate_for
 from mercato.checkout.providers.port import ShippingQuote, ShippingRateProvider, ShippingRateRequest
 from mercato.checkout.providers.table_rate import TableRateProvider
 from mercato.checkout.schemas import Address
+from mercato.checkout.stock_gate import Hold
 from mercato.discounts import service as discounts
 from mercato.discounts.models import DiscountCode
 from mercato.inventory import service as inventory
@@ -41,7 +45,6 @@ from mercato.platform.clock import utcnow
 from mercato.platform.errors import (
     Conflict,
     DomainError,
-    NotFound,
     PreconditionRequired,
     ServiceUnavailable,
     ValidationFailed,
@@ -403,12 +406,48 @@ async def place_order(
     scope = f"user:{user_id}" if user_id else "guest"
     digest = request_hash(scope, body)
     try:
-        await _refuse_when_sold_out(
+        demand = await _refuse_when_sold_out(
             container, cart_id=cart_id, user_id=user_id, scope=scope, key=key
         )
-    except InsufficientStock:
-        CHECKOUT_STOCKOUTS.labels("insufficient_stock").inc()
+        async with _admitted(container, demand) as hold:
+            return await _claim_and_place(
+                container,
+                hold=hold,
+                cart_id=cart_id,
+                user_id=user_id,
+                scope=scope,
+                key=key,
+                digest=digest,
+                customer_note=body.get("customer_note"),
+            )
+    except DomainError as exc:
+        if exc.code in ("insufficient_stock", "product_unavailable"):
+            CHECKOUT_STOCKOUTS.labels(exc.code).inc()
         raise
+
+
+@asynccontextmanager
+async def _admitted(container: CheckoutPorts, demand: Demand | None) -> AsyncIterator[Hold | None]:
+    """The stock gate's hold for a cart the read found in stock; none for the rest (a replayed
+    key, a cart that is missing, closed or unavailable goes the whole way unhindered)."""
+    if demand is None:
+        yield None
+        return
+    async with container.stock_gate.hold(demand.wanted, demand.available, demand.seen_at) as hold:
+        yield hold
+
+
+async def _claim_and_place(
+    container: CheckoutPorts,
+    *,
+    hold: Hold | None,
+    cart_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    scope: str,
+    key: str,
+    digest: str,
+    customer_note: str | None,
+) -> CheckoutResult:
     claim = await _claim_key(container, scope=scope, key=key, digest=digest)
     if isinstance(claim, StoredResponse):
         return CheckoutResult(claim.status, _decrypt_secret(container, claim.body), True)
@@ -416,10 +455,11 @@ async def place_order(
         response = await _place_order_once(
             container,
             claim=claim,
+            hold=hold,
             cart_id=cart_id,
             user_id=user_id,
             payment_key=f"checkout-{hashlib.sha256(f'{scope}:{key}'.encode()).hexdigest()[:40]}",
-            customer_note=body.get("customer_note"),
+            customer_note=customer_note,
         )
     except DBAPIError as exc:
         await _give_up_claim(container, claim)
@@ -429,46 +469,70 @@ async def place_order(
                 "The shop is busy; retry shortly.", code="database_busy", retry_after=1
             ) from exc
         raise
-    except BaseException as exc:
+    except BaseException:
         await _give_up_claim(container, claim)
-        if getattr(exc, "code", None) in ("insufficient_stock", "product_unavailable"):
-            CHECKOUT_STOCKOUTS.labels(exc.code).inc()  # type: ignore[attr-defined]
         raise
     return CheckoutResult(201, response, False)
 
 
+@dataclass(frozen=True)
+class Demand:
+    """What a cart asks for and what its read saw available, per SKU."""
+
+    wanted: dict[str, int]
+    available: dict[str, int]
+    seen_at: int  # the stock gate's stamp when the read began
+
+
 async def _refuse_when_sold_out(
     container: CheckoutPorts, *, cart_id: uuid.UUID, user_id: uuid.UUID | None, scope: str, key: str
-) -> None:
+) -> Demand | None:
     """Answer the losers of a race at once: one read, no write transaction, no lock, when the
     cart asks for more than is available now. Anything else (a key seen before, whose answer
-    must be replayed; a missing, closed or unavailable cart) goes the whole way, and there the
-    conditional reservation stays the authority."""
+    must be replayed; a missing, closed or unavailable cart) goes the whole way (None), and there
+    the conditional reservation stays the authority. A cart in stock gives its demand, for the
+    stock gate."""
+    seen_at = container.stock_gate.stamp()
+    now = utcnow()
     async with container.db.session(write=False) as session:
-        seen = await session.scalar(
-            select(IdempotencyKey.id).where(
-                IdempotencyKey.scope == scope, IdempotencyKey.key == key
+        # one statement: the key, the cart and, per line, whether it can be bought and how many
+        rows = (
+            await session.execute(
+                select(
+                    exists()
+                    .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+                    .label("seen"),
+                    Cart.status,
+                    Cart.customer_id,
+                    Cart.expires_at,
+                    CartLine.sku,
+                    CartLine.quantity,
+                    catalog.purchasable_sql(CartLine.sku).label("purchasable"),
+                    inventory.available_sql(CartLine.sku).label("available"),
+                )
+                .select_from(Cart)
+                .outerjoin(CartLine, CartLine.cart_id == Cart.id)
+                .where(Cart.id == cart_id)
             )
-        )
-        if seen is not None:
-            return
-        try:
-            cart = await cart_service.get_cart(session, cart_id, user_id=user_id)
-        except NotFound:
-            return
-        if cart.status != "open":
-            return
-        views = await cart_service.line_views(session, cart)
-    if any(v.unavailable for v in views):
-        return
+        ).all()
+    if not rows or rows[0].seen:
+        return None
+    first = rows[0]
+    if first.customer_id is not None and first.customer_id != user_id:
+        return None  # another customer's cart: the whole way answers 404
+    if first.status != "open" or first.expires_at <= now:
+        return None
+    if any(row.sku is None or not row.purchasable for row in rows):
+        return None  # an empty cart, an unknown or unavailable product: the whole way says so
     wanted: dict[str, int] = {}
     available: dict[str, int] = {}
-    for v in views:
-        wanted[v.sku] = wanted.get(v.sku, 0) + v.quantity
-        available[v.sku] = v.available
+    for row in rows:
+        wanted[row.sku] = wanted.get(row.sku, 0) + int(row.quantity)
+        available[row.sku] = max(int(row.available), 0)
     for sku, quantity in wanted.items():
         if quantity > available[sku]:
             raise InsufficientStock(sku, quantity, available[sku])
+    return Demand(wanted, available, seen_at)
 
 
 def _full_name(address: dict[str, Any]) -> str:
@@ -505,6 +569,7 @@ async def _place_order_once(
     container: CheckoutPorts,
     *,
     claim: Claim,
+    hold: Hold | None,
     cart_id: uuid.UUID,
     user_id: uuid.UUID | None,
     payment_key: str,
@@ -540,9 +605,11 @@ async def _place_order_once(
         items: dict[str, int] = {}
         for v in views:
             items[v.sku] = items.get(v.sku, 0) + v.quantity
-        await inventory.reserve(
+        left = await inventory.reserve(
             session, items, reference=f"order:{order_id}", actor=f"checkout:{claim.id}"
         )
+        if hold is not None:
+            hold.left_after_commit = left
         totals = quote.totals
         if quote.discount is not None:
             await discounts.redeem(
@@ -678,5 +745,7 @@ async def _place_order_once(
                 code="request_in_progress",
                 headers={"Retry-After": "1"},
             )
+    if hold is not None:
+        hold.committed = True  # the session committed: what the reservation left is now true
     log.info("order_placed", order_id=str(order.id), order_number=order.number, total=order.total)
     return body

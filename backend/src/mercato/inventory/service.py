@@ -166,8 +166,11 @@ async def reserve(
     *,
     reference: str,
     actor: str | None = None,
-) -> None:
-    """Reserve every item or raise InsufficientStock (the caller rolls back its transaction)."""
+) -> dict[str, int]:
+    """Reserve every item or raise InsufficientStock (the caller rolls back its transaction).
+
+    Returns what each reservation left available (as of this transaction)."""
+    left: dict[str, int] = {}
     for sku, qty in _validated(items):
         # one statement: the conditional reservation returns the level it left (no re-read)
         after = (
@@ -186,7 +189,9 @@ async def reserve(
         session.add(_movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor))
         available = int(after[0]) - int(after[1])
         record_stock_change(session, sku, available + qty, available)
+        left[sku] = available
     await session.flush()
+    return left
 
 
 async def release(
@@ -476,6 +481,16 @@ def has_stock(sku_column: Any, quantity: int = 1) -> ColumnElement[bool]:
             StockLevel.on_hand - StockLevel.reserved >= quantity,
         )
         .exists()
+    )
+
+
+def available_sql(sku_column: Any) -> ColumnElement[int]:
+    """The SKU in `sku_column`'s available quantity (0 when unknown), as a correlated subquery:
+    for other modules' one-statement reads (checkout's refusal of a sold-out cart)."""
+    return (
+        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+        .where(StockLevel.sku == sku_column)
+        .scalar_subquery()
     )
 
 

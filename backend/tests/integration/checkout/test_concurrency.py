@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from mercato.bootstrap import Container
 from mercato.cart import service as cart_service
@@ -300,3 +300,37 @@ async def test_a_sold_out_checkout_is_answered_without_waiting_for_the_writers(
     async with container.db.session(write=False) as session:
         assert await session.scalar(select(func.count(IdempotencyKey.id))) == 1  # the winner's
     assert await order_count(container) == 1
+
+
+async def test_the_losers_of_a_burst_never_reach_the_reservation(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """200 buyers at once for 10 units: all of them read stock before any winner commits, so the
+    read-only refusal cannot stop them. The stock gate lets 10 go on and keeps the rest waiting,
+    without a transaction, until the winners' commits show the SKU sold out. Counted here: the
+    conditional reservations the database was asked for (190 more without the gate)."""
+    await create_product(container, price=1500, stock=10, skus=["BURST-1"])
+    carts = await guest_carts(container, "BURST-1", 200)
+    container.stock_gate.max_wait_seconds = 300  # a slow machine must not turn waiters loose
+    reservations: list[str] = []
+
+    reserve = "UPDATE STOCK_LEVEL SET RESERVED=(STOCK_LEVEL.RESERVED +"
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(reserve):
+            reservations.append(statement)
+
+    engine = container.db.write_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        responses = await asyncio.gather(*(checkout(client, cart_id) for cart_id in carts))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    codes = _codes(responses)
+    assert codes[(201, "")] == 10, codes
+    busy = codes[(503, "database_busy")]  # SQLite only; a failed winner lets a waiter go on
+    assert codes[(409, "insufficient_stock")] + busy == 190, codes
+    assert 10 <= len(reservations) <= 10 + busy, (len(reservations), codes)
+    assert await stock(container, "BURST-1") == (10, 10)
+    assert container.stock_gate.held("BURST-1") == 0

@@ -1,0 +1,134 @@
+"""Process-local admission of checkouts for SKUs that a burst is racing for (ADR 0048).
+
+In a flash sale every buyer arrives before any winner has committed, so the read-only refusal
+(`service._refuse_when_sold_out`) sees stock for all of them, and each loser used to pay a key
+claim, an order transaction up to the reservation and a give-up before its 409. The gate keeps,
+per SKU, the units that checkouts of this process are holding (admitted, transaction not ended)
+and the freshest availability this process has seen (reads, and what each reservation left).
+A checkout goes on while what it wants fits beside the holds; when it does not, it waits, without
+a connection or a lock, until a hold ends: a winner's commit shows the SKU sold out (the waiter
+gets its 409 without touching the database), a failed checkout gives its units back (a waiter
+goes on).
+
+It is admission control, not the authority: each API process has its own gate, a restock in
+another process is seen at the next read, and the conditional `UPDATE` of the reservation still
+decides every sale. A waiter gives up waiting after `MAX_WAIT_SECONDS` and goes the whole way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+
+from mercato.inventory.exceptions import InsufficientStock
+
+MAX_WAIT_SECONDS = 10.0
+
+
+@dataclass
+class Hold:
+    """Units one checkout holds while its transaction runs."""
+
+    wanted: dict[str, int]
+    left_after_commit: dict[str, int] = field(default_factory=dict)  # what its reservation left
+    committed: bool = False
+
+
+class StockGate:
+    def __init__(self, max_wait_seconds: float = MAX_WAIT_SECONDS) -> None:
+        self.max_wait_seconds = max_wait_seconds
+        self._held: dict[str, int] = {}
+        self._available: dict[str, int] = {}
+        self._commits = 0  # committed holds so far; a read's stamp is the count when it began
+        self._last_commit: dict[str, int] = {}  # per SKU, the count at its latest commit
+        # set (and replaced) whenever a hold ends; made in, and for, the loop that waits on it
+        self._ended: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+
+    def stamp(self) -> int:
+        """Take before reading availability, and pass to `hold` with what the read saw."""
+        return self._commits
+
+    def _learn(self, seen: Mapping[str, int], seen_at: int | None) -> None:
+        for sku, value in seen.items():
+            known = self._available.get(sku)
+            if known is None or seen_at is None or self._last_commit.get(sku, -1) <= seen_at:
+                self._available[sku] = value
+            else:  # a reservation committed here after the read began knows better
+                self._available[sku] = min(known, value)
+
+    def held(self, sku: str) -> int:
+        return self._held.get(sku, 0)
+
+    def known_available(self, sku: str) -> int | None:
+        return self._available.get(sku)
+
+    def _blocking(self, wanted: Mapping[str, int]) -> bool:
+        """Whether something wanted does not fit beside this process's holds."""
+        return any(
+            self._held.get(sku, 0) + quantity > self._available.get(sku, quantity)
+            for sku, quantity in wanted.items()
+        )
+
+    def _refuse_if_sold_out(self, wanted: Mapping[str, int]) -> None:
+        for sku, quantity in wanted.items():
+            known = self._available.get(sku)
+            if known is not None and quantity > known:
+                raise InsufficientStock(sku, quantity, known)
+
+    async def _next_end(self, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        if self._ended is None or self._ended[0] is not loop:
+            self._ended = (loop, asyncio.Event())
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._ended[1].wait(), timeout=timeout)
+
+    @asynccontextmanager
+    async def hold(
+        self, wanted: Mapping[str, int], seen: Mapping[str, int], seen_at: int | None = None
+    ) -> AsyncIterator[Hold]:
+        """Admit a checkout of `wanted` units given the availability `seen` by its read (begun
+        at `stamp()` `seen_at`; without it the read is taken as the freshest word).
+
+        Raises InsufficientStock when this process already knows the units are gone (the
+        caller answers 409 without a transaction)."""
+        self._learn(seen, seen_at)
+        deadline = time.monotonic() + self.max_wait_seconds
+        while True:
+            self._refuse_if_sold_out(wanted)
+            left = deadline - time.monotonic()
+            if not self._blocking(wanted) or left <= 0:  # out of patience: the database decides
+                break
+            await self._next_end(left)
+        # no await between the last check and taking the hold: nothing else runs in between
+        for sku, quantity in wanted.items():
+            self._held[sku] = self._held.get(sku, 0) + quantity
+        hold = Hold(dict(wanted))
+        try:
+            yield hold
+        except InsufficientStock as exc:  # lost to another process: learn what is left
+            self._available[exc.sku] = exc.available
+            raise
+        finally:
+            self._release(hold)  # synchronous: a cancelled request cannot leave its hold behind
+
+    def _release(self, hold: Hold) -> None:
+        for sku, quantity in hold.wanted.items():
+            remaining = self._held.get(sku, 0) - quantity
+            if remaining > 0:
+                self._held[sku] = remaining
+            else:
+                self._held.pop(sku, None)
+        if hold.committed:
+            # reservations of one row are serial, so the lowest level left is the latest one
+            # (transactions may commit in another order than they reserved); a restock shows up
+            # at the next read
+            self._commits += 1
+            for sku, left in hold.left_after_commit.items():
+                self._available[sku] = min(self._available.get(sku, left), left)
+                self._last_commit[sku] = self._commits
+        ended, self._ended = self._ended, None
+        if ended is not None:
+            ended[1].set()  # wake every waiter; each checks again

@@ -1,0 +1,148 @@
+"""The stock gate on its own: who waits, who goes on, who is refused, and that no hold outlives
+its checkout (an exception, a cancelled request)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from mercato.checkout.stock_gate import StockGate
+from mercato.inventory.exceptions import InsufficientStock
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_checkouts_beyond_the_units_wait_and_are_refused_when_the_winners_commit() -> None:
+    gate = StockGate()
+    events: list[str] = []
+    release = asyncio.Event()
+
+    async def buyer(name: str) -> None:
+        try:
+            async with gate.hold({"HOT": 1}, {"HOT": 2}) as hold:
+                events.append(f"{name} admitted")
+                await release.wait()
+                hold.left_after_commit = {"HOT": 2 - int(name[-1])}
+                hold.committed = True
+        except InsufficientStock as exc:
+            events.append(f"{name} refused, {exc.available} left")
+
+    tasks = [asyncio.create_task(buyer(f"b{i}")) for i in (1, 2, 3, 4)]
+    await _settle()
+    assert events == ["b1 admitted", "b2 admitted"]  # b3 and b4 wait: 2 units, 2 held
+    assert gate.held("HOT") == 2
+    release.set()
+    await asyncio.gather(*tasks)
+    assert sorted(events[2:]) == ["b3 refused, 0 left", "b4 refused, 0 left"]
+    assert gate.held("HOT") == 0
+    assert gate.known_available("HOT") == 0
+
+
+async def test_a_failed_checkout_gives_its_units_to_a_waiter() -> None:
+    gate = StockGate()
+    admitted: list[str] = []
+    fail = asyncio.Event()
+
+    async def declined() -> None:
+        async with gate.hold({"ONE": 1}, {"ONE": 1}):
+            admitted.append("first")
+            await fail.wait()
+            raise RuntimeError("payment declined")
+
+    async def first() -> None:
+        with pytest.raises(RuntimeError):
+            await declined()
+
+    async def second() -> None:
+        async with gate.hold({"ONE": 1}, {"ONE": 1}) as hold:
+            admitted.append("second")
+            hold.left_after_commit, hold.committed = {"ONE": 0}, True
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await _settle()
+    assert admitted == ["first"]
+    fail.set()
+    await asyncio.gather(*tasks)
+    assert admitted == ["first", "second"]
+    assert gate.held("ONE") == 0
+    assert gate.known_available("ONE") == 0
+
+
+async def test_a_cancelled_checkout_leaves_no_hold_behind() -> None:
+    gate = StockGate()
+    entered = asyncio.Event()
+
+    async def stuck() -> None:
+        async with gate.hold({"X": 1}, {"X": 1}):
+            entered.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(stuck())
+    await entered.wait()
+    second = gate.hold({"X": 1}, {"X": 1})  # kept: a dropped generator would release its hold
+    waiter = asyncio.create_task(second.__aenter__())
+    await _settle()
+    assert not waiter.done()
+    task.cancel()  # the client went away mid-checkout
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.wait_for(waiter, timeout=5)  # its unit went to the waiter
+    assert gate.held("X") == 1
+    await second.__aexit__(None, None, None)
+    assert gate.held("X") == 0
+
+
+async def test_losing_to_another_process_teaches_the_gate_what_is_left() -> None:
+    gate = StockGate()
+    with pytest.raises(InsufficientStock):
+        async with gate.hold({"SKU": 2}, {"SKU": 5}):
+            raise InsufficientStock("SKU", 2, 1)  # another process took the rest meanwhile
+    assert gate.known_available("SKU") == 1
+    with pytest.raises(InsufficientStock):
+        async with gate.hold({"SKU": 2}, {}):  # refused from what the gate knows
+            pass
+    async with gate.hold({"SKU": 2}, {"SKU": 7}):  # a read after a restock is believed
+        assert gate.held("SKU") == 2
+
+
+async def test_a_waiter_goes_the_whole_way_when_its_patience_runs_out() -> None:
+    gate = StockGate(max_wait_seconds=0.05)
+    # the second waits 0.05 s for the first, then goes on: the database will decide for it
+    async with gate.hold({"S": 1}, {"S": 1}), gate.hold({"S": 1}, {"S": 1}):
+        assert gate.held("S") == 2
+    assert gate.held("S") == 0
+
+
+async def test_commits_out_of_order_keep_the_lowest_level_left() -> None:
+    gate = StockGate()
+    order = asyncio.Event()
+
+    async def reserve(left: int, wait: bool) -> None:
+        async with gate.hold({"K": 1}, {"K": 3}) as hold:
+            hold.left_after_commit = {"K": left}
+            if wait:
+                await order.wait()
+            hold.committed = True
+
+    late = asyncio.create_task(reserve(2, wait=True))  # reserved first, commits last
+    await _settle()
+    await reserve(1, wait=False)
+    order.set()
+    await late
+    assert gate.known_available("K") == 1
+
+
+async def test_a_read_begun_before_a_commit_cannot_raise_what_the_gate_knows() -> None:
+    gate = StockGate(max_wait_seconds=0.05)
+    before = gate.stamp()  # this buyer's read begins, sees 3 available...
+    async with gate.hold({"R": 1}, {"R": 3}) as hold:  # ...while another buyer takes 3
+        hold.left_after_commit, hold.committed = {"R": 0}, True
+    with pytest.raises(InsufficientStock):
+        async with gate.hold({"R": 1}, {"R": 3}, before):  # stale: refused from the commit
+            pass
+    async with gate.hold({"R": 1}, {"R": 4}, gate.stamp()):  # a read after it: a restock
+        assert gate.known_available("R") == 4
