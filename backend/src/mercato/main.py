@@ -75,10 +75,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_error_handlers(app)
     install_openapi(app)
 
-    for router in api_routers():
-        app.include_router(router, prefix=API_PREFIX)
+    # the root routes first: /media and the probes must not be matched behind every API route
     for router in root_routers():
         app.include_router(router)
+    for router in api_routers():
+        app.include_router(router, prefix=API_PREFIX)
 
     def body_limit(path: str) -> int:
         if path.startswith(UPLOAD_PATH_PREFIXES):
