@@ -80,6 +80,7 @@ def build_container(settings: Settings) -> Container:
         settings.effective_database_url,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.database_pool_size,
+        ping_after_idle_seconds=settings.database_ping_after_idle_seconds,
         echo=settings.database_echo,
     )
     cache = build_cache(settings.redis_url, settings.cache_namespace)
@@ -102,7 +103,9 @@ def build_container(settings: Settings) -> Container:
         lock_seconds=settings.catalog.cache_lock_seconds,
         enabled=settings.catalog.cache_enabled,
     )
-    db.after_commit.append(StockFreshness(db, catalog_cache))  # sold out shows on the next read
+    freshness = StockFreshness(db, catalog_cache)  # sold out shows on the next read
+    db.before_commit.append(freshness.before_commit)
+    db.after_commit.append(freshness)
     return Container(
         settings=settings,
         db=db,

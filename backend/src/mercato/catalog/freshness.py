@@ -2,7 +2,8 @@
 
 Inventory notes every change of a SKU's available quantity in its unit of work
 (`revalidation.service.record_stock_change`, key `STOCK_MOVED_KEY` of `session.info`). Once that
-unit of work commits, `invalidate_moved_stock` (a `Database.after_commit` hook) bumps the cache tag
+unit of work commits, `StockFreshness` (a `Database.after_commit` hook; the product slugs are read
+just before, in the same transaction, by its `before_commit` hook) bumps the cache tag
 of each product concerned (`product:<slug>`: its page shows the exact count), and the `listings`
 tag when a SKU crossed sold out / back in stock (lists, search and collection pages show
 `in_stock`). With Redis the tags are shared, so every API process's next read is fresh; checkout's
@@ -21,6 +22,8 @@ from mercato.platform.cache_tags import LISTINGS_TAG, product_tag
 from mercato.revalidation.service import STOCK_MOVED_KEY
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from mercato.platform.db import Database
     from mercato.platform.response_cache import ResponseCache
 
@@ -34,28 +37,45 @@ def tags_for_moves(slugs: set[str], moved: dict[str, tuple[int, int]]) -> set[st
     return tags
 
 
+MOVED_SLUGS_KEY = "catalog_stock_moved_slugs"
+
+
 class StockFreshness:
-    """The after-commit hook; one per container."""
+    """The hooks; one pair per container. `before_commit` finds the moved SKUs' product slugs in
+    the writing transaction itself; the after-commit call bumps their tags."""
 
     def __init__(self, db: Database, cache: ResponseCache) -> None:
         self._db = db
         self._cache = cache
 
+    async def before_commit(self, session: AsyncSession) -> None:
+        moved: dict[str, tuple[int, int]] | None = session.info.get(STOCK_MOVED_KEY)
+        if moved:
+            session.info[MOVED_SLUGS_KEY] = set(
+                await session.scalars(
+                    select(Product.slug)
+                    .join(Variant, Variant.product_id == Product.id)
+                    .where(Variant.sku.in_(sorted(moved)))
+                )
+            )
+
     async def __call__(self, info: dict[Any, Any]) -> None:
         moved: dict[str, tuple[int, int]] | None = info.pop(STOCK_MOVED_KEY, None)
+        slugs: set[str] | None = info.pop(MOVED_SLUGS_KEY, None)
         if not moved:
             return
-        try:
-            async with self._db.session(write=False) as session:
-                slugs = set(
-                    await session.scalars(
-                        select(Product.slug)
-                        .join(Variant, Variant.product_id == Product.id)
-                        .where(Variant.sku.in_(sorted(moved)))
+        if slugs is None:  # a unit of work that did not run the before-commit hook: look them up
+            try:
+                async with self._db.session(write=False) as session:
+                    slugs = set(
+                        await session.scalars(
+                            select(Product.slug)
+                            .join(Variant, Variant.product_id == Product.id)
+                            .where(Variant.sku.in_(sorted(moved)))
+                        )
                     )
-                )
-        except Exception as exc:  # the write committed; a failed lookup must not fail it
-            log.warning("stock_invalidation_failed", error=str(exc)[:200])
-            await self._cache.invalidate({LISTINGS_TAG, "products"})  # coarse, but never stale
-            return
+            except Exception as exc:  # the write committed; a failed lookup must not fail it
+                log.warning("stock_invalidation_failed", error=str(exc)[:200])
+                await self._cache.invalidate({LISTINGS_TAG, "products"})  # coarse, never stale
+                return
         await self._cache.invalidate(tags_for_moves(slugs, moved))

@@ -461,6 +461,8 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: sqlite in data_dir
     database_echo: bool = False
     database_pool_size: int = 10
+    # PostgreSQL: ping a pooled connection before use only after it sat idle this long (0: always)
+    database_ping_after_idle_seconds: float = Field(default=1.0, ge=0)
     sqlite_busy_timeout_ms: int = 5000
     redis_url: str | None = None
     broker_url: str | None = None  # default: embedded broker in data_dir

@@ -8,6 +8,7 @@ use a plain deferred `BEGIN` and never block writers. On PostgreSQL both are the
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -99,6 +101,35 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: boo
 
 
 AfterCommitHook = Callable[[dict[Any, Any]], Awaitable[None]]
+BeforeCommitHook = Callable[[AsyncSession], Awaitable[None]]
+
+
+DEFAULT_PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_idle_connections(pool: Any, idle_seconds: float) -> None:
+    """Ping a pooled connection at checkout only when it sat idle for `idle_seconds` (0: always).
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip before each transaction
+    (a checkout opens up to four), ~8 % of a checkout's CPU under load. A connection handed back
+    moments ago is alive as far as a ping can tell; one that sat idle may have been closed by the
+    server, a restart or a proxy, and is replaced here before anyone uses it (the pool retries
+    the checkout with a new connection). A connection that dies while in steady use fails its
+    next statement instead, which the API answers 503 `database_busy` (connection invalidated)."""
+
+    @event.listens_for(pool, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or back in the pool moments ago
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection is gone") from exc
 
 
 @dataclass
@@ -113,6 +144,9 @@ class Database:
     # Awaited after a unit of work commits, with its `session.info` (e.g. the catalog cache
     # invalidates the products whose stock moved): before the response that made the change.
     after_commit: list[AfterCommitHook] = field(default_factory=list)
+    # Awaited inside a unit of work that noted something in `session.info`, just before it
+    # commits: reads the after-commit hooks need, made in the same transaction (no new session).
+    before_commit: list[BeforeCommitHook] = field(default_factory=list)
 
     @property
     def dialect(self) -> str:
@@ -120,7 +154,13 @@ class Database:
 
     @classmethod
     def from_url(
-        cls, url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 10, echo: bool = False
+        cls,
+        url: str,
+        *,
+        busy_timeout_ms: int = 5000,
+        pool_size: int = 10,
+        echo: bool = False,
+        ping_after_idle_seconds: float = DEFAULT_PING_AFTER_IDLE_SECONDS,
     ) -> Database:
         if is_sqlite(url):
             engine = _sqlite_engine(
@@ -138,8 +178,8 @@ class Database:
                 poolclass=InstrumentedPool,
                 pool_size=pool_size,
                 max_overflow=pool_size,
-                pool_pre_ping=True,
             )
+            ping_idle_connections(engine.sync_engine.pool, ping_after_idle_seconds)
             write_engine = engine
         from mercato.platform.metrics import instrument_pool
 
@@ -163,6 +203,9 @@ class Database:
         async with factory() as session:
             try:
                 yield session
+                if session.info:
+                    for prepare in self.before_commit:
+                        await prepare(session)
                 await session.commit()
             except BaseException:
                 await session.rollback()

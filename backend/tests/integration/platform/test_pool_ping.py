@@ -1,0 +1,69 @@
+"""PostgreSQL's pool pings a connection only when it sat idle (`ping_idle_connections`): a
+connection the server closed while it waited in the pool is replaced before anyone uses it, and a
+connection handed back moments ago is used without a round trip."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from mercato.platform.db import Database
+
+
+@pytest.fixture
+def pg_url(pg_database_url: str) -> str:
+    return pg_database_url
+
+
+async def _backend_pid(db: Database) -> int:
+    async with db.session(write=False) as session:
+        return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+
+async def _terminate(url: str, pid: int) -> None:
+    admin = create_async_engine(url)
+    try:
+        async with admin.connect() as conn:
+            assert await conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        await admin.dispose()
+
+
+async def test_a_connection_closed_by_the_server_while_idle_is_replaced(pg_url: str) -> None:
+    db = Database.from_url(pg_url, pool_size=1, ping_after_idle_seconds=0.2)
+    try:
+        pid = await _backend_pid(db)
+        await _terminate(pg_url, pid)  # an idle timeout, a restart, a proxy dropping it
+        await asyncio.sleep(0.3)
+        assert await _backend_pid(db) not in (0, pid)  # no error: pinged, found dead, replaced
+    finally:
+        await db.dispose()
+
+
+async def test_a_connection_back_in_the_pool_moments_ago_is_not_pinged(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database.from_url(pg_url, pool_size=1, ping_after_idle_seconds=2.0)
+    pings = 0
+    try:
+        async with db.engine.connect() as conn:
+            adapter = type((await conn.get_raw_connection()).dbapi_connection)
+        real_ping = adapter.ping
+
+        def counting_ping(self: object) -> None:
+            nonlocal pings
+            pings += 1
+            real_ping(self)
+
+        monkeypatch.setattr(adapter, "ping", counting_ping)
+        for _ in range(5):
+            await _backend_pid(db)
+        assert pings == 0
+        await asyncio.sleep(2.2)  # idle past the threshold
+        await _backend_pid(db)
+        assert pings == 1
+    finally:
+        await db.dispose()
