@@ -494,7 +494,7 @@ async def _refuse_when_sold_out(
     stock gate."""
     seen_at = container.stock_gate.stamp()
     now = utcnow()
-    async with container.db.session(write=False) as session:
+    async with container.db.one_read() as session:
         # one statement: the key, the cart and, per line, whether it can be bought and how many
         rows = (
             await session.execute(

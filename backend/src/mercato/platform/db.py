@@ -214,6 +214,20 @@ class Database:
                 for hook in self.after_commit:
                     await hook(session.info)
 
+    @asynccontextmanager
+    async def one_read(self) -> AsyncIterator[AsyncSession]:
+        """A session for ONE read statement: on PostgreSQL outside any transaction (autocommit:
+        no `BEGIN` and `COMMIT` round trips around it; a single statement has its own snapshot
+        anyway). On SQLite an ordinary read unit of work (its `BEGIN` is ours, see above)."""
+        if self.dialect == "sqlite":
+            async with self.session(write=False) as session:
+                yield session
+            return
+        async with self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
+                yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.write_engine is not self.engine:

@@ -1,6 +1,7 @@
 """PostgreSQL's pool pings a connection only when it sat idle (`ping_idle_connections`): a
 connection the server closed while it waited in the pool is replaced before anyone uses it, and a
-connection handed back moments ago is used without a round trip."""
+connection handed back moments ago is used without a round trip. `Database.one_read` runs its
+statement without BEGIN/COMMIT and hands the connection back as it found it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from mercato.platform.db import Database
 
@@ -65,5 +66,26 @@ async def test_a_connection_back_in_the_pool_moments_ago_is_not_pinged(
         await asyncio.sleep(2.2)  # idle past the threshold
         await _backend_pid(db)
         assert pings == 1
+    finally:
+        await db.dispose()
+
+
+async def _two_nows(session: AsyncSession) -> tuple[object, object]:
+    first = await session.scalar(text("SELECT now()"))
+    await session.execute(text("SELECT pg_sleep(0.01)"))
+    return first, await session.scalar(text("SELECT now()"))
+
+
+async def test_one_read_runs_outside_a_transaction_and_leaves_the_pool_as_it_was(
+    pg_url: str,
+) -> None:
+    db = Database.from_url(pg_url, pool_size=1)
+    try:
+        async with db.one_read() as session:
+            first, second = await _two_nows(session)
+            assert first != second  # no BEGIN: each statement is its own transaction
+        async with db.session(write=False) as session:  # the same pooled connection, reset
+            first, second = await _two_nows(session)
+            assert first == second  # one transaction again
     finally:
         await db.dispose()
