@@ -40,6 +40,16 @@ def tags_for_moves(slugs: set[str], moved: dict[str, tuple[int, int]]) -> set[st
 MOVED_SLUGS_KEY = "catalog_stock_moved_slugs"
 
 
+async def _slugs(session: AsyncSession, moved: dict[str, tuple[int, int]]) -> set[str]:
+    return set(
+        await session.scalars(
+            select(Product.slug)
+            .join(Variant, Variant.product_id == Product.id)
+            .where(Variant.sku.in_(sorted(moved)))
+        )
+    )
+
+
 class StockFreshness:
     """The hooks; one pair per container. `before_commit` finds the moved SKUs' product slugs in
     the writing transaction itself; the after-commit call bumps their tags."""
@@ -51,13 +61,7 @@ class StockFreshness:
     async def before_commit(self, session: AsyncSession) -> None:
         moved: dict[str, tuple[int, int]] | None = session.info.get(STOCK_MOVED_KEY)
         if moved:
-            session.info[MOVED_SLUGS_KEY] = set(
-                await session.scalars(
-                    select(Product.slug)
-                    .join(Variant, Variant.product_id == Product.id)
-                    .where(Variant.sku.in_(sorted(moved)))
-                )
-            )
+            session.info[MOVED_SLUGS_KEY] = await _slugs(session, moved)
 
     async def __call__(self, info: dict[Any, Any]) -> None:
         moved: dict[str, tuple[int, int]] | None = info.pop(STOCK_MOVED_KEY, None)
@@ -67,13 +71,7 @@ class StockFreshness:
         if slugs is None:  # a unit of work that did not run the before-commit hook: look them up
             try:
                 async with self._db.session(write=False) as session:
-                    slugs = set(
-                        await session.scalars(
-                            select(Product.slug)
-                            .join(Variant, Variant.product_id == Product.id)
-                            .where(Variant.sku.in_(sorted(moved)))
-                        )
-                    )
+                    slugs = await _slugs(session, moved)
             except Exception as exc:  # the write committed; a failed lookup must not fail it
                 log.warning("stock_invalidation_failed", error=str(exc)[:200])
                 await self._cache.invalidate({LISTINGS_TAG, "products"})  # coarse, never stale
