@@ -9,6 +9,7 @@ import asyncio
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from mercato.platform.db import Database
@@ -87,5 +88,21 @@ async def test_one_read_runs_outside_a_transaction_and_leaves_the_pool_as_it_was
         async with db.session(write=False) as session:  # the same pooled connection, reset
             first, second = await _two_nows(session)
             assert first == second  # one transaction again
+    finally:
+        await db.dispose()
+
+
+async def test_a_connection_that_dies_in_steady_use_fails_once_and_is_replaced(
+    pg_url: str,
+) -> None:
+    db = Database.from_url(pg_url, pool_size=1, ping_after_idle_seconds=60)
+    try:
+        pid = await _backend_pid(db)
+        await _terminate(pg_url, pid)  # a restart while the connection is in steady use
+        with pytest.raises(DBAPIError) as failed:
+            await _backend_pid(db)
+        # what the API's error handler answers 503 `database_busy` (Retry-After: 1) for
+        assert failed.value.connection_invalidated
+        assert await _backend_pid(db) not in (0, pid)  # the next one gets a new connection
     finally:
         await db.dispose()
