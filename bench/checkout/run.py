@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,11 +40,18 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 LEVELS = {1: 60, 8: 240, 32: 480}  # concurrent clients -> checkouts attempted
-SPREAD_SKUS, SPREAD_CLIENTS, SPREAD_PER_SKU = 50, 32, 13  # the floor comparison: 650 checkouts
+SPREAD_SKUS, SPREAD_CLIENTS, SPREAD_PER_SKU = (
+    50,
+    32,
+    13,
+)  # the floor comparison: 650 checkouts
 FLOOR_APP = Path(__file__).with_name("floor.py")
 SKU = "BENCH-1"
 RACE_SKU, RACE_STOCK, RACE_BUYERS = "RACE-1", 10, 200
-SINGLE_SKU, SINGLE_CHECKOUTS = "SINGLE-1", 30  # the race's yardstick, with the race's client
+SINGLE_SKU, SINGLE_CHECKOUTS = (
+    "SINGLE-1",
+    30,
+)  # the race's yardstick, with the race's client
 ADDRESS = {
     "first_name": "Bench",
     "last_name": "Mark",
@@ -119,7 +127,11 @@ class Race:
 
 
 async def _seed(
-    env: dict[str, str], stock: int, carts: int, sku: str = SKU, title: str = "Benchmark mug"
+    env: dict[str, str],
+    stock: int,
+    carts: int,
+    sku: str = SKU,
+    title: str = "Benchmark mug",
 ) -> list[str]:
     from mercato.bootstrap import build_container
     from mercato.cart import service as cart_service
@@ -167,10 +179,12 @@ def _level(url: str, sku: str = SKU) -> tuple[int, int, int]:
     engine = create_engine(_sync_url(url))
     with engine.connect() as conn:
         on_hand, reserved = conn.execute(
-            text("SELECT on_hand, reserved FROM stock_level WHERE sku = :sku"), {"sku": sku}
+            text("SELECT on_hand, reserved FROM stock_level WHERE sku = :sku"),
+            {"sku": sku},
         ).one()
         orders = conn.execute(
-            text("SELECT count(DISTINCT order_id) FROM order_line WHERE sku = :sku"), {"sku": sku}
+            text("SELECT count(DISTINCT order_id) FROM order_line WHERE sku = :sku"),
+            {"sku": sku},
         ).scalar_one()
     engine.dispose()
     return int(on_hand), int(reserved), int(orders)
@@ -331,19 +345,23 @@ async def _spread_round(base: str, proc: subprocess.Popen[bytes], carts: list[st
         proc.wait(timeout=30)
 
 
-async def bench_spread(pg_base: str, workdir: Path, workers: int) -> Spread:
+def _spread_env(url: str, data_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "MERCATO_ENV": "development",
+        "MERCATO_DATABASE_URL": url,
+        "MERCATO_DATA_DIR": str(data_dir),
+        "MERCATO_LOG_LEVEL": "ERROR",
+        "MERCATO_WORKER__RELAY_AFTER_COMMIT": "false",
+    }
+
+
+async def _mercato_spread(pg_base: str, workdir: Path, workers: int) -> Round:
+    """Mercato: the same `mercato serve` as above, `workers` processes, a fresh database."""
     skus = [f"SPREAD-{i:02d}" for i in range(SPREAD_SKUS)]
-    # Mercato: the same `mercato serve` as above, `workers` processes
     url, drop = _pg_database(pg_base)
     try:
-        env = {
-            **os.environ,
-            "MERCATO_ENV": "development",
-            "MERCATO_DATABASE_URL": url,
-            "MERCATO_DATA_DIR": str(workdir / "mercato"),
-            "MERCATO_LOG_LEVEL": "ERROR",
-            "MERCATO_WORKER__RELAY_AFTER_COMMIT": "false",
-        }
+        env = _spread_env(url, workdir / "mercato")
         _create_schema(env)
         carts: list[str] = []
         for sku in skus:
@@ -364,13 +382,17 @@ async def bench_spread(pg_base: str, workdir: Path, workers: int) -> Spread:
             ],
             env,
         )
-        mercato_round = await _spread_round(f"http://127.0.0.1:{port}", proc, carts)
+        return await _spread_round(f"http://127.0.0.1:{port}", proc, carts)
     finally:
         drop()
-    # the floor: a fresh database with the same schema and stock, the same uvicorn
+
+
+async def _floor_spread(pg_base: str, workdir: Path, workers: int) -> Round:
+    """The floor: a fresh database with the same schema and stock, the same uvicorn."""
+    skus = [f"SPREAD-{i:02d}" for i in range(SPREAD_SKUS)]
     url, drop = _pg_database(pg_base)
     try:
-        env = {**env, "MERCATO_DATABASE_URL": url, "MERCATO_DATA_DIR": str(workdir / "floor")}
+        env = _spread_env(url, workdir / "floor")
         _create_schema(env)
         for sku in skus:
             await _seed(env, SPREAD_PER_SKU, 0, sku, f"Mug {sku}")
@@ -405,10 +427,24 @@ async def bench_spread(pg_base: str, workdir: Path, workers: int) -> Spread:
             floor_env,
             cwd=FLOOR_APP.parent,
         )
-        floor_round = await _spread_round(f"http://127.0.0.1:{port}", proc, ordered)
+        return await _spread_round(f"http://127.0.0.1:{port}", proc, ordered)
     finally:
         drop()
-    return Spread(workers, mercato_round, floor_round)
+
+
+async def bench_spread(pg_base: str, workdir: Path, workers: int, rounds: int) -> list[Spread]:
+    """`rounds` Mercato/floor pairs, the order alternating (this machine's speed drifts within
+    minutes, so one pair decides nothing): read the median ratio."""
+    pairs: list[Spread] = []
+    for n in range(rounds):
+        if n % 2 == 0:
+            mercato_round = await _mercato_spread(pg_base, workdir, workers)
+            floor_round = await _floor_spread(pg_base, workdir, workers)
+        else:
+            floor_round = await _floor_spread(pg_base, workdir, workers)
+            mercato_round = await _mercato_spread(pg_base, workdir, workers)
+        pairs.append(Spread(workers, mercato_round, floor_round))
+    return pairs
 
 
 def _interleave(groups: int, per_group: int) -> list[int]:
@@ -445,9 +481,15 @@ async def main() -> None:
         help="API processes on PostgreSQL (the levels, the race, and the floor comparison for "
         "Mercato and the floor alike); SQLite always runs one",
     )
+    parser.add_argument(
+        "--floor-rounds",
+        type=int,
+        default=3,
+        help="Mercato/floor pairs on PostgreSQL (order alternating; the median ratio is the one)",
+    )
     args = parser.parse_args()
     results: list[tuple[str, list[Round], int, Race]] = []
-    spread: Spread | None = None
+    spread: list[Spread] = []
     with tempfile.TemporaryDirectory(prefix="mercato-bench-") as tmp:
         sqlite_dir = Path(tmp) / "sqlite"
         sqlite_dir.mkdir()
@@ -460,11 +502,14 @@ async def main() -> None:
                 pg_dir.mkdir()
                 # PostgreSQL with the production default of `mercato serve` (one process a core)
                 results.append(
-                    ("postgresql", *await bench_backend("postgresql", pg_url, pg_dir, args.workers))
+                    (
+                        "postgresql",
+                        *await bench_backend("postgresql", pg_url, pg_dir, args.workers),
+                    )
                 )
             finally:
                 drop()
-            spread = await bench_spread(args.pg_url, Path(tmp), args.workers)
+            spread = await bench_spread(args.pg_url, Path(tmp), args.workers, args.floor_rounds)
     _out(
         "| backend | clients | attempted | checkouts (201) | rejected (409/503) | errors "
         "| checkouts/s | p50 ms | p99 ms |"
@@ -500,20 +545,25 @@ async def main() -> None:
             for a, b in zip(results[0][1], results[1][1], strict=True)
         )
         _out(f"postgresql / sqlite checkouts/s: {ratio}")
-    if spread is not None:
-        m, f = spread.mercato, spread.floor
+    if spread:
         _out(
             f"\nFloor: {SPREAD_CLIENTS} clients across {SPREAD_SKUS} SKUs on PostgreSQL, "
-            f"{spread.workers} API process(es) each\n"
+            f"{spread[0].workers} API process(es) each, {len(spread)} rounds (order alternating)\n"
         )
-        _out("| app | attempted | checkouts (201) | errors | checkouts/s | p50 ms | p99 ms |")
-        _out("|---|---:|---:|---:|---:|---:|---:|")
-        for name, r in (("mercato", m), ("floor", f)):
-            _out(
-                f"| {name} | {r.attempted} | {r.created} | {r.errors} | {r.per_second:.1f} | "
-                f"{r.pct(0.5):.1f} | {r.pct(0.99):.1f} |"
-            )
-        _out(f"mercato / floor checkouts/s: {m.per_second / (f.per_second or 1):.2f}")
+        _out(
+            "| round | app | attempted | checkouts (201) | errors | checkouts/s | p50 ms | p99 ms |"
+        )
+        _out("|---:|---|---:|---:|---:|---:|---:|---:|")
+        ratios = []
+        for n, pair in enumerate(spread, start=1):
+            for name, r in (("mercato", pair.mercato), ("floor", pair.floor)):
+                _out(
+                    f"| {n} | {name} | {r.attempted} | {r.created} | {r.errors} | "
+                    f"{r.per_second:.1f} | {r.pct(0.5):.1f} | {r.pct(0.99):.1f} |"
+                )
+            ratios.append(pair.mercato.per_second / (pair.floor.per_second or 1))
+        listed = ", ".join(f"{r:.2f}" for r in ratios)
+        _out(f"mercato / floor checkouts/s: {listed}; median {statistics.median(ratios):.2f}")
     if any(oversell for _, _, oversell, _ in results):
         sys.exit(1)
 
