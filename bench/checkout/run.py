@@ -12,9 +12,11 @@ the final units: oversell = orders beyond the initial stock, or any negative/ove
 On PostgreSQL `mercato serve` runs `--workers` processes (default: one per core, at most 4: the
 production default), SQLite one. Last, the floor: 32 clients across 50 SKUs on PostgreSQL against
 Mercato and against `floor.py` (a bare ASGI app doing only a checkout's essential writes with
-asyncpg), the same number of processes each.
+asyncpg), the same number of processes each, in `--floor-rounds` pairs whose order alternates
+(read the median ratio: this machine's speed drifts within minutes).
 
     .venv/bin/python bench/checkout/run.py [--pg-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+        [--workers N] [--floor-rounds 3]
 """
 
 from __future__ import annotations
