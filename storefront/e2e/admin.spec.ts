@@ -38,6 +38,9 @@ function promoteToAdmin(shop: Shop, email: string): void {
 
 /** No serious or critical axe-core violation on the current page. */
 async function expectAccessible(page: Page, name: string): Promise<void> {
+  // after a server action Next.js streams the page's metadata again: wait until the <title> is
+  // back (a page without one still fails here, after the timeout) before axe reads the document
+  await expect(page).toHaveTitle(/\S/);
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
