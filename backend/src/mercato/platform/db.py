@@ -64,16 +64,22 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: bool) -> AsyncEngine:
+def _sqlite_engine(
+    url: str, *, busy_timeout_ms: int, immediate: bool, echo: bool, one_trip: bool = True
+) -> AsyncEngine:
     from mercato.platform.metrics import ReadPool, WritePool
+    from mercato.platform.sqlite_driver import OneTripConnection, connector
 
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    driver: dict[str, Any] = {"connect_args": {"timeout": busy_timeout_ms / 1000}}
+    if one_trip and parsed.database and not parsed.query:  # a plain path or `:memory:`
+        driver = {"async_creator": connector(parsed.database, timeout=busy_timeout_ms / 1000)}
     engine = create_async_engine(
         url,
         echo=echo,
-        connect_args={"timeout": busy_timeout_ms / 1000},
+        **driver,
         poolclass=WritePool if immediate else ReadPool,
         pool_size=8 if not immediate else 4,
         max_overflow=8,
@@ -95,7 +101,11 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, immediate: bool, echo: boo
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        driver_connection = conn.connection.driver_connection
+        if isinstance(driver_connection, OneTripConnection):
+            driver_connection.begin_with_next_statement(begin)  # one trip with the first statement
+        else:
+            conn.exec_driver_sql(begin)
 
     return engine
 
@@ -161,13 +171,22 @@ class Database:
         pool_size: int = 10,
         echo: bool = False,
         ping_after_idle_seconds: float = DEFAULT_PING_AFTER_IDLE_SECONDS,
+        sqlite_one_trip: bool = True,  # False: aiosqlite as shipped (bench/catalog/misses.py)
     ) -> Database:
         if is_sqlite(url):
             engine = _sqlite_engine(
-                url, busy_timeout_ms=busy_timeout_ms, immediate=False, echo=echo
+                url,
+                busy_timeout_ms=busy_timeout_ms,
+                immediate=False,
+                echo=echo,
+                one_trip=sqlite_one_trip,
             )
             write_engine = _sqlite_engine(
-                url, busy_timeout_ms=busy_timeout_ms, immediate=True, echo=echo
+                url,
+                busy_timeout_ms=busy_timeout_ms,
+                immediate=True,
+                echo=echo,
+                one_trip=sqlite_one_trip,
             )
         else:
             from mercato.platform.metrics import InstrumentedPool

@@ -1,0 +1,120 @@
+"""The one-trip aiosqlite connection (platform/sqlite_driver.py, ADR 0049) under SQLAlchemy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from mercato.platform.db import Database
+from mercato.platform.sqlite_driver import OneTripConnection
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'trips.db'}")
+    async with database.session() as session:
+        await session.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)"))
+        await session.execute(
+            text("INSERT INTO item (name) VALUES ('a'), ('b'), ('c'), ('d'), ('e')")
+        )
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every function sent to a connection's thread."""
+    sent: list[str] = []
+    original = OneTripConnection._execute
+
+    async def counted(self: OneTripConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(OneTripConnection, "_execute", counted)
+    return sent
+
+
+async def test_the_engines_use_the_one_trip_connection(db: Database) -> None:
+    for engine in (db.engine, db.write_engine):
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert isinstance(raw.driver_connection, OneTripConnection)
+
+
+async def test_a_read_with_one_statement_is_two_trips(db: Database, trips: list[str]) -> None:
+    async with db.session(write=False) as session:  # opens the read pool's connection
+        await session.execute(text("SELECT 1"))
+    trips.clear()
+    async with db.session(write=False) as session:
+        assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 5
+    # BEGIN with the SELECT, then COMMIT; the pool's reset finds no transaction and sends nothing
+    assert trips == ["_run", "commit"]
+
+
+async def test_a_unit_of_work_that_runs_nothing_sends_nothing(
+    db: Database, trips: list[str]
+) -> None:
+    async with db.session() as session:
+        await session.connection()  # checked out, transaction begun, no statement
+    assert trips == []
+
+
+async def test_a_read_sees_one_snapshot_across_statements(db: Database) -> None:
+    """BEGIN travels with the first statement: the second statement still reads the snapshot
+    the first one began, whatever commits in between."""
+    async with db.session(write=False) as reader:
+        before = (await reader.execute(text("SELECT count(*) FROM item"))).scalar_one()
+        async with db.session() as writer:
+            await writer.execute(text("INSERT INTO item (name) VALUES ('f')"))
+        again = (await reader.execute(text("SELECT count(*) FROM item"))).scalar_one()
+        assert (before, again) == (5, 5)
+    async with db.session(write=False) as fresh:
+        assert (await fresh.execute(text("SELECT count(*) FROM item"))).scalar_one() == 6
+
+
+async def test_writers_still_take_the_write_lock_at_their_first_statement(db: Database) -> None:
+    """BEGIN IMMEDIATE with the first statement: a second writer waits for the lock (here: its
+    busy timeout is short, so it fails rather than writing beside the first)."""
+    impatient = Database.from_url(str(db.engine.url), busy_timeout_ms=100)
+    try:
+        async with db.session() as first:
+            await first.execute(text("UPDATE item SET name = 'x' WHERE id = 1"))
+            with pytest.raises(OperationalError, match="locked"):
+                async with impatient.session() as second:
+                    await second.execute(text("SELECT 1"))
+    finally:
+        await impatient.dispose()
+    async with db.session(write=False) as session:
+        assert (await session.execute(text("SELECT name FROM item WHERE id = 1"))).scalar() == "x"
+
+
+async def test_streamed_rows_and_partial_fetches_come_from_the_buffer(db: Database) -> None:
+    async with db.session(write=False) as session:
+        result = await session.stream(text("SELECT name FROM item ORDER BY id"))
+        chunks = [[row.name for row in chunk] async for chunk in result.partitions(2)]
+        assert chunks == [["a", "b"], ["c", "d"], ["e"]]
+        first = (await session.execute(text("SELECT name FROM item ORDER BY id"))).first()
+        assert first is not None
+        assert first.name == "a"
+
+
+async def test_a_failed_statement_rolls_back_and_the_connection_is_reused(db: Database) -> None:
+    async def insert_then_fail() -> None:
+        async with db.session() as session:
+            await session.execute(text("INSERT INTO item (name) VALUES ('g')"))
+            await session.execute(text("SELECT * FROM no_such_table"))
+
+    with pytest.raises(OperationalError):
+        await insert_then_fail()
+    async with db.session() as session:
+        names = (await session.execute(text("SELECT name FROM item"))).scalars().all()
+        assert "g" not in names
+        await session.execute(text("INSERT INTO item (name) VALUES ('h')"))
+    async with db.session(write=False) as session:
+        assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 6
