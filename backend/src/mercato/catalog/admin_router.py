@@ -127,7 +127,8 @@ async def admin_list_products(
 ) -> ProductPage:
     query = ProductQuery(q=q, status=status, cursor=cursor, limit=limit)
     async with container.db.session(write=False) as session:
-        return await queries.list_products(session, query, container.settings.catalog.currency)
+        page = await queries.list_products(session, query, container.settings.catalog.currency)
+    return ProductPage.model_validate(page)
 
 
 @router.post(

@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, selectinload
 
-from mercato.catalog import service
+from mercato.catalog import cards, service
+from mercato.catalog.exceptions import ProductNotFound
 from mercato.catalog.models import (
     Category,
     Collection,
     CollectionProduct,
     Product,
-    ProductImage,
     Variant,
 )
 from mercato.catalog.repository import ProductQuery, ProductRepository
 from mercato.catalog.schemas import (
     CategoryNode,
     CategoryRef,
-    CollectionRead,
     Facets,
     ImageRead,
     Money,
     OptionRead,
-    ProductPage,
     ProductRead,
     ProductSummary,
     VariantRead,
@@ -40,90 +40,46 @@ def _money(amount: int, currency: str) -> Money:
     return Money(amount=amount, currency=currency)
 
 
-async def _categories(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, CategoryRef]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Category.id, Category.name, Category.slug).where(Category.id.in_(ids))
-    )
-    return {r.id: CategoryRef(id=r.id, name=r.name, slug=r.slug) for r in rows}
-
-
-async def summaries(
-    session: AsyncSession, products: Sequence[Product], currency: str
-) -> list[ProductSummary]:
-    """Cards for a list of products: first image, price range, stock and category, batched."""
-    if not products:
-        return []
-    ids = [p.id for p in products]
-    images: dict[uuid.UUID, ImageRead] = {}
-    for image in await session.scalars(
-        select(ProductImage)
-        .where(ProductImage.product_id.in_(ids))
-        .order_by(ProductImage.product_id, ProductImage.position.desc())
-    ):
-        images[image.product_id] = ImageRead(
-            url=image.url,
-            alt=image.alt,
-            position=image.position,
-            width=image.width,
-            height=image.height,
-        )
-    variant_rows = (
-        await session.execute(
-            select(Variant.product_id, Variant.sku, Variant.price, Variant.compare_at_price).where(
-                Variant.product_id.in_(ids), Variant.is_active.is_(True)
-            )
-        )
-    ).all()
-    stock = await inventory.available(session, [r.sku for r in variant_rows])
-    in_stock: dict[uuid.UUID, bool] = {}
-    compare_at: dict[uuid.UUID, int] = {}
-    for row in variant_rows:
-        if stock.get(row.sku, 0) > 0:
-            in_stock[row.product_id] = True
-        if row.compare_at_price and row.compare_at_price > row.price:
-            compare_at[row.product_id] = max(
-                compare_at.get(row.product_id, 0), row.compare_at_price
-            )
-    categories = await _categories(session, {p.category_id for p in products if p.category_id})
-    return [
-        ProductSummary(
-            id=p.id,
-            title=p.title,
-            slug=p.slug,
-            brand=p.brand,
-            price=_money(p.price_min, currency),
-            price_max=_money(p.price_max, currency),
-            compare_at_price=_money(compare_at[p.id], currency) if p.id in compare_at else None,
-            image=images.get(p.id),
-            in_stock=in_stock.get(p.id, False),
-            category=categories.get(p.category_id) if p.category_id else None,
-            created_at=p.created_at,
-        )
-        for p in products
-    ]
-
-
-async def list_products(session: AsyncSession, query: ProductQuery, currency: str) -> ProductPage:
+async def list_products(
+    session: AsyncSession, query: ProductQuery, currency: str
+) -> dict[str, Any]:
+    """A page of products (`schemas.ProductPage`'s shape), JSON-ready: the page's ids from the
+    repository, then their cards in one statement."""
     result = await ProductRepository(session).list(query)
-    return ProductPage(
-        items=await summaries(session, result.products, currency),
-        next_cursor=result.next_cursor,
-        facets=Facets.model_validate(result.facets) if result.facets is not None else None,
-        corrected_query=result.corrected_query,
-    )
+    return {
+        "items": await cards.cards(session, result.ids, currency),
+        "next_cursor": result.next_cursor,
+        "facets": (
+            Facets.model_validate(result.facets).model_dump(mode="json")
+            if result.facets is not None
+            else None
+        ),
+        "corrected_query": result.corrected_query,
+    }
 
 
 async def breadcrumbs(session: AsyncSession, category_id: uuid.UUID | None) -> list[CategoryRef]:
     if category_id is None:
         return []
-    path = await session.scalar(select(Category.path).where(Category.id == category_id))
-    if path is None:
-        return []
-    ids = [uuid.UUID(p) for p in path.strip("/").split("/") if p]
-    refs = await _categories(session, set(ids))
-    return [refs[i] for i in ids if i in refs]
+    # The category and its ancestors (whose paths are prefixes of its path), root first.
+    node = aliased(Category)
+    rows = await session.execute(
+        select(Category.id, Category.name, Category.slug)
+        .join(node, node.path.startswith(Category.path))
+        .where(node.id == category_id)
+        .order_by(func.length(Category.path))
+    )
+    return [CategoryRef(id=r.id, name=r.name, slug=r.slug) for r in rows]
+
+
+def _collection_slugs(product_id: Any) -> Any:
+    """The slugs of the collections holding the product, comma-separated (slugs have no comma)."""
+    return (
+        select(func.aggregate_strings(Collection.slug, ","))
+        .join(CollectionProduct, CollectionProduct.collection_id == Collection.id)
+        .where(CollectionProduct.product_id == product_id)
+        .scalar_subquery()
+    )
 
 
 async def product_detail(
@@ -134,10 +90,56 @@ async def product_detail(
     public: bool = True,
     low_stock_threshold: int = 5,
 ) -> ProductRead:
-    product = await service.get_product_by_slug(session, slug, public=public)
-    return await product_read(
-        session, product, currency, public=public, low_stock_threshold=low_stock_threshold
+    """A product page: the product with its collections, options and images (three statements),
+    then product_read's variants with stock, breadcrumbs and related cards (three more)."""
+    stmt = (
+        select(Product, _collection_slugs(Product.id))
+        .where(Product.slug == slug)
+        .options(selectinload(Product.options), selectinload(Product.images))
     )
+    if public:
+        stmt = stmt.where(Product.status == "active")
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        raise ProductNotFound()
+    product, slugs = row
+    return await product_read(
+        session,
+        product,
+        currency,
+        public=public,
+        low_stock_threshold=low_stock_threshold,
+        collections=sorted(slugs.split(",")) if slugs else [],
+    )
+
+
+@cache
+def _related_statement(by: str | None) -> Any:
+    """The cards of up to RELATED_LIMIT other published products with the same `by` column
+    (category, brand, or none), newest first: one statement, built once."""
+    related = select(Product.id).where(
+        Product.status == "active", Product.id != bindparam("product_id")
+    )
+    if by == "category":
+        related = related.where(Product.category_id == bindparam("key"))
+    elif by == "brand":
+        related = related.where(Product.brand == bindparam("key"))
+    newest = (Product.created_at.desc(), Product.id)
+    return cards.statement_for(related.order_by(*newest).limit(RELATED_LIMIT), *newest)
+
+
+async def _related_cards(session: AsyncSession, product: Product, currency: str) -> list[Any]:
+    """Other products of its category, else of its brand, else any."""
+    by: str | None = None
+    key: Any = None
+    if product.category_id is not None:
+        by, key = "category", product.category_id
+    elif product.brand:
+        by, key = "brand", product.brand
+    params: dict[str, Any] = {"product_id": product.id, "key": key}
+    if by is None:
+        params.pop("key")
+    return await cards.cards_from(session, _related_statement(by), params, currency)
 
 
 async def product_read(
@@ -147,33 +149,38 @@ async def product_read(
     *,
     public: bool = True,
     low_stock_threshold: int = 5,
+    collections: list[str] | None = None,
 ) -> ProductRead:
-    variants = [v for v in product.variants if v.is_active or not public]
-    stock = await inventory.available(session, [v.sku for v in variants])
-    crumbs = await breadcrumbs(session, product.category_id)
-    collections = list(
-        (
-            await session.scalars(
-                select(Collection.slug)
-                .join(CollectionProduct, CollectionProduct.collection_id == Collection.id)
-                .where(CollectionProduct.product_id == product.id)
-                .order_by(Collection.slug)
-            )
-        ).all()
+    """The product page of a product loaded with its options and images."""
+    variant_rows = await session.execute(
+        select(Variant, inventory.available_sql(Variant.sku))
+        .where(Variant.product_id == product.id)
+        .order_by(Variant.position)
     )
+    variants: list[Variant] = []
+    stock: dict[str, int] = {}
+    for variant, available in variant_rows:
+        if variant.is_active or not public:
+            variants.append(variant)
+            stock[variant.sku] = int(available or 0)
+    crumbs = await breadcrumbs(session, product.category_id)
+    if collections is None:
+        collections = list(
+            (
+                await session.scalars(
+                    select(Collection.slug)
+                    .join(CollectionProduct, CollectionProduct.collection_id == Collection.id)
+                    .where(CollectionProduct.product_id == product.id)
+                    .order_by(Collection.slug)
+                )
+            ).all()
+        )
     related: list[ProductSummary] = []
     if public:
-        related_stmt = select(Product).where(Product.status == "active", Product.id != product.id)
-        if product.category_id is not None:
-            related_stmt = related_stmt.where(Product.category_id == product.category_id)
-        elif product.brand:
-            related_stmt = related_stmt.where(Product.brand == product.brand)
-        related_products = (
-            await session.scalars(
-                related_stmt.order_by(Product.created_at.desc(), Product.id).limit(RELATED_LIMIT)
-            )
-        ).all()
-        related = await summaries(session, related_products, currency)
+        related = [
+            ProductSummary.model_validate(card)
+            for card in await _related_cards(session, product, currency)
+        ]
     total = sum(max(0, stock.get(v.sku, 0)) for v in variants if v.is_active)
     return ProductRead(
         id=product.id,
@@ -273,7 +280,8 @@ async def category_tree(session: AsyncSession) -> list[CategoryNode]:
 
 async def collection_page(
     session: AsyncSession, slug: str, currency: str, query: ProductQuery
-) -> CollectionRead:
+) -> dict[str, Any]:
+    """A collection with a page of its products (`schemas.CollectionRead`'s shape), JSON-ready."""
     collection = await service.get_collection_by_slug(session, slug)
     page = await list_products(
         session,
@@ -286,12 +294,12 @@ async def collection_page(
         ),
         currency,
     )
-    return CollectionRead(
-        id=collection.id,
-        title=collection.title,
-        slug=collection.slug,
-        description=collection.description,
-        version=collection.version,
-        products=page.items,
-        next_cursor=page.next_cursor,
-    )
+    return {
+        "id": str(collection.id),
+        "title": collection.title,
+        "slug": collection.slug,
+        "description": collection.description,
+        "version": collection.version,
+        "products": page["items"],
+        "next_cursor": page["next_cursor"],
+    }

@@ -97,7 +97,7 @@ def parse_options(raw: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 @dataclass
 class ListResult:
-    products: list[Product]
+    ids: list[uuid.UUID]  # the page's products, in order
     next_cursor: str | None
     scores: dict[uuid.UUID, float] = field(default_factory=dict)
     facets: dict[str, Any] | None = None
@@ -256,7 +256,7 @@ class ProductRepository:
 
     async def _search_top(
         self, search: PostgresSearch, query: ProductQuery
-    ) -> tuple[list[tuple[Product, float]], str | None, list[str]]:
+    ) -> tuple[list[tuple[uuid.UUID, float]], str | None, list[str]]:
         """A page ranked in the search table, without first probing for a match: an empty first
         page is the probe (then the typo correction is tried). (rows, corrected query, the words
         that matched: none when nothing did)."""
@@ -279,17 +279,12 @@ class ProductRepository:
 
     async def _top_rows(
         self, search: PostgresSearch, words: list[str], exact: list[str], query: ProductQuery
-    ) -> list[tuple[Product, float]]:
+    ) -> list[tuple[uuid.UUID, float]]:
         after = None
         if query.cursor:
             key, pid = _decode_cursor(query.cursor, "relevance")
             after = (float(key), pid)
-        top = await search.top(self.session, words, exact, query.limit + 1, after)
-        ids = [product_id for product_id, _ in top]
-        loaded = {
-            p.id: p for p in await self.session.scalars(select(Product).where(Product.id.in_(ids)))
-        }
-        return [(loaded[pid], score) for pid, score in top if pid in loaded]
+        return list(await search.top(self.session, words, exact, query.limit + 1, after))
 
     async def list(self, query: ProductQuery) -> ListResult:
         if not 1 <= query.limit <= MAX_LIMIT:
@@ -304,7 +299,7 @@ class ProductRepository:
             # search table (20-60 ms at 100k products) over its GIN index (well under 1 ms).
             await self.session.execute(text("SET LOCAL enable_seqscan = off"))
         matched: list[str] = []
-        top: list[tuple[Product, float]] | None = None
+        top: list[tuple[uuid.UUID, float]] | None = None
         searching = conditions is not None and bool(query.q and query.q.strip())
         if searching and isinstance(self.search, PostgresSearch):
             if self._ranks_in_search_table(query):
@@ -342,38 +337,49 @@ class ProductRepository:
         else:
             key_col, desc = Product.created_at, True
 
-        stmt = select(Product, score_col.label("score")).where(*conditions)
+        # The columns a cursor needs, not whole rows: the page's cards are read by id afterwards.
+        stmt = select(
+            Product.id,
+            Product.price_min,
+            Product.title,
+            Product.created_at,
+            score_col.label("score"),
+        ).where(*conditions)
         if scores is not None:
             stmt = stmt.join(scores, scores.c.product_id == Product.id)
-        rows: Sequence[Any]
+        next_cursor = None
         if top is not None:
-            rows = top
+            more = len(top) > query.limit
+            top = top[: query.limit]
+            ids = [product_id for product_id, _ in top]
+            result_scores = {product_id: float(score or 0.0) for product_id, score in top}
+            if more and top:
+                next_cursor = _encode_cursor(sort, result_scores[ids[-1]], ids[-1])
         else:
             rows = await self._page(stmt, query, sort, score_col, key_col, desc)
+            more = len(rows) > query.limit
+            rows = rows[: query.limit]
+            ids = [row.id for row in rows]
+            result_scores = {row.id: float(row.score or 0.0) for row in rows}
+            if more and rows:
+                last = rows[-1]
+                key_value: Any = {
+                    "relevance": result_scores[last.id],
+                    "price_asc": last.price_min,
+                    "price_desc": last.price_min,
+                    "name": last.title,
+                    "newest": last.created_at,
+                }[sort]
+                next_cursor = _encode_cursor(sort, key_value, last.id)
         if planner_hint:
             await self.session.execute(text("SET LOCAL enable_seqscan = on"))
-        more = len(rows) > query.limit
-        rows = rows[: query.limit]
-        products = [row[0] for row in rows]
-        result_scores = {row[0].id: float(row[1] or 0.0) for row in rows}
-        next_cursor = None
-        if more and rows:
-            last = rows[-1][0]
-            key_value: Any = {
-                "relevance": result_scores[last.id],
-                "price_asc": last.price_min,
-                "price_desc": last.price_min,
-                "name": last.title,
-                "newest": last.created_at,
-            }[sort]
-            next_cursor = _encode_cursor(sort, key_value, last.id)
         facets = None
         if query.facets:
             base = select(Product.id).where(*conditions)
             if scores is not None:
                 base = base.join(scores, scores.c.product_id == Product.id)
             facets = await self._facets(base.subquery("matching"))
-        return ListResult(products, next_cursor, result_scores, facets, corrected)
+        return ListResult(ids, next_cursor, result_scores, facets, corrected)
 
     async def _page(
         self,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from mercato.catalog import queries
+from mercato.catalog import cards, queries
 from mercato.catalog.fastpath import tags_for
 from mercato.catalog.media import SERVED_TYPES
 from mercato.catalog.ports import CatalogDep
@@ -34,15 +33,13 @@ JSON = "application/json"
 async def cached_json(
     request: Request,
     container: CatalogDep,
-    compute: Callable[[], Awaitable[BaseModel | list[BaseModel]]],
+    compute: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
 ) -> Response:
     async def render() -> bytes:
         value = await compute()
-        if isinstance(value, list):
-            return json.dumps(
-                [v.model_dump(mode="json") for v in value], separators=(",", ":")
-            ).encode()
-        return value.model_dump_json().encode()
+        if isinstance(value, BaseModel):
+            return value.model_dump_json().encode()
+        return cards.dump(value)  # a JSON-ready read model: no pydantic on the hot path
 
     path: str = request.scope["path"]
     key = cache_key(path, request.scope["query_string"])
@@ -106,7 +103,7 @@ async def list_products(
     )
     currency = container.settings.catalog.currency
 
-    async def compute() -> ProductPage:
+    async def compute() -> dict[str, Any]:
         async with container.db.session(write=False) as session:
             return await queries.list_products(session, query, currency)
 
@@ -177,7 +174,7 @@ async def get_collection(
         raise NotFound("No such collection.", code="collection_not_found")
     query = ProductQuery(sort=sort, cursor=cursor, limit=limit, in_stock=in_stock)
 
-    async def compute() -> CollectionRead:
+    async def compute() -> dict[str, Any]:
         async with container.db.session(write=False) as session:
             return await queries.collection_page(session, slug, currency, query)
 

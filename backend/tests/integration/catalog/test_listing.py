@@ -10,6 +10,8 @@ import httpx
 import pytest
 
 from mercato.bootstrap import Container
+from mercato.catalog import service as catalog_service
+from mercato.catalog.schemas import CategoryCreate, Money, ProductPage
 from tests.factories import create_product
 from tests.integration.catalog.conftest import Shop
 
@@ -225,7 +227,10 @@ async def test_product_detail(client: httpx.AsyncClient, shop: Shop) -> None:
     assert not any(v["low_stock"] or v["in_stock"] for v in sold_out["variants"])
     assert body["available"] == 20
     assert body["price"] == {"amount": 4500, "currency": "EUR"}
-    assert {r["title"] for r in body["related"]} == {"Oxford Shirt", "Flannel Shirt"}
+    assert [r["title"] for r in body["related"]] == ["Flannel Shirt", "Oxford Shirt"]  # newest
+    assert body["collections"] == ["summer"]
+    assert sold_out["collections"] == []
+    assert [c["slug"] for c in sold_out["breadcrumbs"]] == ["clothing", "shirts"]
     assert body["description"] == "<p>A fine linen shirt for every day.</p>"
     assert (await client.get(f"{URL}/secret-draft-shirt")).status_code == 404
     for hostile in ("%00", "a%00b", "..%2f..%2fetc", "x" * 400, "%E2%80%AE"):
@@ -265,3 +270,34 @@ async def test_category_tree_and_collection(client: httpx.AsyncClient, shop: Sho
     assert collection.status_code == 200
     assert [p["title"] for p in collection.json()["products"]] == ["Chino Trousers", "Linen Shirt"]
     assert (await client.get("/api/v1/collections/winter")).status_code == 404
+
+
+async def test_a_card_is_the_product_summary_contract(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """List cards are read in one statement and serialised without pydantic (catalog/cards.py):
+    the bytes must be exactly what `ProductPage` would render, field by field."""
+    async with container.db.session() as session:
+        category = await catalog_service.create_category(session, CategoryCreate(name="Cards"))
+    await create_product(
+        container,
+        title="Card Sold Out",
+        stock=0,
+        compare_at_price=2999,
+        category_id=category.id,
+        images=["/media/b.jpg", "/media/a.jpg"],
+    )
+    await create_product(container, title="Card Bare", stock=3, images=[])
+    response = await client.get(URL, params={"limit": 2})
+    assert response.status_code == 200, response.text
+    page = ProductPage.model_validate_json(response.content)
+    assert response.content == page.model_dump_json().encode()
+    bare, sold_out = page.items
+    assert (bare.title, bare.in_stock, bare.image, bare.category) == ("Card Bare", True, None, None)
+    assert bare.compare_at_price is None
+    assert sold_out.in_stock is False
+    assert sold_out.compare_at_price == Money(amount=2999, currency="EUR")
+    assert sold_out.image is not None
+    assert sold_out.image.url == "/media/b.jpg"  # the first by position, not by name
+    assert sold_out.category is not None
+    assert sold_out.category.slug == category.slug

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from mercato.bootstrap import Container
 from mercato.catalog import service
+from mercato.catalog.models import Product
 from mercato.catalog.repository import ProductQuery, ProductRepository
 from mercato.catalog.schemas import ProductUpdate
 from tests.factories import create_product
@@ -33,10 +35,17 @@ async def _pages(container: Container, q: str, *, general: bool, limit: int = 3)
             if general:
                 repository._ranks_in_search_table = lambda _query: False  # type: ignore[method-assign,assignment]
             result = await repository.list(ProductQuery(q=q, limit=limit, cursor=cursor))
+            titles = dict(
+                (
+                    await session.execute(
+                        select(Product.id, Product.title).where(Product.id.in_(result.ids))
+                    )
+                ).all()
+            )
         pages.append(
             (
-                [p.title for p in result.products],
-                [round(result.scores[p.id], 9) for p in result.products],
+                [titles[product_id] for product_id in result.ids],
+                [round(result.scores[product_id], 9) for product_id in result.ids],
                 result.corrected_query,
             )
         )
