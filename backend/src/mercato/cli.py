@@ -131,6 +131,7 @@ def serve(
         forwarded_allow_ips=",".join(settings.trusted_proxies),
         log_config=None,
         access_log=False,
+        server_header=False,  # no `Server: uvicorn`: the software is nobody's business
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
     )
 

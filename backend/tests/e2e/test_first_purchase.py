@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.test_run_script import ROOT, free_port, group_alive
@@ -99,3 +100,7 @@ def test_the_curl_walkthrough_buys_a_product(live_shop: dict[str, str]) -> None:
     # `mail show` printed the newest email of that order decoded ("Payment for order … confirmed")
     assert re.search(rf"^Subject: .*{re.escape(number.group(1))}", out, flags=re.M), out
     assert f"/orders/{order.group(1)}?token=" in out.split("Links:")[-1]  # and its links
+    # `mercato serve` does not name its server software (nginx in front hides its version too)
+    for path in ("/healthz", "/api/v1/products", "/api/v1/nowhere"):
+        served = httpx.get(live_shop["MERCATO_API"] + path, timeout=30)
+        assert "server" not in served.headers, (path, served.headers)
