@@ -92,34 +92,52 @@ def _card_columns() -> Select[*tuple[Any, ...]]:
 
 
 def _card(row: Any, currency: str) -> Card:
+    # Unpacked by position (in `_card_columns`' order): a third cheaper than by attribute name.
+    (
+        product_id,
+        title,
+        slug,
+        brand,
+        price_min,
+        price_max,
+        created_at,
+        category_id,
+        category_name,
+        category_slug,
+        compare_at,
+        in_stock,
+        image_url,
+        image_alt,
+        image_position,
+        image_width,
+        image_height,
+    ) = row
     return {
-        "id": str(row.id),
-        "title": row.title,
-        "slug": row.slug,
-        "brand": row.brand,
-        "price": {"amount": row.price_min, "currency": currency},
-        "price_max": {"amount": row.price_max, "currency": currency},
-        "compare_at_price": (
-            {"amount": row.compare_at, "currency": currency} if row.compare_at else None
-        ),
+        "id": str(product_id),
+        "title": title,
+        "slug": slug,
+        "brand": brand,
+        "price": {"amount": price_min, "currency": currency},
+        "price_max": {"amount": price_max, "currency": currency},
+        "compare_at_price": ({"amount": compare_at, "currency": currency} if compare_at else None),
         "image": (
             {
-                "url": row.image_url,
-                "alt": row.image_alt,
-                "position": row.image_position,
-                "width": row.image_width,
-                "height": row.image_height,
+                "url": image_url,
+                "alt": image_alt,
+                "position": image_position,
+                "width": image_width,
+                "height": image_height,
             }
-            if row.image_url is not None
+            if image_url is not None
             else None
         ),
-        "in_stock": bool(row.in_stock),
+        "in_stock": bool(in_stock),
         "category": (
-            {"id": str(row.category_id), "name": row.category_name, "slug": row.category_slug}
-            if row.category_id is not None and row.category_slug is not None
+            {"id": str(category_id), "name": category_name, "slug": category_slug}
+            if category_id is not None and category_slug is not None
             else None
         ),
-        "created_at": row.created_at,
+        "created_at": created_at,
     }
 
 
@@ -128,7 +146,7 @@ async def cards(session: AsyncSession, ids: Sequence[uuid.UUID], currency: str) 
     if not ids:
         return []
     rows = await session.execute(_statement(), {"ids": list(ids)})
-    by_id = {row.id: _card(row, currency) for row in rows}
+    by_id = {row[0]: _card(row, currency) for row in rows}
     return [by_id[product_id] for product_id in ids if product_id in by_id]
 
 

@@ -61,15 +61,45 @@ async def list_products(
 async def breadcrumbs(session: AsyncSession, category_id: uuid.UUID | None) -> list[CategoryRef]:
     if category_id is None:
         return []
-    # The category and its ancestors (whose paths are prefixes of its path), root first.
+    rows = await session.execute(_breadcrumbs_statement(), {"category_id": category_id})
+    return [CategoryRef(id=r.id, name=r.name, slug=r.slug) for r in rows]
+
+
+# The product page's statements are built once, with bind parameters: building one (subqueries,
+# aliases, loader options) cost more CPU than running it (docs/benchmarks.md).
+
+
+@cache
+def _breadcrumbs_statement() -> Any:
+    """The category and its ancestors (whose paths are prefixes of its path), root first."""
     node = aliased(Category)
-    rows = await session.execute(
+    return (
         select(Category.id, Category.name, Category.slug)
         .join(node, node.path.startswith(Category.path))
-        .where(node.id == category_id)
+        .where(node.id == bindparam("category_id"))
         .order_by(func.length(Category.path))
     )
-    return [CategoryRef(id=r.id, name=r.name, slug=r.slug) for r in rows]
+
+
+@cache
+def _product_statement(public: bool) -> Any:
+    """The product by slug with its collections' slugs; options and images load with it."""
+    stmt = (
+        select(Product, _collection_slugs(Product.id))
+        .where(Product.slug == bindparam("slug"))
+        .options(selectinload(Product.options), selectinload(Product.images))
+    )
+    return stmt.where(Product.status == "active") if public else stmt
+
+
+@cache
+def _variants_statement() -> Any:
+    """A product's variants in order, each with its available quantity."""
+    return (
+        select(Variant, inventory.available_sql(Variant.sku))
+        .where(Variant.product_id == bindparam("product_id"))
+        .order_by(Variant.position)
+    )
 
 
 def _collection_slugs(product_id: Any) -> Any:
@@ -92,14 +122,7 @@ async def product_detail(
 ) -> ProductRead:
     """A product page: the product with its collections, options and images (three statements),
     then product_read's variants with stock, breadcrumbs and related cards (three more)."""
-    stmt = (
-        select(Product, _collection_slugs(Product.id))
-        .where(Product.slug == slug)
-        .options(selectinload(Product.options), selectinload(Product.images))
-    )
-    if public:
-        stmt = stmt.where(Product.status == "active")
-    row = (await session.execute(stmt)).one_or_none()
+    row = (await session.execute(_product_statement(public), {"slug": slug})).one_or_none()
     if row is None:
         raise ProductNotFound()
     product, slugs = row
@@ -152,11 +175,7 @@ async def product_read(
     collections: list[str] | None = None,
 ) -> ProductRead:
     """The product page of a product loaded with its options and images."""
-    variant_rows = await session.execute(
-        select(Variant, inventory.available_sql(Variant.sku))
-        .where(Variant.product_id == product.id)
-        .order_by(Variant.position)
-    )
+    variant_rows = await session.execute(_variants_statement(), {"product_id": product.id})
     variants: list[Variant] = []
     stock: dict[str, int] = {}
     for variant, available in variant_rows:
