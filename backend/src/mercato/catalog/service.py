@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Collection as CollectionT
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -92,45 +93,63 @@ class WriteResult:
 # ------------------------------------------------------------------ reads for other modules
 
 
+@cache
+def _purchasable_statement() -> Any:
+    """Per SKU bound to `skus`: what `PurchasableVariant` holds, the product's first image and
+    the SKU's availability, in one statement (built once: building it costs more than running
+    it). Columns only, no ORM entities: cart and checkout read a few fields of each."""
+    first_image = (
+        select(ProductImage.url)
+        .where(ProductImage.product_id == Product.id)
+        .order_by(ProductImage.position, ProductImage.id)
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Variant.sku,
+            Variant.id,
+            Product.id,
+            Product.title,
+            Product.slug,
+            Variant.title,
+            Variant.price,
+            Variant.currency,
+            Variant.weight_grams,
+            inventory.available_sql(Variant.sku),
+            (Product.status == "active") & Variant.is_active,  # see purchasable_sql
+            first_image,
+        )
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.sku.in_(bindparam("skus", expanding=True)))
+    )
+
+
 async def get_purchasable_variants(
     session: AsyncSession, skus: CollectionT[str]
 ) -> dict[str, PurchasableVariant]:
     """Variants by SKU with product data and availability; unknown SKUs are absent."""
-    wanted = list({s for s in skus if s})
+    wanted = sorted({s for s in skus if s})
     if not wanted:
         return {}
-    rows = (
-        await session.execute(
-            select(Variant, Product)
-            .join(Product, Product.id == Variant.product_id)
-            .where(Variant.sku.in_(wanted))
-        )
-    ).all()
-    product_ids = {product.id for _, product in rows}
-    images: dict[uuid.UUID, str] = {}
-    if product_ids:
-        for product_id, url in await session.execute(
-            select(ProductImage.product_id, ProductImage.url)
-            .where(ProductImage.product_id.in_(product_ids))
-            .order_by(ProductImage.product_id, ProductImage.position.desc())
-        ):
-            images[product_id] = url  # the last written is the lowest position
-    stock = await inventory.available(session, [variant.sku for variant, _ in rows])
     out: dict[str, PurchasableVariant] = {}
-    for variant, product in rows:
-        out[variant.sku] = PurchasableVariant(
-            sku=variant.sku,
-            variant_id=variant.id,
-            product_id=product.id,
-            product_title=product.title,
-            product_slug=product.slug,
-            variant_title=variant.title,
-            price=variant.price,
-            currency=variant.currency,
-            weight_grams=variant.weight_grams,
-            available=max(0, stock.get(variant.sku, 0)),
-            purchasable=product.status == "active" and variant.is_active,  # see purchasable_sql
-            image_url=images.get(product.id),
+    for row in await session.execute(_purchasable_statement(), {"skus": wanted}):
+        (sku, variant_id, product_id, title, slug, variant_title, price, currency) = row[:8]
+        weight_grams, available, purchasable, image_url = row[8:]
+        out[sku] = PurchasableVariant(
+            sku=sku,
+            variant_id=variant_id,
+            product_id=product_id,
+            product_title=title,
+            product_slug=slug,
+            variant_title=variant_title,
+            price=price,
+            currency=currency,
+            weight_grams=weight_grams,
+            available=max(0, int(available or 0)),
+            purchasable=bool(purchasable),
+            image_url=image_url,
         )
     return out
 
