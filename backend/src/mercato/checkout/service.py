@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import Select, bindparam, delete, exists, select, update
+from sqlalchemy import Select, bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -290,17 +290,19 @@ async def _claim_key(
         owner = new_token(16)
         claim_id = new_id()
         try:
-            async with container.db.session() as session:
-                session.add(
-                    IdempotencyKey(
+            # One INSERT, its own transaction (the unique key decides who owns the key).
+            async with container.db.one_write() as session:
+                now = utcnow()
+                await session.execute(
+                    insert(IdempotencyKey).values(
                         id=claim_id,
                         scope=scope,
                         key=key,
                         request_hash=digest,
                         status="in_progress",
                         owner=owner,
-                        locked_at=utcnow(),
-                        created_at=utcnow(),
+                        locked_at=now,
+                        created_at=now,
                     )
                 )
             return Claim(claim_id, owner)

@@ -247,6 +247,20 @@ class Database:
             async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
                 yield session
 
+    @asynccontextmanager
+    async def one_write(self) -> AsyncIterator[AsyncSession]:
+        """A session for ONE write statement (Core, no ORM unit of work): on PostgreSQL in
+        autocommit, the statement is its own transaction (no `BEGIN` and `COMMIT` round trips);
+        on SQLite an ordinary write unit of work. No commit hooks run."""
+        if self.dialect == "sqlite":
+            async with self.session() as session:
+                yield session
+            return
+        async with self.write_engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
+                yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.write_engine is not self.engine:

@@ -1,15 +1,17 @@
 """PostgreSQL's pool pings a connection only when it sat idle (`ping_idle_connections`): a
 connection the server closed while it waited in the pool is replaced before anyone uses it, and a
-connection handed back moments ago is used without a round trip. `Database.one_read` runs its
-statement without BEGIN/COMMIT and hands the connection back as it found it."""
+connection handed back moments ago is used without a round trip. `Database.one_read` and
+`one_write` run their statement without BEGIN/COMMIT and hand the connection back as they found
+it."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from mercato.platform.db import Database
@@ -89,6 +91,30 @@ async def test_one_read_runs_outside_a_transaction_and_leaves_the_pool_as_it_was
             first, second = await _two_nows(session)
             assert first == second  # one transaction again
     finally:
+        await db.dispose()
+
+
+async def test_one_write_commits_its_statement_by_itself(pg_url: str) -> None:
+    """`one_write` (checkout's Idempotency-Key claim): the INSERT is its own transaction (no
+    BEGIN: `now()` moves between statements), committed when the block ends without a COMMIT,
+    and a duplicate is refused at once by the unique key."""
+    db = Database.from_url(pg_url, pool_size=1)
+    table = f"one_write_{uuid.uuid4().hex[:8]}"
+    try:
+        async with db.session() as session:
+            await session.execute(text(f"CREATE TABLE {table} (k TEXT PRIMARY KEY)"))
+        async with db.one_write() as session:
+            first, second = await _two_nows(session)
+            assert first != second
+            await session.execute(text(f"INSERT INTO {table} VALUES ('a')"))
+        async with db.session(write=False) as session:
+            assert await session.scalar(text(f"SELECT count(*) FROM {table}")) == 1
+        with pytest.raises(IntegrityError):
+            async with db.one_write() as session:
+                await session.execute(text(f"INSERT INTO {table} VALUES ('a')"))
+    finally:
+        async with db.session() as session:
+            await session.execute(text(f"DROP TABLE IF EXISTS {table}"))
         await db.dispose()
 
 
