@@ -516,24 +516,6 @@ async def get_product(session: AsyncSession, product_id: uuid.UUID) -> Product:
     return product
 
 
-async def get_product_by_slug(session: AsyncSession, slug: str, *, public: bool = True) -> Product:
-    stmt = (
-        select(Product)
-        .where(Product.slug == slug)
-        .options(
-            selectinload(Product.variants),
-            selectinload(Product.options),
-            selectinload(Product.images),
-        )
-    )
-    if public:
-        stmt = stmt.where(Product.status == "active")
-    product = (await session.scalars(stmt)).one_or_none()
-    if product is None:
-        raise ProductNotFound()
-    return product
-
-
 async def update_product(
     session: AsyncSession,
     product_id: uuid.UUID,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -233,30 +233,25 @@ class Database:
                 for hook in self.after_commit:
                     await hook(session.info)
 
-    @asynccontextmanager
-    async def one_read(self) -> AsyncIterator[AsyncSession]:
+    def one_read(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session for ONE read statement: on PostgreSQL outside any transaction (autocommit:
         no `BEGIN` and `COMMIT` round trips around it; a single statement has its own snapshot
         anyway). On SQLite an ordinary read unit of work (its `BEGIN` is ours, see above)."""
-        if self.dialect == "sqlite":
-            async with self.session(write=False) as session:
-                yield session
-            return
-        async with self.engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
-                yield session
+        return self._one_statement(write=False)
 
-    @asynccontextmanager
-    async def one_write(self) -> AsyncIterator[AsyncSession]:
+    def one_write(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session for ONE write statement (Core, no ORM unit of work): on PostgreSQL in
         autocommit, the statement is its own transaction (no `BEGIN` and `COMMIT` round trips);
         on SQLite an ordinary write unit of work. No commit hooks run."""
+        return self._one_statement(write=True)
+
+    @asynccontextmanager
+    async def _one_statement(self, *, write: bool) -> AsyncIterator[AsyncSession]:
         if self.dialect == "sqlite":
-            async with self.session() as session:
+            async with self.session(write=write) as session:
                 yield session
             return
-        async with self.write_engine.connect() as connection:
+        async with (self.write_engine if write else self.engine).connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
             async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
                 yield session
