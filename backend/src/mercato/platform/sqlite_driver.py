@@ -2,7 +2,7 @@
 
 aiosqlite runs every call of the sqlite3 API on the connection's own thread, and SQLAlchemy's
 adapter makes four such calls per statement (create the cursor, execute, fetch all, close), each a
-hand-off through a queue and back through the event loop's self-pipe: ~150 µs apiece on a busy
+hand-off through a queue and back through the event loop's self-pipe: ~95-150 µs apiece on this
 machine, far more than the statement itself. A catalog read (BEGIN, two SELECTs, COMMIT, the
 pool's reset) was fourteen of them (docs/benchmarks.md, ADR 0049).
 
