@@ -7,13 +7,15 @@ product became unavailable stays in the cart, flagged. A cart owned by a custome
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, Table, Update, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import hooks as account_hooks
@@ -139,7 +141,38 @@ async def get_open_cart(
     return cart
 
 
-async def line_views(session: AsyncSession, cart: Cart) -> list[CartLineView]:
+class _Line(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+
+
+class CartWithLines(Protocol):
+    @property
+    def lines(self) -> Sequence[_Line]: ...
+
+
+class CartDetails(CartWithLines, Protocol):
+    """What pricing and checkout read of a cart: a `Cart`, or a `ClaimedCart`."""
+
+    @property
+    def customer_id(self) -> uuid.UUID | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def shipping_address(self) -> dict[str, Any] | None: ...
+    @property
+    def billing_address(self) -> dict[str, Any] | None: ...
+    @property
+    def shipping_method(self) -> str | None: ...
+    @property
+    def discount_code(self) -> str | None: ...
+
+
+async def line_views(session: AsyncSession, cart: CartWithLines) -> list[CartLineView]:
 
     variants = await catalog.get_purchasable_variants(session, [line.sku for line in cart.lines])
     views: list[CartLineView] = []
@@ -307,18 +340,100 @@ async def merge_into_customer_cart(
     return target
 
 
-async def claim_for_checkout(
-    session: AsyncSession, cart_id: uuid.UUID, *, order_id: uuid.UUID
-) -> None:
-    """open -> checked_out, atomically: a cart becomes at most one order at a time."""
-    result = await session.execute(
-        update(Cart)
-        .where(Cart.id == cart_id, Cart.status == "open")
-        .values(status="checked_out", order_id=order_id, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+@dataclass(frozen=True)
+class ClaimedLine:
+    id: uuid.UUID
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ClaimedCart:
+    """A cart claimed for one checkout: what the order is made from, as it was claimed."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID | None
+    email: str | None
+    shipping_address: dict[str, Any] | None
+    billing_address: dict[str, Any] | None
+    shipping_method: str | None
+    discount_code: str | None
+    lines: list[ClaimedLine]
+
+
+def _carts() -> Table:
+    return Cart.__table__  # type: ignore[return-value]
+
+
+@functools.cache
+def _claim_statement() -> Update:
+    """open -> checked_out for the caller's own unexpired cart, returning what checkout reads.
+    Built once; the UPDATE is also the cart's row lock for the rest of the transaction."""
+    carts = _carts()
+    return (
+        update(carts)
+        .where(
+            carts.c.id == bindparam("cart_id"),
+            carts.c.status == "open",
+            carts.c.expires_at > bindparam("now"),
+            or_(carts.c.customer_id.is_(None), carts.c.customer_id == bindparam("user_id")),
+        )
+        .values(
+            status="checked_out", order_id=bindparam("claim_order_id"), updated_at=bindparam("now")
+        )
+        .returning(
+            carts.c.customer_id,
+            carts.c.email,
+            carts.c.shipping_address,
+            carts.c.billing_address,
+            carts.c.shipping_method,
+            carts.c.discount_code,
+        )
     )
-    if getattr(result, "rowcount", 0) != 1:
+
+
+@functools.cache
+def _claimed_lines_statement() -> Select[uuid.UUID, str, int]:
+    lines: Table = CartLine.__table__  # type: ignore[assignment]
+    return (
+        select(lines.c.id, lines.c.sku, lines.c.quantity)
+        .where(lines.c.cart_id == bindparam("cart_id"))
+        .order_by(lines.c.position, lines.c.id)
+    )
+
+
+async def claim_for_checkout(
+    session: AsyncSession, cart_id: uuid.UUID, *, user_id: uuid.UUID | None, order_id: uuid.UUID
+) -> ClaimedCart:
+    """open -> checked_out, atomically: a cart becomes at most one order at a time. 404 for a
+    cart the caller may not see (as `get_cart`), 409 `cart_not_open` for one already taken."""
+    now = utcnow()
+    row = (
+        await session.execute(
+            _claim_statement(),
+            {"cart_id": cart_id, "now": now, "user_id": user_id, "claim_order_id": order_id},
+        )
+    ).first()
+    if row is None:
+        await get_open_cart(session, cart_id, user_id=user_id)  # raises the reason
         raise Conflict("This cart has already been checked out.", code="cart_not_open")
+    lines = [
+        ClaimedLine(line_id, sku, quantity)
+        for line_id, sku, quantity in await session.execute(
+            _claimed_lines_statement(), {"cart_id": cart_id}
+        )
+    ]
+    customer_id, email, shipping_address, billing_address, shipping_method, discount_code = row
+    return ClaimedCart(
+        cart_id,
+        customer_id,
+        email,
+        shipping_address,
+        billing_address,
+        shipping_method,
+        discount_code,
+        lines,
+    )
 
 
 # --------------------------------------------------------------------------- periodic jobs

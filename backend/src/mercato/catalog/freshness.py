@@ -12,10 +12,11 @@ conditional reservation stays the authority either way.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from mercato.catalog.models import Product, Variant
 from mercato.platform.cache_tags import LISTINGS_TAG, product_tag
@@ -40,14 +41,18 @@ def tags_for_moves(slugs: set[str], moved: dict[str, tuple[int, int]]) -> set[st
 MOVED_SLUGS_KEY = "catalog_stock_moved_slugs"
 
 
-async def _slugs(session: AsyncSession, moved: dict[str, tuple[int, int]]) -> set[str]:
-    return set(
-        await session.scalars(
-            select(Product.slug)
-            .join(Variant, Variant.product_id == Product.id)
-            .where(Variant.sku.in_(sorted(moved)))
-        )
+@functools.cache
+def _slugs_statement() -> Select[str]:
+    """Built once: building it per commit cost more CPU than the lookup itself."""
+    return (
+        select(Product.slug)
+        .join(Variant, Variant.product_id == Product.id)
+        .where(Variant.sku.in_(bindparam("skus", expanding=True)))
     )
+
+
+async def _slugs(session: AsyncSession, moved: dict[str, tuple[int, int]]) -> set[str]:
+    return set(await session.scalars(_slugs_statement(), {"skus": sorted(moved)}))
 
 
 class StockFreshness:

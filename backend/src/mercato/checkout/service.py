@@ -20,14 +20,25 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import Select, bindparam, delete, exists, insert, select, update
+from sqlalchemy import (
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import service as accounts
 from mercato.cart import service as cart_service
 from mercato.cart.models import Cart, CartLine
-from mercato.cart.service import CartLineView
+from mercato.cart.service import CartDetails, CartLineView
 from mercato.catalog import service as catalog
 from mercato.checkout.address import normalize_address
 from mercato.checkout.models import IdempotencyKey
@@ -119,7 +130,7 @@ async def shipping_options(
 
 
 async def _quotes(
-    container: CheckoutPorts, cart: Cart, views: list[CartLineView]
+    container: CheckoutPorts, cart: CartDetails, views: list[CartLineView]
 ) -> list[ShippingQuote]:
     address = cart.shipping_address or {}
     buyable = [v for v in views if not v.unavailable]
@@ -199,7 +210,7 @@ class CartQuote:
 async def quote_cart(
     session: AsyncSession,
     container: CheckoutPorts,
-    cart: Cart,
+    cart: CartDetails,
     views: list[CartLineView],
     *,
     customer_id: uuid.UUID | None = None,
@@ -281,6 +292,36 @@ class Claim:
     owner: str
 
 
+def _keys() -> Table:
+    return IdempotencyKey.__table__  # type: ignore[return-value]
+
+
+@functools.cache
+def _claim_statement() -> Insert:
+    """The claim's INSERT, built once (Core: the ORM's bulk-insert path cost more than it)."""
+    return insert(_keys())
+
+
+@functools.cache
+def _complete_statement() -> Update:
+    """The claim's completion: only its owner's, only while in progress; built once."""
+    keys = _keys()
+    return (
+        update(keys)
+        .where(
+            keys.c.id == bindparam("claim_id"),
+            keys.c.owner == bindparam("claim_owner"),
+            keys.c.status == "in_progress",
+        )
+        .values(
+            status="completed",
+            response_status=201,
+            response_body=bindparam("body", type_=keys.c.response_body.type),
+            completed_at=bindparam("now"),
+        )
+    )
+
+
 async def _claim_key(
     container: CheckoutPorts, *, scope: str, key: str, digest: str
 ) -> Claim | StoredResponse:
@@ -294,16 +335,20 @@ async def _claim_key(
             async with container.db.one_write() as session:
                 now = utcnow()
                 await session.execute(
-                    insert(IdempotencyKey).values(
-                        id=claim_id,
-                        scope=scope,
-                        key=key,
-                        request_hash=digest,
-                        status="in_progress",
-                        owner=owner,
-                        locked_at=now,
-                        created_at=now,
-                    )
+                    _claim_statement(),
+                    {
+                        "id": claim_id,
+                        "scope": scope,
+                        "key": key,
+                        "request_hash": digest,
+                        "status": "in_progress",
+                        "owner": owner,
+                        "locked_at": now,
+                        "response_status": None,
+                        "response_body": None,
+                        "created_at": now,
+                        "completed_at": None,
+                    },
                 )
             return Claim(claim_id, owner)
         except IntegrityError:
@@ -553,7 +598,7 @@ def _full_name(address: dict[str, Any]) -> str:
     return f"{address.get('first_name') or ''} {address.get('last_name') or ''}".strip()
 
 
-def _checkout_problem(views: list[CartLineView], cart: Cart, email: str | None) -> None:
+def _checkout_problem(views: list[CartLineView], cart: CartDetails, email: str | None) -> None:
     if not views:
         raise ValidationFailed("The cart is empty.", code="cart_empty")
     unavailable = [v.sku for v in views if v.unavailable]
@@ -593,9 +638,10 @@ async def _place_order_once(
     settings = container.settings
     async with container.db.session() as session:
         user = await accounts.get_authenticated_user(session, user_id) if user_id else None
-        cart = await cart_service.get_open_cart(session, cart_id, user_id=user_id)
         order_id = new_id()
-        await cart_service.claim_for_checkout(session, cart.id, order_id=order_id)
+        cart = await cart_service.claim_for_checkout(
+            session, cart_id, user_id=user_id, order_id=order_id
+        )
         email = cart.email or (user.email if user else None)
         views = await cart_service.line_views(session, cart)
         _checkout_problem(views, cart, email)
@@ -635,6 +681,7 @@ async def _place_order_once(
             )
         address = cart.shipping_address
         by_id = {str(v.id): v for v in views}
+        order_url = orders.guest_order_url(settings, order_id)  # also where to pay again
         order = await orders.create_order(
             session,
             settings,
@@ -662,7 +709,7 @@ async def _place_order_once(
                 },
                 discount_code=quote.discount.code if quote.discount else None,
                 customer_note=customer_note,
-                retry_url=orders.guest_order_url(settings, order_id),
+                retry_url=order_url,
                 lines=[
                     orders.OrderLineDraft(
                         sku=by_id[line.key].sku,
@@ -699,11 +746,11 @@ async def _place_order_once(
                 "client_secret": started.client_secret,
                 "status": started.status,
             }
-        else:  # fully discounted: nothing to charge
+        else:  # fully discounted: nothing to charge (the new order is not in the session)
+            order = await orders.lock_order(session, order.id)
             await orders.mark_paid(
                 session, order, amount=0, provider="none", reference=str(order.id)
             )
-        order_url = orders.guest_order_url(settings, order.id)
         record_event(
             session,
             "OrderPlaced",
@@ -739,19 +786,13 @@ async def _place_order_once(
         body["order_token"] = orders.order_token(settings, order.id)
         body["order_url"] = order_url
         completed = await session.execute(
-            update(IdempotencyKey)
-            .where(
-                IdempotencyKey.id == claim.id,
-                IdempotencyKey.owner == claim.owner,
-                IdempotencyKey.status == "in_progress",
-            )
-            .values(
-                status="completed",
-                response_status=201,
-                response_body=_encrypt_secret(container, body),
-                completed_at=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
+            _complete_statement(),
+            {
+                "claim_id": claim.id,
+                "claim_owner": claim.owner,
+                "body": _encrypt_secret(container, body),
+                "now": utcnow(),
+            },
         )
         if getattr(completed, "rowcount", 0) != 1:
             raise Conflict(

@@ -11,11 +11,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -160,6 +173,32 @@ async def _stock_changed(session: AsyncSession, sku: str, *, delta_available: in
         record_stock_change(session, sku, after - delta_available, after)
 
 
+@functools.cache
+def _reserve_statement() -> Update:
+    """The conditional reservation, returning the level it left (no re-read). Built once with
+    bind parameters: building it per call cost about as much CPU as running it."""
+    levels: Table = StockLevel.__table__  # type: ignore[assignment]
+    return (
+        update(levels)
+        .where(
+            levels.c.sku == bindparam("level_sku"),
+            levels.c.warehouse_id == DEFAULT_WAREHOUSE_ID,
+            levels.c.on_hand - levels.c.reserved >= bindparam("quantity"),
+        )
+        .values(
+            reserved=levels.c.reserved + bindparam("quantity"),
+            updated_at=bindparam("now"),
+        )
+        .returning(levels.c.on_hand, levels.c.reserved)
+    )
+
+
+@functools.cache
+def _movement_statement() -> Insert:
+    """A ledger row (the ledger is append-only: a plain INSERT, no unit-of-work bookkeeping)."""
+    return insert(StockMovement.__table__)  # type: ignore[arg-type]
+
+
 async def reserve(
     session: AsyncSession,
     items: Mapping[str, int],
@@ -172,25 +211,34 @@ async def reserve(
     Returns what each reservation left available (as of this transaction)."""
     left: dict[str, int] = {}
     for sku, qty in _validated(items):
-        # one statement: the conditional reservation returns the level it left (no re-read)
+        now = utcnow()
         after = (
             await session.execute(
-                update(StockLevel)
-                .where(_level_where(sku), StockLevel.on_hand - StockLevel.reserved >= qty)
-                .values(reserved=StockLevel.reserved + qty, updated_at=utcnow())
-                .returning(StockLevel.on_hand, StockLevel.reserved)
-                .execution_options(synchronize_session=False)
+                _reserve_statement(), {"level_sku": sku, "quantity": qty, "now": now}
             )
         ).first()
         if after is None:
             current = await _current(session, sku)
             have = 0 if current is None else current[0] - current[1]
             raise InsufficientStock(sku, qty, have)
-        session.add(_movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor))
+        await session.execute(
+            _movement_statement(),
+            {
+                "id": new_id(),
+                "sku": sku,
+                "warehouse_id": DEFAULT_WAREHOUSE_ID,
+                "kind": "reserve",
+                "delta_on_hand": 0,
+                "delta_reserved": qty,
+                "reason": None,
+                "reference": reference,
+                "actor": actor,
+                "created_at": now,
+            },
+        )
         available = int(after[0]) - int(after[1])
         record_stock_change(session, sku, available + qty, available)
         left[sku] = available
-    await session.flush()
     return left
 
 

@@ -48,7 +48,9 @@ from mercato.payments.events import PaymentFailed, PaymentRefunded, PaymentSucce
 from mercato.platform.clock import as_utc, utcnow
 from mercato.platform.config import Settings
 from mercato.platform.crypto import Signer
+from mercato.platform.db import insert_new
 from mercato.platform.errors import Conflict, NotFound, ValidationFailed
+from mercato.platform.ids import new_id
 from mercato.platform.metrics import PAYMENT_FAILURES, count_after_commit, failure_reason
 from mercato.platform.money import Money
 from mercato.platform.outbox import record_event
@@ -143,11 +145,15 @@ def guest_order_url(settings: Settings, order_id: uuid.UUID) -> str:
 
 
 async def next_order_number(session: AsyncSession, settings: Settings) -> str:
-    """The next order number: a sequence on PostgreSQL (no lock), a counter row on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
-        value = await _next_from_sequence(session, settings.orders.number_start)
-    else:
-        value = await _next_from_counter(session, settings.orders.number_start)
+    """The next order number: a sequence on PostgreSQL (no lock), a counter row on SQLite.
+
+    Pending objects are not flushed first: the number depends on none of them, and they then
+    go in the commit's one flush (with checkout's other outbox rows, in one INSERT)."""
+    with session.no_autoflush:
+        if session.get_bind().dialect.name == "postgresql":
+            value = await _next_from_sequence(session, settings.orders.number_start)
+        else:
+            value = await _next_from_counter(session, settings.orders.number_start)
     return f"{settings.orders.number_prefix}{value}"
 
 
@@ -207,16 +213,38 @@ def _history(
     data: dict[str, Any] | None = None,
 ) -> None:
     session.add(
-        OrderEvent(
-            order_id=order.id,
-            kind=kind,
+        _event(
+            order,
+            kind,
+            actor=actor,
             from_status=from_status,
             to_status=to_status,
-            actor=actor,
             note=note,
-            data=data or {},
-            created_at=utcnow(),
+            data=data,
         )
+    )
+
+
+def _event(
+    order: Order,
+    kind: str,
+    *,
+    actor: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> OrderEvent:
+    return OrderEvent(
+        id=new_id(),
+        order_id=order.id,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        note=note,
+        data=data or {},
+        created_at=utcnow(),
     )
 
 
@@ -250,6 +278,9 @@ def _transition(
 
 
 async def create_order(session: AsyncSession, settings: Settings, draft: OrderDraft) -> Order:
+    """The order, its lines and its first history entry, written with plain INSERTs (ORM's
+    unit of work skipped: `insert_new`). The returned Order is not in the session: read it, or
+    load it (`lock_order`) to change it."""
     now = utcnow()
     order = Order(
         id=draft.id,
@@ -278,6 +309,8 @@ async def create_order(session: AsyncSession, settings: Settings, draft: OrderDr
         updated_at=now,
         lines=[
             OrderLine(
+                id=new_id(),
+                order_id=draft.id,
                 position=i,
                 sku=line.sku,
                 product_id=line.product_id,
@@ -296,9 +329,8 @@ async def create_order(session: AsyncSession, settings: Settings, draft: OrderDr
             for i, line in enumerate(draft.lines)
         ],
     )
-    session.add(order)
-    _history(session, order, "status", actor="checkout", to_status="pending_payment")
-    await session.flush()
+    placed = _event(order, "status", actor="checkout", to_status="pending_payment")
+    await insert_new(session, order, *order.lines, placed)
     return order
 
 

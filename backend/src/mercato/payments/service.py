@@ -43,8 +43,10 @@ from mercato.payments.providers.port import (
 )
 from mercato.payments.providers.sandbox import SandboxGateway, check_card, event_body
 from mercato.platform.clock import utcnow
+from mercato.platform.db import insert_new
 from mercato.platform.domain_events import publish
 from mercato.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
+from mercato.platform.ids import new_id
 
 log = structlog.get_logger("mercato.payments")
 
@@ -129,18 +131,38 @@ def _append(
     raw_event_id: str | None = None,
 ) -> None:
     session.add(
-        PaymentTransaction(
-            payment_id=payment.id,
-            order_id=payment.order_id,
-            provider=payment.provider,
+        _transaction(
+            payment,
             kind=kind,
             reference=reference,
             amount=amount,
-            currency=payment.currency,
-            status=status[:128],
+            status=status,
             raw_event_id=raw_event_id,
-            created_at=utcnow(),
         )
+    )
+
+
+def _transaction(
+    payment: Payment,
+    *,
+    kind: str,
+    reference: str,
+    amount: int,
+    status: str,
+    raw_event_id: str | None = None,
+) -> PaymentTransaction:
+    return PaymentTransaction(
+        id=new_id(),
+        payment_id=payment.id,
+        order_id=payment.order_id,
+        provider=payment.provider,
+        kind=kind,
+        reference=reference,
+        amount=amount,
+        currency=payment.currency,
+        status=status[:128],
+        raw_event_id=raw_event_id,
+        created_at=utcnow(),
     )
 
 
@@ -243,6 +265,7 @@ async def start_payment(
             "The payment provider refused the payment.", code="payment_rejected"
         ) from exc
     payment = Payment(
+        id=new_id(),
         order_id=order_id,
         provider=gateway.name,
         intent_id=intent.id,
@@ -251,17 +274,15 @@ async def start_payment(
         currency=currency.upper(),
         amount=amount,
     )
-    session.add(payment)
-    await session.flush()
-    _append(
+    # plain INSERTs (the unit of work skipped): nothing changes the new payment in this
+    # transaction; later ones load it
+    await insert_new(
         session,
         payment,
-        kind="intent_created",
-        reference=intent.id,
-        amount=amount,
-        status=intent.status,
+        _transaction(
+            payment, kind="intent_created", reference=intent.id, amount=amount, status=intent.status
+        ),
     )
-    await session.flush()
     log.info("payment_started", order_id=str(order_id), provider=gateway.name, intent_id=intent.id)
     return PaymentStart(
         provider=gateway.name,

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 import httpx
 import pytest
+from sqlalchemy import select, update
 
 from mercato.bootstrap import Container
+from mercato.cart.models import Cart
+from mercato.platform.clock import utcnow
 from tests.factories import auth_headers, create_product, create_user
 from tests.integration.checkout.helpers import (
     ADDRESS,
@@ -151,3 +157,26 @@ async def test_another_customers_order_is_404(
     # the order is untouched
     order = expect(await client.get(f"{API}/orders/{order_id}", headers=alice), 200)
     assert order["status"] == "pending_payment"
+
+
+async def test_an_expired_cart_is_404_at_checkout_and_changes_nothing(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """The cart's claim is one conditional UPDATE (open, unexpired, the caller's): an expired
+    cart matches nothing and is answered like a missing one, with no stock reserved."""
+    await create_product(container, price=500, stock=5, skus=["OLD-1"])
+    cart_id = await ready_cart(client, {"OLD-1": 1})
+    async with container.db.session() as session:
+        await session.execute(
+            update(Cart)
+            .where(Cart.id == uuid.UUID(cart_id))
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+    answer = await checkout(client, cart_id)
+    assert (answer.status_code, answer.json()["code"]) == (404, "cart_not_found")
+    assert await order_count(container) == 0
+    assert await stock(container, "OLD-1") == (5, 0)
+    async with container.db.session(write=False) as session:
+        assert await session.scalar(select(Cart.status).where(Cart.id == uuid.UUID(cart_id))) == (
+            "open"
+        )

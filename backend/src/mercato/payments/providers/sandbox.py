@@ -8,6 +8,7 @@ Stripe-format event (a `sandbox_event` row) that `mercato.payments.service` sign
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import secrets
@@ -16,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.payments.models import SandboxEvent, SandboxIntent, SandboxRefund
@@ -29,6 +30,7 @@ from mercato.payments.providers.port import (
     Refund,
     WebhookEvent,
 )
+from mercato.platform.db import insert_new
 from mercato.platform.errors import Conflict, NotFound, ValidationFailed
 from mercato.platform.ids import hash_token, new_token
 
@@ -101,6 +103,16 @@ class SandboxConfirmation:
     challenge_token: str | None = None  # only when status == requires_action
 
 
+@functools.cache
+def _intent_by_key_statement() -> Select[SandboxIntent]:
+    """Built once; it reads no row this transaction may have pending (so no autoflush)."""
+    return (
+        select(SandboxIntent)
+        .where(SandboxIntent.idempotency_key == bindparam("key"))
+        .execution_options(autoflush=False)
+    )
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}_sbx_{secrets.token_hex(12)}"
 
@@ -116,7 +128,7 @@ class SandboxGateway:
 
     async def create_intent(self, session: AsyncSession, request: CreateIntent) -> Intent:
         existing = await session.scalar(
-            select(SandboxIntent).where(SandboxIntent.idempotency_key == request.idempotency_key)
+            _intent_by_key_statement(), {"key": request.idempotency_key}
         )
         if existing is not None:  # idempotent replay: the secret was only shown once
             return await self._to_intent(session, existing)
@@ -132,9 +144,8 @@ class SandboxGateway:
             idempotency_key=request.idempotency_key,
             client_secret_hash=hash_token(client_secret),
         )
-        session.add(row)
-        await session.flush()
-        self._emit(session, row, "payment_intent.created")
+        # plain INSERTs: a new intent is only read in this transaction
+        await insert_new(session, row, self._event(row, "payment_intent.created"))
         # a new intent has no refunds: no need to look them up
         return replace(await self._to_intent(session, row, new=True), client_secret=client_secret)
 
@@ -363,6 +374,9 @@ class SandboxGateway:
         )
 
     def _emit(self, session: AsyncSession, row: SandboxIntent, event_type: str) -> None:
+        session.add(self._event(row, event_type))
+
+    def _event(self, row: SandboxIntent, event_type: str) -> SandboxEvent:
         snapshot: dict[str, Any] = {
             "id": row.id,
             "object": "payment_intent",
@@ -380,9 +394,7 @@ class SandboxGateway:
             "metadata": {"order_id": row.order_id},
             "status": row.status,
         }
-        session.add(
-            SandboxEvent(id=_new_id("evt"), type=event_type, intent_id=row.id, payload=snapshot)
-        )
+        return SandboxEvent(id=_new_id("evt"), type=event_type, intent_id=row.id, payload=snapshot)
 
     def _emit_charge_refunded(
         self, session: AsyncSession, row: SandboxIntent, amount_refunded: int

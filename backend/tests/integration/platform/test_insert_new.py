@@ -1,0 +1,127 @@
+"""`platform.db.insert_new`: new rows as plain INSERTs, without the ORM's unit of work. Every
+column is written (Python-side defaults filled in, and readable on the object afterwards), a run
+of same-table objects is one statement, what is pending in the session waits for the commit's
+flush, and the objects stay out of the session. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, inspect, select
+
+from mercato.bootstrap import Container
+from mercato.orders.models import Order, OrderEvent, OrderLine
+from mercato.platform.clock import utcnow
+from mercato.platform.db import insert_new
+from mercato.platform.ids import new_id
+from mercato.platform.outbox import OutboxEvent, record_event
+
+
+def _order(**extra: Any) -> Order:
+    now = utcnow()
+    return Order(
+        id=new_id(),
+        number=f"T-{new_id().hex[:8]}",
+        email="ada@example.com",
+        currency="EUR",
+        subtotal=1000,
+        total=1000,
+        shipping_address={"country": "DE"},
+        billing_address={"country": "DE"},
+        shipping_method={"code": "standard"},
+        created_at=now,
+        updated_at=now,
+        **extra,
+    )
+
+
+def _line(order: Order, position: int) -> OrderLine:
+    return OrderLine(
+        id=new_id(),
+        order_id=order.id,
+        position=position,
+        sku=f"SKU-{position}",
+        product_title="Mug",
+        quantity=1,
+        unit_price=500,
+        subtotal=500,
+        total=500,
+    )
+
+
+async def test_every_column_is_written_and_defaults_are_filled_in(container: Container) -> None:
+    order = _order()
+    history = OrderEvent(order_id=order.id, kind="status", to_status="pending_payment")
+    async with container.db.session() as session:
+        await insert_new(session, order, history)
+        assert inspect(order).transient
+        assert inspect(history).transient
+    # the defaults the database got are the ones the objects show
+    assert (order.status, order.discount_total, order.customer_id) == ("pending_payment", 0, None)
+    assert history.id is not None
+    assert history.created_at is not None
+    assert (history.actor, history.data) == ("system", {})
+    async with container.db.session(write=False) as session:
+        stored = await session.get(Order, order.id)
+        event_row = await session.get(OrderEvent, history.id)
+    assert stored is not None
+    assert event_row is not None
+    assert (stored.status, stored.number, stored.shipping_method) == (
+        "pending_payment",
+        order.number,
+        {"code": "standard"},
+    )
+    assert (event_row.actor, event_row.data, event_row.created_at) == (
+        "system",
+        {},
+        history.created_at,
+    )
+
+
+async def test_a_run_of_one_table_is_one_statement_and_pending_rows_wait(
+    container: Container,
+) -> None:
+    order = _order()
+    lines = [_line(order, i) for i in range(3)]
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split("(")[0].strip())
+
+    engine = container.db.write_engine.sync_engine
+    async with container.db.session() as session:
+        pending = record_event(session, "Tested", {"n": 1})
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            await insert_new(session, order, *lines)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert inspect(pending).pending  # not flushed by the INSERTs
+    assert statements == ["INSERT INTO shop_order", "INSERT INTO order_line"]
+    async with container.db.session(write=False) as session:
+        skus = list(
+            await session.scalars(
+                select(OrderLine.sku)
+                .where(OrderLine.order_id == order.id)
+                .order_by(OrderLine.position)
+            )
+        )
+        committed = await session.get(OutboxEvent, pending.id)
+    assert skus == ["SKU-0", "SKU-1", "SKU-2"]
+    assert committed is not None  # the commit's flush wrote it
+
+
+async def test_nothing_is_written_when_the_unit_of_work_rolls_back(container: Container) -> None:
+    order = _order()
+
+    class Boom(Exception):
+        pass
+
+    try:
+        async with container.db.session() as session:
+            await insert_new(session, order, _line(order, 0))
+            raise Boom
+    except Boom:
+        pass
+    async with container.db.session(write=False) as session:
+        assert await session.get(Order, order.id) is None
