@@ -55,6 +55,21 @@ async def test_success_card_pays_the_order(container: Container, client: httpx.A
     assert placed.start.status == "requires_payment_method"
     assert placed.start.client_secret
     assert placed.start.client_secret.startswith(placed.start.intent_id + "_secret_")
+    async with container.db.session(write=False) as session:
+        created = await session.scalar(
+            select(SandboxEvent).where(
+                SandboxEvent.intent_id == placed.start.intent_id,
+                SandboxEvent.type == "payment_intent.created",
+            )
+        )
+    assert created is not None
+    # the snapshot is Stripe's shape with the new intent's values, amounts as numbers
+    assert {k: created.payload[k] for k in ("amount", "amount_capturable", "amount_received")} == {
+        "amount": 2500,
+        "amount_capturable": 0,
+        "amount_received": 0,
+    }
+    assert created.payload["status"] == "requires_payment_method"
 
     response = await client.post(confirm_url(placed), json=card(TEST_CARD_OK, placed))
 

@@ -144,8 +144,10 @@ class SandboxGateway:
             idempotency_key=request.idempotency_key,
             client_secret_hash=hash_token(client_secret),
         )
-        # plain INSERTs: a new intent is only read in this transaction
-        await insert_new(session, row, self._event(row, "payment_intent.created"))
+        # plain INSERTs: a new intent is only read in this transaction. The event's snapshot
+        # is taken once the row is written (its defaults filled in).
+        await insert_new(session, row)
+        await insert_new(session, self._event(row, "payment_intent.created"))
         # a new intent has no refunds: no need to look them up
         return replace(await self._to_intent(session, row, new=True), client_secret=client_secret)
 
