@@ -332,9 +332,9 @@ async def _claim_key(
         claim_id = new_id()
         try:
             # One INSERT, its own transaction (the unique key decides who owns the key).
-            async with container.db.one_write() as session:
+            async with container.db.one_write() as connection:
                 now = utcnow()
-                await session.execute(
+                await connection.execute(
                     _claim_statement(),
                     {
                         "id": claim_id,
@@ -568,9 +568,9 @@ async def _refuse_when_sold_out(
     stock gate."""
     seen_at = container.stock_gate.stamp()
     now = utcnow()
-    async with container.db.one_read() as session:
+    async with container.db.one_read() as connection:
         rows = (
-            await session.execute(
+            await connection.execute(
                 _demand_statement(), {"cart": cart_id, "scope": scope, "key": key}
             )
         ).all()

@@ -21,6 +21,7 @@ from sqlalchemy import JSON, DateTime, Insert, MetaData, Table, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -278,28 +279,28 @@ class Database:
                 for hook in self.after_commit:
                     await hook(session.info)
 
-    def one_read(self) -> AbstractAsyncContextManager[AsyncSession]:
-        """A session for ONE read statement: on PostgreSQL outside any transaction (autocommit:
-        no `BEGIN` and `COMMIT` round trips around it; a single statement has its own snapshot
-        anyway). On SQLite an ordinary read unit of work (its `BEGIN` is ours, see above)."""
+    def one_read(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for ONE read statement (Core; no ORM session, whose set-up cost more
+        than the statement): on PostgreSQL outside any transaction (autocommit: no `BEGIN` and
+        `COMMIT` round trips around it; a single statement has its own snapshot anyway). On
+        SQLite the connection of an ordinary read unit of work (its `BEGIN` is ours, see
+        above)."""
         return self._one_statement(write=False)
 
-    def one_write(self) -> AbstractAsyncContextManager[AsyncSession]:
-        """A session for ONE write statement (Core, no ORM unit of work): on PostgreSQL in
+    def one_write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for ONE write statement (Core, no ORM unit of work): on PostgreSQL in
         autocommit, the statement is its own transaction (no `BEGIN` and `COMMIT` round trips);
-        on SQLite an ordinary write unit of work. No commit hooks run."""
+        on SQLite the connection of an ordinary write unit of work. No commit hooks run."""
         return self._one_statement(write=True)
 
     @asynccontextmanager
-    async def _one_statement(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+    async def _one_statement(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
         if self.dialect == "sqlite":
             async with self.session(write=write) as session:
-                yield session
+                yield await session.connection()
             return
         async with (self.write_engine if write else self.engine).connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
-                yield session
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

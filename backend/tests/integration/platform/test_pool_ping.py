@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from mercato.platform.db import Database
 
@@ -73,7 +73,7 @@ async def test_a_connection_back_in_the_pool_moments_ago_is_not_pinged(
         await db.dispose()
 
 
-async def _two_nows(session: AsyncSession) -> tuple[object, object]:
+async def _two_nows(session: AsyncSession | AsyncConnection) -> tuple[object, object]:
     first = await session.scalar(text("SELECT now()"))
     await session.execute(text("SELECT pg_sleep(0.01)"))
     return first, await session.scalar(text("SELECT now()"))
