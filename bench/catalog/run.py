@@ -2,8 +2,9 @@
 
 1. Throughput and latency with wrk (32 connections) against `mercato serve` on the 10,000-product
    demo store, warm cache: the product list (`?limit=24`), a product page and a search query,
-   each run right after a run of a bare ASGI app returning the same bytes as the list (the
-   ceiling), medians of a few rounds; then the same URLs with the response cache off at 4
+   each run right after two runs of a bare ASGI app returning the list's body (the ceiling:
+   once with only content-type and content-length, once with every header of Mercato's hit),
+   medians of a few rounds; then the same URLs with the response cache off at 4
    connections (misses), on SQLite and PostgreSQL.
 2. Search latency (cache off, one client, rotating queries incl. a typo) at 1k, 10k and 100k
    products on SQLite and PostgreSQL, to show how the cost grows.
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -161,9 +163,15 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def ceiling(body: bytes, workdir: Path) -> Iterator[str]:
+def ceiling(body: bytes, workdir: Path, headers: list[list[str]] | None = None) -> Iterator[str]:
+    """The bare app serving `body`; with `headers`, header for header Mercato's response."""
     body_file = workdir / "ceiling.json"
     body_file.write_bytes(body)
+    extra: list[str] = []
+    if headers is not None:
+        headers_file = workdir / "ceiling-headers.json"
+        headers_file.write_text(json.dumps(headers))
+        extra = [str(headers_file)]
     port = free_port()
     process = subprocess.Popen(
         [
@@ -171,6 +179,7 @@ def ceiling(body: bytes, workdir: Path) -> Iterator[str]:
             str(Path(__file__).with_name("ceiling.py")),
             str(port),
             str(body_file),
+            *extra,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -227,8 +236,9 @@ def throughput(
             took = seed(url, workdir / "var", products)
             out(f"### {backend}: {products} products (seeded in {took:.0f} s)")
             out()
-            hits: dict[str, list[tuple[float, float, float, float]]] = {}
+            hits: dict[str, list[tuple[float, float, float, float, float]]] = {}
             ceilings: list[float] = []
+            same_ceilings: list[float] = []
             variants = [(level, cache) for cache in caches for level in log_levels]
             for level, cache in variants:  # each its own server, the same URLs
                 extra = {"MERCATO_LOG_LEVEL": level}
@@ -237,8 +247,17 @@ def throughput(
                     extra["MERCATO_CACHE_NAMESPACE"] = f"bench{uuid.uuid4().hex[:8]}"
                 with serve(url, workdir / "var", **extra) as base:
                     targets = catalog_targets(base)
-                    body = httpx.get(base + targets[0][1], timeout=30).content
-                    with ceiling(body, workdir) as bare:
+                    hit = httpx.get(base + targets[0][1], timeout=30)
+                    # uvicorn adds its own Date header to both
+                    same = [
+                        [name.decode(), value.decode()]
+                        for name, value in hit.headers.raw
+                        if name.lower() != b"date"
+                    ]
+                    with (
+                        ceiling(hit.content, workdir) as bare,
+                        ceiling(hit.content, workdir, same) as bare_same,
+                    ):
                         for _label, path in targets:
                             httpx.get(base + path, timeout=30)  # warm the cache
                         for _ in range(rounds):
@@ -249,22 +268,35 @@ def throughput(
                                 if cache != "memory":
                                     tagged += " (Redis)"
                                 bare_rps = wrk(bare + "/", connections, seconds)[0]
+                                same_rps = wrk(bare_same + "/", connections, seconds)[0]
                                 rps, p50, p99 = wrk(base + path, connections, seconds)
                                 ceilings.append(bare_rps)
-                                hits.setdefault(tagged, []).append((rps, p50, p99, rps / bare_rps))
+                                same_ceilings.append(same_rps)
+                                hits.setdefault(tagged, []).append(
+                                    (rps, p50, p99, rps / bare_rps, rps / same_rps)
+                                )
             out(
                 f"| endpoint ({connections} connections, {seconds} s, warm cache; median of "
-                f"{rounds}, each run right after a ceiling run) | req/s | p50 ms | p99 ms "
-                "| vs ceiling |"
+                f"{rounds}, each run right after the two ceiling runs) | req/s | p50 ms | p99 ms "
+                "| vs ceiling | vs ceiling, same headers |"
             )
-            out("|---|---:|---:|---:|---:|")
+            out("|---|---:|---:|---:|---:|---:|")
             out(
-                f"| bare ASGI, same bytes as the list (ceiling) | {statistics.median(ceilings):.0f}"
-                " | | | 100% |"
+                "| bare ASGI, the list's body (ceiling: content-type and content-length) | "
+                f"{statistics.median(ceilings):.0f} | | | 100% | |"
+            )
+            out(
+                "| bare ASGI, the list's body and every header of its hit (ceiling, same headers) "
+                f"| {statistics.median(same_ceilings):.0f} | | | | 100% |"
             )
             for label, runs in hits.items():
-                rps, p50, p99, ratio = (statistics.median(col) for col in zip(*runs, strict=True))
-                out(f"| {label} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {ratio:.0%} |")
+                rps, p50, p99, ratio, same_ratio = (
+                    statistics.median(col) for col in zip(*runs, strict=True)
+                )
+                out(
+                    f"| {label} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {ratio:.0%} "
+                    f"| {same_ratio:.0%} |"
+                )
             out()
             cached = {
                 label.split(" (")[0]: statistics.median(r[0] for r in runs)
