@@ -213,38 +213,16 @@ def _history(
     data: dict[str, Any] | None = None,
 ) -> None:
     session.add(
-        _event(
-            order,
-            kind,
-            actor=actor,
+        OrderEvent(
+            order_id=order.id,
+            kind=kind,
             from_status=from_status,
             to_status=to_status,
+            actor=actor,
             note=note,
-            data=data,
+            data=data or {},
+            created_at=utcnow(),
         )
-    )
-
-
-def _event(
-    order: Order,
-    kind: str,
-    *,
-    actor: str,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    note: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> OrderEvent:
-    return OrderEvent(
-        id=new_id(),
-        order_id=order.id,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        note=note,
-        data=data or {},
-        created_at=utcnow(),
     )
 
 
@@ -329,7 +307,14 @@ async def create_order(session: AsyncSession, settings: Settings, draft: OrderDr
             for i, line in enumerate(draft.lines)
         ],
     )
-    placed = _event(order, "status", actor="checkout", to_status="pending_payment")
+    placed = OrderEvent(
+        id=new_id(),
+        order_id=order.id,
+        kind="status",
+        to_status="pending_payment",
+        actor="checkout",
+        created_at=now,
+    )
     await insert_new(session, order, *order.lines, placed)
     return order
 
