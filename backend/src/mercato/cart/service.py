@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
-from sqlalchemy import Select, Table, Update, bindparam, delete, func, or_, select, update
+from sqlalchemy import Select, Update, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import hooks as account_hooks
@@ -24,6 +24,7 @@ from mercato.cart.models import Cart, CartLine
 from mercato.catalog import service as catalog
 from mercato.platform.clock import utcnow
 from mercato.platform.config import Settings
+from mercato.platform.db import table_of
 from mercato.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
 from mercato.platform.outbox import record_event
 
@@ -361,15 +362,11 @@ class ClaimedCart:
     lines: list[ClaimedLine]
 
 
-def _carts() -> Table:
-    return Cart.__table__  # type: ignore[return-value]
-
-
 @functools.cache
 def _claim_statement() -> Update:
     """open -> checked_out for the caller's own unexpired cart, returning what checkout reads.
     Built once; the UPDATE is also the cart's row lock for the rest of the transaction."""
-    carts = _carts()
+    carts = table_of(Cart)
     return (
         update(carts)
         .where(
@@ -394,7 +391,7 @@ def _claim_statement() -> Update:
 
 @functools.cache
 def _claimed_lines_statement() -> Select[uuid.UUID, str, int]:
-    lines: Table = CartLine.__table__  # type: ignore[assignment]
+    lines = table_of(CartLine)
     return (
         select(lines.c.id, lines.c.sku, lines.c.quantity)
         .where(lines.c.cart_id == bindparam("cart_id"))

@@ -21,14 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import (
-    Insert,
     Select,
-    Table,
     Update,
     bindparam,
     delete,
     exists,
-    insert,
     select,
     update,
 )
@@ -54,6 +51,7 @@ from mercato.inventory.exceptions import InsufficientStock
 from mercato.orders import service as orders
 from mercato.payments import service as payments
 from mercato.platform.clock import utcnow
+from mercato.platform.db import insert_statement, table_of
 from mercato.platform.errors import (
     Conflict,
     DomainError,
@@ -292,20 +290,10 @@ class Claim:
     owner: str
 
 
-def _keys() -> Table:
-    return IdempotencyKey.__table__  # type: ignore[return-value]
-
-
-@functools.cache
-def _claim_statement() -> Insert:
-    """The claim's INSERT, built once (Core: the ORM's bulk-insert path cost more than it)."""
-    return insert(_keys())
-
-
 @functools.cache
 def _complete_statement() -> Update:
     """The claim's completion: only its owner's, only while in progress; built once."""
-    keys = _keys()
+    keys = table_of(IdempotencyKey)
     return (
         update(keys)
         .where(
@@ -335,7 +323,8 @@ async def _claim_key(
             async with container.db.one_write() as connection:
                 now = utcnow()
                 await connection.execute(
-                    _claim_statement(),
+                    # built once, Core: the ORM's bulk-insert path cost more than the INSERT
+                    insert_statement(table_of(IdempotencyKey)),
                     {
                         "id": claim_id,
                         "scope": scope,
@@ -344,10 +333,7 @@ async def _claim_key(
                         "status": "in_progress",
                         "owner": owner,
                         "locked_at": now,
-                        "response_status": None,
-                        "response_body": None,
                         "created_at": now,
-                        "completed_at": None,
                     },
                 )
             return Claim(claim_id, owner)

@@ -19,9 +19,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
-    Insert,
     Select,
-    Table,
     Update,
     bindparam,
     func,
@@ -43,6 +41,7 @@ from mercato.inventory.models import (
 )
 from mercato.inventory.schemas import StockLevelRead, StockMovementRead
 from mercato.platform.clock import utcnow
+from mercato.platform.db import insert_new, table_of
 from mercato.platform.errors import ValidationFailed
 from mercato.platform.ids import new_id
 from mercato.platform.pagination import next_cursor, older_than
@@ -177,7 +176,7 @@ async def _stock_changed(session: AsyncSession, sku: str, *, delta_available: in
 def _reserve_statement() -> Update:
     """The conditional reservation, returning the level it left (no re-read). Built once with
     bind parameters: building it per call cost about as much CPU as running it."""
-    levels: Table = StockLevel.__table__  # type: ignore[assignment]
+    levels = table_of(StockLevel)
     return (
         update(levels)
         .where(
@@ -191,12 +190,6 @@ def _reserve_statement() -> Update:
         )
         .returning(levels.c.on_hand, levels.c.reserved)
     )
-
-
-@functools.cache
-def _movement_statement() -> Insert:
-    """A ledger row (the ledger is append-only: a plain INSERT, no unit-of-work bookkeeping)."""
-    return insert(StockMovement.__table__)  # type: ignore[arg-type]
 
 
 async def reserve(
@@ -221,20 +214,10 @@ async def reserve(
             current = await _current(session, sku)
             have = 0 if current is None else current[0] - current[1]
             raise InsufficientStock(sku, qty, have)
-        await session.execute(
-            _movement_statement(),
-            {
-                "id": new_id(),
-                "sku": sku,
-                "warehouse_id": DEFAULT_WAREHOUSE_ID,
-                "kind": "reserve",
-                "delta_on_hand": 0,
-                "delta_reserved": qty,
-                "reason": None,
-                "reference": reference,
-                "actor": actor,
-                "created_at": now,
-            },
+        # the ledger is append-only: a plain INSERT, no unit-of-work bookkeeping
+        await insert_new(
+            session,
+            _movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor),
         )
         available = int(after[0]) - int(after[1])
         record_stock_change(session, sku, available + qty, available)

@@ -62,8 +62,14 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's Core table, for statements built once on the hot paths."""
+    return model.__table__  # type: ignore[return-value]
+
+
 @functools.cache
-def _insert_statement(table: Table) -> Insert:
+def insert_statement(table: Table) -> Insert:
+    """A table's plain INSERT, built once (its columns come with the parameters)."""
     return insert(table)
 
 
@@ -103,7 +109,7 @@ async def insert_new(session: AsyncSession, *objects: Base) -> None:
             runs.append((table, [row]))
     with session.no_autoflush:
         for table, rows in runs:
-            await session.execute(_insert_statement(table), rows)
+            await session.execute(insert_statement(table), rows)
 
 
 def is_sqlite(url: str) -> bool:
