@@ -14,7 +14,11 @@ from mercato.platform.ports import PlatformPorts
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_container(request: Request) -> Any:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` in its
+# thread pool, a thread hop per request for an attribute read (tests/unit/test_dependencies.py).
+
+
+async def get_container(request: Request) -> Any:
     """The app's Container; routers annotate it with their domain's ports Protocol (`PortsDep`)."""
     return request.app.state.container
 
@@ -22,7 +26,7 @@ def get_container(request: Request) -> Any:
 ContainerDep = Annotated[PlatformPorts, Depends(get_container)]
 
 
-def get_settings(container: ContainerDep) -> Settings:
+async def get_settings(container: ContainerDep) -> Settings:
     return container.settings
 
 
@@ -42,7 +46,7 @@ async def get_session(request: Request, container: ContainerDep) -> AsyncIterato
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The client address; uvicorn --proxy-headers resolves X-Forwarded-For from trusted proxies."""
     return request.client.host if request.client else "unknown"
 
