@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import cache
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from mercato.content import documents as docs
 from mercato.content.models import ContentDocument
@@ -35,12 +36,36 @@ def local_asset_url(prefix: str = "/media") -> docs.AssetUrl:
     return url
 
 
-def _load(row: ContentDocument) -> dict[str, Any]:
+class _Stored(Protocol):
+    """What is read of a stored document: an entity, or a row of `_by_slug_statement`."""
+
+    @property
+    def is_draft(self) -> bool: ...
+    @property
+    def body(self) -> str: ...
+
+
+def _load(row: _Stored) -> dict[str, Any]:
     value = json.loads(row.body)
     return value if isinstance(value, dict) else {}
 
 
-def _prefer_drafts(rows: Sequence[ContentDocument], preview: bool) -> ContentDocument | None:
+@cache
+def _by_slug_statement() -> Select[tuple[bool, str]]:
+    """Built once, with bind parameters: a product page reads its editorial by slug on every
+    miss, and building the statement cost more than running it."""
+    return (
+        select(ContentDocument.is_draft, ContentDocument.body)
+        .where(ContentDocument.type == bindparam("type"), ContentDocument.slug == bindparam("slug"))
+        .order_by(ContentDocument.id)
+        .limit(10)
+    )
+
+
+Row = TypeVar("Row", bound=_Stored)
+
+
+def _prefer_drafts(rows: Sequence[Row], preview: bool) -> Row | None:
     if not rows:
         return None
     if preview:
@@ -59,14 +84,9 @@ class LocalContentSource:
         self._asset_url = asset_url or local_asset_url()
 
     async def _by_slug(self, doc_type: str, slug: str, preview: bool) -> dict[str, Any] | None:
-        async with self._db.session(write=False) as session:
+        async with self._db.one_read() as connection:
             rows = (
-                await session.scalars(
-                    select(ContentDocument)
-                    .where(ContentDocument.type == doc_type, ContentDocument.slug == slug)
-                    .order_by(ContentDocument.id)
-                    .limit(10)
-                )
+                await connection.execute(_by_slug_statement(), {"type": doc_type, "slug": slug})
             ).all()
         row = _prefer_drafts(rows, preview)
         return _load(row) if row is not None else None
