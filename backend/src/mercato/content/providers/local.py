@@ -51,7 +51,7 @@ def _load(row: _Stored) -> dict[str, Any]:
 
 
 @cache
-def _by_slug_statement() -> Select[tuple[bool, str]]:
+def _by_slug_statement() -> Select[bool, str]:
     """Built once, with bind parameters: a product page reads its editorial by slug on every
     miss, and building the statement cost more than running it."""
     return (
