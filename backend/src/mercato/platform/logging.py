@@ -6,9 +6,13 @@ including lines from the standard library loggers (uvicorn, sqlalchemy, celery).
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import hashlib
 import hmac
+import io
 import logging
+import select
 import sys
 import time
 from collections.abc import Callable
@@ -94,6 +98,10 @@ class CurrentStreamHandler(logging.StreamHandler[TextIO]):
     def stream(self, _value: TextIO) -> None:
         pass
 
+    def emit(self, record: logging.LogRecord) -> None:
+        access_log.flush()  # access lines of this loop turn first: lines stay in order
+        super().emit(record)
+
 
 ACCESS_LOGGER = "mercato.access"
 
@@ -103,12 +111,22 @@ class AccessLog:
     chain when the logs are JSON: the static fields (level, logger, service) are fixed, the record
     is serialised with orjson and written to the same stdout, with the same keys as every other
     line. Through structlog it cost ~110 µs a line, more than the whole bare server per request;
-    this costs a few µs (docs/benchmarks.md). Console logs (development) keep the structlog path."""
+    this costs a few µs (docs/benchmarks.md). Console logs (development) keep the structlog path.
+
+    When stdout is a file descriptor (a pipe, a file: a served process), the lines written during
+    one turn of the event loop go out together at the end of it, in one `write` of whole lines
+    (at most `PIPE_BUF` bytes each, so lines of several processes never interleave): a `write`
+    per request cost a cached hit about a third of its CPU. Another log line, the process's exit
+    and `flush()` write them at once; outside an event loop, and into an in-memory stream (a
+    test's capture), each line is written when it is made."""
 
     def __init__(self) -> None:
         self._json_service: str | None = None  # set by configure_logging(json=True)
         self._logger = logging.getLogger(ACCESS_LOGGER)
         self._fallback = structlog.get_logger(ACCESS_LOGGER)
+        self._pending: list[bytes] = []  # this loop turn's lines, when stdout is a descriptor
+        self._flush_loop: asyncio.AbstractEventLoop | None = None  # the loop that will write them
+        atexit.register(self.flush)
 
     def configure(self, *, json: bool, service: str) -> None:
         self._json_service = service if json else None
@@ -133,15 +151,37 @@ class AccessLog:
         fields["service"] = service
         fields["message"] = "request"
         line = _orjson.dumps(fields, default=str, option=_orjson.OPT_APPEND_NEWLINE)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if self._pending:
+            if loop is self._flush_loop:
+                self._pending.append(line)
+                return
+            self.flush()  # the batch of a loop that stopped before its turn ended
         stream = sys.stdout
         buffer = getattr(stream, "buffer", None)
         if buffer is None:  # a text-only stream (a test's StringIO)
             stream.write(line.decode())
+        elif loop is None or not _is_descriptor(buffer):
+            _write_lines(stream, buffer, [line])
         else:
-            stream.flush()  # whatever the text layer holds goes first
-            buffer.write(line)
-            buffer.flush()
-        return
+            self._pending.append(line)
+            self._flush_loop = loop
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write the lines waiting for the end of this loop turn (if any)."""
+        if not self._pending:
+            return
+        lines, self._pending = self._pending, []
+        stream = sys.stdout
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            stream.write(b"".join(lines).decode())
+        else:
+            _write_lines(stream, buffer, lines)
 
     def request(
         self,
@@ -169,6 +209,32 @@ class AccessLog:
                 "user_hash": None,
             }
         )
+
+
+def _is_descriptor(buffer: Any) -> bool:
+    """Whether the binary stream is an OS file descriptor (a pipe, a file, a terminal), not an
+    in-memory buffer (pytest's capsys)."""
+    try:
+        buffer.fileno()
+    except (AttributeError, io.UnsupportedOperation, ValueError):
+        return False
+    return True
+
+
+def _write_lines(stream: TextIO, buffer: Any, lines: list[bytes]) -> None:
+    """The lines in as few writes as possible, each at most PIPE_BUF bytes of whole lines (a
+    write that size to a pipe is atomic: other processes' lines never land inside one)."""
+    stream.flush()  # whatever the text layer holds goes first
+    chunk: list[bytes] = []
+    size = 0
+    for line in lines:
+        if chunk and size + len(line) > select.PIPE_BUF:
+            buffer.write(b"".join(chunk))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line)
+    buffer.write(b"".join(chunk))
+    buffer.flush()
 
 
 _second = -1
@@ -239,9 +305,14 @@ def configure_logging(
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     handler.addFilter(DemoteChattyTasks(root.level))
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
-    # our own access log line replaces uvicorn's
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Our own access line replaces uvicorn's. Its logger gets no handler, even through the root:
+    # uvicorn checks `hasHandlers()` once per connection and, when true, formats its line's
+    # arguments (the client, the quoted path) on every response before the level check drops it.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers[:] = []
+    uvicorn_access.propagate = False
+    uvicorn_access.setLevel(logging.WARNING)

@@ -1,0 +1,115 @@
+"""The access lines of one event-loop turn reach a real stdout together, in whole lines, in
+order with every other line; and uvicorn builds no access line of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import select
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mercato.platform.logging import access_log, configure_logging
+
+
+class RecordingFile(io.FileIO):
+    """A real file descriptor that remembers the size of every write."""
+
+    writes: list[int]
+
+    def write(self, data: Any) -> int:
+        self.writes.append(len(data))
+        return super().write(data)
+
+
+@contextmanager
+def real_stdout(tmp_path: Path) -> Iterator[RecordingFile]:
+    """stdout on a file descriptor, for the test's body (pytest puts its own capture back on
+    `sys.stdout` between a fixture's set-up and the test)."""
+    raw = RecordingFile(tmp_path / "stdout.log", "w")
+    raw.writes = []
+    saved = sys.stdout
+    sys.stdout = io.TextIOWrapper(raw, write_through=True)
+    configure_logging("INFO", json=True, service="api")
+    try:
+        yield raw
+    finally:
+        access_log.flush()
+        sys.stdout = saved
+        raw.close()
+
+
+def _lines(raw: RecordingFile) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(raw.name).read_text().splitlines()]
+
+
+def _access(n: int) -> None:
+    access_log.request(f"id-{n}", "GET", f"/p/{n}", "/p/{n}", 200, 0.1, "127.0.0.1")
+
+
+async def test_one_turn_of_lines_is_one_write_after_the_turn(tmp_path: Path) -> None:
+    with real_stdout(tmp_path) as stdout:
+        for n in range(3):
+            _access(n)
+        assert stdout.writes == []  # not yet: the turn is not over
+        await asyncio.sleep(0)
+        assert len(stdout.writes) == 1
+        assert [line["request_id"] for line in _lines(stdout)] == ["id-0", "id-1", "id-2"]
+
+
+async def test_a_big_turn_is_written_in_whole_lines_of_at_most_pipe_buf(tmp_path: Path) -> None:
+    with real_stdout(tmp_path) as stdout:
+        for n in range(100):
+            _access(n)
+        await asyncio.sleep(0)
+        assert len(stdout.writes) > 1
+        assert max(stdout.writes) <= select.PIPE_BUF
+        assert [line["request_id"] for line in _lines(stdout)] == [f"id-{n}" for n in range(100)]
+
+
+async def test_another_line_goes_after_the_waiting_access_lines(tmp_path: Path) -> None:
+    with real_stdout(tmp_path) as stdout:
+        _access(1)
+        logging.getLogger("mercato.test").warning("after")
+        _access(2)
+        await asyncio.sleep(0)
+        assert [line.get("request_id", line["message"]) for line in _lines(stdout)] == [
+            "id-1",
+            "after",
+            "id-2",
+        ]
+
+
+def test_outside_an_event_loop_a_line_is_written_at_once(tmp_path: Path) -> None:
+    with real_stdout(tmp_path) as stdout:
+        _access(7)
+        assert [line["request_id"] for line in _lines(stdout)] == ["id-7"]
+
+
+def test_lines_left_by_a_loop_that_stopped_go_out_with_the_next_line(tmp_path: Path) -> None:
+    with real_stdout(tmp_path) as stdout:
+
+        async def request() -> None:
+            _access(1)
+
+        loop = asyncio.new_event_loop()
+        task = loop.create_task(request())
+        loop.call_soon(loop.stop)  # the loop stops at the end of the request's turn
+        loop.run_forever()
+        loop.close()
+        assert task.done()
+        assert stdout.writes == []  # the turn that would have written it never came
+        _access(2)
+        assert [line["request_id"] for line in _lines(stdout)] == ["id-1", "id-2"]
+
+
+def test_uvicorn_builds_no_access_line_of_its_own() -> None:
+    # uvicorn formats its access line's arguments on every response when this is true
+    configure_logging("INFO", json=True, service="api")
+    assert not logging.getLogger("uvicorn.access").hasHandlers()
+    assert logging.getLogger("uvicorn.error").hasHandlers()  # its errors still reach our logs
