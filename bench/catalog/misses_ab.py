@@ -1,0 +1,69 @@
+"""Cache-off catalog reads, two source trees side by side in one run: did a change make misses
+faster? Seeds one demo store (`mercato demo seed`, SQLite, or a throw-away PostgreSQL database
+with --pg-url), then serves it with the baseline tree and with this checkout, alternately
+(baseline, this, baseline, this, ...: each pair sees the same machine), and runs wrk against
+the three miss URLs of `run.py` (list, product page, search) at 4 connections.
+
+    git worktree add /tmp/old <baseline commit>
+    .venv/bin/python bench/catalog/misses_ab.py --baseline /tmp/old [--pg-url …] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+from pathlib import Path
+
+import httpx
+from run import catalog_targets, database, out, seed, serve, wrk
+
+HERE = Path(__file__).resolve().parents[2] / "backend" / "src"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", required=True, help="a checkout (git worktree) to compare")
+    parser.add_argument("--pg-url", default=None)
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+    trees = {"baseline": Path(args.baseline) / "backend" / "src", "this": HERE}
+    backend = "postgresql" if args.pg_url else "sqlite"
+    workdir = Path(tempfile.mkdtemp(prefix="bench-misses-"))
+    runs: dict[tuple[str, str], list[float]] = {}
+    try:
+        with database(backend, args.pg_url, workdir) as url:
+            took = seed(url, workdir / "var", args.products)
+            out(f"{backend}: {args.products} products (seeded in {took:.0f} s), cache off")
+            for _ in range(args.rounds):
+                for name, tree in trees.items():
+                    os.environ["PYTHONPATH"] = str(tree)
+                    with serve(
+                        url, workdir / "var", MERCATO_CATALOG__CACHE_ENABLED="false"
+                    ) as base:
+                        for label, path in catalog_targets(base):
+                            httpx.get(base + path, timeout=30)  # connections and query plans
+                            rps = wrk(base + path, args.connections, args.seconds)[0]
+                            runs.setdefault((label, name), []).append(rps)
+    finally:
+        os.environ.pop("PYTHONPATH", None)
+        shutil.rmtree(workdir, ignore_errors=True)
+    out()
+    out(
+        f"| cache off, {args.connections} connections, median of {args.rounds} "
+        "| baseline req/s | this req/s | this / baseline |"
+    )
+    out("|---|---:|---:|---:|")
+    for label in dict.fromkeys(label for label, _ in runs):
+        before = statistics.median(runs[(label, "baseline")])
+        after = statistics.median(runs[(label, "this")])
+        out(f"| {label} | {before:.0f} | {after:.0f} | {after / before:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
