@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import hashlib
 import hmac
 import io
@@ -126,7 +127,7 @@ class AccessLog:
         self._fallback = structlog.get_logger(ACCESS_LOGGER)
         self._pending: list[bytes] = []  # this loop turn's lines, when stdout is a descriptor
         self._flush_loop: asyncio.AbstractEventLoop | None = None  # the loop that will write them
-        atexit.register(self.flush)
+        atexit.register(self._flush_at_exit)
 
     def configure(self, *, json: bool, service: str) -> None:
         self._json_service = service if json else None
@@ -182,6 +183,10 @@ class AccessLog:
             stream.write(b"".join(lines).decode())
         else:
             _write_lines(stream, buffer, lines)
+
+    def _flush_at_exit(self) -> None:
+        with contextlib.suppress(ValueError, OSError):  # stdout already closed, or a closed pipe
+            self.flush()
 
     def request(
         self,

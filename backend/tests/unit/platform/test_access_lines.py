@@ -113,3 +113,20 @@ def test_uvicorn_builds_no_access_line_of_its_own() -> None:
     configure_logging("INFO", json=True, service="api")
     assert not logging.getLogger("uvicorn.access").hasHandlers()
     assert logging.getLogger("uvicorn.error").hasHandlers()  # its errors still reach our logs
+
+
+def test_a_line_waiting_at_exit_for_a_closed_stdout_is_dropped_quietly(tmp_path: Path) -> None:
+    with real_stdout(tmp_path) as stdout:
+
+        async def request() -> None:
+            _access(1)
+
+        loop = asyncio.new_event_loop()
+        task = loop.create_task(request())
+        loop.call_soon(loop.stop)
+        loop.run_forever()
+        loop.close()
+        assert task.done()
+        sys.stdout.close()  # e.g. the reading end went away before the process exits
+        access_log._flush_at_exit()  # what atexit runs: no exception (flush() raises ValueError)
+        assert stdout.writes == []
