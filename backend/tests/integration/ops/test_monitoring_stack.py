@@ -113,10 +113,17 @@ def test_api_metrics_count_every_process_and_use_route_templates(stack: Stack) -
     for _ in range(HEALTHZ_REQUESTS):  # new connections: both API processes answer some
         assert get(f"{stack.api}/healthz")[0] == 200
     assert get(f"{stack.api}/api/v1/products/no-such-product-xyz")[0] == 404
+    product = {"route": "/api/v1/products/{slug}", "status_class": "4xx"}
+    # A request is counted once its answer has gone out (the middleware's `finally`), so a
+    # scrape on another connection can come a moment before it: scrape again, briefly.
+    deadline = time.monotonic() + 5
     text = scrape(f"{stack.api}/metrics")
+    while sample(text, "mercato_http_requests_total", product) is None:
+        assert time.monotonic() < deadline, "the 404 was never counted"
+        time.sleep(0.05)
+        text = scrape(f"{stack.api}/metrics")
     healthz = {"route": "/healthz", "method": "GET", "status_class": "2xx"}
     assert sample(text, "mercato_http_requests_total", healthz) == HEALTHZ_REQUESTS
-    product = {"route": "/api/v1/products/{slug}", "status_class": "4xx"}
     assert sample(text, "mercato_http_requests_total", product) == 1
     assert "no-such-product-xyz" not in text  # templates, never raw paths
     count = sample(text, "mercato_http_request_duration_seconds_count", {"route": "/healthz"})
