@@ -52,6 +52,21 @@ def _access(n: int) -> None:
     access_log.request(f"id-{n}", "GET", f"/p/{n}", "/p/{n}", 200, 0.1, "127.0.0.1")
 
 
+def _access_in_a_loop_that_stops(n: int) -> None:
+    """An access line written in a loop that stops at the end of that turn, before the turn
+    that would write it."""
+
+    async def request() -> None:
+        _access(n)
+
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(request())
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+    loop.close()
+    assert task.done()
+
+
 async def test_one_turn_of_lines_is_one_write_after_the_turn(tmp_path: Path) -> None:
     with real_stdout(tmp_path) as stdout:
         for n in range(3):
@@ -93,16 +108,7 @@ def test_outside_an_event_loop_a_line_is_written_at_once(tmp_path: Path) -> None
 
 def test_lines_left_by_a_loop_that_stopped_go_out_with_the_next_line(tmp_path: Path) -> None:
     with real_stdout(tmp_path) as stdout:
-
-        async def request() -> None:
-            _access(1)
-
-        loop = asyncio.new_event_loop()
-        task = loop.create_task(request())
-        loop.call_soon(loop.stop)  # the loop stops at the end of the request's turn
-        loop.run_forever()
-        loop.close()
-        assert task.done()
+        _access_in_a_loop_that_stops(1)
         assert stdout.writes == []  # the turn that would have written it never came
         _access(2)
         assert [line["request_id"] for line in _lines(stdout)] == ["id-1", "id-2"]
@@ -117,16 +123,7 @@ def test_uvicorn_builds_no_access_line_of_its_own() -> None:
 
 def test_a_line_waiting_at_exit_for_a_closed_stdout_is_dropped_quietly(tmp_path: Path) -> None:
     with real_stdout(tmp_path) as stdout:
-
-        async def request() -> None:
-            _access(1)
-
-        loop = asyncio.new_event_loop()
-        task = loop.create_task(request())
-        loop.call_soon(loop.stop)
-        loop.run_forever()
-        loop.close()
-        assert task.done()
+        _access_in_a_loop_that_stops(1)
         sys.stdout.close()  # e.g. the reading end went away before the process exits
         access_log._flush_at_exit()  # what atexit runs: no exception (flush() raises ValueError)
         assert stdout.writes == []
