@@ -15,7 +15,8 @@ _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 # Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` in its
-# thread pool, a thread hop per request for an attribute read (tests/unit/test_dependencies.py).
+# thread pool, a thread hop per request for an attribute read
+# (tests/unit/platform/test_dependencies.py).
 
 
 async def get_container(request: Request) -> Any:
