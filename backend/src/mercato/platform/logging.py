@@ -117,7 +117,7 @@ class AccessLog:
     When stdout is a file descriptor (a pipe, a file: a served process), the lines written during
     one turn of the event loop go out together at the end of it, in one `write` of whole lines
     (at most `PIPE_BUF` bytes each, so lines of several processes never interleave), not one
-    `write` system call per request (several µs of a cached hit's ~80–130). Another line, exit
+    `write` system call per request (several µs of a cached hit's 80 to 130). Another line, exit
     and `flush()` write them at once; outside an event loop, and into an in-memory stream (a
     test's capture), each line is written when it is made."""
 
