@@ -19,7 +19,6 @@ other path), goes to the full stack unchanged.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -27,6 +26,7 @@ from typing import Protocol
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from mercato.platform.ids import new_request_id
 from mercato.platform.logging import access_log
 from mercato.platform.metrics import observe_request
 from mercato.platform.middleware import HSTS_HEADER, SECURITY_HEADERS, VALID_REQUEST_ID
@@ -40,7 +40,7 @@ Headers = list[tuple[bytes, bytes]]
 class EdgeAnswer:
     """A response the edge can send; a responder may give the same one to many requests."""
 
-    __slots__ = ("body", "headers", "route", "status", "wire_headers")
+    __slots__ = ("body", "headers", "log_middle", "route", "status", "wire_headers")
 
     def __init__(self, status: int, headers: Headers, body: bytes, route: str) -> None:
         self.status = status
@@ -48,6 +48,7 @@ class EdgeAnswer:
         self.body = body
         self.route = route  # the route template, for the metrics and the access log
         self.wire_headers: Headers | None = None  # with the edge's, but the request id
+        self.log_middle: tuple[str, bytes] | None = None  # (path, its access line's middle)
 
     def __repr__(self) -> str:
         return f"EdgeAnswer({self.status}, {self.route!r}, {len(self.body)} bytes)"
@@ -102,14 +103,20 @@ class Edge:
         finally:
             elapsed = time.perf_counter() - started
             observe_request("GET", answer.route, status, elapsed)
+            path = scope["path"]
+            log_middle = answer.log_middle
+            if log_middle is None or log_middle[0] != path:
+                middle = access_log.request_middle("GET", path, answer.route, status)
+                log_middle = answer.log_middle = (path, middle)
             access_log.request(
                 request_id,
                 "GET",
-                scope["path"],
+                path,
                 answer.route,
                 status,
                 round(elapsed * 1000, 2),
                 (scope.get("client") or ("", 0))[0],
+                middle=log_middle[1],
             )
         return True
 
@@ -131,7 +138,7 @@ def _request_id(incoming: bytes | None) -> str:
         text = incoming.decode("latin-1")
         if VALID_REQUEST_ID.match(text):
             return text
-    return secrets.token_hex(16)
+    return new_request_id()
 
 
 def _vary_origin(headers: Headers) -> Headers:

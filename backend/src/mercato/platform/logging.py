@@ -123,6 +123,7 @@ class AccessLog:
 
     def __init__(self) -> None:
         self._json_service: str | None = None  # set by configure_logging(json=True)
+        self._line_end = b""  # `request()`'s line after its timestamp
         self._logger = logging.getLogger(ACCESS_LOGGER)
         self._fallback = structlog.get_logger(ACCESS_LOGGER)
         self._pending: list[bytes] = []  # this loop turn's lines, when stdout is a descriptor
@@ -131,6 +132,7 @@ class AccessLog:
 
     def configure(self, *, json: bool, service: str) -> None:
         self._json_service = service if json else None
+        self._line_end = b'","service":%b,"message":"request"}\n' % _orjson.dumps(service)
 
     def enabled(self) -> bool:
         return self._logger.isEnabledFor(logging.INFO)
@@ -151,7 +153,9 @@ class AccessLog:
         fields["timestamp"] = utc_timestamp()
         fields["service"] = service
         fields["message"] = "request"
-        line = _orjson.dumps(fields, default=str, option=_orjson.OPT_APPEND_NEWLINE)
+        self._emit(_orjson.dumps(fields, default=str, option=_orjson.OPT_APPEND_NEWLINE))
+
+    def _emit(self, line: bytes) -> None:
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
@@ -197,23 +201,61 @@ class AccessLog:
         status: int,
         duration_ms: float,
         client: str,
+        *,
+        middle: bytes | None = None,
     ) -> None:
         """The line for a request answered with nothing bound to the context but its id (the
-        edge): the same keys, in the same order, as `info` writes for it."""
+        edge): the same keys, in the same order, as `info` writes for it, filled into bytes
+        instead of serialising a dict. `middle` is `request_middle()` of the same method, path,
+        route and status, for a caller that answers many requests alike (the edge keeps it per
+        answer): a cached hit's line then costs ~1 µs."""
         if not self._logger.isEnabledFor(logging.INFO):
             return
-        self._write(
-            {
-                "request_id": request_id,
-                "method": method,
-                "path": path,
-                "route": route,
-                "status": status,
-                "duration_ms": duration_ms,
-                "client": client,
-                "user_hash": None,
-            }
+        if self._json_service is None:
+            self._write(
+                {
+                    "request_id": request_id,
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": duration_ms,
+                    "client": client,
+                    "user_hash": None,
+                }
+            )
+            return
+        if middle is None:
+            middle = self.request_middle(method, path, route, status)
+        dumps = _orjson.dumps
+        self._emit(
+            b'{"request_id":%b%b%b,"client":%b%b%b%b'
+            % (
+                dumps(request_id),
+                middle,
+                dumps(duration_ms),
+                dumps(client),
+                _LINE_AFTER_CLIENT,
+                utc_timestamp().encode(),
+                self._line_end,
+            )
         )
+
+    @staticmethod
+    def request_middle(method: str, path: str, route: str, status: int) -> bytes:
+        """`request()`'s line from the method to the duration's key."""
+        dumps = _orjson.dumps
+        return b',"method":%b,"path":%b,"route":%b,"status":%d,"duration_ms":' % (
+            dumps(method),
+            dumps(path),
+            dumps(route),
+            status,
+        )
+
+
+# `request()`'s line between the client and the timestamp (a test holds its lines equal to the
+# bytes orjson makes of `info`'s dict).
+_LINE_AFTER_CLIENT = b',"user_hash":null,"level":"info","logger":"mercato.access","timestamp":"'
 
 
 def _is_descriptor(buffer: Any) -> bool:
@@ -243,19 +285,18 @@ def _write_lines(stream: TextIO, buffer: Any, lines: list[bytes]) -> None:
 
 
 _second = -1
-_second_text = ""
+_second_text = ""  # "2026-12-03T21:00:00." for `_second`
 
 
 def utc_timestamp() -> str:
-    """`datetime.now(UTC).isoformat()` with a `Z`, the format of every line, in a fifth of the
+    """`datetime.now(UTC).isoformat()` with a `Z`, the format of every line, in a sixth of the
     time: the date and time up to the second are formatted once per second."""
     global _second, _second_text
-    now = time.time()
-    second = int(now)
+    second, nanos = divmod(time.time_ns(), 1_000_000_000)
     if second != _second:
-        _second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
         _second = second
-    return f"{_second_text}.{int((now - second) * 1_000_000):06d}Z"
+    return "%s%06dZ" % (_second_text, nanos // 1000)  # noqa: UP031 (faster than an f-string here)
 
 
 access_log = AccessLog()

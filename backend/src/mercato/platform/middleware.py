@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -18,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mercato.platform.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+from mercato.platform.ids import new_request_id
 from mercato.platform.logging import access_log
 from mercato.platform.metrics import observe_request
 
@@ -59,7 +59,7 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if VALID_REQUEST_ID.match(incoming) else secrets.token_hex(16)
+        request_id = incoming if VALID_REQUEST_ID.match(incoming) else new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         structlog.contextvars.clear_contextvars()

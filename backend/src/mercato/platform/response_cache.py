@@ -21,6 +21,7 @@ import structlog
 from prometheus_client import Counter
 
 from mercato.platform.cache import Cache, CacheUnavailable, MemoryCache
+from mercato.platform.metrics import request_tally
 
 log = structlog.get_logger("mercato.platform.response_cache")
 
@@ -70,7 +71,7 @@ class ResponseCache:
     @staticmethod
     def count_hit() -> None:
         """A hit served from a copy of an entry (the edge's reused answers) counts as one."""
-        _CACHE_HIT.inc()
+        request_tally.count(_CACHE_HIT)
 
     @property
     def local_generation(self) -> int | None:
@@ -113,7 +114,7 @@ class ResponseCache:
             return None
         if cached is None:
             return None
-        _CACHE_HIT.inc()
+        request_tally.count(_CACHE_HIT)
         etag, _, body = cached.partition(b"\n")
         return CachedResponse(body, etag.decode(), hit=True)
 
@@ -128,7 +129,7 @@ class ResponseCache:
             full_key = self._full_key(key, versions)
             cached = await self._cache.get(full_key)
             if cached is not None:
-                _CACHE_HIT.inc()
+                request_tally.count(_CACHE_HIT)
                 etag, _, body = cached.partition(b"\n")
                 return CachedResponse(body, etag.decode(), hit=True)
             CACHE_REQUESTS.labels("miss").inc()

@@ -127,3 +127,37 @@ def test_a_line_waiting_at_exit_for_a_closed_stdout_is_dropped_quietly(tmp_path:
         sys.stdout.close()  # e.g. the reading end went away before the process exits
         access_log._flush_at_exit()  # what atexit runs: no exception (flush() raises ValueError)
         assert stdout.writes == []
+
+
+def test_the_edge_line_is_the_bytes_orjson_makes_of_the_same_fields(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """`request()` fills a template; `info()` serialises a dict. Same fields, same bytes,
+    including text that JSON must escape and durations of every shape."""
+    stamp = "2026-12-03T21:00:00.000001Z"
+    monkeypatch.setattr("mercato.platform.logging.utc_timestamp", lambda: stamp)
+    cases = [
+        ("0123456789abcdef0123456789abcdef", "/api/v1/products", "/api/v1/products", 200, 0.12),
+        ("a.b:c-d_e", '/p/"quoted"\\/é\u2028', "/p/{slug}", 304, 0.0),
+        ("x", "/p/\x01\x1f", "/p/{slug}", 404, 1234.5),
+        ("y", "/p", "/p", 200, 1e-05),
+    ]
+    with real_stdout(tmp_path) as raw:
+        for request_id, path, route, status, duration_ms in cases:
+            access_log.request(request_id, "GET", path, route, status, duration_ms, "10.0.0.1")
+            access_log.info(
+                request_id=request_id,
+                method="GET",
+                path=path,
+                route=route,
+                status=status,
+                duration_ms=duration_ms,
+                client="10.0.0.1",
+                user_hash=None,
+            )
+        access_log.flush()
+        written = Path(raw.name).read_bytes().splitlines()
+    assert len(written) == 2 * len(cases)
+    for template_line, dict_line in zip(written[::2], written[1::2], strict=True):
+        assert template_line == dict_line
+    assert json.loads(written[2])["path"] == '/p/"quoted"\\/é\u2028'
