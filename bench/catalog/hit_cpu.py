@@ -3,7 +3,8 @@ system, read from /proc) per request under wrk, against the bare ASGI ceiling se
 bytes and headers (`ceiling.py`), alternately. On a 2-core machine wrk takes about one core, so
 requests/s moves with whatever else runs; CPU per request moves much less, and shows a change of
 a few µs that throughput hides. With --baseline, a second source tree (a git worktree) is served
-too, in the same rounds: ceiling, baseline, this, ceiling, baseline, this, ...
+too, in the same rounds: ceiling, baseline, this, ceiling, baseline, this, ... When the machine's
+speed drifts between those runs, `hit_cpu_together.py` measures all of them at the same time.
 
     git worktree add /tmp/old <baseline commit>
     .venv/bin/python bench/catalog/hit_cpu.py [--baseline /tmp/old] [--products 10000] [--rounds 5]
