@@ -147,8 +147,7 @@ def list_page(query: ProductQuery) -> Read:
 def product_page(slug: str) -> Read:
     async def read(db: Database) -> bytes:
         async with db.session(write=False) as session:
-            product = await queries.product_detail(session, slug, "EUR")
-        return product.model_dump_json().encode()
+            return cards.dump(await queries.product_page(session, "EUR", slug=slug))
 
     return read
 

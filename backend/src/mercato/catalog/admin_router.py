@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Respons
 from fastapi.responses import JSONResponse
 
 from mercato.accounts.dependencies import StaffUser
-from mercato.catalog import importer, queries, service
+from mercato.catalog import cards, importer, queries, service
 from mercato.catalog.media import EXTENSIONS, validate_upload
 from mercato.catalog.models import Category, Collection
 from mercato.catalog.ports import CatalogDep
@@ -91,21 +91,22 @@ def _actor(user: StaffUser) -> str:
 
 async def _product_response(
     container: CatalogDep, product_id: uuid.UUID, status_code: int = 200
-) -> JSONResponse:
+) -> Response:
     currency = container.settings.catalog.currency
     async with container.db.session(write=False) as session:
-        product = await service.get_product(session, product_id)
-        body = await queries.product_read(
+        body = await queries.product_page(
             session,
-            product,
             currency,
+            product_id=product_id,
             public=False,
             low_stock_threshold=container.settings.catalog.low_stock_threshold,
         )
-    headers = {"ETag": etag(body.version), "Cache-Control": "no-store"}
+    headers = {"ETag": etag(body["version"]), "Cache-Control": "no-store"}
     if status_code == 201:
         headers["Location"] = f"/api/v1/admin/products/{product_id}"
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+    return Response(
+        cards.dump(body), status_code=status_code, headers=headers, media_type="application/json"
+    )
 
 
 # --------------------------------------------------------------------------- products
@@ -141,7 +142,7 @@ async def admin_list_products(
 )
 async def admin_create_product(
     data: ProductCreate, user: StaffUser, container: CatalogDep, session: SessionDep
-) -> JSONResponse:
+) -> Response:
     product = await service.create_product(
         session, data, currency=container.settings.catalog.currency, actor=_actor(user)
     )
@@ -160,7 +161,7 @@ async def admin_create_product(
 )
 async def admin_get_product(
     product_id: uuid.UUID, _user: StaffUser, container: CatalogDep
-) -> JSONResponse:
+) -> Response:
     return await _product_response(container, product_id)
 
 
@@ -178,7 +179,7 @@ async def admin_update_product(
     container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     expected = parse_if_match(if_match)
     result = await service.update_product(session, product_id, data, expected_version=expected)
     record_catalog_change(session, PRODUCT_TAGS, reason="admin")
@@ -223,7 +224,7 @@ async def admin_add_variant(
     container: CatalogDep,
     session: SessionDep,
     if_match: OptionalIfMatch = None,
-) -> JSONResponse:
+) -> Response:
     expected = parse_if_match(if_match, required=False)
     result = await service.add_variant(
         session,
@@ -253,7 +254,7 @@ async def admin_update_variant(
     container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """If-Match carries the owning product's ETag (a variant is part of the product)."""
     expected = parse_if_match(if_match)
     service.ensure_shop_currency(data, container.settings.catalog.currency)
@@ -279,7 +280,7 @@ async def admin_delete_variant(
     container: CatalogDep,
     session: SessionDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     expected = parse_if_match(if_match)
     result = await service.delete_variant(session, variant_id, expected_version=expected)
     assert result.product is not None
@@ -305,7 +306,7 @@ async def admin_upload_image(
     session: SessionDep,
     file: Annotated[UploadFile, File()],
     alt: Annotated[str, Form(max_length=300)] = "",
-) -> JSONResponse:
+) -> Response:
     limits = container.settings.catalog
     data = await file.read(limits.media_max_bytes + 1)
     info = validate_upload(

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, bindparam, func, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from mercato.catalog.models import Category, Product, ProductImage, Variant
 from mercato.inventory import service as inventory
@@ -158,7 +158,10 @@ def statement_for(ids: Select[Any], *order_by: Any) -> Select[*tuple[Any, ...]]:
 
 
 async def cards_from(
-    session: AsyncSession, statement: Select[Any], params: dict[str, Any], currency: str
+    session: AsyncSession | AsyncConnection,
+    statement: Select[Any],
+    params: dict[str, Any],
+    currency: str,
 ) -> list[Card]:
     return [_card(row, currency) for row in await session.execute(statement, params)]
 

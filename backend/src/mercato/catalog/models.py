@@ -56,7 +56,7 @@ class Product(Base):
     seo_title: Mapped[str] = mapped_column(String(300), default="")
     seo_description: Mapped[str] = mapped_column(String(500), default="")
     category_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("catalog_category.id", ondelete="SET NULL"), default=None, index=True
+        ForeignKey("catalog_category.id", ondelete="SET NULL"), default=None
     )
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -87,6 +87,8 @@ class Product(Base):
         Index("ix_catalog_product_status_created", "status", "created_at", "id"),
         Index("ix_catalog_product_status_price", "status", "price_min", "id"),
         Index("ix_catalog_product_status_title", "status", "title", "id"),
+        # A category's newest products ("related", a category page) without sorting the category.
+        Index("ix_catalog_product_category_newest", "category_id", "status", "created_at", "id"),
     )
 
 
@@ -162,13 +164,18 @@ class ProductImage(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     product_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("catalog_product.id", ondelete="CASCADE"), index=True
+        ForeignKey("catalog_product.id", ondelete="CASCADE")
     )
     url: Mapped[str] = mapped_column(String(1000))
     alt: Mapped[str] = mapped_column(String(300), default="")
     position: Mapped[int] = mapped_column(default=0)
     width: Mapped[int | None] = mapped_column(Integer, default=None)
     height: Mapped[int | None] = mapped_column(Integer, default=None)
+
+    # A product's images in order; its card's first image is the index's first entry.
+    __table_args__ = (
+        Index("ix_catalog_product_image_product_order", "product_id", "position", "id"),
+    )
 
 
 class Collection(Base):

@@ -7,8 +7,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
 
 from mercato.catalog import cards, service
 from mercato.catalog.exceptions import ProductNotFound
@@ -17,27 +17,15 @@ from mercato.catalog.models import (
     Collection,
     CollectionProduct,
     Product,
+    ProductImage,
+    ProductOption,
     Variant,
 )
 from mercato.catalog.repository import ProductQuery, ProductRepository
-from mercato.catalog.schemas import (
-    CategoryNode,
-    CategoryRef,
-    Facets,
-    ImageRead,
-    Money,
-    OptionRead,
-    ProductRead,
-    ProductSummary,
-    VariantRead,
-)
+from mercato.catalog.schemas import CategoryNode, Facets
 from mercato.inventory import service as inventory
 
 RELATED_LIMIT = 4
-
-
-def _money(amount: int, currency: str) -> Money:
-    return Money(amount=amount, currency=currency)
 
 
 async def list_products(
@@ -58,15 +46,10 @@ async def list_products(
     }
 
 
-async def breadcrumbs(session: AsyncSession, category_id: uuid.UUID | None) -> list[CategoryRef]:
-    if category_id is None:
-        return []
-    rows = await session.execute(_breadcrumbs_statement(), {"category_id": category_id})
-    return [CategoryRef(id=r.id, name=r.name, slug=r.slug) for r in rows]
-
-
-# The product page's statements are built once, with bind parameters: building one (subqueries,
-# aliases, loader options) cost more CPU than running it (docs/benchmarks.md).
+# The product page's statements are built once, with bind parameters, and run on the session's
+# connection (Core rows, no ORM entities, no pydantic models): building a statement (subqueries,
+# aliases) cost more CPU than running it, and loading entities and validating models more than
+# both (docs/benchmarks.md).
 
 
 @cache
@@ -82,23 +65,77 @@ def _breadcrumbs_statement() -> Any:
 
 
 @cache
-def _product_statement(public: bool) -> Any:
-    """The product by slug with its collections' slugs; options and images load with it."""
-    stmt = (
-        select(Product, _collection_slugs(Product.id))
-        .where(Product.slug == bindparam("slug"))
-        .options(selectinload(Product.options), selectinload(Product.images))
-    )
+def _product_statement(by_slug: bool, public: bool) -> Any:
+    """The product's own columns and its collections' slugs, by slug or by id (`key`)."""
+    stmt = select(
+        Product.id,
+        Product.title,
+        Product.slug,
+        Product.description,
+        Product.brand,
+        Product.status,
+        Product.seo_title,
+        Product.seo_description,
+        Product.category_id,
+        Product.tags,
+        Product.attributes,
+        Product.price_min,
+        Product.price_max,
+        Product.version,
+        Product.created_at,
+        Product.updated_at,
+        _collection_slugs(Product.id),
+    ).where((Product.slug if by_slug else Product.id) == bindparam("key"))
     return stmt.where(Product.status == "active") if public else stmt
+
+
+@cache
+def _options_statement() -> Any:
+    return (
+        select(ProductOption.name, ProductOption.values)
+        .where(ProductOption.product_id == bindparam("product_id"))
+        .order_by(ProductOption.position, ProductOption.name)
+    )
+
+
+@cache
+def _images_statement() -> Any:
+    return (
+        select(
+            ProductImage.url,
+            ProductImage.alt,
+            ProductImage.position,
+            ProductImage.width,
+            ProductImage.height,
+        )
+        .where(ProductImage.product_id == bindparam("product_id"))
+        .order_by(ProductImage.position, ProductImage.id)
+    )
 
 
 @cache
 def _variants_statement() -> Any:
     """A product's variants in order, each with its available quantity."""
     return (
-        select(Variant, inventory.available_sql(Variant.sku))
+        select(
+            Variant.id,
+            Variant.sku,
+            Variant.barcode,
+            Variant.title,
+            Variant.options,
+            Variant.price,
+            Variant.compare_at_price,
+            Variant.currency,
+            Variant.weight_grams,
+            Variant.length_mm,
+            Variant.width_mm,
+            Variant.height_mm,
+            Variant.position,
+            Variant.is_active,
+            inventory.available_sql(Variant.sku),
+        )
         .where(Variant.product_id == bindparam("product_id"))
-        .order_by(Variant.position)
+        .order_by(Variant.position, Variant.id)
     )
 
 
@@ -109,30 +146,6 @@ def _collection_slugs(product_id: Any) -> Any:
         .join(CollectionProduct, CollectionProduct.collection_id == Collection.id)
         .where(CollectionProduct.product_id == product_id)
         .scalar_subquery()
-    )
-
-
-async def product_detail(
-    session: AsyncSession,
-    slug: str,
-    currency: str,
-    *,
-    public: bool = True,
-    low_stock_threshold: int = 5,
-) -> ProductRead:
-    """A product page: the product with its collections, options and images (three statements),
-    then product_read's variants with stock, breadcrumbs and related cards (three more)."""
-    row = (await session.execute(_product_statement(public), {"slug": slug})).one_or_none()
-    if row is None:
-        raise ProductNotFound()
-    product, slugs = row
-    return await product_read(
-        session,
-        product,
-        currency,
-        public=public,
-        low_stock_threshold=low_stock_threshold,
-        collections=sorted(slugs.split(",")) if slugs else [],
     )
 
 
@@ -151,109 +164,163 @@ def _related_statement(by: str | None) -> Any:
     return cards.statement_for(related.order_by(*newest).limit(RELATED_LIMIT), *newest)
 
 
-async def _related_cards(session: AsyncSession, product: Product, currency: str) -> list[Any]:
+async def _related_cards(
+    connection: AsyncConnection,
+    product_id: uuid.UUID,
+    category_id: uuid.UUID | None,
+    brand: str,
+    currency: str,
+) -> list[cards.Card]:
     """Other products of its category, else of its brand, else any."""
+    params: dict[str, Any] = {"product_id": product_id}
     by: str | None = None
-    key: Any = None
-    if product.category_id is not None:
-        by, key = "category", product.category_id
-    elif product.brand:
-        by, key = "brand", product.brand
-    params: dict[str, Any] = {"product_id": product.id, "key": key}
-    if by is None:
-        params.pop("key")
-    return await cards.cards_from(session, _related_statement(by), params, currency)
+    if category_id is not None:
+        by, params["key"] = "category", category_id
+    elif brand:
+        by, params["key"] = "brand", brand
+    return await cards.cards_from(connection, _related_statement(by), params, currency)
 
 
-async def product_read(
+def _money(amount: int, currency: str) -> dict[str, Any]:
+    return {"amount": amount, "currency": currency}
+
+
+async def product_page(
     session: AsyncSession,
-    product: Product,
     currency: str,
     *,
+    slug: str | None = None,
+    product_id: uuid.UUID | None = None,
     public: bool = True,
     low_stock_threshold: int = 5,
-    collections: list[str] | None = None,
-) -> ProductRead:
-    """The product page of a product loaded with its options and images."""
-    variant_rows = await session.execute(_variants_statement(), {"product_id": product.id})
-    variants: list[Variant] = []
-    stock: dict[str, int] = {}
-    for variant, available in variant_rows:
-        if variant.is_active or not public:
-            variants.append(variant)
-            stock[variant.sku] = int(available or 0)
-    crumbs = await breadcrumbs(session, product.category_id)
-    if collections is None:
-        collections = list(
-            (
-                await session.scalars(
-                    select(Collection.slug)
-                    .join(CollectionProduct, CollectionProduct.collection_id == Collection.id)
-                    .where(CollectionProduct.product_id == product.id)
-                    .order_by(Collection.slug)
-                )
-            ).all()
+) -> dict[str, Any]:
+    """A product page by slug or id, JSON-ready in `schemas.ProductRead`'s shape and field order
+    (`editorial` None: the CMS's part is the caller's). Public: only a published product, its
+    active variants and related cards. Six statements on the session's connection: the product
+    with its collections, its options, images, variants with stock, breadcrumbs, related cards.
+    Raises ProductNotFound."""
+    connection = await session.connection()
+    by_slug = slug is not None
+    key = slug if by_slug else product_id
+    row = (
+        await connection.execute(_product_statement(by_slug, public), {"key": key})
+    ).one_or_none()
+    if row is None:
+        raise ProductNotFound()
+    (
+        pid,
+        title,
+        product_slug,
+        description,
+        brand,
+        status,
+        seo_title,
+        seo_description,
+        category_id,
+        tags,
+        attributes,
+        price_min,
+        price_max,
+        version,
+        created_at,
+        updated_at,
+        collection_slugs,
+    ) = row
+    params = {"product_id": pid}
+    options = [
+        {"name": name, "values": list(values)}
+        for name, values in await connection.execute(_options_statement(), params)
+    ]
+    images = [
+        {"url": url, "alt": alt, "position": position, "width": width, "height": height}
+        for url, alt, position, width, height in await connection.execute(
+            _images_statement(), params
         )
-    related: list[ProductSummary] = []
-    if public:
-        related = [
-            ProductSummary.model_validate(card)
-            for card in await _related_cards(session, product, currency)
-        ]
-    total = sum(max(0, stock.get(v.sku, 0)) for v in variants if v.is_active)
-    return ProductRead(
-        id=product.id,
-        title=product.title,
-        slug=product.slug,
-        description=product.description,
-        brand=product.brand,
-        status=product.status,
-        seo_title=product.seo_title or product.title,
-        seo_description=product.seo_description,
-        category=crumbs[-1] if crumbs else None,
-        breadcrumbs=crumbs,
-        tags=list(product.tags),
-        attributes=dict(product.attributes),
-        options=[OptionRead(name=o.name, values=list(o.values)) for o in product.options],
-        variants=[
-            VariantRead(
-                id=v.id,
-                sku=v.sku,
-                barcode=v.barcode,
-                title=v.title,
-                options={k: str(val) for k, val in v.options.items()},
-                price=_money(v.price, v.currency or currency),
-                compare_at_price=(
-                    _money(v.compare_at_price, v.currency or currency)
-                    if v.compare_at_price
-                    else None
-                ),
-                weight_grams=v.weight_grams,
-                length_mm=v.length_mm,
-                width_mm=v.width_mm,
-                height_mm=v.height_mm,
-                position=v.position,
-                is_active=v.is_active,
-                available=max(0, stock.get(v.sku, 0)),
-                in_stock=stock.get(v.sku, 0) > 0,
-                low_stock=0 < stock.get(v.sku, 0) <= low_stock_threshold,
+    ]
+    variants: list[dict[str, Any]] = []
+    total = 0
+    for (
+        variant_id,
+        sku,
+        barcode,
+        variant_title,
+        variant_options,
+        price,
+        compare_at_price,
+        variant_currency,
+        weight_grams,
+        length_mm,
+        width_mm,
+        height_mm,
+        position,
+        is_active,
+        stock,
+    ) in await connection.execute(_variants_statement(), params):
+        if public and not is_active:
+            continue
+        available = max(0, int(stock or 0))
+        if is_active:
+            total += available
+        money = variant_currency or currency
+        variants.append(
+            {
+                "id": str(variant_id),
+                "sku": sku,
+                "barcode": barcode,
+                "title": variant_title,
+                "options": {k: str(value) for k, value in variant_options.items()},
+                "price": _money(price, money),
+                "compare_at_price": (_money(compare_at_price, money) if compare_at_price else None),
+                "weight_grams": weight_grams,
+                "length_mm": length_mm,
+                "width_mm": width_mm,
+                "height_mm": height_mm,
+                "position": position,
+                "is_active": is_active,
+                "available": available,
+                "in_stock": available > 0,
+                "low_stock": 0 < available <= low_stock_threshold,
+            }
+        )
+    crumbs = (
+        [
+            {"id": str(crumb_id), "name": name, "slug": crumb_slug}
+            for crumb_id, name, crumb_slug in await connection.execute(
+                _breadcrumbs_statement(), {"category_id": category_id}
             )
-            for v in variants
-        ],
-        images=[
-            ImageRead(url=i.url, alt=i.alt, position=i.position, width=i.width, height=i.height)
-            for i in product.images
-        ],
-        collections=collections,
-        price=_money(product.price_min, currency),
-        price_max=_money(product.price_max, currency),
-        in_stock=total > 0,
-        available=total,
-        related=related,
-        version=product.version,
-        created_at=product.created_at,
-        updated_at=product.updated_at,
+        ]
+        if category_id is not None
+        else []
     )
+    return {
+        "id": str(pid),
+        "title": title,
+        "slug": product_slug,
+        "description": description,
+        "brand": brand,
+        "status": status,
+        "seo_title": seo_title or title,
+        "seo_description": seo_description,
+        "category": crumbs[-1] if crumbs else None,
+        "breadcrumbs": crumbs,
+        "tags": list(tags),
+        "attributes": dict(attributes),
+        "options": options,
+        "variants": variants,
+        "images": images,
+        "collections": sorted(collection_slugs.split(",")) if collection_slugs else [],
+        "price": _money(price_min, currency),
+        "price_max": _money(price_max, currency),
+        "in_stock": total > 0,
+        "available": total,
+        "related": (
+            await _related_cards(connection, pid, category_id, brand, currency) if public else []
+        ),
+        "version": version,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "editorial": None,
+    }
 
 
 async def category_tree(session: AsyncSession) -> list[CategoryNode]:

@@ -122,18 +122,18 @@ async def get_product(slug: str, request: Request, container: CatalogDep) -> Res
     if len(slug) > 300 or not _SLUG.match(slug):
         raise NotFound("No such product.", code="product_not_found")
 
-    async def compute() -> ProductRead:
+    async def compute() -> dict[str, Any]:
         async with container.db.session(write=False) as session:
-            product = await queries.product_detail(
+            page = await queries.product_page(
                 session,
-                slug,
                 currency,
+                slug=slug,
                 low_stock_threshold=container.settings.catalog.low_stock_threshold,
             )
-        editorial = await content.product_editorial(
-            container.content_source, container.content_cache, product.slug
+        page["editorial"] = await content.product_editorial(
+            container.content_source, container.content_cache, slug
         )
-        return product.model_copy(update={"editorial": editorial})
+        return page
 
     return await cached_json(request, container, compute)
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -138,9 +139,11 @@ def _editorial_read(editorial: ProductEditorial | None) -> ProductEditorialRead 
 
 async def product_editorial(
     source: ContentSource, cache: ResponseCache, product_slug: str
-) -> ProductEditorialRead | None:
-    """The editorial for a product page, cached under the `content` tag. Never raises: when the
-    source is down the product is shown without it (a warning is logged)."""
+) -> orjson.Fragment | None:
+    """The editorial for a product page as JSON (`ProductEditorialRead`'s shape), ready to be
+    embedded in the page's own JSON without a model round trip; cached under the `content` tag.
+    Never raises: when the source is down the product is shown without it (a warning is
+    logged)."""
 
     async def compute() -> bytes:
         editorial = await source.get_product_editorial(product_slug)
@@ -154,7 +157,7 @@ async def product_editorial(
         return None
     if cached.body == b"null":
         return None
-    return ProductEditorialRead.model_validate_json(cached.body)
+    return orjson.Fragment(cached.body)
 
 
 # ----------------------------------------------------------------------------- change tags

@@ -11,8 +11,8 @@ import pytest
 
 from mercato.bootstrap import Container
 from mercato.catalog import service as catalog_service
-from mercato.catalog.schemas import CategoryCreate, Money, ProductPage
-from tests.factories import create_product
+from mercato.catalog.schemas import CategoryCreate, Money, ProductPage, ProductRead, VariantUpdate
+from tests.factories import auth_headers, create_product, create_user
 from tests.integration.catalog.conftest import Shop
 
 URL = "/api/v1/products"
@@ -238,6 +238,59 @@ async def test_product_detail(client: httpx.AsyncClient, shop: Shop) -> None:
     missing = await client.get(f"{URL}/nope")
     assert missing.status_code == 404
     assert missing.json()["code"] == "product_not_found"
+
+
+async def test_a_product_page_is_the_product_read_contract(
+    client: httpx.AsyncClient, container: Container, shop: Shop
+) -> None:
+    """Product pages are read as rows and serialised without pydantic (`queries.product_page`):
+    the bytes must be exactly what `ProductRead` renders, field by field, for the public page and
+    for the admin's (which also shows inactive variants and drafts)."""
+    product = await create_product(
+        container,
+        title="Page Contract",
+        skus=["PAGE-A", "PAGE-B", "PAGE-C"],
+        stock={"PAGE-A": 0, "PAGE-B": 2, "PAGE-C": 40},
+        compare_at_price=2999,
+        images=["/media/b.jpg", "/media/a.jpg"],
+    )
+    async with container.db.session() as session:
+        await catalog_service.update_variant(
+            session, product.variants[2].id, VariantUpdate(is_active=False), expected_version=None
+        )
+    response = await client.get(f"{URL}/page-contract")
+    assert response.status_code == 200, response.text
+    page = ProductRead.model_validate_json(response.content)
+    assert response.content == page.model_dump_json().encode()
+    assert [v.sku for v in page.variants] == ["PAGE-A", "PAGE-B"]  # the inactive one hidden
+    assert [(v.available, v.in_stock, v.low_stock) for v in page.variants] == [
+        (0, False, False),
+        (2, True, True),
+    ]
+    assert (page.available, page.in_stock) == (2, True)
+    assert [i.url for i in page.images] == ["/media/b.jpg", "/media/a.jpg"]  # by position
+    assert page.variants[0].compare_at_price == Money(amount=2999, currency="EUR")
+    assert (page.category, page.breadcrumbs, page.editorial) == (None, [], None)
+    for slug in ("linen-shirt", "oxford-shirt"):  # a category, collections, related cards
+        response = await client.get(f"{URL}/{slug}")
+        assert (
+            response.content
+            == ProductRead.model_validate_json(response.content).model_dump_json().encode()
+        )
+
+    staff = auth_headers(container, await create_user(container, role="staff"))
+    admin = await client.get(f"/api/v1/admin/products/{product.id}", headers=staff)
+    assert admin.status_code == 200, admin.text
+    assert admin.headers["etag"] == f'"{page.version}"'
+    as_admin = ProductRead.model_validate_json(admin.content)
+    assert admin.content == as_admin.model_dump_json().encode()
+    assert [(v.sku, v.is_active) for v in as_admin.variants] == [
+        ("PAGE-A", True),
+        ("PAGE-B", True),
+        ("PAGE-C", False),
+    ]
+    assert as_admin.available == 2  # an inactive variant's stock is not for sale
+    assert as_admin.related == []
 
 
 async def test_etag_and_not_modified(client: httpx.AsyncClient, shop: Shop) -> None:
