@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -137,9 +136,12 @@ def serve(
 
 
 def default_api_workers(settings: Settings) -> int:
-    """Several API processes where they share everything they hold: PostgreSQL and Redis."""
+    """Several API processes where they share everything they hold (PostgreSQL and Redis): one
+    per CPU this process may use (a container's quota included), at most 4."""
+    from mercato.platform.cpus import usable_cpus
+
     shared = settings.effective_database_url.startswith("postgresql") and bool(settings.redis_url)
-    return min(os.cpu_count() or 1, 4) if shared else 1
+    return min(usable_cpus(), 4) if shared else 1
 
 
 @db_app.command("upgrade")

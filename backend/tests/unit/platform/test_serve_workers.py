@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from mercato.cli import default_api_workers
+from mercato.platform.cpus import usable_cpus
 from tests.conftest import make_settings
 
 PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/shop"
@@ -19,7 +19,7 @@ PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/shop"
         ("sqlite+aiosqlite:///var/shop.db", None, 1),  # one writer
         ("sqlite+aiosqlite:///var/shop.db", "redis://127.0.0.1:6379/0", 1),
         (PG, None, 1),  # an in-process cache and rate limiter would differ per process
-        (PG, "redis://127.0.0.1:6379/0", min(os.cpu_count() or 1, 4)),
+        (PG, "redis://127.0.0.1:6379/0", min(usable_cpus(), 4)),
     ],
 )
 def test_default_api_workers(
