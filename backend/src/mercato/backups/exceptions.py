@@ -35,5 +35,9 @@ class VerificationFailed(BackupError):
     pass
 
 
+class NoMedia(BackupError):
+    """A media-only restore of a backup made before backups held media (format 1)."""
+
+
 class DumpFailed(BackupError):
     """pg_dump, pg_restore or the SQLite backup API failed."""

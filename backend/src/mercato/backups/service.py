@@ -33,6 +33,7 @@ from mercato.backups.exceptions import (
     CorruptBackup,
     DatabaseNotEmpty,
     NewerSchema,
+    NoMedia,
     VerificationFailed,
 )
 from mercato.backups.payload import MediaFiles
@@ -392,14 +393,30 @@ class BackupService:
 
     # ------------------------------------------------------------------ restore
 
-    def restore(self, backup_id: str | None, *, force: bool = False) -> BackupInfo:
+    def restore(
+        self, backup_id: str | None, *, force: bool = False, media_only: bool = False
+    ) -> BackupInfo:
         """Replace the shop's database and media files with a backup, then migrate the database to
-        this code's schema. A format-1 backup (no media) leaves the media directory as it is."""
+        this code's schema. A format-1 backup (no media) leaves the media directory as it is.
+
+        `media_only`: replace the media files alone (a lost or damaged media volume beside a sound
+        database); the database is not touched. The whole backup is still checked first."""
         from mercato.platform import migrate
 
         live = self.media_dir.resolve()
         with self._workdir() as work, _staging(live) as staged:
             info, dump = self._fetch(backup_id, work, staged)
+            if media_only:
+                if info.media_files is None:
+                    raise NoMedia(
+                        f"backup {info.id} holds no media files (a format-1 backup): "
+                        "nothing to restore"
+                    )
+                advance = self.progress(f"replacing {live}", None)
+                _swap(staged, live)
+                advance(1)
+                log.info("backup_media_restored", backup=info.id, files=info.media_files)
+                return info
             target = self.database
             if info.db_kind != target.kind:
                 raise BackupError(

@@ -156,19 +156,29 @@ def restore_command(
     backup_id: str = BACKUP_ID,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Overwrite a database that holds data."),
+    media_only: bool = typer.Option(
+        False, "--media-only", help="Replace the media files alone; the database is not touched."
+    ),
 ) -> None:
     """Replace the database and media files with a backup, then apply newer migrations.
     Stop the shop first."""
     with _service() as service:
         ident = service.resolve(backup_id)
+        replaced = (
+            str(service.media_dir)
+            if media_only
+            else f"the content of {service.database.description} and {service.media_dir}"
+        )
         if not yes:
-            typer.confirm(
-                f"Replace the content of {service.database.description} and {service.media_dir} "
-                f"with backup {ident}?",
-                abort=True,
-            )
+            typer.confirm(f"Replace {replaced} with backup {ident}?", abort=True)
         started = time.monotonic()
-        info = service.restore(ident, force=force)
+        info = service.restore(ident, force=force, media_only=media_only)
+    if media_only:
+        typer.echo(
+            f"restored the media files of backup {info.id} ({_media(info)}) into "
+            f"{service.media_dir}; the database was not touched ({_took(started)})"
+        )
+        return
     into = service.database.description
     if info.media_files is not None:
         into += f" and {service.media_dir}"

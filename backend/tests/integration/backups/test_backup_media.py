@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from mercato.backups.archive import read_archive, sha256_file, write_archive
-from mercato.backups.exceptions import CorruptBackup, VerificationFailed
+from mercato.backups.exceptions import CorruptBackup, NoMedia, VerificationFailed
 from mercato.backups.service import BackupService
 from mercato.platform.config import Settings
 from mercato.platform.media.local import LocalMediaStorage
-from tests.integration.backups.conftest import KEY, backup_settings, seed_shop
+from tests.integration.backups.conftest import KEY, backup_settings, run_sql, seed_shop
 from tests.integration.backups.test_backup_restore import snapshot_of
 
 PHOTO = "products/p1/photo.jpg"
@@ -79,6 +79,17 @@ def _reseal(
     if "media" not in manifest:
         del index["manifest"]["media"]
     index_path.write_text(json.dumps(index))
+
+
+def _make_format_1(tmp_path: Path, ident: str) -> None:
+    """Turn a stored backup into what the code before ADR 0045 wrote: the bare dump, no media
+    in the manifest."""
+    plain, manifest = _unseal(tmp_path, ident)
+    with tarfile.open(plain) as tar:
+        dump = tar.extractfile("database.dump").read()  # type: ignore[union-attr]
+    plain.write_bytes(dump)
+    del manifest["media"]
+    _reseal(tmp_path, ident, plain, manifest, format_version=1)
 
 
 def _retar(
@@ -177,13 +188,7 @@ def test_a_format_1_backup_restores_the_database_and_leaves_the_media_alone(
     source = snapshot_of(shop_url)
     service = BackupService(settings)
     info = service.create()
-    # what the code before ADR 0045 wrote: the bare dump, no media in the manifest
-    plain, manifest = _unseal(tmp_path, info.id)
-    with tarfile.open(plain) as tar:
-        dump = tar.extractfile("database.dump").read()  # type: ignore[union-attr]
-    plain.write_bytes(dump)
-    del manifest["media"]
-    _reseal(tmp_path, info.id, plain, manifest, format_version=1)
+    _make_format_1(tmp_path, info.id)
 
     (listed,) = service.backups()
     assert listed.media_files is None
@@ -197,6 +202,45 @@ def test_a_format_1_backup_restores_the_database_and_leaves_the_media_alone(
     restored = BackupService(_other(settings, other_db_url)).restore(info.id)
     assert restored.media_files is None
     assert snapshot_of(other_db_url) == source
+    assert files_under(media) == live
+    assert _leftovers(settings) == []
+
+
+def test_a_media_only_restore_brings_back_the_files_and_leaves_the_database_alone(
+    shop_url: str, tmp_path: Path
+) -> None:
+    settings = _shop(shop_url, tmp_path)
+    media = settings.data_dir / "media"
+    before = files_under(media)
+    service = BackupService(settings)
+    info = service.create()
+
+    # after the backup: the media volume damaged, and the shop went on writing its database
+    (media / PHOTO).unlink()
+    (media / LABEL).write_bytes(b"another label")
+    _save(settings, "products/p2/new.jpg", b"added later")
+    run_sql(shop_url, "UPDATE catalog_product SET title = 'Renamed after the backup'")
+    database = snapshot_of(shop_url)
+
+    restored = service.restore(info.id, media_only=True)
+    assert restored.media_files == len(before)
+    assert files_under(media) == before
+    assert snapshot_of(shop_url) == database  # not rolled back to the backup
+    assert _leftovers(settings) == []
+
+
+def test_a_media_only_restore_of_a_backup_without_media_is_refused(
+    shop_url: str, tmp_path: Path
+) -> None:
+    settings = _shop(shop_url, tmp_path)
+    service = BackupService(settings)
+    info = service.create()
+    _make_format_1(tmp_path, info.id)
+
+    media = settings.data_dir / "media"
+    live = files_under(media)
+    with pytest.raises(NoMedia, match="holds no media files"):
+        service.restore(info.id, media_only=True)
     assert files_under(media) == live
     assert _leftovers(settings) == []
 

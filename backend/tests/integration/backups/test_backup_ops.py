@@ -88,6 +88,21 @@ def test_cli_create_list_verify_restore_prune(seeded: Settings, shop_url: str) -
     assert "migrations applied" in restored.output
     assert run_sql(shop_url, "SELECT count(*) FROM stock_movement")[0][0] > 0
 
+    # the media volume lost, the database sound: bring back the files alone
+    for path in media:
+        path.unlink()
+    run_sql(shop_url, "DELETE FROM stock_movement")
+    asked = _cli(seeded, "restore", ident, "--media-only", input="n\n")
+    assert asked.exit_code == 1
+    assert f"Replace {seeded.data_dir / 'media'} with backup {ident}?" in asked.output
+    assert not any(path.exists() for path in media)
+    media_only = _cli(seeded, "restore", ident, "--media-only", "--yes")
+    assert media_only.exit_code == 0, media_only.output
+    assert f"{len(media)} media files" in media_only.output
+    assert "the database was not touched" in media_only.output
+    assert all(path.exists() for path in media)
+    assert run_sql(shop_url, "SELECT count(*) FROM stock_movement")[0][0] == 0
+
     pruned = _cli(seeded, "prune", "--dry-run")
     assert pruned.exit_code == 0
     assert "1 backup(s) kept, 0 to delete" in pruned.output
