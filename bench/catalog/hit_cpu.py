@@ -22,9 +22,8 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from run import ceiling, database, out, seed, serve
+from run import ceiling, database, out, seed, serve, source_trees
 
-HERE = Path(__file__).resolve().parents[2] / "backend" / "src"
 PATH = "/api/v1/products?limit=24"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -70,9 +69,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
-    trees = {"this": HERE}
-    if args.baseline:
-        trees = {"baseline": Path(args.baseline) / "backend" / "src", **trees}
+    trees = source_trees(args.baseline)
     workdir = Path(tempfile.mkdtemp(prefix="bench-hit-cpu-"))
     cpu: dict[str, list[float]] = {}
     rps: dict[str, list[float]] = {}

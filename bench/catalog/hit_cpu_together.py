@@ -21,8 +21,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-from hit_cpu import HERE, PATH, _cpu_seconds, _server_pid
-from run import ceiling, database, out, seed, serve
+from hit_cpu import PATH, _cpu_seconds, _server_pid
+from run import ceiling, database, out, seed, serve, source_trees
 
 
 def main() -> None:
@@ -32,9 +32,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=int, default=8)
     args = parser.parse_args()
-    trees = {"this": HERE}
-    if args.baseline:
-        trees = {"baseline": Path(args.baseline) / "backend" / "src", **trees}
+    trees = source_trees(args.baseline)
     workdir = Path(tempfile.mkdtemp(prefix="bench-hit-together-"))
     cpu: dict[str, list[float]] = {}
     try:

@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from run import BIN, database, env_for, out, seed
+from run import BIN, database, env_for, out, seed, source_trees
 
-HERE = Path(__file__).resolve().parents[2] / "backend" / "src"
 PATH = "/api/v1/products?limit=24"
 REQUESTS = 20_000
 SCOPE = {
@@ -79,9 +78,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    trees = {"this": HERE}
-    if args.baseline:
-        trees = {"baseline": Path(args.baseline) / "backend" / "src", **trees}
+    trees = source_trees(args.baseline)
     workdir = Path(tempfile.mkdtemp(prefix="bench-hit-inprocess-"))
     per_hit: dict[str, list[float]] = {}
     try:

@@ -19,9 +19,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from run import catalog_targets, database, out, seed, serve, wrk
-
-HERE = Path(__file__).resolve().parents[2] / "backend" / "src"
+from run import catalog_targets, database, out, seed, serve, source_trees, wrk
 
 
 def main() -> None:
@@ -33,7 +31,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args()
-    trees = {"baseline": Path(args.baseline) / "backend" / "src", "this": HERE}
+    trees = source_trees(args.baseline)
     backend = "postgresql" if args.pg_url else "sqlite"
     workdir = Path(tempfile.mkdtemp(prefix="bench-misses-"))
     runs: dict[tuple[str, str], list[float]] = {}

@@ -48,6 +48,13 @@ QUERIES = [
 ]
 
 
+def source_trees(baseline: str | None) -> dict[str, Path]:
+    """The source trees a bench compares: this checkout's as "this", after a baseline
+    checkout's (a git worktree) when one is given."""
+    this = {"this": Path(__file__).resolve().parents[2] / "backend" / "src"}
+    return {"baseline": Path(baseline) / "backend" / "src", **this} if baseline else this
+
+
 def out(line: str = "") -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
