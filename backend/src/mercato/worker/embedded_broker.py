@@ -109,12 +109,16 @@ class Channel(sqla.Channel):
         session = self.session
         table = self._table
         now = _now()
+        # after a host freeze the wall clock has run past the leases of what we hold, and the
+        # renewal has not run yet: never take back a message we are still working on
+        held = self._held_rows()
         try:
             session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
             row = session.execute(
                 select(table.c.id, table.c.payload)
                 .where(table.c.queue_id == obj.id)
                 .where(or_(table.c.visible != False, table.c.timestamp < now))  # noqa: E712
+                .where(table.c.id.not_in(held))
                 .order_by(table.c.id)
                 .limit(1)
             ).first()
@@ -170,12 +174,16 @@ class Channel(sqla.Channel):
             .values(visible=True, timestamp=_now())
         )
 
-    def renew_leases(self) -> int:
-        """Extend the lease of every message this channel holds (received, not yet acked)."""
+    def _held_rows(self) -> list[int]:
+        """The rows of the messages this channel holds (received, not yet acked)."""
         delivered: Any = self.qos._delivered or {}
-        held = [row_id for tag, row_id in self._leased.items() if tag in delivered]
         for tag in [t for t in self._leased if t not in delivered]:
             self._leased.pop(tag, None)  # acked or rejected some other way
+        return list(self._leased.values())
+
+    def renew_leases(self) -> int:
+        """Extend the lease of every message this channel holds (received, not yet acked)."""
+        held = self._held_rows()
         if not held:
             return 0
         until = _now() + timedelta(seconds=self.lease_seconds)

@@ -9,11 +9,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from mercato.bootstrap import build_container
 from mercato.notifications.providers.file import FileMailer
@@ -24,7 +27,14 @@ from mercato.worker.celery_app import build_celery, queue_name
 from tests.conftest import make_settings
 from tests.integration.worker import hooks
 from tests.integration.worker.conftest import BrokerCase, worker_test_settings
-from tests.integration.worker.harness import BACKEND, Workers, relay_loop, wait_until
+from tests.integration.worker.harness import (
+    BACKEND,
+    Workers,
+    cleanup_redis,
+    relay_loop,
+    unique_prefix,
+    wait_until,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -125,6 +135,72 @@ async def test_embedded_lease_renewed_by_its_holder_is_not_redelivered(tmp_path:
         assert take(settings, timeout=2) == "held"
         queue.close()
     app.close()
+
+
+async def test_embedded_holder_frozen_past_its_lease_keeps_its_message(tmp_path: Path) -> None:
+    """A lease's end is wall-clock time: after a host freeze the holder's renewal is late by the
+    whole freeze. Its own polls must not take its live message again; another consumer's may."""
+    settings = embedded_settings(tmp_path)
+    put(settings, "frozen")
+    app = build_celery(settings)
+    with app.connection_for_read() as conn:
+        queue = conn.SimpleQueue(queue_name(settings, "mail"))
+        message = queue.get(timeout=5)
+        channel: Any = queue.consumer.channel
+        table = channel._table
+        channel._write(update(table).values(timestamp=datetime(2000, 1, 1)))  # the lease ran out
+        with pytest.raises(queue.Empty):
+            channel._get(queue_name(settings, "mail"))
+        assert take(settings, timeout=2) == "frozen"  # a live consumer that does not hold it
+        message.ack()
+        queue.close()
+    app.close()
+
+
+def redis_settings(redis_url: str, tmp_path: Path, prefix: str) -> Settings:
+    return make_settings(
+        "sqlite://",
+        tmp_path,
+        broker_url=redis_url,
+        worker={"queue_prefix": prefix, "visibility_timeout_seconds": 3},
+    )
+
+
+def test_a_redis_holder_frozen_past_the_timeout_keeps_its_message(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """The delivery time is wall-clock time: after a host freeze the holder's renewal is late by
+    the whole freeze. Its own sweep must not hand its live message back; another's sweep must."""
+    prefix = unique_prefix()
+    settings = redis_settings(redis_url, tmp_path, prefix)
+    put(settings, "frozen")
+    app = build_celery(settings)
+    try:
+        with app.connection_for_read() as conn:
+            queue = conn.SimpleQueue(queue_name(settings, "mail"))
+            message = queue.get(timeout=5)
+            channel: Any = queue.consumer.channel
+            (tag,) = channel.qos._delivered
+            client = channel.client
+            frozen_at = time.time() - 60  # the last renewal, a minute of wall clock ago
+            client.zadd(channel.unacked_index_key, {tag: frozen_at}, xx=True)
+
+            channel.qos.restore_visible(num=10, interval=1)  # the holder's own sweep
+            assert take(settings, timeout=0.5) is None
+            (held,) = client.zrange(channel.unacked_index_key, 0, -1, withscores=True)
+            assert held[1] > frozen_at  # renewed before the sweep looked
+
+            client.zadd(channel.unacked_index_key, {tag: frozen_at}, xx=True)
+            with app.connection_for_read() as other:  # a live worker that does not hold it
+                other_queue = other.SimpleQueue(queue_name(settings, "mail"))
+                other_queue.consumer.channel.qos.restore_visible(num=10, interval=1)
+                other_queue.close()
+            assert take(settings, timeout=2) == "frozen"
+            message.ack()
+            queue.close()
+    finally:
+        app.close()
+        cleanup_redis(redis_url, prefix)
 
 
 async def test_a_task_longer_than_the_lease_runs_once_on_every_broker(
