@@ -64,6 +64,9 @@ class FakeStripe:
     idempotent: dict[str, tuple[str, dict[str, str], int, bytes]] = field(default_factory=dict)
     fail_with_api_error: bool = False
     drop_connections: bool = False  # close the socket without answering
+    # set to an Event: the next PaymentIntent creation waits for it (`intent_paused` tells when)
+    pause_next_intent: threading.Event | None = None
+    intent_paused: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
     url: str = ""
 
@@ -354,6 +357,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.drop_connections:
             self.close_connection = True
             return
+        if self.command == "POST" and split.path == "/v1/payment_intents":
+            with self.fake.lock:
+                pause, self.fake.pause_next_intent = self.fake.pause_next_intent, None
+            if pause is not None:
+                self.fake.intent_paused.set()
+                pause.wait(timeout=25)  # the test sets it; never a hang past that
         params = dict(parse_qsl(split.query or body, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, payload, extra = self.fake.handle(self.command, split.path, headers, params)

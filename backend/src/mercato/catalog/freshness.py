@@ -13,6 +13,7 @@ conditional reservation stays the authority either way.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -39,6 +40,15 @@ def tags_for_moves(slugs: set[str], moved: dict[str, tuple[int, int]]) -> set[st
 
 
 MOVED_SLUGS_KEY = "catalog_stock_moved_slugs"
+SKU_SLUGS_KEY = "catalog_sku_slugs"
+
+
+def note_slugs(session: AsyncSession, slugs: Mapping[str, str | None]) -> None:
+    """The product slugs of SKUs this unit of work is about to move, when the caller knows them
+    (None: no product): the before-commit hook then looks up only the others. Checkout notes
+    them so that nothing is read while its stock rows are locked."""
+    known: dict[str, str | None] = session.info.setdefault(SKU_SLUGS_KEY, {})
+    known.update(slugs)
 
 
 @functools.cache
@@ -65,8 +75,14 @@ class StockFreshness:
 
     async def before_commit(self, session: AsyncSession) -> None:
         moved: dict[str, tuple[int, int]] | None = session.info.get(STOCK_MOVED_KEY)
-        if moved:
-            session.info[MOVED_SLUGS_KEY] = await _slugs(session, moved)
+        if not moved:
+            return
+        known: dict[str, str | None] = session.info.get(SKU_SLUGS_KEY, {})
+        slugs = {slug for sku in moved if (slug := known.get(sku))}
+        unknown = {sku: move for sku, move in moved.items() if sku not in known}
+        if unknown:
+            slugs |= await _slugs(session, unknown)
+        session.info[MOVED_SLUGS_KEY] = slugs
 
     async def __call__(self, info: dict[Any, Any]) -> None:
         moved: dict[str, tuple[int, int]] | None = info.pop(STOCK_MOVED_KEY, None)

@@ -36,6 +36,7 @@ from mercato.accounts import service as accounts
 from mercato.cart import service as cart_service
 from mercato.cart.models import Cart, CartLine
 from mercato.cart.service import CartDetails, CartLineView
+from mercato.catalog import freshness
 from mercato.catalog import service as catalog
 from mercato.checkout.address import normalize_address
 from mercato.checkout.models import IdempotencyKey
@@ -580,6 +581,45 @@ async def _refuse_when_sold_out(
     return Demand(wanted, available, seen_at)
 
 
+@dataclass(frozen=True)
+class HotRows:
+    """What a checkout takes of the rows every buyer of a product shares."""
+
+    items: dict[str, int]  # per SKU, the units to reserve
+    slugs: dict[str, str | None]  # per SKU, its product's slug (for the catalog cache)
+    order_id: uuid.UUID
+    actor: str
+    hold: Hold | None
+    discount: DiscountCode | None
+    discount_amount: int
+    customer_key: str
+
+
+async def _take_hot_rows(session: AsyncSession, rows: HotRows) -> None:
+    """Reserve the stock, then count the discount code's use (the lock order of a cancellation).
+
+    Last in the transaction, once everything else is written: on PostgreSQL each of these rows
+    stays locked from its UPDATE to the commit, and every buyer of the product waits for it, so
+    a flash sale's checkouts overlap up to here and queue only for the UPDATE and the commit.
+    The conditional UPDATE stays the authority: a loser fails here and the transaction, the
+    order's rows with it, rolls back."""
+    freshness.note_slugs(session, rows.slugs)  # no slug lookup while the level is locked
+    with session.no_autoflush:  # the outbox rows they cause go in one INSERT, not one per SKU
+        left = await inventory.reserve(
+            session, rows.items, reference=f"order:{rows.order_id}", actor=rows.actor
+        )
+        if rows.hold is not None:
+            rows.hold.left_after_commit = left
+        if rows.discount is not None:
+            await discounts.redeem(
+                session,
+                rows.discount,
+                order_id=rows.order_id,
+                customer_key=rows.customer_key,
+                amount=rows.discount_amount,
+            )
+
+
 def _full_name(address: dict[str, Any]) -> str:
     return f"{address.get('first_name') or ''} {address.get('last_name') or ''}".strip()
 
@@ -644,27 +684,20 @@ async def _place_order_once(
         if quote.discount_error is not None:
             raise quote.discount_error
 
-        # Reserve once everything is computed, before the order's writes: in a burst that
-        # the read-only refusal could not stop (nothing committed yet), a loser fails here at
-        # once instead of writing an order, its lines and a payment first and rolling them back.
-        # Then the discount code: the same lock order as a cancellation.
         items: dict[str, int] = {}
         for v in views:
             items[v.sku] = items.get(v.sku, 0) + v.quantity
-        left = await inventory.reserve(
-            session, items, reference=f"order:{order_id}", actor=f"checkout:{claim.id}"
-        )
-        if hold is not None:
-            hold.left_after_commit = left
         totals = quote.totals
-        if quote.discount is not None:
-            await discounts.redeem(
-                session,
-                quote.discount,
-                order_id=order_id,
-                customer_key=discounts.customer_key(customer_id, email) or f"email:{email}",
-                amount=totals.discount_total,
-            )
+        hot_rows = HotRows(
+            items=items,
+            slugs={v.sku: v.product_slug for v in views},
+            order_id=order_id,
+            actor=f"checkout:{claim.id}",
+            hold=hold,
+            discount=quote.discount,
+            discount_amount=totals.discount_total,
+            customer_key=discounts.customer_key(customer_id, email) or f"email:{email}",
+        )
         address = cart.shipping_address
         by_id = {str(v.id): v for v in views}
         order_url = orders.guest_order_url(settings, order_id)  # also where to pay again
@@ -733,6 +766,7 @@ async def _place_order_once(
                 "status": started.status,
             }
         else:  # fully discounted: nothing to charge (the new order is not in the session)
+            await _take_hot_rows(session, hot_rows)  # the sale is final now: reserve, then commit
             order = await orders.lock_order(session, order.id)
             await orders.mark_paid(
                 session, order, amount=0, provider="none", reference=str(order.id)
@@ -786,6 +820,8 @@ async def _place_order_once(
                 code="request_in_progress",
                 headers={"Retry-After": "1"},
             )
+        if payment is not None:  # (a free order took them before it was marked paid)
+            await _take_hot_rows(session, hot_rows)
     if hold is not None:
         hold.committed = True  # the session committed: what the reservation left is now true
     log.info("order_placed", order_id=str(order.id), order_number=order.number, total=order.total)

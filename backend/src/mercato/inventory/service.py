@@ -201,9 +201,12 @@ async def reserve(
 ) -> dict[str, int]:
     """Reserve every item or raise InsufficientStock (the caller rolls back its transaction).
 
-    Returns what each reservation left available (as of this transaction)."""
+    Returns what each reservation left available (as of this transaction). One conditional
+    UPDATE per SKU, in SKU order, then one INSERT for the ledger rows: on PostgreSQL a level's
+    row stays locked from its UPDATE to the commit."""
+    validated = _validated(items)
     left: dict[str, int] = {}
-    for sku, qty in _validated(items):
+    for sku, qty in validated:
         now = utcnow()
         after = (
             await session.execute(
@@ -214,14 +217,17 @@ async def reserve(
             current = await _current(session, sku)
             have = 0 if current is None else current[0] - current[1]
             raise InsufficientStock(sku, qty, have)
-        # the ledger is append-only: a plain INSERT, no unit-of-work bookkeeping
-        await insert_new(
-            session,
-            _movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor),
-        )
         available = int(after[0]) - int(after[1])
         record_stock_change(session, sku, available + qty, available)
         left[sku] = available
+    # the ledger is append-only: plain INSERTs, no unit-of-work bookkeeping
+    await insert_new(
+        session,
+        *(
+            _movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor)
+            for sku, qty in validated
+        ),
+    )
     return left
 
 

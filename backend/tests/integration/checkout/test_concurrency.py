@@ -334,3 +334,53 @@ async def test_the_losers_of_a_burst_never_reach_the_reservation(
     assert 10 <= len(reservations) <= 10 + busy, (len(reservations), codes)
     assert await stock(container, "BURST-1") == (10, 10)
     assert container.stock_gate.held("BURST-1") == 0
+
+
+async def test_a_checkout_takes_the_shared_rows_last(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """The stock level and the discount code are rows every buyer shares; on PostgreSQL each
+    stays locked from its UPDATE to the commit. So the order, its payment and the stored
+    answer are written before them, and after them only their own ledger rows and the outbox."""
+    await create_product(container, price=2500, stock=5, skus=["HOT-1", "HOT-2"])
+    async with container.db.session() as session:
+        session.add(DiscountCode(code="HOTROWS", kind="percentage", value=10, active=True))
+    cart_id = await ready_cart(client, {"HOT-2": 1, "HOT-1": 2})
+    expect(
+        await client.post(f"{API}/carts/{cart_id}/discount-codes", json={"code": "HOTROWS"}), 200
+    )
+
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()[:3]).upper())
+
+    engine = container.db.write_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        placed = expect(await checkout(client, cart_id), 201)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert placed["discount_total"]["amount"] > 0
+    first_hot = statements.index("UPDATE STOCK_LEVEL SET")
+    before, after = statements[:first_hot], statements[first_hot:]
+    for written in ("INSERT INTO SHOP_ORDER", "INSERT INTO PAYMENT", "UPDATE IDEMPOTENCY_KEY SET"):
+        assert any(s.startswith(written) for s in before), "\n".join(statements)
+    allowed = (
+        "UPDATE STOCK_LEVEL SET",  # one per SKU, in SKU order
+        "INSERT INTO STOCK_MOVEMENT",
+        "UPDATE DISCOUNT_CODE SET",
+        "SAVEPOINT",
+        "INSERT INTO DISCOUNT_REDEMPTION",
+        "RELEASE SAVEPOINT",
+        "INSERT INTO OUTBOX_EVENT",
+    )
+    assert all(s.startswith(allowed) for s in after), statements
+    assert after.count("UPDATE STOCK_LEVEL SET") == 2
+    assert after.count("INSERT INTO STOCK_MOVEMENT") == 1
+    assert after.count("INSERT INTO OUTBOX_EVENT") <= 1  # the stock events in one go
+    assert after.index("UPDATE DISCOUNT_CODE SET") > max(
+        i for i, s in enumerate(after) if s == "UPDATE STOCK_LEVEL SET"
+    )  # the lock order of a cancellation: stock, then the code
+    assert await stock(container, "HOT-1") == (5, 2)

@@ -4,10 +4,16 @@ create one PaymentIntent; an outage is a clean 503 with nothing reserved."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from pathlib import Path
+
 import httpx
+import pytest
 from sqlalchemy import text
 
-from mercato.bootstrap import Container
+from mercato.bootstrap import Container, build_container
+from mercato.main import create_app
 from tests.factories import auth_headers, create_product, create_user
 from tests.fakes.stripe_server import FakeStripe
 from tests.integration.checkout.helpers import (
@@ -19,7 +25,7 @@ from tests.integration.checkout.helpers import (
     ready_cart,
     stock,
 )
-from tests.integration.payments.conftest import send_stripe_event
+from tests.integration.payments.conftest import send_stripe_event, stripe_settings
 
 
 async def test_checkout_pay_by_webhook_and_refund_in_stripe_mode(
@@ -97,3 +103,44 @@ async def test_stripe_outage_at_checkout_is_a_503_with_nothing_reserved(
     placed = expect(await checkout(stripe_client, cart_id, key="outage-key"), 201)
     assert placed["payment"]["provider"] == "stripe"
     assert await stock(stripe_container, "STRIPE-2") == (3, 1)
+
+
+async def test_a_checkout_waiting_on_stripe_does_not_hold_the_stock_row(
+    db_url: str, tmp_path: Path, fake_stripe: FakeStripe
+) -> None:
+    """The PaymentIntent is created inside the checkout's transaction; the stock row is taken
+    after it, so a buyer of the same product is not kept waiting behind Stripe's answer."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one write transaction at a time")
+    settings = stripe_settings(db_url, tmp_path, fake_stripe.url, stripe_timeout_seconds=30)
+    stripe_container = build_container(settings)
+    transport = httpx.ASGITransport(
+        app=create_app(settings, stripe_container), raise_app_exceptions=False
+    )
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            await _two_buyers_one_inside_stripe(stripe_container, client, fake_stripe)
+    finally:
+        await stripe_container.aclose()
+
+
+async def _two_buyers_one_inside_stripe(
+    stripe_container: Container, stripe_client: httpx.AsyncClient, fake_stripe: FakeStripe
+) -> None:
+    await create_product(stripe_container, price=3000, stock=4, skus=["STRIPE-HOT"])
+    first_cart = await ready_cart(stripe_client, {"STRIPE-HOT": 1})
+    second_cart = await ready_cart(stripe_client, {"STRIPE-HOT": 1})
+    release = threading.Event()
+    fake_stripe.pause_next_intent = release
+    first = asyncio.create_task(checkout(stripe_client, first_cart))
+    try:
+        assert await asyncio.to_thread(fake_stripe.intent_paused.wait, 10)
+        second = asyncio.create_task(checkout(stripe_client, second_cart))
+        done, _ = await asyncio.wait({second}, timeout=20)
+        assert second in done, "the second buyer waited for the first one's Stripe call"
+        assert not first.done()  # still inside Stripe's answer
+        expect(second.result(), 201)
+    finally:
+        release.set()
+    expect(await first, 201)
+    assert await stock(stripe_container, "STRIPE-HOT") == (4, 2)
