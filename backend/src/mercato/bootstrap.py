@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -46,6 +47,15 @@ def wire_domain_events() -> None:
 wire_domain_events()
 
 
+API_PROCESSES_ENV = "MERCATO_API_PROCESSES"  # set by `mercato serve` for its processes
+
+
+def api_processes() -> int:
+    """How many API processes serve the shop, as `mercato serve` told this one (1 otherwise)."""
+    value = os.environ.get(API_PROCESSES_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -63,7 +73,7 @@ class Container:
     content_cache: ResponseCache
     # checkout's shipping options: carrier-priced when MERCATO_SHIPPING__CHECKOUT_RATES is on
     shipping_rates: ShippingRateProvider | None = None
-    stock_gate: StockGate = field(default_factory=StockGate)
+    stock_gate: StockGate = field(default_factory=lambda: StockGate(processes=api_processes()))
 
     async def aclose(self) -> None:
         await self.content_source.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -99,6 +100,7 @@ def serve(
     import structlog
     import uvicorn
 
+    from mercato.bootstrap import API_PROCESSES_ENV
     from mercato.platform.logging import configure_logging
     from mercato.platform.portcheck import port_problem
 
@@ -109,6 +111,7 @@ def serve(
         typer.echo(problem, err=True)
         raise typer.Exit(1)
     asyncio.run(_check_database(settings))
+    os.environ[API_PROCESSES_ENV] = str(workers)  # each one's share of a flash sale
     if workers > 1:
         # several API processes: each writes its samples to files, /metrics sums them (ADR 0035)
         from mercato.platform.metrics import enable_multiprocess

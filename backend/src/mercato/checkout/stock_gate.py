@@ -10,6 +10,11 @@ a connection or a lock, until a hold ends: a winner's commit shows the SKU sold 
 gets its 409 without touching the database), a failed checkout gives its units back (a waiter
 goes on).
 
+With several API processes (`mercato serve --workers N` tells each one N), a process lets its
+checkouts hold only its share of the units, ⌈available / N⌉: all of them arrive before the first
+commit, and if each process admitted every unit it saw, N times the winners would run whole
+checkouts, the extra ones failing only at the reservation, last in their transaction.
+
 It is admission control, not the authority: each API process has its own gate, a restock in
 another process is seen at the next read, and the conditional `UPDATE` of the reservation still
 decides every sale. A waiter gives up waiting after `MAX_WAIT_SECONDS` and goes the whole way.
@@ -38,8 +43,9 @@ class Hold:
 
 
 class StockGate:
-    def __init__(self, max_wait_seconds: float = MAX_WAIT_SECONDS) -> None:
+    def __init__(self, max_wait_seconds: float = MAX_WAIT_SECONDS, processes: int = 1) -> None:
         self.max_wait_seconds = max_wait_seconds
+        self.processes = max(1, processes)
         self._held: dict[str, int] = {}
         self._available: dict[str, int] = {}
         self._commits = 0  # committed holds so far; a read's stamp is the count when it began
@@ -66,11 +72,19 @@ class StockGate:
         return self._available.get(sku)
 
     def _blocking(self, wanted: Mapping[str, int]) -> bool:
-        """Whether something wanted does not fit beside this process's holds."""
-        return any(
-            self._held.get(sku, 0) + quantity > self._available.get(sku, quantity)
-            for sku, quantity in wanted.items()
-        )
+        """Whether something wanted does not fit beside this process's holds: within what is
+        available and, with several API processes, within this process's share of it (rounded
+        up; a checkout that wants more than the share goes on when nothing else is held)."""
+        for sku, quantity in wanted.items():
+            available = self._available.get(sku)
+            if available is None:
+                continue
+            held = self._held.get(sku, 0)
+            if held + quantity > available:
+                return True
+            if held and held + quantity > -(-available // self.processes):
+                return True
+        return False
 
     def _refuse_if_sold_out(self, wanted: Mapping[str, int]) -> None:
         for sku, quantity in wanted.items():

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from mercato.bootstrap import API_PROCESSES_ENV, api_processes
 from mercato.checkout.stock_gate import StockGate
 from mercato.inventory.exceptions import InsufficientStock
 
@@ -146,3 +147,60 @@ async def test_a_read_begun_before_a_commit_cannot_raise_what_the_gate_knows() -
             pass
     async with gate.hold({"R": 1}, {"R": 4}, gate.stamp()):  # a read after it: a restock
         assert gate.known_available("R") == 4
+
+
+async def test_with_several_processes_each_admits_its_share_of_the_units() -> None:
+    """Two API processes that each admitted every unit they saw would run twice the checkouts
+    the stock allows, the extra ones failing only at the reservation, after all their work.
+    Each admits its share; what a commit leaves decides the next admissions."""
+    gate = StockGate(processes=2)
+    admitted: list[str] = []
+    commit = {f"b{i}": asyncio.Event() for i in range(1, 6)}
+
+    async def buyer(name: str, left: int) -> None:
+        async with gate.hold({"HOT": 1}, {"HOT": 5}, seen_at=0) as hold:
+            admitted.append(name)
+            await commit[name].wait()
+            hold.left_after_commit = {"HOT": left}
+            hold.committed = True
+
+    # b1 takes the first unit; the other process takes two meanwhile: b1's commit leaves 2
+    tasks = [asyncio.create_task(buyer(f"b{i}", left)) for i, left in ((1, 2), (2, 1), (3, 0))]
+    tasks += [asyncio.create_task(buyer(f"b{i}", 0)) for i in (4, 5)]
+    await _settle()
+    assert admitted == ["b1", "b2", "b3"]  # ⌈5 / 2⌉ units held at once
+    commit["b1"].set()
+    await _settle()
+    assert admitted == ["b1", "b2", "b3"]  # 2 left, 2 held: no room
+    commit["b2"].set()
+    await _settle()
+    assert admitted == ["b1", "b2", "b3"]  # 1 left, held by b3
+    commit["b3"].set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert results[:3] == [None, None, None]
+    assert all(isinstance(r, InsufficientStock) for r in results[3:])  # 0 left: refused
+
+
+async def test_a_checkout_wanting_more_than_the_share_goes_on_when_nothing_is_held() -> None:
+    gate = StockGate(processes=2, max_wait_seconds=60)
+    admitted, done = asyncio.Event(), asyncio.Event()
+
+    async def buyer() -> None:
+        async with gate.hold({"HOT": 6}, {"HOT": 10}):  # share 5, but nothing else is held
+            admitted.set()
+            await done.wait()
+
+    task = asyncio.create_task(buyer())
+    await _settle()
+    assert admitted.is_set()
+    assert gate.held("HOT") == 6
+    done.set()
+    await task
+
+
+@pytest.mark.parametrize(("told", "processes"), [("3", 3), ("", 1), ("0", 1), ("x", 1)])
+def test_each_api_process_knows_how_many_serve_the_shop(
+    monkeypatch: pytest.MonkeyPatch, told: str, processes: int
+) -> None:
+    monkeypatch.setenv(API_PROCESSES_ENV, told)  # what `mercato serve --workers N` sets
+    assert api_processes() == processes
