@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             relay = AfterCommitRelay(container)  # publishes outbox events right after commit
             relay.start()
         if settings.env != "test":
+            await container.db.fill_pool()  # a burst finds its connections open
             # Everything alive after start-up (modules, the app, the container) moves to the
             # collector's permanent generation: full collections stop walking it. Without this a
             # full collection paused a process for ~100 ms every so often (p99 of cached hits

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import JSON, DateTime, Insert, MetaData, Table, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -31,6 +32,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from mercato.platform.clock import as_utc
+
+log = structlog.get_logger("mercato.platform.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -167,6 +170,7 @@ BeforeCommitHook = Callable[[AsyncSession], Awaitable[None]]
 
 
 DEFAULT_PING_AFTER_IDLE_SECONDS = 1.0
+POOL_TIMEOUT_SECONDS = 10.0  # PostgreSQL: the longest a request waits for a pooled connection
 
 
 def ping_idle_connections(pool: Any, idle_seconds: float) -> None:
@@ -223,6 +227,7 @@ class Database:
         pool_size: int = 10,
         echo: bool = False,
         ping_after_idle_seconds: float = DEFAULT_PING_AFTER_IDLE_SECONDS,
+        pool_timeout: float = POOL_TIMEOUT_SECONDS,
         sqlite_one_trip: bool = True,  # False: aiosqlite as shipped (bench/catalog/misses.py)
     ) -> Database:
         if is_sqlite(url):
@@ -243,12 +248,18 @@ class Database:
         else:
             from mercato.platform.metrics import InstrumentedPool
 
+            # A fixed set of connections, no overflow: an overflow connection is opened for a
+            # burst and closed again as soon as it is handed back, so every burst paid for new
+            # PostgreSQL backends (asyncpg's set-up included) in its middle; `fill_pool` opens
+            # them at start. Past `pool_size` a request waits for a connection (`pool_timeout`,
+            # then 503 `database_busy`).
             engine = create_async_engine(
                 url,
                 echo=echo,
                 poolclass=InstrumentedPool,
                 pool_size=pool_size,
-                max_overflow=pool_size,
+                max_overflow=0,
+                pool_timeout=pool_timeout,
             )
             ping_idle_connections(engine.sync_engine.pool, ping_after_idle_seconds)
             write_engine = engine
@@ -284,6 +295,24 @@ class Database:
             if session.info:
                 for hook in self.after_commit:
                     await hook(session.info)
+
+    async def fill_pool(self) -> int:
+        """Open the pool's connections now (PostgreSQL; asyncpg's own pools do the same with
+        `min_size`), so that the first burst finds them ready. Returns how many were opened; a
+        database that does not answer is logged, not fatal (requests answer 503 meanwhile)."""
+        if self.dialect != "postgresql":
+            return 0
+        connections: list[AsyncConnection] = []
+        pool: Any = self.engine.sync_engine.pool  # a QueuePool (from_url)
+        try:
+            for _ in range(pool.size()):
+                connections.append(await self.engine.connect())
+        except Exception as exc:
+            log.warning("database_pool_fill_failed", opened=len(connections), error=str(exc)[:200])
+        finally:
+            for connection in connections:
+                await connection.close()
+        return len(connections)
 
     def one_read(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection for ONE read statement (Core; no ORM session, whose set-up cost more

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("mercato.errors")
@@ -221,6 +222,17 @@ def install_error_handlers(app: FastAPI) -> None:
             detail,
             request=request,
             headers=dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("database_busy", error=str(exc)[:200])  # no pooled connection came free
+        return problem_response(
+            503,
+            "database_busy",
+            "The database is busy; retry shortly.",
+            request=request,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(DBAPIError)
