@@ -260,6 +260,9 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=0,
                 pool_timeout=pool_timeout,
+                # the connection handed back last goes out first: a light load keeps reusing a
+                # few (their prepared statements and caches warm), a burst gets them all
+                pool_use_lifo=True,
             )
             ping_idle_connections(engine.sync_engine.pool, ping_after_idle_seconds)
             write_engine = engine
