@@ -11,7 +11,10 @@ import httpx
 import pytest
 
 from mercato.bootstrap import Container, build_container
+from mercato.catalog import freshness
+from mercato.catalog.freshness import StockFreshness
 from mercato.main import create_app
+from mercato.revalidation.service import STOCK_MOVED_KEY
 from tests.conftest import make_settings
 from tests.factories import create_product
 from tests.integration.checkout.helpers import checkout, expect, ready_cart
@@ -94,3 +97,19 @@ async def test_the_checkout_that_takes_the_last_unit_shows_sold_out_on_the_next_
         refused = await checkout(till, await ready_cart(till, {sku: 1}))
         assert refused.status_code == 409, refused.text
         assert (await shop.get("/api/v1/products/last-lamp")).json()["in_stock"] is False
+
+
+async def test_slugs_noted_by_the_writer_are_not_looked_up_again(container: Container) -> None:
+    """Checkout notes its products' slugs before it locks the stock rows; the before-commit hook
+    looks up only the SKUs nobody noted."""
+    noted = await create_product(container, skus=["NOTED-1"])
+    other = await create_product(container, skus=["OTHER-1"])
+    hook = StockFreshness(container.db, container.catalog_cache)
+    async with container.db.session() as session:
+        freshness.note_slugs(session, {"NOTED-1": "as-noted"})  # not its real slug, on purpose
+        session.info[STOCK_MOVED_KEY] = {"NOTED-1": (3, 2), "OTHER-1": (1, 0)}
+        await hook.before_commit(session)
+        slugs = session.info.pop(freshness.MOVED_SLUGS_KEY)
+        session.info.clear()
+    assert slugs == {"as-noted", other.slug}
+    assert noted.slug not in slugs
