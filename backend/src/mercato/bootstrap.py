@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from mercato.accounts.tokens import TokenService
 from mercato.catalog.freshness import StockFreshness
+from mercato.checkout.demand import DemandReads
 from mercato.checkout.providers.port import ShippingRateProvider
 from mercato.checkout.providers.table_rate import TableRateProvider
 from mercato.checkout.stock_gate import StockGate
@@ -74,6 +75,7 @@ class Container:
     # checkout's shipping options: carrier-priced when MERCATO_SHIPPING__CHECKOUT_RATES is on
     shipping_rates: ShippingRateProvider | None = None
     stock_gate: StockGate = field(default_factory=lambda: StockGate(processes=api_processes()))
+    demand_reads: DemandReads = field(default_factory=DemandReads)
 
     async def aclose(self) -> None:
         await self.content_source.close()

@@ -16,16 +16,14 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import (
-    Select,
     Update,
     bindparam,
     delete,
-    exists,
     select,
     update,
 )
@@ -34,10 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import service as accounts
 from mercato.cart import service as cart_service
-from mercato.cart.models import Cart, CartLine
+from mercato.cart.models import Cart
 from mercato.cart.service import CartDetails, CartLineView
 from mercato.catalog import freshness
-from mercato.catalog import service as catalog
 from mercato.checkout.address import normalize_address
 from mercato.checkout.models import IdempotencyKey
 from mercato.checkout.pricing import DiscountRule, PricedLine, Totals, compute_totals, tax_rate_for
@@ -519,49 +516,18 @@ class Demand:
     seen_at: int  # the stock gate's stamp when the read began
 
 
-@functools.cache
-def _demand_statement() -> Select[bool, str, uuid.UUID | None, datetime, str, int, bool, int]:
-    """One statement: the key, the cart and, per line, whether it can be bought and how many are
-    available. Built once (with bind parameters): building it per request cost more CPU than
-    PostgreSQL spent running it."""
-    return (
-        select(
-            exists()
-            .where(
-                IdempotencyKey.scope == bindparam("scope"), IdempotencyKey.key == bindparam("key")
-            )
-            .label("seen"),
-            Cart.status,
-            Cart.customer_id,
-            Cart.expires_at,
-            CartLine.sku,
-            CartLine.quantity,
-            catalog.purchasable_sql(CartLine.sku).label("purchasable"),
-            inventory.available_sql(CartLine.sku).label("available"),
-        )
-        .select_from(Cart)
-        .outerjoin(CartLine, CartLine.cart_id == Cart.id)
-        .where(Cart.id == bindparam("cart"))
-    )
-
-
 async def _refuse_when_sold_out(
     container: CheckoutPorts, *, cart_id: uuid.UUID, user_id: uuid.UUID | None, scope: str, key: str
 ) -> Demand | None:
-    """Answer the losers of a race at once: one read, no write transaction, no lock, when the
-    cart asks for more than is available now. Anything else (a key seen before, whose answer
-    must be replayed; a missing, closed or unavailable cart) goes the whole way (None), and there
-    the conditional reservation stays the authority. A cart in stock gives its demand, for the
-    stock gate."""
+    """Answer the losers of a race at once: one read (a burst's reads go together, see
+    `checkout.demand`), no write transaction, no lock, when the cart asks for more than is
+    available now. Anything else (a key seen before, whose answer must be replayed; a missing,
+    closed or unavailable cart) goes the whole way (None), and there the conditional
+    reservation stays the authority. A cart in stock gives its demand, for the stock gate."""
     seen_at = container.stock_gate.stamp()
     now = utcnow()
-    async with container.db.one_read() as connection:
-        rows = (
-            await connection.execute(
-                _demand_statement(), {"cart": cart_id, "scope": scope, "key": key}
-            )
-        ).all()
-    if not rows or rows[0].seen:
+    seen, rows = await container.demand_reads.read(container.db, cart_id, scope, key)
+    if not rows or seen:
         return None
     first = rows[0]
     if first.customer_id is not None and first.customer_id != user_id:

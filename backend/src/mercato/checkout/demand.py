@@ -1,0 +1,155 @@
+"""The refusal read in front of every checkout, coalesced in a burst (ADR 0048).
+
+`service._refuse_when_sold_out` reads, for one checkout, whether its Idempotency-Key was seen,
+its cart and, per line, whether it can be bought and how many are available. In a flash sale the
+buyers' requests arrive together and reach that read in the same turn of the event loop; one
+statement each cost every loser a round trip and PostgreSQL a query. `DemandReads` sends a read
+at once, in its single statement, when no other is under way; the reads asked for while one is
+go together at the end of that turn of the loop: one statement for the keys seen and one for the
+carts with their lines, each over the whole list, on one connection. It only reads: the
+conditional reservation still decides every sale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import Row, Select, bindparam, exists, select, tuple_
+
+from mercato.cart.models import Cart, CartLine
+from mercato.catalog import service as catalog
+from mercato.checkout.models import IdempotencyKey
+from mercato.inventory import service as inventory
+
+if TYPE_CHECKING:
+    from mercato.platform.db import Database
+
+
+class DemandRead(NamedTuple):
+    seen: bool  # the Idempotency-Key was used before: its answer is replayed, never refused
+    rows: Sequence[Row[Any]]  # the cart's lines (status, customer_id, expires_at, sku, ...)
+
+
+def _cart_columns() -> tuple[Any, ...]:
+    return (
+        Cart.status,
+        Cart.customer_id,
+        Cart.expires_at,
+        CartLine.sku,
+        CartLine.quantity,
+        catalog.purchasable_sql(CartLine.sku).label("purchasable"),
+        inventory.available_sql(CartLine.sku).label("available"),
+    )
+
+
+@functools.cache
+def _one_statement() -> Select[Any]:
+    """One checkout's read in one statement. Built once (with bind parameters): building it per
+    request cost more CPU than PostgreSQL spent running it."""
+    seen = exists().where(
+        IdempotencyKey.scope == bindparam("scope"), IdempotencyKey.key == bindparam("key")
+    )
+    return (
+        select(seen.label("seen"), *_cart_columns())
+        .select_from(Cart)
+        .outerjoin(CartLine, CartLine.cart_id == Cart.id)
+        .where(Cart.id == bindparam("cart"))
+    )
+
+
+@functools.cache
+def _seen_statement() -> Select[str, str]:
+    return select(IdempotencyKey.scope, IdempotencyKey.key).where(
+        tuple_(IdempotencyKey.scope, IdempotencyKey.key).in_(bindparam("pairs", expanding=True))
+    )
+
+
+@functools.cache
+def _carts_statement() -> Select[Any]:
+    return (
+        select(Cart.id, *_cart_columns())
+        .select_from(Cart)
+        .outerjoin(CartLine, CartLine.cart_id == Cart.id)
+        .where(Cart.id.in_(bindparam("carts", expanding=True)))
+    )
+
+
+class _Asked(NamedTuple):
+    cart_id: uuid.UUID
+    scope: str
+    key: str
+    answer: asyncio.Future[DemandRead]
+
+
+class DemandReads:
+    """One per API process (the container's); the reads of one loop turn go together."""
+
+    def __init__(self) -> None:
+        self._asked: list[_Asked] = []
+        self._db: Database | None = None
+        self._in_flight = 0  # reads sent alone and not answered yet
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def read(self, db: Database, cart_id: uuid.UUID, scope: str, key: str) -> DemandRead:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[DemandRead] = loop.create_future()
+        asked = _Asked(cart_id, scope, key, answer)
+        if not self._in_flight and not self._asked:
+            # nothing else is being read: this one goes at once, alone (no wait for a turn)
+            self._in_flight += 1
+            try:
+                return (await _read_one(db, asked))[0]
+            finally:
+                self._in_flight -= 1
+        self._asked.append(asked)
+        if len(self._asked) == 1:
+            self._db = db
+            # runs after every request already scheduled in this turn has asked
+            loop.call_soon(self._send)
+        return await answer
+
+    def _send(self) -> None:
+        asked, self._asked = self._asked, []
+        db, self._db = self._db, None
+        assert db is not None
+        task = asyncio.ensure_future(self._answer(db, asked))
+        self._running.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._running.discard)
+
+    async def _answer(self, db: Database, asked: list[_Asked]) -> None:
+        try:
+            reads = await (_read_one(db, asked[0]) if len(asked) == 1 else _read_many(db, asked))
+        except Exception as exc:
+            for one in asked:
+                if not one.answer.done():
+                    one.answer.set_exception(exc)
+            return
+        for one, read in zip(asked, reads, strict=True):
+            if not one.answer.done():  # a request cancelled meanwhile (the client went away)
+                one.answer.set_result(read)
+
+
+async def _read_one(db: Database, asked: _Asked) -> list[DemandRead]:
+    params = {"cart": asked.cart_id, "scope": asked.scope, "key": asked.key}
+    async with db.one_read() as connection:
+        rows = (await connection.execute(_one_statement(), params)).all()
+    return [DemandRead(bool(rows and rows[0].seen), rows)]
+
+
+async def _read_many(db: Database, asked: list[_Asked]) -> list[DemandRead]:
+    pairs = sorted({(one.scope, one.key) for one in asked})
+    carts = sorted({one.cart_id for one in asked})
+    async with db.one_read() as connection:
+        # the keys first: a checkout whose key is stored after this read has claimed its cart
+        # by then, and the second read finds the cart no longer open
+        found = await connection.execute(_seen_statement(), {"pairs": pairs})
+        seen = {(row.scope, row.key) for row in found}
+        rows = (await connection.execute(_carts_statement(), {"carts": carts})).all()
+    by_cart: dict[uuid.UUID, list[Row[Any]]] = {}
+    for row in rows:
+        by_cart.setdefault(row.id, []).append(row)
+    return [DemandRead((one.scope, one.key) in seen, by_cart.get(one.cart_id, [])) for one in asked]
