@@ -86,26 +86,26 @@ class _Asked(NamedTuple):
 
 
 class DemandReads:
-    """One per API process (the container's); the reads of one loop turn go together."""
+    """One per API process (the container's): a read alone goes at once; the reads asked for
+    while it is under way go together at the end of that loop turn."""
 
     def __init__(self) -> None:
         self._asked: list[_Asked] = []
         self._db: Database | None = None
-        self._in_flight = 0  # reads sent alone and not answered yet
+        self._alone_under_way = False
         self._running: set[asyncio.Task[None]] = set()
 
     async def read(self, db: Database, cart_id: uuid.UUID, scope: str, key: str) -> DemandRead:
+        if not self._alone_under_way and not self._asked:
+            self._alone_under_way = True
+            try:
+                params = {"cart": cart_id, "scope": scope, "key": key}
+                return await _read_one(db, params)
+            finally:
+                self._alone_under_way = False
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[DemandRead] = loop.create_future()
-        asked = _Asked(cart_id, scope, key, answer)
-        if not self._in_flight and not self._asked:
-            # nothing else is being read: this one goes at once, alone (no wait for a turn)
-            self._in_flight += 1
-            try:
-                return (await _read_one(db, asked))[0]
-            finally:
-                self._in_flight -= 1
-        self._asked.append(asked)
+        self._asked.append(_Asked(cart_id, scope, key, answer))
         if len(self._asked) == 1:
             self._db = db
             # runs after every request already scheduled in this turn has asked
@@ -122,7 +122,7 @@ class DemandReads:
 
     async def _answer(self, db: Database, asked: list[_Asked]) -> None:
         try:
-            reads = await (_read_one(db, asked[0]) if len(asked) == 1 else _read_many(db, asked))
+            reads = await _read_many(db, asked)
         except Exception as exc:
             for one in asked:
                 if not one.answer.done():
@@ -133,11 +133,10 @@ class DemandReads:
                 one.answer.set_result(read)
 
 
-async def _read_one(db: Database, asked: _Asked) -> list[DemandRead]:
-    params = {"cart": asked.cart_id, "scope": asked.scope, "key": asked.key}
+async def _read_one(db: Database, params: dict[str, Any]) -> DemandRead:
     async with db.one_read() as connection:
         rows = (await connection.execute(_one_statement(), params)).all()
-    return [DemandRead(bool(rows and rows[0].seen), rows)]
+    return DemandRead(bool(rows and rows[0].seen), rows)
 
 
 async def _read_many(db: Database, asked: list[_Asked]) -> list[DemandRead]:

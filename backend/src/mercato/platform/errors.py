@@ -224,9 +224,8 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
 
-    @app.exception_handler(PoolTimeout)
-    async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
-        log.warning("database_busy", error=str(exc)[:200])  # no pooled connection came free
+    def _database_busy(request: Request, error: str) -> JSONResponse:
+        log.warning("database_busy", error=error)
         return problem_response(
             503,
             "database_busy",
@@ -235,17 +234,14 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "1"},
         )
 
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+        return _database_busy(request, str(exc)[:200])  # no pooled connection came free
+
     @app.exception_handler(DBAPIError)
     async def _db(request: Request, exc: DBAPIError) -> JSONResponse:
         if is_sqlite_busy(exc) or getattr(exc, "connection_invalidated", False):
-            log.warning("database_busy", error=str(exc.orig))
-            return problem_response(
-                503,
-                "database_busy",
-                "The database is busy; retry shortly.",
-                request=request,
-                headers={"Retry-After": "1"},
-            )
+            return _database_busy(request, str(exc.orig))
         if _sqlstate(exc).startswith("22"):
             # SQLSTATE class 22 "data exception" (NUL byte, out-of-range number, value too long):
             # the input was bad; a service should have rejected it earlier.
