@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from mercato.api import API_PREFIX, api_routers, root_routers
 from mercato.bootstrap import Container, build_container
 from mercato.catalog.fastpath import CatalogCacheAnswers, CatalogCacheFastPath
+from mercato.checkout.lane import CheckoutLane
 from mercato.openapi import install_openapi, operation_id
 from mercato.ops.sentry import init_sentry, tag_request_id
 from mercato.platform.config import Settings
@@ -117,6 +118,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         user_hash=user_hasher(settings.secret_key.get_secret_value()),
         on_request_id=tag_request_id if sentry_on else None,
     )
-    # In front of all of it: cached public reads answered in one pass (platform/edge.py).
-    app.edge = Edge(cached_catalog, on_request_id=tag_request_id if sentry_on else None)
+    # In front of all of it, answered in one pass (platform/edge.py): cached public reads,
+    # and a checkout's buyer turned away by the stock gate (checkout/lane.py).
+    app.edge = Edge(
+        cached_catalog,
+        on_request_id=tag_request_id if sentry_on else None,
+        lanes=(CheckoutLane(container, route=f"{API_PREFIX}/checkout"),),
+    )
     return app

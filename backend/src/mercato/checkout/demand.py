@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Row, Select, bindparam, exists, select, tuple_
+from sqlalchemy import ARRAY, Row, Select, String, Uuid, any_, bindparam, exists, select, tuple_
 
 from mercato.cart.models import Cart, CartLine
 from mercato.catalog import service as catalog
@@ -61,20 +61,38 @@ def _one_statement() -> Select[Any]:
     )
 
 
+# A burst's reads are of any number: on PostgreSQL the lists go as arrays (`= ANY`), so each is
+# one statement, prepared once per connection; an expanding IN is a new statement text, and a new
+# server-side prepare, for every length. SQLite prepares nothing across calls: IN there.
+
+
 @functools.cache
-def _seen_statement() -> Select[str, str]:
-    return select(IdempotencyKey.scope, IdempotencyKey.key).where(
+def _seen_statement(arrays: bool) -> Select[str, str]:
+    """The stored keys among the pairs asked for: on PostgreSQL, among every scope and every
+    key asked for (the caller keeps the pairs it asked for)."""
+    columns = select(IdempotencyKey.scope, IdempotencyKey.key)
+    if arrays:
+        return columns.where(
+            IdempotencyKey.scope == any_(bindparam("scopes", type_=ARRAY(String))),
+            IdempotencyKey.key == any_(bindparam("keys", type_=ARRAY(String))),
+        )
+    return columns.where(
         tuple_(IdempotencyKey.scope, IdempotencyKey.key).in_(bindparam("pairs", expanding=True))
     )
 
 
 @functools.cache
-def _carts_statement() -> Select[Any]:
+def _carts_statement(arrays: bool) -> Select[Any]:
+    carts = (
+        any_(bindparam("carts", type_=ARRAY(Uuid)))
+        if arrays
+        else bindparam("carts", expanding=True)
+    )
     return (
         select(Cart.id, *_cart_columns())
         .select_from(Cart)
         .outerjoin(CartLine, CartLine.cart_id == Cart.id)
-        .where(Cart.id.in_(bindparam("carts", expanding=True)))
+        .where(Cart.id == carts if arrays else Cart.id.in_(carts))
     )
 
 
@@ -142,12 +160,20 @@ async def _read_one(db: Database, params: dict[str, Any]) -> DemandRead:
 async def _read_many(db: Database, asked: list[_Asked]) -> list[DemandRead]:
     pairs = sorted({(one.scope, one.key) for one in asked})
     carts = sorted({one.cart_id for one in asked})
+    arrays = db.dialect == "postgresql"
+    if arrays:
+        keys: dict[str, Any] = {
+            "scopes": sorted({scope for scope, _ in pairs}),
+            "keys": sorted({key for _, key in pairs}),
+        }
+    else:
+        keys = {"pairs": pairs}
     async with db.one_read() as connection:
         # the keys first: a checkout whose key is stored after this read has claimed its cart
         # by then, and the second read finds the cart no longer open
-        found = await connection.execute(_seen_statement(), {"pairs": pairs})
+        found = await connection.execute(_seen_statement(arrays), keys)
         seen = {(row.scope, row.key) for row in found}
-        rows = (await connection.execute(_carts_statement(), {"carts": carts})).all()
+        rows = (await connection.execute(_carts_statement(arrays), {"carts": carts})).all()
     by_cart: dict[uuid.UUID, list[Row[Any]]] = {}
     for row in rows:
         by_cart.setdefault(row.id, []).append(row)

@@ -13,8 +13,6 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -433,15 +431,21 @@ async def place_order(
     user_id: uuid.UUID | None,
     idempotency_key: str | None,
     body: dict[str, Any],
+    admission: Admission | None = None,
 ) -> CheckoutResult:
+    """Place the order. `admission`: the stock gate's word already given for this very request
+    (the edge's lane, `checkout/lane.py`, read and waited before the request came here); its
+    holder releases it. Without one (or one for another request) this reads and waits itself."""
     key = validate_idempotency_key(idempotency_key)
-    scope = f"user:{user_id}" if user_id else "guest"
+    scope = _key_scope(user_id)
     digest = request_hash(scope, body)
+    gate = container.stock_gate
     try:
-        demand = await _refuse_when_sold_out(
-            container, cart_id=cart_id, user_id=user_id, scope=scope, key=key
-        )
-        async with _admitted(container, demand) as hold:
+        own = admission is None or not admission.is_for(cart_id, user_id, key)
+        if own:
+            admission = await admit(container, cart_id=cart_id, user_id=user_id, key=key)
+        hold = admission.hold if admission is not None else None
+        try:
             return await _claim_and_place(
                 container,
                 hold=hold,
@@ -452,21 +456,50 @@ async def place_order(
                 digest=digest,
                 customer_note=body.get("customer_note"),
             )
+        except InsufficientStock as exc:
+            if hold is not None:
+                gate.lost(exc)  # lost to another process: learn what is left
+            raise
+        finally:
+            if own and hold is not None:
+                gate.release(hold)  # synchronous: a cancelled request cannot leave it behind
     except DomainError as exc:
         if exc.code in ("insufficient_stock", "product_unavailable"):
             CHECKOUT_STOCKOUTS.labels(exc.code).inc()
         raise
 
 
-@asynccontextmanager
-async def _admitted(container: CheckoutPorts, demand: Demand | None) -> AsyncIterator[Hold | None]:
-    """The stock gate's hold for a cart the read found in stock; none for the rest (a replayed
-    key, a cart that is missing, closed or unavailable goes the whole way unhindered)."""
+def _key_scope(user_id: uuid.UUID | None) -> str:
+    return f"user:{user_id}" if user_id else "guest"
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The stock gate's hold for one checkout request (its cart, buyer and key)."""
+
+    cart_id: uuid.UUID
+    user_id: uuid.UUID | None
+    key: str
+    hold: Hold
+
+    def is_for(self, cart_id: uuid.UUID, user_id: uuid.UUID | None, key: str) -> bool:
+        return (self.cart_id, self.user_id, self.key) == (cart_id, user_id, key)
+
+
+async def admit(
+    container: CheckoutPorts, *, cart_id: uuid.UUID, user_id: uuid.UUID | None, key: str
+) -> Admission | None:
+    """The refusal read, then the stock gate: InsufficientStock for a buyer turned away; an
+    admission (release its hold when the checkout has ended) for a cart the read found in stock;
+    None for the rest (a replayed key, a cart that is missing, closed or unavailable goes the
+    whole way unhindered)."""
+    demand = await _refuse_when_sold_out(
+        container, cart_id=cart_id, user_id=user_id, scope=_key_scope(user_id), key=key
+    )
     if demand is None:
-        yield None
-        return
-    async with container.stock_gate.hold(demand.wanted, demand.available, demand.seen_at) as hold:
-        yield hold
+        return None
+    hold = await container.stock_gate.admit(demand.wanted, demand.available, demand.seen_at)
+    return Admission(cart_id, user_id, key, hold)
 
 
 async def _claim_and_place(

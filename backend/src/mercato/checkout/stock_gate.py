@@ -97,14 +97,15 @@ class StockGate:
         if self._ended is None or self._ended[0] is not loop:
             self._ended = (loop, asyncio.Event())
         with suppress(TimeoutError):
-            await asyncio.wait_for(self._ended[1].wait(), timeout=timeout)
+            async with asyncio.timeout(timeout):  # no task per wait, unlike wait_for
+                await self._ended[1].wait()
 
-    @asynccontextmanager
-    async def hold(
+    async def admit(
         self, wanted: Mapping[str, int], seen: Mapping[str, int], seen_at: int | None = None
-    ) -> AsyncIterator[Hold]:
+    ) -> Hold:
         """Admit a checkout of `wanted` units given the availability `seen` by its read (begun
-        at `stamp()` `seen_at`; without it the read is taken as the freshest word).
+        at `stamp()` `seen_at`; without it the read is taken as the freshest word). The caller
+        must `release` the hold when its transaction has ended, whatever the outcome.
 
         Raises InsufficientStock when this process already knows the units are gone (the
         caller answers 409 without a transaction)."""
@@ -119,16 +120,27 @@ class StockGate:
         # no await between the last check and taking the hold: nothing else runs in between
         for sku, quantity in wanted.items():
             self._held[sku] = self._held.get(sku, 0) + quantity
-        hold = Hold(dict(wanted))
+        return Hold(dict(wanted))
+
+    def lost(self, exc: InsufficientStock) -> None:
+        """An admitted checkout lost to another process's reservation: learn what is left."""
+        self._available[exc.sku] = exc.available
+
+    @asynccontextmanager
+    async def hold(
+        self, wanted: Mapping[str, int], seen: Mapping[str, int], seen_at: int | None = None
+    ) -> AsyncIterator[Hold]:
+        """`admit`, then `release` when the block ends (`lost` when it raises InsufficientStock)."""
+        hold = await self.admit(wanted, seen, seen_at)
         try:
             yield hold
-        except InsufficientStock as exc:  # lost to another process: learn what is left
-            self._available[exc.sku] = exc.available
+        except InsufficientStock as exc:
+            self.lost(exc)
             raise
         finally:
-            self._release(hold)  # synchronous: a cancelled request cannot leave its hold behind
+            self.release(hold)  # synchronous: a cancelled request cannot leave its hold behind
 
-    def _release(self, hold: Hold) -> None:
+    def release(self, hold: Hold) -> None:
         for sku, quantity in hold.wanted.items():
             remaining = self._held.get(sku, 0) - quantity
             if remaining > 0:

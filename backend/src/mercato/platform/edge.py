@@ -15,6 +15,12 @@ Only requests every layer would pass through untouched come here: GET, no `Origi
 headers that depend on it), no body (`Content-Length` / `Transfer-Encoding`), no NUL in the query
 string. Everything else, and every request the responder declines (a miss, the cache down, any
 other path), goes to the full stack unchanged.
+
+A lane does the same for one POST route: the edge reads the small JSON body (a declared
+`Content-Length` within `LANE_MAX_BODY`, no `Origin`, no query string, no NUL or `\\u` escape in
+the body: what the body limit, CORS and the NUL guard would let through untouched) and hands it to
+the lane, which answers (a checkout's buyer turned away: `checkout/lane.py`) or lets it go on to
+the full stack with the body replayed, possibly from inside its own context (`go_on`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mercato.platform.ids import new_request_id
 from mercato.platform.logging import access_log
@@ -33,6 +39,8 @@ from mercato.platform.middleware import HSTS_HEADER, SECURITY_HEADERS, VALID_REQ
 
 # Request headers that some layer of the full stack acts on: their requests take the full stack.
 _FULL_STACK_HEADERS = frozenset((b"origin", b"content-length", b"transfer-encoding"))
+_LANE_FULL_STACK_HEADERS = frozenset((b"origin", b"transfer-encoding"))
+LANE_MAX_BODY = 4096  # bytes; a larger body takes the full stack (and its limit)
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -60,12 +68,86 @@ class EdgeResponder(Protocol):
     ) -> Awaitable[EdgeAnswer | None]: ...
 
 
+class EdgeLane(Protocol):
+    """Answers a POST itself (an `EdgeAnswer`), or calls `go_on()` once to let the full stack
+    answer it (and returns None); returning None without calling it does the same."""
+
+    route: str  # the path it takes, and its route template
+
+    def __call__(
+        self,
+        scope: Scope,
+        body: bytes,
+        request_id: str,
+        go_on: Callable[[], Awaitable[None]],
+    ) -> Awaitable[EdgeAnswer | None]: ...
+
+
 class Edge:
     def __init__(
-        self, responder: EdgeResponder, on_request_id: Callable[[str], None] | None = None
+        self,
+        responder: EdgeResponder,
+        on_request_id: Callable[[str], None] | None = None,
+        lanes: tuple[EdgeLane, ...] = (),
     ) -> None:
         self.responder = responder
         self.on_request_id = on_request_id
+        self.lanes = {lane.route: lane for lane in lanes}
+
+    async def through_lane(
+        self, lane: EdgeLane, scope: Scope, receive: Receive, send: Send, full_stack: ASGIApp
+    ) -> None:
+        """A POST to a lane's route: the lane's answer, or the full stack's."""
+        if scope["query_string"]:
+            await full_stack(scope, receive, send)
+            return
+        incoming = None
+        declared = -1
+        for name, value in scope["headers"]:
+            if name in _LANE_FULL_STACK_HEADERS:
+                await full_stack(scope, receive, send)
+                return
+            if name == b"content-length":
+                declared = int(value) if value.isdigit() and declared < 0 else LANE_MAX_BODY + 1
+            elif name == b"x-request-id":
+                incoming = value
+        if not 0 < declared <= LANE_MAX_BODY:
+            await full_stack(scope, receive, send)
+            return
+        started = time.perf_counter()
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        went_on = False
+
+        async def go_on() -> None:
+            nonlocal went_on
+            went_on = True
+            await full_stack(scope, replay, send)
+
+        if len(body) != declared or b"\\u" in body or b"\x00" in body:
+            await go_on()  # the full stack's NUL guard and validation answer these
+            return
+        request_id = _request_id(incoming)
+        answer = await lane(scope, body, request_id, go_on)
+        if answer is None:
+            if not went_on:
+                await go_on()
+            return
+        if self.on_request_id is not None:
+            self.on_request_id(request_id)
+        await self._send(scope, send, answer, request_id, started)
 
     async def answer(self, scope: Scope, send: Send) -> bool:
         """Answer the request if it can; False (nothing sent) leaves it to the full stack."""
@@ -89,6 +171,14 @@ class Edge:
         request_id = _request_id(incoming)
         if self.on_request_id is not None:
             self.on_request_id(request_id)
+        await self._send(scope, send, answer, request_id, started)
+        return True
+
+    @staticmethod
+    async def _send(
+        scope: Scope, send: Send, answer: EdgeAnswer, request_id: str, started: float
+    ) -> None:
+        """The answer with the headers, metrics and access line the full stack would add."""
         headers = answer.wire_headers
         if headers is None:
             headers = answer.wire_headers = _vary_origin(answer.headers) + SECURITY_HEADERS
@@ -97,20 +187,21 @@ class Edge:
         else:
             headers = [*headers, (b"x-request-id", request_id.encode())]
         status = answer.status
+        method = scope["method"]
         try:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": answer.body})
         finally:
             elapsed = time.perf_counter() - started
-            observe_request("GET", answer.route, status, elapsed)
+            observe_request(method, answer.route, status, elapsed)
             path = scope["path"]
             log_middle = answer.log_middle
             if log_middle is None or log_middle[0] != path:
-                middle = access_log.request_middle("GET", path, answer.route, status)
+                middle = access_log.request_middle(method, path, answer.route, status)
                 log_middle = answer.log_middle = (path, middle)
             access_log.request(
                 request_id,
-                "GET",
+                method,
                 path,
                 answer.route,
                 status,
@@ -118,7 +209,6 @@ class Edge:
                 (scope.get("client") or ("", 0))[0],
                 middle=log_middle[1],
             )
-        return True
 
 
 class MercatoAPI(FastAPI):
@@ -128,8 +218,14 @@ class MercatoAPI(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         edge = self.edge
-        if edge is not None and await edge.answer(scope, send):
-            return
+        if edge is not None:
+            if scope["type"] == "http" and scope["method"] == "POST":
+                lane = edge.lanes.get(scope["path"])
+                if lane is not None:
+                    await edge.through_lane(lane, scope, receive, send, super().__call__)
+                    return
+            elif await edge.answer(scope, send):
+                return
         await super().__call__(scope, receive, send)
 
 

@@ -105,3 +105,47 @@ async def test_a_cancelled_read_leaves_the_others_their_answers(container: Conta
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert isinstance(results[2], asyncio.CancelledError)
     assert results[0] == results[1] == results[3] == DemandRead(False, [])
+
+
+class _Texts(_Statements):
+    """The SELECT statements' texts, in order."""
+
+    def __init__(self, container: Container) -> None:
+        super().__init__(container)
+        self.texts: list[str] = []
+
+    def _count(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            self.texts.append(statement)
+
+
+async def test_a_burst_matches_each_key_in_its_own_scope_and_has_one_text_per_statement(
+    container: Container, db_backend: str
+) -> None:
+    """On PostgreSQL the lists go as arrays (scopes and keys apart): a key stored in another
+    scope must not count as seen; and bursts of any size send the same statement texts, so each
+    is prepared once per connection."""
+    await create_product(container, stock=5, skus=["PAIR-1"])
+    carts = [uuid.UUID(c) for c in await guest_carts(container, "PAIR-1", 4)]
+    async with container.db.session() as session:
+        session.add(IdempotencyKey(scope="guest", key="shared", request_hash="x", owner="a"))
+        session.add(IdempotencyKey(scope="user:x", key="other", request_hash="x", owner="b"))
+    reads = DemandReads()
+    first = (carts[0], "guest", "first")  # goes alone
+    asked = [
+        (carts[1], "user:x", "shared"),  # this scope never used "shared"
+        (carts[2], "guest", "other"),  # nor this one "other"
+        (carts[3], "guest", "shared"),  # seen
+    ]
+    with _Texts(container) as small:
+        answers = await asyncio.gather(*(reads.read(container.db, *one) for one in [first, *asked]))
+    assert [answer.seen for answer in answers] == [False, False, False, True]
+
+    more = [*asked, (carts[0], "guest", "more"), (carts[1], "guest", "more-2")]
+    with _Texts(container) as large:
+        await asyncio.gather(*(reads.read(container.db, *one) for one in [first, *more]))
+    assert len(small.texts) == len(large.texts) == 3
+    if db_backend == "postgresql":
+        assert small.texts == large.texts
+    else:  # SQLite keeps its IN lists (nothing is prepared across calls there)
+        assert small.texts[1:] != large.texts[1:]

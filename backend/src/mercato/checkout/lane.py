@@ -1,0 +1,121 @@
+"""`POST /checkout` at the edge (`platform/edge.py`): the buyers a flash sale turns away, answered
+in one pass.
+
+In a race for the last units almost every buyer loses, and a loser used to pay the whole stack
+(the middleware, FastAPI's routing, dependencies and body validation, the exception handler) for
+a 409 decided by one read and the stock gate; that stack was most of what a refused buyer cost
+(docs/benchmarks.md). The lane reads what the route would (the cart id from the body validated
+by the same model, the `Idempotency-Key`), then runs the same refusal read and stock gate as
+`service.place_order` (`service.admit`):
+
+- turned away: the 409 problem the full stack sends, byte for byte but for its request id, with
+  the same headers, metrics and access line (the edge adds them);
+- admitted: the request goes on to the full stack holding its admission (`ADMISSION_KEY` in
+  the scope; the route uses it instead of reading and waiting again), released when it is done;
+- anything else goes on to the full stack untouched, which answers it as always: a body that is
+  not a valid checkout request, a missing or doubled key, an `Authorization` header (a signed-in
+  buyer's access line carries a user hash the edge's line does not), a replayed key, a missing
+  or closed cart, any error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import orjson
+from pydantic import ValidationError
+from starlette.types import Scope
+
+from mercato.checkout import service
+from mercato.checkout.schemas import CheckoutRequest
+from mercato.inventory.exceptions import InsufficientStock
+from mercato.platform.edge import EdgeAnswer
+from mercato.platform.errors import PROBLEM_CONTENT_TYPE, DomainError, problem_body
+from mercato.platform.metrics import CHECKOUT_STOCKOUTS
+
+if TYPE_CHECKING:
+    from mercato.checkout.ports import CheckoutPorts
+
+ADMISSION_KEY = "mercato.checkout.admission"  # the scope's key for a `service.Admission`
+_JSON = b"application/json"
+
+
+class CheckoutLane:
+    """An `EdgeLane` for `route` (the API's `/checkout`)."""
+
+    def __init__(self, ports: CheckoutPorts, route: str) -> None:
+        self.ports = ports
+        self.route = route
+
+    async def __call__(
+        self,
+        scope: Scope,
+        body: bytes,
+        request_id: str,
+        go_on: Callable[[], Awaitable[None]],
+    ) -> EdgeAnswer | None:
+        request = _plain_request(scope, body)
+        if request is None:
+            return None
+        cart_id, key = request
+        try:
+            admission = await service.admit(self.ports, cart_id=cart_id, user_id=None, key=key)
+        except InsufficientStock as exc:
+            CHECKOUT_STOCKOUTS.labels(exc.code).inc()
+            return self._refusal(exc, request_id)
+        except Exception:
+            return None
+        if admission is None:
+            return None
+        scope[ADMISSION_KEY] = admission
+        try:
+            await go_on()
+        finally:
+            self.ports.stock_gate.release(admission.hold)
+        return None
+
+    def _refusal(self, exc: DomainError, request_id: str) -> EdgeAnswer:
+        """What the error handler makes of `exc` (`platform.errors.problem_response`)."""
+        body = problem_body(
+            exc.status,
+            exc.code,
+            exc.detail,
+            title=exc.title,
+            instance=self.route,
+            **{**exc.extra, "request_id": request_id},
+        )
+        content = orjson.dumps(body)
+        headers = [
+            (b"content-length", str(len(content)).encode()),
+            (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+        ]
+        return EdgeAnswer(exc.status, headers, content, self.route)
+
+
+def _plain_request(scope: Scope, body: bytes) -> tuple[uuid.UUID, str] | None:
+    """The cart id and the Idempotency-Key of a guest's valid checkout request; None for any
+    other request (the full stack answers it)."""
+    key = None
+    json_body = False
+    for name, value in scope["headers"]:
+        if name == b"idempotency-key":
+            if key is not None:
+                return None  # doubled: the route refuses it
+            key = value.decode("latin-1")
+        elif name == b"content-type":
+            json_body = value.split(b";", 1)[0].strip().lower() == _JSON
+        elif name == b"authorization":
+            return None
+    if key is None or not json_body:
+        return None
+    try:
+        key = service.validate_idempotency_key(key)
+        data = orjson.loads(body)
+        if not isinstance(data, dict):
+            return None
+        request = CheckoutRequest.model_validate(data)  # python mode, as FastAPI validates
+    except (DomainError, orjson.JSONDecodeError, ValidationError):
+        return None
+    return request.cart_id, key

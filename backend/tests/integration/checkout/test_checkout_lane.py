@@ -1,0 +1,165 @@
+"""The checkout's lane at the edge (`checkout/lane.py`): a buyer turned away is answered before the
+middleware stack with the very bytes the full stack sends; an admitted buyer goes on holding its
+admission (one read, not two); every other request reaches the full stack and gets its answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from mercato.bootstrap import Container
+from tests.factories import create_product
+from tests.integration.checkout.helpers import API, checkout, guest_carts
+
+REQUEST_ID = "lane-test-0001"
+
+
+class FullStackCalls:
+    """Counts the requests that reach the full stack (Starlette's middleware and FastAPI)."""
+
+    def __init__(self, app: Any) -> None:
+        self.count = 0
+        inner = app.build_middleware_stack()
+
+        async def counted(scope: Any, receive: Any, send: Any) -> None:
+            self.count += 1
+            await inner(scope, receive, send)
+
+        app.middleware_stack = counted
+
+
+async def _sold_out_cart(client: httpx.AsyncClient, container: Container, sku: str) -> str:
+    """A ready cart for a SKU whose one unit another buyer has just taken."""
+    await create_product(container, price=1500, stock=1, skus=[sku])
+    winner, loser = await guest_carts(container, sku, 2)
+    assert (await checkout(client, winner)).status_code == 201
+    return loser
+
+
+async def test_a_buyer_turned_away_gets_the_full_stacks_bytes_from_the_lane(
+    app: Any, client: httpx.AsyncClient, container: Container
+) -> None:
+    cart_id = await _sold_out_cart(client, container, "LANE-1")
+    calls = FullStackCalls(app)
+    headers = {"X-Request-ID": REQUEST_ID}
+
+    from_lane = await checkout(client, cart_id, headers=headers)
+    assert calls.count == 0  # answered at the edge
+    lanes, app.edge.lanes = app.edge.lanes, {}
+    try:
+        from_stack = await checkout(client, cart_id, headers=headers)
+    finally:
+        app.edge.lanes = lanes
+    assert calls.count == 1
+
+    assert from_lane.status_code == from_stack.status_code == 409
+    assert from_lane.json()["code"] == "insufficient_stock"
+    assert from_lane.json()["request_id"] == REQUEST_ID
+    assert from_lane.content == from_stack.content
+    assert sorted(from_lane.headers.multi_items()) == sorted(from_stack.headers.multi_items())
+
+
+async def test_an_admitted_buyer_goes_on_with_one_read_and_gives_its_hold_back(
+    app: Any, client: httpx.AsyncClient, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await create_product(container, price=1500, stock=5, skus=["LANE-2"])
+    (cart_id,) = await guest_carts(container, "LANE-2", 1)
+    calls = FullStackCalls(app)
+    reads = container.demand_reads
+    read_count = 0
+    original = reads.read
+
+    async def counted_read(*args: Any) -> Any:
+        nonlocal read_count
+        read_count += 1
+        return await original(*args)
+
+    monkeypatch.setattr(reads, "read", counted_read)
+
+    response = await checkout(client, cart_id)
+
+    assert response.status_code == 201, response.text
+    assert calls.count == 1
+    assert read_count == 1  # the route used the lane's admission instead of reading again
+    assert container.stock_gate.held("LANE-2") == 0
+
+
+def _doubled_key() -> list[tuple[str, str]]:
+    return [("Idempotency-Key", str(uuid.uuid4())), ("Idempotency-Key", str(uuid.uuid4()))]
+
+
+# (what is unusual, request keyword arguments given a cart id): each must reach the full stack
+LEFT_TO_THE_FULL_STACK: list[tuple[str, Any]] = [
+    ("no key", lambda cart: {"json": {"cart_id": cart}}),
+    ("doubled key", lambda cart: {"json": {"cart_id": cart}, "headers": _doubled_key()}),
+    (
+        "an unknown field",
+        lambda cart: {"json": {"cart_id": cart, "coupon": "X"}, "headers": _key()},
+    ),
+    ("a cart id that is no UUID", lambda cart: {"json": {"cart_id": "nope"}, "headers": _key()}),
+    ("a JSON array", lambda cart: {"json": [cart], "headers": _key()}),
+    (
+        "a NUL in the note",
+        lambda cart: {"json": {"cart_id": cart, "customer_note": "a\x00b"}, "headers": _key()},
+    ),
+    (
+        "a bearer token",
+        lambda cart: {
+            "json": {"cart_id": cart},
+            "headers": {**_key(), "Authorization": "Bearer not-a-token"},
+        },
+    ),
+    (
+        "not JSON",
+        lambda cart: {
+            "content": f'{{"cart_id": "{cart}"}}',
+            "headers": {**_key(), "Content-Type": "text/plain"},
+        },
+    ),
+    (
+        "an Origin",
+        lambda cart: {
+            "json": {"cart_id": cart},
+            "headers": {**_key(), "Origin": "https://shop.example"},
+        },
+    ),
+    ("a query string", lambda cart: {"json": {"cart_id": cart}, "headers": _key(), "q": "x=1"}),
+    (
+        "a body too large",
+        lambda cart: {
+            "json": {"cart_id": cart, "customer_note": "n" * 5000},
+            "headers": _key(),
+        },
+    ),
+]
+
+
+def _key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [case for _, case in LEFT_TO_THE_FULL_STACK],
+    ids=[name for name, _ in LEFT_TO_THE_FULL_STACK],
+)
+async def test_an_unusual_request_reaches_the_full_stack_and_gets_its_answer(
+    app: Any, client: httpx.AsyncClient, container: Container, request_kwargs: Any
+) -> None:
+    cart_id = await _sold_out_cart(client, container, "LANE-3")
+    calls = FullStackCalls(app)
+    kwargs = request_kwargs(cart_id)
+    query = kwargs.pop("q", "")
+
+    response = await client.post(f"{API}/checkout" + (f"?{query}" if query else ""), **kwargs)
+
+    assert calls.count == 1
+    assert response.status_code != 500
+    if query or "Origin" in str(kwargs.get("headers")):
+        assert response.status_code == 409  # the full stack's refusal, with CORS or a query
+    else:
+        assert 400 <= response.status_code < 500, response.text
+        assert response.status_code != 409, response.text
