@@ -8,7 +8,9 @@ and the freshest availability this process has seen (reads, and what each reserv
 A checkout goes on while what it wants fits beside the holds; when it does not, it waits, without
 a connection or a lock, until a hold ends: a winner's commit shows the SKU sold out (the waiter
 gets its 409 without touching the database), a failed checkout gives its units back (a waiter
-goes on).
+goes on). The hold's end settles the waiters there and then, in arrival order; only those whose
+answer it changed are woken (in a race every commit used to wake every waiter of the process,
+each to find it still had to wait).
 
 With several API processes (`mercato serve --workers N` tells each one N), a process lets its
 checkouts hold only its share of the units, ⌈available / N⌉: all of them arrive before the first
@@ -23,7 +25,6 @@ decides every sale. A waiter gives up waiting after `MAX_WAIT_SECONDS` and goes 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -50,8 +51,8 @@ class StockGate:
         self._available: dict[str, int] = {}
         self._commits = 0  # committed holds so far; a read's stamp is the count when it began
         self._last_commit: dict[str, int] = {}  # per SKU, the count at its latest commit
-        # set (and replaced) whenever a hold ends; made in, and for, the loop that waits on it
-        self._ended: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+        # the checkouts waiting for a hold to end, in arrival order: what they want, their answer
+        self._waiters: list[tuple[dict[str, int], asyncio.Future[Hold]]] = []
 
     def stamp(self) -> int:
         """Take before reading availability, and pass to `hold` with what the read saw."""
@@ -92,13 +93,10 @@ class StockGate:
             if known is not None and quantity > known:
                 raise InsufficientStock(sku, quantity, known)
 
-    async def _next_end(self, timeout: float) -> None:
-        loop = asyncio.get_running_loop()
-        if self._ended is None or self._ended[0] is not loop:
-            self._ended = (loop, asyncio.Event())
-        with suppress(TimeoutError):
-            async with asyncio.timeout(timeout):  # no task per wait, unlike wait_for
-                await self._ended[1].wait()
+    def _take(self, wanted: Mapping[str, int]) -> Hold:
+        for sku, quantity in wanted.items():
+            self._held[sku] = self._held.get(sku, 0) + quantity
+        return Hold(dict(wanted))
 
     async def admit(
         self, wanted: Mapping[str, int], seen: Mapping[str, int], seen_at: int | None = None
@@ -110,17 +108,49 @@ class StockGate:
         Raises InsufficientStock when this process already knows the units are gone (the
         caller answers 409 without a transaction)."""
         self._learn(seen, seen_at)
-        deadline = time.monotonic() + self.max_wait_seconds
-        while True:
+        self._refuse_if_sold_out(wanted)
+        if not self._blocking(wanted):
+            return self._take(wanted)  # no await since the checks: nothing ran in between
+        # Wait for `release` to settle it: a hold taken for us, or our 409. It decides for every
+        # waiter when a hold ends, so a waiter whose answer did not change is not woken.
+        waiter: asyncio.Future[Hold] = asyncio.get_running_loop().create_future()
+        entry = (dict(wanted), waiter)
+        self._waiters.append(entry)
+        try:
+            async with asyncio.timeout(self.max_wait_seconds):
+                return await waiter
+        except TimeoutError:
+            if waiter.done() and not waiter.cancelled():  # settled as the time ran out
+                return waiter.result()
             self._refuse_if_sold_out(wanted)
-            left = deadline - time.monotonic()
-            if not self._blocking(wanted) or left <= 0:  # out of patience: the database decides
-                break
-            await self._next_end(left)
-        # no await between the last check and taking the hold: nothing else runs in between
-        for sku, quantity in wanted.items():
-            self._held[sku] = self._held.get(sku, 0) + quantity
-        return Hold(dict(wanted))
+            return self._take(wanted)  # out of patience: the database decides
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self.release(waiter.result())  # admitted, but the request is gone
+            raise
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+            with suppress(ValueError):
+                self._waiters.remove(entry)
+
+    def _settle_waiters(self) -> None:
+        """After a hold ended: refuse the waiters that no longer fit in what is left, admit the
+        ones that now fit (in arrival order), leave the rest waiting."""
+        waiting = []
+        for wanted, waiter in self._waiters:
+            if waiter.done():
+                continue
+            try:
+                self._refuse_if_sold_out(wanted)
+            except InsufficientStock as exc:
+                waiter.set_exception(exc)
+                continue
+            if self._blocking(wanted):
+                waiting.append((wanted, waiter))
+            else:
+                waiter.set_result(self._take(wanted))
+        self._waiters = waiting
 
     def lost(self, exc: InsufficientStock) -> None:
         """An admitted checkout lost to another process's reservation: learn what is left."""
@@ -155,6 +185,5 @@ class StockGate:
             for sku, left in hold.left_after_commit.items():
                 self._available[sku] = min(self._available.get(sku, left), left)
                 self._last_commit[sku] = self._commits
-        ended, self._ended = self._ended, None
-        if ended is not None:
-            ended[1].set()  # wake every waiter; each checks again
+        if self._waiters:
+            self._settle_waiters()

@@ -204,3 +204,48 @@ def test_each_api_process_knows_how_many_serve_the_shop(
 ) -> None:
     monkeypatch.setenv(API_PROCESSES_ENV, told)  # what `mercato serve --workers N` sets
     assert api_processes() == processes
+
+
+async def test_an_ended_hold_admits_the_waiters_that_now_fit_in_arrival_order() -> None:
+    gate = StockGate()
+    first = await gate.admit({"A": 1}, {"A": 1})
+    admitted: list[str] = []
+
+    async def waiter(name: str) -> None:
+        hold = await gate.admit({"A": 1}, {"A": 1})
+        admitted.append(name)
+        gate.release(hold)
+
+    tasks = [asyncio.create_task(waiter(f"w{i}")) for i in range(3)]
+    await _settle()
+    assert admitted == []
+    gate.release(first)  # failed: its unit is free again, for one waiter at a time
+    await asyncio.gather(*tasks)
+    assert admitted == ["w0", "w1", "w2"]
+    assert gate.held("A") == 0
+
+
+async def test_a_waiter_admitted_as_its_request_is_cancelled_gives_its_hold_back() -> None:
+    gate = StockGate()
+    first = await gate.admit({"C": 1}, {"C": 1})
+    task = asyncio.create_task(gate.admit({"C": 1}, {"C": 1}))
+    await _settle()
+    gate.release(first)  # admits the waiter: its hold is taken before its task runs again
+    assert gate.held("C") == 1
+    task.cancel()  # the client went away in the same turn
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert gate.held("C") == 0
+
+
+async def test_a_cancelled_waiter_leaves_nothing_behind() -> None:
+    gate = StockGate()
+    first = await gate.admit({"D": 1}, {"D": 1})
+    task = asyncio.create_task(gate.admit({"D": 1}, {"D": 1}))
+    await _settle()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    gate.release(first)
+    assert gate.held("D") == 0
+    assert (await asyncio.wait_for(gate.admit({"D": 1}, {"D": 1}), 1)).wanted == {"D": 1}
