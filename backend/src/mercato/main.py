@@ -113,9 +113,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit)
     app.add_middleware(SecurityHeadersMiddleware)
+    user_hash = user_hasher(settings.secret_key.get_secret_value())
     app.add_middleware(
         RequestContextMiddleware,
-        user_hash=user_hasher(settings.secret_key.get_secret_value()),
+        user_hash=user_hash,
         on_request_id=tag_request_id if sentry_on else None,
     )
     # In front of all of it, answered in one pass (platform/edge.py): cached public reads,
@@ -123,6 +124,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.edge = Edge(
         cached_catalog,
         on_request_id=tag_request_id if sentry_on else None,
-        lanes=(CheckoutLane(container, route=f"{API_PREFIX}/checkout"),),
+        lanes=(CheckoutLane(container, f"{API_PREFIX}/checkout", container.tokens, user_hash),),
     )
     return app

@@ -13,9 +13,11 @@ by the same model, the `Idempotency-Key`), then runs the same refusal read and s
 - admitted: the request goes on to the full stack holding its admission (`ADMISSION_KEY` in
   the scope; the route uses it instead of reading and waiting again), released when it is done;
 - anything else goes on to the full stack untouched, which answers it as always: a body that is
-  not a valid checkout request, a missing or doubled key, an `Authorization` header (a signed-in
-  buyer's access line carries a user hash the edge's line does not), a replayed key, a missing
-  or closed cart, any error.
+  not a valid checkout request, a missing or doubled key, an `Authorization` header that is not
+  one valid bearer token, a replayed key, a missing or closed cart, any error.
+
+A signed-in buyer's token is verified as the route's dependency does (`TokenService`), and the
+access line of its refusal carries the same user hash.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import orjson
 from pydantic import ValidationError
 from starlette.types import Scope
 
+from mercato.accounts.tokens import TokenService
 from mercato.checkout import service
 from mercato.checkout.schemas import CheckoutRequest
 from mercato.inventory.exceptions import InsufficientStock
@@ -45,9 +48,17 @@ _JSON = b"application/json"
 class CheckoutLane:
     """An `EdgeLane` for `route` (the API's `/checkout`)."""
 
-    def __init__(self, ports: CheckoutPorts, route: str) -> None:
+    def __init__(
+        self,
+        ports: CheckoutPorts,
+        route: str,
+        tokens: TokenService,
+        user_hash: Callable[[str], str],
+    ) -> None:
         self.ports = ports
         self.route = route
+        self.tokens = tokens
+        self.user_hash = user_hash
 
     async def __call__(
         self,
@@ -59,12 +70,19 @@ class CheckoutLane:
         request = _plain_request(scope, body)
         if request is None:
             return None
-        cart_id, key = request
+        cart_id, key, bearer = request
+        user_id = None
+        if bearer is not None:
+            try:
+                user_id = self.tokens.verify_access_token(bearer).user_id
+            except Exception:  # the route's dependency answers it (401)
+                return None
         try:
-            admission = await service.admit(self.ports, cart_id=cart_id, user_id=None, key=key)
+            admission = await service.admit(self.ports, cart_id=cart_id, user_id=user_id, key=key)
         except InsufficientStock as exc:
             CHECKOUT_STOCKOUTS.labels(exc.code).inc()
-            return self._refusal(exc, request_id)
+            user = self.user_hash(str(user_id)) if user_id is not None else None
+            return self._refusal(exc, request_id, user)
         except Exception:
             return None
         if admission is None:
@@ -76,7 +94,7 @@ class CheckoutLane:
             self.ports.stock_gate.release(admission.hold)
         return None
 
-    def _refusal(self, exc: DomainError, request_id: str) -> EdgeAnswer:
+    def _refusal(self, exc: DomainError, request_id: str, user_hash: str | None) -> EdgeAnswer:
         """What the error handler makes of `exc` (`platform.errors.problem_response`)."""
         body = problem_body(
             exc.status,
@@ -91,13 +109,13 @@ class CheckoutLane:
             (b"content-length", str(len(content)).encode()),
             (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
         ]
-        return EdgeAnswer(exc.status, headers, content, self.route)
+        return EdgeAnswer(exc.status, headers, content, self.route, user_hash)
 
 
-def _plain_request(scope: Scope, body: bytes) -> tuple[uuid.UUID, str] | None:
-    """The cart id and the Idempotency-Key of a guest's valid checkout request; None for any
-    other request (the full stack answers it)."""
-    key = None
+def _plain_request(scope: Scope, body: bytes) -> tuple[uuid.UUID, str, str | None] | None:
+    """The cart id, the Idempotency-Key and the bearer token (None for a guest) of a valid
+    checkout request; None for any other request (the full stack answers it)."""
+    key = authorization = None
     json_body = False
     for name, value in scope["headers"]:
         if name == b"idempotency-key":
@@ -107,9 +125,16 @@ def _plain_request(scope: Scope, body: bytes) -> tuple[uuid.UUID, str] | None:
         elif name == b"content-type":
             json_body = value.split(b";", 1)[0].strip().lower() == _JSON
         elif name == b"authorization":
-            return None
+            if authorization is not None:
+                return None
+            authorization = value.decode("latin-1")
     if key is None or not json_body:
         return None
+    bearer = None
+    if authorization is not None:  # as the route's OAuth2PasswordBearer reads it
+        scheme, _, bearer = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not bearer:
+            return None
     try:
         key = service.validate_idempotency_key(key)
         data = orjson.loads(body)
@@ -118,4 +143,4 @@ def _plain_request(scope: Scope, body: bytes) -> tuple[uuid.UUID, str] | None:
         request = CheckoutRequest.model_validate(data)  # python mode, as FastAPI validates
     except (DomainError, orjson.JSONDecodeError, ValidationError):
         return None
-    return request.cart_id, key
+    return request.cart_id, key, bearer

@@ -48,13 +48,16 @@ Headers = list[tuple[bytes, bytes]]
 class EdgeAnswer:
     """A response the edge can send; a responder may give the same one to many requests."""
 
-    __slots__ = ("body", "headers", "log_middle", "route", "status", "wire_headers")
+    __slots__ = ("body", "headers", "log_middle", "route", "status", "user_hash", "wire_headers")
 
-    def __init__(self, status: int, headers: Headers, body: bytes, route: str) -> None:
+    def __init__(
+        self, status: int, headers: Headers, body: bytes, route: str, user_hash: str | None = None
+    ) -> None:
         self.status = status
         self.headers = headers  # the answer's own; the edge adds the rest
         self.body = body
         self.route = route  # the route template, for the metrics and the access log
+        self.user_hash = user_hash  # a lane's signed-in caller, for the access line
         self.wire_headers: Headers | None = None  # with the edge's, but the request id
         self.log_middle: tuple[str, bytes] | None = None  # (path, its access line's middle)
 
@@ -208,6 +211,7 @@ class Edge:
                 round(elapsed * 1000, 2),
                 (scope.get("client") or ("", 0))[0],
                 middle=log_middle[1],
+                user_hash=answer.user_hash,
             )
 
 

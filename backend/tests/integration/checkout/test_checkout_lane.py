@@ -4,15 +4,20 @@ admission (one read, not two); every other request reaches the full stack and ge
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from mercato.bootstrap import Container
-from tests.factories import create_product
-from tests.integration.checkout.helpers import API, checkout, guest_carts
+from mercato.bootstrap import Container, build_container
+from mercato.main import create_app
+from tests.conftest import make_settings
+from tests.factories import auth_headers, create_product, create_user
+from tests.integration.checkout.helpers import API, checkout, guest_carts, ready_cart
 
 REQUEST_ID = "lane-test-0001"
 
@@ -85,6 +90,56 @@ async def test_an_admitted_buyer_goes_on_with_one_read_and_gives_its_hold_back(
     assert calls.count == 1
     assert read_count == 1  # the route used the lane's admission instead of reading again
     assert container.stock_gate.held("LANE-2") == 0
+
+
+@pytest.fixture
+async def logged(
+    db_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient, Container]]:
+    """An app that writes its access lines (INFO)."""
+    settings = make_settings(db_url, tmp_path, log_level="INFO")
+    container = build_container(settings)
+    app = create_app(settings, container)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield app, client, container
+    finally:
+        await container.aclose()
+
+
+async def test_a_signed_in_buyer_turned_away_is_answered_by_the_lane_as_by_the_full_stack(
+    logged: tuple[Any, httpx.AsyncClient, Container], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, client, container = logged
+    await create_product(container, price=1500, stock=1, skus=["LANE-4"])
+    (winner,) = await guest_carts(container, "LANE-4", 1)
+    headers = auth_headers(container, await create_user(container))
+    cart_id = await ready_cart(client, {"LANE-4": 1}, headers=headers)
+    assert (await checkout(client, winner)).status_code == 201
+    calls = FullStackCalls(app)
+    capsys.readouterr()
+
+    from_lane = await checkout(client, cart_id, headers={**headers, "X-Request-ID": "lane-a"})
+    assert calls.count == 0
+    lanes, app.edge.lanes = app.edge.lanes, {}
+    try:
+        from_stack = await checkout(client, cart_id, headers={**headers, "X-Request-ID": "lane-b"})
+    finally:
+        app.edge.lanes = lanes
+    assert calls.count == 1
+
+    assert from_lane.status_code == from_stack.status_code == 409
+    assert from_lane.content == from_stack.content.replace(b"lane-b", b"lane-a")
+    lines = {
+        line["request_id"]: line
+        for line in map(json.loads, capsys.readouterr().out.splitlines())
+        if line.get("logger") == "mercato.access"
+    }
+    lane_line, stack_line = lines["lane-a"], lines["lane-b"]
+    assert lane_line["user_hash"] is not None
+    for field in ("user_hash", "method", "path", "route", "status", "client", "level"):
+        assert lane_line[field] == stack_line[field], field
 
 
 def _doubled_key() -> list[tuple[str, str]]:

@@ -142,9 +142,14 @@ def test_the_edge_line_is_the_bytes_orjson_makes_of_the_same_fields(
         ("x", "/p/\x01\x1f", "/p/{slug}", 404, 1234.5),
         ("y", "/p", "/p", 200, 1e-05),
     ]
+    user_hashes = [None, "0f1e2d3c4b5a6978", None, 'a"b']
     with real_stdout(tmp_path) as raw:
-        for request_id, path, route, status, duration_ms in cases:
-            access_log.request(request_id, "GET", path, route, status, duration_ms, "10.0.0.1")
+        for (request_id, path, route, status, duration_ms), user_hash in zip(
+            cases, user_hashes, strict=True
+        ):
+            access_log.request(
+                request_id, "GET", path, route, status, duration_ms, "10.0.0.1", user_hash=user_hash
+            )
             access_log.info(
                 request_id=request_id,
                 method="GET",
@@ -153,7 +158,7 @@ def test_the_edge_line_is_the_bytes_orjson_makes_of_the_same_fields(
                 status=status,
                 duration_ms=duration_ms,
                 client="10.0.0.1",
-                user_hash=None,
+                user_hash=user_hash,
             )
         access_log.flush()
         written = Path(raw.name).read_bytes().splitlines()
