@@ -115,20 +115,23 @@ class CheckoutLane:
 def _plain_request(scope: Scope, body: bytes) -> tuple[uuid.UUID, str, str | None] | None:
     """The cart id, the Idempotency-Key and the bearer token (None for a guest) of a valid
     checkout request; None for any other request (the full stack answers it)."""
-    key = authorization = None
-    json_body = False
+    key = authorization = content_type = None
     for name, value in scope["headers"]:
         if name == b"idempotency-key":
             if key is not None:
                 return None  # doubled: the route refuses it
             key = value.decode("latin-1")
         elif name == b"content-type":
-            json_body = value.split(b";", 1)[0].strip().lower() == _JSON
+            if content_type is not None:
+                return None  # doubled: the stack reads the first, a proxy may read the last
+            content_type = value
         elif name == b"authorization":
             if authorization is not None:
                 return None
             authorization = value.decode("latin-1")
-    if key is None or not json_body:
+    if key is None or content_type is None:
+        return None
+    if content_type.split(b";", 1)[0].strip().lower() != _JSON:
         return None
     bearer = None
     if authorization is not None:  # as the route's OAuth2PasswordBearer reads it

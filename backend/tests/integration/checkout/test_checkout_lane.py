@@ -175,6 +175,17 @@ LEFT_TO_THE_FULL_STACK: list[tuple[str, Any]] = [
         },
     ),
     (
+        "a doubled content type",
+        lambda cart: {
+            "content": f'{{"cart_id": "{cart}"}}',
+            "headers": [
+                *_key().items(),
+                ("Content-Type", "text/plain"),
+                ("Content-Type", "application/json"),
+            ],
+        },
+    ),
+    (
         "an Origin",
         lambda cart: {
             "json": {"cart_id": cart},
