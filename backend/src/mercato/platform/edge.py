@@ -35,7 +35,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mercato.platform.ids import new_request_id
 from mercato.platform.logging import access_log
 from mercato.platform.metrics import observe_request
-from mercato.platform.middleware import HSTS_HEADER, SECURITY_HEADERS, VALID_REQUEST_ID
+from mercato.platform.middleware import (
+    HSTS_HEADER,
+    SECURITY_HEADERS,
+    VALID_REQUEST_ID,
+    read_body,
+)
 
 # Request headers that some layer of the full stack acts on: their requests take the full stack.
 _FULL_STACK_HEADERS = frozenset((b"origin", b"content-length", b"transfer-encoding"))
@@ -118,16 +123,7 @@ class Edge:
             await full_stack(scope, receive, send)
             return
         started = time.perf_counter()
-        messages: list[Message] = []
-        body = b""
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
+        body, messages = await read_body(receive)
 
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()

@@ -289,7 +289,7 @@ class UnstorableTextMiddleware:
         if not content_type.startswith(_TEXT_BODY_TYPES) and not content_type.endswith("+json"):
             await self.app(scope, receive, send)
             return
-        body, messages = await _read_body(receive)
+        body, messages = await read_body(receive)
         if _body_unstorable(body, content_type):
             await _send_unstorable(scope, send, "body")
             return
@@ -307,7 +307,7 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
+async def read_body(receive: Receive) -> tuple[bytes, list[Message]]:
     messages: list[Message] = []
     chunks: list[bytes] = []
     while True:
