@@ -103,6 +103,7 @@ def serve(
     from mercato.bootstrap import API_PROCESSES_ENV
     from mercato.platform.logging import configure_logging
     from mercato.platform.portcheck import port_problem
+    from mercato.platform.serving import HTTP_PROTOCOL
 
     settings = load_settings()  # fail fast on bad configuration
     if workers is None:
@@ -134,6 +135,7 @@ def serve(
         log_config=None,
         access_log=False,
         server_header=False,  # no `Server: uvicorn`: the software is nobody's business
+        http=HTTP_PROTOCOL,  # one socket write per response (ADR 0052)
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
     )
 
