@@ -14,7 +14,9 @@ by the same model, the `Idempotency-Key`), then runs the same refusal read and s
   the scope; the route uses it instead of reading and waiting again), released when it is done;
 - anything else goes on to the full stack untouched, which answers it as always: a body that is
   not a valid checkout request, a missing or doubled key, an `Authorization` header that is not
-  one valid bearer token, a replayed key, a missing or closed cart, any error.
+  one valid bearer token, a replayed key, a missing or closed cart, any error but one: no pooled
+  connection coming free in time is answered here with the full stack's 503 `database_busy`
+  (the stack would only wait as long again for the same answer).
 
 A signed-in buyer's token is verified as the route's dependency does (`TokenService`), and the
 access line of its refusal carries the same user hash.
@@ -27,7 +29,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import orjson
+import structlog
 from pydantic import ValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Scope
 
 from mercato.accounts.tokens import TokenService
@@ -35,13 +39,19 @@ from mercato.checkout import service
 from mercato.checkout.schemas import CheckoutRequest
 from mercato.inventory.exceptions import InsufficientStock
 from mercato.platform.edge import EdgeAnswer
-from mercato.platform.errors import PROBLEM_CONTENT_TYPE, DomainError, problem_body
+from mercato.platform.errors import (
+    PROBLEM_CONTENT_TYPE,
+    DatabaseBusy,
+    DomainError,
+    problem_body,
+)
 from mercato.platform.metrics import CHECKOUT_STOCKOUTS
 
 if TYPE_CHECKING:
     from mercato.checkout.ports import CheckoutPorts
 
 ADMISSION_KEY = "mercato.checkout.admission"  # the scope's key for a `service.Admission`
+log = structlog.get_logger("mercato.errors")  # the error handlers' logger and event
 _JSON = b"application/json"
 
 
@@ -77,12 +87,15 @@ class CheckoutLane:
                 user_id = self.tokens.verify_access_token(bearer).user_id
             except Exception:  # the route's dependency answers it (401)
                 return None
+        user = self.user_hash(str(user_id)) if user_id is not None else None
         try:
             admission = await service.admit(self.ports, cart_id=cart_id, user_id=user_id, key=key)
         except InsufficientStock as exc:
             CHECKOUT_STOCKOUTS.labels(exc.code).inc()
-            user = self.user_hash(str(user_id)) if user_id is not None else None
-            return self._refusal(exc, request_id, user)
+            return self._problem(exc, request_id, user)
+        except PoolTimeout as exc:
+            log.warning("database_busy", error=str(exc)[:200])
+            return self._problem(DatabaseBusy(), request_id, user)
         except Exception:
             return None
         if admission is None:
@@ -94,8 +107,9 @@ class CheckoutLane:
             self.ports.stock_gate.release(admission.hold)
         return None
 
-    def _refusal(self, exc: DomainError, request_id: str, user_hash: str | None) -> EdgeAnswer:
-        """What the error handler makes of `exc` (`platform.errors.problem_response`)."""
+    def _problem(self, exc: DomainError, request_id: str, user_hash: str | None) -> EdgeAnswer:
+        """What the error handler makes of `exc` (`platform.errors.problem_response`; Starlette
+        puts the error's own headers before the length and type)."""
         body = problem_body(
             exc.status,
             exc.code,
@@ -105,7 +119,8 @@ class CheckoutLane:
             **{**exc.extra, "request_id": request_id},
         )
         content = orjson.dumps(body)
-        headers = [
+        headers = [(name.lower().encode(), value.encode()) for name, value in exc.headers.items()]
+        headers += [
             (b"content-length", str(len(content)).encode()),
             (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
         ]

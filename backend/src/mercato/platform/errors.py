@@ -119,6 +119,15 @@ class ServiceUnavailable(DomainError):
         super().__init__(detail, **kwargs)
 
 
+class DatabaseBusy(DomainError):
+    """No pooled connection came free in time, or the database is locked: retry shortly."""
+
+    status, code, title = 503, "database_busy", "Service Unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The database is busy; retry shortly.", headers={"Retry-After": "1"})
+
+
 def problem_body(
     status: int,
     code: str,
@@ -224,24 +233,18 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
 
-    def _database_busy(request: Request, error: str) -> JSONResponse:
+    async def _database_busy(request: Request, error: str) -> JSONResponse:
         log.warning("database_busy", error=error)
-        return problem_response(
-            503,
-            "database_busy",
-            "The database is busy; retry shortly.",
-            request=request,
-            headers={"Retry-After": "1"},
-        )
+        return await _domain(request, DatabaseBusy())
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
-        return _database_busy(request, str(exc)[:200])  # no pooled connection came free
+        return await _database_busy(request, str(exc)[:200])  # no pooled connection came free
 
     @app.exception_handler(DBAPIError)
     async def _db(request: Request, exc: DBAPIError) -> JSONResponse:
         if is_sqlite_busy(exc) or getattr(exc, "connection_invalidated", False):
-            return _database_busy(request, str(exc.orig))
+            return await _database_busy(request, str(exc.orig))
         if _sqlstate(exc).startswith("22"):
             # SQLSTATE class 22 "data exception" (NUL byte, out-of-range number, value too long):
             # the input was bad; a service should have rejected it earlier.

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from mercato.bootstrap import Container, build_container
 from mercato.main import create_app
@@ -90,6 +91,39 @@ async def test_an_admitted_buyer_goes_on_with_one_read_and_gives_its_hold_back(
     assert calls.count == 1
     assert read_count == 1  # the route used the lane's admission instead of reading again
     assert container.stock_gate.held("LANE-2") == 0
+
+
+async def test_no_free_connection_gets_the_full_stacks_503_from_the_lane_after_one_wait(
+    app: Any, client: httpx.AsyncClient, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await create_product(container, price=1500, stock=5, skus=["LANE-5"])
+    (cart_id,) = await guest_carts(container, "LANE-5", 1)
+    calls = FullStackCalls(app)
+    waits = 0
+
+    async def no_connection_came_free(*_args: Any) -> Any:
+        nonlocal waits
+        waits += 1  # each is a whole pool timeout in production
+        raise PoolTimeout("QueuePool limit of size 1 overflow 0 reached, connection timed out")
+
+    monkeypatch.setattr(container.demand_reads, "read", no_connection_came_free)
+    headers = {"X-Request-ID": REQUEST_ID}
+
+    from_lane = await checkout(client, cart_id, headers=headers)
+    assert (calls.count, waits) == (0, 1)  # answered at the edge after one wait
+    lanes, app.edge.lanes = app.edge.lanes, {}
+    try:
+        from_stack = await checkout(client, cart_id, headers=headers)
+    finally:
+        app.edge.lanes = lanes
+    assert (calls.count, waits) == (1, 2)
+
+    assert from_lane.status_code == from_stack.status_code == 503
+    assert from_lane.json()["code"] == "database_busy"
+    assert from_lane.headers["retry-after"] == "1"
+    assert from_lane.content == from_stack.content
+    assert sorted(from_lane.headers.multi_items()) == sorted(from_stack.headers.multi_items())
+    assert container.stock_gate.held("LANE-5") == 0
 
 
 @pytest.fixture
