@@ -109,6 +109,24 @@ async def test_create_and_retrieve(harness: Harness) -> None:
     assert again.order_id == intent.order_id
 
 
+async def test_creating_an_intent_again_with_its_key_gives_the_same_intent(
+    harness: Harness,
+) -> None:
+    request = CreateIntent(
+        amount=1500,
+        currency="EUR",
+        capture_method="automatic",
+        order_id=str(uuid.uuid4()),
+        idempotency_key=f"contract:{uuid.uuid4()}",
+    )
+    async with harness.container.db.session() as session:
+        first = await harness.gateway.create_intent(session, request)
+    async with harness.container.db.session() as session:  # a retry, in its own transaction
+        again = await harness.gateway.create_intent(session, request)
+    assert (again.id, again.amount, again.status) == (first.id, 1500, first.status)
+    assert (await harness.retrieve(first.id)).id == first.id
+
+
 async def test_automatic_capture_then_partial_and_full_refunds(harness: Harness) -> None:
     intent = await harness.create(amount=1000)
     await harness.pay(intent)

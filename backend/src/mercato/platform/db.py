@@ -89,23 +89,7 @@ async def insert_new(session: AsyncSession, *objects: Base) -> None:
     """
     runs: list[tuple[Table, list[dict[str, Any]]]] = []
     for obj in objects:
-        mapper = obj.__mapper__
-        table: Table = mapper.local_table  # type: ignore[assignment]
-        row: dict[str, Any] = {}
-        values = obj.__dict__
-        for prop in mapper.column_attrs:
-            if prop.key in values:
-                value = values[prop.key]
-            else:
-                default = prop.columns[0].default
-                if default is None:
-                    value = None
-                elif default.is_callable:
-                    value = default.arg(None)
-                else:
-                    value = default.arg
-                setattr(obj, prop.key, value)
-            row[prop.columns[0].key] = value
+        table, row = _row_of(obj)
         if runs and runs[-1][0] is table:
             runs[-1][1].append(row)
         else:
@@ -113,6 +97,51 @@ async def insert_new(session: AsyncSession, *objects: Base) -> None:
     with session.no_autoflush:
         for table, rows in runs:
             await session.execute(insert_statement(table), rows)
+
+
+async def insert_new_unless_taken(session: AsyncSession, obj: Base, *, unique: str) -> bool:
+    """`insert_new` for one object whose `unique` column may already hold its value: True if it
+    was written, False if a row had the value (nothing written; no error, the transaction goes
+    on). One statement (`ON CONFLICT DO NOTHING`) instead of a look-up and then an INSERT."""
+    table, row = _row_of(obj)
+    with session.no_autoflush:
+        result = await session.execute(
+            _insert_unless_taken(session.get_bind().dialect, table, unique), row
+        )
+    return getattr(result, "rowcount", 0) == 1
+
+
+@functools.cache
+def _insert_unless_taken(dialect: Dialect, table: Table, unique: str) -> Insert:
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=[unique])
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=[unique])
+
+
+def _row_of(obj: Base) -> tuple[Table, dict[str, Any]]:
+    """An object's table and its row: every column, Python-side defaults filled in (and set on
+    the object, so it reads as written)."""
+    mapper = obj.__mapper__
+    row: dict[str, Any] = {}
+    values = obj.__dict__
+    for prop in mapper.column_attrs:
+        if prop.key in values:
+            value = values[prop.key]
+        else:
+            default = prop.columns[0].default
+            if default is None:
+                value = None
+            elif default.is_callable:
+                value = default.arg(None)
+            else:
+                value = default.arg
+            setattr(obj, prop.key, value)
+        row[prop.columns[0].key] = value
+    return mapper.local_table, row  # type: ignore[return-value]
 
 
 def is_sqlite(url: str) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import event, inspect, select
 from mercato.bootstrap import Container
 from mercato.orders.models import Order, OrderEvent, OrderLine
 from mercato.platform.clock import utcnow
-from mercato.platform.db import insert_new
+from mercato.platform.db import insert_new, insert_new_unless_taken
 from mercato.platform.ids import new_id
 from mercato.platform.outbox import OutboxEvent, record_event
 
@@ -125,3 +125,21 @@ async def test_nothing_is_written_when_the_unit_of_work_rolls_back(container: Co
         pass
     async with container.db.session(write=False) as session:
         assert await session.get(Order, order.id) is None
+
+
+async def test_insert_unless_taken_writes_once_and_leaves_the_transaction_usable(
+    container: Container,
+) -> None:
+    number = f"T-{new_id().hex[:8]}"
+    first, second = _order(), _order()
+    first.number = second.number = number  # `number` is unique
+    async with container.db.session() as session:
+        assert await insert_new_unless_taken(session, first, unique="number") is True
+        assert await insert_new_unless_taken(session, second, unique="number") is False
+        await insert_new(session, _line(first, 1))  # the transaction goes on after the conflict
+    async with container.db.session() as session:
+        ids = (await session.scalars(select(Order.id).where(Order.number == number))).all()
+        lines = (
+            await session.scalars(select(OrderLine.sku).where(OrderLine.order_id == first.id))
+        ).all()
+    assert (ids, lines) == ([first.id], ["SKU-1"])

@@ -30,7 +30,7 @@ from mercato.payments.providers.port import (
     Refund,
     WebhookEvent,
 )
-from mercato.platform.db import insert_new
+from mercato.platform.db import insert_new, insert_new_unless_taken
 from mercato.platform.errors import Conflict, NotFound, ValidationFailed
 from mercato.platform.ids import hash_token, new_token
 
@@ -127,11 +127,6 @@ class SandboxGateway:
     # ------------------------------------------------------------------ the port
 
     async def create_intent(self, session: AsyncSession, request: CreateIntent) -> Intent:
-        existing = await session.scalar(
-            _intent_by_key_statement(), {"key": request.idempotency_key}
-        )
-        if existing is not None:  # idempotent replay: the secret was only shown once
-            return await self._to_intent(session, existing)
         intent_id = _new_id("pi")
         client_secret = f"{intent_id}_secret_{new_token(18)}"
         row = SandboxIntent(
@@ -146,7 +141,12 @@ class SandboxGateway:
         )
         # plain INSERTs: a new intent is only read in this transaction. The event's snapshot
         # is taken once the row is written (its defaults filled in).
-        await insert_new(session, row)
+        if not await insert_new_unless_taken(session, row, unique="idempotency_key"):
+            existing = await session.scalar(
+                _intent_by_key_statement(), {"key": request.idempotency_key}
+            )
+            assert existing is not None  # the row that took the key (never deleted)
+            return await self._to_intent(session, existing)  # a replay: no secret shown again
         await insert_new(session, self._event(row, "payment_intent.created"))
         # a new intent has no refunds: no need to look them up
         return replace(await self._to_intent(session, row, new=True), client_secret=client_secret)
