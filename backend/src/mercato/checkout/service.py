@@ -804,15 +804,16 @@ async def _place_order_once(
         body["payment"] = payment
         body["order_token"] = orders.order_token(settings, order.id)
         body["order_url"] = order_url
-        completed = await session.execute(
-            _complete_statement(),
-            {
-                "claim_id": claim.id,
-                "claim_owner": claim.owner,
-                "body": _encrypt_secret(container, body),
-                "now": utcnow(),
-            },
-        )
+        with session.no_autoflush:  # the event goes in the commit's INSERT with the stock's
+            completed = await session.execute(
+                _complete_statement(),
+                {
+                    "claim_id": claim.id,
+                    "claim_owner": claim.owner,
+                    "body": _encrypt_secret(container, body),
+                    "now": utcnow(),
+                },
+            )
         if getattr(completed, "rowcount", 0) != 1:
             raise Conflict(
                 "A request with this Idempotency-Key is in progress; retry shortly.",
