@@ -1,4 +1,5 @@
-"""The ceiling: a bare ASGI app answering every GET with fixed bytes (the cached list body).
+"""The ceiling: a bare ASGI app answering every GET with fixed bytes (the cached list body),
+served by uvicorn exactly as `mercato serve` runs it.
 
 python bench/catalog/ceiling.py PORT BODY_FILE [HEADERS_FILE]
 
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+from mercato.platform.serving import HTTP_PROTOCOL
 
 
 def make_app(body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> Any:
@@ -44,4 +47,5 @@ if __name__ == "__main__":
         log_level="warning",
         access_log=False,
         server_header=False,  # as `mercato serve`; uvicorn's Date header stays on both
+        http=HTTP_PROTOCOL,  # as `mercato serve`: each response in one socket write (ADR 0052)
     )
