@@ -15,7 +15,9 @@ each to find it still had to wait).
 With several API processes (`mercato serve --workers N` tells each one N), a process lets its
 checkouts hold only its share of the units, ⌈available / N⌉: all of them arrive before the first
 commit, and if each process admitted every unit it saw, N times the winners would run whole
-checkouts, the extra ones failing only at the reservation, last in their transaction.
+checkouts, the extra ones failing only at the reservation, last in their transaction. The share
+is of the availability last read, less what this process's own commits took since: what a
+commit leaves still counts the units the other processes' checkouts hold until their commits.
 
 It is admission control, not the authority: each API process has its own gate, a restock in
 another process is seen at the next read, and the conditional `UPDATE` of the reservation still
@@ -51,6 +53,9 @@ class StockGate:
         self._available: dict[str, int] = {}
         self._commits = 0  # committed holds so far; a read's stamp is the count when it began
         self._last_commit: dict[str, int] = {}  # per SKU, the count at its latest commit
+        # per SKU, the units this process's commits took since availability was last read: its
+        # share is of the availability before them (see `_blocking`)
+        self._committed_here: dict[str, int] = {}
         # the checkouts waiting for a hold to end, in arrival order: what they want, their answer
         self._waiters: list[tuple[dict[str, int], asyncio.Future[Hold]]] = []
 
@@ -63,6 +68,7 @@ class StockGate:
             known = self._available.get(sku)
             if known is None or seen_at is None or self._last_commit.get(sku, -1) <= seen_at:
                 self._available[sku] = value
+                self._committed_here.pop(sku, None)
             else:  # a reservation committed here after the read began knows better
                 self._available[sku] = min(known, value)
 
@@ -75,7 +81,13 @@ class StockGate:
     def _blocking(self, wanted: Mapping[str, int]) -> bool:
         """Whether something wanted does not fit beside this process's holds: within what is
         available and, with several API processes, within this process's share of it (rounded
-        up; a checkout that wants more than the share goes on when nothing else is held)."""
+        up; a checkout that wants more than the share goes on when nothing else is held).
+
+        The share is of the availability last read, less what this process's own commits took
+        since: what a commit leaves still counts the units the other processes' checkouts are
+        holding (their reservations come last, at their commits), so a share of it would let
+        this process refill its holds into units already taken, each such checkout failing only
+        at its reservation, after all its work."""
         for sku, quantity in wanted.items():
             available = self._available.get(sku)
             if available is None:
@@ -83,7 +95,9 @@ class StockGate:
             held = self._held.get(sku, 0)
             if held + quantity > available:
                 return True
-            if held and held + quantity > -(-available // self.processes):
+            committed = self._committed_here.get(sku, 0)
+            share = -(-(available + committed) // self.processes) - committed
+            if held and held + quantity > share:
                 return True
         return False
 
@@ -185,5 +199,8 @@ class StockGate:
             for sku, left in hold.left_after_commit.items():
                 self._available[sku] = min(self._available.get(sku, left), left)
                 self._last_commit[sku] = self._commits
+                self._committed_here[sku] = self._committed_here.get(sku, 0) + hold.wanted.get(
+                    sku, 0
+                )
         if self._waiters:
             self._settle_waiters()

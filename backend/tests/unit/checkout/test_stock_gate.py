@@ -181,6 +181,42 @@ async def test_with_several_processes_each_admits_its_share_of_the_units() -> No
     assert all(isinstance(r, InsufficientStock) for r in results[3:])  # 0 left: refused
 
 
+async def test_a_process_does_not_refill_its_share_with_units_the_other_holds() -> None:
+    """A race for 10 units on two processes: this one admits its 5 while the other runs its 5.
+    What this one's commits leave still counts the other's 5 (they reserve at their commits),
+    so refilling to a share of it would run checkouts that fail only at the reservation. It
+    admits none while it holds any; then one (nothing held), whose loss refuses the rest."""
+    gate = StockGate(processes=2, max_wait_seconds=60)
+    admitted: list[str] = []
+    commit = {f"b{i}": asyncio.Event() for i in range(1, 7)}
+
+    async def buyer(name: str, left: int) -> None:
+        async with gate.hold({"HOT": 1}, {"HOT": 10}, seen_at=0) as hold:
+            admitted.append(name)
+            await commit[name].wait()
+            if name == "b6":  # the other process's five have committed meanwhile
+                raise InsufficientStock("HOT", 1, 0)
+            hold.left_after_commit = {"HOT": left}
+            hold.committed = True
+
+    tasks = [asyncio.create_task(buyer(f"b{i}", 10 - i)) for i in range(1, 6)]
+    tasks += [asyncio.create_task(buyer(f"b{i}", 0)) for i in range(6, 11)]
+    await _settle()
+    assert admitted == ["b1", "b2", "b3", "b4", "b5"]  # ⌈10 / 2⌉
+    for i in range(1, 5):
+        commit[f"b{i}"].set()
+        await _settle()
+        assert admitted == ["b1", "b2", "b3", "b4", "b5"], i  # 10 - i left: the other's 5 in it
+    commit["b5"].set()
+    await _settle()
+    assert admitted[5:] == ["b6"]  # nothing held here: one goes on, to find out
+    commit["b6"].set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert results[:5] == [None] * 5
+    assert all(isinstance(r, InsufficientStock) for r in results[5:])
+    assert admitted[5:] == ["b6"]  # the rest refused without a checkout
+
+
 async def test_a_checkout_wanting_more_than_the_share_goes_on_when_nothing_is_held() -> None:
     gate = StockGate(processes=2, max_wait_seconds=60)
     admitted, done = asyncio.Event(), asyncio.Event()
