@@ -29,7 +29,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import orjson
-import structlog
 from pydantic import ValidationError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Scope
@@ -41,8 +40,8 @@ from mercato.inventory.exceptions import InsufficientStock
 from mercato.platform.edge import EdgeAnswer
 from mercato.platform.errors import (
     PROBLEM_CONTENT_TYPE,
-    DatabaseBusy,
     DomainError,
+    database_busy,
     problem_body,
 )
 from mercato.platform.metrics import CHECKOUT_STOCKOUTS
@@ -51,7 +50,6 @@ if TYPE_CHECKING:
     from mercato.checkout.ports import CheckoutPorts
 
 ADMISSION_KEY = "mercato.checkout.admission"  # the scope's key for a `service.Admission`
-log = structlog.get_logger("mercato.errors")  # the error handlers' logger and event
 _JSON = b"application/json"
 
 
@@ -94,8 +92,7 @@ class CheckoutLane:
             CHECKOUT_STOCKOUTS.labels(exc.code).inc()
             return self._problem(exc, request_id, user)
         except PoolTimeout as exc:
-            log.warning("database_busy", error=str(exc)[:200])
-            return self._problem(DatabaseBusy(), request_id, user)
+            return self._problem(database_busy(str(exc)[:200]), request_id, user)
         except Exception:
             return None
         if admission is None:

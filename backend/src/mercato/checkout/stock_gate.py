@@ -199,8 +199,7 @@ class StockGate:
             for sku, left in hold.left_after_commit.items():
                 self._available[sku] = min(self._available.get(sku, left), left)
                 self._last_commit[sku] = self._commits
-                self._committed_here[sku] = self._committed_here.get(sku, 0) + hold.wanted.get(
-                    sku, 0
-                )
+                taken = hold.wanted.get(sku, 0)
+                self._committed_here[sku] = self._committed_here.get(sku, 0) + taken
         if self._waiters:
             self._settle_waiters()

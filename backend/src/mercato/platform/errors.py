@@ -128,6 +128,12 @@ class DatabaseBusy(DomainError):
         super().__init__("The database is busy; retry shortly.", headers={"Retry-After": "1"})
 
 
+def database_busy(cause: str) -> DatabaseBusy:
+    """The 503 for `cause` (a pool timeout, a locked database), logged as the handlers log it."""
+    log.warning("database_busy", error=cause)
+    return DatabaseBusy()
+
+
 def problem_body(
     status: int,
     code: str,
@@ -234,8 +240,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     async def _database_busy(request: Request, error: str) -> JSONResponse:
-        log.warning("database_busy", error=error)
-        return await _domain(request, DatabaseBusy())
+        return await _domain(request, database_busy(error))
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
