@@ -1,34 +1,35 @@
-"""`POST /checkout` at the edge (`platform/edge.py`): the buyers a flash sale turns away, answered
-in one pass.
+"""`POST /checkout` at the edge (`platform/edge.py`): a plain checkout request answered in one
+pass, without the middleware stack and FastAPI's routing.
 
-In a race for the last units almost every buyer loses, and a loser used to pay the whole stack
-(the middleware, FastAPI's routing, dependencies and body validation, the exception handler) for
-a 409 decided by one read and the stock gate; that stack was most of what a refused buyer cost
-(docs/benchmarks.md). The lane reads what the route would (the cart id from the body validated
-by the same model, the `Idempotency-Key`), then runs the same refusal read and stock gate as
-`service.place_order` (`service.admit`):
+A checkout used to pay the whole stack (the middleware, FastAPI's routing, dependencies and body
+validation, the exception handler) on top of its own work: for a buyer a flash sale turns away,
+most of what it cost; for a placed order about a sixth of the API's CPU (docs/benchmarks.md). The
+lane reads what the route would (the body, validated by the same model; the `Idempotency-Key`;
+the bearer token, verified as the route's dependency does with `TokenService`), then:
 
-- turned away: the 409 problem the full stack sends, byte for byte but for its request id, with
-  the same headers, metrics and access line (the edge adds them);
-- admitted: the request goes on to the full stack holding its admission (`ADMISSION_KEY` in
-  the scope; the route uses it instead of reading and waiting again), released when it is done;
-- anything else goes on to the full stack untouched, which answers it as always: a body that is
+- runs the same refusal read and stock gate as `service.place_order` (`service.admit`); a buyer
+  turned away gets the 409 problem the full stack sends;
+- places an admitted buyer's order with `service.place_order`, holding its admission, and
+  answers 201 with the route's bytes and headers, or the problem the error handlers would make
+  of any failure (`errors.domain_error_for`);
+- leaves anything else to the full stack untouched, which answers it as always: a body that is
   not a valid checkout request, a missing or doubled key, an `Authorization` header that is not
-  one valid bearer token, a replayed key, a missing or closed cart, any error but one: no pooled
-  connection coming free in time is answered here with the full stack's 503 `database_busy`
-  (the stack would only wait as long again for the same answer).
+  one valid bearer token, a replayed key, a missing or closed cart. One error of the refusal
+  read is answered here: no pooled connection coming free in time, the full stack's 503
+  `database_busy` (the stack would only wait as long again for the same answer).
 
-A signed-in buyer's token is verified as the route's dependency does (`TokenService`), and the
-access line of its refusal carries the same user hash.
+Every answer carries the full stack's headers, metrics and access line (the edge adds them, with
+the signed-in buyer's user hash).
 """
 
 from __future__ import annotations
 
-import uuid
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import orjson
+import sentry_sdk
 from pydantic import ValidationError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Scope
@@ -41,7 +42,8 @@ from mercato.platform.edge import EdgeAnswer
 from mercato.platform.errors import (
     PROBLEM_CONTENT_TYPE,
     DomainError,
-    database_busy,
+    InternalError,
+    domain_error_for,
     problem_body,
 )
 from mercato.platform.metrics import CHECKOUT_STOCKOUTS
@@ -49,7 +51,6 @@ from mercato.platform.metrics import CHECKOUT_STOCKOUTS
 if TYPE_CHECKING:
     from mercato.checkout.ports import CheckoutPorts
 
-ADMISSION_KEY = "mercato.checkout.admission"  # the scope's key for a `service.Admission`
 _JSON = b"application/json"
 
 
@@ -75,10 +76,11 @@ class CheckoutLane:
         request_id: str,
         go_on: Callable[[], Awaitable[None]],
     ) -> EdgeAnswer | None:
-        request = _plain_request(scope, body)
-        if request is None:
+        plain = _plain_request(scope, body)
+        if plain is None:
             return None
-        cart_id, key, bearer = request
+        request, key, bearer = plain
+        cart_id = request.cart_id
         user_id = None
         if bearer is not None:
             try:
@@ -92,17 +94,34 @@ class CheckoutLane:
             CHECKOUT_STOCKOUTS.labels(exc.code).inc()
             return self._problem(exc, request_id, user)
         except PoolTimeout as exc:
-            return self._problem(database_busy(str(exc)[:200]), request_id, user)
+            return self._problem(domain_error_for(exc, self.route), request_id, user)
         except Exception:
             return None
         if admission is None:
             return None
-        scope[ADMISSION_KEY] = admission
         try:
-            await go_on()
+            result = await service.place_order(
+                self.ports,
+                cart_id=cart_id,
+                user_id=user_id,
+                idempotency_key=key,
+                body=request.model_dump(mode="json"),
+                admission=admission,
+            )
+        except Exception as exc:
+            error = domain_error_for(exc, self.route)
+            if isinstance(error, InternalError) and sentry_sdk.is_initialized():
+                sentry_sdk.capture_exception(exc)  # as the full stack's integration would
+            return self._problem(error, request_id, user)
         finally:
             self.ports.stock_gate.release(admission.hold)
-        return None
+        # The route's JSONResponse: the same bytes, the same headers in the same order.
+        content = json.dumps(
+            result.body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode()
+        headers = [(b"idempotent-replayed", b"true")] if result.replayed else []
+        headers += [(b"content-length", str(len(content)).encode()), (b"content-type", _JSON)]
+        return EdgeAnswer(result.status, headers, content, self.route, user)
 
     def _problem(self, exc: DomainError, request_id: str, user_hash: str | None) -> EdgeAnswer:
         """What the error handler makes of `exc` (`platform.errors.problem_response`; Starlette
@@ -124,8 +143,8 @@ class CheckoutLane:
         return EdgeAnswer(exc.status, headers, content, self.route, user_hash)
 
 
-def _plain_request(scope: Scope, body: bytes) -> tuple[uuid.UUID, str, str | None] | None:
-    """The cart id, the Idempotency-Key and the bearer token (None for a guest) of a valid
+def _plain_request(scope: Scope, body: bytes) -> tuple[CheckoutRequest, str, str | None] | None:
+    """The request, the Idempotency-Key and the bearer token (None for a guest) of a valid
     checkout request; None for any other request (the full stack answers it)."""
     key = authorization = content_type = None
     for name, value in scope["headers"]:
@@ -158,4 +177,4 @@ def _plain_request(scope: Scope, body: bytes) -> tuple[uuid.UUID, str, str | Non
         request = CheckoutRequest.model_validate(data)  # python mode, as FastAPI validates
     except (DomainError, orjson.JSONDecodeError, ValidationError):
         return None
-    return request.cart_id, key, bearer
+    return request, key, bearer

@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse
 
 from mercato.accounts.dependencies import OptionalClaims
 from mercato.checkout import service
-from mercato.checkout.lane import ADMISSION_KEY
 from mercato.checkout.ports import CheckoutDep
 from mercato.checkout.schemas import (
     CheckoutRead,
@@ -58,14 +57,12 @@ async def checkout(
         raise ValidationFailed(
             "Send exactly one Idempotency-Key header.", code="invalid_idempotency_key"
         )
-    admission = request.scope.get(ADMISSION_KEY)  # the edge's lane admitted it already
     result = await service.place_order(
         container,
         cart_id=body.cart_id,
         user_id=claims.user_id if claims else None,
         idempotency_key=idempotency_key,
         body=body.model_dump(mode="json"),
-        admission=admission if isinstance(admission, service.Admission) else None,
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     return JSONResponse(result.body, status_code=result.status, headers=headers)

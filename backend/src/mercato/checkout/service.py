@@ -434,8 +434,8 @@ async def place_order(
     admission: Admission | None = None,
 ) -> CheckoutResult:
     """Place the order. `admission`: the stock gate's word already given for this very request
-    (the edge's lane, `checkout/lane.py`, read and waited before the request came here); its
-    holder releases it. Without one (or one for another request) this reads and waits itself."""
+    (the edge's lane, `checkout/lane.py`, read and waited before calling); its holder releases
+    it. Without one (or one for another request) this reads and waits itself."""
     key = validate_idempotency_key(idempotency_key)
     scope = _key_scope(user_id)
     digest = request_hash(scope, body)

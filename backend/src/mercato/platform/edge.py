@@ -19,8 +19,9 @@ other path), goes to the full stack unchanged.
 A lane does the same for one POST route: the edge reads the small JSON body (a declared
 `Content-Length` within `LANE_MAX_BODY`, no `Origin`, no query string, no NUL or `\\u` escape in
 the body: what the body limit, CORS and the NUL guard would let through untouched) and hands it to
-the lane, which answers (a checkout's buyer turned away: `checkout/lane.py`) or lets it go on to
-the full stack with the body replayed, possibly from inside its own context (`go_on`).
+the lane, which answers (a checkout: `checkout/lane.py`) or lets it go on to the full stack with
+the body replayed, possibly from inside its own context (`go_on`). While the lane runs, the
+request id is bound for its log lines.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+import structlog
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -139,13 +141,20 @@ class Edge:
             await go_on()  # the full stack's NUL guard and validation answer these
             return
         request_id = _request_id(incoming)
-        answer = await lane(scope, body, request_id, go_on)
+        # What the lane logs (an order placed, an error) carries the request id, and Sentry's
+        # scope its tag, as in the full stack (which binds its own if the lane goes on).
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        if self.on_request_id is not None:
+            self.on_request_id(request_id)
+        try:
+            answer = await lane(scope, body, request_id, go_on)
+        finally:
+            structlog.contextvars.clear_contextvars()
         if answer is None:
             if not went_on:
                 await go_on()
             return
-        if self.on_request_id is not None:
-            self.on_request_id(request_id)
         await self._send(scope, send, answer, request_id, started)
 
     async def answer(self, scope: Scope, send: Send) -> bool:

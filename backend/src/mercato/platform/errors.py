@@ -128,6 +128,43 @@ class DatabaseBusy(DomainError):
         super().__init__("The database is busy; retry shortly.", headers={"Retry-After": "1"})
 
 
+class InvalidInput(DomainError):
+    """A value the database refused to store (a service should have refused it first)."""
+
+    status, code, title = 422, "invalid_input", HTTPStatus(422).phrase
+
+
+class InternalError(DomainError):
+    status, code, title = 500, "internal_error", HTTPStatus(500).phrase
+
+
+def domain_error_for(exc: Exception, path: str) -> DomainError:
+    """The problem every answer to `exc` carries (the error handlers', a lane's), logged as it is
+    logged: a domain error is itself; no free connection or a locked database is 503
+    `database_busy`; a value the database refused 422; a constraint's race 409; anything else
+    500, logged with its stack."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, PoolTimeout):
+        return database_busy(str(exc)[:200])  # no pooled connection came free
+    if isinstance(exc, DBAPIError):
+        if is_sqlite_busy(exc) or getattr(exc, "connection_invalidated", False):
+            return database_busy(str(exc.orig))
+        if _sqlstate(exc).startswith("22"):
+            # SQLSTATE class 22 "data exception" (NUL byte, out-of-range number, value too long):
+            # the input was bad; a service should have rejected it earlier.
+            log.warning("database_rejected_input", error=str(exc.orig))
+            return InvalidInput("The request contains a value that cannot be stored.")
+        if isinstance(exc, IntegrityError):
+            # A constraint caught what the service did not (usually a race): a conflict, not a 500.
+            log.warning("integrity_conflict", error=str(exc.orig))
+            return Conflict("The request conflicts with the current state; retry.")
+    if isinstance(exc, OverflowError):  # e.g. an integer too large for SQLite's 64-bit INTEGER
+        return InvalidInput("A number in the request is out of range.")
+    log.error("unhandled_error", exc_info=exc, path=path)
+    return InternalError("An unexpected error occurred. It has been logged.")
+
+
 def database_busy(cause: str) -> DatabaseBusy:
     """The 503 for `cause` (a pool timeout, a locked database), logged as the handlers log it."""
     log.warning("database_busy", error=cause)
@@ -239,51 +276,9 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
 
-    async def _database_busy(request: Request, error: str) -> JSONResponse:
-        return await _domain(request, database_busy(error))
-
     @app.exception_handler(PoolTimeout)
-    async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
-        return await _database_busy(request, str(exc)[:200])  # no pooled connection came free
-
     @app.exception_handler(DBAPIError)
-    async def _db(request: Request, exc: DBAPIError) -> JSONResponse:
-        if is_sqlite_busy(exc) or getattr(exc, "connection_invalidated", False):
-            return await _database_busy(request, str(exc.orig))
-        if _sqlstate(exc).startswith("22"):
-            # SQLSTATE class 22 "data exception" (NUL byte, out-of-range number, value too long):
-            # the input was bad; a service should have rejected it earlier.
-            log.warning("database_rejected_input", error=str(exc.orig))
-            return problem_response(
-                422,
-                "invalid_input",
-                "The request contains a value that cannot be stored.",
-                request=request,
-            )
-        if isinstance(exc, IntegrityError):
-            # A constraint caught what the service did not (usually a race): a conflict, not a 500.
-            log.warning("integrity_conflict", error=str(exc.orig))
-            return problem_response(
-                409,
-                "conflict",
-                "The request conflicts with the current state; retry.",
-                request=request,
-            )
-        return await _unhandled(request, exc)
-
     @app.exception_handler(OverflowError)
-    async def _overflow(request: Request, _exc: OverflowError) -> JSONResponse:
-        # e.g. an integer too large for SQLite's 64-bit INTEGER
-        return problem_response(
-            422, "invalid_input", "A number in the request is out of range.", request=request
-        )
-
     @app.exception_handler(Exception)
-    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled_error", exc_info=exc, path=request.url.path)
-        return problem_response(
-            500,
-            "internal_error",
-            "An unexpected error occurred. It has been logged.",
-            request=request,
-        )
+    async def _other(request: Request, exc: Exception) -> JSONResponse:
+        return await _domain(request, domain_error_for(exc, request.url.path))

@@ -1,6 +1,7 @@
-"""The checkout's lane at the edge (`checkout/lane.py`): a buyer turned away is answered before the
-middleware stack with the very bytes the full stack sends; an admitted buyer goes on holding its
-admission (one read, not two); every other request reaches the full stack and gets its answer."""
+"""The checkout's lane at the edge (`checkout/lane.py`): a buyer turned away, an order placed and a
+checkout that fails are answered before the middleware stack with what the full stack sends (its
+bytes, headers and log lines); an admitted buyer's checkout reads once, not twice, and gives its
+hold back; every other request reaches the full stack and gets its answer."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from mercato.bootstrap import Container, build_container
+from mercato.checkout import service as checkout_service
 from mercato.main import create_app
+from mercato.orders.models import Order
 from tests.conftest import make_settings
 from tests.factories import auth_headers, create_product, create_user
-from tests.integration.checkout.helpers import API, checkout, guest_carts, ready_cart
+from tests.integration.checkout.helpers import API, checkout, guest_carts, new_cart, ready_cart
 
 REQUEST_ID = "lane-test-0001"
 
@@ -68,11 +73,11 @@ async def test_a_buyer_turned_away_gets_the_full_stacks_bytes_from_the_lane(
     assert sorted(from_lane.headers.multi_items()) == sorted(from_stack.headers.multi_items())
 
 
-async def test_an_admitted_buyer_goes_on_with_one_read_and_gives_its_hold_back(
+async def test_an_admitted_buyer_is_answered_by_the_lane_with_one_read_and_gives_its_hold_back(
     app: Any, client: httpx.AsyncClient, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await create_product(container, price=1500, stock=5, skus=["LANE-2"])
-    (cart_id,) = await guest_carts(container, "LANE-2", 1)
+    by_lane, by_stack = await guest_carts(container, "LANE-2", 2)
     calls = FullStackCalls(app)
     reads = container.demand_reads
     read_count = 0
@@ -85,12 +90,103 @@ async def test_an_admitted_buyer_goes_on_with_one_read_and_gives_its_hold_back(
 
     monkeypatch.setattr(reads, "read", counted_read)
 
-    response = await checkout(client, cart_id)
-
-    assert response.status_code == 201, response.text
-    assert calls.count == 1
-    assert read_count == 1  # the route used the lane's admission instead of reading again
+    from_lane = await checkout(client, by_lane)
+    assert from_lane.status_code == 201, from_lane.text
+    assert (calls.count, read_count) == (0, 1)  # placed at the edge, after one read
     assert container.stock_gate.held("LANE-2") == 0
+    lanes, app.edge.lanes = app.edge.lanes, {}
+    try:
+        from_stack = await checkout(client, by_stack)
+    finally:
+        app.edge.lanes = lanes
+    assert from_stack.status_code == 201, from_stack.text
+    assert calls.count == 1
+
+    # Two orders: the same headers (but the length and request id), the same shape of body.
+    def comparable(response: httpx.Response) -> list[tuple[str, str]]:
+        return sorted(
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name not in ("content-length", "x-request-id")
+        )
+
+    assert comparable(from_lane) == comparable(from_stack)
+    lane_body, stack_body = from_lane.json(), from_stack.json()
+    assert list(lane_body) == list(stack_body)
+    assert list(lane_body["payment"]) == list(stack_body["payment"])
+    assert lane_body["status"] == stack_body["status"] == "pending_payment"
+    assert lane_body["total"] == stack_body["total"]
+    assert lane_body["lines"][0]["sku"] == "LANE-2"
+    assert lane_body["id"] != stack_body["id"]
+    # The lane's bytes are those the route's JSONResponse renders of the same body.
+    assert from_lane.content == JSONResponse(lane_body).body
+
+
+async def test_a_checkout_that_fails_gets_the_full_stacks_problem_from_the_lane(
+    app: Any, client: httpx.AsyncClient, container: Container
+) -> None:
+    """A cart in stock whose address was never set: admitted, then refused by the checkout."""
+    await create_product(container, price=1500, stock=5, skus=["LANE-6"])
+    cart_id = await new_cart(client)
+    response = await client.post(
+        f"{API}/carts/{cart_id}/lines", json={"sku": "LANE-6", "quantity": 1}
+    )
+    assert response.status_code == 201, response.text
+    calls = FullStackCalls(app)
+    headers = {"X-Request-ID": REQUEST_ID}
+
+    from_lane = await checkout(client, cart_id, headers=headers)
+    assert calls.count == 0
+    lanes, app.edge.lanes = app.edge.lanes, {}
+    try:
+        from_stack = await checkout(client, cart_id, headers=headers)
+    finally:
+        app.edge.lanes = lanes
+    assert calls.count == 1
+
+    assert from_lane.status_code == from_stack.status_code == 422
+    assert from_lane.json()["code"] == "checkout_incomplete"
+    assert from_lane.content == from_stack.content
+    assert sorted(from_lane.headers.multi_items()) == sorted(from_stack.headers.multi_items())
+    assert container.stock_gate.held("LANE-6") == 0
+
+
+async def test_an_unexpected_error_is_the_full_stacks_500_from_the_lane_logged_with_its_request_id(
+    logged: tuple[Any, httpx.AsyncClient, Container],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, client, container = logged
+    await create_product(container, price=1500, stock=5, skus=["LANE-7"])
+    by_lane, by_stack = await guest_carts(container, "LANE-7", 2)
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the secret box is gone")
+
+    monkeypatch.setattr(checkout_service, "_encrypt_secret", broken)
+    calls = FullStackCalls(app)
+    capsys.readouterr()
+
+    from_lane = await checkout(client, by_lane, headers={"X-Request-ID": "lane-a"})
+    assert calls.count == 0
+    lanes, app.edge.lanes = app.edge.lanes, {}
+    try:
+        from_stack = await checkout(client, by_stack, headers={"X-Request-ID": "lane-b"})
+    finally:
+        app.edge.lanes = lanes
+    assert calls.count == 1
+
+    assert from_lane.status_code == from_stack.status_code == 500
+    assert from_lane.json()["code"] == "internal_error"
+    assert from_lane.content == from_stack.content.replace(b"lane-b", b"lane-a")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    errors = [line for line in lines if line.get("message") == "unhandled_error"]
+    assert len(errors) == 2  # each logged once, with its stack
+    assert all("the secret box is gone" in line["exception"] for line in errors)
+    assert errors[0]["request_id"] == "lane-a"  # the lane's with its request id
+    assert container.stock_gate.held("LANE-7") == 0
+    async with container.db.session() as session:  # nothing of either order was kept
+        assert await session.scalar(select(func.count()).select_from(Order)) == 0
 
 
 async def test_no_free_connection_gets_the_full_stacks_503_from_the_lane_after_one_wait(
