@@ -174,10 +174,16 @@ class CartDetails(CartWithLines, Protocol):
 
 
 async def line_views(session: AsyncSession, cart: CartWithLines) -> list[CartLineView]:
-
     variants = await catalog.get_purchasable_variants(session, [line.sku for line in cart.lines])
+    return views_of(cart.lines, variants)
+
+
+def views_of(
+    lines: Sequence[_Line], variants: dict[str, catalog.PurchasableVariant]
+) -> list[CartLineView]:
+    """The lines priced: each with what its SKU is (`variants`), or unavailable if unknown."""
     views: list[CartLineView] = []
-    for line in cart.lines:
+    for line in lines:
         v = variants.get(line.sku)
         if v is None:
             views.append(
@@ -360,6 +366,11 @@ class ClaimedCart:
     shipping_method: str | None
     discount_code: str | None
     lines: list[ClaimedLine]
+    variants: dict[str, catalog.PurchasableVariant]  # what its SKUs are, as the claim read them
+
+    def views(self) -> list[CartLineView]:
+        """Its lines priced (`line_views`) from what the claim read, without reading again."""
+        return views_of(self.lines, self.variants)
 
 
 @functools.cache
@@ -392,10 +403,11 @@ def _claim_statement() -> Update:
 @functools.cache
 def _claimed_lines_statement() -> Select[uuid.UUID, str, int]:
     lines = table_of(CartLine)
-    return (
+    return catalog.with_purchasable(
         select(lines.c.id, lines.c.sku, lines.c.quantity)
         .where(lines.c.cart_id == bindparam("cart_id"))
-        .order_by(lines.c.position, lines.c.id)
+        .order_by(lines.c.position, lines.c.id),
+        lines.c.sku,
     )
 
 
@@ -414,12 +426,15 @@ async def claim_for_checkout(
     if row is None:
         await get_open_cart(session, cart_id, user_id=user_id)  # raises the reason
         raise Conflict("This cart has already been checked out.", code="cart_not_open")
-    lines = [
-        ClaimedLine(line_id, sku, quantity)
-        for line_id, sku, quantity in await session.execute(
-            _claimed_lines_statement(), {"cart_id": cart_id}
-        )
-    ]
+    lines: list[ClaimedLine] = []
+    variants: dict[str, catalog.PurchasableVariant] = {}
+    # The lines and what their SKUs are, in one statement.
+    for line in await session.execute(_claimed_lines_statement(), {"cart_id": cart_id}):
+        line_id, sku, quantity = line[:3]
+        lines.append(ClaimedLine(line_id, sku, quantity))
+        variant = catalog.purchasable_from(line[3:])
+        if variant is not None:
+            variants[sku] = variant
     customer_id, email, shipping_address, billing_address, shipping_method, discount_code = row
     return ClaimedCart(
         cart_id,
@@ -430,6 +445,7 @@ async def claim_for_checkout(
         shipping_method,
         discount_code,
         lines,
+        variants,
     )
 
 

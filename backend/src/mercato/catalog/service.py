@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -93,11 +93,10 @@ class WriteResult:
 # ------------------------------------------------------------------ reads for other modules
 
 
-@cache
-def _purchasable_statement() -> Any:
-    """Per SKU bound to `skus`: what `PurchasableVariant` holds, the product's first image and
-    the SKU's availability, in one statement (built once: building it costs more than running
-    it). Columns only, no ORM entities: cart and checkout read a few fields of each."""
+def _purchasable_columns() -> tuple[Any, ...]:
+    """What `PurchasableVariant` holds, per SKU, in `purchasable_from`'s order: the variant and
+    its product's columns, the product's first image and the SKU's availability. Columns only,
+    no ORM entities: cart and checkout read a few fields of each."""
     first_image = (
         select(ProductImage.url)
         .where(ProductImage.product_id == Product.id)
@@ -107,22 +106,62 @@ def _purchasable_statement() -> Any:
         .scalar_subquery()
     )
     return (
-        select(
-            Variant.sku,
-            Variant.id,
-            Product.id,
-            Product.title,
-            Product.slug,
-            Variant.title,
-            Variant.price,
-            Variant.currency,
-            Variant.weight_grams,
-            inventory.available_sql(Variant.sku),
-            (Product.status == "active") & Variant.is_active,  # see purchasable_sql
-            first_image,
-        )
+        Variant.sku,
+        Variant.id,
+        Product.id,
+        Product.title,
+        Product.slug,
+        Variant.title,
+        Variant.price,
+        Variant.currency,
+        Variant.weight_grams,
+        inventory.available_sql(Variant.sku),
+        (Product.status == "active") & Variant.is_active,  # see purchasable_sql
+        first_image,
+    )
+
+
+@cache
+def _purchasable_statement() -> Any:
+    """Per SKU bound to `skus`, in one statement (built once: building it costs more than
+    running it)."""
+    return (
+        select(*_purchasable_columns())
         .join(Product, Product.id == Variant.product_id)
         .where(Variant.sku.in_(bindparam("skus", expanding=True)))
+    )
+
+
+def with_purchasable(statement: Select[Any], sku_column: Any) -> Select[Any]:
+    """`statement` with the columns of each row's SKU (`sku_column`) appended, NULL for a SKU no
+    variant has: for another module's one-statement read (a cart's lines and what they buy).
+    Read them back with `purchasable_from` on the row's appended values."""
+    return (
+        statement.add_columns(*_purchasable_columns())
+        .outerjoin(Variant, Variant.sku == sku_column)
+        .outerjoin(Product, Product.id == Variant.product_id)
+    )
+
+
+def purchasable_from(values: Sequence[Any]) -> PurchasableVariant | None:
+    """A `PurchasableVariant` of the values of `_purchasable_columns` (None for an unknown SKU)."""
+    (sku, variant_id, product_id, title, slug, variant_title, price, currency) = values[:8]
+    if variant_id is None:
+        return None
+    weight_grams, available, purchasable, image_url = values[8:12]
+    return PurchasableVariant(
+        sku=sku,
+        variant_id=variant_id,
+        product_id=product_id,
+        product_title=title,
+        product_slug=slug,
+        variant_title=variant_title,
+        price=price,
+        currency=currency,
+        weight_grams=weight_grams,
+        available=max(0, int(available or 0)),
+        purchasable=bool(purchasable),
+        image_url=image_url,
     )
 
 
@@ -135,22 +174,9 @@ async def get_purchasable_variants(
         return {}
     out: dict[str, PurchasableVariant] = {}
     for row in await session.execute(_purchasable_statement(), {"skus": wanted}):
-        (sku, variant_id, product_id, title, slug, variant_title, price, currency) = row[:8]
-        weight_grams, available, purchasable, image_url = row[8:]
-        out[sku] = PurchasableVariant(
-            sku=sku,
-            variant_id=variant_id,
-            product_id=product_id,
-            product_title=title,
-            product_slug=slug,
-            variant_title=variant_title,
-            price=price,
-            currency=currency,
-            weight_grams=weight_grams,
-            available=max(0, int(available or 0)),
-            purchasable=bool(purchasable),
-            image_url=image_url,
-        )
+        variant = purchasable_from(row)
+        if variant is not None:
+            out[variant.sku] = variant
     return out
 
 

@@ -668,7 +668,7 @@ async def _place_order_once(
             session, cart_id, user_id=user_id, order_id=order_id
         )
         email = cart.email or (user.email if user else None)
-        views = await cart_service.line_views(session, cart)
+        views = cart.views()  # read with the claim
         _checkout_problem(views, cart, email)
         assert email is not None
         assert cart.shipping_address is not None

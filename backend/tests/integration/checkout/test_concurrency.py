@@ -384,3 +384,36 @@ async def test_a_checkout_takes_the_shared_rows_last(
         i for i, s in enumerate(after) if s == "UPDATE STOCK_LEVEL SET"
     )  # the lock order of a cancellation: stock, then the code
     assert await stock(container, "HOT-1") == (5, 2)
+
+
+async def test_a_checkout_reads_its_lines_and_what_they_buy_with_the_claim_in_one_statement(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """The claimed cart's lines come with their SKUs' variants, prices and availability: one
+    statement, not the lines and then the variants by SKU."""
+    await create_product(container, price=2500, stock=5, skus=["ONE-1", "ONE-2"])
+    cart_id = await ready_cart(client, {"ONE-2": 1, "ONE-1": 2})
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = container.db.write_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        placed = expect(await checkout(client, cart_id), 201)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert [(line["sku"], line["quantity"]) for line in placed["lines"]] == [
+        ("ONE-2", 1),
+        ("ONE-1", 2),
+    ]
+    assert placed["subtotal"]["amount"] == 3 * 2500
+    claim = statements.index(next(s for s in statements if s.startswith("UPDATE cart SET")))
+    order = statements.index(next(s for s in statements if s.startswith("INSERT INTO shop_order")))
+    between = statements[claim + 1 : order]
+    assert not any("WHERE catalog_variant.sku IN" in s for s in between), "\n".join(between)
+    reads = [s for s in between if s.startswith("SELECT") and "FROM cart_line" in s]
+    assert len(reads) == 1, "\n".join(between)
+    assert "FROM cart_line LEFT OUTER JOIN catalog_variant" in reads[0]
