@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import JSON, DateTime, Insert, MetaData, Table, event, insert
+from sqlalchemy import JSON, DateTime, Insert, MetaData, Table, bindparam, event, insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -78,7 +78,8 @@ def insert_statement(table: Table) -> Insert:
 
 async def insert_new(session: AsyncSession, *objects: Base) -> None:
     """Write new mapped objects with one prebuilt Core INSERT per run of same-table objects, in
-    the order given (parents before children), without the unit of work.
+    the order given (parents before children), without the unit of work; on PostgreSQL every
+    run in one statement (ADR 0050).
 
     For append-only rows on a hot path (checkout): the ORM's flush cost more CPU than the
     INSERTs. The objects stay transient: read them afterwards (every column is filled in,
@@ -95,8 +96,38 @@ async def insert_new(session: AsyncSession, *objects: Base) -> None:
         else:
             runs.append((table, [row]))
     with session.no_autoflush:
+        if len(runs) > 1 and session.get_bind().dialect.name == "postgresql":
+            await _insert_runs_at_once(session, runs)
+            return
         for table, rows in runs:
             await session.execute(insert_statement(table), rows)
+
+
+async def _insert_runs_at_once(
+    session: AsyncSession, runs: list[tuple[Table, list[dict[str, Any]]]]
+) -> None:
+    """PostgreSQL: several tables' rows in ONE statement, one round trip: a one-row INSERT per
+    row, each but the last in a data-modifying `WITH` (foreign keys are checked at the
+    statement's end, so a child may come with its parent)."""
+    rows = [(table, row) for table, table_rows in runs for row in table_rows]
+    shape = tuple((table, tuple(row)) for table, row in rows)
+    params = {f"r{i}_{key}": value for i, (_, row) in enumerate(rows) for key, value in row.items()}
+    await session.execute(_rows_statement(shape), params)
+
+
+@functools.cache
+def _rows_statement(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
+    """The statement for rows of (table, column keys), built once per shape; its parameters
+    are named `r<row>_<column key>`. One-row INSERTs: SQLAlchemy caches the compiled form of
+    those, not of a multi-row VALUES (compiling it cost more than the round trips it saves)."""
+    inserts = [
+        insert(table).values(
+            {key: bindparam(f"r{i}_{key}", type_=table.c[key].type) for key in keys}
+        )
+        for i, (table, keys) in enumerate(shape)
+    ]
+    *first, last = inserts
+    return last.add_cte(*(statement.cte(f"insert_{i}") for i, statement in enumerate(first)))
 
 
 async def insert_new_unless_taken(session: AsyncSession, obj: Base, *, unique: str) -> bool:

@@ -1,13 +1,16 @@
 """`platform.db.insert_new`: new rows as plain INSERTs, without the ORM's unit of work. Every
 column is written (Python-side defaults filled in, and readable on the object afterwards), a run
-of same-table objects is one statement, what is pending in the session waits for the commit's
+of same-table objects is one statement (on PostgreSQL, every table's rows are), a row the database
+refuses writes none of the others, what is pending in the session waits for the commit's
 flush, and the objects stay out of the session. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+import pytest
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from mercato.bootstrap import Container
 from mercato.orders.models import Order, OrderEvent, OrderLine
@@ -81,6 +84,7 @@ async def test_every_column_is_written_and_defaults_are_filled_in(container: Con
 async def test_a_run_of_one_table_is_one_statement_and_pending_rows_wait(
     container: Container,
 ) -> None:
+    """SQLite: one INSERT per table; PostgreSQL: every table's rows in one statement."""
     order = _order()
     lines = [_line(order, i) for i in range(3)]
     statements: list[str] = []
@@ -97,7 +101,11 @@ async def test_a_run_of_one_table_is_one_statement_and_pending_rows_wait(
         finally:
             event.remove(engine, "before_cursor_execute", seen)
         assert inspect(pending).pending  # not flushed by the INSERTs
-    assert statements == ["INSERT INTO shop_order", "INSERT INTO order_line"]
+    if container.db.dialect == "postgresql":
+        assert len(statements) == 1
+        assert statements[0].startswith("WITH insert_0 AS")
+    else:
+        assert statements == ["INSERT INTO shop_order", "INSERT INTO order_line"]
     async with container.db.session(write=False) as session:
         skus = list(
             await session.scalars(
@@ -125,6 +133,31 @@ async def test_nothing_is_written_when_the_unit_of_work_rolls_back(container: Co
         pass
     async with container.db.session(write=False) as session:
         assert await session.get(Order, order.id) is None
+
+
+async def test_a_row_the_database_refuses_writes_none_of_the_others(container: Container) -> None:
+    """A line that breaks a constraint: the whole call fails (on PostgreSQL one statement), and
+    neither the order nor its other lines are written."""
+    taken = _order()
+    async with container.db.session() as session:
+        await insert_new(session, taken, _line(taken, 0))
+    order = _order()
+    clash = _line(order, 1)
+    async with container.db.session(write=False) as session:
+        existing = await session.scalar(select(OrderLine.id).where(OrderLine.order_id == taken.id))
+    clash.id = existing  # the primary key of a line already written
+
+    with pytest.raises(IntegrityError):
+        async with container.db.session() as session:
+            await insert_new(session, order, _line(order, 0), clash)
+    async with container.db.session(write=False) as session:
+        assert await session.get(Order, order.id) is None
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(OrderLine).where(OrderLine.order_id == order.id)
+            )
+            == 0
+        )
 
 
 async def test_insert_unless_taken_writes_once_and_leaves_the_transaction_usable(
