@@ -357,7 +357,9 @@ async def test_a_checkout_takes_the_shared_rows_last(
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.startswith("WITH"):  # PostgreSQL: several tables' INSERTs in one statement
-            statements.extend(f"INSERT INTO {t}".upper() for t in INSERTED.findall(statement))
+            statements.append(
+                " + ".join(f"INSERT INTO {t}".upper() for t in INSERTED.findall(statement))
+            )
         else:
             statements.append(" ".join(statement.split()[:3]).upper())
 
@@ -372,7 +374,7 @@ async def test_a_checkout_takes_the_shared_rows_last(
     first_hot = statements.index("UPDATE STOCK_LEVEL SET")
     before, after = statements[:first_hot], statements[first_hot:]
     for written in ("INSERT INTO SHOP_ORDER", "INSERT INTO PAYMENT", "UPDATE IDEMPOTENCY_KEY SET"):
-        assert any(s.startswith(written) for s in before), "\n".join(statements)
+        assert any(written in s for s in before), "\n".join(statements)
     allowed = (
         "UPDATE STOCK_LEVEL SET",  # one per SKU, in SKU order
         "INSERT INTO STOCK_MOVEMENT",
@@ -384,8 +386,10 @@ async def test_a_checkout_takes_the_shared_rows_last(
     )
     assert all(s.startswith(allowed) for s in after), statements
     assert after.count("UPDATE STOCK_LEVEL SET") == 2
-    assert after.count("INSERT INTO STOCK_MOVEMENT") == 1
-    assert after.count("INSERT INTO OUTBOX_EVENT") <= 1  # the stock events in one go
+    assert sum("INSERT INTO STOCK_MOVEMENT" in s for s in after) == 1
+    assert sum("INSERT INTO OUTBOX_EVENT" in s for s in after) == 1  # the events in one go
+    if container.db.dialect == "postgresql":  # with the ledger rows, in one statement
+        assert any("STOCK_MOVEMENT" in s and "OUTBOX_EVENT" in s for s in after), after
     assert after.index("UPDATE DISCOUNT_CODE SET") > max(
         i for i, s in enumerate(after) if s == "UPDATE STOCK_LEVEL SET"
     )  # the lock order of a cancellation: stock, then the code
