@@ -25,6 +25,7 @@ the signed-in buyer's user hash).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ import sentry_sdk
 from pydantic import ValidationError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Scope
+from structlog.contextvars import bound_contextvars
 
 from mercato.accounts.tokens import TokenService
 from mercato.checkout import service
@@ -94,15 +96,29 @@ class CheckoutLane:
             CHECKOUT_STOCKOUTS.labels(exc.code).inc()
             return self._problem(exc, request_id, user)
         except PoolTimeout as exc:
-            return self._problem(domain_error_for(exc, self.route), request_id, user)
+            with bound_contextvars(request_id=request_id):  # its log line, as the stack's
+                return self._problem(domain_error_for(exc, self.route), request_id, user)
         except Exception:
             return None
         if admission is None:
             return None
+        with bound_contextvars(request_id=request_id):  # what placing it logs carries it
+            return await self._place(request, key, user_id, user, admission, request_id)
+
+    async def _place(
+        self,
+        request: CheckoutRequest,
+        key: str,
+        user_id: uuid.UUID | None,
+        user: str | None,
+        admission: service.Admission,
+        request_id: str,
+    ) -> EdgeAnswer:
+        """The admitted buyer's order, answered as the route answers it."""
         try:
             result = await service.place_order(
                 self.ports,
-                cart_id=cart_id,
+                cart_id=request.cart_id,
                 user_id=user_id,
                 idempotency_key=key,
                 body=request.model_dump(mode="json"),

@@ -20,8 +20,9 @@ A lane does the same for one POST route: the edge reads the small JSON body (a d
 `Content-Length` within `LANE_MAX_BODY`, no `Origin`, no query string, no NUL or `\\u` escape in
 the body: what the body limit, CORS and the NUL guard would let through untouched) and hands it to
 the lane, which answers (a checkout: `checkout/lane.py`) or lets it go on to the full stack with
-the body replayed, possibly from inside its own context (`go_on`). While the lane runs, the
-request id is bound for its log lines.
+the body replayed, possibly from inside its own context (`go_on`). A lane that logs binds the
+request id itself (`checkout/lane.py`), where it has something to log: binding it for every
+request cost a refused buyer ~5 µs of its ~55.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-import structlog
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -141,16 +141,9 @@ class Edge:
             await go_on()  # the full stack's NUL guard and validation answer these
             return
         request_id = _request_id(incoming)
-        # What the lane logs (an order placed, an error) carries the request id, and Sentry's
-        # scope its tag, as in the full stack (which binds its own if the lane goes on).
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
         if self.on_request_id is not None:
-            self.on_request_id(request_id)
-        try:
-            answer = await lane(scope, body, request_id, go_on)
-        finally:
-            structlog.contextvars.clear_contextvars()
+            self.on_request_id(request_id)  # Sentry's tag, for what the lane reports
+        answer = await lane(scope, body, request_id, go_on)
         if answer is None:
             if not went_on:
                 await go_on()
