@@ -39,6 +39,32 @@ from tests.integration.checkout.helpers import (
 INSERTED = re.compile(r"INSERT INTO (\w+)")
 
 
+async def _placed_with_statements(
+    client: httpx.AsyncClient, container: Container, cart_id: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Check the cart out: the 201's body and the statements it ran (whitespace collapsed)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = container.db.write_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        placed = expect(await checkout(client, cart_id), 201)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return placed, statements
+
+
+def _short(statement: str) -> str:
+    """`UPDATE STOCK_LEVEL SET`; a PostgreSQL statement of several INSERTs (`insert_new`) as
+    `INSERT INTO A + INSERT INTO B`."""
+    if statement.startswith("WITH"):
+        return " + ".join(f"INSERT INTO {table}".upper() for table in INSERTED.findall(statement))
+    return " ".join(statement.split()[:3]).upper()
+
+
 def _codes(responses: list[httpx.Response]) -> Counter[tuple[int, str]]:
     return Counter(
         (r.status_code, "" if r.status_code == 201 else r.json().get("code", "")) for r in responses
@@ -353,22 +379,8 @@ async def test_a_checkout_takes_the_shared_rows_last(
         await client.post(f"{API}/carts/{cart_id}/discount-codes", json={"code": "HOTROWS"}), 200
     )
 
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("WITH"):  # PostgreSQL: several tables' INSERTs in one statement
-            statements.append(
-                " + ".join(f"INSERT INTO {t}".upper() for t in INSERTED.findall(statement))
-            )
-        else:
-            statements.append(" ".join(statement.split()[:3]).upper())
-
-    engine = container.db.write_engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        placed = expect(await checkout(client, cart_id), 201)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    placed, executed = await _placed_with_statements(client, container, cart_id)
+    statements = [_short(statement) for statement in executed]
 
     assert placed["discount_total"]["amount"] > 0
     first_hot = statements.index("UPDATE STOCK_LEVEL SET")
@@ -403,17 +415,7 @@ async def test_a_checkout_reads_its_lines_and_what_they_buy_with_the_claim_in_on
     statement, not the lines and then the variants by SKU."""
     await create_product(container, price=2500, stock=5, skus=["ONE-1", "ONE-2"])
     cart_id = await ready_cart(client, {"ONE-2": 1, "ONE-1": 2})
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    engine = container.db.write_engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        placed = expect(await checkout(client, cart_id), 201)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    placed, statements = await _placed_with_statements(client, container, cart_id)
 
     assert [(line["sku"], line["quantity"]) for line in placed["lines"]] == [
         ("ONE-2", 1),
