@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import JSON, DateTime, Insert, MetaData, Table, bindparam, event, insert
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Insert,
+    MetaData,
+    Table,
+    bindparam,
+    event,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -130,16 +141,71 @@ def _rows_statement(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
     return last.add_cte(*(statement.cte(f"insert_{i}") for i, statement in enumerate(first)))
 
 
-async def insert_new_unless_taken(session: AsyncSession, obj: Base, *, unique: str) -> bool:
+async def insert_new_unless_taken(
+    session: AsyncSession,
+    obj: Base,
+    *,
+    unique: str,
+    then: Callable[[], Sequence[Base]] = tuple,
+) -> bool:
     """`insert_new` for one object whose `unique` column may already hold its value: True if it
     was written, False if a row had the value (nothing written; no error, the transaction goes
-    on). One statement (`ON CONFLICT DO NOTHING`) instead of a look-up and then an INSERT."""
+    on). One statement (`ON CONFLICT DO NOTHING`) instead of a look-up and then an INSERT.
+
+    `then` makes the new rows that go with it (called once `obj`'s defaults are filled in, e.g.
+    an event with its snapshot), written only if it was: on PostgreSQL in the same statement
+    (each an `INSERT … SELECT … FROM` the conflict-free insert's `RETURNING`), elsewhere by
+    `insert_new` after it."""
     table, row = _row_of(obj)
+    followers = [_row_of(follower) for follower in then()]
+    dialect = session.get_bind().dialect
     with session.no_autoflush:
-        result = await session.execute(
-            _insert_unless_taken(session.get_bind().dialect, table, unique), row
+        if followers and dialect.name == "postgresql":
+            shape = ((table, tuple(row)), *((t, tuple(r)) for t, r in followers))
+            params = {
+                f"r{i}_{key}": value
+                for i, (_, values) in enumerate(((table, row), *followers))
+                for key, value in values.items()
+            }
+            result = await session.execute(_unless_taken_then(shape, unique), params)
+            return getattr(result, "rowcount", 0) == 1
+        result = await session.execute(_insert_unless_taken(dialect, table, unique), row)
+        written = getattr(result, "rowcount", 0) == 1
+        if written and followers:
+            for follower_table, follower_row in followers:
+                await session.execute(insert_statement(follower_table), [follower_row])
+    return written
+
+
+@functools.cache
+def _unless_taken_then(shape: tuple[tuple[Table, tuple[str, ...]], ...], unique: str) -> Insert:
+    """PostgreSQL: `WITH taken AS (INSERT … ON CONFLICT DO NOTHING RETURNING 1), then_0 AS
+    (INSERT … SELECT … FROM taken) … INSERT … SELECT … FROM taken`, built once per shape; its
+    parameters are named `r<row>_<column key>` (row 0 the first insert's)."""
+    from sqlalchemy.dialects import postgresql
+
+    (table, keys), *followers = shape
+    taken = (
+        postgresql.insert(table)
+        .values({key: bindparam(f"r0_{key}", type_=table.c[key].type) for key in keys})
+        .on_conflict_do_nothing(index_elements=[unique])
+        .returning(literal_column("1").label("taken"))
+        .cte("taken")
+    )
+    inserts = [
+        insert(follower).from_select(
+            list(follower_keys),
+            select(
+                *(
+                    bindparam(f"r{i}_{key}", type_=follower.c[key].type).label(key)
+                    for key in follower_keys
+                )
+            ).select_from(taken),
         )
-    return getattr(result, "rowcount", 0) == 1
+        for i, (follower, follower_keys) in enumerate(followers, start=1)
+    ]
+    *first, last = inserts
+    return last.add_cte(taken, *(stmt.cte(f"then_{i}") for i, stmt in enumerate(first)))
 
 
 @functools.cache

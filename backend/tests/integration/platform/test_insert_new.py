@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from mercato.bootstrap import Container
 from mercato.orders.models import Order, OrderEvent, OrderLine
 from mercato.platform.clock import utcnow
-from mercato.platform.db import insert_new, insert_new_unless_taken
+from mercato.platform.db import Base, insert_new, insert_new_unless_taken
 from mercato.platform.ids import new_id
 from mercato.platform.outbox import OutboxEvent, record_event
 
@@ -176,3 +176,49 @@ async def test_insert_unless_taken_writes_once_and_leaves_the_transaction_usable
             await session.scalars(select(OrderLine.sku).where(OrderLine.order_id == first.id))
         ).all()
     assert (ids, lines) == ([first.id], ["SKU-1"])
+
+
+async def test_what_goes_with_a_row_is_written_only_with_it(container: Container) -> None:
+    """`then`: made once the row's defaults are filled in, written only if the row was (on
+    PostgreSQL in the same statement)."""
+    number = f"T-{new_id().hex[:8]}"
+    first, second = _order(), _order()
+    first.number = second.number = number
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    def history(order: Order) -> list[Base]:
+        assert order.status == "pending_payment"  # its defaults are filled in first
+        return [
+            OrderEvent(id=new_id(), order_id=order.id, kind="status", to_status=order.status),
+            _line(order, 0),
+        ]
+
+    engine = container.db.write_engine.sync_engine
+    async with container.db.session() as session:
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            written = await insert_new_unless_taken(
+                session, first, unique="number", then=lambda: history(first)
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        taken = await insert_new_unless_taken(
+            session, second, unique="number", then=lambda: history(second)
+        )
+    assert (written, taken) == (True, False)
+    assert len(statements) == (1 if container.db.dialect == "postgresql" else 3)
+    async with container.db.session(write=False) as session:
+        kinds = (
+            await session.scalars(
+                select(OrderEvent.to_status).where(OrderEvent.order_id.in_([first.id, second.id]))
+            )
+        ).all()
+        lines = (
+            await session.scalars(
+                select(OrderLine.order_id).where(OrderLine.order_id.in_([first.id, second.id]))
+            )
+        ).all()
+    assert (kinds, lines) == (["pending_payment"], [first.id])

@@ -30,7 +30,7 @@ from mercato.payments.providers.port import (
     Refund,
     WebhookEvent,
 )
-from mercato.platform.db import insert_new, insert_new_unless_taken
+from mercato.platform.db import insert_new_unless_taken
 from mercato.platform.errors import Conflict, NotFound, ValidationFailed
 from mercato.platform.ids import hash_token, new_token
 
@@ -140,14 +140,20 @@ class SandboxGateway:
             client_secret_hash=hash_token(client_secret),
         )
         # plain INSERTs: a new intent is only read in this transaction. The event's snapshot
-        # is taken once the row is written (its defaults filled in).
-        if not await insert_new_unless_taken(session, row, unique="idempotency_key"):
+        # is taken once the row's defaults are filled in; it is written only with the intent
+        # (on PostgreSQL in the same statement).
+        written = await insert_new_unless_taken(
+            session,
+            row,
+            unique="idempotency_key",
+            then=lambda: [self._event(row, "payment_intent.created")],
+        )
+        if not written:
             existing = await session.scalar(
                 _intent_by_key_statement(), {"key": request.idempotency_key}
             )
             assert existing is not None  # the row that took the key (never deleted)
             return await self._to_intent(session, existing)  # a replay: no secret shown again
-        await insert_new(session, self._event(row, "payment_intent.created"))
         # a new intent has no refunds: no need to look them up
         return replace(await self._to_intent(session, row, new=True), client_secret=client_secret)
 
