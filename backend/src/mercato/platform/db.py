@@ -120,10 +120,18 @@ async def _insert_runs_at_once(
     """PostgreSQL: several tables' rows in ONE statement, one round trip: a one-row INSERT per
     row, each but the last in a data-modifying `WITH` (foreign keys are checked at the
     statement's end, so a child may come with its parent)."""
-    rows = [(table, row) for table, table_rows in runs for row in table_rows]
+    shape, params = _numbered([(table, row) for table, rows in runs for row in rows])
+    await session.execute(_rows_statement(shape), params)
+
+
+def _numbered(
+    rows: Sequence[tuple[Table, dict[str, Any]]],
+) -> tuple[tuple[tuple[Table, tuple[str, ...]], ...], dict[str, Any]]:
+    """Rows for one statement: its shape (each row's table and column keys, the statement's
+    cache key) and its parameters, named `r<row>_<column key>`."""
     shape = tuple((table, tuple(row)) for table, row in rows)
     params = {f"r{i}_{key}": value for i, (_, row) in enumerate(rows) for key, value in row.items()}
-    await session.execute(_rows_statement(shape), params)
+    return shape, params
 
 
 @functools.cache
@@ -155,18 +163,13 @@ async def insert_new_unless_taken(
     `then` makes the new rows that go with it (called once `obj`'s defaults are filled in, e.g.
     an event with its snapshot), written only if it was: on PostgreSQL in the same statement
     (each an `INSERT … SELECT … FROM` the conflict-free insert's `RETURNING`), elsewhere by
-    `insert_new` after it."""
+    INSERTs after it."""
     table, row = _row_of(obj)
     followers = [_row_of(follower) for follower in then()]
     dialect = session.get_bind().dialect
     with session.no_autoflush:
         if followers and dialect.name == "postgresql":
-            shape = ((table, tuple(row)), *((t, tuple(r)) for t, r in followers))
-            params = {
-                f"r{i}_{key}": value
-                for i, (_, values) in enumerate(((table, row), *followers))
-                for key, value in values.items()
-            }
+            shape, params = _numbered([(table, row), *followers])
             result = await session.execute(_unless_taken_then(shape, unique), params)
             return getattr(result, "rowcount", 0) == 1
         result = await session.execute(_insert_unless_taken(dialect, table, unique), row)
