@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from structlog.contextvars import bound_contextvars
 
 log = structlog.get_logger("mercato.errors")
 
@@ -281,4 +282,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     @app.exception_handler(Exception)
     async def _other(request: Request, exc: Exception) -> JSONResponse:
-        return await _domain(request, domain_error_for(exc, request.url.path))
+        # An unhandled error reaches this handler outside the request-context middleware, whose
+        # bound request id is gone by then: bind it again for the error's log line.
+        request_id = request.scope.get("state", {}).get("request_id")
+        with bound_contextvars(**({"request_id": request_id} if request_id else {})):
+            error = domain_error_for(exc, request.url.path)
+        return await _domain(request, error)
