@@ -43,10 +43,12 @@ from mercato.platform.middleware import (
     VALID_REQUEST_ID,
     read_body,
 )
+from mercato.platform.serving import PREENCODED_HEAD, encode_head
 
 # Request headers that some layer of the full stack acts on: their requests take the full stack.
 _FULL_STACK_HEADERS = frozenset((b"origin", b"content-length", b"transfer-encoding"))
 _LANE_FULL_STACK_HEADERS = frozenset((b"origin", b"transfer-encoding"))
+_HSTS_LINE = b"%s: %s\r\n" % HSTS_HEADER
 LANE_MAX_BODY = 4096  # bytes; a larger body takes the full stack (and its limit)
 
 Headers = list[tuple[bytes, bytes]]
@@ -55,7 +57,16 @@ Headers = list[tuple[bytes, bytes]]
 class EdgeAnswer:
     """A response the edge can send; a responder may give the same one to many requests."""
 
-    __slots__ = ("body", "headers", "log_middle", "route", "status", "user_hash", "wire_headers")
+    __slots__ = (
+        "body",
+        "headers",
+        "log_middle",
+        "route",
+        "status",
+        "user_hash",
+        "wire_head",
+        "wire_headers",
+    )
 
     def __init__(
         self, status: int, headers: Headers, body: bytes, route: str, user_hash: str | None = None
@@ -66,6 +77,7 @@ class EdgeAnswer:
         self.route = route  # the route template, for the metrics and the access log
         self.user_hash = user_hash  # a lane's signed-in caller, for the access line
         self.wire_headers: Headers | None = None  # with the edge's, but the request id
+        self.wire_head: tuple[bytes, int] | None = None  # those encoded (`serving.encode_head`)
         self.log_middle: tuple[str, bytes] | None = None  # (path, its access line's middle)
 
     def __repr__(self) -> str:
@@ -183,14 +195,22 @@ class Edge:
         headers = answer.wire_headers
         if headers is None:
             headers = answer.wire_headers = _vary_origin(answer.headers) + SECURITY_HEADERS
+            answer.wire_head = encode_head(headers)
+        rid = request_id.encode()
         if scope.get("scheme") == "https":
-            headers = [*headers, HSTS_HEADER, (b"x-request-id", request_id.encode())]
+            headers = [*headers, HSTS_HEADER, (b"x-request-id", rid)]
+            last_lines = b"%sx-request-id: %s\r\n" % (_HSTS_LINE, rid)
         else:
-            headers = [*headers, (b"x-request-id", request_id.encode())]
+            headers = [*headers, (b"x-request-id", rid)]
+            last_lines = b"x-request-id: %s\r\n" % rid
         status = answer.status
         method = scope["method"]
+        start: Message = {"type": "http.response.start", "status": status, "headers": headers}
+        head = answer.wire_head
+        if head is not None:  # what `mercato serve` writes as it is (ADR 0053)
+            start[PREENCODED_HEAD] = (head[0] + last_lines, head[1])
         try:
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send(start)
             await send({"type": "http.response.body", "body": answer.body})
         finally:
             elapsed = time.perf_counter() - started

@@ -21,7 +21,7 @@ from mercato.platform.ids import new_request_id
 from mercato.platform.logging import access_log
 from mercato.platform.metrics import observe_request
 
-VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")  # \Z: no trailing newline
 # nosniff, no framing, a strict referrer policy; HSTS when the request came over TLS.
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),

@@ -6,6 +6,7 @@ over loopback, through the whole app: the edge, every middleware, the routers.""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
 from mercato.bootstrap import build_container
 from mercato.main import create_app
@@ -51,6 +53,7 @@ async def served(tmp_path: Path, db_url: str) -> AsyncIterator[httpx.AsyncClient
         http=RecordedSockets,
         lifespan="off",
         log_config=None,
+        access_log=False,  # as `mercato serve`: the app writes the access line
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
@@ -84,3 +87,45 @@ async def test_every_response_is_one_socket_write(served: httpx.AsyncClient) -> 
         (write,) = SOCKET_WRITES
         assert write.startswith(f"HTTP/1.1 {response.status_code} ".encode()), path
         assert write.endswith(response.content), path
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_cached_answer_is_written_from_its_preencoded_head(
+    served: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The edge's answer skips uvicorn's header loop (ADR 0053) and its headers are the ones the
+    full stack sent when it computed the same answer."""
+    through_uvicorn: list[int] = []
+    uvicorns_send = RequestResponseCycle.send
+
+    async def counted(self: RequestResponseCycle, message: Any) -> None:
+        if message["type"] == "http.response.start":
+            through_uvicorn.append(message["status"])
+        await uvicorns_send(self, message)
+
+    monkeypatch.setattr(RequestResponseCycle, "send", counted)
+    # as under `mercato serve`: uvicorn's access logger has no handler (pytest gives it some)
+    monkeypatch.setattr(logging.getLogger("uvicorn.access"), "handlers", [])
+    computed = await served.get("/api/v1/products?limit=5")
+    SOCKET_WRITES.clear()
+    cached = await served.get("/api/v1/products?limit=5", headers={"X-Request-ID": "hit-1"})
+
+    assert through_uvicorn == [200]  # the computed answer only
+    assert cached.status_code == 200
+    assert cached.content == computed.content
+    assert cached.headers["x-request-id"] == "hit-1"
+    assert (computed.headers["x-cache"], cached.headers["x-cache"]) == ("MISS", "HIT")
+    assert computed.headers["x-request-id"] != "hit-1"
+
+    def same(response: httpx.Response) -> dict[str, str]:
+        return {
+            k: v
+            for k, v in response.headers.items()
+            if k not in ("x-request-id", "x-cache", "date")
+        }
+
+    assert same(cached) == same(computed)
+    (write,) = SOCKET_WRITES
+    head = write.split(b"\r\n\r\n")[0].split(b"\r\n")
+    assert head[0] == b"HTTP/1.1 200 OK"
+    assert len(head) - 1 == len(cached.headers.raw)  # every header once
