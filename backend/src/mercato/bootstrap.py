@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from mercato.content.providers import build_content_source
 from mercato.content.providers.port import ContentSource
 from mercato.integrations.providers import build_social_feed, build_weather
 from mercato.integrations.service import IntegrationsService
+from mercato.inventory import service as inventory
 from mercato.orders import service as orders
 from mercato.payments.events import (
     PaymentFailed,
@@ -142,6 +144,10 @@ def build_container(settings: Settings) -> Container:
             lock_seconds=settings.catalog.cache_lock_seconds,
             enabled=settings.catalog.cache_enabled,
             prefix="content",
+        ),
+        # with several API processes, what the gate re-reads while its share is used (ADR 0048)
+        stock_gate=StockGate(
+            processes=api_processes(), reread=functools.partial(inventory.read_available, db)
         ),
     )
 

@@ -19,6 +19,16 @@ checkouts, the extra ones failing only at the reservation, last in their transac
 is of the availability last read, less what this process's own commits took since: what a
 commit leaves still counts the units the other processes' checkouts hold until their commits.
 
+When a process's own commits have used its share and it holds nothing, it cannot tell the other
+processes' checkouts still in flight (they reserve at their commits) from peers with no buyers.
+Letting one checkout go on to find out costs a whole checkout, and when the peers' checkouts are
+slower it wins, takes one of their units, and the next one goes on: a chain of whole checkouts,
+one after the other, before the waiters are answered. With `reread` (the container's), the gate
+instead re-reads the availability every `POLL_SECONDS` while such waiters wait: a drop is the
+other processes committing (at 0 every waiter is refused without a checkout), a rise a restock
+(a fresh start); only when nothing has moved for a quiet period (twice its own latest
+checkout's time, at least `QUIET_FLOOR_SECONDS`) does one checkout go on to find out.
+
 It is admission control, not the authority: each API process has its own gate, a restock in
 another process is seen at the next read, and the conditional `UPDATE` of the reservation still
 decides every sale. A waiter gives up waiting after `MAX_WAIT_SECONDS` and goes the whole way.
@@ -27,13 +37,20 @@ decides every sale. A waiter gives up waiting after `MAX_WAIT_SECONDS` and goes 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from mercato.inventory.exceptions import InsufficientStock
 
 MAX_WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.004  # how often a process whose share is used re-reads the availability
+QUIET_FLOOR_SECONDS = 0.02  # the least time with nothing moving before one checkout finds out
+QUIET_CEILING_SECONDS = 1.0
+
+# the available units of each SKU asked for, now (one read, outside any transaction)
+Reread = Callable[[list[str]], Awaitable[Mapping[str, int]]]
 
 
 @dataclass
@@ -43,12 +60,29 @@ class Hold:
     wanted: dict[str, int]
     left_after_commit: dict[str, int] = field(default_factory=dict)  # what its reservation left
     committed: bool = False
+    started: float = field(default_factory=time.monotonic)
 
 
 class StockGate:
-    def __init__(self, max_wait_seconds: float = MAX_WAIT_SECONDS, processes: int = 1) -> None:
+    def __init__(
+        self,
+        max_wait_seconds: float = MAX_WAIT_SECONDS,
+        processes: int = 1,
+        reread: Reread | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        quiet_floor_seconds: float = QUIET_FLOOR_SECONDS,
+    ) -> None:
         self.max_wait_seconds = max_wait_seconds
         self.processes = max(1, processes)
+        self.reread = reread  # None: one checkout goes on at once to find out (see the module)
+        self.poll_seconds = poll_seconds
+        self.quiet_floor_seconds = quiet_floor_seconds
+        # per SKU whose share this process's commits used, nothing held here: since when nothing
+        # has moved (or the latest drop the re-reads saw)
+        self._still_since: dict[str, float] = {}
+        self._may_find_out: set[str] = set()  # quiet long enough: one checkout may go on
+        self._checkout_seconds: dict[str, float] = {}  # per SKU, its latest commit's checkout
+        self._watching: asyncio.Task[None] | None = None
         self._held: dict[str, int] = {}
         self._available: dict[str, int] = {}
         self._commits = 0  # committed holds so far; a read's stamp is the count when it began
@@ -97,9 +131,14 @@ class StockGate:
                 return True
             committed = self._committed_here.get(sku, 0)
             share = -(-(available + committed) // self.processes) - committed
-            if held and held + quantity > share:
+            if held + quantity > share and (held or self._must_find_out_first(sku, committed)):
                 return True
         return False
+
+    def _must_find_out_first(self, sku: str, committed: int) -> bool:
+        """Nothing held here, beyond the share: whether to wait for the re-reads before letting
+        one checkout go on (only once this process's own commits have used its share)."""
+        return self.reread is not None and committed > 0 and sku not in self._may_find_out
 
     def _refuse_if_sold_out(self, wanted: Mapping[str, int]) -> None:
         for sku, quantity in wanted.items():
@@ -110,6 +149,8 @@ class StockGate:
     def _take(self, wanted: Mapping[str, int]) -> Hold:
         for sku, quantity in wanted.items():
             self._held[sku] = self._held.get(sku, 0) + quantity
+            self._may_find_out.discard(sku)  # one checkout per quiet period
+            self._still_since.pop(sku, None)
         return Hold(dict(wanted))
 
     async def admit(
@@ -130,6 +171,7 @@ class StockGate:
         waiter: asyncio.Future[Hold] = asyncio.get_running_loop().create_future()
         entry = (dict(wanted), waiter)
         self._waiters.append(entry)
+        self._watch()
         try:
             async with asyncio.timeout(self.max_wait_seconds):
                 return await waiter
@@ -165,6 +207,68 @@ class StockGate:
             else:
                 waiter.set_result(self._take(wanted))
         self._waiters = waiting
+        self._watch()
+
+    def _finding_out(self) -> set[str]:
+        """The SKUs waiters wait for while nothing is held here and this process's commits
+        have used its share: what the re-reads watch."""
+        return {
+            sku
+            for wanted, waiter in self._waiters
+            if not waiter.done()
+            for sku in wanted
+            if not self._held.get(sku) and self._committed_here.get(sku)
+        }
+
+    def _watch(self) -> None:
+        if self.reread is None or self._watching is not None or not self._finding_out():
+            return
+        self._watching = asyncio.get_running_loop().create_task(self._reread_while_waiting())
+
+    async def _reread_while_waiting(self) -> None:
+        assert self.reread is not None
+        skus: set[str] = set()
+        try:
+            while skus := self._finding_out():
+                now = time.monotonic()
+                for sku in skus:
+                    self._still_since.setdefault(sku, now)
+                await asyncio.sleep(self.poll_seconds)
+                skus = self._finding_out()
+                if not skus:
+                    break
+                seen_at = self.stamp()
+                fresh = await self.reread(sorted(skus))
+                self._reread(skus, fresh, seen_at)
+                self._settle_waiters()
+        except Exception:  # the read failed: one checkout goes on to find out, as without it
+            self._may_find_out.update(skus)
+            self._settle_waiters()
+        finally:
+            self._watching = None
+        self._watch()  # a waiter may have come in as the watch ended
+
+    def _reread(self, skus: set[str], fresh: Mapping[str, int], seen_at: int) -> None:
+        now = time.monotonic()
+        for sku in skus:
+            if self._held.get(sku):
+                continue  # one went on meanwhile: its commit or loss tells
+            value = max(int(fresh.get(sku, 0)), 0)
+            known = self._available.get(sku, 0)
+            if value > known:  # restocked (or given back): a fresh start
+                self._learn({sku: value}, seen_at)
+                self._still_since.pop(sku, None)
+            elif value < known:  # the other processes' checkouts are committing
+                self._available[sku] = value
+                self._still_since[sku] = now
+            elif now - self._still_since.get(sku, now) >= self._quiet_seconds(sku):
+                self._may_find_out.add(sku)
+
+    def _quiet_seconds(self, sku: str) -> float:
+        """Twice this process's latest checkout of the SKU: the others' checkouts, begun with
+        ours, are done by then or are not coming."""
+        latest = self._checkout_seconds.get(sku, 0.0)
+        return min(max(2 * latest, self.quiet_floor_seconds), QUIET_CEILING_SECONDS)
 
     def lost(self, exc: InsufficientStock) -> None:
         """An admitted checkout lost to another process's reservation: learn what is left."""
@@ -196,6 +300,9 @@ class StockGate:
             # (transactions may commit in another order than they reserved); a restock shows up
             # at the next read
             self._commits += 1
+            took = time.monotonic() - hold.started
+            for sku in hold.wanted:
+                self._checkout_seconds[sku] = took
             for sku, left in hold.left_after_commit.items():
                 self._available[sku] = min(self._available.get(sku, left), left)
                 self._last_commit[sku] = self._commits

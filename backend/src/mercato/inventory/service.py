@@ -41,7 +41,7 @@ from mercato.inventory.models import (
 )
 from mercato.inventory.schemas import StockLevelRead, StockMovementRead
 from mercato.platform.clock import utcnow
-from mercato.platform.db import insert_new, table_of
+from mercato.platform.db import Database, insert_new, table_of
 from mercato.platform.errors import ValidationFailed
 from mercato.platform.ids import new_id
 from mercato.platform.outbox import take_pending
@@ -377,18 +377,32 @@ async def set_on_hand(
     return await adjust(session, sku, on_hand - current, reason=reason, actor=actor, kind=kind)
 
 
+@functools.cache
+def _available_statement() -> Select[str, int]:
+    return (
+        select(StockLevel.sku, func.sum(StockLevel.on_hand - StockLevel.reserved))
+        .where(StockLevel.sku.in_(bindparam("skus", expanding=True)))
+        .group_by(StockLevel.sku)
+    )
+
+
 async def available(session: AsyncSession, skus: Collection[str]) -> dict[str, int]:
     """Available quantity (on_hand - reserved, summed over warehouses); unknown SKUs give 0."""
     result = dict.fromkeys(skus, 0)
-    if not result:
-        return result
-    rows = await session.execute(
-        select(StockLevel.sku, func.sum(StockLevel.on_hand - StockLevel.reserved))
-        .where(StockLevel.sku.in_(list(result)))
-        .group_by(StockLevel.sku)
-    )
-    for sku, qty in rows:
-        result[sku] = int(qty or 0)
+    if result:
+        rows = await session.execute(_available_statement(), {"skus": list(result)})
+        result.update((sku, int(qty or 0)) for sku, qty in rows)
+    return result
+
+
+async def read_available(db: Database, skus: Collection[str]) -> dict[str, int]:
+    """`available`, read outside any transaction (one statement): for checkout's stock gate,
+    which re-reads while its share of a racing SKU is used (ADR 0048)."""
+    result = dict.fromkeys(skus, 0)
+    if result:
+        async with db.one_read() as connection:
+            rows = await connection.execute(_available_statement(), {"skus": list(result)})
+            result.update((sku, int(qty or 0)) for sku, qty in rows)
     return result
 
 

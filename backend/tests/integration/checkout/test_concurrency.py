@@ -13,12 +13,13 @@ from typing import Any
 import httpx
 from sqlalchemy import event, func, select, update
 
-from mercato.bootstrap import Container
+from mercato.bootstrap import Container, build_container
 from mercato.cart import service as cart_service
 from mercato.checkout.models import IdempotencyKey
 from mercato.checkout.service import request_hash
 from mercato.discounts.models import DiscountCode, DiscountRedemption
 from mercato.inventory.models import StockLevel
+from mercato.main import create_app
 from mercato.orders import service as orders
 from mercato.orders.models import Order
 from mercato.payments.models import Payment
@@ -429,3 +430,49 @@ async def test_a_checkout_reads_its_lines_and_what_they_buy_with_the_claim_in_on
     reads = [s for s in between if s.startswith("SELECT") and "FROM cart_line" in s]
     assert len(reads) == 1, "\n".join(between)
     assert "FROM cart_line LEFT OUTER JOIN catalog_variant" in reads[0]
+
+
+async def test_two_api_processes_racing_run_one_whole_checkout_per_unit(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """Two API processes (two apps, their own stock gates and pools, one database), 100 buyers
+    each at once for 10 units. Each admits its share (5); the one whose five commit first holds
+    nothing and its share is used: it re-reads the stock while its buyers wait, instead of
+    letting one more go the whole way to find out, and the other's commits answer them (ADR
+    0048). 10 reservations for 10 units; every other buyer a clean 409."""
+    await create_product(container, price=1500, stock=10, skus=["PAIR-1"])
+    carts = await guest_carts(container, "PAIR-1", 200)
+    other = build_container(container.settings)
+    gates = [container.stock_gate, other.stock_gate]
+    for gate in gates:
+        gate.processes = 2
+        gate.max_wait_seconds = 300  # a slow machine must not turn waiters loose
+        gate.quiet_floor_seconds = 300  # both have buyers: nothing may go on to find out
+    reservations: list[str] = []
+    reserve = "UPDATE STOCK_LEVEL SET RESERVED=(STOCK_LEVEL.RESERVED +"
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(reserve):
+            reservations.append(statement)
+
+    engines = [c.db.write_engine.sync_engine for c in (container, other)]
+    transport = httpx.ASGITransport(app=create_app(other.settings, other))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as peer:
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", count)
+            responses = await asyncio.gather(
+                *(checkout(peer if n % 2 else client, cart) for n, cart in enumerate(carts))
+            )
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+        await other.aclose()
+
+    codes = _codes(responses)
+    busy = codes[(503, "database_busy")]  # SQLite only; a failed winner lets a waiter go on
+    assert codes[(201, "")] == 10, codes
+    assert codes[(409, "insufficient_stock")] + busy == 190, codes
+    assert len(reservations) == 10 + busy, (len(reservations), codes)
+    assert await stock(container, "PAIR-1") == (10, 10)
+    assert [gate.held("PAIR-1") for gate in gates] == [0, 0]

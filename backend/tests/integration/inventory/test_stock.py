@@ -147,3 +147,15 @@ async def test_check_constraints_back_the_invariant(container: Container) -> Non
             async with container.db.session() as session:
                 await session.execute(text(statement))
     assert await _available(container, "C") == {"C": 2}
+
+
+async def test_the_stock_gates_reread_sees_what_a_session_sees(container: Container) -> None:
+    await _stock(container, "TEE-M", 7)
+    async with container.db.session() as session:
+        await inventory.reserve(session, {"TEE-M": 3}, reference="order-1")
+    assert await inventory.read_available(container.db, ["TEE-M", "NO-SUCH"]) == {
+        "TEE-M": 4,
+        "NO-SUCH": 0,
+    }
+    assert await _available(container, "TEE-M", "NO-SUCH") == {"TEE-M": 4, "NO-SUCH": 0}
+    assert await inventory.read_available(container.db, []) == {}

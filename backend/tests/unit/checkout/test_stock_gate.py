@@ -4,6 +4,7 @@ its checkout (an exception, a cancelled request)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -285,3 +286,108 @@ async def test_a_cancelled_waiter_leaves_nothing_behind() -> None:
     gate.release(first)
     assert gate.held("D") == 0
     assert (await asyncio.wait_for(gate.admit({"D": 1}, {"D": 1}), 1)).wanted == {"D": 1}
+
+
+class Levels:
+    """What the gate's re-reads see: the other processes' commits, a restock, a failed read."""
+
+    def __init__(self, available: int) -> None:
+        self.available = available
+        self.reads = 0
+        self.fail = False
+
+    async def __call__(self, skus: list[str]) -> dict[str, int]:
+        self.reads += 1
+        if self.fail:
+            raise ConnectionError("the database is gone")
+        return dict.fromkeys(skus, self.available)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(5):
+        while not condition():
+            await asyncio.sleep(0.001)
+
+
+async def _share_used(gate: StockGate) -> tuple[list[str], list[asyncio.Task[None]]]:
+    """A race for 10 units on two processes, seen from this one: its 5 admitted and committed
+    (leaving 5: the other process's checkouts are still in flight), 5 more buyers waiting."""
+    admitted: list[str] = []
+    commit = {f"b{i}": asyncio.Event() for i in range(1, 11)}
+
+    async def buyer(name: str, left: int) -> None:
+        async with gate.hold({"HOT": 1}, {"HOT": 10}, seen_at=0) as hold:
+            admitted.append(name)
+            await commit[name].wait()
+            hold.left_after_commit = {"HOT": left}
+            hold.committed = True
+
+    tasks = [asyncio.create_task(buyer(f"b{i}", 10 - i)) for i in range(1, 6)]
+    tasks += [asyncio.create_task(buyer(f"b{i}", 4)) for i in range(6, 11)]
+    await _settle()
+    assert admitted == ["b1", "b2", "b3", "b4", "b5"]
+    for i in range(1, 6):
+        commit[f"b{i}"].set()
+    await asyncio.gather(*tasks[:5])
+    for event in commit.values():
+        event.set()  # a checkout admitted later commits at once, leaving 4
+    return admitted, tasks[5:]
+
+
+async def test_a_process_whose_share_is_used_learns_the_others_commits_without_a_checkout() -> None:
+    """Nothing held here and its share used: the other process's five are still in flight or
+    not coming. The gate re-reads the availability instead of letting a checkout go on to find
+    out; when the other's commits take it to 0, every waiter is refused without a checkout."""
+    levels = Levels(5)
+    gate = StockGate(processes=2, reread=levels, poll_seconds=0.001, quiet_floor_seconds=60)
+    admitted, waiting = await _share_used(gate)
+    await _until(lambda: levels.reads >= 5)
+    assert admitted == ["b1", "b2", "b3", "b4", "b5"]  # none let through to find out
+    levels.available = 2  # three of the other's commit
+    reads = levels.reads
+    await _until(lambda: levels.reads >= reads + 5)
+    assert admitted == ["b1", "b2", "b3", "b4", "b5"]
+    assert gate.known_available("HOT") == 2
+    levels.available = 0
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(r, InsufficientStock) for r in results), results
+    assert admitted == ["b1", "b2", "b3", "b4", "b5"]
+
+
+async def test_when_nothing_moves_for_a_quiet_period_one_checkout_goes_on_at_a_time() -> None:
+    """The other process has no buyers: its units are still there. One checkout at a time finds
+    out, each after a quiet period; each commit leaves what it leaves."""
+    levels = Levels(5)
+    gate = StockGate(processes=2, reread=levels, poll_seconds=0.001, quiet_floor_seconds=0.02)
+    admitted, waiting = await _share_used(gate)
+    await _until(lambda: len(admitted) == 6)
+    assert gate.held("HOT") <= 1  # never two at once
+    levels.available = 4  # what that checkout's own commit left
+    await _until(lambda: len(admitted) == 7)
+    levels.available = 0  # the other process sold the rest meanwhile
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert sum(r is None for r in results) == 2
+    assert sum(isinstance(r, InsufficientStock) for r in results) == 3
+
+
+async def test_a_restock_seen_by_the_rereads_is_a_fresh_start() -> None:
+    levels = Levels(5)
+    gate = StockGate(processes=2, reread=levels, poll_seconds=0.001, quiet_floor_seconds=60)
+    admitted, waiting = await _share_used(gate)
+    levels.available = 20  # restocked: a share of 10, and 5 buyers waiting
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert results == [None] * 5
+    assert admitted[5:] == ["b6", "b7", "b8", "b9", "b10"]
+
+
+async def test_when_the_reread_fails_one_checkout_goes_on_to_find_out() -> None:
+    levels = Levels(5)
+    levels.fail = True
+    gate = StockGate(processes=2, reread=levels, poll_seconds=0.001, quiet_floor_seconds=60)
+    admitted, waiting = await _share_used(gate)
+    await _until(lambda: len(admitted) == 6)
+    levels.fail = False
+    levels.available = 0
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert sum(r is None for r in results) == 1
+    assert admitted[5:] == ["b6"]
