@@ -46,11 +46,10 @@ class Socket:
         pass
 
 
-async def _respond(
-    cycle_class: type[RequestResponseCycle], method: str, keep_alive: bool, preencode: bool
-) -> Socket:
-    socket = Socket()
-    cycle = cycle_class(
+def _cycle(
+    cycle_class: type[RequestResponseCycle], socket: Socket, method: str, keep_alive: bool
+) -> RequestResponseCycle:
+    return cycle_class(
         scope={"method": method},  # type: ignore[typeddict-item]
         transport=socket,  # type: ignore[arg-type]
         flow=FlowControl(socket),  # type: ignore[arg-type]
@@ -63,6 +62,13 @@ async def _respond(
         keep_alive=keep_alive,
         on_response=lambda: None,
     )
+
+
+async def _respond(
+    cycle_class: type[RequestResponseCycle], method: str, keep_alive: bool, preencode: bool
+) -> Socket:
+    socket = Socket()
+    cycle = _cycle(cycle_class, socket, method, keep_alive)
     start: dict[str, Any] = {"type": "http.response.start", "status": 200, "headers": HEADERS}
     if preencode:
         start[PREENCODED_HEAD] = encode_head(HEADERS)
@@ -87,20 +93,7 @@ async def test_a_preencoded_head_is_the_bytes_uvicorn_writes(method: str, keep_a
 
 
 async def test_a_body_longer_than_the_preencoded_length_is_refused_as_uvicorn_refuses_it() -> None:
-    socket = Socket()
-    cycle = PreencodedHeadCycle(
-        scope={"method": "GET"},  # type: ignore[typeddict-item]
-        transport=socket,  # type: ignore[arg-type]
-        flow=FlowControl(socket),  # type: ignore[arg-type]
-        logger=None,  # type: ignore[arg-type]
-        access_logger=None,  # type: ignore[arg-type]
-        access_log=False,
-        default_headers=DEFAULTS,
-        message_event=asyncio.Event(),
-        expect_100_continue=False,
-        keep_alive=True,
-        on_response=lambda: None,
-    )
+    cycle = _cycle(PreencodedHeadCycle, Socket(), "GET", keep_alive=True)
     start = {"type": "http.response.start", "status": 200, "headers": HEADERS}
     await cycle.send({**start, PREENCODED_HEAD: encode_head(HEADERS)})  # type: ignore[typeddict-item]
     with pytest.raises(RuntimeError, match="longer than Content-Length"):
