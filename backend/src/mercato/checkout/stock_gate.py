@@ -26,8 +26,9 @@ slower it wins, takes one of their units, and the next one goes on: a chain of w
 one after the other, before the waiters are answered. With `reread` (the container's), the gate
 instead re-reads the availability every `POLL_SECONDS` while such waiters wait: a drop is the
 other processes committing (at 0 every waiter is refused without a checkout), a rise a restock
-(a fresh start); only when nothing has moved for a quiet period (twice its own latest
-checkout's time, at least `QUIET_FLOOR_SECONDS`) does one checkout go on to find out.
+(a fresh start); only when nothing has moved for a quiet period (as long as its own latest
+checkout took, within `QUIET_FLOOR_SECONDS` and `QUIET_CEILING_SECONDS`: a process whose peers
+have no buyers still sells on, one checkout per quiet period) does one checkout go on.
 
 It is admission control, not the authority: each API process has its own gate, a restock in
 another process is seen at the next read, and the conditional `UPDATE` of the reservation still
@@ -47,7 +48,7 @@ from mercato.inventory.exceptions import InsufficientStock
 MAX_WAIT_SECONDS = 10.0
 POLL_SECONDS = 0.004  # how often a process whose share is used re-reads the availability
 QUIET_FLOOR_SECONDS = 0.02  # the least time with nothing moving before one checkout finds out
-QUIET_CEILING_SECONDS = 1.0
+QUIET_CEILING_SECONDS = 0.25  # the most a unit waits when the others have no buyers
 
 # the available units of each SKU asked for, now (one read, outside any transaction)
 Reread = Callable[[list[str]], Awaitable[Mapping[str, int]]]
@@ -265,10 +266,10 @@ class StockGate:
                 self._may_find_out.add(sku)
 
     def _quiet_seconds(self, sku: str) -> float:
-        """Twice this process's latest checkout of the SKU: the others' checkouts, begun with
-        ours, are done by then or are not coming."""
+        """As long as this process's latest checkout of the SKU took: the others' checkouts,
+        begun with ours, commit by then (each commit seen restarts it) or are not coming."""
         latest = self._checkout_seconds.get(sku, 0.0)
-        return min(max(2 * latest, self.quiet_floor_seconds), QUIET_CEILING_SECONDS)
+        return min(max(latest, self.quiet_floor_seconds), QUIET_CEILING_SECONDS)
 
     def lost(self, exc: InsufficientStock) -> None:
         """An admitted checkout lost to another process's reservation: learn what is left."""
