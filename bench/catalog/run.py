@@ -179,15 +179,16 @@ def ceiling(body: bytes, workdir: Path, headers: list[list[str]] | None = None) 
         headers_file = workdir / "ceiling-headers.json"
         headers_file.write_text(json.dumps(headers))
         extra = [str(headers_file)]
+    with bench_app("ceiling.py", str(body_file), *extra) as base:
+        yield base
+
+
+@contextmanager
+def bench_app(script: str, *args: str) -> Iterator[str]:
+    """A bare app of this directory (`script PORT ARGS...`), served while the block runs."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            str(BIN / "python"),
-            str(Path(__file__).with_name("ceiling.py")),
-            str(port),
-            str(body_file),
-            *extra,
-        ],
+        [str(BIN / "python"), str(Path(__file__).with_name(script)), str(port), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from mercato.api import API_PREFIX, api_routers, root_routers
 from mercato.bootstrap import Container, build_container
-from mercato.catalog.fastpath import CatalogCacheAnswers, CatalogCacheFastPath
+from mercato.catalog.fastpath import CatalogCacheAnswers, CatalogCacheFastPath, PlainListMisses
 from mercato.checkout.lane import CheckoutLane
 from mercato.openapi import install_openapi, operation_id
 from mercato.ops.sentry import init_sentry, tag_request_id
@@ -90,7 +90,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     # Starlette runs the last added middleware first.
     cached_catalog = CatalogCacheAnswers(
-        container.catalog_cache, settings.catalog.http_max_age_seconds
+        container.catalog_cache,
+        settings.catalog.http_max_age_seconds,
+        PlainListMisses(container.db, settings.catalog.currency),
     )
     app.add_middleware(CatalogCacheFastPath, answers=cached_catalog)  # innermost: skips routing
     app.add_middleware(HeadAsGetMiddleware)

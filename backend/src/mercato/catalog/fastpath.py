@@ -3,23 +3,38 @@
 `CatalogCacheAnswers` answers a public catalog GET from the response cache: through the edge
 (`platform/edge.py`, outermost, which adds the request id, security headers, metrics and access
 line itself) for most requests, and through `CatalogCacheFastPath`, innermost in the full stack,
-for the rest (CORS requests). On a miss, a cache outage or any other path the request goes on
-unchanged, and the router computes, validates and caches as usual. The cache key is the raw path
-and sorted query string, the same key the router uses, so an invalid request is never cached and
-always reaches validation.
+for the rest (CORS requests). On a miss of a plain product list (`?limit=…&sort=…&cursor=…`,
+the shop's home page and API clients' paging) it computes the answer itself, in one prebuilt
+statement, and caches it as the router would (`PlainListMisses`). On any other miss, a cache
+outage or any other path the request goes on unchanged, and the router computes, validates and
+caches as usual. The cache key is the raw path and sorted query string, the same key the router
+uses, so an invalid request is never cached and always reaches validation.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import NamedTuple
 
+import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mercato.catalog import cards
+from mercato.catalog.queries import plain_list
+from mercato.catalog.repository import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    SORTS,
+    ProductQuery,
+    decode_cursor,
+)
 from mercato.platform.cache_tags import collection_tag, product_tag
+from mercato.platform.db import Database
 from mercato.platform.edge import EdgeAnswer
+from mercato.platform.errors import ValidationFailed
 from mercato.platform.middleware import ROUTE_TEMPLATE_KEY
 from mercato.platform.response_cache import (
     CachedResponse,
@@ -28,6 +43,7 @@ from mercato.platform.response_cache import (
     etag_matches,
 )
 
+log = structlog.get_logger("mercato.catalog")
 HOT_SECONDS = 1.0
 HOT_ENTRIES = 2_000
 _ONE_SEGMENT = r"[^/]{1,300}"
@@ -74,12 +90,79 @@ class _Hot(NamedTuple):
     tags: tuple[str, ...]
 
 
-class CatalogCacheAnswers:
-    """An `EdgeResponder`: the cached answer to a public catalog GET, or None (not a catalog
-    path, a miss, the cache down: the router computes, validates and caches as usual)."""
+_LIMIT = re.compile(rb"[1-9][0-9]{0,2}\Z")
+_CURSOR = re.compile(rb"[A-Za-z0-9_-]{1,500}\Z")
+_SORTS = frozenset(s.encode() for s in SORTS)
+_LIST_PARAMS = frozenset((b"limit", b"sort", b"cursor"))
 
-    def __init__(self, cache: ResponseCache, max_age_seconds: int) -> None:
+
+def plain_list_query(query_string: bytes) -> ProductQuery | None:
+    """The query of a plain product list URL (`ProductQuery.is_plain`: only `limit`, `sort` and
+    `cursor`, each once) when the API would accept every parameter as it is; None for anything
+    else, which the full stack validates and answers (its 422s included)."""
+    params: dict[bytes, bytes] = {}
+    if query_string:
+        for pair in query_string.split(b"&"):
+            name, equals, value = pair.partition(b"=")
+            if not equals or name not in _LIST_PARAMS or name in params:
+                return None
+            params[name] = value
+    limit, sort, cursor = params.get(b"limit"), params.get(b"sort"), params.get(b"cursor")
+    if limit is not None and not (_LIMIT.match(limit) and int(limit) <= MAX_LIMIT):
+        return None
+    if sort is not None and sort not in _SORTS:
+        return None
+    query = ProductQuery(
+        sort=sort.decode() if sort is not None else None,  # type: ignore[arg-type]
+        limit=int(limit) if limit is not None else DEFAULT_LIMIT,
+    )
+    if cursor is not None:
+        if not _CURSOR.match(cursor):
+            return None
+        query = replace(query, cursor=cursor.decode())
+        try:
+            decode_cursor(query.cursor or "", query.effective_sort)
+        except ValidationFailed:
+            return None
+    return query
+
+
+class PlainListMisses:
+    """What the edge computes itself when the cache has no answer: a plain product list
+    (`plain_list_query`), one prebuilt statement on one connection, serialised by orjson,
+    without FastAPI's routing and validation or an ORM unit of work (docs/benchmarks.md)."""
+
+    def __init__(self, db: Database, currency: str) -> None:
+        self._db = db
+        self._currency = currency
+
+    def compute_for(self, path: str, query_string: bytes) -> Callable[[], Awaitable[bytes]] | None:
+        if path != "/api/v1/products":
+            return None
+        query = plain_list_query(query_string)
+        if query is None:
+            return None
+
+        async def render() -> bytes:
+            async with self._db.one_read() as connection:
+                page = await plain_list(
+                    connection, query.effective_sort, query.cursor, query.limit, self._currency
+                )
+            return cards.dump(page)
+
+        return render
+
+
+class CatalogCacheAnswers:
+    """An `EdgeResponder`: the cached answer to a public catalog GET; on a miss, the answer
+    `misses` computes (and caches, as the router would) for the URLs it knows; else None (not a
+    catalog path, any other miss: the router computes, validates and caches as usual)."""
+
+    def __init__(
+        self, cache: ResponseCache, max_age_seconds: int, misses: PlainListMisses | None = None
+    ) -> None:
         self._cache = cache
+        self._misses = misses
         self._cache_control = f"public, max-age={max_age_seconds}, must-revalidate".encode()
         # The last answer given per URL, reused while its tags are unchanged and for up to
         # HOT_SECONDS (so the cache's TTL still bounds it): with the in-process cache, checked
@@ -104,12 +187,11 @@ class CatalogCacheAnswers:
             return None
         tags, template = match
         generation = self._cache.local_generation  # before reading: a bump meanwhile voids it
+        key = cache_key(path, query_string)
         versions = await self._cache.versions(tags)
-        if versions is None:
-            return None
-        cached = await self._cache.peek(cache_key(path, query_string), versions)
-        if cached is None:
-            return None
+        cached = await self._cache.peek(key, versions) if versions is not None else None
+        if cached is None or versions is None:
+            return await self._miss(path, query_string, key, tags, template, if_none_match)
         answer = self._answer(cached, template, if_none_match)
         if answer.status == 200:
             if len(self._hot) >= HOT_ENTRIES:
@@ -119,6 +201,25 @@ class CatalogCacheAnswers:
             self._hot[(path, query_string)] = _Hot(stamp, expires, answer, tags)
         return answer
 
+    async def _miss(
+        self,
+        path: str,
+        query_string: bytes,
+        key: str,
+        tags: tuple[str, ...],
+        template: str,
+        if_none_match: bytes | None,
+    ) -> EdgeAnswer | None:
+        compute = self._misses.compute_for(path, query_string) if self._misses else None
+        if compute is None:
+            return None
+        try:
+            computed = await self._cache.get_or_compute(key, tags, compute)
+        except Exception as exc:  # the database: the full stack tries again and answers (503)
+            log.warning("catalog_edge_miss_failed", error=str(exc)[:200])
+            return None
+        return self._answer(computed, template, if_none_match)
+
     def _answer(
         self, cached: CachedResponse, template: str, if_none_match: bytes | None
     ) -> EdgeAnswer:
@@ -127,7 +228,7 @@ class CatalogCacheAnswers:
             (b"etag", etag),
             (b"cache-control", self._cache_control),
             (b"vary", b"Accept-Encoding"),
-            (b"x-cache", b"HIT"),
+            (b"x-cache", b"HIT" if cached.hit else b"MISS"),
         ]
         if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), cached.etag):
             return EdgeAnswer(304, headers, b"", template)

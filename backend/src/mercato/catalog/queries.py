@@ -6,7 +6,7 @@ import uuid
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,9 +21,18 @@ from mercato.catalog.models import (
     ProductOption,
     Variant,
 )
-from mercato.catalog.repository import ProductQuery, ProductRepository
+from mercato.catalog.repository import (
+    MAX_LIMIT,
+    ProductQuery,
+    ProductRepository,
+    after_key,
+    decode_cursor,
+    encode_cursor,
+    sort_key,
+)
 from mercato.catalog.schemas import CategoryNode, Facets
 from mercato.inventory import service as inventory
+from mercato.platform.errors import ValidationFailed
 
 RELATED_LIMIT = 4
 
@@ -31,8 +40,11 @@ RELATED_LIMIT = 4
 async def list_products(
     session: AsyncSession, query: ProductQuery, currency: str
 ) -> dict[str, Any]:
-    """A page of products (`schemas.ProductPage`'s shape), JSON-ready: the page's ids from the
-    repository, then their cards in one statement."""
+    """A page of products (`schemas.ProductPage`'s shape), JSON-ready: a plain query's in one
+    prebuilt statement (`plain_list`); any other, the page's ids from the repository, then their
+    cards in one statement."""
+    if query.is_plain:
+        return await plain_list(session, query.effective_sort, query.cursor, query.limit, currency)
     result = await ProductRepository(session).list(query)
     return {
         "items": await cards.cards(session, result.ids, currency),
@@ -44,6 +56,54 @@ async def list_products(
         ),
         "corrected_query": result.corrected_query,
     }
+
+
+@cache
+def _plain_page_statement(sort: str, after: bool) -> Any:
+    """The cards of one page (and one more card) of active products in `sort`'s order, after
+    the cursor's (`key`, `pid`) when `after`: the repository's page query and the cards' in one
+    statement, built once with bind parameters (building it cost more than running it)."""
+    key_col, desc = sort_key(sort)
+    order = (key_col.desc(), Product.id.desc()) if desc else (key_col.asc(), Product.id.asc())
+    page = select(Product.id).where(Product.status == "active")
+    if after:
+        key = bindparam("key", type_=key_col.type)
+        pid = bindparam("pid", type_=Product.id.type)
+        page = page.where(after_key(key_col, Product.id, key, pid, desc))
+    rows = bindparam("rows", type_=Integer(), literal_execute=True)  # see `plain_list`
+    return cards.statement_for(page.order_by(*order).limit(rows), *order)
+
+
+_CURSOR_KEY = {
+    "newest": lambda card: card["created_at"],
+    "price_asc": lambda card: card["price"]["amount"],
+    "price_desc": lambda card: card["price"]["amount"],
+    "name": lambda card: card["title"],
+}
+
+
+async def plain_list(
+    connection: AsyncSession | AsyncConnection,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+    currency: str,
+) -> dict[str, Any]:
+    """A page of a plain query (`ProductQuery.is_plain`): what `list_products` answers for it,
+    the same items, order and cursor, in one statement."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}.", code="bad_limit")
+    params: dict[str, Any] = {"rows": limit + 1}
+    if cursor:
+        params["key"], params["pid"] = decode_cursor(cursor, sort)
+    statement = _plain_page_statement(sort, bool(cursor))
+    items = await cards.cards_from(connection, statement, params, currency)
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(sort, _CURSOR_KEY[sort](last), last["id"])
+    return {"items": items, "next_cursor": next_cursor, "facets": None, "corrected_query": None}
 
 
 # The product page's statements are built once, with bind parameters, and run on the session's

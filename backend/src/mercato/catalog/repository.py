@@ -64,6 +64,22 @@ class ProductQuery:
     status: str | None = "active"  # None: every status (admin)
 
     @property
+    def is_plain(self) -> bool:
+        """Every active product in one of the sorts, no search, filter or facets: a page of
+        these is one prebuilt statement (`queries.plain_list`)."""
+        return (
+            self.q is None
+            and self.category is None
+            and self.collection is None
+            and self.price_min is None
+            and self.price_max is None
+            and not self.options
+            and self.in_stock is None
+            and not self.facets
+            and self.status == "active"
+        )
+
+    @property
     def effective_sort(self) -> SortName:
         if self.sort:
             if self.sort == "relevance" and not self.q:
@@ -107,14 +123,14 @@ class ListResult:
 # --------------------------------------------------------------------------- cursors
 
 
-def _encode_cursor(sort: str, key: Any, product_id: uuid.UUID) -> str:
+def encode_cursor(sort: str, key: Any, product_id: uuid.UUID | str) -> str:
     if isinstance(key, datetime):
         key = as_utc(key).isoformat()
     raw = json.dumps({"s": sort, "k": key, "i": str(product_id)}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
     invalid = ValidationFailed("The cursor is invalid or expired.", code="invalid_cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -148,7 +164,16 @@ def _exact_titles(typed: str) -> list[str]:
     return sorted({typed, " ".join(words_of(typed))})
 
 
-def _after(key_col: Any, id_col: Any, key: Any, pid: uuid.UUID, desc: bool) -> ColumnElement[bool]:
+def sort_key(sort: str) -> tuple[Any, bool]:
+    """(the column a sort other than relevance orders by, descending?); then by id, the same way."""
+    return {
+        "price_asc": (Product.price_min, False),
+        "price_desc": (Product.price_min, True),
+        "name": (Product.title, False),
+    }.get(sort, (Product.created_at, True))
+
+
+def after_key(key_col: Any, id_col: Any, key: Any, pid: Any, desc: bool) -> ColumnElement[bool]:
     """Rows strictly after (key, id) in ORDER BY key [DESC], id [DESC]."""
     if desc:
         return or_(key_col < key, and_(key_col == key, id_col < pid))
@@ -282,7 +307,7 @@ class ProductRepository:
     ) -> list[tuple[uuid.UUID, float]]:
         after = None
         if query.cursor:
-            key, pid = _decode_cursor(query.cursor, "relevance")
+            key, pid = decode_cursor(query.cursor, "relevance")
             after = (float(key), pid)
         return list(await search.top(self.session, words, exact, query.limit + 1, after))
 
@@ -326,16 +351,7 @@ class ProductRepository:
             )
         key_col: Any
         desc: bool
-        if sort == "relevance":
-            key_col, desc = score_col, True
-        elif sort == "price_asc":
-            key_col, desc = Product.price_min, False
-        elif sort == "price_desc":
-            key_col, desc = Product.price_min, True
-        elif sort == "name":
-            key_col, desc = Product.title, False
-        else:
-            key_col, desc = Product.created_at, True
+        key_col, desc = (score_col, True) if sort == "relevance" else sort_key(sort)
 
         # The columns a cursor needs, not whole rows: the page's cards are read by id afterwards.
         stmt = select(
@@ -354,7 +370,7 @@ class ProductRepository:
             ids = [product_id for product_id, _ in top]
             result_scores = {product_id: float(score or 0.0) for product_id, score in top}
             if more and top:
-                next_cursor = _encode_cursor(sort, result_scores[ids[-1]], ids[-1])
+                next_cursor = encode_cursor(sort, result_scores[ids[-1]], ids[-1])
         else:
             rows = await self._page(stmt, query, sort, score_col, key_col, desc)
             more = len(rows) > query.limit
@@ -370,7 +386,7 @@ class ProductRepository:
                     "name": last.title,
                     "newest": last.created_at,
                 }[sort]
-                next_cursor = _encode_cursor(sort, key_value, last.id)
+                next_cursor = encode_cursor(sort, key_value, last.id)
         if planner_hint:
             await self.session.execute(text("SET LOCAL enable_seqscan = on"))
         facets = None
@@ -392,12 +408,12 @@ class ProductRepository:
     ) -> Sequence[Any]:
         """One page (plus one row, to tell whether there is more) of the filtered products."""
         if query.cursor:
-            key, pid = _decode_cursor(query.cursor, sort)
+            key, pid = decode_cursor(query.cursor, sort)
             # relevance: score DESC, id ASC (ties in a stable, documented order)
             if sort == "relevance":
                 stmt = stmt.where(or_(score_col < key, and_(score_col == key, Product.id > pid)))
             else:
-                stmt = stmt.where(_after(key_col, Product.id, key, pid, desc))
+                stmt = stmt.where(after_key(key_col, Product.id, key, pid, desc))
         if sort == "relevance":
             stmt = stmt.order_by(score_col.desc(), Product.id.asc())
         elif desc:

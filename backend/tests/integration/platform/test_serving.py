@@ -106,9 +106,10 @@ async def test_a_cached_answer_is_written_from_its_preencoded_head(
     monkeypatch.setattr(RequestResponseCycle, "send", counted)
     # as under `mercato serve`: uvicorn's access logger has no handler (pytest gives it some)
     monkeypatch.setattr(logging.getLogger("uvicorn.access"), "handlers", [])
-    computed = await served.get("/api/v1/products?limit=5")
+    url = "/api/v1/products?limit=5&facets=false"  # a miss the router computes (not the edge)
+    computed = await served.get(url)
     SOCKET_WRITES.clear()
-    cached = await served.get("/api/v1/products?limit=5", headers={"X-Request-ID": "hit-1"})
+    cached = await served.get(url, headers={"X-Request-ID": "hit-1"})
 
     assert through_uvicorn == [200]  # the computed answer only
     assert cached.status_code == 200

@@ -1,0 +1,169 @@
+"""A plain product list (every active product, one of the sorts, `limit` and `cursor` only) is
+one prebuilt statement (`queries.plain_list`), and on a cache miss the edge computes it itself
+(`fastpath.PlainListMisses`). Both must give exactly what the general listing gives."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+
+from mercato.bootstrap import Container
+from mercato.catalog import cards, queries
+from mercato.catalog.fastpath import CatalogCacheAnswers, PlainListMisses, plain_list_query
+from mercato.catalog.models import Product
+from mercato.catalog.repository import ProductQuery, ProductRepository
+from mercato.platform.clock import utcnow
+from tests.factories import create_product
+
+URL = "/api/v1/products"
+SORTS = ["newest", "price_asc", "price_desc", "name"]
+STABLE = {"x-request-id", "date"}
+
+
+async def _general_page(container: Container, query: ProductQuery) -> dict[str, Any]:
+    """What the general listing (the repository's page, then its cards) gives for `query`."""
+    async with container.db.session(write=False) as session:
+        result = await ProductRepository(session).list(query)
+        items = await cards.cards(session, result.ids, "EUR")
+    return {
+        "items": items,
+        "next_cursor": result.next_cursor,
+        "facets": None,
+        "corrected_query": None,
+    }
+
+
+@pytest.fixture
+async def twins(container: Container) -> list[str]:
+    """Products that tie on every sort key: the same title, price and creation time, and a
+    draft among them."""
+    titles = []
+    for n in range(7):
+        product = await create_product(
+            container, title="Twin Lamp" if n % 2 else f"Lamp {n}", price=1500 if n < 5 else 900
+        )
+        titles.append(product.title)
+    await create_product(container, title="Draft Lamp", price=1500, status="draft")
+    async with container.db.session() as session:
+        await session.execute(update(Product).values(created_at=utcnow().replace(microsecond=0)))
+    return titles
+
+
+@pytest.mark.parametrize("sort", SORTS)
+async def test_a_plain_page_is_the_general_listings_page(
+    container: Container, twins: list[str], sort: str
+) -> None:
+    cursor = None
+    seen: list[str] = []
+    while True:
+        query = ProductQuery(sort=sort, cursor=cursor, limit=2)  # type: ignore[arg-type]
+        assert query.is_plain
+        async with container.db.one_read() as connection:
+            plain = await queries.plain_list(connection, sort, cursor, 2, "EUR")
+        assert cards.dump(plain) == cards.dump(await _general_page(container, query))
+        seen += [item["title"] for item in plain["items"]]
+        cursor = plain["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(twins)  # every active product once, the draft never
+
+
+async def test_the_edge_computes_a_plain_list_miss_as_the_full_stack_would(
+    client: httpx.AsyncClient, container: Container, twins: list[str]
+) -> None:
+    answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(container.db, "EUR"))
+    for query in (b"limit=3", b"sort=price_asc&limit=2", b"sort=relevance", b""):
+        answer = await answers(URL, query, None)
+        assert answer is not None, query
+        # `facets=false` keeps the same page on the full stack's way
+        full = await client.get(f"{URL}?{query.decode()}&facets=false")
+        assert (answer.status, answer.body) == (200, full.content)
+        assert dict(answer.headers)[b"x-cache"] == b"MISS"
+        assert dict(answer.headers)[b"etag"] == full.headers["etag"].encode()
+    cursor = (await client.get(URL, params={"limit": 2})).json()["next_cursor"]
+    second = await answers(URL, f"limit=2&cursor={cursor}".encode(), None)
+    assert second is not None
+    full = await client.get(URL, params={"limit": 2, "cursor": cursor, "facets": "false"})
+    assert second.body == full.content
+
+
+async def test_a_plain_list_miss_at_the_edge_has_the_full_stacks_headers_and_is_cached(
+    client: httpx.AsyncClient, twins: list[str]
+) -> None:
+    edge = await client.get(URL, params={"limit": 3})
+    full = await client.get(URL, params={"limit": 3, "facets": "false"})
+    assert (edge.headers["x-cache"], full.headers["x-cache"]) == ("MISS", "MISS")
+    assert edge.content == full.content
+    stable = {k: v for k, v in edge.headers.items() if k not in STABLE}
+    assert stable == {k: v for k, v in full.headers.items() if k not in STABLE}
+    hit = await client.get(URL, params={"limit": 3})
+    assert (hit.headers["x-cache"], hit.content) == ("HIT", edge.content)
+    not_modified = await client.get(
+        URL, params={"limit": 3}, headers={"If-None-Match": edge.headers["etag"]}
+    )
+    assert not_modified.status_code == 304
+
+
+async def test_a_new_product_shows_on_the_next_plain_list(
+    client: httpx.AsyncClient, container: Container, twins: list[str]
+) -> None:
+    before = await client.get(URL, params={"limit": 1})
+    await create_product(container, title="Brand New Lamp", price=100)
+    after = await client.get(URL, params={"limit": 1})
+    assert after.headers["x-cache"] == "MISS"
+    assert [item["title"] for item in after.json()["items"]] == ["Brand New Lamp"]
+    assert after.content != before.content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"limit=0",
+        b"limit=101",
+        b"limit=024",
+        b"limit=abc",
+        b"limit=",
+        b"limit=2&limit=3",
+        b"sort=random",
+        b"sort=newest&q=lamp",
+        b"facets=false",
+        b"category=lamps",
+        b"utm_source=mail",
+        b"cursor=not-base64!!",
+        b"cursor=eyJzIjoibmV3ZXN0In0",  # valid base64, not a cursor
+        b"limit=2%00",
+        b"sort=price%5Fasc",
+        b"limit=2&",
+    ],
+)
+def test_anything_but_a_plain_query_the_api_accepts_as_it_is_goes_to_the_full_stack(
+    query: bytes,
+) -> None:
+    assert plain_list_query(query) is None
+
+
+def test_a_plain_query_is_read_as_the_router_reads_it() -> None:
+    assert plain_list_query(b"") == ProductQuery()
+    assert plain_list_query(b"limit=100&sort=name") == ProductQuery(limit=100, sort="name")
+    relevance = plain_list_query(b"sort=relevance")
+    assert relevance is not None
+    assert relevance.effective_sort == "newest"  # no search: relevance is newest
+
+
+async def test_a_database_failure_at_the_edge_leaves_the_request_to_the_full_stack(
+    container: Container,
+) -> None:
+    class Down:
+        @asynccontextmanager
+        async def one_read(self) -> AsyncIterator[Any]:
+            raise OperationalError("SELECT", {}, ConnectionRefusedError("database down"))
+            yield
+
+    answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(Down(), "EUR"))  # type: ignore[arg-type]
+    assert await answers(URL, b"limit=2", None) is None
