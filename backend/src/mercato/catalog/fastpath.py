@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import NamedTuple
 
-import structlog
+import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.catalog import cards
@@ -34,7 +34,14 @@ from mercato.catalog.repository import (
 from mercato.platform.cache_tags import collection_tag, product_tag
 from mercato.platform.db import Database
 from mercato.platform.edge import EdgeAnswer
-from mercato.platform.errors import ValidationFailed
+from mercato.platform.errors import (
+    PROBLEM_CONTENT_TYPE,
+    DatabaseBusy,
+    DomainError,
+    ValidationFailed,
+    domain_error_for,
+    problem_body,
+)
 from mercato.platform.middleware import ROUTE_TEMPLATE_KEY
 from mercato.platform.response_cache import (
     CachedResponse,
@@ -43,7 +50,6 @@ from mercato.platform.response_cache import (
     etag_matches,
 )
 
-log = structlog.get_logger("mercato.catalog")
 HOT_SECONDS = 1.0
 HOT_ENTRIES = 2_000
 _ONE_SEGMENT = r"[^/]{1,300}"
@@ -215,9 +221,13 @@ class CatalogCacheAnswers:
             return None
         try:
             computed = await self._cache.get_or_compute(key, tags, compute)
-        except Exception as exc:  # the database: the full stack tries again and answers (503)
-            log.warning("catalog_edge_miss_failed", error=str(exc)[:200])
-            return None
+        except Exception as exc:
+            error = domain_error_for(exc, path)
+            if isinstance(error, DatabaseBusy):
+                # No connection came free in time, or the database is down: the full stack
+                # would wait for one as long again before the same 503.
+                return _problem(error, path, template)
+            return None  # anything else: the full stack answers (and reports) it
         return self._answer(computed, template, if_none_match)
 
     def _answer(
@@ -237,6 +247,19 @@ class CatalogCacheAnswers:
             (b"content-length", str(len(cached.body)).encode()),
         ]
         return EdgeAnswer(200, headers, cached.body, template)
+
+
+def _problem(error: DomainError, path: str, template: str) -> EdgeAnswer:
+    """The error handler's problem document for `error` (`platform.errors.problem_response`);
+    the request id is in its `X-Request-ID` header only."""
+    body = problem_body(error.status, error.code, error.detail, title=error.title, instance=path)
+    content = orjson.dumps(body)
+    headers = [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
+    headers += [
+        (b"content-length", str(len(content)).encode()),
+        (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+    ]
+    return EdgeAnswer(error.status, headers, content, template)
 
 
 class CatalogCacheFastPath:

@@ -4,6 +4,7 @@ one prebuilt statement (`queries.plain_list`), and on a cache miss the edge comp
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from mercato.bootstrap import Container
 from mercato.catalog import cards, queries
@@ -156,14 +158,41 @@ def test_a_plain_query_is_read_as_the_router_reads_it() -> None:
     assert relevance.effective_sort == "newest"  # no search: relevance is newest
 
 
+class _Failing:
+    """A database whose every read fails with `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    @asynccontextmanager
+    async def one_read(self) -> AsyncIterator[Any]:
+        raise self.error
+        yield
+
+
 async def test_a_database_failure_at_the_edge_leaves_the_request_to_the_full_stack(
     container: Container,
 ) -> None:
-    class Down:
-        @asynccontextmanager
-        async def one_read(self) -> AsyncIterator[Any]:
-            raise OperationalError("SELECT", {}, ConnectionRefusedError("database down"))
-            yield
-
-    answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(Down(), "EUR"))  # type: ignore[arg-type]
+    down = _Failing(OperationalError("SELECT", {}, ConnectionRefusedError("database down")))
+    answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(down, "EUR"))  # type: ignore[arg-type]
     assert await answers(URL, b"limit=2", None) is None
+
+
+async def test_no_free_connection_is_a_503_at_the_edge_not_a_second_wait(
+    container: Container,
+) -> None:
+    """The full stack would wait for a connection as long again before the same answer."""
+    busy = _Failing(PoolTimeout("QueuePool limit of size 20 overflow 0 reached, timed out"))
+    answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(busy, "EUR"))  # type: ignore[arg-type]
+    answer = await answers(URL, b"limit=2", None)
+    assert answer is not None
+    assert answer.status == 503
+    headers = dict(answer.headers)
+    assert headers[b"retry-after"] == b"1"
+    assert headers[b"content-type"] == b"application/problem+json"
+    problem = json.loads(answer.body)
+    assert (problem["code"], problem["status"], problem["instance"]) == (
+        "database_busy",
+        503,
+        URL,
+    )
