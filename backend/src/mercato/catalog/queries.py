@@ -62,7 +62,9 @@ async def list_products(
 def _plain_page_statement(sort: str, after: bool) -> Any:
     """The cards of one page (and one more card) of active products in `sort`'s order, after
     the cursor's (`key`, `pid`) when `after`: the repository's page query and the cards' in one
-    statement, built once with bind parameters (building it cost more than running it)."""
+    statement, built once with bind parameters (building it cost more than running it). The page
+    size is written into the text: bound, it made PostgreSQL plan the statement again on every
+    execution (ADR 0054)."""
     key_col, desc = sort_key(sort)
     order = (key_col.desc(), Product.id.desc()) if desc else (key_col.asc(), Product.id.asc())
     page = select(Product.id).where(Product.status == "active")
@@ -70,7 +72,7 @@ def _plain_page_statement(sort: str, after: bool) -> Any:
         key = bindparam("key", type_=key_col.type)
         pid = bindparam("pid", type_=Product.id.type)
         page = page.where(after_key(key_col, Product.id, key, pid, desc))
-    rows = bindparam("rows", type_=Integer(), literal_execute=True)  # see `plain_list`
+    rows = bindparam("rows", type_=Integer(), literal_execute=True)
     return cards.statement_for(page.order_by(*order).limit(rows), *order)
 
 
