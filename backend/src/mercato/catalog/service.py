@@ -13,9 +13,19 @@ from collections.abc import Collection as CollectionT
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -815,14 +825,47 @@ async def _move_category(
     category.path = new_path
 
 
+SEARCH_TEXT_BATCH = 500  # products per statement when a category's names change
+
+
 async def _refresh_products_in(session: AsyncSession, path: str) -> None:
-    """Category names are part of the search text of the products below them."""
+    """Category names are part of the search text of the products below them: every one's is
+    written again, a batch of products per statement (nothing else of theirs depends on it)."""
+    await session.flush()
     ids = select(Category.id).where(Category.path.startswith(path))
-    product_ids = (
-        await session.scalars(select(Product.id).where(Product.category_id.in_(ids)).limit(5000))
-    ).all()
-    for product_id in product_ids:
-        await refresh_derived(session, product_id)
+    columns = select(
+        Product.id,
+        Product.title,
+        Product.brand,
+        Product.tags,
+        Product.description,
+        Product.category_id,
+    ).where(Product.category_id.in_(ids))
+    table = cast(Table, Product.__table__)
+    write = (
+        update(table)
+        .where(table.c.id == bindparam("product_id"))
+        .values(search_text=bindparam("text"))
+    )
+    names: dict[uuid.UUID | None, list[str]] = {}
+    after: uuid.UUID | None = None
+    while True:
+        page = columns.order_by(Product.id).limit(SEARCH_TEXT_BATCH)
+        if after is not None:
+            page = page.where(Product.id > after)
+        rows = (await session.execute(page)).all()
+        if not rows:
+            return
+        texts: dict[uuid.UUID, str] = {}
+        for product_id, title, brand, tags, description, category_id in rows:
+            if category_id not in names:
+                names[category_id] = await _category_names(session, category_id)
+            texts[product_id] = build_search_text(
+                title, brand, tags, names[category_id], description
+            )
+        await session.execute(write, [{"product_id": k, "text": v} for k, v in texts.items()])
+        await add_vocabulary(session, set().union(*map(vocabulary_of, texts.values())))
+        after = rows[-1][0]
 
 
 async def delete_category(

@@ -498,3 +498,40 @@ async def test_renaming_onto_a_taken_slug_is_refused(
         )
         assert renamed.status_code == 200, renamed.text
         assert renamed.json()["slug"] == f"{b.json()['slug']}-new"
+
+
+async def test_renaming_a_category_renames_it_in_every_product_s_search_text(
+    client: httpx.AsyncClient, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every product below the category, however many (in batches), and none elsewhere."""
+    from mercato.catalog import service
+    from mercato.catalog.schemas import CategoryCreate, CategoryUpdate
+
+    monkeypatch.setattr(service, "SEARCH_TEXT_BATCH", 2)
+    async with container.db.session() as session:
+        outerwear = await service.create_category(session, CategoryCreate(name="Outerwear"))
+        jackets = await service.create_category(
+            session, CategoryCreate(name="Rain Jackets", parent_id=outerwear.id)
+        )
+        other = await service.create_category(session, CategoryCreate(name="Kitchen"))
+    for n in range(5):
+        await create_product(container, title=f"Coat {n}", category_id=jackets.id)
+    await create_product(container, title="Kettle", category_id=other.id)
+
+    def found(q: str) -> Any:
+        return client.get("/api/v1/products", params={"q": q, "limit": 100})
+
+    assert len((await found("storm")).json()["items"]) == 0
+    async with container.db.session() as session:
+        await service.update_category(
+            session, jackets.id, CategoryUpdate(name="Storm Shells"), expected_version=None
+        )
+        await service.update_category(
+            session, outerwear.id, CategoryUpdate(name="Weatherwear"), expected_version=None
+        )
+    await container.catalog_cache.invalidate({"products"})
+    for q in ("storm", "weatherwear"):
+        titles = sorted(item["title"] for item in (await found(q)).json()["items"])
+        assert titles == [f"Coat {n}" for n in range(5)], q
+    assert (await found("rain")).json()["items"] == []  # the old name is gone
+    assert [item["title"] for item in (await found("kitchen")).json()["items"]] == ["Kettle"]
