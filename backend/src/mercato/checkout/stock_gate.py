@@ -72,12 +72,14 @@ class StockGate:
         reread: Reread | None = None,
         poll_seconds: float = POLL_SECONDS,
         quiet_floor_seconds: float = QUIET_FLOOR_SECONDS,
+        quiet_ceiling_seconds: float = QUIET_CEILING_SECONDS,
     ) -> None:
         self.max_wait_seconds = max_wait_seconds
         self.processes = max(1, processes)
         self.reread = reread  # None: one checkout goes on at once to find out (see the module)
         self.poll_seconds = poll_seconds
         self.quiet_floor_seconds = quiet_floor_seconds
+        self.quiet_ceiling_seconds = quiet_ceiling_seconds
         # per SKU whose share this process's commits used, nothing held here: since when nothing
         # has moved (or the latest drop the re-reads saw)
         self._still_since: dict[str, float] = {}
@@ -269,7 +271,7 @@ class StockGate:
         """As long as this process's latest checkout of the SKU took: the others' checkouts,
         begun with ours, commit by then (each commit seen restarts it) or are not coming."""
         latest = self._checkout_seconds.get(sku, 0.0)
-        return min(max(latest, self.quiet_floor_seconds), QUIET_CEILING_SECONDS)
+        return min(max(latest, self.quiet_floor_seconds), self.quiet_ceiling_seconds)
 
     def lost(self, exc: InsufficientStock) -> None:
         """An admitted checkout lost to another process's reservation: learn what is left."""

@@ -447,7 +447,9 @@ async def test_two_api_processes_racing_run_one_whole_checkout_per_unit(
     for gate in gates:
         gate.processes = 2
         gate.max_wait_seconds = 300  # a slow machine must not turn waiters loose
-        gate.quiet_floor_seconds = 300  # both have buyers: nothing may go on to find out
+        # both have buyers: nothing may go on to find out, however slow the machine (the
+        # ceiling caps the floor: with the default 250 ms, a busy CI machine let one go on)
+        gate.quiet_floor_seconds = gate.quiet_ceiling_seconds = 300
     reservations: list[str] = []
     reserve = "UPDATE STOCK_LEVEL SET RESERVED=(STOCK_LEVEL.RESERVED +"
 

@@ -339,7 +339,13 @@ async def test_a_process_whose_share_is_used_learns_the_others_commits_without_a
     not coming. The gate re-reads the availability instead of letting a checkout go on to find
     out; when the other's commits take it to 0, every waiter is refused without a checkout."""
     levels = Levels(5)
-    gate = StockGate(processes=2, reread=levels, poll_seconds=0.001, quiet_floor_seconds=60)
+    gate = StockGate(
+        processes=2,
+        reread=levels,
+        poll_seconds=0.001,
+        quiet_floor_seconds=60,
+        quiet_ceiling_seconds=60,
+    )
     admitted, waiting = await _share_used(gate)
     await _until(lambda: levels.reads >= 5)
     assert admitted == ["b1", "b2", "b3", "b4", "b5"]  # none let through to find out
@@ -372,7 +378,13 @@ async def test_when_nothing_moves_for_a_quiet_period_one_checkout_goes_on_at_a_t
 
 async def test_a_restock_seen_by_the_rereads_is_a_fresh_start() -> None:
     levels = Levels(5)
-    gate = StockGate(processes=2, reread=levels, poll_seconds=0.001, quiet_floor_seconds=60)
+    gate = StockGate(
+        processes=2,
+        reread=levels,
+        poll_seconds=0.001,
+        quiet_floor_seconds=60,
+        quiet_ceiling_seconds=60,
+    )
     admitted, waiting = await _share_used(gate)
     levels.available = 20  # restocked: a share of 10, and 5 buyers waiting
     results = await asyncio.gather(*waiting, return_exceptions=True)
@@ -383,7 +395,13 @@ async def test_a_restock_seen_by_the_rereads_is_a_fresh_start() -> None:
 async def test_when_the_reread_fails_one_checkout_goes_on_to_find_out() -> None:
     levels = Levels(5)
     levels.fail = True
-    gate = StockGate(processes=2, reread=levels, poll_seconds=0.001, quiet_floor_seconds=60)
+    gate = StockGate(
+        processes=2,
+        reread=levels,
+        poll_seconds=0.001,
+        quiet_floor_seconds=60,
+        quiet_ceiling_seconds=60,
+    )
     admitted, waiting = await _share_used(gate)
     await _until(lambda: len(admitted) == 6)
     levels.fail = False
