@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import NamedTuple
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.catalog import cards
@@ -33,14 +32,11 @@ from mercato.catalog.repository import (
 )
 from mercato.platform.cache_tags import collection_tag, product_tag
 from mercato.platform.db import Database
-from mercato.platform.edge import EdgeAnswer
+from mercato.platform.edge import EdgeAnswer, problem_answer
 from mercato.platform.errors import (
-    PROBLEM_CONTENT_TYPE,
     DatabaseBusy,
-    DomainError,
     ValidationFailed,
     domain_error_for,
-    problem_body,
 )
 from mercato.platform.middleware import ROUTE_TEMPLATE_KEY
 from mercato.platform.response_cache import (
@@ -226,7 +222,7 @@ class CatalogCacheAnswers:
             if isinstance(error, DatabaseBusy):
                 # No connection came free in time, or the database is down: the full stack
                 # would wait for one as long again before the same 503.
-                return _problem(error, path, template)
+                return problem_answer(error, template, instance=path)  # the id: in its header
             return None  # anything else: the full stack answers (and reports) it
         return self._answer(computed, template, if_none_match)
 
@@ -247,19 +243,6 @@ class CatalogCacheAnswers:
             (b"content-length", str(len(cached.body)).encode()),
         ]
         return EdgeAnswer(200, headers, cached.body, template)
-
-
-def _problem(error: DomainError, path: str, template: str) -> EdgeAnswer:
-    """The error handler's problem document for `error` (`platform.errors.problem_response`);
-    the request id is in its `X-Request-ID` header only."""
-    body = problem_body(error.status, error.code, error.detail, title=error.title, instance=path)
-    content = orjson.dumps(body)
-    headers = [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
-    headers += [
-        (b"content-length", str(len(content)).encode()),
-        (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-    ]
-    return EdgeAnswer(error.status, headers, content, template)
 
 
 class CatalogCacheFastPath:

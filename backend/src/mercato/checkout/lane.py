@@ -40,13 +40,11 @@ from mercato.accounts.tokens import TokenService
 from mercato.checkout import service
 from mercato.checkout.schemas import CheckoutRequest
 from mercato.inventory.exceptions import InsufficientStock
-from mercato.platform.edge import EdgeAnswer
+from mercato.platform.edge import EdgeAnswer, problem_answer
 from mercato.platform.errors import (
-    PROBLEM_CONTENT_TYPE,
     DomainError,
     InternalError,
     domain_error_for,
-    problem_body,
 )
 from mercato.platform.metrics import CHECKOUT_STOCKOUTS
 
@@ -140,23 +138,9 @@ class CheckoutLane:
         return EdgeAnswer(result.status, headers, content, self.route, user)
 
     def _problem(self, exc: DomainError, request_id: str, user_hash: str | None) -> EdgeAnswer:
-        """What the error handler makes of `exc` (`platform.errors.problem_response`; Starlette
-        puts the error's own headers before the length and type)."""
-        body = problem_body(
-            exc.status,
-            exc.code,
-            exc.detail,
-            title=exc.title,
-            instance=self.route,
-            **{**exc.extra, "request_id": request_id},
+        return problem_answer(
+            exc, self.route, instance=self.route, request_id=request_id, user_hash=user_hash
         )
-        content = orjson.dumps(body)
-        headers = [(name.lower().encode(), value.encode()) for name, value in exc.headers.items()]
-        headers += [
-            (b"content-length", str(len(content)).encode()),
-            (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-        ]
-        return EdgeAnswer(exc.status, headers, content, self.route, user_hash)
 
 
 def _plain_request(scope: Scope, body: bytes) -> tuple[CheckoutRequest, str, str | None] | None:

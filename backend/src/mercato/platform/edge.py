@@ -31,9 +31,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+import orjson
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mercato.platform.errors import PROBLEM_CONTENT_TYPE, DomainError, problem_body
 from mercato.platform.ids import new_request_id
 from mercato.platform.logging import access_log
 from mercato.platform.metrics import observe_request
@@ -82,6 +84,29 @@ class EdgeAnswer:
 
     def __repr__(self) -> str:
         return f"EdgeAnswer({self.status}, {self.route!r}, {len(self.body)} bytes)"
+
+
+def problem_answer(
+    error: DomainError,
+    route: str,
+    *,
+    instance: str,
+    request_id: str | None = None,
+    user_hash: str | None = None,
+) -> EdgeAnswer:
+    """What the error handlers make of `error` (`platform.errors.problem_response`; Starlette
+    puts the error's own headers before the length and type), as an answer the edge sends."""
+    extra = {**error.extra, "request_id": request_id} if request_id else error.extra
+    body = problem_body(
+        error.status, error.code, error.detail, title=error.title, instance=instance, **extra
+    )
+    content = orjson.dumps(body)
+    headers = [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
+    headers += [
+        (b"content-length", str(len(content)).encode()),
+        (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+    ]
+    return EdgeAnswer(error.status, headers, content, route, user_hash)
 
 
 class EdgeResponder(Protocol):

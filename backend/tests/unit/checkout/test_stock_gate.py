@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from mercato.bootstrap import API_PROCESSES_ENV, api_processes
-from mercato.checkout.stock_gate import StockGate
+from mercato.checkout.stock_gate import QUIET_CEILING_SECONDS, StockGate
 from mercato.inventory.exceptions import InsufficientStock
 
 
@@ -309,6 +309,18 @@ async def _until(condition: Callable[[], bool]) -> None:
             await asyncio.sleep(0.001)
 
 
+def _rereading(levels: Levels, *, quiet_seconds: float) -> StockGate:
+    """One of two processes, re-reading `levels` every millisecond; a quiet period of at least
+    `quiet_seconds` (60: none passes within a test, however slow the machine)."""
+    return StockGate(
+        processes=2,
+        reread=levels,
+        poll_seconds=0.001,
+        quiet_floor_seconds=quiet_seconds,
+        quiet_ceiling_seconds=max(quiet_seconds, QUIET_CEILING_SECONDS),
+    )
+
+
 async def _share_used(gate: StockGate) -> tuple[list[str], list[asyncio.Task[None]]]:
     """A race for 10 units on two processes, seen from this one: its 5 admitted and committed
     (leaving 5: the other process's checkouts are still in flight), 5 more buyers waiting."""
@@ -339,13 +351,7 @@ async def test_a_process_whose_share_is_used_learns_the_others_commits_without_a
     not coming. The gate re-reads the availability instead of letting a checkout go on to find
     out; when the other's commits take it to 0, every waiter is refused without a checkout."""
     levels = Levels(5)
-    gate = StockGate(
-        processes=2,
-        reread=levels,
-        poll_seconds=0.001,
-        quiet_floor_seconds=60,
-        quiet_ceiling_seconds=60,
-    )
+    gate = _rereading(levels, quiet_seconds=60)
     admitted, waiting = await _share_used(gate)
     await _until(lambda: levels.reads >= 5)
     assert admitted == ["b1", "b2", "b3", "b4", "b5"]  # none let through to find out
@@ -364,7 +370,7 @@ async def test_when_nothing_moves_for_a_quiet_period_one_checkout_goes_on_at_a_t
     """The other process has no buyers: its units are still there. One checkout at a time finds
     out, each after a quiet period; each commit leaves what it leaves."""
     levels = Levels(5)
-    gate = StockGate(processes=2, reread=levels, poll_seconds=0.001, quiet_floor_seconds=0.02)
+    gate = _rereading(levels, quiet_seconds=0.02)
     admitted, waiting = await _share_used(gate)
     await _until(lambda: len(admitted) == 6)
     assert gate.held("HOT") <= 1  # never two at once
@@ -378,13 +384,7 @@ async def test_when_nothing_moves_for_a_quiet_period_one_checkout_goes_on_at_a_t
 
 async def test_a_restock_seen_by_the_rereads_is_a_fresh_start() -> None:
     levels = Levels(5)
-    gate = StockGate(
-        processes=2,
-        reread=levels,
-        poll_seconds=0.001,
-        quiet_floor_seconds=60,
-        quiet_ceiling_seconds=60,
-    )
+    gate = _rereading(levels, quiet_seconds=60)
     admitted, waiting = await _share_used(gate)
     levels.available = 20  # restocked: a share of 10, and 5 buyers waiting
     results = await asyncio.gather(*waiting, return_exceptions=True)
@@ -395,13 +395,7 @@ async def test_a_restock_seen_by_the_rereads_is_a_fresh_start() -> None:
 async def test_when_the_reread_fails_one_checkout_goes_on_to_find_out() -> None:
     levels = Levels(5)
     levels.fail = True
-    gate = StockGate(
-        processes=2,
-        reread=levels,
-        poll_seconds=0.001,
-        quiet_floor_seconds=60,
-        quiet_ceiling_seconds=60,
-    )
+    gate = _rereading(levels, quiet_seconds=60)
     admitted, waiting = await _share_used(gate)
     await _until(lambda: len(admitted) == 6)
     levels.fail = False
