@@ -6,6 +6,9 @@
 - Single-flight: on a miss, one caller per key takes a short `add` lock and computes; the others
   wait briefly for its result, then compute themselves if it has not appeared.
 - Redis down: reads are computed from the database, a warning is logged, never an error.
+- A bump that fails (Redis timing out) is kept and retried before this process reads the cache
+  again: until it lands, this process reads from the database, so it never serves what the write
+  made stale.
 - Entries store `etag\\n<body>`; the ETag is a hash of the body, so 304s work across processes.
 """
 
@@ -36,6 +39,7 @@ CACHE_INVALIDATIONS = Counter(
 
 _CACHE_HIT = CACHE_REQUESTS.labels("hit")  # the hot path: labels() looked up once
 _WARN_EVERY_SECONDS = 10.0
+_RETRY_BUMP_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class ResponseCache:
         self._last_warning = 0.0
         self._local = isinstance(cache, MemoryCache)
         self._generation = 0
+        self._unbumped: set[str] = set()  # tags whose bump failed, bumped before the next read
 
     @staticmethod
     def count_hit() -> None:
@@ -98,7 +103,7 @@ class ResponseCache:
         """The tags' current versions (one round trip with Redis), or None when the cache is off
         or down (the caller computes). Unchanged versions mean an entry read with them is
         current."""
-        if not self._enabled:
+        if not self._enabled or (self._unbumped and not await self._settled()):
             return None
         try:
             return await self._versions(tags)
@@ -125,6 +130,8 @@ class ResponseCache:
             body = await compute()
             return CachedResponse(body, etag_of(body), hit=False)
         try:
+            if self._unbumped and not await self._settled():
+                raise CacheUnavailable("a tag bump is still owed")
             versions = await self._versions(tags)
             full_key = self._full_key(key, versions)
             cached = await self._cache.get(full_key)
@@ -165,15 +172,26 @@ class ResponseCache:
                 self._warn(exc)
 
     async def invalidate(self, tags: Iterable[str]) -> None:
-        """Bump every tag's version. Never raises: a cache outage must not fail a write."""
+        """Bump every tag's version. Never raises: a cache outage must not fail a write. A bump
+        that fails is retried once at once, then before this process's next read."""
         self._generation += 1
-        for tag in sorted(set(tags)):
+        self._unbumped.update(tags)
+        if not await self._settled():
+            await asyncio.sleep(_RETRY_BUMP_SECONDS)
+            await self._settled()
+
+    async def _settled(self) -> bool:
+        """Bump the tags still owed; True when none is left."""
+        for tag in sorted(self._unbumped):
             try:
                 # No TTL: a version must outlive every entry that was keyed with it.
                 await self._cache.incr(f"{self._prefix}:tag:{tag}", 1)
-                CACHE_INVALIDATIONS.labels(tag).inc()
             except CacheUnavailable as exc:
                 self._warn(exc)
+                return False
+            self._unbumped.discard(tag)
+            CACHE_INVALIDATIONS.labels(tag).inc()
+        return True
 
 
 def cache_key(path: str, query_string: bytes) -> str:

@@ -16,7 +16,7 @@ from redis import Redis
 
 from mercato.bootstrap import Container, build_container
 from mercato.main import create_app
-from mercato.platform.cache import MemoryCache, RedisCache
+from mercato.platform.cache import CacheUnavailable, MemoryCache, RedisCache
 from mercato.platform.response_cache import ResponseCache
 from tests.conftest import make_settings
 from tests.factories import auth_headers, create_product, create_user
@@ -186,3 +186,52 @@ async def test_single_flight_computes_once(backend: str, request: pytest.Fixture
         assert calls == 2
     finally:
         await cache.close()
+
+
+class _BumpsTimingOut(RedisCache):
+    """Redis whose next `failures` INCRs time out, as a busy server's connect can."""
+
+    failures = 0
+
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        if self.failures:
+            self.failures -= 1
+            raise CacheUnavailable("Timeout connecting to server")
+        return await super().incr(key, amount, ttl)
+
+
+async def test_a_bump_that_times_out_is_owed_and_paid_before_the_next_read(
+    redis_url: str,
+) -> None:
+    namespace = f"owed{time.time_ns()}"
+    writer_cache = _BumpsTimingOut(redis_url, namespace=namespace, timeout=5.0)
+    other_cache = RedisCache(redis_url, namespace=namespace, timeout=5.0)
+    writer = ResponseCache(writer_cache, ttl_seconds=60)
+    other = ResponseCache(other_cache, ttl_seconds=60)
+    stock = {"left": b'{"in_stock":true}'}
+
+    async def compute() -> bytes:
+        return stock["left"]
+
+    try:
+        for cache in (writer, other):
+            await cache.get_or_compute("p", ["product:lamp"], compute)
+            assert (await cache.get_or_compute("p", ["product:lamp"], compute)).hit
+        stock["left"] = b'{"in_stock":false}'
+        writer_cache.failures = 4  # the bump and its retry time out, then the next two tries
+        await writer.invalidate(["product:lamp"])
+        assert writer_cache.failures == 2
+        # Still owed: the writer reads from the database rather than what it made stale.
+        assert await writer.versions(["product:lamp"]) is None
+        read = await writer.get_or_compute("p", ["product:lamp"], compute)
+        assert (read.body, read.hit) == (b'{"in_stock":false}', False)
+        # Redis answers again: the debt is paid before the next read, for every process.
+        read = await writer.get_or_compute("p", ["product:lamp"], compute)
+        assert (read.body, read.hit) == (b'{"in_stock":false}', False)
+        assert (await writer.get_or_compute("p", ["product:lamp"], compute)).hit
+        seen = await other.get_or_compute("p", ["product:lamp"], compute)
+        assert seen.body == b'{"in_stock":false}'
+        assert await writer.versions(["product:lamp"]) == await other.versions(["product:lamp"])
+    finally:
+        await writer_cache.close()
+        await other_cache.close()
