@@ -8,7 +8,12 @@ from contextlib import asynccontextmanager
 
 from mercato.api import API_PREFIX, api_routers, root_routers
 from mercato.bootstrap import Container, build_container
-from mercato.catalog.fastpath import CatalogCacheAnswers, CatalogCacheFastPath, PlainListMisses
+from mercato.catalog.fastpath import (
+    CatalogCacheAnswers,
+    CatalogCacheFastPath,
+    PlainListMisses,
+    ProductPageMisses,
+)
 from mercato.checkout.lane import CheckoutLane
 from mercato.openapi import install_openapi, operation_id
 from mercato.ops.sentry import init_sentry, tag_request_id
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         container.catalog_cache,
         settings.catalog.http_max_age_seconds,
         PlainListMisses(container.db, settings.catalog.currency),
+        ProductPageMisses(container),
     )
     app.add_middleware(CatalogCacheFastPath, answers=cached_catalog)  # innermost: skips routing
     app.add_middleware(HeadAsGetMiddleware)

@@ -17,11 +17,12 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, bindparam, func, literal, select
+from sqlalchemy import Select, bindparam, func, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from mercato.catalog.models import Category, Product, ProductImage, Variant
 from mercato.inventory import service as inventory
+from mercato.platform.db import UuidText
 
 Card = dict[str, Any]
 
@@ -68,14 +69,14 @@ def _card_columns() -> Select[*tuple[Any, ...]]:
     )
     return (
         select(
-            Product.id,
+            type_coerce(Product.id, UuidText()).label("id"),
             Product.title,
             Product.slug,
             Product.brand,
             Product.price_min,
             Product.price_max,
             Product.created_at,
-            Product.category_id,
+            type_coerce(Product.category_id, UuidText()).label("category_id"),
             Category.name.label("category_name"),
             Category.slug.label("category_slug"),
             compare_at.label("compare_at"),
@@ -113,7 +114,7 @@ def _card(row: Any, currency: str) -> Card:
         image_height,
     ) = row
     return {
-        "id": str(product_id),
+        "id": product_id,
         "title": title,
         "slug": slug,
         "brand": brand,
@@ -133,7 +134,7 @@ def _card(row: Any, currency: str) -> Card:
         ),
         "in_stock": bool(in_stock),
         "category": (
-            {"id": str(category_id), "name": category_name, "slug": category_slug}
+            {"id": category_id, "name": category_name, "slug": category_slug}
             if category_id is not None and category_slug is not None
             else None
         ),
@@ -147,7 +148,7 @@ async def cards(session: AsyncSession, ids: Sequence[uuid.UUID], currency: str) 
         return []
     rows = await session.execute(_statement(), {"ids": list(ids)})
     by_id = {row[0]: _card(row, currency) for row in rows}
-    return [by_id[product_id] for product_id in ids if product_id in by_id]
+    return [by_id[key] for key in map(str, ids) if key in by_id]
 
 
 def statement_for(ids: Select[Any], *order_by: Any) -> Select[*tuple[Any, ...]]:

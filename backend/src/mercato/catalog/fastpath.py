@@ -5,7 +5,8 @@
 line itself) for most requests, and through `CatalogCacheFastPath`, innermost in the full stack,
 for the rest (CORS requests). On a miss of a plain product list (`?limit=…&sort=…&cursor=…`,
 the shop's home page and API clients' paging) it computes the answer itself, in one prebuilt
-statement, and caches it as the router would (`PlainListMisses`). On any other miss, a cache
+statement, and caches it as the router would (`PlainListMisses`); so too on a miss of a product
+page with no query string (`ProductPageMisses`). On any other miss, a cache
 outage or any other path the request goes on unchanged, and the router computes, validates and
 caches as usual. The cache key is the raw path and sorted query string, the same key the router
 uses, so an invalid request is never cached and always reaches validation.
@@ -17,12 +18,13 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.catalog import cards
-from mercato.catalog.queries import plain_list
+from mercato.catalog.ports import CatalogPorts
+from mercato.catalog.queries import plain_list, product_detail
 from mercato.catalog.repository import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -30,6 +32,7 @@ from mercato.catalog.repository import (
     ProductQuery,
     decode_cursor,
 )
+from mercato.catalog.text import SLUG_PATTERN
 from mercato.platform.cache_tags import collection_tag, product_tag
 from mercato.platform.db import Database
 from mercato.platform.edge import EdgeAnswer, problem_answer
@@ -45,6 +48,13 @@ from mercato.platform.response_cache import (
     cache_key,
     etag_matches,
 )
+
+
+class MissSource(Protocol):
+    def compute_for(
+        self, path: str, query_string: bytes
+    ) -> Callable[[], Awaitable[bytes]] | None: ...
+
 
 HOT_SECONDS = 1.0
 HOT_ENTRIES = 2_000
@@ -155,14 +165,38 @@ class PlainListMisses:
         return render
 
 
+_PRODUCT_PAGE = "/api/v1/products/"
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+class ProductPageMisses:
+    """A product page's miss at the edge: `GET /api/v1/products/<slug>` with no query string
+    (what the storefront asks), computed as the router computes it (`queries.product_detail`)
+    without FastAPI's routing and dependency injection. An unknown product raises, so the full
+    stack answers its 404."""
+
+    def __init__(self, ports: CatalogPorts) -> None:
+        self._ports = ports
+
+    def compute_for(self, path: str, query_string: bytes) -> Callable[[], Awaitable[bytes]] | None:
+        if query_string or not path.startswith(_PRODUCT_PAGE):
+            return None
+        slug = path[len(_PRODUCT_PAGE) :]
+        if len(slug) > 300 or not _SLUG.match(slug):
+            return None
+
+        async def render() -> bytes:
+            return cards.dump(await product_detail(self._ports, slug))
+
+        return render
+
+
 class CatalogCacheAnswers:
     """An `EdgeResponder`: the cached answer to a public catalog GET; on a miss, the answer
     `misses` computes (and caches, as the router would) for the URLs it knows; else None (not a
     catalog path, any other miss: the router computes, validates and caches as usual)."""
 
-    def __init__(
-        self, cache: ResponseCache, max_age_seconds: int, misses: PlainListMisses | None = None
-    ) -> None:
+    def __init__(self, cache: ResponseCache, max_age_seconds: int, *misses: MissSource) -> None:
         self._cache = cache
         self._misses = misses
         self._cache_control = f"public, max-age={max_age_seconds}, must-revalidate".encode()
@@ -212,8 +246,10 @@ class CatalogCacheAnswers:
         template: str,
         if_none_match: bytes | None,
     ) -> EdgeAnswer | None:
-        compute = self._misses.compute_for(path, query_string) if self._misses else None
-        if compute is None:
+        for source in self._misses:
+            if (compute := source.compute_for(path, query_string)) is not None:
+                break
+        else:
             return None
         try:
             computed = await self._cache.get_or_compute(key, tags, compute)

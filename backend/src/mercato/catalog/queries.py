@@ -21,6 +21,7 @@ from mercato.catalog.models import (
     ProductOption,
     Variant,
 )
+from mercato.catalog.ports import CatalogPorts
 from mercato.catalog.repository import (
     MAX_LIMIT,
     ProductQuery,
@@ -31,6 +32,7 @@ from mercato.catalog.repository import (
     sort_key,
 )
 from mercato.catalog.schemas import CategoryNode, Facets
+from mercato.content import service as content
 from mercato.inventory import service as inventory
 from mercato.platform.errors import ValidationFailed
 
@@ -245,6 +247,20 @@ async def _related_cards(
 
 def _money(amount: int, currency: str) -> dict[str, Any]:
     return {"amount": amount, "currency": currency}
+
+
+async def product_detail(ports: CatalogPorts, slug: str) -> dict[str, Any]:
+    """A published product's page as `GET /products/{slug}` shows it: its rows (`product_page`,
+    one read unit of work) with the content's editorial. Raises ProductNotFound."""
+    catalog = ports.settings.catalog
+    async with ports.db.session(write=False) as session:
+        page = await product_page(
+            session, catalog.currency, slug=slug, low_stock_threshold=catalog.low_stock_threshold
+        )
+    page["editorial"] = await content.product_editorial(
+        ports.content_source, ports.content_cache, slug
+    )
+    return page
 
 
 async def product_page(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import Select, and_, case, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Subquery
@@ -126,8 +127,8 @@ class ListResult:
 def encode_cursor(sort: str, key: Any, product_id: uuid.UUID | str) -> str:
     if isinstance(key, datetime):
         key = as_utc(key).isoformat()
-    raw = json.dumps({"s": sort, "k": key, "i": str(product_id)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    raw = orjson.dumps({"s": sort, "k": key, "i": str(product_id)})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:

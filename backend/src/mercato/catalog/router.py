@@ -17,7 +17,6 @@ from mercato.catalog.ports import CatalogDep
 from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, parse_options
 from mercato.catalog.schemas import CategoryList, CollectionRead, ProductPage, ProductRead
 from mercato.catalog.text import SLUG_PATTERN
-from mercato.content import service as content
 from mercato.platform.errors import NotFound
 from mercato.platform.response_cache import cache_key, etag_matches, response_headers
 from mercato.platform.strict import QueryBool
@@ -118,22 +117,11 @@ async def list_products(
     responses={304: {"description": "Not modified"}, 404: {"description": "No such product"}},
 )
 async def get_product(slug: str, request: Request, container: CatalogDep) -> Response:
-    currency = container.settings.catalog.currency
     if len(slug) > 300 or not _SLUG.match(slug):
         raise NotFound("No such product.", code="product_not_found")
 
     async def compute() -> dict[str, Any]:
-        async with container.db.session(write=False) as session:
-            page = await queries.product_page(
-                session,
-                currency,
-                slug=slug,
-                low_stock_threshold=container.settings.catalog.low_stock_threshold,
-            )
-        page["editorial"] = await content.product_editorial(
-            container.content_source, container.content_cache, slug
-        )
-        return page
+        return await queries.product_detail(container, slug)
 
     return await cached_json(request, container, compute)
 

@@ -249,7 +249,7 @@ async def test_whatever_the_query_the_edge_answers_as_the_full_stack_does(
     assert isinstance(full.edge, Edge)
     answers = full.edge.responder  # the edge's and the inner fast path's, shared
     assert isinstance(answers, CatalogCacheAnswers)
-    answers._misses = None  # the router computes every miss
+    answers._misses = ()  # the router computes every miss
     clients = [
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
         for app in (shipped, full)
