@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from mercato.accounts.tokens import TokenService
+from mercato.catalog.cards import CardKeeper
 from mercato.catalog.freshness import StockFreshness
 from mercato.checkout.demand import DemandReads
 from mercato.checkout.providers.port import ShippingRateProvider
@@ -119,6 +120,7 @@ def build_container(settings: Settings) -> Container:
     )
     freshness = StockFreshness(db, catalog_cache)  # sold out shows on the next read
     db.before_commit.append(freshness.before_commit)
+    db.before_commit.append(CardKeeper(settings.catalog.currency))  # stored cards (ADR 0055)
     db.after_commit.append(freshness)
     return Container(
         settings=settings,

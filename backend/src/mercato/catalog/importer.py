@@ -31,6 +31,7 @@ from mercato.catalog.schemas import (
 )
 from mercato.catalog.text import slugify
 from mercato.inventory import service as inventory
+from mercato.platform.db import Database
 from mercato.platform.errors import DomainError
 from mercato.revalidation.service import record_catalog_change
 
@@ -341,6 +342,7 @@ async def _upsert(
 
 
 async def _write(
+    db: Database,
     session: AsyncSession,
     planned: list[PlannedProduct],
     errors: list[ImportRowError],
@@ -372,6 +374,7 @@ async def _write(
             record_catalog_change(
                 session, ("products", "collections", "categories"), reason="import"
             )
+        await db.prepare_commit(session)  # stored cards, in this transaction
         await session.commit()
         return created, updated, True
     except BaseException:
@@ -420,6 +423,7 @@ async def import_bytes(
     if session is None:
         async with container.db.write_sessions() as own:
             created, updated, written_ok = await _write(
+                container.db,
                 own,
                 planned,
                 errors,
@@ -430,6 +434,7 @@ async def import_bytes(
             )
     else:
         created, updated, written_ok = await _write(
+            container.db,
             session,
             planned,
             errors,

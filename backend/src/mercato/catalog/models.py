@@ -209,3 +209,18 @@ class SearchTerm(Base):
 
     term: Mapped[str] = mapped_column(String(40), primary_key=True)
     length: Mapped[int] = mapped_column(index=True)
+
+
+class ProductCard(Base):
+    """A product's card as lists, search results and "related products" show it, stored as the
+    JSON the API sends (`cards.dump`), in the shop's currency: a read model kept in the writing
+    transaction by `cards.CardKeeper` (ADR 0055). A missing card, or one in another currency,
+    is computed from the catalog's rows instead."""
+
+    __tablename__ = "catalog_product_card"
+
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("catalog_product.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    doc: Mapped[str] = mapped_column(Text)

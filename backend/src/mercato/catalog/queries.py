@@ -6,7 +6,8 @@ import uuid
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select
+import orjson
+from sqlalchemy import Integer, and_, bindparam, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,6 +18,7 @@ from mercato.catalog.models import (
     Collection,
     CollectionProduct,
     Product,
+    ProductCard,
     ProductImage,
     ProductOption,
     Variant,
@@ -34,6 +36,7 @@ from mercato.catalog.repository import (
 from mercato.catalog.schemas import CategoryNode, Facets
 from mercato.content import service as content
 from mercato.inventory import service as inventory
+from mercato.platform.db import UuidText, table_of
 from mercato.platform.errors import ValidationFailed
 
 RELATED_LIMIT = 4
@@ -62,28 +65,29 @@ async def list_products(
 
 @cache
 def _plain_page_statement(sort: str, after: bool) -> Any:
-    """The cards of one page (and one more card) of active products in `sort`'s order, after
-    the cursor's (`key`, `pid`) when `after`: the repository's page query and the cards' in one
-    statement, built once with bind parameters (building it cost more than running it). The page
-    size is written into the text: bound, it made PostgreSQL plan the statement again on every
-    execution (ADR 0054)."""
+    """One page (and one more product) of active products in `sort`'s order, after the cursor's
+    (`key`, `pid`) when `after`: each product's id, sort key and stored card (ADR 0055; NULL when
+    it has none in `currency`), built once with bind parameters (building it cost more than
+    running it). The page size is written into the text: bound, it made PostgreSQL plan the
+    statement again on every execution (ADR 0054)."""
     key_col, desc = sort_key(sort)
     order = (key_col.desc(), Product.id.desc()) if desc else (key_col.asc(), Product.id.asc())
-    page = select(Product.id).where(Product.status == "active")
+    stored = table_of(ProductCard)
+    page = (
+        select(type_coerce(Product.id, UuidText()), key_col, stored.c.doc)
+        .select_from(Product)
+        .outerjoin(
+            stored,
+            and_(stored.c.product_id == Product.id, stored.c.currency == bindparam("currency")),
+        )
+        .where(Product.status == "active")
+    )
     if after:
         key = bindparam("key", type_=key_col.type)
         pid = bindparam("pid", type_=Product.id.type)
         page = page.where(after_key(key_col, Product.id, key, pid, desc))
     rows = bindparam("rows", type_=Integer(), literal_execute=True)
-    return cards.statement_for(page.order_by(*order).limit(rows), *order)
-
-
-_CURSOR_KEY = {
-    "newest": lambda card: card["created_at"],
-    "price_asc": lambda card: card["price"]["amount"],
-    "price_desc": lambda card: card["price"]["amount"],
-    "name": lambda card: card["title"],
-}
+    return page.order_by(*order).limit(rows)
 
 
 async def plain_list(
@@ -94,20 +98,36 @@ async def plain_list(
     currency: str,
 ) -> dict[str, Any]:
     """A page of a plain query (`ProductQuery.is_plain`): what `list_products` answers for it,
-    the same items, order and cursor, in one statement."""
+    the same items, order and cursor: one statement when every product on the page has its
+    stored card, a second for the cards of those that have none."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}.", code="bad_limit")
-    params: dict[str, Any] = {"rows": limit + 1}
+    params: dict[str, Any] = {"rows": limit + 1, "currency": currency}
     if cursor:
         params["key"], params["pid"] = decode_cursor(cursor, sort)
-    statement = _plain_page_statement(sort, bool(cursor))
-    items = await cards.cards_from(connection, statement, params, currency)
+    page = (await connection.execute(_plain_page_statement(sort, bool(cursor)), params)).all()
     next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        last = items[-1]
-        next_cursor = encode_cursor(sort, _CURSOR_KEY[sort](last), last["id"])
-    return {"items": items, "next_cursor": next_cursor, "facets": None, "corrected_query": None}
+    if len(page) > limit:
+        page = page[:limit]
+        last_id, last_key, _ = page[-1]
+        next_cursor = encode_cursor(sort, last_key, last_id)
+    items: list[cards.Shown | None] = [
+        orjson.Fragment(doc) if doc is not None else None for _, _, doc in page
+    ]
+    missing = [uuid.UUID(product_id) for product_id, _, doc in page if doc is None]
+    if missing:
+        found = await cards.computed(connection, missing, currency)
+        computed = {card["id"]: card for card in found}
+        items = [
+            item if item is not None else computed.get(product_id)
+            for item, (product_id, _, _) in zip(items, page, strict=True)
+        ]
+    return {
+        "items": [item for item in items if item is not None],
+        "next_cursor": next_cursor,
+        "facets": None,
+        "corrected_query": None,
+    }
 
 
 # The product page's statements are built once, with bind parameters, and run on the session's

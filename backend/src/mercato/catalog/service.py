@@ -62,6 +62,7 @@ from mercato.catalog.schemas import (
 from mercato.catalog.search import add_vocabulary, vocabulary_of
 from mercato.catalog.text import html_to_text, sanitize_html, slugify
 from mercato.inventory import service as inventory
+from mercato.platform import card_marks
 from mercato.platform.cache_tags import (
     CATEGORIES_TAG,
     LISTINGS_TAG,
@@ -425,6 +426,7 @@ async def refresh_derived(session: AsyncSession, product_id: uuid.UUID) -> Produ
     )
     await add_vocabulary(session, vocabulary_of(product.search_text))
     await session.flush()
+    card_marks.products_changed(session, [product.id])  # stored again before the commit
     return product
 
 
@@ -639,6 +641,7 @@ async def add_image(
         ProductImage(id=new_id(), product_id=product_id, url=url, alt=alt, position=position)
     )
     await session.flush()
+    card_marks.products_changed(session, [product_id])  # a first image is the card's
     return WriteResult(await get_product(session, product_id), product_tags(product.slug))
 
 
@@ -802,6 +805,7 @@ async def update_category(
         await _move_category(session, category, data.parent_id)
     await session.flush()
     await _refresh_products_in(session, category.path)
+    card_marks.categories_changed(session, [category.id])  # its name and slug are on cards
     return category
 
 
@@ -877,6 +881,8 @@ async def delete_category(
     )
     if has_children:
         raise Conflict("Move or delete the sub-categories first.", code="category_not_empty")
+    in_it = select(Product.id).where(Product.category_id == category_id)
+    card_marks.products_changed(session, await session.scalars(in_it))
     await session.execute(
         update(Product).where(Product.category_id == category_id).values(category_id=None)
     )

@@ -1,4 +1,4 @@
-"""`mercato catalog import|export` and `mercato demo seed`."""
+"""`mercato catalog import|export|cards` and `mercato demo seed`."""
 
 from __future__ import annotations
 
@@ -109,6 +109,37 @@ def export_command(
     else:
         output.write_bytes(data)
         typer.echo(f"wrote {len(data)} bytes to {output}", err=True)
+
+
+@catalog_app.command("cards")
+def cards_command() -> None:
+    """Store every product's card again (lists and search read them; after an upgrade from a
+    version without stored cards, or a change of MERCATO_CATALOG__CURRENCY)."""
+    from rich.progress import Progress
+
+    from mercato.bootstrap import build_container
+    from mercato.catalog import cards
+    from mercato.platform.config import Settings
+
+    async def run() -> int:
+        settings = Settings()
+        container = build_container(settings)
+        bar = progress_bar()
+        assert isinstance(bar, Progress)
+        try:
+            with bar:
+                task = bar.add_task("storing cards", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                stored = await cards.store_all(container.db, settings.catalog.currency, advance)
+            await container.catalog_cache.invalidate(("products", "listings"))
+        finally:
+            await container.aclose()
+        return stored
+
+    typer.echo(f"stored {asyncio.run(run())} product cards")
 
 
 def register(app: typer.Typer) -> None:

@@ -34,6 +34,7 @@ from mercato.catalog.search import add_vocabulary, vocabulary_of
 from mercato.catalog.service import build_search_text
 from mercato.catalog.text import slugify
 from mercato.inventory import service as inventory
+from mercato.platform import card_marks
 
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 BATCH = 1000
@@ -434,6 +435,7 @@ async def seed(
                 await session.execute(insert(CollectionProduct), link_rows)
             await inventory.bulk_receive(session, stock, reason="demo seed", actor="demo")
             await add_vocabulary(session, vocabulary)
+            card_marks.products_changed(session, (row["id"] for row in product_rows))
         written += count
         if progress is not None:
             progress(written, products)

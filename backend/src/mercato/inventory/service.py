@@ -40,6 +40,7 @@ from mercato.inventory.models import (
     Warehouse,
 )
 from mercato.inventory.schemas import StockLevelRead, StockMovementRead
+from mercato.platform import card_marks
 from mercato.platform.clock import utcnow
 from mercato.platform.db import Database, insert_new, table_of
 from mercato.platform.errors import ValidationFailed
@@ -574,6 +575,7 @@ async def bulk_receive(
     await ensure_default_warehouse(session)
     now = utcnow()
     items = [(sku, qty) for sku, qty in quantities.items()]
+    card_marks.skus_changed(session, quantities)  # their products' cards show `in_stock`
     for sku, qty in items:
         if qty < 0:
             raise ValidationFailed(f"Negative stock for {sku!r}.", code="invalid_quantity")

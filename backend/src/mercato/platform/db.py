@@ -444,9 +444,7 @@ class Database:
         async with factory() as session:
             try:
                 yield session
-                if session.info:
-                    for prepare in self.before_commit:
-                        await prepare(session)
+                await self.prepare_commit(session)
                 await session.commit()
             except BaseException:
                 await session.rollback()
@@ -454,6 +452,13 @@ class Database:
             if session.info:
                 for hook in self.after_commit:
                     await hook(session.info)
+
+    async def prepare_commit(self, session: AsyncSession) -> None:
+        """Run the before-commit hooks: `session()` does before its commit; code that commits
+        a session itself (a bulk import's savepoints) calls it first."""
+        if session.info:
+            for prepare in self.before_commit:
+                await prepare(session)
 
     async def fill_pool(self) -> int:
         """Open the pool's connections now (PostgreSQL; asyncpg's own pools do the same with

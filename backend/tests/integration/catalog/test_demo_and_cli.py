@@ -106,3 +106,25 @@ async def test_cli_import_and_export(cli_env: CliRunner, tmp_path: Path, db_back
     lines = out.read_text().splitlines()
     assert len(lines) == 3
     assert "MUG-B" in lines[1]
+
+
+async def test_cli_stores_every_products_card(cli_env: CliRunner, container: Container) -> None:
+    import asyncio
+
+    from sqlalchemy import delete, func, select
+
+    from mercato.catalog.models import ProductCard
+    from tests.factories import create_product
+
+    for n in range(3):
+        await create_product(container, title=f"Card Lamp {n}")
+    async with container.db.session() as session:
+        await session.execute(delete(ProductCard))
+    result = await asyncio.to_thread(cli_env.invoke, cli_app, ["catalog", "cards"])
+    assert result.exit_code == 0, result.output
+    assert "stored 3 product cards" in result.output
+    async with container.db.session(write=False) as session:
+        count = await session.scalar(
+            select(func.count()).select_from(ProductCard).where(ProductCard.currency == "EUR")
+        )
+    assert count == 3

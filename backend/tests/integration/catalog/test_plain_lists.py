@@ -74,7 +74,7 @@ async def test_a_plain_page_is_the_general_listings_page(
         async with container.db.one_read() as connection:
             plain = await queries.plain_list(connection, sort, cursor, 2, "EUR")
         assert cards.dump(plain) == cards.dump(await _general_page(container, query))
-        seen += [item["title"] for item in plain["items"]]
+        seen += [item["title"] for item in json.loads(cards.dump(plain))["items"]]
         cursor = plain["next_cursor"]
         if cursor is None:
             break
