@@ -54,7 +54,10 @@ def body_of(rows: list[Any], mode: str) -> bytes:
         items = b",".join(row[0].encode() for row in rows[:PAGE])
         return b'{"items":[' + items + b'],"next_cursor":null}'
     return cards.dump(
-        {"items": [cards._card(tuple(row), "EUR") for row in rows[:PAGE]], "next_cursor": None}
+        {
+            "items": [cards._card((str(row[0]), *tuple(row)[1:]), "EUR") for row in rows[:PAGE]],
+            "next_cursor": None,
+        }
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Insert,
     Select,
     Update,
+    and_,
     bindparam,
     case,
     false,
@@ -191,6 +192,39 @@ async def cards(
     return [found[key] for key in keys if key in found]
 
 
+def stored_page(*columns: Any) -> Select[Any]:
+    """`SELECT <id as text>, <stored card or NULL>, *columns FROM catalog_product` with the
+    stored card in `currency` (a bind parameter) left-joined: add the page's WHERE, ORDER BY and
+    LIMIT, and read its rows with `shown`."""
+    stored = table_of(ProductCard)
+    return (
+        select(type_coerce(Product.id, UuidText()), stored.c.doc, *columns)
+        .select_from(Product)
+        .outerjoin(
+            stored,
+            and_(stored.c.product_id == Product.id, stored.c.currency == bindparam("currency")),
+        )
+    )
+
+
+async def shown(
+    session: AsyncSession | AsyncConnection, rows: Sequence[Any], currency: str
+) -> list[Shown]:
+    """The cards of a `stored_page`'s rows, in their order: stored ones as they are, the others
+    computed (one more statement, only when a product has no stored card)."""
+    missing = [uuid.UUID(row[0]) for row in rows if row[1] is None]
+    found: dict[str, Card] = {}
+    if missing:
+        found = {card["id"]: card for card in await computed(session, missing, currency)}
+    page: list[Shown] = []
+    for row in rows:
+        if row[1] is not None:
+            page.append(orjson.Fragment(row[1]))
+        elif (card := found.get(row[0])) is not None:
+            page.append(card)
+    return page
+
+
 async def computed(
     session: AsyncSession | AsyncConnection, ids: Sequence[uuid.UUID], currency: str
 ) -> list[Card]:
@@ -201,18 +235,9 @@ async def computed(
 
 def statement_for(ids: Select[Any], *order_by: Any) -> Select[*tuple[Any, ...]]:
     """The cards of the products `ids` selects (`Product.id`, with its own ORDER BY and LIMIT),
-    in `order_by`'s order. Build it once, with bind parameters, and run it with `cards_from`:
+    in `order_by`'s order (each row a card for `_card`). Build it once, with bind parameters:
     building a statement this size costs more than running it."""
     return _card_columns().where(Product.id.in_(ids.scalar_subquery())).order_by(*order_by)
-
-
-async def cards_from(
-    session: AsyncSession | AsyncConnection,
-    statement: Select[Any],
-    params: dict[str, Any],
-    currency: str,
-) -> list[Card]:
-    return [_card(row, currency) for row in await session.execute(statement, params)]
 
 
 def dump(value: Any) -> bytes:

@@ -6,8 +6,7 @@ import uuid
 from functools import cache
 from typing import Any
 
-import orjson
-from sqlalchemy import Integer, and_, bindparam, func, select, type_coerce
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,7 +17,6 @@ from mercato.catalog.models import (
     Collection,
     CollectionProduct,
     Product,
-    ProductCard,
     ProductImage,
     ProductOption,
     Variant,
@@ -36,7 +34,6 @@ from mercato.catalog.repository import (
 from mercato.catalog.schemas import CategoryNode, Facets
 from mercato.content import service as content
 from mercato.inventory import service as inventory
-from mercato.platform.db import UuidText, table_of
 from mercato.platform.errors import ValidationFailed
 
 RELATED_LIMIT = 4
@@ -66,22 +63,13 @@ async def list_products(
 @cache
 def _plain_page_statement(sort: str, after: bool) -> Any:
     """One page (and one more product) of active products in `sort`'s order, after the cursor's
-    (`key`, `pid`) when `after`: each product's id, sort key and stored card (ADR 0055; NULL when
-    it has none in `currency`), built once with bind parameters (building it cost more than
-    running it). The page size is written into the text: bound, it made PostgreSQL plan the
-    statement again on every execution (ADR 0054)."""
+    (`key`, `pid`) when `after`: each product's id, stored card (ADR 0055) and sort key, built
+    once with bind parameters (building it cost more than running it). The page size is written
+    into the text: bound, it made PostgreSQL plan the statement again on every execution (ADR
+    0054)."""
     key_col, desc = sort_key(sort)
     order = (key_col.desc(), Product.id.desc()) if desc else (key_col.asc(), Product.id.asc())
-    stored = table_of(ProductCard)
-    page = (
-        select(type_coerce(Product.id, UuidText()), key_col, stored.c.doc)
-        .select_from(Product)
-        .outerjoin(
-            stored,
-            and_(stored.c.product_id == Product.id, stored.c.currency == bindparam("currency")),
-        )
-        .where(Product.status == "active")
-    )
+    page = cards.stored_page(key_col).where(Product.status == "active")
     if after:
         key = bindparam("key", type_=key_col.type)
         pid = bindparam("pid", type_=Product.id.type)
@@ -109,21 +97,10 @@ async def plain_list(
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        last_id, last_key, _ = page[-1]
+        last_id, _, last_key = page[-1]
         next_cursor = encode_cursor(sort, last_key, last_id)
-    items: list[cards.Shown | None] = [
-        orjson.Fragment(doc) if doc is not None else None for _, _, doc in page
-    ]
-    missing = [uuid.UUID(product_id) for product_id, _, doc in page if doc is None]
-    if missing:
-        found = await cards.computed(connection, missing, currency)
-        computed = {card["id"]: card for card in found}
-        items = [
-            item if item is not None else computed.get(product_id)
-            for item, (product_id, _, _) in zip(items, page, strict=True)
-        ]
     return {
-        "items": [item for item in items if item is not None],
+        "items": await cards.shown(connection, page, currency),
         "next_cursor": next_cursor,
         "facets": None,
         "corrected_query": None,
@@ -235,17 +212,16 @@ def _collection_slugs(product_id: Any) -> Any:
 
 @cache
 def _related_statement(by: str | None) -> Any:
-    """The cards of up to RELATED_LIMIT other published products with the same `by` column
-    (category, brand, or none), newest first: one statement, built once."""
-    related = select(Product.id).where(
+    """Up to RELATED_LIMIT other published products with the same `by` column (category,
+    brand, or none), newest first, with their stored cards: one statement, built once."""
+    related = cards.stored_page().where(
         Product.status == "active", Product.id != bindparam("product_id")
     )
     if by == "category":
         related = related.where(Product.category_id == bindparam("key"))
     elif by == "brand":
         related = related.where(Product.brand == bindparam("key"))
-    newest = (Product.created_at.desc(), Product.id)
-    return cards.statement_for(related.order_by(*newest).limit(RELATED_LIMIT), *newest)
+    return related.order_by(Product.created_at.desc(), Product.id).limit(RELATED_LIMIT)
 
 
 async def _related_cards(
@@ -254,15 +230,16 @@ async def _related_cards(
     category_id: uuid.UUID | None,
     brand: str,
     currency: str,
-) -> list[cards.Card]:
+) -> list[cards.Shown]:
     """Other products of its category, else of its brand, else any."""
-    params: dict[str, Any] = {"product_id": product_id}
+    params: dict[str, Any] = {"product_id": product_id, "currency": currency}
     by: str | None = None
     if category_id is not None:
         by, params["key"] = "category", category_id
     elif brand:
         by, params["key"] = "brand", brand
-    return await cards.cards_from(connection, _related_statement(by), params, currency)
+    rows = (await connection.execute(_related_statement(by), params)).all()
+    return await cards.shown(connection, rows, currency)
 
 
 def _money(amount: int, currency: str) -> dict[str, Any]:

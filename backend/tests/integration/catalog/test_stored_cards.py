@@ -181,6 +181,8 @@ async def test_a_missing_card_or_one_in_another_currency_is_computed(
         await create_product(container, title=f"Lamp {n}", price=1000 + n)
     before = await client.get("/api/v1/products", params={"limit": 10, "facets": "false"})
     listed = await client.get("/api/v1/products", params={"limit": 10})
+    page = await client.get("/api/v1/products/lamp-0")
+    assert len(page.json()["related"]) == 3
     async with container.db.session() as session:
         first, second = list(await session.scalars(select(ProductCard.product_id).limit(2)))
         await session.execute(delete(ProductCard).where(ProductCard.product_id == first))
@@ -192,6 +194,8 @@ async def test_a_missing_card_or_one_in_another_currency_is_computed(
         again = await client.get("/api/v1/products", params=params)
         assert again.headers["x-cache"] == "MISS"
         assert again.content == (before if "facets" in params else listed).content
+    again = await client.get("/api/v1/products/lamp-0")
+    assert (again.headers["x-cache"], again.content) == ("MISS", page.content)
     searched = await client.get("/api/v1/products", params={"q": "lamp", "limit": 10})
     assert len(searched.json()["items"]) == 4
     assert await cards.store_all(container.db, "EUR") == 4
