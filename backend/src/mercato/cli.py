@@ -154,10 +154,49 @@ def db_upgrade(revision: str = typer.Argument("heads", help="Target revision."))
     """Apply migrations up to REVISION (default: the latest)."""
     from mercato.platform import migrate
 
-    applied = migrate.upgrade(load_settings(), revision)
+    settings = load_settings()
+    applied = migrate.upgrade(settings, revision)
     for rev, title in applied:
         typer.echo(f"applied {rev}: {title}")
     typer.echo(f"database is up to date ({len(applied)} migration(s) applied)")
+    if any(rev == CARDS_REVISION for rev, _ in applied):
+        stored = _store_product_cards(settings)
+        if stored:
+            typer.echo(f"stored {stored} product cards")
+
+
+CARDS_REVISION = "0009"  # the migration that created the stored product cards (ADR 0055)
+
+
+def _store_product_cards(settings: Settings) -> int:
+    """An upgrade from a version without stored cards stores every product's card at once (a
+    progress bar on a terminal), as `mercato catalog cards` does."""
+    import asyncio
+
+    from rich.progress import Progress
+
+    from mercato.catalog import cards
+    from mercato.commands.catalog import progress_bar
+    from mercato.platform.db import Database
+
+    async def run() -> int:
+        db = Database.from_url(
+            settings.effective_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        bar = progress_bar()
+        assert isinstance(bar, Progress)
+        try:
+            with bar:
+                task = bar.add_task("storing product cards", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                return await cards.store_all(db, settings.catalog.currency, advance)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
 
 
 @db_app.command("downgrade")

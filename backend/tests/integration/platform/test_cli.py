@@ -253,3 +253,31 @@ def test_log_lines_never_mix_into_a_command_s_output(tmp_path: Path) -> None:
     assert export.returncode == 0, export.stderr
     assert export.stdout == (DEMO_DIR / "data.ndjson").read_bytes()
     assert b"jwt_dev_key_in_use" in export.stderr
+
+
+def test_the_upgrade_that_brings_stored_cards_stores_every_products_card(tmp_path: Path) -> None:
+    """A shop upgraded from a version without stored product cards (ADR 0055) has them all
+    once `mercato db upgrade` is done."""
+    import sqlite3
+
+    assert _run(tmp_path, "db", "upgrade", "0008").returncode == 0
+    database = tmp_path / "var" / "mercato.db"
+    with sqlite3.connect(database) as connection:
+        for n in range(3):
+            connection.execute(
+                "INSERT INTO catalog_product (id, title, slug, description, brand, status, "
+                "seo_title, seo_description, tags, attributes, price_min, price_max, "
+                "search_text, version, created_at, updated_at) VALUES (?, ?, ?, '', 'Lumen', "
+                "'active', '', '', '[]', '{}', 1500, 1500, '', 1, '2026-12-01 10:00:00.000000', "
+                "'2026-12-01 10:00:00.000000')",
+                (uuid.uuid4().hex, f"Old Lamp {n}", f"old-lamp-{n}"),
+            )
+    upgrade = _run(tmp_path, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "applied 0009: stored product cards" in upgrade.stdout
+    assert "stored 3 product cards" in upgrade.stdout
+    with sqlite3.connect(database) as connection:
+        docs = [row[0] for row in connection.execute("SELECT doc FROM catalog_product_card")]
+    assert sorted('"title":"Old Lamp' in doc for doc in docs) == [True] * 3
+    again = _run(tmp_path, "db", "upgrade")
+    assert "stored" not in again.stdout
