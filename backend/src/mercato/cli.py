@@ -169,30 +169,19 @@ CARDS_REVISION = "0009"  # the migration that created the stored product cards (
 
 
 def _store_product_cards(settings: Settings) -> int:
-    """An upgrade from a version without stored cards stores every product's card at once (a
-    progress bar on a terminal), as `mercato catalog cards` does."""
+    """An upgrade from a version without stored cards stores every product's card at once, as
+    `mercato catalog cards` does."""
     import asyncio
 
-    from rich.progress import Progress
-
-    from mercato.catalog import cards
-    from mercato.commands.catalog import progress_bar
+    from mercato.commands.catalog import store_cards_showing_progress
     from mercato.platform.db import Database
 
     async def run() -> int:
         db = Database.from_url(
             settings.effective_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
-        bar = progress_bar()
-        assert isinstance(bar, Progress)
         try:
-            with bar:
-                task = bar.add_task("storing product cards", total=None)
-
-                def advance(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                return await cards.store_all(db, settings.catalog.currency, advance)
+            return await store_cards_showing_progress(db, settings.catalog.currency)
         finally:
             await db.dispose()
 

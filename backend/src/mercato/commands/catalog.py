@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
+
+if TYPE_CHECKING:
+    from mercato.platform.db import Database
 
 catalog_app = typer.Typer(help="Catalog: bulk import and export.", no_args_is_help=True)
 
@@ -111,29 +114,35 @@ def export_command(
         typer.echo(f"wrote {len(data)} bytes to {output}", err=True)
 
 
+async def store_cards_showing_progress(db: Database, currency: str) -> int:
+    """`cards.store_all` with a progress bar (on a terminal); the number of cards stored."""
+    from rich.progress import Progress
+
+    from mercato.catalog import cards
+
+    bar = progress_bar()
+    assert isinstance(bar, Progress)
+    with bar:
+        task = bar.add_task("storing product cards", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return await cards.store_all(db, currency, advance)
+
+
 @catalog_app.command("cards")
 def cards_command() -> None:
     """Store every product's card again (lists and search read them; after an upgrade from a
     version without stored cards, or a change of MERCATO_CATALOG__CURRENCY)."""
-    from rich.progress import Progress
-
     from mercato.bootstrap import build_container
-    from mercato.catalog import cards
     from mercato.platform.config import Settings
 
     async def run() -> int:
         settings = Settings()
         container = build_container(settings)
-        bar = progress_bar()
-        assert isinstance(bar, Progress)
         try:
-            with bar:
-                task = bar.add_task("storing cards", total=None)
-
-                def advance(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                stored = await cards.store_all(container.db, settings.catalog.currency, advance)
+            stored = await store_cards_showing_progress(container.db, settings.catalog.currency)
             await container.catalog_cache.invalidate(("products", "listings"))
         finally:
             await container.aclose()
