@@ -34,7 +34,7 @@ from mercato.catalog.repository import (
 )
 from mercato.catalog.text import SLUG_PATTERN
 from mercato.platform.cache_tags import collection_tag, product_tag
-from mercato.platform.db import Database
+from mercato.platform.db import Database, QuickReadBusy
 from mercato.platform.edge import EdgeAnswer, problem_answer
 from mercato.platform.errors import (
     DatabaseBusy,
@@ -156,7 +156,7 @@ class PlainListMisses:
             return None
 
         async def render() -> bytes:
-            async with self._db.one_read() as connection:
+            async with self._db.quick_read() as connection:
                 page = await plain_list(
                     connection, query.effective_sort, query.cursor, query.limit, self._currency
                 )
@@ -186,7 +186,7 @@ class ProductPageMisses:
             return None
 
         async def render() -> bytes:
-            return cards.dump(await product_detail(self._ports, slug))
+            return cards.dump(await product_detail(self._ports, slug, quick=True))
 
         return render
 
@@ -253,6 +253,8 @@ class CatalogCacheAnswers:
             return None
         try:
             computed = await self._cache.get_or_compute(key, tags, compute)
+        except QuickReadBusy:
+            return None  # SQLite locked for the quick read: the router reads the ordinary way
         except Exception as exc:
             error = domain_error_for(exc, path)
             if isinstance(error, DatabaseBusy):

@@ -246,11 +246,13 @@ def _money(amount: int, currency: str) -> dict[str, Any]:
     return {"amount": amount, "currency": currency}
 
 
-async def product_detail(ports: CatalogPorts, slug: str) -> dict[str, Any]:
+async def product_detail(ports: CatalogPorts, slug: str, *, quick: bool = False) -> dict[str, Any]:
     """A published product's page as `GET /products/{slug}` shows it: its rows (`product_page`,
-    one read unit of work) with the content's editorial. Raises ProductNotFound."""
+    one read unit of work; `quick`: a quick session, which may raise QuickReadBusy) with the
+    content's editorial. Raises ProductNotFound."""
     catalog = ports.settings.catalog
-    async with ports.db.session(write=False) as session:
+    reads = ports.db.quick_session() if quick else ports.db.session(write=False)
+    async with reads as session:
         page = await product_page(
             session, catalog.currency, slug=slug, low_stock_threshold=catalog.low_stock_threshold
         )

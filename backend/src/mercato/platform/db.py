@@ -4,6 +4,10 @@ SQLite (default) runs in WAL mode with foreign keys on and a busy timeout. Becau
 single writer, write transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front
 (waiting up to the busy timeout) instead of failing when a reader later tries to upgrade. Reads
 use a plain deferred `BEGIN` and never block writers. On PostgreSQL both are the same engine.
+
+Quick reads (`quick_read`, `quick_session`; ADR 0056) are for statements an index bounds (a page
+of a list, a product by its slug): on SQLite a third engine runs them on the event loop's own
+thread, with a short busy timeout (`QuickReadBusy` past it: read again the ordinary way).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -45,12 +49,24 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from mercato.platform.clock import as_utc
+from mercato.platform.errors import DatabaseBusy, is_sqlite_busy
 
 log = structlog.get_logger("mercato.platform.db")
 
 # A connection's execution option: it runs one read statement, so on SQLite no BEGIN is sent
 # (a single statement reads one snapshot anyway) and there is no COMMIT to send either.
 ONE_STATEMENT = "mercato_one_statement"
+
+# The longest a quick read on SQLite waits for a lock, holding up the event loop meanwhile. A
+# read in WAL mode waits only in rare moments (another connection recovering the WAL index);
+# past this it raises QuickReadBusy and the caller reads through the ordinary engine.
+QUICK_BUSY_TIMEOUT_MS = 50
+
+
+class QuickReadBusy(DatabaseBusy):
+    """A quick read found the SQLite database locked: read again through `session` or
+    `one_read` (answered 503 `database_busy` if it escapes)."""
+
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -274,9 +290,15 @@ def is_sqlite(url: str) -> bool:
 
 
 def _sqlite_engine(
-    url: str, *, busy_timeout_ms: int, immediate: bool, echo: bool, one_trip: bool = True
+    url: str,
+    *,
+    busy_timeout_ms: int,
+    immediate: bool,
+    echo: bool,
+    one_trip: bool = True,
+    inline: bool = False,
 ) -> AsyncEngine:
-    from mercato.platform.metrics import ReadPool, WritePool
+    from mercato.platform.metrics import QuickPool, ReadPool, WritePool
     from mercato.platform.sqlite_driver import OneTripConnection, connector
 
     parsed = make_url(url)
@@ -284,12 +306,16 @@ def _sqlite_engine(
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     driver: dict[str, Any] = {"connect_args": {"timeout": busy_timeout_ms / 1000}}
     if one_trip and parsed.database and not parsed.query:  # a plain path or `:memory:`
-        driver = {"async_creator": connector(parsed.database, timeout=busy_timeout_ms / 1000)}
+        driver = {
+            "async_creator": connector(
+                parsed.database, inline=inline, timeout=busy_timeout_ms / 1000
+            )
+        }
     engine = create_async_engine(
         url,
         echo=echo,
         **driver,
-        poolclass=WritePool if immediate else ReadPool,
+        poolclass=WritePool if immediate else QuickPool if inline else ReadPool,
         pool_size=8 if not immediate else 4,
         max_overflow=8,
         pool_timeout=60,
@@ -304,6 +330,8 @@ def _sqlite_engine(
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if inline:
+            cursor.execute("PRAGMA query_only=ON")  # quick reads only read
         cursor.close()
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
@@ -363,12 +391,19 @@ class Database:
     write_engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
+    # SQLite: the engine of quick reads (statements on the event loop's thread); else `engine`
+    quick_engine: AsyncEngine | None = None
     # Awaited after a unit of work commits, with its `session.info` (e.g. the catalog cache
     # invalidates the products whose stock moved): before the response that made the change.
     after_commit: list[AfterCommitHook] = field(default_factory=list)
     # Awaited inside a unit of work that noted something in `session.info`, just before it
     # commits: reads the after-commit hooks need, made in the same transaction (no new session).
     before_commit: list[BeforeCommitHook] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._quick_sessions = async_sessionmaker(
+            self.quick_engine or self.engine, expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -401,6 +436,15 @@ class Database:
                 echo=echo,
                 one_trip=sqlite_one_trip,
             )
+            quick_engine = None  # aiosqlite as shipped has no inline mode
+            if sqlite_one_trip:
+                quick_engine = _sqlite_engine(
+                    url,
+                    busy_timeout_ms=QUICK_BUSY_TIMEOUT_MS,
+                    immediate=False,
+                    echo=echo,
+                    inline=True,
+                )
         else:
             from mercato.platform.metrics import InstrumentedPool
 
@@ -422,6 +466,7 @@ class Database:
             )
             ping_idle_connections(engine.sync_engine.pool, ping_after_idle_seconds)
             write_engine = engine
+            quick_engine = None
         from mercato.platform.metrics import instrument_pool
 
         if write_engine is engine:
@@ -429,12 +474,15 @@ class Database:
         else:
             instrument_pool(engine.sync_engine.pool, "read")
             instrument_pool(write_engine.sync_engine.pool, "write")
+        if quick_engine is not None:
+            instrument_pool(quick_engine.sync_engine.pool, "quick")
         return cls(
             url=url,
             engine=engine,
             write_engine=write_engine,
             read_sessions=async_sessionmaker(engine, expire_on_commit=False),
             write_sessions=async_sessionmaker(write_engine, expire_on_commit=False),
+            quick_engine=quick_engine,
         )
 
     @asynccontextmanager
@@ -486,6 +534,32 @@ class Database:
         `COMMIT` trip to the driver's thread follows it)."""
         return self._one_statement(write=False)
 
+    @asynccontextmanager
+    async def quick_read(self) -> AsyncIterator[AsyncConnection]:
+        """`one_read` for a statement an index bounds (a page of a list, a product by slug): on
+        SQLite it runs on the event loop's own thread, which costs less than the trip to the
+        driver's thread and back (ADR 0056). Raises QuickReadBusy when SQLite is locked."""
+        try:
+            async with self._one_statement(write=False, engine=self.quick_engine) as connection:
+                yield connection
+        except DBAPIError as exc:
+            if is_sqlite_busy(exc):
+                raise QuickReadBusy() from exc
+            raise
+
+    @asynccontextmanager
+    async def quick_session(self) -> AsyncIterator[AsyncSession]:
+        """A read unit of work of statements an index bounds (one snapshot): on SQLite on the
+        event loop's own thread, as `quick_read`. Raises QuickReadBusy when SQLite is locked."""
+        try:
+            async with self._quick_sessions() as session:
+                yield session
+                await session.commit()
+        except DBAPIError as exc:
+            if is_sqlite_busy(exc):
+                raise QuickReadBusy() from exc
+            raise
+
     def one_write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection for ONE write statement (Core, no ORM unit of work): on PostgreSQL in
         autocommit, the statement is its own transaction (no `BEGIN` and `COMMIT` round trips);
@@ -493,12 +567,15 @@ class Database:
         return self._one_statement(write=True)
 
     @asynccontextmanager
-    async def _one_statement(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+    async def _one_statement(
+        self, *, write: bool, engine: AsyncEngine | None = None
+    ) -> AsyncIterator[AsyncConnection]:
         if self.dialect == "sqlite" and write:
             async with self.session(write=True) as session:  # BEGIN IMMEDIATE: the write lock
                 yield await session.connection()
             return
-        async with (self.write_engine if write else self.engine).connect() as connection:
+        engine = engine or (self.write_engine if write else self.engine)
+        async with engine.connect() as connection:
             if self.dialect == "sqlite":  # no BEGIN, so no COMMIT trip to the driver's thread
                 yield await connection.execution_options(**{ONE_STATEMENT: True})
             else:
@@ -508,3 +585,5 @@ class Database:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+        if self.quick_engine is not None:
+            await self.quick_engine.dispose()

@@ -193,6 +193,11 @@ class ReadPool(InstrumentedPool):
     metrics_label = "read"
 
 
+class QuickPool(InstrumentedPool):
+    __module__ = "sqlalchemy.pool.impl"
+    metrics_label = "quick"
+
+
 class WritePool(InstrumentedPool):
     __module__ = "sqlalchemy.pool.impl"
     metrics_label = "write"

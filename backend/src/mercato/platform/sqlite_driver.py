@@ -11,6 +11,10 @@ Here the connection is opened with `check_same_thread=False` (SQLite itself is b
 caller's thread; `execute` runs the statement and reads all its rows in one trip, and the fetch
 calls hand them out. SQLAlchemy reads every row of a non-streaming result at once anyway; a
 streaming one gets its rows from the same buffer. Everything else is aiosqlite's own code.
+
+An `inline` connection (`connector(..., inline=True)`, the quick engine of ADR 0056) skips the
+trip altogether: each call runs on the caller's thread, the event loop's, for reads bounded by an
+index, which take less time than the trip to the connection's thread and back.
 """
 
 from __future__ import annotations
@@ -77,6 +81,12 @@ class OneTripConnection(aiosqlite.Connection):
     that ran nothing) are skipped rather than sent to the thread to do nothing there."""
 
     _begin: str | None = None
+    inline = False  # run every call on the caller's thread (once connected)
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self.inline and self._connection is not None:
+            return fn(*args, **kwargs)
+        return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
     def begin_with_next_statement(self, begin: str) -> None:
         self._begin = begin
@@ -102,9 +112,10 @@ class OneTripConnection(aiosqlite.Connection):
         return cursor
 
 
-def connector(database: str, **kwargs: Any) -> Callable[[], Any]:
+def connector(database: str, *, inline: bool = False, **kwargs: Any) -> Callable[[], Any]:
     """An `async_creator` for `create_async_engine`: opens `database` (a path, `:memory:`, or a
-    `file:` URI) with sqlite3's keyword arguments (`timeout`, `uri`)."""
+    `file:` URI) with sqlite3's keyword arguments (`timeout`, `uri`); `inline`: its statements
+    then run on the caller's thread."""
 
     async def connect() -> OneTripConnection:
         connection = OneTripConnection(
@@ -112,7 +123,8 @@ def connector(database: str, **kwargs: Any) -> Callable[[], Any]:
             iter_chunk_size=64,
         )
         connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite dialect does
-        await connection
+        await connection  # opened on the connection's own thread, as aiosqlite does
+        connection.inline = inline
         return connection
 
     return connect

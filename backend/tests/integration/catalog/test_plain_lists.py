@@ -24,6 +24,7 @@ from mercato.catalog.models import Product
 from mercato.catalog.repository import ProductQuery, ProductRepository
 from mercato.main import create_app
 from mercato.platform.clock import utcnow
+from mercato.platform.db import QuickReadBusy
 from mercato.platform.edge import Edge
 from tests.conftest import make_settings
 from tests.factories import create_product
@@ -170,7 +171,7 @@ class _Failing:
         self.error = error
 
     @asynccontextmanager
-    async def one_read(self) -> AsyncIterator[Any]:
+    async def quick_read(self) -> AsyncIterator[Any]:
         raise self.error
         yield
 
@@ -180,6 +181,16 @@ async def test_a_database_failure_at_the_edge_leaves_the_request_to_the_full_sta
 ) -> None:
     down = _Failing(OperationalError("SELECT", {}, ConnectionRefusedError("database down")))
     answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(down, "EUR"))  # type: ignore[arg-type]
+    assert await answers(URL, b"limit=2", None) is None
+
+
+async def test_a_locked_sqlite_at_the_edge_leaves_the_request_to_the_full_stack(
+    container: Container,
+) -> None:
+    """The edge's quick read gives up after its short busy timeout; the router reads again
+    through the ordinary engine, which waits the ordinary one (ADR 0056)."""
+    locked = _Failing(QuickReadBusy())
+    answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(locked, "EUR"))  # type: ignore[arg-type]
     assert await answers(URL, b"limit=2", None) is None
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from mercato.platform.db import Database
+from mercato.platform.db import Database, QuickReadBusy
 from mercato.platform.sqlite_driver import OneTripConnection
 
 
@@ -118,3 +121,76 @@ async def test_a_failed_statement_rolls_back_and_the_connection_is_reused(db: Da
         await session.execute(text("INSERT INTO item (name) VALUES ('h')"))
     async with db.session(write=False) as session:
         assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 6
+
+
+# ------------------------------------------------------------- quick reads (ADR 0056)
+
+
+async def _thread_running(connection: Any) -> int:
+    """The id of the thread that runs a statement on `connection` (a SQL function it calls)."""
+    raw = await connection.get_raw_connection()
+    raw.driver_connection._conn.create_function("thread_id", 0, threading.get_ident)
+    return int((await connection.execute(text("SELECT thread_id()"))).scalar_one())
+
+
+async def test_quick_reads_run_on_the_event_loops_thread_the_others_on_the_drivers(
+    db: Database,
+) -> None:
+    loop_thread = threading.get_ident()
+    async with db.quick_read() as connection:
+        assert await _thread_running(connection) == loop_thread
+    async with db.quick_session() as session:
+        assert await _thread_running(await session.connection()) == loop_thread
+    async with db.one_read() as connection:
+        assert await _thread_running(connection) != loop_thread
+    async with db.session(write=False) as session:
+        assert await _thread_running(await session.connection()) != loop_thread
+
+
+async def test_quick_reads_see_what_was_committed_and_one_snapshot(db: Database) -> None:
+    async with db.quick_read() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM item"))).scalar_one() == 5
+    async with db.quick_session() as reader:
+        before = (await reader.execute(text("SELECT count(*) FROM item"))).scalar_one()
+        async with db.session() as writer:
+            await writer.execute(text("INSERT INTO item (name) VALUES ('f')"))
+        again = (await reader.execute(text("SELECT count(*) FROM item"))).scalar_one()
+        assert (before, again) == (5, 5)
+    async with db.quick_read() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM item"))).scalar_one() == 6
+
+
+async def test_quick_reads_cannot_write(db: Database) -> None:
+    with pytest.raises(OperationalError, match="readonly"):
+        async with db.quick_read() as connection:
+            await connection.execute(text("INSERT INTO item (name) VALUES ('z')"))
+    with pytest.raises(OperationalError, match="readonly"):
+        async with db.quick_session() as session:
+            await session.execute(text("DELETE FROM item"))
+    async with db.session(write=False) as session:
+        assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 5
+
+
+async def test_a_quick_read_of_a_locked_database_gives_up_at_once(db: Database) -> None:
+    """A connection in exclusive locking mode that wrote keeps even WAL readers out: the quick
+    read waits its short busy timeout, not the ordinary one, and raises QuickReadBusy."""
+    path = db.engine.url.database
+    assert path is not None
+    await db.dispose()  # no pooled connection open: the locker can take the exclusive lock
+    locker = sqlite3.connect(path, isolation_level=None)
+    try:
+        locker.execute("PRAGMA locking_mode=EXCLUSIVE")
+        locker.execute("BEGIN EXCLUSIVE")
+        locker.execute("UPDATE item SET name = 'locked' WHERE id = 1")
+        for quick in (db.quick_read, db.quick_session):
+            started = time.monotonic()
+            with pytest.raises(QuickReadBusy):
+                async with quick() as reader:
+                    await reader.execute(text("SELECT count(*) FROM item"))
+            assert time.monotonic() - started < 2.0  # the ordinary busy timeout is 5 s
+        locker.execute("COMMIT")
+    finally:
+        locker.close()
+    async with db.quick_read() as connection:
+        name = (await connection.execute(text("SELECT name FROM item WHERE id = 1"))).scalar()
+        assert name == "locked"
