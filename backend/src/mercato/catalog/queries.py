@@ -248,10 +248,10 @@ def _money(amount: int, currency: str) -> dict[str, Any]:
 
 async def product_detail(ports: CatalogPorts, slug: str, *, quick: bool = False) -> dict[str, Any]:
     """A published product's page as `GET /products/{slug}` shows it: its rows (`product_page`,
-    one read unit of work; `quick`: a quick session, which may raise QuickReadBusy) with the
+    one read unit of work; `quick`: a quick snapshot, which may raise QuickReadBusy) with the
     content's editorial. Raises ProductNotFound."""
     catalog = ports.settings.catalog
-    reads = ports.db.quick_session() if quick else ports.db.session(write=False)
+    reads = ports.db.quick_snapshot() if quick else ports.db.session(write=False)
     async with reads as session:
         page = await product_page(
             session, catalog.currency, slug=slug, low_stock_threshold=catalog.low_stock_threshold
@@ -263,7 +263,7 @@ async def product_detail(ports: CatalogPorts, slug: str, *, quick: bool = False)
 
 
 async def product_page(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     currency: str,
     *,
     slug: str | None = None,
@@ -273,10 +273,10 @@ async def product_page(
 ) -> dict[str, Any]:
     """A product page by slug or id, JSON-ready in `schemas.ProductRead`'s shape and field order
     (`editorial` None: the CMS's part is the caller's). Public: only a published product, its
-    active variants and related cards. Six statements on the session's connection: the product
+    active variants and related cards. Six statements on one connection (`session`'s): the product
     with its collections, its options, images, variants with stock, breadcrumbs, related cards.
     Raises ProductNotFound."""
-    connection = await session.connection()
+    connection = await session.connection() if isinstance(session, AsyncSession) else session
     by_slug = slug is not None
     key = slug if by_slug else product_id
     row = (

@@ -5,7 +5,7 @@ single writer, write transactions start with `BEGIN IMMEDIATE`: the write lock i
 (waiting up to the busy timeout) instead of failing when a reader later tries to upgrade. Reads
 use a plain deferred `BEGIN` and never block writers. On PostgreSQL both are the same engine.
 
-Quick reads (`quick_read`, `quick_session`; ADR 0056) are for statements an index bounds (a page
+Quick reads (`quick_read`, `quick_snapshot`; ADR 0056) are for statements an index bounds (a page
 of a list, a product by its slug): on SQLite a third engine runs them on the event loop's own
 thread, with a short busy timeout (`QuickReadBusy` past it: read again the ordinary way).
 """
@@ -400,11 +400,6 @@ class Database:
     # commits: reads the after-commit hooks need, made in the same transaction (no new session).
     before_commit: list[BeforeCommitHook] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._quick_sessions = async_sessionmaker(
-            self.quick_engine or self.engine, expire_on_commit=False
-        )
-
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
@@ -548,13 +543,14 @@ class Database:
             raise
 
     @asynccontextmanager
-    async def quick_session(self) -> AsyncIterator[AsyncSession]:
-        """A read unit of work of statements an index bounds (one snapshot): on SQLite on the
-        event loop's own thread, as `quick_read`. Raises QuickReadBusy when SQLite is locked."""
+    async def quick_snapshot(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for several reads an index bounds, in one transaction (one snapshot),
+        Core only (no ORM session): on SQLite on the event loop's own thread, as `quick_read`.
+        Raises QuickReadBusy when SQLite is locked."""
         try:
-            async with self._quick_sessions() as session:
-                yield session
-                await session.commit()
+            engine = self.quick_engine or self.engine
+            async with engine.connect() as connection, connection.begin():
+                yield connection
         except DBAPIError as exc:
             if is_sqlite_busy(exc):
                 raise QuickReadBusy() from exc

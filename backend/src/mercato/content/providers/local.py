@@ -24,7 +24,7 @@ from mercato.content.providers.port import (
     ProductEditorial,
     SiteSettings,
 )
-from mercato.platform.db import Database
+from mercato.platform.db import Database, QuickReadBusy
 
 MEDIA_DIR = "content"
 
@@ -84,10 +84,13 @@ class LocalContentSource:
         self._asset_url = asset_url or local_asset_url()
 
     async def _by_slug(self, doc_type: str, slug: str, preview: bool) -> dict[str, Any] | None:
-        async with self._db.one_read() as connection:
-            rows = (
-                await connection.execute(_by_slug_statement(), {"type": doc_type, "slug": slug})
-            ).all()
+        params = {"type": doc_type, "slug": slug}
+        try:  # an index lookup: a quick read (ADR 0056), the ordinary one when SQLite is locked
+            async with self._db.quick_read() as connection:
+                rows = (await connection.execute(_by_slug_statement(), params)).all()
+        except QuickReadBusy:
+            async with self._db.one_read() as connection:
+                rows = (await connection.execute(_by_slug_statement(), params)).all()
         row = _prefer_drafts(rows, preview)
         return _load(row) if row is not None else None
 
