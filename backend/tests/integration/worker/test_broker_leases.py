@@ -203,6 +203,54 @@ def test_a_redis_holder_frozen_past_the_timeout_keeps_its_message(
         cleanup_redis(redis_url, prefix)
 
 
+DIES_ON_RECEIPT = """
+import os, signal
+from mercato.platform.config import Settings
+from mercato.worker.celery_app import build_celery, queue_name
+settings = Settings()
+app = build_celery(settings)
+with app.connection_for_read() as conn:
+    queue = conn.SimpleQueue(queue_name(settings, "mail"))
+    def die(message, queue_name):
+        os.kill(os.getpid(), signal.SIGKILL)  # Redis has handed the message over: nothing else ran
+    conn.transport._deliver = die
+    queue.get(timeout=30)
+"""
+
+
+async def test_a_redis_consumer_killed_as_it_receives_a_message_does_not_take_it_along(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """kombu's BRPOP removed the message from its queue when Redis answered, and the consumer
+    recorded it as unacknowledged only after reading the answer: killed in between, it took the
+    message with it (the relay's republish brought it back minutes later). The pop now records
+    it in the same step, so it comes back after the visibility timeout (ADR 0014)."""
+    prefix = unique_prefix()
+    settings = redis_settings(redis_url, tmp_path, prefix)
+    put(settings, "in flight")
+    env = {
+        **os.environ,
+        "MERCATO_DATA_DIR": str(settings.data_dir),
+        "MERCATO_BROKER_URL": redis_url,
+        "MERCATO_WORKER__QUEUE_PREFIX": prefix,
+        "MERCATO_WORKER__VISIBILITY_TIMEOUT_SECONDS": "3",
+        "PYTHONPATH": str(BACKEND),
+    }
+    try:
+        consumer = subprocess.run(
+            [sys.executable, "-c", DIES_ON_RECEIPT], env=env, timeout=60, check=False
+        )
+        assert consumer.returncode == -signal.SIGKILL  # it received the message, and died
+        assert take(settings, timeout=0.2) is None  # not in the queue: held by the dead consumer
+        payload = await wait_until(
+            lambda: take(settings), timeout=30, what="the message back from the dead consumer"
+        )
+        assert payload == "in flight"
+        assert take(settings, timeout=1.5) is None  # delivered once more, not twice
+    finally:
+        cleanup_redis(redis_url, prefix)
+
+
 async def test_a_task_longer_than_the_lease_runs_once_on_every_broker(
     db_url: str,
     tmp_path: Path,
