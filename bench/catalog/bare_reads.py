@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import uvicorn
@@ -70,7 +71,10 @@ def make_app(url: str, mode: str) -> Any:
     async def read() -> list[Any]:
         if postgres:
             async with state["pool"].acquire() as connection:
-                return list(await connection.fetch(sql))
+                rows = await connection.fetch(sql)
+            if mode == "cards":  # ids as text, as the cards' own statement reads them (UuidText)
+                return [_text_ids(row) for row in rows]
+            return list(rows)
         rows = state["db"].execute(sql).fetchall()
         if mode == "cards":  # sqlite3 returns ids and times as text: as the driver would parse
             rows = [_sqlite_card(row) for row in rows]
@@ -98,9 +102,13 @@ def make_app(url: str, mode: str) -> Any:
     return app
 
 
+def _text_ids(row: Any) -> tuple[Any, ...]:
+    """asyncpg's own UUID objects (which orjson does not take) printed as the API shows them."""
+    return tuple(str(value) if isinstance(value, UUID) else value for value in row)
+
+
 def _sqlite_card(row: Any) -> tuple[Any, ...]:
     from datetime import datetime
-    from uuid import UUID
 
     values = list(row)
     values[0] = UUID(values[0])

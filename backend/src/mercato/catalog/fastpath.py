@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.catalog import cards
 from mercato.catalog.ports import CatalogPorts
-from mercato.catalog.queries import plain_list, product_detail
+from mercato.catalog.queries import plain_first_page, plain_list, product_detail
 from mercato.catalog.repository import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -156,6 +156,12 @@ class PlainListMisses:
             return None
 
         async def render() -> bytes:
+            if query.cursor is None:  # the first page: the hottest miss, read raw (ADR 0056)
+                return cards.dump(
+                    await plain_first_page(
+                        self._db, query.effective_sort, query.limit, self._currency
+                    )
+                )
             async with self._db.quick_read() as connection:
                 page = await plain_list(
                     connection, query.effective_sort, query.cursor, query.limit, self._currency

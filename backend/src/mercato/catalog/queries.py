@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -34,6 +37,7 @@ from mercato.catalog.repository import (
 from mercato.catalog.schemas import CategoryNode, Facets
 from mercato.content import service as content
 from mercato.inventory import service as inventory
+from mercato.platform.db import Database, UuidText
 from mercato.platform.errors import ValidationFailed
 
 RELATED_LIMIT = 4
@@ -76,6 +80,49 @@ def _plain_page_statement(sort: str, after: bool) -> Any:
         page = page.where(after_key(key_col, Product.id, key, pid, desc))
     rows = bindparam("rows", type_=Integer(), literal_execute=True)
     return page.order_by(*order).limit(rows)
+
+
+@cache
+def _first_page_sql(dialect: Dialect, sort: str, rows: int, currency: str) -> str:
+    """`_plain_page_statement` for a first page, with its values written in: one string per
+    sort, size and currency (at most a few hundred), for `Database.quick_raw_rows`."""
+    statement = _plain_page_statement(sort, False).params(rows=rows, currency=currency)
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+@cache
+def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any]:
+    """What SQLAlchemy does to a driver's value of `type_` on `dialect` when it reads it."""
+    process = type_.dialect_impl(dialect).result_processor(dialect, None)
+    return process or (lambda value: value)
+
+
+_ID_TYPE = UuidText()
+
+
+async def plain_first_page(db: Database, sort: str, limit: int, currency: str) -> dict[str, Any]:
+    """`plain_list`'s first page (no cursor), read through `Database.quick_raw_rows`: the same
+    items, order and cursor, without SQLAlchemy's execution and result processing; only the
+    values used (the last row's id and sort key, a missing card's id) are processed."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}.", code="bad_limit")
+    dialect = db.engine.dialect
+    page = await db.quick_raw_rows(_first_page_sql(dialect, sort, limit + 1, currency))
+    to_id = _processor(_ID_TYPE, dialect)
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        raw_id, _, raw_key = page[-1]
+        key_type = sort_key(sort)[0].type
+        next_cursor = encode_cursor(sort, _processor(key_type, dialect)(raw_key), to_id(raw_id))
+    rows = [(to_id(row[0]) if row[1] is None else row[0], row[1]) for row in page]
+    items: list[cards.Shown]
+    if any(doc is None for _, doc in rows):  # a card to compute: one statement more
+        async with db.quick_read() as connection:
+            items = await cards.shown(connection, rows, currency)
+    else:
+        items = [orjson.Fragment(doc) for _, doc in rows]
+    return {"items": items, "next_cursor": next_cursor, "facets": None, "corrected_query": None}
 
 
 async def plain_list(

@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from mercato.bootstrap import Container, build_container
 from mercato.catalog import cards, queries
 from mercato.catalog.fastpath import CatalogCacheAnswers, PlainListMisses, plain_list_query
-from mercato.catalog.models import Product
-from mercato.catalog.repository import ProductQuery, ProductRepository
+from mercato.catalog.models import Product, ProductCard
+from mercato.catalog.repository import ProductQuery, ProductRepository, encode_cursor
 from mercato.main import create_app
 from mercato.platform.clock import utcnow
 from mercato.platform.db import QuickReadBusy
@@ -101,6 +104,24 @@ async def test_the_edge_computes_a_plain_list_miss_as_the_full_stack_would(
     assert second.body == full.content
 
 
+@pytest.mark.parametrize("sort", SORTS)
+async def test_a_first_page_with_cards_not_stored_is_the_general_listings_page(
+    container: Container, twins: list[str], sort: str
+) -> None:
+    """The edge reads a first page raw (ADR 0056); products whose card is not stored (or is in
+    another currency) are computed, and the page, its order and its cursor stay the same."""
+    async with container.db.session() as session:
+        some = (await session.execute(select(Product.id).limit(4))).scalars().all()
+        await session.execute(delete(ProductCard).where(ProductCard.product_id.in_(some[:2])))
+        await session.execute(
+            update(ProductCard).where(ProductCard.product_id.in_(some[2:])).values(currency="USD")
+        )
+    for limit in (3, 8):
+        query = ProductQuery(sort=sort, limit=limit)  # type: ignore[arg-type]
+        edge = await queries.plain_first_page(container.db, sort, limit, "EUR")
+        assert cards.dump(edge) == cards.dump(await _general_page(container, query))
+
+
 async def test_a_plain_list_miss_at_the_edge_has_the_full_stacks_headers_and_is_cached(
     client: httpx.AsyncClient, twins: list[str]
 ) -> None:
@@ -165,10 +186,16 @@ def test_a_plain_query_is_read_as_the_router_reads_it() -> None:
 
 
 class _Failing:
-    """A database whose every read fails with `error`."""
+    """A database whose every read fails with `error`: a first page's raw read, and a
+    connection for the pages after it."""
+
+    engine = SimpleNamespace(dialect=sqlite.dialect())
 
     def __init__(self, error: Exception) -> None:
         self.error = error
+
+    async def quick_raw_rows(self, sql: str) -> list[Any]:
+        raise self.error
 
     @asynccontextmanager
     async def quick_read(self) -> AsyncIterator[Any]:
@@ -176,31 +203,38 @@ class _Failing:
         yield
 
 
+# a first page (raw read) and a later one (a connection)
+PAGES = [b"limit=2", b"limit=2&cursor=" + encode_cursor("newest", utcnow(), uuid.uuid4()).encode()]
+
+
+@pytest.mark.parametrize("query", PAGES)
 async def test_a_database_failure_at_the_edge_leaves_the_request_to_the_full_stack(
-    container: Container,
+    container: Container, query: bytes
 ) -> None:
     down = _Failing(OperationalError("SELECT", {}, ConnectionRefusedError("database down")))
     answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(down, "EUR"))  # type: ignore[arg-type]
-    assert await answers(URL, b"limit=2", None) is None
+    assert await answers(URL, query, None) is None
 
 
+@pytest.mark.parametrize("query", PAGES)
 async def test_a_locked_sqlite_at_the_edge_leaves_the_request_to_the_full_stack(
-    container: Container,
+    container: Container, query: bytes
 ) -> None:
     """The edge's quick read gives up after its short busy timeout; the router reads again
     through the ordinary engine, which waits the ordinary one (ADR 0056)."""
     locked = _Failing(QuickReadBusy())
     answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(locked, "EUR"))  # type: ignore[arg-type]
-    assert await answers(URL, b"limit=2", None) is None
+    assert await answers(URL, query, None) is None
 
 
+@pytest.mark.parametrize("query", PAGES)
 async def test_no_free_connection_is_a_503_at_the_edge_not_a_second_wait(
-    container: Container,
+    container: Container, query: bytes
 ) -> None:
     """The full stack would wait for a connection as long again before the same answer."""
     busy = _Failing(PoolTimeout("QueuePool limit of size 20 overflow 0 reached, timed out"))
     answers = CatalogCacheAnswers(container.catalog_cache, 0, PlainListMisses(busy, "EUR"))  # type: ignore[arg-type]
-    answer = await answers(URL, b"limit=2", None)
+    answer = await answers(URL, query, None)
     assert answer is not None
     assert answer.status == 503
     headers = dict(answer.headers)

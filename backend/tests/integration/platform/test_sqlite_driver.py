@@ -188,9 +188,31 @@ async def test_a_quick_read_of_a_locked_database_gives_up_at_once(db: Database) 
                 async with quick() as reader:
                     await reader.execute(text("SELECT count(*) FROM item"))
             assert time.monotonic() - started < 2.0  # the ordinary busy timeout is 5 s
+        started = time.monotonic()
+        with pytest.raises(QuickReadBusy):
+            await db.quick_raw_rows("SELECT count(*) FROM item")
+        assert time.monotonic() - started < 2.0
         locker.execute("COMMIT")
     finally:
         locker.close()
     async with db.quick_read() as connection:
         name = (await connection.execute(text("SELECT name FROM item WHERE id = 1"))).scalar()
         assert name == "locked"
+
+
+async def test_raw_quick_reads_give_the_drivers_rows_on_the_loops_thread_and_cannot_write(
+    db: Database,
+) -> None:
+    assert await db.quick_raw_rows("SELECT id, name FROM item ORDER BY id LIMIT 2") == [
+        (1, "a"),
+        (2, "b"),
+    ]
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.quick_raw_rows("DELETE FROM item")
+    async with db.session() as writer:  # a commit is seen by the next raw read
+        await writer.execute(text("INSERT INTO item (name) VALUES ('f')"))
+    assert await db.quick_raw_rows("SELECT count(*) FROM item") == [(6,)]
+    raw = db._raw_sqlite
+    assert raw is not None
+    raw.create_function("thread_id", 0, threading.get_ident)
+    assert await db.quick_raw_rows("SELECT thread_id()") == [(threading.get_ident(),)]
