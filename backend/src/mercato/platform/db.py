@@ -16,8 +16,8 @@ import functools
 import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +67,16 @@ QUICK_BUSY_TIMEOUT_MS = 50
 class QuickReadBusy(DatabaseBusy):
     """A quick read found the SQLite database locked: read again through `session` or
     `one_read` (answered 503 `database_busy` if it escapes)."""
+
+
+@contextmanager
+def _locked_as_quick_busy() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        if is_sqlite_busy(exc):
+            raise QuickReadBusy() from exc
+        raise
 
 
 NAMING_CONVENTION = {
@@ -537,27 +547,19 @@ class Database:
         """`one_read` for a statement an index bounds (a page of a list, a product by slug): on
         SQLite it runs on the event loop's own thread, which costs less than the trip to the
         driver's thread and back (ADR 0056). Raises QuickReadBusy when SQLite is locked."""
-        try:
+        with _locked_as_quick_busy():
             async with self._one_statement(write=False, engine=self.quick_engine) as connection:
                 yield connection
-        except DBAPIError as exc:
-            if is_sqlite_busy(exc):
-                raise QuickReadBusy() from exc
-            raise
 
     @asynccontextmanager
     async def quick_snapshot(self) -> AsyncIterator[AsyncConnection]:
         """A connection for several reads an index bounds, in one transaction (one snapshot),
         Core only (no ORM session): on SQLite on the event loop's own thread, as `quick_read`.
         Raises QuickReadBusy when SQLite is locked."""
-        try:
-            engine = self.quick_engine or self.engine
+        engine = self.quick_engine or self.engine
+        with _locked_as_quick_busy():
             async with engine.connect() as connection, connection.begin():
                 yield connection
-        except DBAPIError as exc:
-            if is_sqlite_busy(exc):
-                raise QuickReadBusy() from exc
-            raise
 
     async def quick_raw_rows(self, sql: str) -> list[Any]:
         """The rows of `sql`, a whole statement with its values written in (no parameters), as
