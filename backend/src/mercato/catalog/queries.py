@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -271,8 +271,16 @@ def _related_statement(by: str | None) -> Any:
     return related.order_by(Product.created_at.desc(), Product.id).limit(RELATED_LIMIT)
 
 
+# Runs one of the page's statements with its parameters and returns its rows (a session's
+# connection, or `RawReads.rows`).
+Rows = Callable[[Any, dict[str, Any]], Awaitable[Sequence[Sequence[Any]]]]
+# The related products' cards from their `cards.stored_page` rows.
+RelatedCards = Callable[[Sequence[Any]], Awaitable[list[cards.Shown]]]
+
+
 async def _related_cards(
-    connection: AsyncConnection,
+    rows: Rows,
+    shown: RelatedCards,
     product_id: uuid.UUID,
     category_id: uuid.UUID | None,
     brand: str,
@@ -285,8 +293,7 @@ async def _related_cards(
         by, params["key"] = "category", category_id
     elif brand:
         by, params["key"] = "brand", brand
-    rows = (await connection.execute(_related_statement(by), params)).all()
-    return await cards.shown(connection, rows, currency)
+    return await shown(await rows(_related_statement(by), params))
 
 
 def _money(amount: int, currency: str) -> dict[str, Any]:
@@ -294,15 +301,18 @@ def _money(amount: int, currency: str) -> dict[str, Any]:
 
 
 async def product_detail(ports: CatalogPorts, slug: str, *, quick: bool = False) -> dict[str, Any]:
-    """A published product's page as `GET /products/{slug}` shows it: its rows (`product_page`,
-    one read unit of work; `quick`: a quick snapshot, which may raise QuickReadBusy) with the
-    content's editorial. Raises ProductNotFound."""
+    """A published product's page as `GET /products/{slug}` shows it: its rows (`product_page`
+    in one read unit of work; `quick`: `quick_product_page`, which may raise QuickReadBusy) with
+    the content's editorial. Raises ProductNotFound."""
     catalog = ports.settings.catalog
-    reads = ports.db.quick_snapshot() if quick else ports.db.session(write=False)
-    async with reads as session:
-        page = await product_page(
-            session, catalog.currency, slug=slug, low_stock_threshold=catalog.low_stock_threshold
-        )
+    threshold = catalog.low_stock_threshold
+    if quick:
+        page = await quick_product_page(ports.db, catalog.currency, slug, threshold)
+    else:
+        async with ports.db.session(write=False) as session:
+            page = await product_page(
+                session, catalog.currency, slug=slug, low_stock_threshold=threshold
+            )
     page["editorial"] = await content.product_editorial(
         ports.content_source, ports.content_cache, slug
     )
@@ -324,13 +334,48 @@ async def product_page(
     with its collections, its options, images, variants with stock, breadcrumbs, related cards.
     Raises ProductNotFound."""
     connection = await session.connection() if isinstance(session, AsyncSession) else session
+
+    async def rows(statement: Any, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        return (await connection.execute(statement, params)).all()
+
+    async def shown(related: Sequence[Any]) -> list[cards.Shown]:
+        return await cards.shown(connection, related, currency)
+
     by_slug = slug is not None
     key = slug if by_slug else product_id
-    row = (
-        await connection.execute(_product_statement(by_slug, public), {"key": key})
-    ).one_or_none()
-    if row is None:
+    return await _page(rows, shown, currency, by_slug, key, public, low_stock_threshold)
+
+
+async def quick_product_page(
+    db: Database, currency: str, slug: str, low_stock_threshold: int
+) -> dict[str, Any]:
+    """`product_page` of a published product by slug through `Database.quick_raw`: the same
+    six statements and the same page, without SQLAlchemy's execution and result processing,
+    which cost several times the statements (ADR 0056). Raises ProductNotFound, QuickReadBusy."""
+
+    async def shown(related: Sequence[Any]) -> list[cards.Shown]:
+        if all(doc is not None for _, doc in related):
+            return [orjson.Fragment(doc) for _, doc in related]
+        async with db.quick_read() as connection:  # a card to compute: one statement more
+            return await cards.shown(connection, related, currency)
+
+    async with db.quick_raw() as reads:
+        return await _page(reads.rows, shown, currency, True, slug, True, low_stock_threshold)
+
+
+async def _page(
+    rows: Rows,
+    shown: RelatedCards,
+    currency: str,
+    by_slug: bool,
+    key: Any,
+    public: bool,
+    low_stock_threshold: int,
+) -> dict[str, Any]:
+    found = await rows(_product_statement(by_slug, public), {"key": key})
+    if not found:
         raise ProductNotFound()
+    row = found[0]
     (
         pid,
         title,
@@ -353,13 +398,11 @@ async def product_page(
     params = {"product_id": pid}
     options = [
         {"name": name, "values": list(values)}
-        for name, values in await connection.execute(_options_statement(), params)
+        for name, values in await rows(_options_statement(), params)
     ]
     images = [
         {"url": url, "alt": alt, "position": position, "width": width, "height": height}
-        for url, alt, position, width, height in await connection.execute(
-            _images_statement(), params
-        )
+        for url, alt, position, width, height in await rows(_images_statement(), params)
     ]
     variants: list[dict[str, Any]] = []
     total = 0
@@ -379,7 +422,7 @@ async def product_page(
         position,
         is_active,
         stock,
-    ) in await connection.execute(_variants_statement(), params):
+    ) in await rows(_variants_statement(), params):
         if public and not is_active:
             continue
         available = max(0, int(stock or 0))
@@ -409,7 +452,7 @@ async def product_page(
     crumbs = (
         [
             {"id": str(crumb_id), "name": name, "slug": crumb_slug}
-            for crumb_id, name, crumb_slug in await connection.execute(
+            for crumb_id, name, crumb_slug in await rows(
                 _breadcrumbs_statement(), {"category_id": category_id}
             )
         ]
@@ -438,7 +481,7 @@ async def product_page(
         "in_stock": total > 0,
         "available": total,
         "related": (
-            await _related_cards(connection, pid, category_id, brand, currency) if public else []
+            await _related_cards(rows, shown, pid, category_id, brand, currency) if public else []
         ),
         "version": version,
         "created_at": created_at,

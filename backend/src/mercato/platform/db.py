@@ -51,6 +51,7 @@ from sqlalchemy.types import TypeDecorator
 
 from mercato.platform.clock import as_utc
 from mercato.platform.errors import DatabaseBusy, is_sqlite_busy
+from mercato.platform.raw_reads import RawReadLocked, RawReads
 
 log = structlog.get_logger("mercato.platform.db")
 
@@ -560,6 +561,24 @@ class Database:
         with _locked_as_quick_busy():
             async with engine.connect() as connection, connection.begin():
                 yield connection
+
+    @asynccontextmanager
+    async def quick_raw(self) -> AsyncIterator[RawReads]:
+        """Quick reads straight on the driver's connection (`RawReads`: SQLAlchemy Core
+        statements, rows processed as SQLAlchemy would, without its execution machinery), for
+        a hot read of several statements (a product page, ADR 0056). SQLite: the raw connection
+        of `quick_raw_rows`, each statement its own snapshot; PostgreSQL: one pooled connection
+        in autocommit (read committed, as in a transaction). Raises QuickReadBusy when SQLite is
+        locked."""
+        if self.quick_engine is not None:
+            try:
+                yield RawReads(self.engine.dialect, self._raw_sqlite_connection())
+            except RawReadLocked as exc:
+                raise QuickReadBusy() from exc
+            return
+        async with self._one_statement(write=False) as connection:
+            raw = await connection.get_raw_connection()
+            yield RawReads(self.engine.dialect, raw.driver_connection)
 
     async def quick_raw_rows(self, sql: str) -> list[Any]:
         """The rows of `sql`, a whole statement with its values written in (no parameters), as

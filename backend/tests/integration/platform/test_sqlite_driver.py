@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Boolean, Integer, String, bindparam, column, func, select, table, text
 from sqlalchemy.exc import OperationalError
 
 from mercato.platform.db import Database, QuickReadBusy
 from mercato.platform.sqlite_driver import OneTripConnection
+
+ITEM = table("item", column("id", Integer), column("name", String))
 
 
 @pytest.fixture
@@ -191,7 +193,10 @@ async def test_a_quick_read_of_a_locked_database_gives_up_at_once(db: Database) 
         started = time.monotonic()
         with pytest.raises(QuickReadBusy):
             await db.quick_raw_rows("SELECT count(*) FROM item")
-        assert time.monotonic() - started < 2.0
+        with pytest.raises(QuickReadBusy):
+            async with db.quick_raw() as reads:
+                await reads.rows(select(ITEM.c.id), {})
+        assert time.monotonic() - started < 4.0
         locker.execute("COMMIT")
     finally:
         locker.close()
@@ -216,3 +221,25 @@ async def test_raw_quick_reads_give_the_drivers_rows_on_the_loops_thread_and_can
     assert raw is not None
     raw.create_function("thread_id", 0, threading.get_ident)
     assert await db.quick_raw_rows("SELECT thread_id()") == [(threading.get_ident(),)]
+
+
+async def test_raw_reads_of_core_statements_bind_and_process_as_sqlalchemy_does(
+    db: Database,
+) -> None:
+    """`quick_raw`: a Core statement's parameters bound by name (a limit's default too), its
+    rows processed by its columns' types (a SQLite integer read as a bool), on the loop's
+    thread (on `quick_raw_rows`' read-only connection)."""
+    statement = (
+        select(ITEM.c.id, ITEM.c.name, (ITEM.c.id > 3).cast(Boolean))
+        .where(ITEM.c.id > bindparam("after"))
+        .order_by(ITEM.c.id)
+        .limit(2)
+    )
+    async with db.quick_raw() as reads:
+        raw = await reads.rows(statement, {"after": 2})
+    async with db.one_read() as connection:
+        assert raw == [tuple(row) for row in await connection.execute(statement, {"after": 2})]
+    assert raw == [(3, "c", False), (4, "d", True)]
+    db._raw_sqlite.create_function("thread_id", 0, threading.get_ident)  # type: ignore[union-attr]
+    async with db.quick_raw() as reads:
+        assert await reads.rows(select(func.thread_id()), {}) == [(threading.get_ident(),)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, or_, select
 
@@ -50,6 +50,13 @@ def _load(row: _Stored) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+class _Found(NamedTuple):
+    """A row of `_by_slug_statement`, read raw."""
+
+    is_draft: bool
+    body: str
+
+
 @cache
 def _by_slug_statement() -> Select[bool, str]:
     """Built once, with bind parameters: a product page reads its editorial by slug on every
@@ -85,9 +92,10 @@ class LocalContentSource:
 
     async def _by_slug(self, doc_type: str, slug: str, preview: bool) -> dict[str, Any] | None:
         params = {"type": doc_type, "slug": slug}
+        rows: Sequence[_Stored]
         try:  # an index lookup: a quick read (ADR 0056), the ordinary one when SQLite is locked
-            async with self._db.quick_read() as connection:
-                rows = (await connection.execute(_by_slug_statement(), params)).all()
+            async with self._db.quick_raw() as reads:
+                rows = [_Found(*row) for row in await reads.rows(_by_slug_statement(), params)]
         except QuickReadBusy:
             async with self._db.one_read() as connection:
                 rows = (await connection.execute(_by_slug_statement(), params)).all()

@@ -1,0 +1,100 @@
+"""SQLAlchemy Core statements run straight on the driver's connection (ADR 0056).
+
+For the hottest quick reads, SQLAlchemy's execution and result machinery around a statement cost
+several times the statement itself. A `RawPlan` is what SQLAlchemy would send and do, worked out
+once per statement and dialect: the SQL text with its positional parameters, each parameter's
+default and bind processor, and each column's result processor. `RawReads.rows` then binds,
+executes on the DB-API (sqlite3) or asyncpg connection, and processes the rows as SQLAlchemy
+would, so the rows equal `connection.execute(statement, values).all()`'s.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Select
+
+Processor = Callable[[Any], Any]
+
+
+class RawReadLocked(Exception):
+    """SQLite answered "database is locked" to a raw read (the caller's to translate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawPlan:
+    sql: str
+    binds: tuple[tuple[str, Any, Processor | None], ...]  # (name, default, processor), in order
+    results: tuple[tuple[int, Processor], ...]  # (column index, processor), processed ones only
+
+    def args(self, values: Mapping[str, Any]) -> list[Any]:
+        args = []
+        for name, default, process in self.binds:
+            value = values.get(name, default)
+            args.append(process(value) if process is not None else value)
+        return args
+
+    def processed(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        if not self.results:
+            return [tuple(row) for row in rows]
+        out = []
+        for raw in rows:
+            row = list(raw)
+            for index, process in self.results:
+                row[index] = process(row[index])
+            out.append(tuple(row))
+        return out
+
+
+@lru_cache(maxsize=512)
+def plan(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> RawPlan:
+    """`statement` (built once and reused: plans are cached by identity) compiled for `dialect`.
+    Literal-execute parameters (e.g. `aggregate_strings`' separator) are written in; the others
+    become positional parameters."""
+    compiled = statement.compile(dialect=dialect)
+    required = {name: None for name, bind in compiled.binds.items() if bind.required}
+    expanded = compiled.construct_expanded_state(required)
+    binds = []
+    for name in expanded.positiontup or ():
+        bind = compiled.binds[name]
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        binds.append((name, None if bind.required else bind.effective_value, process))
+    results = []
+    for index, column in enumerate(statement.selected_columns):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if process is not None:
+            results.append((index, process))
+    return RawPlan(expanded.statement, tuple(binds), tuple(results))
+
+
+class RawReads:
+    """Read statements on one raw connection: SQLite's (on the calling thread, each statement
+    its own snapshot) or asyncpg's (a pooled connection in autocommit). Made by
+    `Database.quick_raw`."""
+
+    def __init__(self, dialect: Dialect, connection: Any) -> None:
+        self._dialect = dialect
+        self._connection = connection
+        self._sqlite = isinstance(connection, sqlite3.Connection)
+
+    async def rows(
+        self, statement: Select[*tuple[Any, ...]], values: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """`statement`'s rows with `values` bound, processed as SQLAlchemy processes them."""
+        raw_plan = plan(statement, self._dialect)
+        args = raw_plan.args(values)
+        if self._sqlite:
+            try:
+                raw = self._connection.execute(raw_plan.sql, args).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc).lower():
+                    raise RawReadLocked() from exc
+                raise
+        else:
+            raw = await self._connection.fetch(raw_plan.sql, *args)
+        return raw_plan.processed(raw)
