@@ -3,7 +3,7 @@ faster? Seeds one demo store (`mercato demo seed`, SQLite, or a throw-away Postg
 with --pg-url), then serves it with the baseline tree and with this checkout, alternately
 (baseline then this, this then baseline, ...: each pair sees the same machine, and neither
 always goes first), and runs wrk against the three miss URLs of `run.py` (list, product page,
-search) at 4 connections.
+search) and the list's second page (a cursor) at 4 connections.
 
     git worktree add /tmp/old <baseline commit>
     .venv/bin/python bench/catalog/misses_ab.py --baseline /tmp/old [--pg-url …] [--rounds 3]
@@ -48,7 +48,7 @@ def main() -> None:
                     with serve(
                         url, workdir / "var", MERCATO_CATALOG__CACHE_ENABLED="false"
                     ) as base:
-                        for label, path in catalog_targets(base):
+                        for label, path in [*catalog_targets(base), later_page(base)]:
                             httpx.get(base + path, timeout=30)  # connections and query plans
                             rps = wrk(base + path, args.connections, args.seconds)[0]
                             runs.setdefault((label, name), []).append(rps)
@@ -65,6 +65,13 @@ def main() -> None:
         before = statistics.median(runs[(label, "baseline")])
         after = statistics.median(runs[(label, "this")])
         out(f"| {label} | {before:.0f} | {after:.0f} | {after / before:.2f} |")
+
+
+def later_page(base: str) -> tuple[str, str]:
+    """The list's second page (a cursor: "load more", a crawler walking the catalog)."""
+    first = httpx.get(base + "/api/v1/products?limit=24", timeout=30).json()
+    path = f"/api/v1/products?limit=24&cursor={first['next_cursor']}"
+    return ("GET /api/v1/products?limit=24&cursor=<second page>", path)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.catalog import cards
 from mercato.catalog.ports import CatalogPorts
-from mercato.catalog.queries import plain_first_page, plain_list, product_detail
+from mercato.catalog.queries import plain_first_page, product_detail, quick_plain_list
 from mercato.catalog.repository import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -162,10 +162,9 @@ class PlainListMisses:
                         self._db, query.effective_sort, query.limit, self._currency
                     )
                 )
-            async with self._db.quick_read() as connection:
-                page = await plain_list(
-                    connection, query.effective_sort, query.cursor, query.limit, self._currency
-                )
+            page = await quick_plain_list(
+                self._db, query.effective_sort, query.cursor, query.limit, self._currency
+            )
             return cards.dump(page)
 
         return render

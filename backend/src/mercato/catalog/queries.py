@@ -42,6 +42,12 @@ from mercato.platform.errors import ValidationFailed
 
 RELATED_LIMIT = 4
 
+# Runs a read statement with its parameters and returns its rows (a connection's `execute`, or
+# `RawReads.rows`).
+Rows = Callable[[Any, dict[str, Any]], Awaitable[Sequence[Sequence[Any]]]]
+# The cards shown for `cards.stored_page` rows, in their order.
+CardsOf = Callable[[Sequence[Any]], Awaitable[list[cards.Shown]]]
+
 
 async def list_products(
     session: AsyncSession, query: ProductQuery, currency: str
@@ -135,23 +141,60 @@ async def plain_list(
     """A page of a plain query (`ProductQuery.is_plain`): what `list_products` answers for it,
     the same items, order and cursor: one statement when every product on the page has its
     stored card, a second for the cards of those that have none."""
+
+    async def rows(statement: Any, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        return (await connection.execute(statement, params)).all()
+
+    async def shown(page: Sequence[Any]) -> list[cards.Shown]:
+        return await cards.shown(connection, page, currency)
+
+    return await _plain_page(rows, shown, sort, cursor, limit, currency)
+
+
+async def quick_plain_list(
+    db: Database, sort: str, cursor: str | None, limit: int, currency: str
+) -> dict[str, Any]:
+    """`plain_list` through `Database.quick_raw` (the edge's miss of a later page: its statement
+    run straight on the driver's connection, ADR 0056). Raises QuickReadBusy."""
+    shown = _quick_cards(db, currency)
+    async with db.quick_raw() as reads:
+        return await _plain_page(reads.rows, shown, sort, cursor, limit, currency)
+
+
+async def _plain_page(
+    rows: Rows, shown: CardsOf, sort: str, cursor: str | None, limit: int, currency: str
+) -> dict[str, Any]:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}.", code="bad_limit")
     params: dict[str, Any] = {"rows": limit + 1, "currency": currency}
     if cursor:
         params["key"], params["pid"] = decode_cursor(cursor, sort)
-    page = (await connection.execute(_plain_page_statement(sort, bool(cursor)), params)).all()
+    page = await rows(_plain_page_statement(sort, bool(cursor)), params)
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
         last_id, _, last_key = page[-1]
         next_cursor = encode_cursor(sort, last_key, last_id)
     return {
-        "items": await cards.shown(connection, page, currency),
+        "items": await shown(page),
         "next_cursor": next_cursor,
         "facets": None,
         "corrected_query": None,
     }
+
+
+def _quick_cards(db: Database, currency: str) -> CardsOf:
+    """The cards of `cards.stored_page` rows read raw: the stored ones as they are; when one is
+    not stored (or in another currency), all computed as `cards.shown` does, on a quick
+    connection (one statement more)."""
+
+    async def shown(page: Sequence[Any]) -> list[cards.Shown]:
+        if all(doc is not None for _, doc, *_ in page):
+            return [orjson.Fragment(doc) for _, doc, *_ in page]
+        async with db.quick_read() as connection:
+            return await cards.shown(connection, page, currency)
+
+    return shown
 
 
 # The product page's statements are built once, with bind parameters, and run on the session's
@@ -271,16 +314,9 @@ def _related_statement(by: str | None) -> Any:
     return related.order_by(Product.created_at.desc(), Product.id).limit(RELATED_LIMIT)
 
 
-# Runs one of the page's statements with its parameters and returns its rows (a session's
-# connection, or `RawReads.rows`).
-Rows = Callable[[Any, dict[str, Any]], Awaitable[Sequence[Sequence[Any]]]]
-# The related products' cards from their `cards.stored_page` rows.
-RelatedCards = Callable[[Sequence[Any]], Awaitable[list[cards.Shown]]]
-
-
 async def _related_cards(
     rows: Rows,
-    shown: RelatedCards,
+    shown: CardsOf,
     product_id: uuid.UUID,
     category_id: uuid.UUID | None,
     brand: str,
@@ -353,19 +389,15 @@ async def quick_product_page(
     six statements and the same page, without SQLAlchemy's execution and result processing,
     which cost several times the statements (ADR 0056). Raises ProductNotFound, QuickReadBusy."""
 
-    async def shown(related: Sequence[Any]) -> list[cards.Shown]:
-        if all(doc is not None for _, doc in related):
-            return [orjson.Fragment(doc) for _, doc in related]
-        async with db.quick_read() as connection:  # a card to compute: one statement more
-            return await cards.shown(connection, related, currency)
-
     async with db.quick_raw() as reads:
-        return await _page(reads.rows, shown, currency, True, slug, True, low_stock_threshold)
+        return await _page(
+            reads.rows, _quick_cards(db, currency), currency, True, slug, True, low_stock_threshold
+        )
 
 
 async def _page(
     rows: Rows,
-    shown: RelatedCards,
+    shown: CardsOf,
     currency: str,
     by_slug: bool,
     key: Any,

@@ -576,9 +576,22 @@ class Database:
             except RawReadLocked as exc:
                 raise QuickReadBusy() from exc
             return
+        async with self._pooled_driver_connection() as driver:
+            yield RawReads(self.engine.dialect, driver)
+
+    @asynccontextmanager
+    async def _pooled_driver_connection(self) -> AsyncIterator[Any]:
+        """PostgreSQL: asyncpg's connection of a pooled one in autocommit. One lost while in
+        use (used past SQLAlchemy, which would notice) is invalidated, not pooled again."""
         async with self._one_statement(write=False) as connection:
             raw = await connection.get_raw_connection()
-            yield RawReads(self.engine.dialect, raw.driver_connection)
+            driver: Any = raw.driver_connection
+            try:
+                yield driver
+            except BaseException:
+                if driver.is_closed():
+                    await connection.invalidate()
+                raise
 
     async def quick_raw_rows(self, sql: str) -> list[Any]:
         """The rows of `sql`, a whole statement with its values written in (no parameters), as
@@ -593,10 +606,10 @@ class Database:
                 if "locked" in str(exc).lower():
                     raise QuickReadBusy() from exc
                 raise
+        if self.dialect == "postgresql":
+            async with self._pooled_driver_connection() as driver:
+                return list(await driver.fetch(sql))
         async with self._one_statement(write=False) as connection:
-            if self.dialect == "postgresql":
-                raw = await connection.get_raw_connection()
-                return list(await raw.driver_connection.fetch(sql))  # type: ignore[union-attr]
             return list(await connection.exec_driver_sql(sql))
 
     def _raw_sqlite_connection(self) -> sqlite3.Connection:

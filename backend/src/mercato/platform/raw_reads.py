@@ -51,14 +51,19 @@ class RawPlan:
         return out
 
 
-@lru_cache(maxsize=512)
-def plan(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> RawPlan:
+@lru_cache(maxsize=2048)
+def plan(
+    statement: Select[*tuple[Any, ...]],
+    dialect: Dialect,
+    literals: tuple[tuple[str, Any], ...] = (),
+) -> RawPlan:
     """`statement` (built once and reused: plans are cached by identity) compiled for `dialect`.
-    Literal-execute parameters (e.g. `aggregate_strings`' separator) are written in; the others
-    become positional parameters."""
+    Literal-execute parameters (a page size, `aggregate_strings`' separator) are written in,
+    with the values in `literals` or their own; the others become positional parameters."""
     compiled = statement.compile(dialect=dialect)
-    required = {name: None for name, bind in compiled.binds.items() if bind.required}
-    expanded = compiled.construct_expanded_state(required)
+    values = {name: None for name, bind in compiled.binds.items() if bind.required}
+    values.update(literals)
+    expanded = compiled.construct_expanded_state(values)
     binds = []
     for name in expanded.positiontup or ():
         bind = compiled.binds[name]
@@ -70,6 +75,13 @@ def plan(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> RawPlan:
         if process is not None:
             results.append((index, process))
     return RawPlan(expanded.statement, tuple(binds), tuple(results))
+
+
+@lru_cache(maxsize=2048)
+def _literal_names(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> tuple[str, ...]:
+    """The names of `statement`'s literal-execute parameters: their values select the plan."""
+    compiled = statement.compile(dialect=dialect)
+    return tuple(sorted(bind.key for bind in compiled.literal_execute_params))
 
 
 class RawReads:
@@ -86,7 +98,10 @@ class RawReads:
         self, statement: Select[*tuple[Any, ...]], values: Mapping[str, Any]
     ) -> list[tuple[Any, ...]]:
         """`statement`'s rows with `values` bound, processed as SQLAlchemy processes them."""
-        raw_plan = plan(statement, self._dialect)
+        literal = _literal_names(statement, self._dialect)
+        raw_plan = plan(
+            statement, self._dialect, tuple((n, values[n]) for n in literal if n in values)
+        )
         args = raw_plan.args(values)
         if self._sqlite:
             try:

@@ -78,6 +78,8 @@ async def test_a_plain_page_is_the_general_listings_page(
         async with container.db.one_read() as connection:
             plain = await queries.plain_list(connection, sort, cursor, 2, "EUR")
         assert cards.dump(plain) == cards.dump(await _general_page(container, query))
+        raw = await queries.quick_plain_list(container.db, sort, cursor, 2, "EUR")
+        assert cards.dump(raw) == cards.dump(plain)
         seen += [item["title"] for item in json.loads(cards.dump(plain))["items"]]
         cursor = plain["next_cursor"]
         if cursor is None:
@@ -105,10 +107,10 @@ async def test_the_edge_computes_a_plain_list_miss_as_the_full_stack_would(
 
 
 @pytest.mark.parametrize("sort", SORTS)
-async def test_a_first_page_with_cards_not_stored_is_the_general_listings_page(
+async def test_pages_with_cards_not_stored_are_the_general_listings_pages(
     container: Container, twins: list[str], sort: str
 ) -> None:
-    """The edge reads a first page raw (ADR 0056); products whose card is not stored (or is in
+    """The edge reads its pages raw (ADR 0056); products whose card is not stored (or is in
     another currency) are computed, and the page, its order and its cursor stay the same."""
     async with container.db.session() as session:
         some = (await session.execute(select(Product.id).limit(4))).scalars().all()
@@ -120,6 +122,10 @@ async def test_a_first_page_with_cards_not_stored_is_the_general_listings_page(
         query = ProductQuery(sort=sort, limit=limit)  # type: ignore[arg-type]
         edge = await queries.plain_first_page(container.db, sort, limit, "EUR")
         assert cards.dump(edge) == cards.dump(await _general_page(container, query))
+        while (cursor := edge["next_cursor"]) is not None:  # the later pages, read raw too
+            query = ProductQuery(sort=sort, cursor=cursor, limit=limit)  # type: ignore[arg-type]
+            edge = await queries.quick_plain_list(container.db, sort, cursor, limit, "EUR")
+            assert cards.dump(edge) == cards.dump(await _general_page(container, query))
 
 
 async def test_a_plain_list_miss_at_the_edge_has_the_full_stacks_headers_and_is_cached(
@@ -186,8 +192,8 @@ def test_a_plain_query_is_read_as_the_router_reads_it() -> None:
 
 
 class _Failing:
-    """A database whose every read fails with `error`: a first page's raw read, and a
-    connection for the pages after it."""
+    """A database whose every read fails with `error`: a first page's raw read, and the raw
+    reads of the pages after it."""
 
     engine = SimpleNamespace(dialect=sqlite.dialect())
 
@@ -198,12 +204,12 @@ class _Failing:
         raise self.error
 
     @asynccontextmanager
-    async def quick_read(self) -> AsyncIterator[Any]:
+    async def quick_raw(self) -> AsyncIterator[Any]:
         raise self.error
         yield
 
 
-# a first page (raw read) and a later one (a connection)
+# a first page (its statement's text read raw) and a later one (`quick_raw`)
 PAGES = [b"limit=2", b"limit=2&cursor=" + encode_cursor("newest", utcnow(), uuid.uuid4()).encode()]
 
 

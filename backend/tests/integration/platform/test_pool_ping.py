@@ -10,7 +10,7 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
@@ -130,5 +130,33 @@ async def test_a_connection_that_dies_in_steady_use_fails_once_and_is_replaced(
         # what the API's error handler answers 503 `database_busy` (Retry-After: 1) for
         assert failed.value.connection_invalidated
         assert await _backend_pid(db) not in (0, pid)  # the next one gets a new connection
+    finally:
+        await db.dispose()
+
+
+async def test_a_raw_read_on_a_dead_connection_fails_once_and_the_connection_is_replaced(
+    pg_url: str,
+) -> None:
+    """`Database.quick_raw` and `quick_raw_rows` read on asyncpg's connection, past SQLAlchemy:
+    a connection lost there is invalidated, not handed back to the pool for the next request to
+    fail on too."""
+    db = Database.from_url(pg_url, pool_size=1, ping_after_idle_seconds=60)
+
+    async def statement_pid() -> int:
+        async with db.quick_raw() as reads:
+            [(pid,)] = await reads.rows(select(func.pg_backend_pid()), {})
+        return int(pid)
+
+    async def text_pid() -> int:
+        [(pid,)] = await db.quick_raw_rows("SELECT pg_backend_pid()")
+        return int(pid)
+
+    try:
+        for backend_pid in (statement_pid, text_pid):
+            pid = await backend_pid()
+            await _terminate(pg_url, pid)
+            with pytest.raises(Exception):  # noqa: B017 - asyncpg's own, whichever it raises
+                await backend_pid()
+            assert await backend_pid() not in (0, pid)
     finally:
         await db.dispose()
