@@ -141,13 +141,7 @@ async def plain_list(
     """A page of a plain query (`ProductQuery.is_plain`): what `list_products` answers for it,
     the same items, order and cursor: one statement when every product on the page has its
     stored card, a second for the cards of those that have none."""
-
-    async def rows(statement: Any, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
-        return (await connection.execute(statement, params)).all()
-
-    async def shown(page: Sequence[Any]) -> list[cards.Shown]:
-        return await cards.shown(connection, page, currency)
-
+    rows, shown = _on_connection(connection, currency)
     return await _plain_page(rows, shown, sort, cursor, limit, currency)
 
 
@@ -181,6 +175,20 @@ async def _plain_page(
         "facets": None,
         "corrected_query": None,
     }
+
+
+def _on_connection(
+    connection: AsyncSession | AsyncConnection, currency: str
+) -> tuple[Rows, CardsOf]:
+    """How `_plain_page` and `_page` read through a SQLAlchemy connection (or session)."""
+
+    async def rows(statement: Any, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        return (await connection.execute(statement, params)).all()
+
+    async def shown(page: Sequence[Any]) -> list[cards.Shown]:
+        return await cards.shown(connection, page, currency)
+
+    return rows, shown
 
 
 def _quick_cards(db: Database, currency: str) -> CardsOf:
@@ -370,13 +378,7 @@ async def product_page(
     with its collections, its options, images, variants with stock, breadcrumbs, related cards.
     Raises ProductNotFound."""
     connection = await session.connection() if isinstance(session, AsyncSession) else session
-
-    async def rows(statement: Any, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
-        return (await connection.execute(statement, params)).all()
-
-    async def shown(related: Sequence[Any]) -> list[cards.Shown]:
-        return await cards.shown(connection, related, currency)
-
+    rows, shown = _on_connection(connection, currency)
     by_slug = slug is not None
     key = slug if by_slug else product_id
     return await _page(rows, shown, currency, by_slug, key, public, low_stock_threshold)

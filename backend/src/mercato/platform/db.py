@@ -5,7 +5,7 @@ single writer, write transactions start with `BEGIN IMMEDIATE`: the write lock i
 (waiting up to the busy timeout) instead of failing when a reader later tries to upgrade. Reads
 use a plain deferred `BEGIN` and never block writers. On PostgreSQL both are the same engine.
 
-Quick reads (`quick_read`, `quick_snapshot`; ADR 0056) are for statements an index bounds (a page
+Quick reads (`quick_read`, `quick_raw`; ADR 0056) are for statements an index bounds (a page
 of a list, a product by its slug): on SQLite a third engine runs them on the event loop's own
 thread, with a short busy timeout (`QuickReadBusy` past it: read again the ordinary way).
 """
@@ -550,16 +550,6 @@ class Database:
         driver's thread and back (ADR 0056). Raises QuickReadBusy when SQLite is locked."""
         with _locked_as_quick_busy():
             async with self._one_statement(write=False, engine=self.quick_engine) as connection:
-                yield connection
-
-    @asynccontextmanager
-    async def quick_snapshot(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for several reads an index bounds, in one transaction (one snapshot),
-        Core only (no ORM session): on SQLite on the event loop's own thread, as `quick_read`.
-        Raises QuickReadBusy when SQLite is locked."""
-        engine = self.quick_engine or self.engine
-        with _locked_as_quick_busy():
-            async with engine.connect() as connection, connection.begin():
                 yield connection
 
     @asynccontextmanager

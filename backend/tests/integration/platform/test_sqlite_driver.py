@@ -141,23 +141,17 @@ async def test_quick_reads_run_on_the_event_loops_thread_the_others_on_the_drive
     loop_thread = threading.get_ident()
     async with db.quick_read() as connection:
         assert await _thread_running(connection) == loop_thread
-    async with db.quick_snapshot() as connection:
-        assert await _thread_running(connection) == loop_thread
     async with db.one_read() as connection:
         assert await _thread_running(connection) != loop_thread
     async with db.session(write=False) as session:
         assert await _thread_running(await session.connection()) != loop_thread
 
 
-async def test_quick_reads_see_what_was_committed_and_one_snapshot(db: Database) -> None:
+async def test_quick_reads_see_what_was_committed(db: Database) -> None:
     async with db.quick_read() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM item"))).scalar_one() == 5
-    async with db.quick_snapshot() as reader:
-        before = (await reader.execute(text("SELECT count(*) FROM item"))).scalar_one()
-        async with db.session() as writer:
-            await writer.execute(text("INSERT INTO item (name) VALUES ('f')"))
-        again = (await reader.execute(text("SELECT count(*) FROM item"))).scalar_one()
-        assert (before, again) == (5, 5)
+    async with db.session() as writer:
+        await writer.execute(text("INSERT INTO item (name) VALUES ('f')"))
     async with db.quick_read() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM item"))).scalar_one() == 6
 
@@ -166,9 +160,6 @@ async def test_quick_reads_cannot_write(db: Database) -> None:
     with pytest.raises(OperationalError, match="readonly"):
         async with db.quick_read() as connection:
             await connection.execute(text("INSERT INTO item (name) VALUES ('z')"))
-    with pytest.raises(OperationalError, match="readonly"):
-        async with db.quick_snapshot() as connection:
-            await connection.execute(text("DELETE FROM item"))
     async with db.session(write=False) as session:
         assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 5
 
@@ -184,12 +175,11 @@ async def test_a_quick_read_of_a_locked_database_gives_up_at_once(db: Database) 
         locker.execute("PRAGMA locking_mode=EXCLUSIVE")
         locker.execute("BEGIN EXCLUSIVE")
         locker.execute("UPDATE item SET name = 'locked' WHERE id = 1")
-        for quick in (db.quick_read, db.quick_snapshot):
-            started = time.monotonic()
-            with pytest.raises(QuickReadBusy):
-                async with quick() as reader:
-                    await reader.execute(text("SELECT count(*) FROM item"))
-            assert time.monotonic() - started < 2.0  # the ordinary busy timeout is 5 s
+        started = time.monotonic()
+        with pytest.raises(QuickReadBusy):
+            async with db.quick_read() as reader:
+                await reader.execute(text("SELECT count(*) FROM item"))
+        assert time.monotonic() - started < 2.0  # the ordinary busy timeout is 5 s
         started = time.monotonic()
         with pytest.raises(QuickReadBusy):
             await db.quick_raw_rows("SELECT count(*) FROM item")
