@@ -106,6 +106,12 @@ def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any]:
 _ID_TYPE = UuidText()
 
 
+@cache
+def _sort_key_processor(sort: str, dialect: Dialect) -> Callable[[Any], Any]:
+    """`_processor` of `sort`'s key column (its `.type` is slow to reach through the ORM)."""
+    return _processor(sort_key(sort)[0].type, dialect)
+
+
 async def plain_first_page(db: Database, sort: str, limit: int, currency: str) -> dict[str, Any]:
     """`plain_list`'s first page (no cursor), read through `Database.quick_raw_rows`: the same
     items, order and cursor, without SQLAlchemy's execution and result processing; only the
@@ -119,15 +125,15 @@ async def plain_first_page(db: Database, sort: str, limit: int, currency: str) -
     if len(page) > limit:
         page = page[:limit]
         raw_id, _, raw_key = page[-1]
-        key_type = sort_key(sort)[0].type
-        next_cursor = encode_cursor(sort, _processor(key_type, dialect)(raw_key), to_id(raw_id))
-    rows = [(to_id(row[0]) if row[1] is None else row[0], row[1]) for row in page]
+        key = _sort_key_processor(sort, dialect)(raw_key)
+        next_cursor = encode_cursor(sort, key, to_id(raw_id))
     items: list[cards.Shown]
-    if any(doc is None for _, doc in rows):  # a card to compute: one statement more
+    if any(row[1] is None for row in page):  # a card to compute: one statement more
+        rows = [(to_id(row[0]) if row[1] is None else row[0], row[1]) for row in page]
         async with db.quick_read() as connection:
             items = await cards.shown(connection, rows, currency)
     else:
-        items = [orjson.Fragment(doc) for _, doc in rows]
+        items = [orjson.Fragment(row[1]) for row in page]
     return {"items": items, "next_cursor": next_cursor, "facets": None, "corrected_query": None}
 
 
