@@ -37,10 +37,21 @@ test("guest checkout with 4242: discount, confirmation turns paid, the emails li
   await page.screenshot({ path: "test-results/screenshots/checkout-390.png", fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // From paying on, the shop's own requests all succeed and the console stays clean (the cart,
+  // now ordered, is forgotten without a failed adopt request).
+  const failed: string[] = [];
+  page.on("response", (r) => {
+    if (r.status() >= 400 && r.url().startsWith(shop.storefrontUrl)) failed.push(`${r.status()} ${r.url()}`);
+  });
+  page.on("console", (m) => {
+    if (m.type() === "error") failed.push(`console: ${m.text()}`);
+  });
   await payWithCard(page, "4242 4242 4242 4242");
   await expect(page).toHaveURL(ORDER_URL, { timeout: 30_000 });
   const status = page.getByRole("status").filter({ hasText: /payment/i });
   await expect(status).toContainText("Payment received", { timeout: 30_000 });
+  await expect.poll(() => page.evaluate(() => localStorage.getItem("mercato.cart"))).toBeNull();
+  expect(failed).toEqual([]);
   await expect(page.getByRole("heading", { level: 1, name: /^Order / })).toBeVisible();
   await expect(page.getByText(product.title)).toBeVisible();
   await expect(page.getByText("Hauptstraße 1")).toBeVisible();

@@ -7,7 +7,7 @@ import { readCartMirror, writeCartMirror, type CartMirror } from "@/lib/cart/mir
  * Keeps the localStorage mirror in step with the server's view of the cart cookie:
  * - the server has a cart → mirror it (id + count);
  * - the server has none but the mirror remembers one → ask /api/cart/adopt to restore the cookie,
- *   then refresh the server components; if the cart is gone, forget it.
+ *   then refresh the server components; if the cart is gone (`id: null`), forget it.
  */
 export function CartMirrorSync({ cart }: { cart: CartMirror | null }) {
   const router = useRouter();
@@ -29,7 +29,11 @@ export function CartMirrorSync({ cart }: { cart: CartMirror | null }) {
     })
       .then(async (res) => {
         if (res.ok) {
-          const adopted = (await res.json()) as CartMirror;
+          const adopted = (await res.json()) as CartMirror | { id: null };
+          if (adopted.id === null) {
+            writeCartMirror(null); // ordered, expired or not this shopper's: forget it
+            return;
+          }
           writeCartMirror(adopted);
           router.refresh();
         } else if (res.status === 404 || res.status === 422) {
