@@ -11,14 +11,14 @@ test("register, verify by the emailed link, sign out, reset the password by the 
 
   // a weak password is refused by the API and explained next to the field
   await page.getByLabel("Full name").fill("Journey Shopper");
-  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("short");
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Please correct the highlighted fields");
   await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
   await expect(page.getByLabel("Password")).toBeFocused(); // focus lands where the fix is needed
   await expect(page.getByText("Use at least 8 characters.")).toBeVisible();
-  await expect(page.getByLabel("Email", { exact: true })).toHaveValue(email);
+  await expect(page.getByLabel("Email")).toHaveValue(email);
   await screenshots(page, "register-error");
 
   await page.getByLabel("Password").fill(PASSWORD);
@@ -51,7 +51,7 @@ test("register, verify by the emailed link, sign out, reset the password by the 
   // the same email cannot register twice
   await page.goto("/account/register");
   await page.getByLabel("Full name").fill("Someone Else");
-  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("An account with this email already exists");
@@ -61,7 +61,7 @@ test("register, verify by the emailed link, sign out, reset the password by the 
   await page.goto("/account/sign-in");
   await page.getByRole("link", { name: "Forgot your password?" }).click();
   await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
-  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Email me a reset link" }).click();
   await expect(page.getByRole("status")).toContainText(`If an account exists for ${email}`);
   await screenshots(page, "forgot-password");
@@ -70,26 +70,26 @@ test("register, verify by the emailed link, sign out, reset the password by the 
   await page.goto(resetLink);
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
   const newPassword = "a brand new passphrase";
-  await page.getByLabel("New password", { exact: true }).fill(newPassword);
-  await page.getByLabel("Repeat the new password").fill("something else");
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByLabel("Confirm password").fill("something else");
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByText("The passwords do not match.").last()).toBeVisible();
-  await page.getByLabel("New password", { exact: true }).fill(newPassword);
-  await page.getByLabel("Repeat the new password").fill(newPassword);
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByLabel("Confirm password").fill(newPassword);
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByRole("status")).toContainText("Your password has been changed");
   await expectTokensHidden(page, context, shop);
 
   // the link is single-use
   await page.goto(resetLink);
-  await page.getByLabel("New password", { exact: true }).fill("yet another passphrase");
-  await page.getByLabel("Repeat the new password").fill("yet another passphrase");
+  await page.getByLabel("New password").fill("yet another passphrase");
+  await page.getByLabel("Confirm password").fill("yet another passphrase");
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("invalid, expired or already used");
 
   // the old password no longer works, the new one does
   await page.goto("/account/sign-in");
-  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Incorrect email or password");
@@ -107,7 +107,7 @@ test("sign-in throttling says when to try again; next= only goes to this site", 
     expect(res.status()).toBe(401);
   }
   await page.goto("/account/sign-in?next=https://evil.example/steal");
-  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("wrong password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText(/Too many failed sign-in attempts.* Try again in \d+ minutes?\./);
@@ -122,23 +122,23 @@ test("profile, password change and addresses", async ({ page, context, request, 
   await expect(page.getByRole("heading", { name: "Profile", level: 1 })).toBeVisible();
   await expect(page.getByLabel("Full name")).toHaveValue("Profile Shopper");
   await page.getByLabel("Full name").fill("Renamed Shopper");
-  await page.getByLabel("Email me about new arrivals and offers").check();
+  await page.getByLabel("Send me news about new arrivals and offers").check();
   await page.getByRole("button", { name: "Save profile" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Your profile has been saved." })).toBeVisible();
   await page.reload();
   await expect(page.getByLabel("Full name")).toHaveValue("Renamed Shopper");
-  await expect(page.getByLabel("Email me about new arrivals and offers")).toBeChecked();
+  await expect(page.getByLabel("Send me news about new arrivals and offers")).toBeChecked();
   const me = await request.get(`${shop.apiUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${await apiToken(request, shop, email)}` } });
   expect(await me.json()).toMatchObject({ full_name: "Renamed Shopper", marketing_consent: true });
 
   await page.getByLabel("Current password").fill("not my password");
-  await page.getByLabel("New password", { exact: true }).fill("another good passphrase");
-  await page.getByLabel("Repeat the new password").fill("another good passphrase");
+  await page.getByLabel("New password").fill("another good passphrase");
+  await page.getByLabel("Confirm password").fill("another good passphrase");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByText("This is not your current password.")).toBeVisible();
   await page.getByLabel("Current password").fill(PASSWORD);
-  await page.getByLabel("New password", { exact: true }).fill("another good passphrase");
-  await page.getByLabel("Repeat the new password").fill("another good passphrase");
+  await page.getByLabel("New password").fill("another good passphrase");
+  await page.getByLabel("Confirm password").fill("another good passphrase");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Your password has been changed" })).toBeVisible();
   await page.reload(); // this session survives its own password change
@@ -217,7 +217,7 @@ test("a guest's wishlist syncs to the account after sign-in", async ({ page, con
   await page.getByRole("link", { name: "Sign in", exact: true }).first().click();
   await expect(page).toHaveURL(/\/account\/sign-in/);
   await page.goto("/account/sign-in?next=/account/wishlist");
-  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/account\/wishlist$/);
@@ -282,7 +282,7 @@ test("order history, data export as a JSON file, and account deletion", async ({
   await expect(page.getByRole("status").filter({ hasText: "Your account has been deleted." })).toBeVisible();
   expect((await context.cookies(shop.storefrontUrl)).map((c) => c.name)).not.toContain("mercato_rt");
 
-  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Incorrect email or password");

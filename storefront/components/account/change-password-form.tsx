@@ -12,7 +12,7 @@ export function ChangePasswordForm() {
       <FormMessage state={state} />
       <Field name="current_password" label="Current password" type="password" autoComplete="current-password" required error={errors.current_password} />
       <Field name="new_password" label="New password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={errors.new_password} />
-      <Field name="confirm_password" label="Repeat the new password" type="password" autoComplete="new-password" required error={errors.confirm_password} />
+      <Field name="confirm_password" label="Confirm password" type="password" autoComplete="new-password" required error={errors.confirm_password} />
       <SubmitButton pendingLabel="Changing…">Change password</SubmitButton>
     </form>
   );

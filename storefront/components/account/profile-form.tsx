@@ -12,7 +12,7 @@ export function ProfileForm({ fullName, marketingConsent }: { fullName: string; 
     <form action={action} className="space-y-4" noValidate aria-labelledby="profile-heading">
       <FormMessage state={state} />
       <Field name="full_name" label="Full name" autoComplete="name" required defaultValue={name} error={state.fieldErrors?.full_name} maxLength={200} />
-      <Checkbox name="marketing_consent" label="Email me about new arrivals and offers" defaultChecked={consent} />
+      <Checkbox name="marketing_consent" label="Send me news about new arrivals and offers" defaultChecked={consent} hint="By email." />
       <SubmitButton pendingLabel="Saving…">Save profile</SubmitButton>
     </form>
   );

@@ -30,7 +30,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
       ) : null}
       <input type="hidden" name="token" value={token} />
       <Field name="new_password" label="New password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={errors.new_password} />
-      <Field name="confirm_password" label="Repeat the new password" type="password" autoComplete="new-password" required error={errors.confirm_password} />
+      <Field name="confirm_password" label="Confirm password" type="password" autoComplete="new-password" required error={errors.confirm_password} />
       <SubmitButton pendingLabel="Saving…">Set new password</SubmitButton>
     </form>
   );
