@@ -78,10 +78,10 @@ test("staff create a product, a customer buys it, staff ship and partly refund i
   await expect(page.getByRole("heading", { level: 1, name: "Products" })).toBeVisible();
   await page.getByRole("link", { name: "New product" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "New product" })).toBeVisible();
-  await page.getByLabel("Title", { exact: true }).fill(title);
+  await page.getByLabel("Title").fill(title);
   await page.getByLabel("Brand").fill("Mercato Test");
-  await page.getByLabel("Description", { exact: true }).fill("A lamp made in the admin test.");
-  await page.getByLabel("SEO title").fill(`${title} — buy online`);
+  await page.getByLabel("Description").fill("A lamp made in the admin test.");
+  await page.getByLabel("Headline in search results").fill(`${title} — buy online`);
   await page.getByLabel("SKU of variant 1").fill(`LAMP-${suffix}-S`);
   await page.getByLabel("Option value of variant 1").fill("Small");
   await page.getByLabel(/Price of variant 1/).fill("40.00");

@@ -82,10 +82,10 @@ export function CatalogFields({
       </fieldset>
       <fieldset className="grid gap-3 rounded-lg border border-gray-200 p-4">
         <legend className="px-1 font-semibold">Search engines (SEO)</legend>
-        <AdminField id="seo_title" label="SEO title" hint="Shown in search results; defaults to the title." error={errors.seo_title}>
+        <AdminField id="seo_title" label="Headline in search results" hint="Shown by search engines; defaults to the product title." error={errors.seo_title}>
           {(p) => <input {...p} name="seo_title" maxLength={300} defaultValue={v.seo_title} />}
         </AdminField>
-        <AdminField id="seo_description" label="SEO description" error={errors.seo_description}>
+        <AdminField id="seo_description" label="Snippet in search results" error={errors.seo_description}>
           {(p) => <textarea {...p} name="seo_description" rows={2} maxLength={500} defaultValue={v.seo_description} />}
         </AdminField>
       </fieldset>

@@ -32,7 +32,7 @@ export default async function AdminProductsPage({ searchParams }: PageProps<"/ad
         </Link>
       </PageHeading>
       <FilterForm label="Filter products" submitLabel="Filter">
-        <FilterField id="filter-q" label="Search products">
+        <FilterField id="filter-q" label="Title or keyword">
           <input id="filter-q" name="q" type="search" defaultValue={q} className={inputClass} />
         </FilterField>
         <FilterField id="filter-status" label="Status">
