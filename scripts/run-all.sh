@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Starts the whole shop on embedded defaults: migrations, demo data, then every process below.
 # Ports are checked before anything starts; the "shop is at" summary is printed once every
-# process is ready. Ctrl-C, SIGTERM (to this script or its whole process group) or any process
-# exiting stops them all within 10 seconds.
+# process is ready. A process that exits before then stops them all (a start-up error is shown,
+# not retried); once the shop is ready, one that exits (a crash, an operator's kill) is started
+# again a second later. Ctrl-C or SIGTERM (to this script or its whole process group) stops them
+# all within 10 seconds.
 #
 # Reads: MERCATO_HOST, MERCATO_PORT (the API), MERCATO_STOREFRONT_HOST, MERCATO_STOREFRONT_PORT,
 # MERCATO_API_URL, MERCATO_STOREFRONT_URL, MERCATO_DATA_DIR, MERCATO_LOG_JSON,
@@ -30,7 +32,8 @@ export MERCATO_STOREFRONT__REVALIDATE_SECRET="${MERCATO_STOREFRONT__REVALIDATE_S
 names=() readies=() commands=() ports=() restarts=()
 # process [--restart] NAME READY CMD…  — READY is a URL answering 2xx when ready, or log:REGEX (a
 # line of its output). The port of an http://host:port URL is checked before anything starts.
-# A process that exits stops everything, unless --restart: then it is started again (1 s later).
+# A process that exits stops everything, unless --restart and the shop is ready: then it is
+# started again (1 s later).
 process() {
   local restart=0
   if [[ "$1" == --restart ]]; then restart=1 && shift; fi
@@ -49,13 +52,13 @@ if [[ -n "${MERCATO_RUN_PROCESSES:-}" ]]; then
   # shellcheck source=/dev/null
   source "$MERCATO_RUN_PROCESSES" # another topology; it may set SHOP_URL for the summary
 else
-  process api "$API/readyz" "$BIN/mercato" serve --host "$HOST" --port "$PORT"
-  process worker 'log:@[^ ]+ ready\.' "$BIN/mercato" worker
-  process scheduler 'log:beat: Starting' "$BIN/mercato" scheduler
+  process --restart api "$API/readyz" "$BIN/mercato" serve --host "$HOST" --port "$PORT"
+  process --restart worker 'log:@[^ ]+ ready\.' "$BIN/mercato" worker
+  process --restart scheduler 'log:beat: Starting' "$BIN/mercato" scheduler
   # The storefront (production build from `make run`/`make storefront-build`); the summary then
   # says the shop is at its address. Without a build (a backend-only checkout) the API runs alone.
   if [[ -f storefront/.next/BUILD_ID ]]; then
-    process storefront "http://$SF_HOST:$SF_PORT/api/health" storefront/scripts/serve.sh
+    process --restart storefront "http://$SF_HOST:$SF_PORT/api/health" storefront/scripts/serve.sh
   else
     note="no storefront build (run make storefront-build): starting the API, worker and scheduler only"
   fi
@@ -110,11 +113,17 @@ start() {
   echo "$!" >"$MERCATO_DATA_DIR/run/$name.pid"
 }
 for i in "${!names[@]}"; do start "$i"; done
-# A --restart process that exited is started again; any other stops everything.
+# Once the shop is ready a --restart process that exited is started again; any other exit stops
+# everything.
+ready_all=0
 reap() {
   local i
   for i in "${!pids[@]}"; do
     kill -0 "${pids[$i]}" 2>/dev/null && continue
+    if ((ready_all == 0)); then
+      echo "${names[$i]} exited before the shop was ready: stopping everything" >&2
+      stop_all 1
+    fi
     if ((restarts[i] == 0)); then
       echo "${names[$i]} exited: stopping everything" >&2
       stop_all 1
@@ -160,6 +169,7 @@ cat <<EOF
 
 EOF
 # 4. Supervise until Ctrl-C, SIGTERM or a process without --restart exits.
+ready_all=1
 while true; do
   wait -n "${pids[@]}" || true
   reap
