@@ -113,13 +113,18 @@ start() {
   echo "$!" >"$MERCATO_DATA_DIR/run/$name.pid"
 }
 for i in "${!names[@]}"; do start "$i"; done
-# Once the shop is ready a --restart process that exited is started again; any other exit stops
-# everything.
+# Once the shop is ready a --restart process that exited alone is started again a second later;
+# any other exit stops everything. "Alone": when the others end within that second too, the
+# whole group was signalled (a Ctrl-C this script cannot trap, as when it was started in the
+# background), which means stop.
 ready_all=0
 reap() {
-  local i
+  local i dead=()
   for i in "${!pids[@]}"; do
-    kill -0 "${pids[$i]}" 2>/dev/null && continue
+    kill -0 "${pids[$i]}" 2>/dev/null || dead+=("$i")
+  done
+  ((${#dead[@]})) || return 0
+  for i in "${dead[@]}"; do
     if ((ready_all == 0)); then
       echo "${names[$i]} exited before the shop was ready: stopping everything" >&2
       stop_all 1
@@ -128,8 +133,16 @@ reap() {
       echo "${names[$i]} exited: stopping everything" >&2
       stop_all 1
     fi
+  done
+  sleep 1
+  for i in "${!pids[@]}"; do
+    if [[ " ${dead[*]} " != *" $i "* ]] && ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "${names[$i]} exited too: stopping everything" >&2
+      stop_all 1
+    fi
+  done
+  for i in "${dead[@]}"; do
     echo "${names[$i]} exited: restarting it" >&2
-    sleep 1
     start "$i"
   done
 }

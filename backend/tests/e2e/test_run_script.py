@@ -92,15 +92,20 @@ def test_a_busy_port_is_one_line_and_nothing_starts(
     assert not group_alive(proc.pid)
 
 
-@pytest.mark.timeout(900)
-def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_process(
-    tmp_path: Path, kill_group_afterwards: list[int]
-) -> None:
-    data_dir = tmp_path / "var"
-    env = env_for(data_dir, free_port())
+def start_shop(
+    tmp_path: Path, groups: list[int], *, ignore_sigint: bool = False
+) -> tuple[subprocess.Popen[bytes], Path, dict[str, str]]:
+    """run-all.sh in a process group of its own, once it said the shop is ready: (the script,
+    its log, its environment). `ignore_sigint`: started as `&` in a non-interactive shell starts
+    it, with SIGINT ignored, so that its trap for Ctrl-C cannot be set."""
+    env = env_for(tmp_path / "var", free_port())
     for args in (["db", "upgrade"], ["demo", "seed", "--products", "5"]):  # seed stays small
         subprocess.run([MERCATO, *args], env=env, check=True, capture_output=True, timeout=300)
     log = tmp_path / "run.log"
+
+    def ignoring_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     with log.open("w") as out:
         proc = subprocess.Popen(
             ["bash", str(RUN_ALL)],
@@ -108,14 +113,29 @@ def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_proc
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=ignoring_sigint if ignore_sigint else None,
         )
-    kill_group_afterwards.append(proc.pid)
+    groups.append(proc.pid)
     deadline = time.monotonic() + 600
     while READY_LINE not in log.read_text():
         assert proc.poll() is None, log.read_text()
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.5)
+    return proc, log, env
 
+
+def wait_until_stopped(proc: subprocess.Popen[bytes], seconds: float) -> None:
+    stop_by = time.monotonic() + seconds
+    while (proc.poll() is None or group_alive(proc.pid)) and time.monotonic() < stop_by:
+        time.sleep(0.2)  # poll() reaps the script, so a zombie does not count as alive
+
+
+@pytest.mark.timeout(900)
+def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_process(
+    tmp_path: Path, kill_group_afterwards: list[int]
+) -> None:
+    data_dir = tmp_path / "var"
+    proc, log, env = start_shop(tmp_path, kill_group_afterwards)
     printed = log.read_text()
     summary = printed[printed.index(READY_LINE) :]
     if STOREFRONT_BUILT:
@@ -147,9 +167,7 @@ def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_proc
     os.killpg(proc.pid, signal.SIGTERM)
     # Measured here: 6-8 s on a 2-core machine at load 10 (the requirement is 10 s; no timing
     # assertion, the bug was a hang until SIGKILL). Bounded only so a hang fails the test.
-    stop_by = time.monotonic() + 50
-    while (proc.poll() is None or group_alive(proc.pid)) and time.monotonic() < stop_by:
-        time.sleep(0.2)  # poll() reaps the script, so a zombie does not count as alive
+    wait_until_stopped(proc, 50)
     left = subprocess.run(
         ["ps", "-o", "pid,cmd", "-g", str(proc.pid)], capture_output=True, text=True
     )
@@ -157,3 +175,19 @@ def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_proc
     assert not group_alive(proc.pid), left.stdout + after
     assert "did not stop within" not in after  # nobody needed SIGKILL
     assert "Cold shutdown" in after  # the worker stopped its pool itself (REMAP_SIGTERM)
+    assert after.count("exited: restarting it") == 1  # the stop restarted nothing
+
+
+@pytest.mark.timeout(900)
+def test_a_ctrl_c_the_script_cannot_trap_still_stops_every_process(
+    tmp_path: Path, kill_group_afterwards: list[int]
+) -> None:
+    """Started in the background, the script cannot trap SIGINT; a Ctrl-C to the group ends its
+    processes all at once, which it must take as a stop, not as crashes to restart."""
+    proc, log, _ = start_shop(tmp_path, kill_group_afterwards, ignore_sigint=True)
+    os.killpg(proc.pid, signal.SIGINT)
+    wait_until_stopped(proc, 50)
+    after = log.read_text()
+    assert not group_alive(proc.pid), after
+    assert "exited too: stopping everything" in after
+    assert "restarting it" not in after
