@@ -127,13 +127,9 @@ async def plain_first_page(db: Database, sort: str, limit: int, currency: str) -
         raw_id, _, raw_key = page[-1]
         key = _sort_key_processor(sort, dialect)(raw_key)
         next_cursor = encode_cursor(sort, key, to_id(raw_id))
-    items: list[cards.Shown]
-    if any(row[1] is None for row in page):  # a card to compute: one statement more
-        rows = [(to_id(row[0]) if row[1] is None else row[0], row[1]) for row in page]
-        async with db.quick_read() as connection:
-            items = await cards.shown(connection, rows, currency)
-    else:
-        items = [orjson.Fragment(row[1]) for row in page]
+    if any(row[1] is None for row in page):  # a card to compute: its id as `cards.shown` reads it
+        page = [(to_id(row[0]) if row[1] is None else row[0], row[1]) for row in page]
+    items = await _quick_cards(db, currency)(page)
     return {"items": items, "next_cursor": next_cursor, "facets": None, "corrected_query": None}
 
 

@@ -51,7 +51,7 @@ from sqlalchemy.types import TypeDecorator
 
 from mercato.platform.clock import as_utc
 from mercato.platform.errors import DatabaseBusy, is_sqlite_busy
-from mercato.platform.raw_reads import RawReadLocked, RawReads
+from mercato.platform.raw_reads import RawReadLocked, RawReads, sqlite_rows
 
 log = structlog.get_logger("mercato.platform.db")
 
@@ -591,11 +591,9 @@ class Database:
         of a pooled one, in autocommit. Raises QuickReadBusy when SQLite is locked."""
         if self.quick_engine is not None:
             try:
-                return self._raw_sqlite_connection().execute(sql).fetchall()
-            except sqlite3.OperationalError as exc:
-                if "locked" in str(exc).lower():
-                    raise QuickReadBusy() from exc
-                raise
+                return sqlite_rows(self._raw_sqlite_connection(), sql)
+            except RawReadLocked as exc:
+                raise QuickReadBusy() from exc
         if self.dialect == "postgresql":
             async with self._pooled_driver_connection() as driver:
                 return list(await driver.fetch(sql))

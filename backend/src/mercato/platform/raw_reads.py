@@ -26,6 +26,16 @@ class RawReadLocked(Exception):
     """SQLite answered "database is locked" to a raw read (the caller's to translate)."""
 
 
+def sqlite_rows(connection: sqlite3.Connection, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+    """sqlite3's rows of `sql`; RawReadLocked when the database is locked."""
+    try:
+        return connection.execute(sql, args).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc).lower():
+            raise RawReadLocked() from exc
+        raise
+
+
 @dataclass(frozen=True, slots=True)
 class RawPlan:
     sql: str
@@ -104,12 +114,7 @@ class RawReads:
         )
         args = raw_plan.args(values)
         if self._sqlite:
-            try:
-                raw = self._connection.execute(raw_plan.sql, args).fetchall()
-            except sqlite3.OperationalError as exc:
-                if "locked" in str(exc).lower():
-                    raise RawReadLocked() from exc
-                raise
+            raw = sqlite_rows(self._connection, raw_plan.sql, args)
         else:
             raw = await self._connection.fetch(raw_plan.sql, *args)
         return raw_plan.processed(raw)
