@@ -13,6 +13,7 @@ from mercato.catalog.fastpath import (
     CatalogCacheFastPath,
     PlainListMisses,
     ProductPageMisses,
+    SearchMisses,
 )
 from mercato.checkout.lane import CheckoutLane
 from mercato.openapi import install_openapi, operation_id
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         settings.catalog.http_max_age_seconds,
         PlainListMisses(container.db, settings.catalog.currency),
         ProductPageMisses(container),
+        SearchMisses(container.db, settings.catalog.currency),
     )
     app.add_middleware(CatalogCacheFastPath, answers=cached_catalog)  # innermost: skips routing
     app.add_middleware(HeadAsGetMiddleware)

@@ -6,7 +6,8 @@ line itself) for most requests, and through `CatalogCacheFastPath`, innermost in
 for the rest (CORS requests). On a miss of a plain product list (`?limit=…&sort=…&cursor=…`,
 the shop's home page and API clients' paging) it computes the answer itself, in one prebuilt
 statement, and caches it as the router would (`PlainListMisses`); so too on a miss of a product
-page with no query string (`ProductPageMisses`). On any other miss, a cache
+page with no query string (`ProductPageMisses`) and of a public relevance search that finds
+something (`SearchMisses`). On any other miss, a cache
 outage or any other path the request goes on unchanged, and the router computes, validates and
 caches as usual. The cache key is the raw path and sorted query string, the same key the router
 uses, so an invalid request is never cached and always reaches validation.
@@ -19,12 +20,19 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import NamedTuple, Protocol
+from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mercato.catalog import cards
 from mercato.catalog.ports import CatalogPorts
-from mercato.catalog.queries import plain_first_page, product_detail, quick_plain_list
+from mercato.catalog.queries import (
+    NotQuick,
+    plain_first_page,
+    product_detail,
+    quick_plain_list,
+    quick_search,
+)
 from mercato.catalog.repository import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -170,6 +178,72 @@ class PlainListMisses:
         return render
 
 
+_SEARCH_PARAMS = frozenset(("q", "limit", "cursor", "sort"))
+_MAX_Q = 200  # the router's `max_length` of `q`
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def search_query(query_string: bytes) -> ProductQuery | None:
+    """The query of a public relevance search URL (`q`, with only `limit`, `cursor` and
+    `sort=relevance` besides, each once) when the API would accept every parameter as it is;
+    None for anything else (filters, facets, text that is not UTF-8 or has control characters),
+    which the full stack validates and answers."""
+    params: dict[str, str] = {}
+    for pair in query_string.split(b"&") if query_string else ():
+        name, equals, raw = pair.partition(b"=")
+        try:
+            key = unquote_plus(name.decode("ascii"), errors="strict")
+            value = unquote_plus(raw.decode("ascii"), errors="strict")
+        except UnicodeError:
+            return None
+        if not equals or key not in _SEARCH_PARAMS or key in params:
+            return None
+        params[key] = value
+    q = params.get("q")
+    if q is None or len(q) > _MAX_Q or not q.strip() or _CONTROL.search(q):
+        return None
+    if params.get("sort", "relevance") != "relevance":
+        return None
+    limit = params.get("limit")
+    if limit is not None and not (_LIMIT.match(limit.encode()) and int(limit) <= MAX_LIMIT):
+        return None
+    query = ProductQuery(q=q.strip(), limit=int(limit) if limit is not None else DEFAULT_LIMIT)
+    if (cursor := params.get("cursor")) is not None:
+        if not _CURSOR.match(cursor.encode()):
+            return None
+        try:
+            decode_cursor(cursor, "relevance")
+        except ValidationFailed:
+            return None
+        query = replace(query, cursor=cursor)
+    return query
+
+
+class SearchMisses:
+    """A public relevance search's miss at the edge (`search_query`), ranked and read in one
+    statement (`queries.quick_search`) without FastAPI's routing and validation or an ORM unit
+    of work. An empty page is left to the router, which corrects typos."""
+
+    def __init__(self, db: Database, currency: str) -> None:
+        self._db = db
+        self._currency = currency
+
+    def compute_for(self, path: str, query_string: bytes) -> Callable[[], Awaitable[bytes]] | None:
+        if path != "/api/v1/products" or b"q=" not in query_string:
+            return None
+        query = search_query(query_string)
+        if query is None:
+            return None
+
+        async def render() -> bytes:
+            page = await quick_search(
+                self._db, query.q or "", query.cursor, query.limit, self._currency
+            )
+            return cards.dump(page)
+
+        return render
+
+
 _PRODUCT_PAGE = "/api/v1/products/"
 _SLUG = re.compile(SLUG_PATTERN)
 
@@ -258,8 +332,8 @@ class CatalogCacheAnswers:
             return None
         try:
             computed = await self._cache.get_or_compute(key, tags, compute)
-        except QuickReadBusy:
-            return None  # SQLite locked for the quick read: the router reads the ordinary way
+        except (QuickReadBusy, NotQuick):
+            return None  # SQLite locked for the quick read, or not its to answer: the router's
         except Exception as exc:
             error = domain_error_for(exc, path)
             if isinstance(error, DatabaseBusy):

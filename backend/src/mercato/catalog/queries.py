@@ -8,10 +8,26 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from mercato.catalog import cards, service
 from mercato.catalog.exceptions import ProductNotFound
@@ -20,6 +36,7 @@ from mercato.catalog.models import (
     Collection,
     CollectionProduct,
     Product,
+    ProductCard,
     ProductImage,
     ProductOption,
     Variant,
@@ -32,12 +49,14 @@ from mercato.catalog.repository import (
     after_key,
     decode_cursor,
     encode_cursor,
+    exact_titles,
     sort_key,
 )
 from mercato.catalog.schemas import CategoryNode, Facets
+from mercato.catalog.search import PostgresSearch, SqliteSearch, words_of
 from mercato.content import service as content
 from mercato.inventory import service as inventory
-from mercato.platform.db import Database, UuidText
+from mercato.platform.db import Database, UuidText, table_of
 from mercato.platform.errors import ValidationFailed
 
 RELATED_LIMIT = 4
@@ -155,6 +174,112 @@ async def quick_plain_list(
     shown = _quick_cards(db, currency)
     async with db.quick_raw() as reads:
         return await _plain_page(reads.rows, shown, sort, cursor, limit, currency)
+
+
+class NotQuick(Exception):
+    """A quick read cannot answer this request alone; the ordinary path will (the router's)."""
+
+
+# PostgreSQL ranks a public search in its search table alone (as `PostgresSearch.top`), with
+# sequential scans off: it badly over-estimates prefix tsqueries (`ProductRepository.list`).
+_SEARCH_PLANNER = "SET LOCAL enable_seqscan = off"
+
+
+async def quick_search(
+    db: Database, q: str, cursor: str | None, limit: int, currency: str
+) -> dict[str, Any]:
+    """A public relevance search's page (`q`, `cursor`, `limit` and nothing else: what
+    `list_products` answers for it, the same items, order and cursor) in one statement read raw
+    on the driver's connection (`Database.raw_read`: off the event loop on SQLite, as a broad
+    query ranks thousands of rows): the matching published products ranked as the repository
+    ranks them, with their stored cards. Raises NotQuick for an empty page: whether a typo is to
+    be corrected is the repository's to find out (`ProductRepository.list`). Raises
+    QuickReadBusy."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}.", code="bad_limit")
+    words = words_of(q)
+    if not words:
+        raise NotQuick()
+    dialect = db.engine.dialect
+    exact = exact_titles(q)
+    params: dict[str, Any] = {"rows": limit + 1, "currency": currency}
+    if dialect.name == "postgresql":
+        params.update(tsquery=PostgresSearch.tsquery(words), exact=exact)
+    else:
+        params.update(match=SqliteSearch.match_expression(words), exact_a=exact[0])
+        params["exact_b"] = exact[-1]
+    if cursor:
+        params["key"], params["pid"] = decode_cursor(cursor, "relevance")
+    statement = _search_page_statement(dialect.name, bool(cursor))
+    planner = _SEARCH_PLANNER if dialect.name == "postgresql" else ""
+    async with db.raw_read(planner_settings=planner) as reads:
+        page = await reads.rows(statement, params)
+    if not page:
+        raise NotQuick()
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        last_id, _, last_score = page[-1]
+        next_cursor = encode_cursor("relevance", float(last_score or 0.0), last_id)
+    return {
+        "items": await _quick_cards(db, currency)(page),
+        "next_cursor": next_cursor,
+        "facets": None,
+        "corrected_query": None,
+    }
+
+
+@cache
+def _search_page_statement(dialect: str, after: bool) -> Any:
+    """`quick_search`'s statement: (id, stored card or NULL, score) of a page of the published
+    products matching the search, by score (the text rank, plus 1000 for an exact title) and id,
+    after the cursor's (`key`, `pid`) when `after`; the page size written in (`rows`)."""
+    rows = bindparam("rows", type_=Integer(), literal_execute=True)
+    if dialect == "postgresql":
+        ranked = (
+            "(ts_rank(document, to_tsquery('english', :tsquery))::float8 "
+            "+ CASE WHEN title_lower = ANY(:exact) THEN 1000.0 ELSE 0.0 END)"
+        )
+        where = "document @@ to_tsquery('english', :tsquery) AND active"
+        binds: list[BindParameter[Any]] = [bindparam("exact", type_=ARRAY(String())), rows]
+        if after:
+            where += f" AND ({ranked} < :key OR ({ranked} = :key AND product_id > :pid))"
+            binds += [bindparam("pid", type_=Product.id.type), bindparam("key", type_=Float())]
+        card = table_of(ProductCard).name
+        statement = text(
+            f"WITH top AS (SELECT product_id, {ranked} AS score FROM catalog_fts_pg WHERE {where} "
+            "ORDER BY score DESC, product_id ASC LIMIT :rows) "
+            f"SELECT top.product_id, card.doc, top.score FROM top LEFT JOIN {card} card "
+            "ON card.product_id = top.product_id AND card.currency = :currency "
+            "ORDER BY top.score DESC, top.product_id ASC"
+        ).bindparams(*binds)
+        # the score untyped: asyncpg's float8 is a float already (and SQLAlchemy's Float
+        # processor there needs the result's column type, unknown to a plan made in advance)
+        return statement.columns(
+            column("product_id", UuidText()), column("doc", Text()), column("score")
+        )
+    fts = (
+        text(
+            "SELECT rowid AS fts_rowid, -bm25(catalog_fts, 10.0, 4.0, 1.0) AS rank "
+            "FROM catalog_fts WHERE catalog_fts MATCH :match"
+        )
+        .columns(column("fts_rowid", Integer()), column("rank", Float()))
+        .subquery("fts")
+    )
+    exact = func.lower(Product.title).in_(
+        [bindparam("exact_a", type_=String()), bindparam("exact_b", type_=String())]
+    )
+    score = fts.c.rank + case((exact, 1000.0), else_=0.0)
+    page = (
+        cards.stored_page(score.label("score"))
+        .join(fts, fts.c.fts_rowid == literal_column(f"{Product.__tablename__}.rowid"))
+        .where(Product.status == "active")
+    )
+    if after:
+        key = bindparam("key", type_=Float())
+        pid = bindparam("pid", type_=Product.id.type)
+        page = page.where(or_(score < key, and_(score == key, Product.id > pid)))
+    return page.order_by(score.desc(), Product.id.asc()).limit(rows)
 
 
 async def _plain_page(

@@ -158,7 +158,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
         raise invalid from exc
 
 
-def _exact_titles(typed: str) -> list[str]:
+def exact_titles(typed: str) -> list[str]:
     """The titles that rank first whatever the text ranking says: the query as typed, and its
     words joined by single spaces."""
     typed = typed.strip().lower()
@@ -289,7 +289,7 @@ class ProductRepository:
         words = words_of(query.q or "")
         if not words:
             return [], None, []
-        rows = await self._top_rows(search, words, _exact_titles(query.q or ""), query)
+        rows = await self._top_rows(search, words, exact_titles(query.q or ""), query)
         if rows:
             return rows, None, words
         if query.cursor and await search.has_match(self.session, words):
@@ -298,7 +298,7 @@ class ProductRepository:
         if corrected == words:
             return [], None, []
         typed = " ".join(corrected)
-        rows = await self._top_rows(search, corrected, _exact_titles(typed), query)
+        rows = await self._top_rows(search, corrected, exact_titles(typed), query)
         if rows or (query.cursor and await search.has_match(self.session, corrected)):
             return rows, typed, corrected
         return [], None, []
@@ -346,7 +346,7 @@ class ProductRepository:
         score_col: ColumnElement[Any] = literal(0.0)
         if scores is not None:
             # An exact title match ranks first whatever the text ranking says.
-            exact = _exact_titles(corrected or query.q or "")
+            exact = exact_titles(corrected or query.q or "")
             score_col = scores.c.score + case(
                 (func.lower(Product.title).in_(exact), 1000.0), else_=0.0
             )

@@ -570,6 +570,29 @@ class Database:
             yield RawReads(self.engine.dialect, driver)
 
     @asynccontextmanager
+    async def raw_read(self, *, planner_settings: str = "") -> AsyncIterator[RawReads]:
+        """`quick_raw` for reads no index bounds (a search may rank thousands of rows): on
+        SQLite the statements run on a pooled connection's own thread, so the event loop goes
+        on meanwhile. PostgreSQL: `planner_settings` (e.g. `SET LOCAL enable_seqscan = off`,
+        our own text, never input) are applied in a read-only transaction around the reads;
+        without them, autocommit. Raises QuickReadBusy when SQLite is locked."""
+        if self.dialect == "sqlite":
+            async with self._one_statement(write=False) as connection:
+                raw = await connection.get_raw_connection()
+                try:
+                    yield RawReads(self.engine.dialect, raw.driver_connection)
+                except RawReadLocked as exc:
+                    raise QuickReadBusy() from exc
+            return
+        async with self._pooled_driver_connection() as driver:
+            if not planner_settings:
+                yield RawReads(self.engine.dialect, driver)
+                return
+            async with driver.transaction(readonly=True):
+                await driver.execute(planner_settings)
+                yield RawReads(self.engine.dialect, driver)
+
+    @asynccontextmanager
     async def _pooled_driver_connection(self) -> AsyncIterator[Any]:
         """PostgreSQL: asyncpg's connection of a pooled one in autocommit. One lost while in
         use (used past SQLAlchemy, which would notice) is invalidated, not pooled again."""

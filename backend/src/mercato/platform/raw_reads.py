@@ -94,15 +94,27 @@ def _literal_names(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> tup
     return tuple(sorted(bind.key for bind in compiled.literal_execute_params))
 
 
+async def aiosqlite_rows(connection: Any, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+    """`sqlite_rows` on an aiosqlite connection: run and fetched in one trip to its thread."""
+    try:
+        return list(await connection.execute_fetchall(sql, args))
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc).lower():
+            raise RawReadLocked() from exc
+        raise
+
+
 class RawReads:
-    """Read statements on one raw connection: SQLite's (on the calling thread, each statement
-    its own snapshot) or asyncpg's (a pooled connection in autocommit). Made by
-    `Database.quick_raw`."""
+    """Read statements on one raw connection: sqlite3's (on the calling thread), aiosqlite's
+    (on the connection's own thread), each statement its own snapshot; or asyncpg's (a pooled
+    connection, in autocommit or in the transaction its holder began). Made by
+    `Database.quick_raw` and `Database.raw_read`."""
 
     def __init__(self, dialect: Dialect, connection: Any) -> None:
         self._dialect = dialect
         self._connection = connection
         self._sqlite = isinstance(connection, sqlite3.Connection)
+        self._aiosqlite = not self._sqlite and dialect.name == "sqlite"
 
     async def rows(
         self, statement: Select[*tuple[Any, ...]], values: Mapping[str, Any]
@@ -115,6 +127,8 @@ class RawReads:
         args = raw_plan.args(values)
         if self._sqlite:
             raw = sqlite_rows(self._connection, raw_plan.sql, args)
+        elif self._aiosqlite:
+            raw = await aiosqlite_rows(self._connection, raw_plan.sql, args)
         else:
             raw = await self._connection.fetch(raw_plan.sql, *args)
         return raw_plan.processed(raw)
