@@ -6,18 +6,24 @@ edge answers the search URLs it knows and leaves the others to the router."""
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import delete
 
-from mercato.bootstrap import Container
+from mercato.bootstrap import Container, build_container
 from mercato.catalog import cards, queries
-from mercato.catalog.fastpath import search_query
+from mercato.catalog.fastpath import CatalogCacheAnswers, search_query
 from mercato.catalog.models import ProductCard
 from mercato.catalog.repository import ProductQuery
+from mercato.main import create_app
+from mercato.platform.edge import Edge
+from tests.conftest import make_settings
 from tests.factories import create_product
 
 QUERIES = ["shirt", "linen shirt", "Linen Shirt", "wool co", "boot", "shirts", "number 3"]
@@ -128,3 +134,83 @@ async def test_the_edge_answers_a_search_miss_as_the_router_does(
     assert typo.json()["corrected_query"] == "shirt"
     too_long = await client.get("/api/v1/products", params={"q": "a" * 201})
     assert too_long.status_code == 422
+
+
+def _search_query_strings(cursors: list[str], count: int) -> list[str]:
+    """Search URLs' query strings, valid and not, some the edge takes, some it leaves: a fixed
+    seed, so a failure is reproducible."""
+    values = {
+        "q": [
+            "shirt",
+            "linen+shirt",
+            "Linen%20Shirt",
+            "wool+co",
+            "shrit",  # a typo: the router corrects it
+            "zzqxv",
+            "%22shirt%22+OR+*",  # FTS and tsquery syntax is only ever words
+            "shirt%3A*+%26+%21boot",
+            "caf%C3%A9",
+            "%FF",
+            "a%00b",
+            "%20",
+            "",
+            "x" * 201,
+            "number+3",
+        ],
+        "limit": ["1", "2", "24", "100", "101", "0", "-1", "", "%32"],
+        "sort": ["relevance", "newest", "RELEVANCE", ""],
+        "cursor": [*cursors, "not-base64!!", "eyJzIjoicmVsZXZhbmNlIn0", ""],
+        "facets": ["true", "false"],
+        "category": ["shirts"],
+    }
+    rng = random.Random(17)
+    names = list(values)
+    weights = [12, 6, 2, 4, 1, 1]
+    out = []
+    for _ in range(count):
+        pairs = [("q", rng.choice(values["q"]))] if rng.random() < 0.9 else []
+        pairs += [
+            (name, rng.choice(values[name]))
+            for name in rng.choices(names, weights, k=rng.randint(0, 3))
+        ]
+        rng.shuffle(pairs)
+        out.append("&".join(f"{name}={value}" for name, value in pairs))
+    return out
+
+
+async def test_whatever_the_search_the_edge_answers_as_the_full_stack_does(
+    db_url: str, tmp_path: Path, container: Container
+) -> None:
+    """The same database served twice, the cache off: once as shipped, once with every miss
+    computed by the router. Every answer the same: the status, and the body or the problem's
+    code."""
+    await _seed(container)
+    settings = make_settings(db_url, tmp_path, catalog={"cache_enabled": False})
+    uncached = build_container(settings)  # the same database
+    shipped, full = create_app(settings, uncached), create_app(settings, uncached)
+    assert isinstance(full.edge, Edge)
+    answers = full.edge.responder  # the edge's and the inner fast path's, shared
+    assert isinstance(answers, CatalogCacheAnswers)
+    answers._misses = ()  # the router computes every miss
+    clients = [
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        for app in (shipped, full)
+    ]
+    try:
+        first = await clients[1].get("/api/v1/products", params={"q": "shirt", "limit": 2})
+        cursors = [first.json()["next_cursor"]]
+        strings = _search_query_strings(cursors, 150)
+        taken = [q for q in strings if search_query(q.encode()) is not None]
+        assert len(taken) >= 20  # the edge takes a fair share of them itself
+        for query in strings:
+            edge, router = [await client.get(f"/api/v1/products?{query}") for client in clients]
+            assert edge.status_code == router.status_code, query
+            assert edge.status_code < 500, query
+            if edge.status_code == 200:
+                assert edge.content == router.content, query
+            else:
+                assert edge.json()["code"] == router.json()["code"], query
+    finally:
+        for client in clients:
+            await client.aclose()
+        await uncached.aclose()
