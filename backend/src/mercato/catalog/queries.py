@@ -438,7 +438,9 @@ def _collection_slugs(product_id: Any) -> Any:
 @cache
 def _related_statement(by: str | None) -> Any:
     """Up to RELATED_LIMIT other published products with the same `by` column (category,
-    brand, or none), newest first, with their stored cards: one statement, built once."""
+    brand, or none), newest first, with their stored cards: one statement, built once. The
+    limit is written into the text: bound, PostgreSQL planned the statement again on every
+    execution (ADR 0054), ~0.15 ms of a page."""
     related = cards.stored_page().where(
         Product.status == "active", Product.id != bindparam("product_id")
     )
@@ -446,7 +448,8 @@ def _related_statement(by: str | None) -> Any:
         related = related.where(Product.category_id == bindparam("key"))
     elif by == "brand":
         related = related.where(Product.brand == bindparam("key"))
-    return related.order_by(Product.created_at.desc(), Product.id).limit(RELATED_LIMIT)
+    limit = bindparam("related", RELATED_LIMIT, type_=Integer(), literal_execute=True)
+    return related.order_by(Product.created_at.desc(), Product.id).limit(limit)
 
 
 async def _related_cards(
