@@ -45,12 +45,13 @@ from mercato.platform.middleware import (
     VALID_REQUEST_ID,
     read_body,
 )
-from mercato.platform.serving import PREENCODED_HEAD, encode_head
+from mercato.platform.serving import PREENCODED_HEAD, encode_head, header_lines
 
 # Request headers that some layer of the full stack acts on: their requests take the full stack.
 _FULL_STACK_HEADERS = frozenset((b"origin", b"content-length", b"transfer-encoding"))
 _LANE_FULL_STACK_HEADERS = frozenset((b"origin", b"transfer-encoding"))
 _HSTS_LINE = b"%s: %s\r\n" % HSTS_HEADER
+_SECURITY_LINES = header_lines(SECURITY_HEADERS)  # every answer ends with them
 LANE_MAX_BODY = 4096  # bytes; a larger body takes the full stack (and its limit)
 
 Headers = list[tuple[bytes, bytes]]
@@ -219,8 +220,9 @@ class Edge:
         """The answer with the headers, metrics and access line the full stack would add."""
         headers = answer.wire_headers
         if headers is None:
-            headers = answer.wire_headers = _vary_origin(answer.headers) + SECURITY_HEADERS
-            answer.wire_head = encode_head(headers)
+            own = _vary_origin(answer.headers)
+            headers = answer.wire_headers = own + SECURITY_HEADERS
+            answer.wire_head = encode_head(own, _SECURITY_LINES)
         rid = request_id.encode()
         if scope.get("scheme") == "https":
             headers = [*headers, HSTS_HEADER, (b"x-request-id", rid)]

@@ -32,11 +32,22 @@ PREENCODED_HEAD = "mercato.head"
 _ACTED_ON = frozenset((b"content-length", b"transfer-encoding", b"connection"))
 
 
-def encode_head(headers: list[tuple[bytes, bytes]]) -> tuple[bytes, int] | None:
-    """`PREENCODED_HEAD`'s value for `headers`: the header lines uvicorn would write for them
-    (names lower-cased, each checked as uvicorn checks it, `ValueError` if one is invalid) and
-    the declared `content-length`; None without one, or with `transfer-encoding` or
-    `connection` (uvicorn acts on those)."""
+def header_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The header lines uvicorn would write for `headers`, none of which it acts on (checked
+    as `encode_head` checks them): to encode once a block that many responses end with."""
+    encoded = encode_head([*headers, (b"content-length", b"0")])
+    if encoded is None:
+        raise ValueError("a header uvicorn acts on")
+    return encoded[0].removesuffix(b"content-length: 0\r\n")
+
+
+def encode_head(
+    headers: list[tuple[bytes, bytes]], encoded_tail: bytes = b""
+) -> tuple[bytes, int] | None:
+    """`PREENCODED_HEAD`'s value for `headers` (then `encoded_tail`, from `header_lines`):
+    the header lines uvicorn would write for them (names lower-cased, each checked as uvicorn
+    checks it, `ValueError` if one is invalid) and the declared `content-length`; None without
+    one, or with `transfer-encoding` or `connection` (uvicorn acts on those)."""
     lines = []
     length = None
     for name, value in headers:
@@ -48,6 +59,7 @@ def encode_head(headers: list[tuple[bytes, bytes]]) -> tuple[bytes, int] | None:
                 return None
             length = int(value.decode())
         lines.append(b"%s: %s\r\n" % (name, value))
+    lines.append(encoded_tail)
     return None if length is None else (b"".join(lines), length)
 
 

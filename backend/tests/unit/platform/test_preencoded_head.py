@@ -11,7 +11,12 @@ import pytest
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
-from mercato.platform.serving import PREENCODED_HEAD, PreencodedHeadCycle, encode_head
+from mercato.platform.serving import (
+    PREENCODED_HEAD,
+    PreencodedHeadCycle,
+    encode_head,
+    header_lines,
+)
 
 HEADERS = [
     (b"Content-Type", b"application/json"),
@@ -109,3 +114,14 @@ def test_headers_uvicorn_acts_on_or_refuses_are_not_preencoded() -> None:
         encode_head([*HEADERS, (b"x-injected", b"a\r\nset-cookie: b=c")])
     with pytest.raises(ValueError, match="invalid HTTP header"):
         encode_head([*HEADERS, (b"bad name", b"x")])
+
+
+def test_a_block_encoded_once_then_appended_is_the_same_head() -> None:
+    """The edge encodes the security headers every answer ends with once (`header_lines`) and
+    appends them to each answer's own: the same bytes as encoding them all."""
+    tail = [(b"X-Content-Type-Options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+    assert encode_head(HEADERS, header_lines(tail)) == encode_head([*HEADERS, *tail])
+    with pytest.raises(ValueError, match="acts on"):
+        header_lines([(b"connection", b"close")])
+    with pytest.raises(ValueError, match="invalid HTTP header"):
+        header_lines([(b"x-injected", b"a\r\nb")])
