@@ -204,7 +204,7 @@ async def quick_search(
     exact = exact_titles(q)
     params: dict[str, Any] = {"rows": limit + 1, "currency": currency}
     if dialect.name == "postgresql":
-        params.update(tsquery=PostgresSearch.tsquery(words), exact=exact)
+        params.update(q=PostgresSearch.tsquery(words), exact=exact)
     else:
         params.update(match=SqliteSearch.match_expression(words), exact_a=exact[0])
         params["exact_b"] = exact[-1]
@@ -236,14 +236,10 @@ def _search_page_statement(dialect: str, after: bool) -> Any:
     after the cursor's (`key`, `pid`) when `after`; the page size written in (`rows`)."""
     rows = bindparam("rows", type_=Integer(), literal_execute=True)
     if dialect == "postgresql":
-        ranked = (
-            "(ts_rank(document, to_tsquery('english', :tsquery))::float8 "
-            "+ CASE WHEN title_lower = ANY(:exact) THEN 1000.0 ELSE 0.0 END)"
-        )
-        where = "document @@ to_tsquery('english', :tsquery) AND active"
+        ranked, where = PostgresSearch.RANKED, PostgresSearch.PUBLISHED_MATCHES
         binds: list[BindParameter[Any]] = [bindparam("exact", type_=ARRAY(String())), rows]
         if after:
-            where += f" AND ({ranked} < :key OR ({ranked} = :key AND product_id > :pid))"
+            where += f" AND {PostgresSearch.AFTER}"
             binds += [bindparam("pid", type_=Product.id.type), bindparam("key", type_=Float())]
         card = table_of(ProductCard).name
         statement = text(
@@ -260,7 +256,7 @@ def _search_page_statement(dialect: str, after: bool) -> Any:
         )
     fts = (
         text(
-            "SELECT rowid AS fts_rowid, -bm25(catalog_fts, 10.0, 4.0, 1.0) AS rank "
+            f"SELECT rowid AS fts_rowid, {SqliteSearch.RANK} AS rank "
             "FROM catalog_fts WHERE catalog_fts MATCH :match"
         )
         .columns(column("fts_rowid", Integer()), column("rank", Float()))

@@ -160,6 +160,9 @@ async def _by_length(session: AsyncSession, word: str, allowed: int) -> list[str
 class SqliteSearch:
     """An FTS5 table kept in sync with catalog_product by triggers; ranked with bm25."""
 
+    # a match's text rank, higher is better: title, brand and body weighted 10, 4, 1
+    RANK = "-bm25(catalog_fts, 10.0, 4.0, 1.0)"
+
     @staticmethod
     def match_expression(words: Sequence[str]) -> str:
         return " AND ".join(f'"{w}"*' for w in words)
@@ -173,7 +176,7 @@ class SqliteSearch:
 
     async def scores(self, session: AsyncSession, words: Sequence[str]) -> Subquery:
         stmt = text(
-            "SELECT p.id AS product_id, -bm25(catalog_fts, 10.0, 4.0, 1.0) AS score "
+            f"SELECT p.id AS product_id, {SqliteSearch.RANK} AS score "
             "FROM catalog_fts JOIN catalog_product p ON p.rowid = catalog_fts.rowid "
             "WHERE catalog_fts MATCH :q"
         ).bindparams(bindparam("q", self.match_expression(words)))
@@ -189,6 +192,17 @@ class PostgresSearch:
     Storing the weighted vector (title A, brand B, the rest D) means ranking reads it instead of
     re-parsing every matching product's text on each query.
     """
+
+    # A public search ranked in the search table alone: the published products matching the
+    # tsquery `:q`, and their score (`scores`' text rank plus the product list's exact-title
+    # boost, the titles in `:exact`).
+    PUBLISHED_MATCHES = "document @@ to_tsquery('english', :q) AND active"
+    RANKED = (
+        "(ts_rank(document, to_tsquery('english', :q))::float8 "
+        "+ CASE WHEN title_lower = ANY(:exact) THEN 1000.0 ELSE 0.0 END)"
+    )
+    # after a cursor's (`:key`, `:pid`): by score descending, then id ascending
+    AFTER = f"({RANKED} < :key OR ({RANKED} = :key AND product_id > :pid))"
 
     @staticmethod
     def tsquery(words: Sequence[str]) -> str:
@@ -227,13 +241,9 @@ class PostgresSearch:
             "exact": list(exact_titles),
             "limit": limit,
         }
-        score = (
-            "(ts_rank(document, to_tsquery('english', :q))::float8 "
-            "+ CASE WHEN title_lower = ANY(:exact) THEN 1000.0 ELSE 0.0 END)"
-        )
-        where = "document @@ to_tsquery('english', :q) AND active"
+        score, where = self.RANKED, self.PUBLISHED_MATCHES
         if after is not None:
-            where += f" AND ({score} < :key OR ({score} = :key AND product_id > :pid))"
+            where += f" AND {self.AFTER}"
             params.update(key=after[0], pid=after[1])
         rows = await session.execute(
             text(
