@@ -21,26 +21,26 @@ test("add to cart, change the quantity, reload and keep the cart; remove; adopt 
   const items = page.getByRole("list", { name: "Cart items" });
   await expect(items.getByRole("listitem")).toHaveCount(1);
   const name = `${product.title} ${product.variantTitle}`;
-  const quantity = page.getByRole("status", { name: `Quantity of ${name}` });
+  const quantity = page.getByRole("spinbutton", { name: `Quantity of ${name}` });
   const subtotal = page.getByTestId("cart-subtotal");
   const before = await subtotal.textContent();
-  await expect(quantity).toHaveText("1");
+  await expect(quantity).toHaveValue("1");
 
   await page.getByRole("button", { name: `Increase quantity of ${name}` }).click();
-  await expect(quantity).toHaveText("2");
+  await expect(quantity).toHaveValue("2");
   await expect(subtotal).not.toHaveText(before!);
   await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("2"); // the API answered
   await page.screenshot({ path: "test-results/screenshots/cart-1280.png", fullPage: true });
 
   await page.reload();
-  await expect(quantity).toHaveText("2");
+  await expect(quantity).toHaveValue("2");
   await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("2");
 
   // A lost connection rolls the optimistic change back and says so.
   await page.route("**/cart", (route) => (route.request().method() === "POST" ? route.abort("internetdisconnected") : route.continue()));
   await page.getByRole("button", { name: `Increase quantity of ${name}` }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("connection");
-  await expect(quantity).toHaveText("2");
+  await expect(quantity).toHaveValue("2");
   await page.unroute("**/cart");
 
   await page.setViewportSize({ width: 390, height: 844 });
@@ -52,17 +52,44 @@ test("add to cart, change the quantity, reload and keep the cart; remove; adopt 
   const elsewhere = await other.newPage();
   await elsewhere.goto(`${shop.storefrontUrl}/cart?cart_id=${cartId}`);
   await expect(elsewhere).toHaveURL(/\/cart$/);
-  await expect(elsewhere.getByRole("status", { name: `Quantity of ${name}` })).toHaveText("2");
+  await expect(elsewhere.getByRole("spinbutton", { name: `Quantity of ${name}` })).toHaveValue("2");
   await other.close();
 
+  // A typed quantity applies on Enter; what is not a number goes back.
+  await quantity.fill("3");
+  await quantity.press("Enter");
+  await expect(quantity).toHaveValue("3");
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("3"); // the API answered
+  await quantity.fill("");
+  await quantity.blur();
+  await expect(quantity).toHaveValue("3");
+
   await page.getByRole("button", { name: `Decrease quantity of ${name}` }).click();
-  await expect(quantity).toHaveText("1");
+  await expect(quantity).toHaveValue("2");
   await page.getByRole("button", { name: `Remove ${name}` }).click();
   await expect(page.getByText("Your cart is empty.")).toBeVisible();
   await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("0"); // the API answered
   await page.reload();
   await expect(page.getByText("Your cart is empty.")).toBeVisible();
   await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("0");
+});
+
+test("the product page adds the quantity asked for; a typed 0 removes the line", async ({ page, request, shop }) => {
+  const product = await pickProduct(request, shop, 2);
+  await page.goto(`/p/${product.slug}`);
+  await page.getByLabel("Quantity").fill("0");
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Enter a quantity of at least 1.");
+  await page.getByLabel("Quantity").fill("2");
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  const drawer = page.getByRole("dialog", { name: "Your cart" });
+  const name = `${product.title} ${product.variantTitle}`;
+  const quantity = drawer.getByRole("spinbutton", { name: `Quantity of ${name}` });
+  await expect(quantity).toHaveValue("2");
+  await expect(page.getByText(`Added 2 × ${product.title}`)).toBeVisible();
+  await quantity.fill("0");
+  await quantity.press("Enter");
+  await expect(drawer.getByText("Your cart is empty.")).toBeVisible();
 });
 
 test("the cart drawer traps focus and closes with Escape", async ({ page, request, shop }) => {

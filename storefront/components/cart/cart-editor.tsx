@@ -48,6 +48,14 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
     });
   }
 
+  function setQuantity(lineId: string, name: string, quantity: number) {
+    change(setLineQuantity(cart, lineId, quantity), () => updateCartLine(lineId, quantity), `${name}: quantity ${quantity}`);
+  }
+
+  function remove(lineId: string, name: string) {
+    change(removeLine(cart, lineId), () => removeCartLine(lineId), `Removed ${name}`);
+  }
+
   if (cart.lines.length === 0) {
     return (
       <div>
@@ -93,24 +101,28 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
                   <p className="text-sm font-medium text-red-800">{problem}</p>
                 ) : null}
                 <div className="flex flex-wrap items-center gap-3">
-                  <div className="inline-flex items-center rounded-md border border-gray-300" role="group" aria-label={`Quantity of ${name}`}>
+                  <div className="inline-flex items-center rounded-md border border-gray-300">
                     <button
                       type="button"
                       aria-label={`Decrease quantity of ${name}`}
                       disabled={line.quantity <= 1}
-                      onClick={() => change(setLineQuantity(cart, line.id, line.quantity - 1), () => updateCartLine(line.id, line.quantity - 1), `${name}: quantity ${line.quantity - 1}`)}
+                      onClick={() => setQuantity(line.id, name, line.quantity - 1)}
                       className="h-9 w-9 text-lg disabled:opacity-40"
                     >
                       −
                     </button>
-                    <output aria-label={`Quantity of ${name}`} className="w-8 text-center tabular-nums">
-                      {line.quantity}
-                    </output>
+                    <QuantityInput
+                      key={`${line.id}:${line.quantity}`}
+                      label={`Quantity of ${name}`}
+                      quantity={line.quantity}
+                      max={line.max_quantity}
+                      onCommit={(quantity) => (quantity === 0 ? remove(line.id, name) : setQuantity(line.id, name, quantity))}
+                    />
                     <button
                       type="button"
                       aria-label={`Increase quantity of ${name}`}
                       disabled={!canIncrease}
-                      onClick={() => change(setLineQuantity(cart, line.id, line.quantity + 1), () => updateCartLine(line.id, line.quantity + 1), `${name}: quantity ${line.quantity + 1}`)}
+                      onClick={() => setQuantity(line.id, name, line.quantity + 1)}
                       className="h-9 w-9 text-lg disabled:opacity-40"
                     >
                       +
@@ -119,7 +131,7 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
                   <button
                     type="button"
                     aria-label={`Remove ${name}`}
-                    onClick={() => change(removeLine(cart, line.id), () => removeCartLine(line.id), `Removed ${name}`)}
+                    onClick={() => remove(line.id, name)}
                     className="text-sm text-brand-700 underline"
                   >
                     Remove
@@ -155,6 +167,46 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
         </Link>
       </div>
     </div>
+  );
+}
+
+/**
+ * A line's quantity, typed: applied when the field is left or Enter is pressed (not on every
+ * keystroke); 0 removes the line; anything that is not a whole number goes back to the quantity.
+ * The API has the last word on stock (more than it holds comes back with its message).
+ */
+function QuantityInput({ label, quantity, max, onCommit }: { label: string; quantity: number; max: number; onCommit: (quantity: number) => void }) {
+  const [draft, setDraft] = useState(String(quantity));
+
+  function commit() {
+    const typed = draft.trim();
+    const value = /^\d{1,6}$/.test(typed) ? Number(typed) : NaN;
+    if (Number.isNaN(value) || value === quantity) {
+      setDraft(String(quantity));
+      return;
+    }
+    onCommit(value);
+  }
+
+  return (
+    <input
+      type="number"
+      inputMode="numeric"
+      min={0}
+      max={Math.max(max, quantity)}
+      step={1}
+      aria-label={label}
+      value={draft}
+      onChange={(event) => setDraft(event.target.value)}
+      onBlur={commit}
+      onKeyDown={(event) => {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          commit();
+        }
+      }}
+      className="h-9 w-14 border-x border-gray-300 text-center tabular-nums [appearance:textfield] [&::-webkit-inner-spin-button]:appearance-none [&::-webkit-outer-spin-button]:appearance-none"
+    />
   );
 }
 

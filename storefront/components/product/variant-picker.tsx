@@ -72,7 +72,7 @@ export function VariantPicker({ productName, options, variants }: { productName:
       <p role="status" className={soldOut ? "font-medium text-red-700" : variant?.low_stock ? "font-medium text-amber-800" : "font-medium text-green-800"}>
         {text}
       </p>
-      <AddToCart sku={variant?.sku ?? ""} productName={productName} disabled={soldOut} />
+      <AddToCart sku={variant?.sku ?? ""} productName={productName} disabled={soldOut} available={variant?.available} />
     </div>
   );
 }
