@@ -3,8 +3,9 @@
 # Ports are checked before anything starts; the "shop is at" summary is printed once every
 # process is ready. A process that exits before then stops them all (a start-up error is shown,
 # not retried); once the shop is ready, one that exits (a crash, an operator's kill) is started
-# again a second later. Ctrl-C or SIGTERM (to this script or its whole process group) stops them
-# all within 10 seconds.
+# again a second later, or, when it keeps exiting within 30 s of its start, after twice as long
+# as the time before (up to 30 s). Ctrl-C or SIGTERM (to this script or its whole process group)
+# stops them all within 10 seconds.
 #
 # Reads: MERCATO_HOST, MERCATO_PORT (the API), MERCATO_STOREFRONT_HOST, MERCATO_STOREFRONT_PORT,
 # MERCATO_API_URL, MERCATO_STOREFRONT_URL, MERCATO_DATA_DIR, MERCATO_LOG_JSON,
@@ -21,6 +22,8 @@ PORT="${MERCATO_PORT:-8000}"
 API="http://$HOST:$PORT"
 READY_TIMEOUT="${MERCATO_READY_TIMEOUT_SECONDS:-120}"
 STOP_TIMEOUT="${MERCATO_STOP_TIMEOUT_SECONDS:-8}"
+STABLE_SECONDS=30 # a process that ran this long is restarted after 1 s again
+MAX_BACKOFF=30
 export MERCATO_DATA_DIR="${MERCATO_DATA_DIR:-var}"
 export MERCATO_LOG_JSON="${MERCATO_LOG_JSON:-false}" # human-readable here; JSON stays the default
 export MERCATO_PUBLIC_BASE_URL="${MERCATO_PUBLIC_BASE_URL:-$API}"
@@ -33,7 +36,7 @@ names=() readies=() commands=() ports=() restarts=()
 # process [--restart] NAME READY CMD…  — READY is a URL answering 2xx when ready, or log:REGEX (a
 # line of its output). The port of an http://host:port URL is checked before anything starts.
 # A process that exits stops everything, unless --restart and the shop is ready: then it is
-# started again (1 s later).
+# started again (1 s later; backing off when it keeps exiting).
 process() {
   local restart=0
   if [[ "$1" == --restart ]]; then restart=1 && shift; fi
@@ -65,7 +68,7 @@ else
 fi
 
 # 1. Busy ports: one line each, nothing started.
-"$PY" -m mercato.platform.portcheck free "${ports[@]}" || exit 1
+if ((${#ports[@]})); then "$PY" -m mercato.platform.portcheck free "${ports[@]}" || exit 1; fi
 if [[ -n "${note:-}" ]]; then echo "$note" >&2; fi
 
 mkdir -p "$MERCATO_DATA_DIR/run"
@@ -110,13 +113,16 @@ start() {
       exec awk -v p="$(printf '%-9s|' "$name")" -v f="$logs/$name.log" \
         '{ print p " " $0; fflush(); print $0 >> f; fflush(f) }') 2>&1 &
   pids[i]=$!
+  started[i]=$SECONDS
   echo "$!" >"$MERCATO_DATA_DIR/run/$name.pid"
 }
+started=() backoff=()
 for i in "${!names[@]}"; do start "$i"; done
-# Once the shop is ready a --restart process that exited alone is started again a second later;
-# any other exit stops everything. "Alone": when the others end within that second too, the
-# whole group was signalled (a Ctrl-C this script cannot trap, as when it was started in the
-# background), which means stop.
+# Once the shop is ready a --restart process that exited alone is started again a second later
+# (twice as long as the last time when it ran less than STABLE_SECONDS, at most MAX_BACKOFF: a
+# crash loop does not spin); any other exit stops everything. "Alone": when the others end within
+# that first second too, the whole group was signalled (a Ctrl-C this script cannot trap, as
+# when it was started in the background), which means stop.
 ready_all=0
 reap() {
   local i dead=()
@@ -141,10 +147,19 @@ reap() {
       stop_all 1
     fi
   done
+  local delay longest=1
   for i in "${dead[@]}"; do
-    echo "${names[$i]} exited: restarting it" >&2
-    start "$i"
+    delay=${backoff[$i]:-1}
+    ((SECONDS - started[i] < STABLE_SECONDS)) || delay=1
+    backoff[i]=$((delay * 2 < MAX_BACKOFF ? delay * 2 : MAX_BACKOFF))
+    ((delay > longest)) && longest=$delay
+    echo "${names[$i]} exited after $((SECONDS - started[i])) s: restarting it in $delay s" >&2
   done
+  if ((longest > 1)); then
+    sleep $((longest - 1)) &
+    wait $! || true # a trapped Ctrl-C or SIGTERM stops everything meanwhile
+  fi
+  for i in "${dead[@]}"; do start "$i"; done
 }
 
 # 3. Wait for every process to be ready, then say where the shop is (last, so it stays visible).

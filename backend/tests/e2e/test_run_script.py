@@ -159,7 +159,7 @@ def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_proc
         assert proc.poll() is None, log.read_text()
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.5)
-    assert "worker exited: restarting it" in log.read_text()
+    assert re.search(r"worker exited after \d+ s: restarting it in 1 s", log.read_text())
     assert int((data_dir / "run" / "worker.pid").read_text()) != worker_pid
     readyz = f"http://127.0.0.1:{env['MERCATO_PORT']}/readyz"
     assert httpx.get(readyz, timeout=10).status_code == 200
@@ -175,7 +175,7 @@ def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_proc
     assert not group_alive(proc.pid), left.stdout + after
     assert "did not stop within" not in after  # nobody needed SIGKILL
     assert "Cold shutdown" in after  # the worker stopped its pool itself (REMAP_SIGTERM)
-    assert after.count("exited: restarting it") == 1  # the stop restarted nothing
+    assert after.count("restarting it in") == 1  # the stop restarted nothing
 
 
 @pytest.mark.timeout(900)
@@ -191,3 +191,44 @@ def test_a_ctrl_c_the_script_cannot_trap_still_stops_every_process(
     assert not group_alive(proc.pid), after
     assert "exited too: stopping everything" in after
     assert "restarting it" not in after
+
+
+@pytest.mark.timeout(300)
+def test_a_process_that_keeps_exiting_is_restarted_later_each_time(
+    tmp_path: Path, kill_group_afterwards: list[int]
+) -> None:
+    """A crash loop does not spin: a process that exits again soon after its start waits twice
+    as long as the time before to be started again (1, 2, 4 s...)."""
+    env = env_for(tmp_path / "var", free_port())
+    for args in (["db", "upgrade"], ["demo", "seed", "--products", "5"]):
+        subprocess.run([MERCATO, *args], env=env, check=True, capture_output=True, timeout=300)
+    ran = tmp_path / "ran"
+    # its first run lasts until the shop is ready; every later one exits at once
+    crashing = f"echo up; [[ -e {ran} ]] && exit 3; touch {ran}; sleep 3; exit 3"
+    processes = tmp_path / "processes.sh"
+    processes.write_text(f"process --restart crashing 'log:^up$' bash -c '{crashing}'\n")
+    env["MERCATO_RUN_PROCESSES"] = str(processes)
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["bash", str(RUN_ALL)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    kill_group_afterwards.append(proc.pid)
+    restarts = re.compile(r"crashing exited after \d+ s: restarting it in (\d+) s")
+    deadline = time.monotonic() + 120
+    while len(restarts.findall(log.read_text())) < 4:
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+    printed = log.read_text()
+    assert READY_LINE in printed
+    assert restarts.findall(printed)[:4] == ["1", "2", "4", "8"]
+    os.killpg(proc.pid, signal.SIGTERM)  # while it waits its 8 s: stops at once, nothing restarts
+    wait_until_stopped(proc, 20)
+    after = log.read_text()
+    assert not group_alive(proc.pid), after
+    assert len(restarts.findall(after)) == 4
