@@ -589,9 +589,16 @@ class Database:
             if not planner_settings:
                 yield RawReads(self.engine.dialect, driver)
                 return
-            async with driver.transaction(readonly=True):
-                await driver.execute(planner_settings)
+            # one round trip for both (asyncpg's `transaction()` sends its BEGIN alone)
+            await driver.execute(f"BEGIN READ ONLY; {planner_settings}")
+            try:
                 yield RawReads(self.engine.dialect, driver)
+            finally:
+                try:
+                    await driver.execute("ROLLBACK")  # it wrote nothing to commit
+                except BaseException:
+                    driver.terminate()  # never pooled again inside the transaction
+                    raise
 
     @asynccontextmanager
     async def _pooled_driver_connection(self) -> AsyncIterator[Any]:

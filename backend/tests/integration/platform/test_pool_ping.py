@@ -10,7 +10,8 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import func, select, text
+from asyncpg.exceptions import DivisionByZeroError
+from sqlalchemy import column, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
@@ -158,5 +159,53 @@ async def test_a_raw_read_on_a_dead_connection_fails_once_and_the_connection_is_
             with pytest.raises(Exception):  # noqa: B017 - asyncpg's own, whichever it raises
                 await backend_pid()
             assert await backend_pid() not in (0, pid)
+    finally:
+        await db.dispose()
+
+
+_SEQSCAN = text("SELECT current_setting('enable_seqscan')").columns(column("value"))
+# on inside the raw read's own (read-only) transaction; off once it ended
+_READ_ONLY = text("SELECT current_setting('transaction_read_only')").columns(column("value"))
+
+
+async def test_a_raw_read_with_planner_settings_leaves_no_transaction_and_no_setting(
+    pg_url: str,
+) -> None:
+    """`Database.raw_read(planner_settings=…)` applies them in a transaction of its own, which
+    ends however the read ends (done, failed, cancelled mid-statement): the pooled connection
+    goes back as it came, or, when the transaction could not be ended, not at all."""
+    db = Database.from_url(pg_url, pool_size=1, ping_after_idle_seconds=60)
+    off = "SET LOCAL enable_seqscan = off"
+
+    async def after() -> tuple[str, str, int]:
+        async with db.quick_raw() as reads:
+            [(setting,)] = await reads.rows(_SEQSCAN, {})
+            [(read_only,)] = await reads.rows(_READ_ONLY, {})
+            [(pid,)] = await reads.rows(select(func.pg_backend_pid()), {})
+        return setting, read_only, int(pid)
+
+    try:
+        async with db.raw_read(planner_settings=off) as reads:
+            assert await reads.rows(_SEQSCAN, {}) == [("off",)]
+            assert await reads.rows(_READ_ONLY, {}) == [("on",)]
+        setting, read_only, pid = await after()
+        assert (setting, read_only) == ("on", "off")
+
+        with pytest.raises(DivisionByZeroError):  # a statement fails: rolled back all the same
+            async with db.raw_read(planner_settings=off) as reads:
+                await reads.rows(text("SELECT 1 / 0").columns(column("value")), {})
+        assert await after() == ("on", "off", pid)  # the same connection, pooled again
+
+        async def slow() -> None:
+            async with db.raw_read(planner_settings=off) as reads:
+                await reads.rows(text("SELECT pg_sleep(5)").columns(column("value")), {})
+
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        setting, read_only, _ = await after()
+        assert (setting, read_only) == ("on", "off")
     finally:
         await db.dispose()
