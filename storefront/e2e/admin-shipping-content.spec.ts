@@ -3,21 +3,10 @@
  * buy a carrier label for a paid order (simulated carrier) and see the shipment with its tracking
  * number, label and the Shipments list; staff write a blog post in Markdown and it shows on /blog.
  */
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import type { APIRequestContext, Page } from "@playwright/test";
 import { PASSWORD, apiToken, createCustomer, placeOrder, signInThroughForm } from "./account-helpers";
+import { promoteToAdmin } from "./admin-helpers";
 import { expect, test, type Shop } from "./fixtures";
-
-function promoteToAdmin(shop: Shop, email: string): void {
-  const repo = path.resolve(__dirname, "..", "..");
-  const result = spawnSync(path.join(repo, ".venv", "bin", "mercato"), ["users", "create-admin", email], {
-    cwd: repo,
-    encoding: "utf8",
-    env: { ...process.env, MERCATO_DATA_DIR: shop.dataDir, MERCATO_ENV: "development", MERCATO_LOG_JSON: "false" },
-  });
-  expect(result.status, result.stderr).toBe(0);
-}
 
 async function signInStaff(page: Page, request: APIRequestContext, shop: Shop, tag: string): Promise<void> {
   const email = await createCustomer(request, shop, tag, "Shop Staff");

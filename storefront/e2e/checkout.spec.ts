@@ -280,9 +280,10 @@ test("a signed-in customer can use a saved address at checkout", async ({ page, 
   await expect(page.getByRole("link", { name: "Account", exact: true })).toBeVisible();
   await addFromProductPage(page, await pickProduct(request, shop, 10));
   await page.goto("/checkout");
-  await page.getByLabel("Saved addresses").selectOption({ label: "Katherine Johnson, Rue de Rivoli 5, Paris" });
+  await page.getByLabel("Fill in from your account").selectOption({ label: "Katherine Johnson, Rue de Rivoli 5, Paris" });
   await expect(page.getByLabel("First name")).toHaveValue("Katherine");
   await expect(page.getByLabel("Last name")).toHaveValue("Johnson");
+  await expect(page.getByLabel("Address")).toHaveValue("Rue de Rivoli 5"); // one field by that name
   await expect(page.getByLabel("Country")).toHaveValue("FR");
   await page.getByRole("button", { name: "Continue to shipping" }).click();
   await expect(page.getByText("Katherine Johnson, Rue de Rivoli 5, 75001 Paris, FR")).toBeVisible();

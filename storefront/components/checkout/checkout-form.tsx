@@ -193,18 +193,18 @@ export function CheckoutForm(props: {
     <div className="grid gap-8 lg:grid-cols-[1fr_22rem]">
       <div className="space-y-8">
         <section aria-labelledby="contact-heading" className="space-y-3">
-          <h2 id="contact-heading" className="text-lg font-semibold">1. Contact and shipping address</h2>
+          <h2 id="contact-heading" className="text-lg font-semibold">1. Contact and delivery details</h2>
           {errors.address ? <Alert>{errors.address}</Alert> : null}
           {editing && !placed ? (
             <form onSubmit={submitAddress} className="space-y-3">
               {props.savedAddresses.length > 0 ? (
                 <div>
-                  <label htmlFor="saved-address" className="block text-sm font-medium">Saved addresses</label>
+                  <label htmlFor="saved-address" className="block text-sm font-medium">Fill in from your account</label>
                   <select id="saved-address" className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2" defaultValue="" onChange={(e) => {
                     const saved = props.savedAddresses.find((a) => a.id === e.target.value);
                     if (saved) setAddress(fromSaved(saved));
                   }}>
-                    <option value="">Choose a saved address…</option>
+                    <option value="">Choose one you saved…</option>
                     {props.savedAddresses.map((a) => (
                       <option key={a.id} value={a.id}>{`${a.full_name}, ${a.line1}, ${a.city}`}</option>
                     ))}
