@@ -3,9 +3,8 @@
  * from its product page, fill the checkout, and (for stock tests) act as an admin created with
  * `mercato users create-admin` against the harness's data dir.
  */
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import type { APIRequestContext, Page } from "@playwright/test";
+import { promoteToAdmin } from "./admin-helpers";
 import { expect } from "./fixtures";
 import type { Shop } from "./fixtures";
 
@@ -109,13 +108,7 @@ async function tokenFor(request: APIRequestContext, shop: Shop, email: string, p
 /** An admin's bearer token: register, then promote with `mercato users create-admin`. */
 export async function adminToken(request: APIRequestContext, shop: Shop): Promise<string> {
   const { email, password } = await registerCustomer(request, shop, "admin");
-  const repo = path.resolve(__dirname, "..", "..");
-  const result = spawnSync(path.join(repo, ".venv", "bin", "mercato"), ["users", "create-admin", email], {
-    cwd: repo,
-    encoding: "utf8",
-    env: { ...process.env, MERCATO_DATA_DIR: shop.dataDir, MERCATO_ENV: "development", MERCATO_LOG_JSON: "false" },
-  });
-  expect(result.status, result.stderr).toBe(0);
+  promoteToAdmin(shop, email);
   return tokenFor(request, shop, email, password);
 }
 
