@@ -320,8 +320,9 @@ def _quick_cards(db: Database, currency: str) -> CardsOf:
     connection (one statement more)."""
 
     async def shown(page: Sequence[Any]) -> list[cards.Shown]:
-        if all(doc is not None for _, doc, *_ in page):
-            return [orjson.Fragment(doc) for _, doc, *_ in page]
+        docs = [row[1] for row in page]
+        if None not in docs:
+            return [orjson.Fragment(doc) for doc in docs]
         async with db.quick_read() as connection:
             return await cards.shown(connection, page, currency)
 
