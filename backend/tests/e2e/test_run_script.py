@@ -93,12 +93,16 @@ def test_a_busy_port_is_one_line_and_nothing_starts(
 
 
 def start_shop(
-    tmp_path: Path, groups: list[int], *, ignore_sigint: bool = False
+    tmp_path: Path,
+    groups: list[int],
+    *,
+    ignore_sigint: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], Path, dict[str, str]]:
     """run-all.sh in a process group of its own, once it said the shop is ready: (the script,
     its log, its environment). `ignore_sigint`: started as `&` in a non-interactive shell starts
     it, with SIGINT ignored, so that its trap for Ctrl-C cannot be set."""
-    env = env_for(tmp_path / "var", free_port())
+    env = {**env_for(tmp_path / "var", free_port()), **(extra_env or {})}
     for args in (["db", "upgrade"], ["demo", "seed", "--products", "5"]):  # seed stays small
         subprocess.run([MERCATO, *args], env=env, check=True, capture_output=True, timeout=300)
     log = tmp_path / "run.log"
@@ -199,25 +203,14 @@ def test_a_process_that_keeps_exiting_is_restarted_later_each_time(
 ) -> None:
     """A crash loop does not spin: a process that exits again soon after its start waits twice
     as long as the time before to be started again (1, 2, 4 s...)."""
-    env = env_for(tmp_path / "var", free_port())
-    for args in (["db", "upgrade"], ["demo", "seed", "--products", "5"]):
-        subprocess.run([MERCATO, *args], env=env, check=True, capture_output=True, timeout=300)
     ran = tmp_path / "ran"
     # its first run lasts until the shop is ready; every later one exits at once
     crashing = f"echo up; [[ -e {ran} ]] && exit 3; touch {ran}; sleep 3; exit 3"
     processes = tmp_path / "processes.sh"
     processes.write_text(f"process --restart crashing 'log:^up$' bash -c '{crashing}'\n")
-    env["MERCATO_RUN_PROCESSES"] = str(processes)
-    log = tmp_path / "run.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["bash", str(RUN_ALL)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    kill_group_afterwards.append(proc.pid)
+    proc, log, _ = start_shop(
+        tmp_path, kill_group_afterwards, extra_env={"MERCATO_RUN_PROCESSES": str(processes)}
+    )
     restarts = re.compile(r"crashing exited after \d+ s: restarting it in (\d+) s")
     deadline = time.monotonic() + 120
     while len(restarts.findall(log.read_text())) < 4:

@@ -20,17 +20,15 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from mercato.bootstrap import Container, build_container
+from mercato.bootstrap import Container
 from mercato.catalog import cards, queries
 from mercato.catalog.fastpath import CatalogCacheAnswers, PlainListMisses, plain_list_query
 from mercato.catalog.models import Product, ProductCard
 from mercato.catalog.repository import ProductQuery, ProductRepository, encode_cursor
-from mercato.main import create_app
 from mercato.platform.clock import utcnow
 from mercato.platform.db import QuickReadBusy
-from mercato.platform.edge import Edge
-from tests.conftest import make_settings
 from tests.factories import create_product
+from tests.integration.catalog.twin_apps import assert_answered_alike, shipped_and_routed
 
 URL = "/api/v1/products"
 SORTS = ["newest", "price_asc", "price_desc", "name"]
@@ -294,33 +292,12 @@ async def test_whatever_the_query_the_edge_answers_as_the_full_stack_does(
     """The same database served twice, the cache off: once as shipped, once with the edge's
     plain-list misses switched off (every request through the router). Every answer the same:
     the status, and the body or the problem's code."""
-    settings = make_settings(db_url, tmp_path, catalog={"cache_enabled": False})
-    uncached = build_container(settings)  # the same database
-    shipped, full = create_app(settings, uncached), create_app(settings, uncached)
-    assert isinstance(full.edge, Edge)
-    answers = full.edge.responder  # the edge's and the inner fast path's, shared
-    assert isinstance(answers, CatalogCacheAnswers)
-    answers._misses = ()  # the router computes every miss
-    clients = [
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        for app in (shipped, full)
-    ]
-    try:
-        first = (await clients[1].get(URL, params={"limit": 2})).json()["next_cursor"]
-        by_price = await clients[1].get(URL, params={"limit": 2, "sort": "price_asc"})
+    async with shipped_and_routed(db_url, tmp_path) as (shipped, routed):
+        first = (await routed.get(URL, params={"limit": 2})).json()["next_cursor"]
+        by_price = await routed.get(URL, params={"limit": 2, "sort": "price_asc"})
         cursors = [first, by_price.json()["next_cursor"]]
         queries = _query_strings(cursors, 150)
         taken = [q for q in queries if plain_list_query(q.encode()) is not None]
         assert len(taken) >= 30  # the edge computes a fair share of them itself
         for query in queries:
-            edge, router = [await client.get(f"{URL}?{query}") for client in clients]
-            assert edge.status_code == router.status_code, query
-            assert edge.status_code < 500, query
-            if edge.status_code == 200:
-                assert edge.content == router.content, query
-            else:
-                assert edge.json()["code"] == router.json()["code"], query
-    finally:
-        for client in clients:
-            await client.aclose()
-        await uncached.aclose()
+            await assert_answered_alike(shipped, routed, f"{URL}?{query}")

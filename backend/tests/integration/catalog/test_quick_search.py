@@ -10,21 +10,18 @@ import random
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import delete
 
-from mercato.bootstrap import Container, build_container
+from mercato.bootstrap import Container
 from mercato.catalog import cards, queries
-from mercato.catalog.fastpath import CatalogCacheAnswers, search_query
+from mercato.catalog.fastpath import search_query
 from mercato.catalog.models import ProductCard
 from mercato.catalog.repository import ProductQuery
-from mercato.main import create_app
-from mercato.platform.edge import Edge
-from tests.conftest import make_settings
 from tests.factories import create_product
+from tests.integration.catalog.twin_apps import assert_answered_alike, shipped_and_routed
 
 QUERIES = ["shirt", "linen shirt", "Linen Shirt", "wool co", "boot", "shirts", "number 3"]
 
@@ -185,32 +182,11 @@ async def test_whatever_the_search_the_edge_answers_as_the_full_stack_does(
     computed by the router. Every answer the same: the status, and the body or the problem's
     code."""
     await _seed(container)
-    settings = make_settings(db_url, tmp_path, catalog={"cache_enabled": False})
-    uncached = build_container(settings)  # the same database
-    shipped, full = create_app(settings, uncached), create_app(settings, uncached)
-    assert isinstance(full.edge, Edge)
-    answers = full.edge.responder  # the edge's and the inner fast path's, shared
-    assert isinstance(answers, CatalogCacheAnswers)
-    answers._misses = ()  # the router computes every miss
-    clients = [
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        for app in (shipped, full)
-    ]
-    try:
-        first = await clients[1].get("/api/v1/products", params={"q": "shirt", "limit": 2})
+    async with shipped_and_routed(db_url, tmp_path) as (shipped, routed):
+        first = await routed.get("/api/v1/products", params={"q": "shirt", "limit": 2})
         cursors = [first.json()["next_cursor"]]
         strings = _search_query_strings(cursors, 150)
         taken = [q for q in strings if search_query(q.encode()) is not None]
         assert len(taken) >= 20  # the edge takes a fair share of them itself
         for query in strings:
-            edge, router = [await client.get(f"/api/v1/products?{query}") for client in clients]
-            assert edge.status_code == router.status_code, query
-            assert edge.status_code < 500, query
-            if edge.status_code == 200:
-                assert edge.content == router.content, query
-            else:
-                assert edge.json()["code"] == router.json()["code"], query
-    finally:
-        for client in clients:
-            await client.aclose()
-        await uncached.aclose()
+            await assert_answered_alike(shipped, routed, f"/api/v1/products?{query}")
