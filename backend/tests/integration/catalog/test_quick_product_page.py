@@ -14,7 +14,7 @@ from sqlalchemy import delete, update
 from mercato.bootstrap import Container
 from mercato.catalog import cards, queries, service
 from mercato.catalog.exceptions import ProductNotFound
-from mercato.catalog.models import ProductCard, Variant
+from mercato.catalog.models import Product, ProductCard, ProductImage, Variant
 from mercato.catalog.schemas import ProductUpdate
 from tests.integration.catalog.conftest import Shop
 
@@ -83,3 +83,51 @@ async def test_a_draft_or_unknown_product_is_not_found(
 ) -> None:
     with pytest.raises(ProductNotFound):
         await queries.quick_product_page(container.db, "EUR", slug, 3)
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_postgresql_reads_the_page_in_one_statement_as_its_parts_read_alone(
+    container: Container, shop: Shop
+) -> None:
+    """PostgreSQL's page takes options, images, variants and breadcrumbs as JSON arrays within
+    the product's statement: every page equals the page read part by part (types, order, a
+    product without a category, without images, with unicode and empty values)."""
+    linen, boots = shop.products["Linen Shirt"], shop.products["Leather Boots"]
+    async with container.db.session() as session:
+        await service.update_product(
+            session,
+            linen.id,
+            ProductUpdate(title="Linen Shirt — naïve “ö”", attributes={"Weight": 180}),
+            expected_version=None,
+        )
+        await session.execute(
+            update(Variant).where(Variant.sku == "LINSHI-M-BLUE").values(is_active=False)
+        )
+        await session.execute(
+            update(Product).where(Product.id == boots.id).values(category_id=None)
+        )
+        session.add_all(
+            ProductImage(product_id=linen.id, url=f"/media/{n}.jpg", alt=alt, position=pos)
+            for n, (alt, pos) in enumerate([("Back", 2), ("Front “ö”", 1), ("", 1)])
+        )
+        session.add(ProductImage(product_id=linen.id, url="/media/w.jpg", width=800, height=600))
+    for slug in SLUGS:
+        async with container.db.session(write=False) as session:
+            connection = await session.connection()
+            rows, shown = queries._on_connection(connection, "EUR")
+            pages = [
+                cards.dump(await queries._page(rows, shown, one_trip, "EUR", True, slug, True, 3))
+                for one_trip in (True, False)
+            ]
+        assert pages[0] == pages[1], slug
+    page = orjson.loads(pages[0])
+    assert page["breadcrumbs"] == []  # leather-boots, the last
+    assert page["category"] is None
+    linen_page = orjson.loads(
+        cards.dump(await queries.quick_product_page(container.db, "EUR", "linen-shirt", 3))
+    )
+    images = linen_page["images"]
+    assert [i["url"] for i in images][::3] == ["/media/w.jpg", "/media/0.jpg"]
+    assert (images[0]["width"], images[0]["height"], images[1]["width"]) == (800, 600, None)
+    assert linen_page["title"] == "Linen Shirt — naïve “ö”"
+    assert "LINSHI-M-BLUE" not in [v["sku"] for v in linen_page["variants"]]
