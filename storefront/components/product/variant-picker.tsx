@@ -45,7 +45,9 @@ export function VariantPicker({ productName, options, variants }: { productName:
               const state = valueState(variants, selection, option.name, value);
               const inputId = `${id}-${option.name}-${value}`;
               return (
-                <div key={value}>
+                // The radio lies transparent over its label: a click anywhere on the swatch is on
+                // the radio itself (as a test's `check()` clicks it), the label draws the state.
+                <div key={value} className="relative">
                   <input
                     type="radio"
                     id={inputId}
@@ -54,7 +56,7 @@ export function VariantPicker({ productName, options, variants }: { productName:
                     checked={selection[option.name] === value}
                     disabled={state === "sold_out"}
                     onChange={() => setSelection((s) => choose(variants, s, option.name, value))}
-                    className="peer sr-only"
+                    className="peer absolute inset-0 h-full w-full cursor-pointer opacity-0 disabled:cursor-not-allowed"
                   />
                   <label
                     htmlFor={inputId}
