@@ -105,6 +105,24 @@ test("the cart drawer traps focus and closes with Escape", async ({ page, reques
   await expect(page.getByRole("button", { name: "Add to cart" }).first()).toBeFocused();
 });
 
+test("the drawer's Check out and View cart links leave it closed on the next page", async ({ page, request, shop }) => {
+  const product = await pickProduct(request, shop, 2);
+  const drawer = page.getByRole("dialog", { name: "Your cart" });
+  await addFromProductPage(page, product);
+  await drawer.getByRole("link", { name: "Check out" }).click();
+  await expect(page).toHaveURL(/\/checkout/);
+  await expect(drawer).toBeHidden();
+  await page.getByLabel("Email").click(); // a click: nothing modal over the form
+  await expect(page.getByLabel("Email")).toBeFocused();
+
+  await addFromProductPage(page, product);
+  await drawer.getByRole("link", { name: "View cart" }).click();
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(drawer).toBeHidden();
+  await page.getByRole("main").getByRole("link", { name: /check ?out/i }).first().click();
+  await expect(page).toHaveURL(/\/checkout/);
+});
+
 test("cart, checkout and order pages are never cached", async ({ request, shop }) => {
   for (const path of ["/cart", "/checkout", "/cart?cart_id=00000000-0000-4000-8000-000000000000"]) {
     const res = await request.get(`${shop.storefrontUrl}${path}`);

@@ -1,4 +1,5 @@
 "use client";
+import { usePathname } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import type { CartRead } from "@/lib/api/types";
 import { onCartDrawerOpen } from "@/lib/cart/events";
@@ -7,11 +8,15 @@ import { CartEditor } from "./cart-editor";
 /**
  * The cart drawer: a modal <dialog> (the browser traps focus in it and makes the page inert;
  * Escape closes it and focus returns to the button that opened it). Mounted once in the layout;
- * AddToCart opens it with the cart the API just answered.
+ * AddToCart opens it with the cart the API just answered. Following one of its links (Check out,
+ * View cart, a product) closes it: the next page is not left behind a modal.
  */
 export function CartDrawer() {
   const ref = useRef<HTMLDialogElement>(null);
   const [cart, setCart] = useState<{ cart: CartRead; version: number } | null>(null);
+  const pathname = usePathname();
+
+  useEffect(() => ref.current?.close(), [pathname]); // any navigation, even one not started here
 
   useEffect(
     () =>
@@ -31,7 +36,8 @@ export function CartDrawer() {
         if (event.key === "Tab" && ref.current) trapTab(ref.current, event);
       }}
       onClick={(event) => {
-        if (event.target === ref.current) ref.current?.close(); // a click on the backdrop
+        const onLink = event.target instanceof Element && event.target.closest("a[href]");
+        if (event.target === ref.current || onLink) ref.current?.close(); // the backdrop, a link
       }}
       className="fixed inset-y-0 right-0 left-auto m-0 h-dvh max-h-dvh w-full max-w-md bg-white p-0 shadow-xl backdrop:bg-black/40"
     >
