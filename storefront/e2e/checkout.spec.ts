@@ -55,6 +55,7 @@ test("guest checkout with 4242: discount, confirmation turns paid, the emails li
   await expect(page.getByRole("heading", { level: 1, name: /^Order / })).toBeVisible();
   await expect(page.getByText(product.title)).toBeVisible();
   await expect(page.getByText("Hauptstraße 1")).toBeVisible();
+  await expect(page.getByText("Germany", { exact: true })).toBeVisible(); // the country by name, not "DE"
   // the cart is gone after the order went through
   await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("0");
 

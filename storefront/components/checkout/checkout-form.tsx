@@ -1,6 +1,7 @@
 "use client";
 import dynamic from "next/dynamic";
 import { useEffect, useRef, useState, useTransition } from "react";
+import { countryName } from "@/lib/account/address-form";
 import type { CartRead, Schema } from "@/lib/api/types";
 import { writeCartMirror } from "@/lib/cart/mirror";
 import { lineProblem } from "@/lib/cart/optimistic";
@@ -239,7 +240,7 @@ export function CheckoutForm(props: {
             <div className="rounded-md border border-gray-200 p-3 text-sm">
               <p>{cart.email}</p>
               {addressSummary ? (
-                <p>{`${addressSummary.first_name} ${addressSummary.last_name}, ${addressSummary.line1}${addressSummary.line2 ? `, ${addressSummary.line2}` : ""}, ${addressSummary.postal_code} ${addressSummary.city}, ${addressSummary.country}`}</p>
+                <p>{`${addressSummary.first_name} ${addressSummary.last_name}, ${addressSummary.line1}${addressSummary.line2 ? `, ${addressSummary.line2}` : ""}, ${addressSummary.postal_code} ${addressSummary.city}, ${countryName(addressSummary.country)}`}</p>
               ) : null}
               {!placed ? (
                 <button type="button" onClick={() => setEditing(true)} className="mt-2 text-brand-700 underline">Edit address</button>

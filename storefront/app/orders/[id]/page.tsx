@@ -5,6 +5,8 @@ import { RetryPayment } from "@/components/order/retry-payment";
 import { OrderShipments } from "@/components/shipping/order-shipments";
 import { WeatherNotice } from "@/components/weather-notice";
 import { TotalsList } from "@/components/checkout/order-summary";
+import { countryName } from "@/lib/account/address-form";
+import { addressLines } from "@/lib/account/format";
 import { asProblem } from "@/lib/api/client";
 import { paymentPhase } from "@/lib/checkout/order-status";
 import { formatMoney } from "@/lib/format/money";
@@ -15,18 +17,6 @@ import { sessionApi } from "@/lib/session/api";
 export const metadata: Metadata = { title: "Your order", robots: { index: false, follow: false } };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function addressLines(address: Record<string, unknown>): string[] {
-  const s = (k: string) => (typeof address[k] === "string" ? (address[k] as string) : "");
-  return [
-    `${s("first_name")} ${s("last_name")}`.trim(),
-    s("company"),
-    s("line1"),
-    s("line2"),
-    `${s("postal_code")} ${s("city")}`.trim(),
-    s("country"),
-  ].filter(Boolean);
-}
 
 /**
  * Order confirmation and status: the owner (session) or a guest with the signed token from the
@@ -82,7 +72,7 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
         <section aria-labelledby="ship-heading" className="text-sm">
           <h2 id="ship-heading" className="mb-2 text-lg font-semibold">Shipping</h2>
           <address className="not-italic">
-            {addressLines(order.shipping_address).map((line) => (
+            {addressLines(order.shipping_address, countryName).map((line) => (
               <span key={line} className="block">{line}</span>
             ))}
           </address>
