@@ -192,17 +192,18 @@ async def cards(
     return [found[key] for key in keys if key in found]
 
 
-def stored_page(*columns: Any) -> Select[Any]:
+def stored_page(*columns: Any, product: Any = Product) -> Select[Any]:
     """`SELECT <id as text>, <stored card or NULL>, *columns FROM catalog_product` with the
     stored card in `currency` (a bind parameter) left-joined: add the page's WHERE, ORDER BY and
-    LIMIT, and read its rows with `shown`."""
+    LIMIT, and read its rows with `shown`. `product`: an alias of `Product` to select from (a
+    subquery within a statement on `Product`)."""
     stored = table_of(ProductCard)
     return (
-        select(type_coerce(Product.id, UuidText()), stored.c.doc, *columns)
-        .select_from(Product)
+        select(type_coerce(product.id, UuidText()), stored.c.doc, *columns)
+        .select_from(product)
         .outerjoin(
             stored,
-            and_(stored.c.product_id == Product.id, stored.c.currency == bindparam("currency")),
+            and_(stored.c.product_id == product.id, stored.c.currency == bindparam("currency")),
         )
     )
 

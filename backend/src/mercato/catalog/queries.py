@@ -382,12 +382,20 @@ def _product_with_parts_statement(by_slug: bool, public: bool) -> Any:
     and breadcrumbs as four JSON arrays of rows, in the order and shape of their own statements:
     one round trip instead of five (on PostgreSQL a round trip costs about as much as the
     statement, docs/benchmarks.md)."""
-    return _product_statement(by_slug, public).add_columns(
+    statement = _product_statement(by_slug, public).add_columns(
         _json_rows(_options(Product.id)),
         _json_rows(_images(Product.id)),
         _json_rows(_variants(Product.id)),
         _json_rows(_breadcrumbs(Product.category_id)),
     )
+    if not public:
+        return statement
+    related = case(  # by the category, else by the brand, else any (as `_related_cards`)
+        (Product.category_id.is_not(None), _related_json("category")),
+        (Product.brand != "", _related_json("brand")),
+        else_=_related_json(None),
+    )
+    return statement.add_columns(related)
 
 
 def _json_rows(statement: Any) -> Any:
@@ -480,15 +488,35 @@ def _related_statement(by: str | None) -> Any:
     brand, or none), newest first, with their stored cards: one statement, built once. The
     limit is written into the text: bound, PostgreSQL planned the statement again on every
     execution (ADR 0054), ~0.15 ms of a page."""
-    related = cards.stored_page().where(
-        Product.status == "active", Product.id != bindparam("product_id")
+    return _related(bindparam("product_id"), bindparam("key"), by, Product)
+
+
+def _related(product_id: Any, key: Any, by: str | None, related: Any, *columns: Any) -> Any:
+    """`_related_statement` for `product_id` and `key` (parameters, or the outer query's
+    columns), selecting from `related` (`Product` or an alias of it) with `columns` after the
+    card's two."""
+    page = cards.stored_page(*columns, product=related).where(
+        related.status == "active", related.id != product_id
     )
     if by == "category":
-        related = related.where(Product.category_id == bindparam("key"))
+        page = page.where(related.category_id == key)
     elif by == "brand":
-        related = related.where(Product.brand == bindparam("key"))
+        page = page.where(related.brand == key)
     limit = bindparam("related", RELATED_LIMIT, type_=Integer(), literal_execute=True)
-    return related.order_by(Product.created_at.desc(), Product.id).limit(limit)
+    return page.order_by(related.created_at.desc(), related.id).limit(limit)
+
+
+def _related_json(by: str | None) -> Any:
+    """PostgreSQL: the related cards' rows for the outer query's `Product`, as one JSON array
+    of `[id, card]` arrays (NULL when none), in `_related_statement`'s order."""
+    related = aliased(Product, name="related")
+    key = {"category": Product.category_id, "brand": Product.brand}.get(by or "")
+    page = _related(Product.id, key, by, related, related.created_at, related.id)
+    page = page.correlate(Product).subquery()  # the outer product's row, not a join with it
+    id_, doc, created_at, pid = page.c
+    row = func.json_build_array(id_, doc)
+    ordered = aggregate_order_by(row, created_at.desc(), pid)
+    return select(func.json_agg(ordered, type_=JSON)).select_from(page).scalar_subquery()
 
 
 async def _related_cards(
@@ -586,14 +614,16 @@ async def _page(
     public: bool,
     low_stock_threshold: int,
 ) -> dict[str, Any]:
-    """The page's rows: on PostgreSQL (`one_trip`) the product with its parts in one statement,
-    elsewhere the product's statement and one per part."""
+    """The page's rows: on PostgreSQL (`one_trip`) the product with its parts and related cards
+    in one statement, elsewhere the product's statement and one per part."""
     statement = (_product_with_parts_statement if one_trip else _product_statement)(by_slug, public)
-    found = await rows(statement, {"key": key})
+    found = await rows(statement, {"key": key, "currency": currency})
     if not found:
         raise ProductNotFound()
     row = found[0]
     if one_trip:
+        if public:
+            *row, related_rows = row
         *row, option_rows, image_rows, variant_rows, crumb_rows = row
     (
         pid,
@@ -700,7 +730,11 @@ async def _page(
         "in_stock": total > 0,
         "available": total,
         "related": (
-            await _related_cards(rows, shown, pid, category_id, brand, currency) if public else []
+            []
+            if not public
+            else await shown(related_rows or [])
+            if one_trip
+            else await _related_cards(rows, shown, pid, category_id, brand, currency)
         ),
         "version": version,
         "created_at": created_at,

@@ -89,10 +89,12 @@ async def test_a_draft_or_unknown_product_is_not_found(
 async def test_postgresql_reads_the_page_in_one_statement_as_its_parts_read_alone(
     container: Container, shop: Shop
 ) -> None:
-    """PostgreSQL's page takes options, images, variants and breadcrumbs as JSON arrays within
-    the product's statement: every page equals the page read part by part (types, order, a
-    product without a category, without images, with unicode and empty values)."""
+    """PostgreSQL's page takes options, images, variants, breadcrumbs and related cards as JSON
+    arrays within the product's statement: every page equals the page read part by part (types,
+    order, related by category, brand or neither, a related card not stored, no images,
+    unicode and empty values)."""
     linen, boots = shop.products["Linen Shirt"], shop.products["Leather Boots"]
+    shoes = shop.products["Running Shoes"]
     async with container.db.session() as session:
         await service.update_product(
             session,
@@ -106,6 +108,10 @@ async def test_postgresql_reads_the_page_in_one_statement_as_its_parts_read_alon
         await session.execute(
             update(Product).where(Product.id == boots.id).values(category_id=None)
         )
+        await session.execute(  # related by neither category nor brand: any
+            update(Product).where(Product.id == shoes.id).values(category_id=None, brand="")
+        )
+        await session.execute(delete(ProductCard).where(ProductCard.product_id == linen.id))
         session.add_all(
             ProductImage(product_id=linen.id, url=f"/media/{n}.jpg", alt=alt, position=pos)
             for n, (alt, pos) in enumerate([("Back", 2), ("Front “ö”", 1), ("", 1)])
