@@ -91,7 +91,7 @@ test("staff create a product, a customer buys it, staff ship and partly refund i
   await page.getByLabel("Option value of variant 2").fill("Large");
   await page.getByLabel(/Price of variant 2/).fill("55.50");
   await page.getByLabel("Stock of variant 2").fill("3");
-  await page.getByLabel("Visibility").selectOption("active");
+  await page.getByLabel("Visibility").selectOption("Published"); // by its label, as a person reads it
   await expectAccessible(page, "new product");
   await page.getByRole("button", { name: "Create product" }).click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible({ timeout: 20_000 });

@@ -77,11 +77,11 @@ export function ProductCreateForm({ currency, categories, collections }: { curre
           Add variant
         </button>
       </fieldset>
-      <AdminField id="status" label="Visibility">
+      <AdminField id="status" label="Visibility" hint="A draft is hidden from the shop; a published product is in it.">
         {(p) => (
           <select {...p} name="status" defaultValue="draft">
-            <option value="draft">Draft (hidden from the shop)</option>
-            <option value="active">Published (in the shop)</option>
+            <option value="draft">Draft</option>
+            <option value="active">Published</option>
           </select>
         )}
       </AdminField>
