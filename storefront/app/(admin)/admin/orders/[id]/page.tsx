@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { countryName } from "@/lib/account/address-form";
 import { ActionForm } from "@/components/admin/action-form";
 import { AdminField, ErrorNote, PageHeading, Section, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
 import { RefundForm } from "@/components/admin/refund-form";
@@ -101,7 +102,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
             <dd className="text-right">{formatMoney(order.amount_refunded)}</dd>
           </dl>
           <p className="mt-3 text-sm text-muted">
-            Ship to: {[address.first_name, address.last_name].filter(Boolean).join(" ")}, {address.line1}, {address.postal_code} {address.city}, {address.country}
+            Ship to: {[address.first_name, address.last_name].filter(Boolean).join(" ")}, {address.line1}, {address.postal_code} {address.city}, {countryName(address.country ?? "")}
           </p>
           {order.customer_note ? <p className="mt-2 text-sm">Customer note: {order.customer_note}</p> : null}
         </Section>
