@@ -140,6 +140,10 @@ test("search suggestions appear while typing and selecting one opens the product
   await page.getByRole("combobox", { name: "Search products" }).press("Enter");
   await expect(page).toHaveURL(new RegExp(`/search\\?q=${word}`));
   await expect(page.getByRole("heading", { level: 1, name: `Results for “${word}”` })).toBeVisible();
+  // the results page, opened from its address, shows what was searched for in the box
+  await page.goto(`/search?q=${encodeURIComponent("linen shirt")}`);
+  await expect(page.getByRole("combobox", { name: "Search products" })).toHaveValue("linen shirt");
+  await expect(page.getByRole("listbox", { name: "Search suggestions" })).toBeHidden();
 });
 
 test("filters that match nothing show an empty state with a way back", async ({ page }) => {

@@ -1,6 +1,6 @@
 "use client";
 
-import { useRouter } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState } from "react";
 import type { Suggestion } from "@/lib/catalog/suggestions";
 import { suggestQuery } from "@/lib/catalog/suggestions";
@@ -22,8 +22,20 @@ export function SearchCombobox({ defaultValue = "" }: { defaultValue?: string })
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const controller = useRef<AbortController | null>(null);
+  const fromUrl = useRef<string | null>(null);
+  const pathname = usePathname();
+
+  // On the results page the box shows what was searched for (the header is rendered once for
+  // every page, without the URL's query); no suggestions are asked for it.
+  useEffect(() => {
+    const q = pathname === "/search" ? new URLSearchParams(window.location.search).get("q") : null;
+    if (q === null) return;
+    fromUrl.current = q;
+    setValue(q); // eslint-disable-line react-hooks/set-state-in-effect -- the URL is outside React
+  }, [pathname]);
 
   useEffect(() => {
+    if (fromUrl.current === value) return;
     const q = suggestQuery(value);
     controller.current?.abort();
     if (!q) return; // nothing to ask; stale suggestions are hidden below
