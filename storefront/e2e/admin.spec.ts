@@ -172,6 +172,9 @@ test("staff create a product, a customer buys it, staff ship and partly refund i
   await page.getByRole("button", { name: "Issue refund" }).click();
   await expect(page.getByTestId("order-status")).toHaveText("partially refunded", { timeout: 20_000 });
   await expect(page.getByRole("row").filter({ hasText: /refund/i }).first()).toBeVisible();
+  // the timeline names the staff member who acted by email, not by account id
+  await expect(page.getByRole("region", { name: "Timeline" }).getByText(adminEmail).first()).toBeVisible();
+  await expect(page.getByRole("region", { name: "Timeline" })).not.toContainText("staff:");
 
   await buyer.reload();
   await expect(buyer.getByText("Partly refunded", { exact: true }).first()).toBeVisible();

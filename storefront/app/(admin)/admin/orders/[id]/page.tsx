@@ -15,6 +15,7 @@ import { sessionApi } from "@/lib/session/api";
 
 export const metadata: Metadata = { title: "Order" };
 
+const STAFF_ACTOR = /^staff:([0-9a-f-]{36})$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CANCELLABLE = new Set(["pending_payment", "paid", "partially_refunded", "refunded"]);
 const FULFILLABLE = new Set(["paid", "partially_fulfilled", "partially_refunded"]);
@@ -39,6 +40,20 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
   const address = order.shipping_address as Record<string, string | undefined>;
   const hidden = { order_id: order.id };
   const shipments = await api.GET("/api/v1/admin/shipments", { params: { query: { order_id: order.id, limit: 100 } } });
+  // The timeline names staff by email ("staff:<id>" in the history); an account gone keeps its id.
+  const staffIds = [...new Set(order.history.map((e) => STAFF_ACTOR.exec(e.actor)?.[1]).filter((x): x is string => !!x))];
+  const staff = new Map(
+    await Promise.all(
+      staffIds.map(async (staffId) => {
+        const { data } = await api.GET("/api/v1/admin/customers/{customer_id}", { params: { path: { customer_id: staffId } } });
+        return [staffId, data?.customer.email] as const;
+      }),
+    ),
+  );
+  const actorName = (actor: string) => {
+    const staffId = STAFF_ACTOR.exec(actor)?.[1];
+    return (staffId && staff.get(staffId)) ?? actor;
+  };
   return (
     <>
       <PageHeading title={`Order ${order.number}`}>
@@ -186,7 +201,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
           <ol className="flex flex-col gap-2 text-sm">
             {order.history.map((e) => (
               <li key={e.id} className="border-l-2 border-gray-200 pl-3">
-                <span className="text-muted">{utcMinute(e.created_at)} UTC · {e.actor}</span>
+                <span className="text-muted">{utcMinute(e.created_at)} UTC · {actorName(e.actor)}</span>
                 <div>{eventText(e)}</div>
               </li>
             ))}
