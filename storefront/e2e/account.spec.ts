@@ -100,6 +100,26 @@ test("register, verify by the emailed link, sign out, reset the password by the 
   await expectTokensHidden(page, context, shop);
 });
 
+test("what is typed right after following a link between the sign-in pages is kept", async ({ page }) => {
+  // Each of these pages has an Email field: a client-side transition would leave the old one on
+  // screen for a moment, and typing at once would go into the page being left (and be lost).
+  const hops: Array<[string, string, RegExp]> = [
+    ["/account/sign-in", "Forgot your password?", /\/account\/forgot-password/],
+    ["/account/sign-in", "Create an account", /\/account\/register/],
+    ["/account/forgot-password", "Back to sign in", /\/account\/sign-in/],
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const [from, link, to] of hops) {
+      await page.goto(from);
+      await page.getByRole("main").getByRole("link", { name: link }).click();
+      await page.getByLabel("Email").fill(`${round}@example.com`);
+      await expect(page).toHaveURL(to);
+      await page.waitForTimeout(500); // a late transition would have replaced the field by now
+      await expect(page.getByLabel("Email"), `${from} → ${link}`).toHaveValue(`${round}@example.com`);
+    }
+  }
+});
+
 test("sign-in throttling says when to try again; next= only goes to this site", async ({ page, request, shop }) => {
   const email = uniqueEmail("throttle");
   for (let i = 0; i < 10; i++) {

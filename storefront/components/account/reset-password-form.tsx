@@ -1,9 +1,9 @@
 "use client";
 import { useActionState } from "react";
-import Link from "next/link";
 import { resetPasswordAction } from "@/lib/account/actions";
 import { initialFormState } from "@/lib/account/problems";
 import { Field, FormMessage, SubmitButton } from "./form-parts";
+import { PageLink } from "@/components/ui/page-link";
 
 export function ResetPasswordForm({ token }: { token: string }) {
   const [state, action] = useActionState(resetPasswordAction, initialFormState);
@@ -11,9 +11,9 @@ export function ResetPasswordForm({ token }: { token: string }) {
     return (
       <div className="space-y-4">
         <FormMessage state={state} />
-        <Link href="/account/sign-in" className="inline-block rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
+        <PageLink href="/account/sign-in" className="inline-block rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
           Go to sign in
-        </Link>
+        </PageLink>
       </div>
     );
   }
@@ -23,9 +23,9 @@ export function ResetPasswordForm({ token }: { token: string }) {
       <FormMessage state={state} />
       {state.code === "invalid_token" ? (
         <p className="text-sm">
-          <Link href="/account/forgot-password" className="text-brand-700 underline">
+          <PageLink href="/account/forgot-password" className="text-brand-700 underline">
             Request a new link
-          </Link>
+          </PageLink>
         </p>
       ) : null}
       <input type="hidden" name="token" value={token} />

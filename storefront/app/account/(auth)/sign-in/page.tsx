@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/account/sign-in-form";
 import { param } from "@/lib/account/session";
 import { getSession } from "@/lib/session/session";
 import { safeRedirectPath } from "@/lib/url/safe-redirect";
+import { PageLink } from "@/components/ui/page-link";
 
 export const metadata: Metadata = { title: "Sign in", robots: { index: false }, alternates: { canonical: "/account/sign-in" } };
 
@@ -24,9 +24,9 @@ export default async function SignInPage({ searchParams }: PageProps<"/account/s
       <SignInForm next={next} />
       <p className="mt-6 text-sm">
         New here?{" "}
-        <Link href={next === "/account" ? "/account/register" : `/account/register?next=${encodeURIComponent(next)}`} className="font-medium text-brand-700 underline">
+        <PageLink href={next === "/account" ? "/account/register" : `/account/register?next=${encodeURIComponent(next)}`} className="font-medium text-brand-700 underline">
           Create an account
-        </Link>
+        </PageLink>
       </p>
     </>
   );
