@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Image from "next/image";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { ProductGrid } from "@/components/product/product-grid";
 import { SocialFeed } from "@/components/social/social-feed";
 import { featuredCollectionSlugs, getCollection, someProducts } from "@/lib/catalog/api";

@@ -190,6 +190,23 @@ test("staff create a product, a customer buys it, staff ship and partly refund i
   await expectAccessible(page, "customer");
 });
 
+test("what staff type right after following a link from a list is kept", async ({ page, request, shop }) => {
+  // The products list's filter ("Title or keyword") matches the label Title too: typed into
+  // the list being left, a title would be lost (ADR 0057).
+  const email = await createCustomer(request, shop, "staff-typing", "Typing Staff");
+  promoteToAdmin(shop, email);
+  await signInThroughForm(page, email, PASSWORD, "/admin/products");
+  for (const link of ["New product", null]) {
+    await page.goto("/admin/products");
+    const main = page.getByRole("main");
+    await (link ? main.getByRole("link", { name: link }) : main.getByRole("table").getByRole("link").first()).click();
+    await page.getByLabel("Title").first().fill("Typed at once");
+    await expect(page).toHaveURL(/\/admin\/products\/[^/?]+/);
+    await page.waitForTimeout(500); // a late transition would have replaced the field by now
+    await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Typed at once");
+  }
+});
+
 test("the admin menu works with the keyboard on a phone", async ({ page, request, shop }) => {
   test.slow();
   const email = await createCustomer(request, shop, "staff-phone", "Phone Staff");

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Image from "next/image";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { listPosts } from "@/lib/content/api";
 import { formatPostDate } from "@/lib/content/format";
 

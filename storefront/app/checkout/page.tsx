@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { AdoptCart } from "@/components/cart/adopt-cart";
 import { CheckoutForm } from "@/components/checkout/checkout-form";
 import type { Schema } from "@/lib/api/types";

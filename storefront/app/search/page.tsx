@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { ListingView } from "@/components/catalog/listing-view";
 import { listingPage, listProducts } from "@/lib/catalog/api";
 import { listingHref, parseListingState, type RawSearchParams } from "@/lib/url/search-params";

@@ -1,6 +1,6 @@
 "use client";
 import { useActionState } from "react";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { verifyEmailAction } from "@/lib/account/actions";
 import { initialFormState } from "@/lib/account/problems";
 import { FormMessage, SubmitButton } from "./form-parts";

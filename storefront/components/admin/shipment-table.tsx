@@ -1,4 +1,4 @@
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { ActionForm } from "@/components/admin/action-form";
 import { tableClass, tdClass, thClass } from "@/components/admin/fields";
 import { deliverShipment, voidShipment } from "@/lib/admin/actions";

@@ -1,6 +1,6 @@
 "use client";
 import Image from "next/image";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { useRef, useState, useTransition } from "react";
 import type { CartRead } from "@/lib/api/types";
 import { removeCartLine, updateCartLine } from "@/lib/cart/actions";

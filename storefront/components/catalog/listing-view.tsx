@@ -1,4 +1,4 @@
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { ProductGrid } from "@/components/product/product-grid";
 import type { CategoryNode, ProductPage } from "@/lib/api/types";
 import { activeFilters, buildFacetGroups, clearFiltersHref, priceBucketRange, sortOptions } from "@/lib/catalog/facets";

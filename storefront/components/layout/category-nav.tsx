@@ -1,4 +1,4 @@
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { catalogApi } from "@/lib/api/client";
 import { cacheTags } from "@/lib/api/cache-tags";
 

@@ -1,4 +1,4 @@
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { getSiteSettings } from "@/lib/content/api";
 import { isSafeHref } from "@/lib/content/safe-href";
 

@@ -1,4 +1,4 @@
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { getCart } from "@/lib/cart/server";
 import { getSession } from "@/lib/session/session";
 import { CartBadge } from "@/components/cart/cart-badge";

@@ -1,5 +1,5 @@
 import Image from "next/image";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import type { ProductSummary } from "@/lib/api/types";
 import { formatMoney, formatPriceRange } from "@/lib/format/money";
 

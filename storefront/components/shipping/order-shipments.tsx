@@ -1,4 +1,4 @@
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import type { Schema } from "@/lib/api/types";
 import { formatDate, isFinal, statusLabel } from "@/lib/shipping/tracking";
 import { AutoRefresh } from "./auto-refresh";

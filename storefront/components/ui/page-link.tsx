@@ -1,12 +1,18 @@
 import type { AnchorHTMLAttributes } from "react";
 
 /**
- * A link that loads the next page as a document (a plain <a>), for the links into the sign-in,
- * registration and password pages. Their fields carry the same labels as the page left (Email,
- * Password), and a client-side transition keeps the old page's fields on screen until the new
- * page arrives: what a person (or a browser test) types right after the click would go into the
- * page being left and be lost. A document load is there at once, and nothing of the old page is.
+ * The storefront's link: a plain <a>, so following it loads the next page as a document (ADR
+ * 0057). A client-side transition keeps the page being left on screen until the next one
+ * arrives; its fields often carry the same labels (Email on every sign-in page, Title on an
+ * admin list's filter and on the product form), and what a person, or a browser test, types
+ * right after the click went into the page being left and was lost. A document load is there
+ * at once and nothing of the old page is. `prefetch` is accepted for next/link's call sites
+ * and ignored.
  */
-export function PageLink(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
-  return <a {...props} />;
+export function PageLink(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string; prefetch?: boolean }) {
+  const anchor = { ...props };
+  delete anchor.prefetch;
+  return <a {...anchor} />;
 }
+
+export default PageLink;

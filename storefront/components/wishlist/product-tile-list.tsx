@@ -1,5 +1,5 @@
 import Image from "next/image";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import type { ProductTile } from "@/lib/wishlist/products";
 import { WishlistButton } from "./wishlist-button";
 

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { ErrorNote, PageHeading, Section } from "@/components/admin/fields";
 import { SalesChart } from "@/components/admin/sales-chart";
 import { requireStaff } from "@/lib/admin/session";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { ResendVerification } from "@/components/account/resend-verification";
 import { formatDate, orderStatusLabel } from "@/lib/account/format";
 import { param, requireUser } from "@/lib/account/session";

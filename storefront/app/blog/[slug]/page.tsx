@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Image from "next/image";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { notFound } from "next/navigation";
 import { PortableTextBody } from "@/components/content/portable-text";
 import { getPost, SLUG } from "@/lib/content/api";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { EmptyState, ErrorNote, FilterField, FilterForm, PageHeading, buttonLink, inputClass, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
 import { EDITABLE_TYPES, draftOf, type EditableType } from "@/lib/admin/content";
 import { hrefWith, one, type Params } from "@/lib/admin/query";

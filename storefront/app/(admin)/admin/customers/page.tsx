@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { EmptyState, ErrorNote, FilterField, FilterForm, PageHeading, inputClass, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
 import { hrefWith, one, type Params } from "@/lib/admin/query";
 import { requireStaff } from "@/lib/admin/session";

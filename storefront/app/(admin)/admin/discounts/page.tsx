@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { EmptyState, ErrorNote, PageHeading, buttonLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
 import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 
 export const metadata: Metadata = { title: "Staff only", alternates: { canonical: "/admin/forbidden" } };
 

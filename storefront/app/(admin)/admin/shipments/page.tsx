@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { EmptyState, ErrorNote, FilterField, FilterForm, PageHeading, inputClass, secondaryLink } from "@/components/admin/fields";
 import { ShipmentTable } from "@/components/admin/shipment-table";
 import { statusLabel } from "@/lib/admin/format";

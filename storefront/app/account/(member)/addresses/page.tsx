@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { DeleteAddressButton } from "@/components/account/delete-address-button";
 import { countryName } from "@/lib/account/address-form";
 import { addressLines } from "@/lib/account/format";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { formatDate, orderStatusLabel } from "@/lib/account/format";
 import { param, requireUser } from "@/lib/account/session";
 import { formatMoney } from "@/lib/format/money";

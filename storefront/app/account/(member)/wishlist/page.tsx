@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { GuestWishlist } from "@/components/wishlist/guest-wishlist";
 import { ProductTileList } from "@/components/wishlist/product-tile-list";
 import { RecentlyViewed } from "@/components/wishlist/recently-viewed";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { notFound } from "next/navigation";
 import { ContentEditor, DeleteContent } from "@/components/admin/content-editor";
 import { ErrorNote, PageHeading, Section, secondaryLink } from "@/components/admin/fields";

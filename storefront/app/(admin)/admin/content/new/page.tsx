@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { ContentEditor } from "@/components/admin/content-editor";
 import { PageHeading, secondaryLink } from "@/components/admin/fields";
 import { one, type Params } from "@/lib/admin/query";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/components/admin/action-form";
 import { AdminField, EmptyState, PageHeading, Section, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { PageHeading, Section, secondaryLink } from "@/components/admin/fields";
 import { ImportForm } from "@/components/admin/import-form";
 import { requireStaff } from "@/lib/admin/session";

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "@/components/ui/page-link";
 import { notFound } from "next/navigation";
 import { AddressForm } from "@/components/account/address-form";
 import { countryOptions } from "@/lib/account/address-form";
