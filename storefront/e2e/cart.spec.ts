@@ -123,6 +123,18 @@ test("the drawer's Check out and View cart links leave it closed on the next pag
   await expect(page).toHaveURL(/\/checkout/);
 });
 
+test("a quantity typed in the cart just before Check out reaches the checkout", async ({ page, request, shop }) => {
+  const product = await pickProduct(request, shop, 3);
+  await addFromProductPage(page, product);
+  await closeDrawer(page);
+  await page.goto("/cart");
+  const name = `${product.title} ${product.variantTitle}`;
+  await page.getByRole("main").getByRole("spinbutton", { name: `Quantity of ${name}` }).fill("3");
+  await page.getByRole("main").getByRole("link", { name: "Check out" }).click(); // leaving the field applies it
+  await expect(page).toHaveURL(/\/checkout/);
+  await expect(page.getByRole("main").getByText(/× 3\b/).first()).toBeVisible();
+});
+
 test("cart, checkout and order pages are never cached", async ({ request, shop }) => {
   for (const path of ["/cart", "/checkout", "/cart?cart_id=00000000-0000-4000-8000-000000000000"]) {
     const res = await request.get(`${shop.storefrontUrl}${path}`);

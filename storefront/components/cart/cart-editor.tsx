@@ -21,10 +21,12 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
   const [, startTransition] = useTransition();
   const confirmed = useRef(initialCart); // the last cart the API answered with
   const queue = useRef(Promise.resolve());
+  const pending = useRef(0); // changes sent or queued, not yet answered
 
   function change(optimistic: CartRead, run: () => Promise<CartResult>, done: string) {
     setError(null);
     setCart(optimistic);
+    pending.current += 1;
     // one request at a time, in click order, so answers cannot overtake each other
     queue.current = queue.current.then(async () => {
       let result: CartResult;
@@ -32,6 +34,8 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
         result = await run();
       } catch {
         result = { ok: false, code: "network", message: "The connection was lost. Your cart was not changed." };
+      } finally {
+        pending.current -= 1;
       }
       startTransition(() => {
         if (result.ok) {
@@ -54,6 +58,15 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
 
   function remove(lineId: string, name: string) {
     change(removeLine(cart, lineId), () => removeCartLine(lineId), `Removed ${name}`);
+  }
+
+  /** Leaving for the cart or checkout page waits for the changes still on their way (a page
+   * load would cancel them, and the next page would show the cart without them). */
+  function afterChanges(event: React.MouseEvent<HTMLAnchorElement>) {
+    if (pending.current === 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    const href = event.currentTarget.href;
+    void queue.current.then(() => window.location.assign(href));
   }
 
   if (cart.lines.length === 0) {
@@ -158,11 +171,11 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
       </dl>
       <div className={`mt-4 flex gap-3 ${compact ? "flex-col" : "flex-col sm:flex-row sm:justify-end"}`}>
         {compact ? (
-          <Link href="/cart" className="rounded-md border border-gray-300 px-4 py-2 text-center font-medium hover:bg-gray-50">
+          <Link href="/cart" onClick={afterChanges} className="rounded-md border border-gray-300 px-4 py-2 text-center font-medium hover:bg-gray-50">
             View cart
           </Link>
         ) : null}
-        <Link href="/checkout" className="rounded-md bg-brand-600 px-6 py-2 text-center font-semibold text-white hover:bg-brand-700">
+        <Link href="/checkout" onClick={afterChanges} className="rounded-md bg-brand-600 px-6 py-2 text-center font-semibold text-white hover:bg-brand-700">
           Check out
         </Link>
       </div>
