@@ -11,7 +11,7 @@ import type { Page } from "@playwright/test";
 import { expect, test, type Shop } from "./fixtures";
 import { BACKUP_KEY } from "./harness";
 import { PASSWORD, createCustomer, signInThroughForm } from "./account-helpers";
-import { ORDER_URL, addFromProductPage, closeDrawer, fillCheckout, payWithCard } from "./checkout-helpers";
+import { ORDER_URL, addFromProductPage, fillCheckout, payWithCard } from "./checkout-helpers";
 
 /** `mercato ARGS…` against the harness's data dir; its output. */
 function mercato(shop: Shop, ...args: string[]): string {
@@ -139,7 +139,6 @@ test("staff create a product, a customer buys it, staff ship and partly refund i
   const buyerEmail = await createCustomer(request, shop, "lamp-buyer", "Grace Hopper");
   await signInThroughForm(buyer, buyerEmail);
   await addFromProductPage(buyer, { slug, title, sku: `LAMP-${suffix}-S`, variantTitle: "Small" });
-  await closeDrawer(buyer);
   await fillCheckout(buyer, { email: buyerEmail });
   await payWithCard(buyer, "4242 4242 4242 4242");
   await expect(buyer).toHaveURL(ORDER_URL, { timeout: 30_000 });

@@ -1,13 +1,12 @@
 import { expect, test } from "./fixtures";
-import { addFromProductPage, closeDrawer, pickProduct } from "./checkout-helpers";
+import { addFromProductPage, pickProduct } from "./checkout-helpers";
 
 test("add to cart, change the quantity, reload and keep the cart; remove; adopt an emailed cart", async ({ page, context, browser, request, shop }) => {
   const product = await pickProduct(request, shop, 0);
   await addFromProductPage(page, product);
   // the add is announced and the badge follows
   await expect(page.getByText(`Added ${product.title}`)).toBeVisible();
-  await closeDrawer(page);
-  await expect(page.getByRole("dialog", { name: "Your cart" })).toBeHidden();
+  await expect(page.getByRole("dialog")).toHaveCount(0); // nothing modal over the page
   await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("1");
 
   const cookie = (await context.cookies(shop.storefrontUrl)).find((c) => c.name === "mercato_cart");
@@ -82,57 +81,34 @@ test("the product page adds the quantity asked for; a typed 0 removes the line",
   await expect(page.getByRole("main").getByRole("alert")).toHaveText("Enter a quantity of at least 1.");
   await page.getByLabel("Quantity").fill("2");
   await page.getByRole("button", { name: "Add to cart" }).click();
-  const drawer = page.getByRole("dialog", { name: "Your cart" });
-  const name = `${product.title} ${product.variantTitle}`;
-  const quantity = drawer.getByRole("spinbutton", { name: `Quantity of ${name}` });
-  await expect(quantity).toHaveValue("2");
   await expect(page.getByText(`Added 2 × ${product.title}`)).toBeVisible();
+  await page.getByRole("link", { name: /cart/i }).click(); // the header's: the only one
+  const name = `${product.title} ${product.variantTitle}`;
+  const quantity = page.getByRole("spinbutton", { name: `Quantity of ${name}` });
+  await expect(quantity).toHaveValue("2");
   await quantity.fill("0");
   await quantity.press("Enter");
-  await expect(drawer.getByText("Your cart is empty.")).toBeVisible();
-});
-
-test("the cart drawer traps focus and closes with Escape", async ({ page, request, shop }) => {
-  const product = await pickProduct(request, shop, 1);
-  await addFromProductPage(page, product);
-  const drawer = page.getByRole("dialog", { name: "Your cart" });
-  for (let i = 0; i < 12; i++) {
-    await page.keyboard.press("Tab");
-    expect(await drawer.evaluate((el) => el.contains(document.activeElement))).toBe(true);
-  }
-  await page.keyboard.press("Escape");
-  await expect(drawer).toBeHidden();
-  await expect(page.getByRole("button", { name: "Add to cart" }).first()).toBeFocused();
-});
-
-test("the drawer's Check out and View cart links leave it closed on the next page", async ({ page, request, shop }) => {
-  const product = await pickProduct(request, shop, 2);
-  const drawer = page.getByRole("dialog", { name: "Your cart" });
-  await addFromProductPage(page, product);
-  await drawer.getByRole("link", { name: "Check out" }).click();
-  await expect(page).toHaveURL(/\/checkout/);
-  await expect(drawer).toBeHidden();
-  await page.getByLabel("Email").click(); // a click: nothing modal over the form
-  await expect(page.getByLabel("Email")).toBeFocused();
-
-  await addFromProductPage(page, product);
-  await drawer.getByRole("link", { name: "View cart" }).click();
-  await expect(page).toHaveURL(/\/cart$/);
-  await expect(drawer).toBeHidden();
-  await page.getByRole("main").getByRole("link", { name: /check ?out/i }).first().click();
-  await expect(page).toHaveURL(/\/checkout/);
+  await expect(page.getByText("Your cart is empty.")).toBeVisible();
 });
 
 test("a quantity typed in the cart just before Check out reaches the checkout", async ({ page, request, shop }) => {
   const product = await pickProduct(request, shop, 3);
   await addFromProductPage(page, product);
-  await closeDrawer(page);
   await page.goto("/cart");
   const name = `${product.title} ${product.variantTitle}`;
   await page.getByRole("main").getByRole("spinbutton", { name: `Quantity of ${name}` }).fill("3");
   await page.getByRole("main").getByRole("link", { name: "Check out" }).click(); // leaving the field applies it
   await expect(page).toHaveURL(/\/checkout/);
   await expect(page.getByRole("main").getByText(/× 3\b/).first()).toBeVisible();
+});
+
+test("the header's cart link followed while an add is on its way shows the added line", async ({ page, request, shop }) => {
+  const product = await pickProduct(request, shop, 4);
+  await page.goto(`/p/${product.slug}`);
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await page.getByRole("banner").getByRole("link", { name: /^Cart/ }).click(); // at once, no waiting
+  await expect(page).toHaveURL(/\/cart$/);
+  await expect(page.getByRole("main").getByText(product.title).first()).toBeVisible();
 });
 
 test("cart, checkout and order pages are never cached", async ({ request, shop }) => {

@@ -3,7 +3,6 @@ import {
   ORDER_URL,
   addFromProductPage,
   adminToken,
-  closeDrawer,
   emailsMentioning,
   fillCheckout,
   payWithCard,
@@ -18,7 +17,6 @@ test("guest checkout with 4242: discount, confirmation turns paid, the emails li
   const product = await pickProduct(request, shop, 2);
   const email = uniqueEmail("guest");
   await addFromProductPage(page, product);
-  await closeDrawer(page);
   await fillCheckout(page, { email });
 
   const total = page.getByTestId("order-total");
@@ -88,7 +86,6 @@ test("a declined card shows a clear error and a retry on the same order succeeds
   const product = await pickProduct(request, shop, 3);
   const email = uniqueEmail("declined");
   await addFromProductPage(page, product);
-  await closeDrawer(page);
   await fillCheckout(page, { email });
   await payWithCard(page, "4000 0000 0000 0002");
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Your card was declined", { timeout: 30_000 });
@@ -110,7 +107,6 @@ test("a declined card shows a clear error and a retry on the same order succeeds
 test("the challenge card needs the bank's approval", async ({ page, context, request, shop }) => {
   const product = await pickProduct(request, shop, 4);
   await addFromProductPage(page, product);
-  await closeDrawer(page);
   await fillCheckout(page, { email: uniqueEmail("challenge") });
   await payWithCard(page, "4000 0025 0000 3155");
   const approve = page.getByRole("link", { name: "Approve the payment with your bank" });
@@ -134,7 +130,6 @@ test("two tabs buying the last unit: one order, one clear sold-out message", asy
   for (const [i, page] of pages.entries()) {
     await page.goto(shop.storefrontUrl);
     await addFromProductPage(page, product);
-    await closeDrawer(page);
     await fillCheckout(page, { email: uniqueEmail(`tab${i}`) });
     await page.getByLabel("Card number").fill("4242 4242 4242 4242");
     await page.getByLabel("Expiry (MM/YY)").fill("12/34");
@@ -166,7 +161,6 @@ test("a signed-in customer buys and sees the order as its owner", async ({ page,
 
   const product = await pickProduct(request, shop, 6);
   await addFromProductPage(page, product);
-  await closeDrawer(page);
   await page.goto("/checkout");
   await expect(page.getByLabel("Email")).toHaveValue(email);
   await fillCheckout(page, { email, firstName: "Grace", lastName: "Hopper" });
@@ -195,7 +189,6 @@ test("a connection lost during payment: the retry reuses the Idempotency-Key and
   const product = await pickProduct(request, shop, 7);
   const email = uniqueEmail("lost");
   await addFromProductPage(page, product);
-  await closeDrawer(page);
   await fillCheckout(page, { email });
   // The server places and pays the order, but its answer never reaches the browser.
   let lost = 0;
@@ -220,7 +213,6 @@ test("after a decline: a reload resumes the same order, and the failure email's 
   const product = await pickProduct(request, shop, 8);
   const email = uniqueEmail("retry");
   await addFromProductPage(page, product);
-  await closeDrawer(page);
   await fillCheckout(page, { email });
   await payWithCard(page, "4000 0000 0000 0002");
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Your card was declined", { timeout: 30_000 });

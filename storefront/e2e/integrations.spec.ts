@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { addFromProductPage, closeDrawer, pickProduct } from "./checkout-helpers";
+import { addFromProductPage, pickProduct } from "./checkout-helpers";
 
 // The harness starts the API with its defaults: the offline weather and social fixtures.
 
@@ -47,7 +47,6 @@ test("checkout warns that weather may delay delivery once a stormy address is en
 
   const product = await pickProduct(request, shop, 12, 1);
   await addFromProductPage(page, product);
-  await closeDrawer(page);
   await page.goto("/checkout");
   await page.getByLabel("Email").fill(`weather-${Date.now()}@example.com`);
   await enterAddress(page, "20095", "Hamburg");

@@ -1,16 +1,16 @@
 "use client";
 import { useState, useTransition } from "react";
 import { addToCart } from "@/lib/cart/actions";
-import { openCartDrawer } from "@/lib/cart/events";
 import { writeCartMirror } from "@/lib/cart/mirror";
+import { trackChange } from "@/lib/navigation/pending-changes";
 
 const MAX_QUANTITY = 1_000_000; // the API's limit for one line
 
 /**
  * "Add to cart" for one SKU with its quantity (the product page renders it for the selected
  * variant; `available`: its stock, the most the field offers). Creates the cart when there is
- * none (the server action sets the httpOnly cookie), updates the badge mirror, opens the cart
- * drawer and announces the result politely. The API has the last word on stock.
+ * none (the server action sets the httpOnly cookie), updates the badge mirror and announces the
+ * result politely (no drawer or dialog: the page stays usable, its links clickable, ADR 0057). The API has the last word on stock.
  */
 export function AddToCart({ sku, productName, disabled, available }: { sku: string; productName: string; disabled: boolean; available?: number }) {
   const [pending, startTransition] = useTransition();
@@ -33,7 +33,7 @@ export function AddToCart({ sku, productName, disabled, available }: { sku: stri
     startTransition(async () => {
       let result;
       try {
-        result = await addToCart(sku, count);
+        result = await trackChange(addToCart(sku, count)); // a link followed meanwhile waits for it
       } catch {
         setStatus({ kind: "error", text: "The connection was lost. Check your connection and try again." });
         return;
@@ -44,7 +44,6 @@ export function AddToCart({ sku, productName, disabled, available }: { sku: stri
       }
       writeCartMirror({ id: result.cart.id, count: result.cart.item_count });
       setStatus({ kind: "ok", text: count > 1 ? `Added ${count} × ${productName} to your cart.` : `Added ${productName} to your cart.` });
-      openCartDrawer(result.cart);
     });
   }
 

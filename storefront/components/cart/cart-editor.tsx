@@ -8,34 +8,32 @@ import { writeCartMirror } from "@/lib/cart/mirror";
 import { lineProblem, removeLine, setLineQuantity } from "@/lib/cart/optimistic";
 import type { CartResult } from "@/lib/cart/result";
 import { formatMoney } from "@/lib/format/money";
+import { trackChange } from "@/lib/navigation/pending-changes";
 
 /**
  * The cart's lines with quantity steppers and remove buttons, plus the totals. Changes show at
  * once (optimistic), then the API's re-priced cart replaces them; on failure the previous cart
- * comes back with an alert. Used by the /cart page and the drawer.
+ * comes back with an alert. Used by the /cart page.
  */
-export function CartEditor({ initialCart, compact = false }: { initialCart: CartRead; compact?: boolean }) {
+export function CartEditor({ initialCart }: { initialCart: CartRead }) {
   const [cart, setCart] = useState(initialCart);
   const [error, setError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState("");
   const [, startTransition] = useTransition();
   const confirmed = useRef(initialCart); // the last cart the API answered with
   const queue = useRef(Promise.resolve());
-  const pending = useRef(0); // changes sent or queued, not yet answered
 
   function change(optimistic: CartRead, run: () => Promise<CartResult>, done: string) {
     setError(null);
     setCart(optimistic);
-    pending.current += 1;
-    // one request at a time, in click order, so answers cannot overtake each other
-    queue.current = queue.current.then(async () => {
+    // one request at a time, in click order, so answers cannot overtake each other; a link
+    // followed meanwhile waits for them (PageLink)
+    queue.current = trackChange(queue.current.then(async () => {
       let result: CartResult;
       try {
         result = await run();
       } catch {
         result = { ok: false, code: "network", message: "The connection was lost. Your cart was not changed." };
-      } finally {
-        pending.current -= 1;
       }
       startTransition(() => {
         if (result.ok) {
@@ -49,7 +47,7 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
           setAnnounce("");
         }
       });
-    });
+    }));
   }
 
   function setQuantity(lineId: string, name: string, quantity: number) {
@@ -58,15 +56,6 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
 
   function remove(lineId: string, name: string) {
     change(removeLine(cart, lineId), () => removeCartLine(lineId), `Removed ${name}`);
-  }
-
-  /** Leaving for the cart or checkout page waits for the changes still on their way (a page
-   * load would cancel them, and the next page would show the cart without them). */
-  function afterChanges(event: React.MouseEvent<HTMLAnchorElement>) {
-    if (pending.current === 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-    event.preventDefault();
-    const href = event.currentTarget.href;
-    void queue.current.then(() => window.location.assign(href));
   }
 
   if (cart.lines.length === 0) {
@@ -95,7 +84,7 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
           const canIncrease = line.quantity < line.max_quantity && !line.unavailable;
           return (
             <li key={line.id} className="flex gap-3 py-4">
-              <div className={`shrink-0 overflow-hidden rounded-md bg-gray-100 ${compact ? "h-16 w-16" : "h-24 w-24"}`}>
+              <div className={"h-24 w-24 shrink-0 overflow-hidden rounded-md bg-gray-100"}>
                 {line.image_url ? (
                   <Image src={line.image_url} alt="" width={96} height={96} sizes="96px" unoptimized className="h-full w-full object-cover" />
                 ) : null}
@@ -149,7 +138,7 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
                   >
                     Remove
                   </button>
-                  {!compact ? <span className="text-sm text-muted">{formatMoney(line.unit_price)} each</span> : null}
+                  <span className="text-sm text-muted">{formatMoney(line.unit_price)} each</span>
                 </div>
               </div>
             </li>
@@ -169,13 +158,8 @@ export function CartEditor({ initialCart, compact = false }: { initialCart: Cart
         ) : null}
         <p className="text-muted">Shipping and taxes are calculated at checkout.</p>
       </dl>
-      <div className={`mt-4 flex gap-3 ${compact ? "flex-col" : "flex-col sm:flex-row sm:justify-end"}`}>
-        {compact ? (
-          <Link href="/cart" onClick={afterChanges} className="rounded-md border border-gray-300 px-4 py-2 text-center font-medium hover:bg-gray-50">
-            View cart
-          </Link>
-        ) : null}
-        <Link href="/checkout" onClick={afterChanges} className="rounded-md bg-brand-600 px-6 py-2 text-center font-semibold text-white hover:bg-brand-700">
+      <div className="mt-4 flex flex-col gap-3 sm:flex-row sm:justify-end">
+        <Link href="/checkout" className="rounded-md bg-brand-600 px-6 py-2 text-center font-semibold text-white hover:bg-brand-700">
           Check out
         </Link>
       </div>

@@ -2,6 +2,7 @@
 import { useState, useTransition } from "react";
 import { toggleWishlist } from "@/lib/wishlist/store";
 import { useWishlist } from "./use-wishlist";
+import { trackChange } from "@/lib/navigation/pending-changes";
 
 export interface WishlistButtonProps {
   productId: string;
@@ -22,7 +23,7 @@ export function WishlistButton({ productId, productSlug, productName }: Wishlist
   function onClick() {
     const next = !saved;
     startTransition(async () => {
-      const error = await toggleWishlist({ slug: productSlug, name: productName }, next);
+      const error = await trackChange(toggleWishlist({ slug: productSlug, name: productName }, next));
       setAnnouncement(error ?? (next ? `${productName} was added to your wishlist.` : `${productName} was removed from your wishlist.`));
     });
   }
