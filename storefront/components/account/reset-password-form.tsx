@@ -3,7 +3,7 @@ import { useActionState } from "react";
 import { resetPasswordAction } from "@/lib/account/actions";
 import { initialFormState } from "@/lib/account/problems";
 import { Field, FormMessage, SubmitButton } from "./form-parts";
-import { PageLink } from "@/components/ui/page-link";
+import Link from "@/components/ui/page-link";
 
 export function ResetPasswordForm({ token }: { token: string }) {
   const [state, action] = useActionState(resetPasswordAction, initialFormState);
@@ -11,9 +11,9 @@ export function ResetPasswordForm({ token }: { token: string }) {
     return (
       <div className="space-y-4">
         <FormMessage state={state} />
-        <PageLink href="/account/sign-in" className="inline-block rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
+        <Link href="/account/sign-in" className="inline-block rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
           Go to sign in
-        </PageLink>
+        </Link>
       </div>
     );
   }
@@ -23,9 +23,9 @@ export function ResetPasswordForm({ token }: { token: string }) {
       <FormMessage state={state} />
       {state.code === "invalid_token" ? (
         <p className="text-sm">
-          <PageLink href="/account/forgot-password" className="text-brand-700 underline">
+          <Link href="/account/forgot-password" className="text-brand-700 underline">
             Request a new link
-          </PageLink>
+          </Link>
         </p>
       ) : null}
       <input type="hidden" name="token" value={token} />

@@ -4,7 +4,7 @@ import { signInAction } from "@/lib/account/actions";
 import { initialFormState } from "@/lib/account/problems";
 import { invalidateWishlist } from "@/lib/wishlist/store";
 import { Field, FormMessage, SubmitButton } from "./form-parts";
-import { PageLink } from "@/components/ui/page-link";
+import Link from "@/components/ui/page-link";
 
 /** Sign-in form: clear errors (wrong password, throttled with the retry time), then `next`. */
 export function SignInForm({ next, defaultEmail }: { next?: string; defaultEmail?: string }) {
@@ -17,9 +17,9 @@ export function SignInForm({ next, defaultEmail }: { next?: string; defaultEmail
       <Field name="password" label="Password" type="password" autoComplete="current-password" required error={state.fieldErrors?.password} />
       <div className="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
         <SubmitButton pendingLabel="Signing in…">Sign in</SubmitButton>
-        <PageLink href="/account/forgot-password" className="text-sm text-brand-700 underline">
+        <Link href="/account/forgot-password" className="text-sm text-brand-700 underline">
           Forgot your password?
-        </PageLink>
+        </Link>
       </div>
     </form>
   );

@@ -5,7 +5,6 @@ import { CartBadge } from "@/components/cart/cart-badge";
 import { CartMirrorSync } from "@/components/cart/cart-mirror-sync";
 import { CategoryNav } from "./category-nav";
 import { SearchCombobox as SearchBox } from "@/components/search/search-combobox";
-import { PageLink } from "@/components/ui/page-link";
 
 /** Header: logo, search, account and cart links, category navigation. Rendered per request. */
 export async function SiteHeader() {
@@ -21,9 +20,9 @@ export async function SiteHeader() {
           <SearchBox />
         </div>
         <nav aria-label="Account and cart" className="ml-auto flex items-center gap-4 text-sm font-medium">
-          <PageLink href={session ? "/account" : "/account/sign-in"} className="hover:text-brand-700">
+          <Link href={session ? "/account" : "/account/sign-in"} className="hover:text-brand-700">
             {session ? "Account" : "Sign in"}
-          </PageLink>
+          </Link>
           <Link href="/cart" className="relative inline-flex items-center gap-1 hover:text-brand-700">
             Cart <CartBadge serverCount={count} />
           </Link>

@@ -12,7 +12,7 @@ import { settled } from "@/lib/navigation/pending-changes";
  * a wishlist toggle) is waited for first: the page load would cancel it. `prefetch` is accepted
  * for next/link's call sites and ignored.
  */
-export function PageLink(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string; prefetch?: boolean }) {
+export default function PageLink(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string; prefetch?: boolean }) {
   const anchor = { ...props };
   delete anchor.prefetch;
   const { onClick } = props;
@@ -29,4 +29,3 @@ export function PageLink(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href
   return <a {...anchor} onClick={follow} />;
 }
 
-export default PageLink;

@@ -5,7 +5,7 @@ import type { ProductTile } from "@/lib/wishlist/products";
 import { readGuestWishlist } from "@/lib/wishlist/storage";
 import { ProductTileList } from "./product-tile-list";
 import { useWishlist } from "./use-wishlist";
-import { PageLink } from "@/components/ui/page-link";
+import Link from "@/components/ui/page-link";
 
 /** A guest's wishlist from localStorage, with a prompt to sign in and keep it. */
 export function GuestWishlist() {
@@ -33,13 +33,13 @@ export function GuestWishlist() {
     <div className="space-y-6">
       <p className="rounded-md border border-brand-600/30 bg-brand-50 px-4 py-3 text-sm">
         Your wishlist is saved in this browser.{" "}
-        <PageLink href="/account/sign-in?next=/account/wishlist" className="font-medium text-brand-700 underline">
+        <Link href="/account/sign-in?next=/account/wishlist" className="font-medium text-brand-700 underline">
           Sign in
-        </PageLink>{" "}
+        </Link>{" "}
         or{" "}
-        <PageLink href="/account/register?next=/account/wishlist" className="font-medium text-brand-700 underline">
+        <Link href="/account/register?next=/account/wishlist" className="font-medium text-brand-700 underline">
           create an account
-        </PageLink>{" "}
+        </Link>{" "}
         to keep it on every device.
       </p>
       {tiles.length ? <ProductTileList tiles={tiles} label="Saved products" /> : <p>Your wishlist is empty. Tap “Add to wishlist” on a product to save it here.</p>}

@@ -573,7 +573,7 @@ async def product_page(
     (`editorial` None: the CMS's part is the caller's). Public: only a published product, its
     active variants and related cards. Six statements on one connection (`session`'s): the product
     with its collections, its options, images, variants with stock, breadcrumbs, related cards;
-    on PostgreSQL two, the four parts read within the product's statement. Raises
+    on PostgreSQL one, the parts and related cards read within the product's statement. Raises
     ProductNotFound."""
     connection = await session.connection() if isinstance(session, AsyncSession) else session
     rows, shown = _on_connection(connection, currency)

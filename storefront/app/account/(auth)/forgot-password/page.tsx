@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { ForgotPasswordForm } from "@/components/account/forgot-password-form";
-import { PageLink } from "@/components/ui/page-link";
+import Link from "@/components/ui/page-link";
 
 export const metadata: Metadata = { title: "Forgot your password?", robots: { index: false }, alternates: { canonical: "/account/forgot-password" } };
 
@@ -11,9 +11,9 @@ export default function ForgotPasswordPage() {
       <p className="mb-6 text-sm text-muted">Enter the email of your account and we will send you a link to choose a new password.</p>
       <ForgotPasswordForm />
       <p className="mt-6 text-sm">
-        <PageLink href="/account/sign-in" className="font-medium text-brand-700 underline">
+        <Link href="/account/sign-in" className="font-medium text-brand-700 underline">
           Back to sign in
-        </PageLink>
+        </Link>
       </p>
     </>
   );

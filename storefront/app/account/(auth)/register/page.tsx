@@ -4,7 +4,7 @@ import { RegisterForm } from "@/components/account/register-form";
 import { param } from "@/lib/account/session";
 import { getSession } from "@/lib/session/session";
 import { safeRedirectPath } from "@/lib/url/safe-redirect";
-import { PageLink } from "@/components/ui/page-link";
+import Link from "@/components/ui/page-link";
 
 export const metadata: Metadata = { title: "Create an account", robots: { index: false }, alternates: { canonical: "/account/register" } };
 
@@ -18,9 +18,9 @@ export default async function RegisterPage({ searchParams }: PageProps<"/account
       <RegisterForm next={next} />
       <p className="mt-6 text-sm">
         Already have an account?{" "}
-        <PageLink href={next ? `/account/sign-in?next=${encodeURIComponent(next)}` : "/account/sign-in"} className="font-medium text-brand-700 underline">
+        <Link href={next ? `/account/sign-in?next=${encodeURIComponent(next)}` : "/account/sign-in"} className="font-medium text-brand-700 underline">
           Sign in
-        </PageLink>
+        </Link>
       </p>
     </>
   );

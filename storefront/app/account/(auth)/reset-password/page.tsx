@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { ResetPasswordForm } from "@/components/account/reset-password-form";
 import { param } from "@/lib/account/session";
-import { PageLink } from "@/components/ui/page-link";
+import Link from "@/components/ui/page-link";
 
 export const metadata: Metadata = { title: "Choose a new password", robots: { index: false }, referrer: "no-referrer" };
 
@@ -16,9 +16,9 @@ export default async function ResetPasswordPage({ searchParams }: PageProps<"/ac
       ) : (
         <p role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
           This link is incomplete. Open the link from the email again, or{" "}
-          <PageLink href="/account/forgot-password" className="underline">
+          <Link href="/account/forgot-password" className="underline">
             request a new one
-          </PageLink>
+          </Link>
           .
         </p>
       )}

@@ -4,7 +4,7 @@ import { SignInForm } from "@/components/account/sign-in-form";
 import { param } from "@/lib/account/session";
 import { getSession } from "@/lib/session/session";
 import { safeRedirectPath } from "@/lib/url/safe-redirect";
-import { PageLink } from "@/components/ui/page-link";
+import Link from "@/components/ui/page-link";
 
 export const metadata: Metadata = { title: "Sign in", robots: { index: false }, alternates: { canonical: "/account/sign-in" } };
 
@@ -24,9 +24,9 @@ export default async function SignInPage({ searchParams }: PageProps<"/account/s
       <SignInForm next={next} />
       <p className="mt-6 text-sm">
         New here?{" "}
-        <PageLink href={next === "/account" ? "/account/register" : `/account/register?next=${encodeURIComponent(next)}`} className="font-medium text-brand-700 underline">
+        <Link href={next === "/account" ? "/account/register" : `/account/register?next=${encodeURIComponent(next)}`} className="font-medium text-brand-700 underline">
           Create an account
-        </PageLink>
+        </Link>
       </p>
     </>
   );
