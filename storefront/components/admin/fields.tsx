@@ -74,6 +74,9 @@ export function EmptyState({ children }: { children: ReactNode }) {
 export const buttonLink = "inline-block rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700";
 export const secondaryLink = "inline-block rounded-md border border-gray-300 bg-white px-4 py-2 font-medium hover:bg-gray-50";
 export const tableClass = "w-full min-w-[36rem] border-collapse text-left text-sm";
+/** For a table of a few short columns in half the page (an order's items, its ledger): fits
+ * without scrolling sideways at 1280 px. */
+export const narrowTableClass = "w-full min-w-[20rem] border-collapse text-left text-sm";
 export const thClass = "border-b border-gray-200 px-2 py-2 font-semibold";
 export const tdClass = "border-b border-gray-100 px-2 py-2 align-top";
 

@@ -3,7 +3,7 @@ import Link from "@/components/ui/page-link";
 import { notFound } from "next/navigation";
 import { countryName } from "@/lib/account/address-form";
 import { ActionForm } from "@/components/admin/action-form";
-import { AdminField, ErrorNote, PageHeading, Section, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
+import { AdminField, ErrorNote, PageHeading, Section, narrowTableClass, secondaryLink, tdClass, thClass } from "@/components/admin/fields";
 import { RefundForm } from "@/components/admin/refund-form";
 import { ShipmentTable } from "@/components/admin/shipment-table";
 import { addOrderNote, cancelOrder, createShipment, resendConfirmation } from "@/lib/admin/actions";
@@ -74,7 +74,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
       <div className="grid gap-6 lg:grid-cols-2">
         <Section title="Items">
           <div className="overflow-x-auto" tabIndex={0}>
-            <table className={tableClass}>
+            <table className={narrowTableClass}>
               <caption className="sr-only">Items ordered</caption>
               <thead>
                 <tr>
@@ -166,7 +166,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
             <p className="text-sm text-muted">No transactions.</p>
           ) : (
             <div className="overflow-x-auto" tabIndex={0}>
-              <table className={tableClass}>
+              <table className={narrowTableClass}>
                 <caption className="sr-only">Payment ledger, oldest first</caption>
                 <thead>
                   <tr>
