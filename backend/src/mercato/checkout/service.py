@@ -173,7 +173,8 @@ async def apply_discount_code(
         discount,
         subtotal=sum(v.line_total for v in views if not v.unavailable),
         currency=_shop_currency(views),
-        customer_key=discounts.customer_key(customer_id or cart.customer_id, cart.email),
+        customer_id=customer_id or cart.customer_id,
+        email=cart.email,
         now=utcnow(),
     )
     if problem is not None:
@@ -233,7 +234,8 @@ async def quote_cart(
             discount,
             subtotal=sum(v.line_total for v in buyable),
             currency=currency,
-            customer_key=discounts.customer_key(customer_id or cart.customer_id, cart.email),
+            customer_id=customer_id or cart.customer_id,
+            email=cart.email,
             now=utcnow(),
         )
         if problem is not None:
@@ -591,7 +593,8 @@ class HotRows:
     hold: Hold | None
     discount: DiscountCode | None
     discount_amount: int
-    customer_key: str
+    customer_id: uuid.UUID | None
+    email: str
 
 
 async def _take_hot_rows(session: AsyncSession, rows: HotRows) -> None:
@@ -614,7 +617,8 @@ async def _take_hot_rows(session: AsyncSession, rows: HotRows) -> None:
                 session,
                 rows.discount,
                 order_id=rows.order_id,
-                customer_key=rows.customer_key,
+                customer_id=rows.customer_id,
+                email=rows.email,
                 amount=rows.discount_amount,
             )
 
@@ -695,7 +699,8 @@ async def _place_order_once(
             hold=hold,
             discount=quote.discount,
             discount_amount=totals.discount_total,
-            customer_key=discounts.customer_key(customer_id, email) or f"email:{email}",
+            customer_id=customer_id,
+            email=email,
         )
         address = cart.shipping_address
         by_id = {str(v.id): v for v in views}

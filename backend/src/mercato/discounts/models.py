@@ -46,6 +46,8 @@ class DiscountRedemption(Base):
     discount_code_id: Mapped[uuid.UUID] = mapped_column(index=True)
     order_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     customer_key: Mapped[str] = mapped_column(String(340))  # "user:<uuid>" or "email:<address>"
+    # the order's address lower case, without a `+tag` (a signed-in customer's too)
+    customer_email: Mapped[str | None] = mapped_column(String(320), default=None, index=True)
     use_number: Mapped[int | None] = mapped_column(default=None)  # set with a per-customer limit
     amount: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mercato.accounts import hooks as account_hooks
+from mercato.accounts import service as accounts
+from mercato.accounts.models import User
 from mercato.discounts.models import DiscountCode, DiscountRedemption
 from mercato.discounts.schemas import DiscountCreate, DiscountUpdate
 from mercato.platform.clock import as_utc, utcnow
@@ -33,9 +37,47 @@ async def find_discount(session: AsyncSession, code: str) -> DiscountCode | None
 
 
 def customer_key(customer_id: uuid.UUID | None, email: str | None) -> str | None:
+    """The key a use is stored under: the signed-in customer, else the order's email address."""
     if customer_id is not None:
         return f"user:{customer_id}"
-    return f"email:{email.strip().lower()}" if email else None
+    return f"email:{_canonical_email(email)}" if email else None
+
+
+def _canonical_email(email: str) -> str:
+    """One address per mailbox: as accounts compare them, without a `+tag` (ann+promo@ is ann@)."""
+    address = accounts.normalize_email(email)
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return address
+    return f"{local.split('+', 1)[0] or local}@{domain}"
+
+
+class _Person(NamedTuple):
+    keys: list[str]  # `customer_key`s their uses may be stored under
+    emails: list[str]  # `customer_email`s their uses may be stored under
+
+
+async def _person(
+    session: AsyncSession, customer_id: uuid.UUID | None, email: str | None
+) -> _Person:
+    """Everything this person's earlier uses may be stored under, whether they used the code
+    signed in or as a guest: the customer, the order's and the account's email addresses (as
+    given and without a `+tag`), and the account registered with the order's address."""
+    keys: set[str] = set()
+    given = {email} if email else set()
+    if customer_id is not None:
+        keys.add(f"user:{customer_id}")
+        user = await session.get(User, customer_id)
+        if user is not None:
+            given.add(user.email)
+    emails: set[str] = set()
+    for address in given:
+        emails.update((address.strip().lower(), _canonical_email(address)))
+        account = await accounts.find_user_by_email(session, address)
+        if account is not None:
+            keys.add(f"user:{account.id}")
+    keys.update(f"email:{address}" for address in emails)
+    return _Person(sorted(keys), sorted(emails))
 
 
 async def discount_problem(
@@ -44,7 +86,8 @@ async def discount_problem(
     *,
     subtotal: int,
     currency: str,
-    customer_key: str | None,
+    customer_id: uuid.UUID | None,
+    email: str | None,
     now: datetime,
 ) -> DomainError | None:
     """Why the code cannot be used now (None when it can). Usage is re-checked atomically later."""
@@ -64,8 +107,8 @@ async def discount_problem(
         )
     if discount.usage_limit is not None and discount.used_count >= discount.usage_limit:
         return Conflict("This discount code has been used up.", code="discount_exhausted")
-    if discount.per_customer_limit is not None and customer_key is not None:
-        used = await _customer_uses(session, discount.id, customer_key)
+    if discount.per_customer_limit is not None and (customer_id is not None or email):
+        used = await _customer_uses(session, discount.id, customer_id, email)
         if used >= discount.per_customer_limit:
             return Conflict(
                 "You have already used this discount code.", code="discount_customer_limit"
@@ -73,11 +116,15 @@ async def discount_problem(
     return None
 
 
-async def _customer_uses(session: AsyncSession, discount_id: uuid.UUID, customer_key: str) -> int:
+async def _customer_uses(
+    session: AsyncSession, discount_id: uuid.UUID, customer_id: uuid.UUID | None, email: str | None
+) -> int:
+    person = await _person(session, customer_id, email)
     count = await session.scalar(
         select(func.count(DiscountRedemption.id)).where(
             DiscountRedemption.discount_code_id == discount_id,
-            DiscountRedemption.customer_key == customer_key,
+            DiscountRedemption.customer_key.in_(person.keys)
+            | DiscountRedemption.customer_email.in_(person.emails),
         )
     )
     return int(count or 0)
@@ -88,11 +135,15 @@ async def redeem(
     discount: DiscountCode,
     *,
     order_id: uuid.UUID,
-    customer_key: str,
+    customer_id: uuid.UUID | None,
+    email: str,
     amount: int,
 ) -> None:
     """Count one use atomically: a conditional UPDATE, then a redemption row whose unique key
-    (code, customer, use number) makes the per-customer limit race-safe as well."""
+    (code, customer, use number) makes the per-customer limit race-safe as well. The customer's
+    earlier uses count under every key they may be stored under (`_person`)."""
+    key = customer_key(customer_id, email)
+    assert key is not None
     result = await session.execute(
         update(DiscountCode)
         .where(
@@ -108,7 +159,7 @@ async def redeem(
         raise Conflict("This discount code has been used up.", code="discount_exhausted")
     use_number: int | None = None
     if discount.per_customer_limit is not None:
-        used = await _customer_uses(session, discount.id, customer_key)
+        used = await _customer_uses(session, discount.id, customer_id, email)
         if used >= discount.per_customer_limit:
             raise Conflict(
                 "You have already used this discount code.", code="discount_customer_limit"
@@ -120,7 +171,8 @@ async def redeem(
                 DiscountRedemption(
                     discount_code_id=discount.id,
                     order_id=order_id,
-                    customer_key=customer_key,
+                    customer_key=key,
+                    customer_email=_canonical_email(email),
                     use_number=use_number,
                     amount=amount,
                     created_at=utcnow(),
@@ -260,3 +312,21 @@ async def discount_usage(
     query = query.order_by(DiscountRedemption.created_at.desc(), DiscountRedemption.id.desc())
     rows = list(await session.scalars(query.limit(limit + 1)))
     return discount, int(count), int(total), rows[:limit], next_cursor(rows, limit)
+
+
+async def forget_customer_email(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """On account closure the customer's uses keep their count but lose the email address."""
+    await session.execute(
+        update(DiscountRedemption)
+        .where(DiscountRedemption.customer_key == f"user:{user_id}")
+        .values(customer_email=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def register_account_hooks() -> None:
+    """Forget the email of a closed account's uses (idempotent; done at import)."""
+    account_hooks.register_anonymiser("discounts", forget_customer_email)
+
+
+register_account_hooks()
