@@ -213,6 +213,7 @@ async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) ->
 @me_router.delete(
     "",
     operation_id="deleteMe",
+    responses={409: {"description": "staff_account (staff and admins cannot close their own)"}},
     summary="Close my account (personal data is erased)",
     status_code=status.HTTP_204_NO_CONTENT,
 )

@@ -648,7 +648,16 @@ async def export_personal_data(session: AsyncSession, user: User) -> dict[str, A
 
 
 async def close_account(session: AsyncSession, user: User, *, ip: str) -> None:
-    """Erase or anonymise personal data; other modules' anonymisers keep accounting records."""
+    """Erase or anonymise personal data; other modules' anonymisers keep accounting records.
+
+    Only customers close their own account: a staff or admin account closed with a bearer token
+    alone could leave the shop without an admin (an admin changes the role to customer first)."""
+    if user.role != "customer":
+        raise Conflict(
+            "Staff and admin accounts cannot be closed here: an admin first makes it a customer "
+            "account.",
+            code="staff_account",
+        )
     for anonymiser in hooks.anonymisers().values():
         await anonymiser(session, user.id)
     for model in (Address, Wishlist, AccountToken, RefreshToken):

@@ -233,3 +233,18 @@ async def test_closing_the_account_anonymises_and_ends_access(
         "/api/v1/auth/register", json={"email": user.email, "password": "long enough"}
     )
     assert again.status_code == 201
+
+
+@pytest.mark.parametrize("role", ["staff", "admin"])
+async def test_staff_and_admins_cannot_close_their_own_account(
+    client: httpx.AsyncClient, container: Container, role: str
+) -> None:
+    user = await create_user(container, role=role)
+    refused = await client.delete("/api/v1/me", headers=auth_headers(container, user))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "staff_account"
+    assert (await login(client, user.email)).status_code == 200
+    async with container.db.session(write=False) as session:
+        row = await session.get(User, user.id)
+    assert row is not None
+    assert (row.deleted_at, row.is_active, row.role) == (None, True, role)
