@@ -432,6 +432,10 @@ async def change_password(
         )
         raise ValidationFailed("The current password is wrong.", code="wrong_password")
     validate_password(new_password)
+    if new_password == current_password:
+        raise ValidationFailed(
+            "The new password is the same as the current one.", code="same_password"
+        )
     user.password_hash = hash_password(new_password)
     await revoke_sessions(session, user.id, keep_session=keep_session)
     await record_security_event(session, "password_changed", user_id=user.id, ip=ip)

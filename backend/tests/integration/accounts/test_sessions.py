@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 
 from mercato.accounts import passwords
@@ -303,3 +305,41 @@ async def test_deactivated_user_is_locked_out_at_once(
     assert disabled.status_code == 403
     assert disabled.json()["code"] == "account_disabled"
     assert (await login(client, user.email, "wrong password")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "weak", ["        ", "password", "PASSWORD1", "12345678", "87654321", "abcdefgh", "aaaaaaaaaa"]
+)
+async def test_easily_guessed_passwords_are_refused_everywhere(
+    client: httpx.AsyncClient, container: Container, weak: str
+) -> None:
+    email = f"weak-{uuid.uuid4().hex[:8]}@example.com"
+    registered = await client.post("/api/v1/auth/register", json={"email": email, "password": weak})
+    assert registered.status_code == 422, registered.text
+    assert registered.json()["code"] == "weak_password"
+    assert (await login(client, email, weak)).status_code == 401  # no account was made
+
+    user = await create_user(container)
+    tokens = (await login(client, user.email)).json()
+    changed = await client.post(
+        "/api/v1/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": weak},
+        headers=bearer(tokens["access_token"]),
+    )
+    assert changed.status_code == 422, changed.text
+    assert changed.json()["code"] == "weak_password"
+    assert (await login(client, user.email)).status_code == 200  # the password is unchanged
+
+
+async def test_a_new_password_must_differ_from_the_current_one(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    user = await create_user(container)
+    tokens = (await login(client, user.email)).json()
+    same = await client.post(
+        "/api/v1/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": DEFAULT_PASSWORD},
+        headers=bearer(tokens["access_token"]),
+    )
+    assert same.status_code == 422, same.text
+    assert same.json()["code"] == "same_password"
