@@ -575,6 +575,8 @@ async def admin_adjust_stock(
     """`{"delta": -2, "reason": "damaged"}` or `{"on_hand": 40, "reason": "stock take"}`."""
     if (data.delta is None) == (data.on_hand is None):
         raise ValidationFailed("Give exactly one of `delta` or `on_hand`.", code="bad_adjustment")
+    if data.delta == 0:
+        raise ValidationFailed("A change of 0 changes nothing.", code="bad_adjustment")
     known = await service.get_purchasable_variants(session, [sku])
     if sku not in known:
         raise ValidationFailed(f"Unknown SKU {sku!r}.", code="unknown_sku")

@@ -45,7 +45,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such shi
     },
 )
 async def track(
-    tracking_number: Annotated[str, Path(max_length=200)],
+    tracking_number: str,  # any length: a number that cannot exist is a 404 as well
     session: SessionDep,
     container: ShippingDep,
     ip: ClientIp,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mercato.platform.money import Money
 from mercato.platform.strict import StrictInput
@@ -110,6 +110,13 @@ class ShipmentCreate(_Input):
     weight_grams: int | None = Field(
         default=None, gt=0, le=1_000_000, description="Parcel weight; omitted: from the products"
     )
+
+    @field_validator("items")
+    @classmethod
+    def _each_line_once(cls, items: list[ShipmentItem] | None) -> list[ShipmentItem] | None:
+        if items is not None and len({item.line_id for item in items}) != len(items):
+            raise ValueError("each order line may be listed once (give its whole quantity)")
+        return items
 
 
 class DeliverRequest(_Input):

@@ -307,6 +307,7 @@ async def test_stock_adjustments(
         {"delta": -3, "reason": "damaged"},  # would go negative
         {"delta": 1},  # no reason
         {"delta": 1, "on_hand": 2, "reason": "x"},
+        {"delta": 0, "reason": "nothing"},
     ):
         bad = await client.post(url, json=body, headers=staff)
         assert bad.status_code in (409, 422), body

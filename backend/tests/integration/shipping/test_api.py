@@ -93,6 +93,7 @@ async def test_public_tracking_shows_progress_and_nothing_personal(
         "nope",
         "MP" + "0" * 18 + "1",  # right shape, wrong check character
         "X" * 200,
+        "X" * 5000,
         "MP%20DROP%20TABLE",
         "%E2%9C%93%E2%9C%93%E2%9C%93%E2%9C%93",
         "..%2F..%2Fetc",
@@ -257,6 +258,10 @@ async def test_refusals_change_nothing(client: httpx.AsyncClient, container: Con
     placed = await paid_order(client, container)
     for body in (
         {"order_id": placed["id"], "items": [{"line_id": placed["lines"][0]["id"], "quantity": 0}]},
+        {
+            "order_id": placed["id"],
+            "items": [{"line_id": placed["lines"][0]["id"], "quantity": 1}] * 2,
+        },
         {"order_id": placed["id"], "weight_grams": -1},
         {"order_id": placed["id"], "service": ""},
         {"order_id": "not-a-uuid"},
