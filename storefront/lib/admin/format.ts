@@ -24,3 +24,10 @@ export function byteSize(bytes: number): string {
   }
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
+
+/** The shipping a free-shipping code waived: the chosen method's price when the order paid none. */
+export function waivedShipping(order: { discount_code?: string | null; shipping_total: { amount: number }; shipping_method: Record<string, unknown> }): number {
+  const price = order.shipping_method.price;
+  if (!order.discount_code || order.shipping_total.amount !== 0 || typeof price !== "number") return 0;
+  return Math.max(price, 0);
+}

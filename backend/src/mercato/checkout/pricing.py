@@ -80,6 +80,7 @@ class Totals:
     total: int
     tax_rate_bp: int
     prices_include_tax: bool
+    shipping_discount: int = 0  # the shipping a free-shipping code waived (not in discount_total)
 
 
 def compute_totals(
@@ -93,13 +94,13 @@ def compute_totals(
 ) -> Totals:
     subtotals = [line.unit_price * line.quantity for line in lines]
     subtotal = sum(subtotals)
-    discount_total = 0
+    discount_total = shipping_discount = 0
     if discount is not None and discount.kind == "percentage":
         discount_total = div_half_up(subtotal * min(max(discount.value, 0), 100), 100)
     elif discount is not None and discount.kind == "fixed":
         discount_total = min(max(discount.value, 0), subtotal)
     elif discount is not None and discount.kind == "free_shipping":
-        shipping = 0
+        shipping_discount, shipping = shipping, 0
     line_discounts = allocate(discount_total, subtotals)
     out: list[LineTotals] = []
     for line, sub, disc in zip(lines, subtotals, line_discounts, strict=True):
@@ -123,6 +124,7 @@ def compute_totals(
         total=total,
         tax_rate_bp=tax_rate_bp,
         prices_include_tax=prices_include_tax,
+        shipping_discount=shipping_discount,
     )
 
 

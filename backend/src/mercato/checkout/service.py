@@ -698,7 +698,7 @@ async def _place_order_once(
             actor=f"checkout:{claim.id}",
             hold=hold,
             discount=quote.discount,
-            discount_amount=totals.discount_total,
+            discount_amount=totals.discount_total + totals.shipping_discount,  # what it gave
             customer_id=customer_id,
             email=email,
         )

@@ -120,3 +120,27 @@ async def test_closing_the_account_forgets_the_email_of_its_uses(
         stored = dict(rows.all())
     account_key = next(key for key in stored if key.startswith("user:"))
     assert stored == {f"email:{guest}": guest, account_key: None}
+
+
+async def test_a_free_shipping_use_records_the_shipping_it_waived(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=6000, stock=5, skus=["SHIPFREE-1"])
+    async with container.db.session() as session:
+        session.add(DiscountCode(code="SHIPFREE", kind="free_shipping", value=0, currency="EUR"))
+    cart_id = await ready_cart(client, {"SHIPFREE-1": 1}, method="express")
+    applied = await client.post(f"{API}/carts/{cart_id}/discount-codes", json={"code": "SHIPFREE"})
+    expect(applied, 200)
+    placed = expect(await checkout(client, cart_id), 201)
+    assert placed["shipping_total"]["amount"] == 0
+    waived = placed["shipping_method"]["price"]
+    assert waived > 0
+    async with container.db.session(write=False) as session:
+        assert await session.scalar(select(DiscountRedemption.amount)) == waived
+    admin = auth_headers(container, await create_user(container, role="admin"))
+    async with container.db.session(write=False) as session:
+        code_id = await session.scalar(
+            select(DiscountCode.id).where(DiscountCode.code == "SHIPFREE")
+        )
+    usage = expect(await client.get(f"{API}/admin/discounts/{code_id}/usage", headers=admin), 200)
+    assert usage["total_discounted"] == waived

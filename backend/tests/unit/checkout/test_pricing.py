@@ -90,6 +90,7 @@ def test_fixed_discount_never_exceeds_the_subtotal_and_free_shipping_zeroes_it()
         tax_shipping=True,
     )
     assert (free.shipping_total, free.discount_total, free.total) == (0, 0, 300)
+    assert (free.shipping_discount, fixed.shipping_discount) == (495, 0)  # what the code waived
 
 
 def test_region_rates_override_the_country() -> None:

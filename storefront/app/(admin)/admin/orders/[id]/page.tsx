@@ -7,7 +7,7 @@ import { AdminField, ErrorNote, PageHeading, Section, narrowTableClass, secondar
 import { RefundForm } from "@/components/admin/refund-form";
 import { ShipmentTable } from "@/components/admin/shipment-table";
 import { addOrderNote, cancelOrder, createShipment, resendConfirmation } from "@/lib/admin/actions";
-import { refundable, statusLabel, utcMinute } from "@/lib/admin/format";
+import { refundable, statusLabel, utcMinute, waivedShipping } from "@/lib/admin/format";
 import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";
 import { formatMoney } from "@/lib/format/money";
@@ -38,6 +38,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
   const canRefund = refundable(captured, order.amount_refunded.amount);
   const remaining = order.lines.filter((l) => l.quantity_fulfilled < l.quantity);
   const address = order.shipping_address as Record<string, string | undefined>;
+  const waived = waivedShipping(order);
   const hidden = { order_id: order.id };
   const shipments = await api.GET("/api/v1/admin/shipments", { params: { query: { order_id: order.id, limit: 100 } } });
   // The timeline names staff by email ("staff:<id>" in the history); an account gone keeps its id.
@@ -103,10 +104,23 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
           <dl className="mt-3 grid grid-cols-2 gap-1 text-sm">
             <dt>Subtotal</dt>
             <dd className="text-right">{formatMoney(order.subtotal)}</dd>
-            <dt>Discount{order.discount_code ? ` (${order.discount_code})` : ""}</dt>
-            <dd className="text-right">−{formatMoney(order.discount_total)}</dd>
-            <dt>Shipping</dt>
-            <dd className="text-right">{formatMoney(order.shipping_total)}</dd>
+            {order.discount_total.amount > 0 ? (
+              <>
+                <dt>Discount{order.discount_code ? ` (${order.discount_code})` : ""}</dt>
+                <dd className="text-right">−{formatMoney(order.discount_total)}</dd>
+              </>
+            ) : null}
+            <dt>Shipping{waived > 0 ? ` (free with ${order.discount_code})` : ""}</dt>
+            <dd className="text-right">
+              {waived > 0 ? (
+                <>
+                  <s className="text-muted" aria-label={`instead of ${formatMoney({ amount: waived, currency: order.currency })}`}>
+                    {formatMoney({ amount: waived, currency: order.currency })}
+                  </s>{" "}
+                </>
+              ) : null}
+              {formatMoney(order.shipping_total)}
+            </dd>
             <dt>Tax</dt>
             <dd className="text-right">{formatMoney(order.tax_total)}</dd>
             <dt className="font-semibold">Total</dt>
