@@ -51,6 +51,7 @@ from mercato.shipping.providers.port import (
     CarrierError,
     CarrierUnavailable,
     LabelRequest,
+    PurchasedLabel,
     ShipAddress,
     TrackingSnapshot,
     TrackingUpdate,
@@ -264,6 +265,13 @@ async def _lock_order_then_shipment(
 # --------------------------------------------------------------------------- creating
 
 
+def _ordered_service(order: Order) -> str | None:
+    """The shipping method the order was placed with ("Express"), as a carrier service name."""
+    method = order.shipping_method or {}
+    name = method.get("name") or method.get("code")
+    return name if isinstance(name, str) and name else None
+
+
 async def create_shipment(
     session: AsyncSession,
     container: ShippingPorts,
@@ -286,8 +294,9 @@ async def create_shipment(
     registry: CarrierRegistry = container.carriers
     carrier = registry.default
     weight = weight_grams or await _weight(session, container, order, fulfilled)
-    try:
-        label = await carrier.buy_label(
+
+    async def buy(service: str | None) -> PurchasedLabel:
+        return await carrier.buy_label(
             LabelRequest(
                 reference=str(shipment_id),
                 origin=registry.origin,
@@ -297,6 +306,15 @@ async def create_shipment(
                 currency=order.currency,
             )
         )
+
+    try:
+        try:
+            # the service the customer chose and paid for, when the carrier has one of that name
+            label = await buy(service or _ordered_service(order))
+        except CarrierError as exc:
+            if service is not None or exc.code != "unknown_service":
+                raise
+            label = await buy(None)  # the carrier's cheapest
     except CarrierUnavailable as exc:
         log.warning("label_purchase_unavailable", carrier=carrier.name, error=str(exc))
         raise CarrierUnavailableError() from None

@@ -53,13 +53,14 @@ async def paid_order(
     *,
     headers: dict[str, str] | None = None,
     email_address: str | None = None,
+    method: str = "standard",
 ) -> dict[str, Any]:
     lines = lines or {"SHIP-1": 1}
     for sku in lines:
         await create_product(container, price=1500, stock=20, skus=[sku])
     if headers is None:
         headers = auth_headers(container, await create_user(container))
-    cart_id = await ready_cart(client, lines, headers=headers, email=email_address)
+    cart_id = await ready_cart(client, lines, headers=headers, email=email_address, method=method)
     placed = expect(await checkout(client, cart_id, headers=headers), 201)
     await pay(client, placed)
     return {**placed, "headers": headers}

@@ -4,12 +4,14 @@ shipments, voiding and hand-delivery, the admin list, and refusals that change n
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
 from mercato.bootstrap import Container
+from mercato.orders.models import Order
 from mercato.platform.config import Settings
 from mercato.shipping.providers.simulated import is_tracking_number, new_tracking_number
 from tests.conftest import make_settings
@@ -287,3 +289,27 @@ async def test_refusals_change_nothing(client: httpx.AsyncClient, container: Con
     assert bad_hook.status_code == 404
     simulated_hook = await client.post(f"{API}/shipping/simulated/webhook", content=b"{}")
     assert simulated_hook.status_code == 400
+
+
+async def test_the_label_is_for_the_service_the_customer_chose(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    staff = await staff_headers(container)
+    express = await paid_order(client, container, {"SHIP-EXP": 1}, method="express")
+    assert (await ship(client, staff, express["id"]))["service"] == "Express"
+    standard = await paid_order(client, container, {"SHIP-STD": 1})
+    assert (await ship(client, staff, standard["id"]))["service"] == "Standard"
+    chosen = await paid_order(client, container, {"SHIP-CHO": 1}, method="express")
+    assert (await ship(client, staff, chosen["id"], service="Standard"))["service"] == "Standard"
+
+
+async def test_a_method_the_carrier_does_not_offer_gets_its_cheapest_service(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    staff = await staff_headers(container)
+    placed = await paid_order(client, container, {"SHIP-ODD": 1}, method="express")
+    async with container.db.session() as session:
+        order = await session.get(Order, uuid.UUID(placed["id"]))
+        assert order is not None
+        order.shipping_method = {**order.shipping_method, "name": "Teleport", "code": "teleport"}
+    assert (await ship(client, staff, placed["id"]))["service"] == "Standard"
