@@ -271,26 +271,43 @@ async def list_addresses(user: CurrentUser, session: SessionDep) -> AddressList:
 @me_router.post(
     "/addresses",
     operation_id="createAddress",
-    responses={409: {"description": "too_many_addresses"}},
+    responses={
+        409: {"description": "too_many_addresses"},
+        422: {"description": "invalid_address: a country not shipped to, a postal code or region"},
+    },
     summary="Save an address",
     status_code=status.HTTP_201_CREATED,
     response_model=AddressRead,
 )
-async def create_address(body: AddressCreate, user: CurrentUser, session: SessionDep) -> Any:
-    return await service.create_address(session, user, body.model_dump())
+async def create_address(
+    body: AddressCreate, user: CurrentUser, session: SessionDep, container: AccountsDep
+) -> Any:
+    allowed = container.settings.checkout.allowed_countries
+    return await service.create_address(session, user, body.model_dump(), allowed_countries=allowed)
 
 
 @me_router.patch(
     "/addresses/{address_id}",
     operation_id="updateAddress",
+    responses={
+        422: {"description": "invalid_address: a country not shipped to, a postal code or region"}
+    },
     summary="Update a saved address",
     response_model=AddressRead,
 )
 async def update_address(
-    address_id: uuid.UUID, body: AddressUpdate, user: CurrentUser, session: SessionDep
+    address_id: uuid.UUID,
+    body: AddressUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    container: AccountsDep,
 ) -> Any:
     return await service.update_address(
-        session, user, address_id, body.model_dump(exclude_unset=True)
+        session,
+        user,
+        address_id,
+        body.model_dump(exclude_unset=True),
+        allowed_countries=container.settings.checkout.allowed_countries,
     )
 
 

@@ -13,6 +13,7 @@ import binascii
 import json
 import unicodedata
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -42,6 +43,7 @@ from mercato.accounts.passwords import (
 )
 from mercato.accounts.ports import AccountsPorts
 from mercato.accounts.tokens import InvalidAccessToken
+from mercato.platform.addresses import normalize_address
 from mercato.platform.clock import as_utc, utcnow
 from mercato.platform.errors import (
     Conflict,
@@ -710,7 +712,31 @@ async def _clear_default(session: AsyncSession, user: User, keep: uuid.UUID) -> 
     )
 
 
-async def create_address(session: AsyncSession, user: User, fields: dict[str, Any]) -> Address:
+_ADDRESS_BOOK_REQUIRED = ("full_name", "line1", "city", "postal_code", "country")
+_ADDRESS_PARTS = (
+    *("full_name", "company", "line1", "line2", "postal_code", "city", "region", "country"),
+    "phone",
+)
+
+
+def _checked_address(fields: dict[str, Any], allowed_countries: Collection[str]) -> dict[str, Any]:
+    """`fields` if checkout will accept the address: an allowed country, its postal-code format
+    and region (422 `invalid_address` with `errors` located in the body otherwise); the postal
+    code as checkout writes it."""
+    checked = normalize_address(
+        fields, allowed_countries=allowed_countries, field="body", required=_ADDRESS_BOOK_REQUIRED
+    )
+    return fields | {"country": checked["country"], "postal_code": checked["postal_code"]}
+
+
+async def create_address(
+    session: AsyncSession,
+    user: User,
+    fields: dict[str, Any],
+    *,
+    allowed_countries: Collection[str],
+) -> Address:
+    fields = _checked_address(fields, allowed_countries)
     count = await session.scalar(
         select(func.count()).select_from(Address).where(Address.user_id == user.id)
     )
@@ -728,12 +754,22 @@ async def create_address(session: AsyncSession, user: User, fields: dict[str, An
 
 
 async def update_address(
-    session: AsyncSession, user: User, address_id: uuid.UUID, fields: dict[str, Any]
+    session: AsyncSession,
+    user: User,
+    address_id: uuid.UUID,
+    fields: dict[str, Any],
+    *,
+    allowed_countries: Collection[str],
 ) -> Address:
     address = await _own_address(session, user, address_id)
     for name, value in fields.items():
         if value is None:
             raise ValidationFailed(f"`{name}` cannot be null.", code="validation_error")
+    if fields:  # the address as it will be, checked whole (a new country, the old postcode)
+        merged = {name: getattr(address, name) for name in _ADDRESS_PARTS} | fields
+        checked = _checked_address(merged, allowed_countries)
+        fields = {name: checked[name] for name in fields}
+    for name, value in fields.items():
         setattr(address, name, value)
     await session.flush()
     if address.is_default:

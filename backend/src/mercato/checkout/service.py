@@ -33,7 +33,6 @@ from mercato.cart import service as cart_service
 from mercato.cart.models import Cart
 from mercato.cart.service import CartDetails, CartLineView
 from mercato.catalog import freshness
-from mercato.checkout.address import normalize_address
 from mercato.checkout.models import IdempotencyKey
 from mercato.checkout.pricing import DiscountRule, PricedLine, Totals, compute_totals, tax_rate_for
 from mercato.checkout.providers.port import ShippingQuote, ShippingRateProvider, ShippingRateRequest
@@ -46,6 +45,7 @@ from mercato.inventory import service as inventory
 from mercato.inventory.exceptions import InsufficientStock
 from mercato.orders import service as orders
 from mercato.payments import service as payments
+from mercato.platform.addresses import normalize_address
 from mercato.platform.clock import utcnow
 from mercato.platform.db import insert_statement, table_of
 from mercato.platform.errors import (

@@ -120,6 +120,52 @@ async def test_address_validation_and_cap(client: httpx.AsyncClient, container: 
     assert over.json()["code"] == "too_many_addresses"
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"country": "DE", "postal_code": "ABCDE"}, "postal_code"),
+        ({"country": "DE", "postal_code": "1234"}, "postal_code"),
+        ({"country": "JP", "postal_code": "100-0001"}, "country"),
+        ({"country": "US", "postal_code": "10001"}, "region"),  # a state is required
+        ({"country": "US", "postal_code": "10001", "region": "XX"}, "region"),
+    ],
+)
+async def test_the_address_book_refuses_what_checkout_would(
+    client: httpx.AsyncClient, container: Container, change: dict[str, str], field: str
+) -> None:
+    """A saved address is used at checkout: one checkout would refuse is not saved."""
+    headers = auth_headers(container, await create_user(container))
+    created = await client.post("/api/v1/me/addresses", json=ADDRESS | change, headers=headers)
+    assert created.status_code == 422, created.text
+    assert created.json()["code"] == "invalid_address"
+    assert [e["loc"] for e in created.json()["errors"]] == [["body", field]]
+    assert (await client.get("/api/v1/me/addresses", headers=headers)).json()["items"] == []
+
+    saved = (await client.post("/api/v1/me/addresses", json=ADDRESS, headers=headers)).json()
+    path = f"/api/v1/me/addresses/{saved['id']}"
+    changed = await client.patch(path, json=change, headers=headers)  # the GB postcode stays
+    assert changed.status_code == 422, changed.text
+    assert (await client.get("/api/v1/me/addresses", headers=headers)).json()["items"] == [saved]
+
+
+async def test_a_valid_address_is_saved_as_checkout_writes_it(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    headers = auth_headers(container, await create_user(container))
+    created = await client.post(
+        "/api/v1/me/addresses", json={**ADDRESS, "postal_code": "sw1y   4jh"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    assert (created.json()["country"], created.json()["postal_code"]) == ("GB", "SW1Y 4JH")
+    moved = await client.patch(
+        f"/api/v1/me/addresses/{created.json()['id']}",
+        json={"country": "DE", "postal_code": "10115", "city": "Berlin"},
+        headers=headers,
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["country"], moved.json()["postal_code"]) == ("DE", "10115")
+
+
 async def test_wishlist_is_validated_deduplicated_and_capped(
     client: httpx.AsyncClient, container: Container
 ) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from mercato.checkout.address import normalize_address
 from mercato.checkout.providers.port import ShippingRateRequest
 from mercato.checkout.providers.table_rate import TableRateProvider
+from mercato.platform.addresses import normalize_address
 from mercato.platform.config import CheckoutSettings
 from mercato.platform.errors import ValidationFailed
 

@@ -1,4 +1,7 @@
-"""Address validation: country allow-list, required fields and postal-code format per country."""
+"""Address validation: country allow-list, required fields and postal-code format per country.
+
+The same rules for an address given at checkout and one saved in the address book (so a saved
+address is never refused when it is used)."""
 
 from __future__ import annotations
 
@@ -94,7 +97,11 @@ REQUIRED_FIELDS = ("first_name", "last_name", "line1", "city", "postal_code", "c
 
 
 def normalize_address(
-    address: dict[str, Any], *, allowed_countries: Collection[str], field: str
+    address: dict[str, Any],
+    *,
+    allowed_countries: Collection[str],
+    field: str,
+    required: Collection[str] = REQUIRED_FIELDS,
 ) -> dict[str, Any]:
     """Return the address cleaned (trimmed, upper-cased codes) or raise ValidationFailed (422)."""
     errors: list[dict[str, Any]] = []
@@ -105,7 +112,7 @@ def normalize_address(
             clean[key] = None
     country = (clean.get("country") or "").upper()
     clean["country"] = country or None
-    for name in REQUIRED_FIELDS:
+    for name in required:
         if not clean.get(name):
             errors.append(
                 {"loc": [field, name], "msg": "This field is required.", "type": "missing"}
