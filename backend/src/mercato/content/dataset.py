@@ -23,6 +23,7 @@ from typing import Any
 
 from mercato.content import documents as docs
 from mercato.content.exceptions import InvalidDocument, InvalidImport
+from mercato.content.portable_text import MAX_NESTING, too_deep
 
 MAX_LINES = 100_000
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
@@ -59,9 +60,10 @@ def parse_ndjson(data: bytes) -> list[dict[str, Any]]:
             raise InvalidImport(f"More than {MAX_LINES} documents.")
         try:
             value = json.loads(line)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # also a huge number, or nested too deep
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:200]
             raise InvalidImport(
-                f"Line {number} is not JSON: {exc.msg}.", extra={"line": number}
+                f"Line {number} is not JSON: {reason}.", extra={"line": number}
             ) from exc
         try:
             doc = docs.validate_document(value)
@@ -148,9 +150,14 @@ def read_archive(data: bytes) -> Dataset:
 
 def parse_ndjson_lines_unvalidated(data: bytes) -> list[Any]:
     try:
-        return [json.loads(line) for line in data.decode("utf-8").split("\n") if line.strip()]
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidImport(f"data.ndjson is not valid NDJSON: {exc}.") from exc
+        values = [json.loads(line) for line in data.decode("utf-8").split("\n") if line.strip()]
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, a huge number, too deep
+        raise InvalidImport(f"data.ndjson is not valid NDJSON: {str(exc)[:200]}.") from exc
+    if any(too_deep(value) for value in values):  # before the assets are walked
+        raise InvalidImport(
+            f"data.ndjson has a document nested more than {MAX_NESTING} levels deep."
+        )
+    return values
 
 
 def read(data: bytes, kind: str) -> Dataset:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mercato.content.exceptions import InvalidDocument
-from mercato.content.portable_text import is_safe_href, sanitize_blocks
+from mercato.content.portable_text import MAX_NESTING, is_safe_href, sanitize_blocks, too_deep
 from mercato.content.providers.port import (
     Announcement,
     Author,
@@ -137,6 +137,18 @@ def validate_document(doc: object) -> dict[str, Any]:
         raise InvalidDocument(
             "`_id` must be 1-128 characters: letters, digits, `_`, `-` and `.`.",
             extra={"field": "_id"},
+        )
+    if is_draft(doc_id) and (
+        not ID_PATTERN.match(published_id(doc_id)) or is_draft(published_id(doc_id))
+    ):
+        raise InvalidDocument(
+            "A draft's `_id` is `drafts.` once, followed by its published document's `_id`.",
+            extra={"field": "_id"},
+        )
+    if too_deep(doc):
+        raise InvalidDocument(
+            f"The document nests objects and arrays more than {MAX_NESTING} levels deep.",
+            extra={"document_id": doc_id},
         )
     doc_type = doc.get("_type")
     if not isinstance(doc_type, str) or not TYPE_PATTERN.match(doc_type):

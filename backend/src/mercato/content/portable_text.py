@@ -12,11 +12,34 @@ import html
 import re
 from typing import Any
 
+import structlog
+
+log = structlog.get_logger("mercato.content")
+
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 # Browsers ignore ASCII whitespace and control characters inside a URL's scheme.
 _IGNORED = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200d\u2028\u2029\ufeff]+")
 MAX_HREF = 2048
+# Objects and arrays inside one another in a document (the document itself is level 1); real
+# Portable Text needs about 6. Deeper JSON is refused on every write and never rendered (the
+# response serialiser has its own, lower-than-JSON limit).
+MAX_NESTING = 32
+
+
+def too_deep(value: object, limit: int = MAX_NESTING) -> bool:
+    """True when objects and arrays nest more than `limit` levels in `value` (no recursion)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def is_safe_href(href: object) -> bool:
@@ -41,12 +64,16 @@ def is_safe_href(href: object) -> bool:
 
 def sanitize_blocks(blocks: object) -> list[dict[str, Any]]:
     """A copy of a Portable Text array: non-object items dropped, unsafe link markDefs removed
-    (the text they annotated stays, unlinked)."""
+    (the text they annotated stays, unlinked), a block nested too deeply to send left out (one
+    stored before the write limit, or from Sanity) and logged."""
     if not isinstance(blocks, list):
         return []
     clean: list[dict[str, Any]] = []
     for block in blocks:
         if not isinstance(block, dict) or not isinstance(block.get("_type"), str):
+            continue
+        if too_deep(block):
+            log.warning("content_block_too_deep", block_key=str(block.get("_key"))[:100])
             continue
         item = dict(block)
         defs = item.get("markDefs")

@@ -31,6 +31,7 @@ from mercato.content.exceptions import (
     SlugTaken,
 )
 from mercato.content.models import ContentWebhookDelivery
+from mercato.content.portable_text import too_deep
 from mercato.content.ports import ContentPorts
 from mercato.content.providers.local import MEDIA_DIR
 from mercato.content.providers.port import (
@@ -228,7 +229,13 @@ async def list_documents(
     if cursor is not None and not docs.ID_PATTERN.match(cursor):
         raise ValidationFailed("The cursor is invalid.", code="invalid_cursor")
     rows = await repository.page(session, doc_type=doc_type, after_id=cursor, limit=limit)
-    items = [repository.load(r) for r in rows[:limit]]
+    items = []
+    for row in rows[:limit]:
+        doc = repository.load(row)
+        if too_deep(doc):  # stored before the limit: readable by id, never in a list
+            log.warning("content_document_too_deep", document_id=row.id)
+            continue
+        items.append(doc)
     return ContentDocumentPage(
         items=items, next_cursor=rows[limit - 1].id if len(rows) > limit else None
     )

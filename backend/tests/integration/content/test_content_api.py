@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from mercato.bootstrap import Container
+from mercato.content import repository
 from mercato.platform.outbox import OutboxEvent
 from tests.factories import auth_headers, create_product, create_user
 
@@ -206,3 +208,75 @@ async def test_product_detail_carries_editorial_and_follows_edits(
     assert "product:everyday-denim-jacket" in (await content_events(container))[-1]["tags"]
     assert (await client.delete(url, headers=staff)).status_code == 204
     assert (await client.get("/api/v1/products/everyday-denim-jacket")).json()["editorial"] is None
+
+
+def nested_block(levels: int) -> dict[str, Any]:
+    """A block whose objects and arrays nest `levels` deep (the block itself included)."""
+    value: dict[str, Any] = {"_type": "span", "_key": "s", "text": "a"}
+    for _ in range((levels - 1) // 2):
+        value = {"_type": "x", "c": [value]}
+    return {"_type": "x", "_key": "deep", "c": value} if levels % 2 == 0 else value
+
+
+async def test_deeply_nested_or_double_draft_documents_are_refused(
+    client: httpx.AsyncClient, container: Container, staff: dict[str, str], demo_content: int
+) -> None:
+    url = "/api/v1/admin/content/documents/"
+    post = {
+        "_type": "post",
+        "title": "Deep",
+        "slug": {"current": "deep"},
+        "publishedAt": "2026-01-01T00:00:00Z",
+    }
+    events = len(await content_events(container))
+    refused = {
+        # the attacker's body: 300 levels of an object holding an array
+        "post-x": post | {"body": [json.loads('{"_type":"x","c":[' * 300 + "{}" + "]}" * 300)]},
+        # one level more than MAX_NESTING (document, body, then the block's 31 levels)
+        "post-y": post | {"body": [nested_block(31)]},
+        "drafts.drafts.post-z": post,
+        "drafts.": post,
+    }
+    for doc_id, doc in refused.items():
+        response = await client.put(url + doc_id, json=doc, headers=staff)
+        assert response.status_code == 422, (doc_id, response.text)
+        assert response.json()["code"] == "invalid_document", doc_id
+        assert (await client.get(url + doc_id, headers=staff)).status_code == 404
+    assert (await client.get("/api/v1/content/posts/deep")).status_code == 404
+    assert len(await content_events(container)) == events  # nothing recorded
+    at_limit = await client.put(
+        url + "post-y", json=post | {"body": [nested_block(30)]}, headers=staff
+    )
+    assert at_limit.status_code == 201, at_limit.text
+
+
+async def test_a_stored_document_nested_too_deeply_breaks_no_read(
+    client: httpx.AsyncClient, container: Container, staff: dict[str, str], demo_content: int
+) -> None:
+    """One written before the limit (an old import, a direct edit): its deep block is left out
+    of the page and the document out of the staff list; it can still be read and deleted."""
+    deep = json.loads('{"_type":"x","_key":"d","c":[' * 300 + "{}" + "]}" * 300)
+    doc = {
+        "_id": "post-deep",
+        "_type": "post",
+        "title": "Deep",
+        "slug": {"current": "deep"},
+        "publishedAt": "2026-01-01T00:00:00Z",
+        "body": [block("kept"), deep],
+    }
+    async with container.db.session() as session:
+        await repository.upsert(session, doc)
+    await container.content_cache.invalidate(["content"])
+
+    for path in ("/api/v1/content/posts/deep", "/api/v1/admin/content/preview/posts/deep"):
+        page = await client.get(path, headers=staff)
+        assert page.status_code == 200, page.text
+        assert [b["_key"] for b in page.json()["body"]] == ["b1"]
+    assert (await client.get("/api/v1/content/posts")).status_code == 200
+    for params in ({}, {"type": "post"}):
+        listing = await client.get("/api/v1/admin/content/documents", params=params, headers=staff)
+        assert listing.status_code == 200, listing.text
+        assert "post-deep" not in [d["_id"] for d in listing.json()["items"]]
+    url = "/api/v1/admin/content/documents/post-deep"
+    assert (await client.get(url, headers=staff)).status_code == 200
+    assert (await client.delete(url, headers=staff)).status_code == 204

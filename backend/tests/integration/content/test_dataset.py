@@ -70,9 +70,14 @@ def test_tar_gz_round_trip_carries_images(env: dict[str, str], tmp_path: Path) -
 
 
 def bad_archive() -> bytes:
+    return archive(
+        b'{"_id":"a","_type":"page","title":"A","slug":{"current":"a"},"body":[{"_type":"image","_sanityAsset":"image@file://./images/missing-1x1.png"}]}\n'
+    )
+
+
+def archive(line: bytes) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
-        line = b'{"_id":"a","_type":"page","title":"A","slug":{"current":"a"},"body":[{"_type":"image","_sanityAsset":"image@file://./images/missing-1x1.png"}]}\n'
         info = tarfile.TarInfo("x/data.ndjson")
         info.size = len(line)
         tar.addfile(info, io.BytesIO(line))
@@ -88,6 +93,19 @@ def bad_archive() -> bytes:
             "slug.ndjson",
             b'{"_id":"p","_type":"page","title":"T","slug":{"current":"Not A Slug"}}\n',
             "slug",
+        ),
+        ("deep.ndjson", b'{"_id":"a","_type":"x","c":' + b"[" * 40 + b"]" * 40 + b"}\n", "levels"),
+        (
+            "deeper.ndjson",
+            b'{"_id":"a","_type":"x","c":' + b"[" * 10**5 + b"]" * 10**5 + b"}",
+            "JSON",
+        ),
+        ("number.ndjson", b'{"_id":"a","_type":"x","n":' + b"9" * 5000 + b"}\n", "not JSON"),
+        ("draft.ndjson", b'{"_id":"drafts.drafts.a","_type":"x"}\n', "drafts."),
+        (
+            "deep.tar.gz",
+            archive(b'{"_id":"a","_type":"x","c":' + b"[" * 40 + b"]" * 40 + b"}"),
+            "levels",
         ),
         ("bad.tar.gz", b"not a tarball", "Not a .tar.gz"),
         ("asset.tar.gz", bad_archive(), "not in the archive"),

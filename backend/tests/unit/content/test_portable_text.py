@@ -85,3 +85,28 @@ def test_unstorable_text_is_an_invalid_document() -> None:
         with pytest.raises(InvalidDocument):
             validate_document({"_id": "a", "_type": "note", **bad})
     assert validate_document({"_id": "a", "_type": "n", "slug": {"current": "\x00"}})
+
+
+def test_nesting_is_measured_without_recursion() -> None:
+    from mercato.content.portable_text import MAX_NESTING, too_deep
+
+    deep: object = {}
+    for _ in range(100_000):  # far past Python's recursion limit
+        deep = [deep]
+    assert too_deep(deep)
+    at_limit: object = "text"
+    for _ in range(MAX_NESTING):
+        at_limit = {"c": at_limit}
+    assert not too_deep(at_limit)
+    assert too_deep([at_limit])
+    assert not too_deep("scalar")
+    assert not too_deep([])
+
+
+def test_a_block_nested_too_deeply_is_left_out_of_a_body() -> None:
+    """As a stored document or the Sanity source may hold: the rest of the body is rendered."""
+    deep: dict[str, Any] = {"_type": "span", "text": "a"}
+    for _ in range(300):
+        deep = {"_type": "x", "c": [deep]}
+    blocks = sanitize_blocks([linked_block("/ok"), deep])
+    assert [b["_key"] for b in blocks] == ["b"]
