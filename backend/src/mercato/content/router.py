@@ -169,8 +169,9 @@ async def sanity_webhook(
         raise InvalidWebhookSignature(str(exc)) from exc
     try:
         payload: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not UTF-8 or JSON, a huge number, too deep
         raise ValidationFailed("The webhook body is not JSON.", code="invalid_json") from exc
+    service.check_webhook_payload(payload)
     duplicate, tags, catalog = await service.record_webhook(
         container.db,
         signature=signature,

@@ -31,7 +31,7 @@ from mercato.content.exceptions import (
     SlugTaken,
 )
 from mercato.content.models import ContentWebhookDelivery
-from mercato.content.portable_text import too_deep
+from mercato.content.portable_text import MAX_NESTING, too_deep
 from mercato.content.ports import ContentPorts
 from mercato.content.providers.local import MEDIA_DIR
 from mercato.content.providers.port import (
@@ -319,6 +319,25 @@ async def export_bodies(session: AsyncSession) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- webhook
+
+
+def check_webhook_payload(payload: object) -> None:
+    """Refuse a delivery no document could be (422) before anything is written: nested over
+    `MAX_NESTING`, an unpaired surrogate, or an `_id` that is no document id."""
+    if too_deep(payload):
+        raise InvalidDocument(f"The webhook body nests more than {MAX_NESTING} levels deep.")
+    try:
+        json.dumps(payload, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise ValidationFailed(
+            "The webhook body contains an unpaired surrogate.", code="invalid_text"
+        ) from exc
+    doc_id = payload.get("_id") if isinstance(payload, dict) else None
+    if doc_id is not None and not (isinstance(doc_id, str) and docs.ID_PATTERN.match(doc_id)):
+        raise InvalidDocument(
+            "`_id` must be 1-128 characters: letters, digits, `_`, `-` and `.`.",
+            extra={"field": "_id"},
+        )
 
 
 async def record_webhook(

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from mercato.bootstrap import Container, build_container
-from mercato.content.models import ContentDocument
+from mercato.content.models import ContentDocument, ContentWebhookDelivery
 from mercato.content.webhook import sign
 from mercato.demo import content as demo
 from mercato.main import create_app
@@ -154,3 +154,40 @@ async def test_no_secret_means_no_webhook(client: httpx.AsyncClient) -> None:
     response = await post(client, body, sign(body, SECRET, now_ms()))
     assert response.status_code == 404
     assert response.json()["code"] == "webhook_disabled"
+
+
+async def deliveries(container: Container) -> int:
+    async with container.db.session(write=False) as session:
+        count = await session.scalar(select(func.count()).select_from(ContentWebhookDelivery))
+    return int(count or 0)
+
+
+REFUSED = [
+    (b"[" * 100_000 + b"]" * 100_000, "invalid_json"),
+    (b'{"_id":' + b"9" * 5000 + b"}", "invalid_json"),
+    (b'{"_id":"page-\xff"}', "invalid_json"),
+    (b'{"_id":"page-about","c":' + b"[" * 40 + b"]" * 40 + b"}", "invalid_document"),
+    (b'{"_id":"page-about\\ud800","_type":"page"}', "invalid_text"),
+    (b'{"_id":"page-about","title":"\\udfff"}', "invalid_text"),
+    (b'{"_id":"page-\\u0000"}', "invalid_document"),
+    (b'{"_id":5}', "invalid_document"),
+]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/json"])
+async def test_a_signed_body_no_document_could_be_is_refused(
+    shop: tuple[httpx.AsyncClient, Container], content_type: str | None
+) -> None:
+    client, container = shop
+    before = (len(await events(container)), await deliveries(container))
+    for body, code in REFUSED:
+        headers = {"sanity-webhook-signature": sign(body, SECRET, now_ms())}
+        if content_type:
+            headers["content-type"] = content_type
+        response = await client.post(URL, content=body, headers=headers)
+        assert response.status_code == 422, (body[:60], response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        if content_type == "application/json" and b"\\u0000" in body:
+            code = "invalid_text"  # the middleware refuses a NUL in a JSON body first
+        assert response.json()["code"] == code, body[:60]
+    assert (len(await events(container)), await deliveries(container)) == before
