@@ -1,7 +1,8 @@
 /**
  * Which link targets a CMS body may use: relative paths and http(s)/mailto/tel. `javascript:`,
  * `data:`, `vbscript:` and every other scheme are refused however they are spelt (case,
- * whitespace and control characters, HTML entities). The API drops such links already
+ * whitespace and control characters, HTML entities), and so are protocol-relative links (`//host`,
+ * `/\host`) which leave the site. The API drops such links already
  * (backend/src/mercato/content/portable_text.py); this is the second layer, in the renderer.
  */
 
@@ -9,6 +10,7 @@ const SAFE_SCHEMES = new Set(["http", "https", "mailto", "tel"]);
 const SCHEME = /^([a-z][a-z0-9+.-]*):/;
 // Browsers ignore ASCII whitespace and control characters inside a URL's scheme.
 const IGNORED = /[\u0000-\u0020\u007f-\u009f\u200b-\u200d\u2028\u2029\ufeff]+/g;
+const OFF_SITE = /^(\\|\/[/\\])/;
 const MAX_HREF = 2048;
 
 const NAMED: Record<string, string> = { colon: ":", tab: "\t", newline: "\n", amp: "&", sol: "/", lpar: "(", rpar: ")", quot: '"', apos: "'", lt: "<", gt: ">", nbsp: "\u00a0" };
@@ -34,7 +36,8 @@ export function isSafeHref(href: unknown): href is string {
     value = decoded;
   }
   value = value.replace(IGNORED, "").toLowerCase();
-  if (value.startsWith("\\")) return false;
+  // `\\host`, `//host`, `/\host`: browsers read them as another site, not a path
+  if (OFF_SITE.test(value)) return false;
   const match = SCHEME.exec(value);
   if (!match) return !(value.split("/", 1)[0] ?? "").includes(":") || /^[/#?]/.test(value);
   return SAFE_SCHEMES.has(match[1] ?? "");

@@ -20,6 +20,8 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 # Browsers ignore ASCII whitespace and control characters inside a URL's scheme.
 _IGNORED = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200d\u2028\u2029\ufeff]+")
+# A leading `\`, or `/` then `/` or `\`, starts a host (`\\evil`, `//evil`, `/\evil`), not a path.
+_OFF_SITE = ("\\", "//", "/\\")
 MAX_HREF = 2048
 # Objects and arrays inside one another in a document (the document itself is level 1); real
 # Portable Text needs about 6. Deeper JSON is refused on every write and never rendered (the
@@ -44,7 +46,8 @@ def too_deep(value: object, limit: int = MAX_NESTING) -> bool:
 
 def is_safe_href(href: object) -> bool:
     """True for relative links and http(s)/mailto/tel; False for javascript:, data:, vbscript:
-    and every other scheme, however it is spelt (case, whitespace, entities, control chars)."""
+    and every other scheme, however it is spelt (case, whitespace, entities, control chars), and
+    for links that leave the site while looking relative (`//host`, `/\\host`, `\\\\host`)."""
     if not isinstance(href, str) or not href or len(href) > MAX_HREF:
         return False
     value = href
@@ -54,7 +57,7 @@ def is_safe_href(href: object) -> bool:
             break
         value = decoded
     value = _IGNORED.sub("", value).lower()
-    if value.startswith("\\"):
+    if value.startswith(_OFF_SITE):
         return False
     match = _SCHEME.match(value)
     if match is None:

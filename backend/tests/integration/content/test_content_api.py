@@ -280,3 +280,18 @@ async def test_a_stored_document_nested_too_deeply_breaks_no_read(
     url = "/api/v1/admin/content/documents/post-deep"
     assert (await client.get(url, headers=staff)).status_code == 200
     assert (await client.delete(url, headers=staff)).status_code == 204
+
+
+async def test_links_that_leave_the_site_while_looking_relative_are_removed(
+    client: httpx.AsyncClient, container: Container, staff: dict[str, str], demo_content: int
+) -> None:
+    hrefs = ["//evil.com", "/\\evil.com", " //evil.com", "/\t/evil.com", "&#47;&#47;evil.com"]
+    body = [block(f"link {i}", href) | {"_key": f"b{i}"} for i, href in enumerate(hrefs)]
+    body.append(block("ours", "/pages/about") | {"_key": "ok"})
+    doc = {"_type": "page", "title": "Links", "slug": {"current": "links"}, "body": body}
+    url = "/api/v1/admin/content/documents/page-links"
+    assert (await client.put(url, json=doc, headers=staff)).status_code == 201
+    served = (await client.get("/api/v1/content/pages/links")).json()["body"]
+    assert [b["markDefs"] for b in served[:-1]] == [[]] * len(hrefs)
+    assert all(b["children"][0]["marks"] == [] for b in served[:-1])
+    assert served[-1]["markDefs"][0]["href"] == "/pages/about"
