@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,12 +105,46 @@ async def _category_map(session: AsyncSession) -> dict[str, Any]:
     return dict((await session.execute(select(Category.slug, Category.id))).all())
 
 
+def _csv_error(exc: csv.Error, row: int) -> ImportRowError:
+    """Why the csv module cannot read a file, in words."""
+    reason = str(exc)
+    if "new-line character" in reason:
+        reason = "a bare carriage return (CR) outside quotes; save the file with LF or CRLF lines"
+    elif "field limit" in reason:
+        reason = f"a field is longer than {csv.field_size_limit()} characters"
+    return ImportRowError(row=row, field=None, message=f"not readable as CSV: {reason}")
+
+
 def parse_csv(
     text: str, categories: dict[str, Any]
 ) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
-    errors: list[ImportRowError] = []
     reader = csv.DictReader(io.StringIO(text))
-    header = set(reader.fieldnames or [])
+    read = 0
+
+    def records() -> Iterator[dict[str | Any, str | Any]]:
+        nonlocal read
+        for record in reader:
+            read += 1
+            yield record
+
+    # a file the csv module cannot read stops the import: nothing planned, even with `partial`
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        return [], [_csv_error(exc, row=1)], 0
+    try:
+        return _parse_csv(fieldnames, records(), categories)
+    except csv.Error as exc:
+        return [], [_csv_error(exc, row=read + 2)], read  # header is row 1
+
+
+def _parse_csv(
+    fieldnames: Sequence[str],
+    records: Iterator[dict[str | Any, str | Any]],
+    categories: dict[str, Any],
+) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
+    errors: list[ImportRowError] = []
+    header = set(fieldnames)
     missing = REQUIRED_COLUMNS - header
     unknown = header - set(CSV_COLUMNS)
     if missing or unknown:
@@ -130,7 +164,7 @@ def parse_csv(
     groups: dict[str, dict[str, Any]] = {}
     seen_skus: dict[str, int] = {}
     total = 0
-    for index, raw in enumerate(reader):
+    for index, raw in enumerate(records):
         row_no = index + 2  # header is row 1
         total += 1
         if total > MAX_ROWS:
@@ -240,16 +274,9 @@ def parse_json(
 ) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
     try:
         items = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return (
-            [],
-            [
-                ImportRowError(
-                    row=0, field=None, message=f"invalid JSON: {exc.msg} at line {exc.lineno}"
-                )
-            ],
-            0,
-        )
+    except ValueError as exc:  # not JSON, or a number longer than Python reads (4300 digits)
+        reason = f"{exc.msg} at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else exc
+        return [], [ImportRowError(row=0, field=None, message=f"invalid JSON: {reason}")], 0
     except RecursionError:
         return [], [ImportRowError(row=0, field=None, message="JSON nested too deeply")], 0
     if isinstance(items, dict) and isinstance(items.get("products"), list):

@@ -437,6 +437,59 @@ async def test_csv_import_reports_rows_and_writes_nothing_when_invalid(
     assert "missing columns" in wrong_header.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("partial", ["false", "true"])
+async def test_a_file_the_csv_reader_cannot_read_is_refused_whole(
+    client: httpx.AsyncClient, staff: dict[str, str], partial: str
+) -> None:
+    url = f"{ADMIN}/products/import?format=csv&partial={partial}"
+    good = CSV_HEADER + "tote,Canvas Tote,active,,TOTE-1,1500,3,,\n"
+    header = "slug,title,description,sku,price\n"
+    files = {
+        # classic Mac line endings: the whole file is one line with bare CRs
+        "cr": (good.replace("\n", "\r").encode(), 1, "carriage return"),
+        # a quoted field over two lines, then a 200,000-character description on row 3
+        "huge": (
+            (
+                header
+                + 'tote,Canvas Tote,"two\nlines",TOTE-1,1500\n'
+                + "cap,Cap,"
+                + "x" * 200_000
+                + ",CAP-1,900\n"
+            ).encode(),
+            3,
+            "longer than 131072 characters",
+        ),
+    }
+    for name, (body, row, message) in files.items():
+        response = await client.post(
+            url, content=body, headers={**staff, "content-type": "text/csv"}
+        )
+        assert response.status_code == 422, (name, response.text)
+        problem = response.json()
+        assert problem["code"] == "import_invalid", name
+        assert problem["written"] is False
+        [error] = problem["errors"]
+        assert error["row"] == row, name
+        assert message in error["message"], name
+    assert (await client.get("/api/v1/products/tote")).status_code == 404
+    assert (await client.get(f"{ADMIN}/products", headers=staff)).json()["items"] == []
+
+
+async def test_a_json_import_with_a_number_too_long_to_read_is_refused(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    body = b'[{"title": "Cap", "variants": [{"sku": "CAP-1", "price": ' + b"9" * 5000 + b"}]}]"
+    response = await client.post(
+        f"{ADMIN}/products/import?format=json",
+        content=body,
+        headers={**staff, "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "import_invalid"
+    assert "invalid JSON" in response.json()["errors"][0]["message"]
+    assert (await client.get(f"{ADMIN}/products", headers=staff)).json()["items"] == []
+
+
 async def test_export_import_round_trip(
     client: httpx.AsyncClient, staff: dict[str, str], shop: Shop
 ) -> None:

@@ -128,3 +128,26 @@ async def test_cli_stores_every_products_card(cli_env: CliRunner, container: Con
             select(func.count()).select_from(ProductCard).where(ProductCard.currency == "EUR")
         )
     assert count == 3
+
+
+async def test_cli_import_of_a_file_the_csv_reader_cannot_read(
+    cli_env: CliRunner, tmp_path: Path, container: Container
+) -> None:
+    import asyncio
+
+    header = "slug,title,description,sku,price\n"
+    files = {
+        "cr.csv": ((header + "mug,Mug,,MUG-1,100\n").replace("\n", "\r"), "row 1", "carriage"),
+        "huge.csv": (header + "mug,Mug," + "x" * 200_000 + ",MUG-1,100\n", "row 2", "longer"),
+    }
+    for name, (content, row, message) in files.items():
+        path = tmp_path / name
+        path.write_text(content, newline="")
+        result = await asyncio.to_thread(cli_env.invoke, cli_app, ["catalog", "import", str(path)])
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert row in result.output, result.output
+        assert message in result.output
+        assert "nothing was written" in result.output
+    async with container.db.session(write=False) as session:
+        assert await session.scalar(text("SELECT count(*) FROM catalog_product")) == 0
