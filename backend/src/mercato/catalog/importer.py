@@ -179,9 +179,20 @@ def _parse_csv(
         row_errors: list[ImportRowError] = []
         slug = row.get("slug") or slugify(row.get("title", ""))
         options: dict[str, str] = {}
+        columns: dict[str, int] = {}  # lower-cased name -> where it was first given
         for n in (1, 2, 3):
             name, value = row.get(f"option{n}_name", ""), row.get(f"option{n}_value", "")
-            if name and value:
+            if name and name.lower() in columns:
+                row_errors.append(
+                    ImportRowError(
+                        row=row_no,
+                        field=f"option{n}_name",
+                        message=f"option {name!r} is declared twice "
+                        f"(also option{columns[name.lower()]}_name; case does not count)",
+                    )
+                )
+            elif name and value:
+                columns[name.lower()] = n
                 options[name] = value
             elif name or value:
                 row_errors.append(

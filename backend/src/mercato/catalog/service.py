@@ -316,6 +316,14 @@ def _normalise_options(
             if value not in axis:
                 axis.append(value)
     names = list(axes)
+    by_case: dict[str, str] = {}
+    for name in names:  # the variants' option rows are keyed by the lower-cased name
+        other = by_case.setdefault(name.lower(), name)
+        if other != name:
+            raise ValidationFailed(
+                f"Options {other!r} and {name!r} differ only by case: use one name.",
+                code="bad_option",
+            )
     for values in variants:
         if values and set(values) != set(names):
             raise ValidationFailed(

@@ -490,6 +490,74 @@ async def test_a_json_import_with_a_number_too_long_to_read_is_refused(
     assert (await client.get(f"{ADMIN}/products", headers=staff)).json()["items"] == []
 
 
+async def test_option_names_differing_only_by_case_are_a_bad_option(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    variant = {"sku": "TEE-1", "price": eur(1500)}
+    bodies = {
+        "declared": new_product(
+            options=[{"name": "Size", "values": ["M"]}, {"name": "size", "values": ["L"]}],
+            variants=[variant | {"options": {"Size": "M", "size": "L"}}],
+        ),
+        "in a variant": new_product(variants=[variant | {"options": {"size": "M", "Size": "L"}}]),
+    }
+    for case, body in bodies.items():
+        response = await client.post(f"{ADMIN}/products", json=body, headers=staff)
+        assert response.status_code == 422, (case, response.text)
+        assert response.json()["code"] == "bad_option", case
+        assert "differ only by case" in response.json()["detail"]
+    created = await client.post(
+        f"{ADMIN}/products",
+        json=new_product(variants=[variant | {"options": {"Size": "M"}}]),
+        headers=staff,
+    )
+    assert created.status_code == 201, created.text
+    url = f"{ADMIN}/products/{created.json()['id']}"
+    patch = await client.patch(
+        url,
+        json={"options": [{"name": "Size", "values": ["M"]}, {"name": "SIZE", "values": ["M"]}]},
+        headers={**staff, "If-Match": created.headers["etag"]},
+    )
+    assert patch.status_code == 422, patch.text
+    assert patch.json()["code"] == "bad_option"
+    assert (await client.get(url, headers=staff)).json()["options"] == [
+        {"name": "Size", "values": ["M"]}
+    ]
+    assert len((await client.get(f"{ADMIN}/products", headers=staff)).json()["items"]) == 1
+
+
+async def test_csv_import_refuses_an_option_given_twice_in_a_row(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    header = "slug,title,sku,price,option1_name,option1_value,option2_name,option2_value\n"
+    for first, second in (("Size", "Size"), ("size", "Size")):
+        body = header + f"tee,Tee,TEE-1,1500,{first},M,{second},L\n"
+        response = await client.post(
+            f"{ADMIN}/products/import?format=csv",
+            content=body.encode(),
+            headers={**staff, "content-type": "text/csv"},
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "import_invalid"
+        [error] = response.json()["errors"]
+        assert (error["row"], error["field"]) == (2, "option2_name")
+        assert "declared twice" in error["message"]
+    # two rows of one product whose option names differ by case
+    body = (
+        "slug,title,sku,price,option1_name,option1_value\n"
+        "tee,Tee,TEE-1,1500,Size,M\ntee,Tee,TEE-2,1500,size,L\n"
+    )
+    response = await client.post(
+        f"{ADMIN}/products/import?format=csv&partial=true",
+        content=body.encode(),
+        headers={**staff, "content-type": "text/csv"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "import_invalid"
+    assert "differ only by case" in response.json()["errors"][0]["message"]
+    assert (await client.get(f"{ADMIN}/products", headers=staff)).json()["items"] == []
+
+
 async def test_export_import_round_trip(
     client: httpx.AsyncClient, staff: dict[str, str], shop: Shop
 ) -> None:
