@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,19 @@ CSV_COLUMNS = [
     "images",
 ]
 REQUIRED_COLUMNS = {"slug", "title", "sku", "price"}
+# A cell a spreadsheet may run as a formula (OWASP: = + - @ tab CR; after any `'`s, so that
+# un-quoting on import is exact): the export prefixes it with `'`, the import removes that one.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def _to_cell(value: object) -> object:
+    """An exported CSV cell: text a spreadsheet would read as a formula is quoted with `'`."""
+    return "'" + value if isinstance(value, str) and _FORMULA.match(value) else value
+
+
+def _from_cell(value: str) -> str:
+    """An imported CSV cell: the `'` an export put before a formula-like text is removed."""
+    return value[1:] if value.startswith("'") and _FORMULA.match(value, 1) else value
 
 
 @dataclass
@@ -175,7 +189,7 @@ def _parse_csv(
         if None in raw:
             errors.append(ImportRowError(row=row_no, field=None, message="too many fields"))
             continue
-        row = {k: (v or "").strip() for k, v in raw.items()}
+        row = {k: _from_cell((v or "").strip()) for k, v in raw.items()}
         row_errors: list[ImportRowError] = []
         slug = row.get("slug") or slugify(row.get("title", ""))
         options: dict[str, str] = {}
@@ -582,5 +596,5 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
             for n, (name, value) in enumerate(list(v.options.items())[:3], start=1):
                 row[f"option{n}_name"] = name
                 row[f"option{n}_value"] = value
-            writer.writerow(row)
+            writer.writerow({k: _to_cell(v) for k, v in row.items()})
     return out.getvalue().encode()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import struct
 import zlib
@@ -586,6 +588,52 @@ async def test_export_import_round_trip(
     detail = (await client.get("/api/v1/products/linen-shirt")).json()
     assert detail["title"] == "Linen Shirt Deluxe"
     assert sorted(v["available"] for v in detail["variants"]) == [5, 5, 5, 9]
+
+
+async def test_csv_export_quotes_formulas_and_import_restores_them(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    title = '=HYPERLINK("http://evil.example","click")'
+    body = new_product(
+        title=title,
+        slug="formula",
+        brand="+brand",
+        description="-1 and more",
+        tags=["@tag", "plain"],
+        seo_title="'=already quoted",
+        variants=[{"sku": "F-1", "price": eur(100), "options": {"@Size": "+M"}}],
+    )
+    created = await client.post(f"{ADMIN}/products", json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    original = (await client.get(f"{ADMIN}/products/{created.json()['id']}", headers=staff)).json()
+    exported = await client.get(f"{ADMIN}/products/export?format=csv", headers=staff)
+    [row] = list(csv.DictReader(io.StringIO(exported.text)))
+    assert row["title"] == "'" + title
+    assert (row["brand"], row["description"], row["tags"]) == (
+        "'+brand",
+        "'-1 and more",
+        "'@tag|plain",
+    )
+    assert (row["seo_title"], row["option1_name"], row["option1_value"]) == (
+        "''=already quoted",
+        "'@Size",
+        "'+M",
+    )
+    assert (row["slug"], row["sku"], row["price"]) == ("formula", "F-1", "100")
+    for _ in range(2):  # export then import, twice: nothing gains a quote
+        again = await client.post(
+            f"{ADMIN}/products/import?format=csv",
+            content=exported.content,
+            headers={**staff, "content-type": "text/csv"},
+        )
+        assert again.status_code == 200, again.text
+        assert again.json()["updated"] == 1
+        after = (await client.get(f"{ADMIN}/products/{original['id']}", headers=staff)).json()
+        for field in ("title", "brand", "description", "tags", "seo_title", "options"):
+            assert after[field] == original[field], field
+        assert after["variants"][0]["options"] == original["variants"][0]["options"]
+        reexported = await client.get(f"{ADMIN}/products/export?format=csv", headers=staff)
+        assert reexported.content == exported.content
 
 
 async def test_renaming_onto_a_taken_slug_is_refused(
