@@ -516,6 +516,148 @@ async def test_forged_cursors_are_refused(world: World) -> None:
     await world.probe_all(probes)
 
 
+def _cursor(value: Any) -> str:
+    return _b64(json.dumps(value).encode())
+
+
+_T, _ID = "2026-12-05T14:09:18+00:00", "00000000-0000-0000-0000-000000000000"
+# Tampered cursors by the shape each list writes (platform.pagination reads them all back).
+TAMPERED_CURSORS = {
+    "any": [
+        "!!!",  # not base64
+        "A",  # not a whole byte
+        _b64(b"\xff\xfe"),  # not UTF-8
+        _b64(b"garbage"),  # not JSON
+        _b64(b"[" * 60),  # unfinished
+        _b64(b"NaN"),
+        _cursor("x"),  # a JSON string
+        _cursor(None),
+        _cursor(10**30),
+    ],
+    "time_id": [
+        _cursor([_T, True]),
+        _cursor([_T, 1]),
+        _cursor([_T, []]),
+        _cursor([_T, {}]),
+        _cursor([_T, 1e308]),
+        _cursor([1, _ID]),
+        _cursor([True, _ID]),
+        _cursor([]),
+        _cursor([_T]),
+        _cursor([_T, _ID, _ID]),
+        _cursor({"created": _T, "id": _ID}),
+        _cursor(["9999-12-31T23:59:59-14:00", _ID]),
+        _cursor(["0001-01-01T00:00:00+14:00", _ID]),
+        _cursor([10**30, _ID]),
+        _b64(b'[1e999, "' + _ID.encode() + b'"]'),
+        _cursor(["a\x00b", _ID]),
+        _cursor([_T, "\ud800"]),
+    ],
+    "sku": [
+        _cursor(["x", "y"]),
+        _cursor([1]),
+        _cursor([["x"]]),
+        _cursor([None]),
+        _cursor(["a\x00b"]),
+        _cursor(["\ud800"]),
+    ],
+    "product": [
+        _cursor({"s": "newest", "k": "9999-12-31T23:59:59-14:00", "i": _ID}),
+        _cursor({"s": "newest", "k": 1, "i": _ID}),
+        _cursor({"s": "newest", "k": _T, "i": 1}),
+        _cursor({"s": "newest", "k": _T, "i": _ID, "x": 1}),
+        _cursor({"s": "price_asc", "k": True, "i": _ID}),
+        _cursor({"s": "price_asc", "k": 10**30, "i": _ID}),
+        _cursor({"s": "name", "k": "a\x00b", "i": _ID}),
+        _cursor({"s": "relevance", "k": "1", "i": _ID}),
+        _b64(b'{"s": "relevance", "k": 1e999, "i": "' + _ID.encode() + b'"}'),
+        _cursor([_T, True]),
+    ],
+    "post": [
+        _cursor(["2026-01-01T00:00:00Z", True]),
+        _cursor(["2026-01-01T00:00:00Z\n", "post-1"]),
+        _cursor([1, "post-1"]),
+        _cursor(["2026-01-01T00:00:00Z"]),
+    ],
+}
+
+
+async def test_tampered_cursors_are_invalid_cursor_on_every_list(world: World, app: Any) -> None:
+    """Every list that takes a cursor answers a tampered one with 422 `invalid_cursor` (never a
+    500 from a wrong element type, nor a 200 for a cursor of the wrong shape)."""
+    discount = await world.client.post(
+        f"{API}/admin/discounts",
+        json={"code": "CURSORS", "kind": "fixed", "value": 100},
+        headers=world.admin,
+    )
+    assert discount.status_code == 201, discount.text
+    collection = await world.client.post(
+        f"{API}/admin/collections",
+        json={"title": "Cursors", "slug": "cursors"},
+        headers=world.admin,
+    )
+    assert collection.status_code == 201, collection.text
+    c, a = world.customer, world.admin
+    lists = [
+        ("/products", c, "product"),
+        ("/products?sort=newest", c, "product"),
+        ("/products?sort=price_asc", c, "product"),
+        ("/products?sort=name", c, "product"),
+        ("/products?q=shirt", c, "product"),
+        ("/collections/cursors", c, "product"),
+        ("/admin/products", a, "product"),
+        ("/content/posts", {}, "post"),
+        ("/orders", c, "time_id"),
+        ("/admin/orders", a, "time_id"),
+        ("/admin/customers", a, "time_id"),
+        ("/admin/collections", a, "time_id"),
+        ("/admin/shipments", a, "time_id"),
+        ("/admin/tasks/dead", a, "time_id"),
+        (f"/admin/inventory/{world.sku}/movements", a, "time_id"),
+        (f"/admin/discounts/{discount.json()['id']}/usage", a, "time_id"),
+        ("/admin/inventory", a, "sku"),
+    ]
+    # Lists whose cursor is not an encoded value: a pattern-checked id or token.
+    plain = {"/api/v1/admin/content/documents", "/api/v1/integrations/social-feed"}
+    paginated = {
+        path
+        for path, operations in app.openapi()["paths"].items()
+        for operation in operations.values()
+        if any(p["name"] == "cursor" for p in operation.get("parameters", []))
+    }
+    names = {world.sku: "{sku}", discount.json()["id"]: "{discount_id}", "cursors": "{slug}"}
+    covered = set()
+    for path, _, _ in lists:
+        path = path.split("?")[0]
+        for value, name in names.items():
+            path = path.replace(f"/{value}", f"/{name}")
+        covered.add("/api/v1" + path)
+    assert paginated - plain == covered, "a list with a cursor is missing from this test"
+
+    before = await db_snapshot(world.container)
+    failures = []
+    for path, headers, kind in lists:
+        joiner = "&" if "?" in path else "?"
+        for cursor in TAMPERED_CURSORS["any"] + TAMPERED_CURSORS[kind]:
+            response = await world.client.get(
+                f"{API}{path}{joiner}cursor={cursor}", headers=headers
+            )
+            is_json = "json" in response.headers.get("content-type", "")
+            code = response.json().get("code") if is_json else None
+            if response.status_code != 422 or code != "invalid_cursor":
+                failures.append(f"{path} {base64_text(cursor)}: {response.status_code} {code}")
+    assert not failures, "\n".join(failures)
+    assert await db_snapshot(world.container) == before
+
+
+def base64_text(cursor: str) -> str:
+    """What a cursor decodes to, for a failure message."""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()[:80]
+    except ValueError:
+        return cursor
+
+
 def _forged_tokens(w: World) -> list[str]:
     claims = {"sub": w.customer_id, "role": "admin", "exp": 4102444800}
     none_alg = jwt.encode(claims, key="", algorithm="none")

@@ -8,9 +8,6 @@ whole family is revoked and a security event is recorded. Access tokens carry th
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import unicodedata
 import uuid
 from collections.abc import Collection
@@ -19,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +54,7 @@ from mercato.platform.errors import (
 from mercato.platform.ids import hash_token, new_id, new_token
 from mercato.platform.metrics import RATE_LIMIT_REJECTIONS
 from mercato.platform.outbox import record_event
+from mercato.platform.pagination import next_cursor, older_than
 
 log = structlog.get_logger("mercato.accounts")
 
@@ -803,20 +801,6 @@ async def set_wishlist(session: AsyncSession, user: User, items: list[str]) -> l
 # --------------------------------------------------------------------------- admin
 
 
-def _encode_cursor(user: User) -> str:
-    raw = json.dumps([as_utc(user.created_at).isoformat(), str(user.id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, user_id = json.loads(raw)
-        return as_utc(datetime.fromisoformat(created)), uuid.UUID(user_id)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor") from exc
-
-
 async def list_customers(
     session: AsyncSession,
     *,
@@ -846,14 +830,10 @@ async def list_customers(
     if role:
         stmt = stmt.where(User.role == role)
     if cursor:
-        created, user_id = _decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(User.created_at < created, and_(User.created_at == created, User.id < user_id))
-        )
+        stmt = stmt.where(older_than(User.created_at, User.id, cursor))
     stmt = stmt.order_by(User.created_at.desc(), User.id.desc()).limit(limit + 1)
     users = list((await session.execute(stmt)).scalars())
-    next_cursor = _encode_cursor(users[limit - 1]) if len(users) > limit else None
-    return users[:limit], next_cursor
+    return users[:limit], next_cursor(users, limit)
 
 
 async def get_customer(session: AsyncSession, user_id: uuid.UUID) -> User:

@@ -74,6 +74,8 @@ async def list_products(
     """A page of products (`schemas.ProductPage`'s shape), JSON-ready: a plain query's in one
     prebuilt statement (`plain_list`); any other, the page's ids from the repository, then their
     cards in one statement."""
+    if query.cursor:
+        decode_cursor(query.cursor, query.effective_sort)  # forged: 422, even on an empty page
     if query.is_plain:
         return await plain_list(session, query.effective_sort, query.cursor, query.limit, currency)
     result = await ProductRepository(session).list(query)

@@ -8,9 +8,6 @@ is skipped. Facets are counted over the whole filtered result (not just the page
 from __future__ import annotations
 
 import base64
-import binascii
-import json
-import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +31,7 @@ from mercato.catalog.search import PostgresSearch, correct_words, search_index_f
 from mercato.inventory import service as inventory
 from mercato.platform.clock import as_utc
 from mercato.platform.errors import ValidationFailed
+from mercato.platform.pagination import cursor_time, cursor_uuid, invalid_cursor, load_cursor
 
 SortName = Literal["relevance", "price_asc", "price_desc", "newest", "name"]
 SORTS: tuple[str, ...] = ("relevance", "price_asc", "price_desc", "newest", "name")
@@ -132,30 +130,22 @@ def encode_cursor(sort: str, key: Any, product_id: uuid.UUID | str) -> str:
 
 
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
-    invalid = ValidationFailed("The cursor is invalid or expired.", code="invalid_cursor")
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(data, dict) or data.get("s") != sort:
-            raise invalid
-        product_id = uuid.UUID(str(data["i"]))
-        key = data["k"]
-        if sort == "newest":
-            key = as_utc(datetime.fromisoformat(key))
-        elif sort in ("price_asc", "price_desc"):
-            if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < 2**31:
-                raise invalid
-        elif sort == "relevance":
-            if not isinstance(key, int | float) or isinstance(key, bool):
-                raise invalid
-            key = float(key)
-            if not math.isfinite(key):
-                raise invalid
-        elif not isinstance(key, str) or len(key) > 300 or "\x00" in key:
-            raise invalid
-        return key, product_id
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise invalid from exc
+    data = load_cursor(cursor)
+    if not isinstance(data, dict) or data.keys() != {"s", "k", "i"} or data["s"] != sort:
+        invalid_cursor()
+    key = data["k"]
+    if sort == "newest":
+        key = cursor_time(key)
+    elif sort in ("price_asc", "price_desc"):
+        if type(key) is not int or not 0 <= key < 2**31:
+            invalid_cursor()
+    elif sort == "relevance":
+        if type(key) not in (int, float):  # load_cursor refuses NaN and infinity
+            invalid_cursor()
+        key = float(key)
+    elif type(key) is not str or len(key) > 300:
+        invalid_cursor()
+    return key, cursor_uuid(data["i"])
 
 
 def exact_titles(typed: str) -> list[str]:

@@ -9,7 +9,6 @@ the caller invalidates the API's caches (`invalidate_after_change`).
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
@@ -53,6 +52,7 @@ from mercato.platform.cache_tags import product_tag
 from mercato.platform.clock import utcnow
 from mercato.platform.db import Database
 from mercato.platform.errors import PreconditionFailed, ValidationFailed
+from mercato.platform.pagination import cursor_fields, invalid_cursor
 from mercato.platform.response_cache import ResponseCache
 from mercato.revalidation.service import record_content_change
 
@@ -72,16 +72,10 @@ def encode_post_cursor(cursor: PostCursor) -> str:
 
 
 def decode_post_cursor(value: str) -> PostCursor:
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        published_at, ident = json.loads(raw)
-        if not isinstance(published_at, str) or not isinstance(ident, str):
-            raise ValueError("not strings")
-        if not docs.DATETIME_PATTERN.match(published_at) or not docs.ID_PATTERN.match(ident):
-            raise ValueError("malformed")
-        return PostCursor(published_at=published_at, id=ident)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor") from exc
+    published_at, ident = cursor_fields(value, str, str)
+    if not docs.DATETIME_PATTERN.fullmatch(published_at) or not docs.ID_PATTERN.fullmatch(ident):
+        invalid_cursor()
+    return PostCursor(published_at=published_at, id=ident)
 
 
 # ----------------------------------------------------------------------------- reads
@@ -226,7 +220,7 @@ def _etag_rev(if_match: str | None) -> str | None:
 async def list_documents(
     session: AsyncSession, *, doc_type: str | None, cursor: str | None, limit: int
 ) -> ContentDocumentPage:
-    if cursor is not None and not docs.ID_PATTERN.match(cursor):
+    if cursor is not None and not docs.ID_PATTERN.fullmatch(cursor):
         raise ValidationFailed("The cursor is invalid.", code="invalid_cursor")
     rows = await repository.page(session, doc_type=doc_type, after_id=cursor, limit=limit)
     items = []

@@ -10,7 +10,6 @@ write transactions are serialised by BEGIN IMMEDIATE (ADR 0004).
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 import json
 from collections.abc import Collection, Mapping
@@ -46,7 +45,7 @@ from mercato.platform.db import Database, insert_new, table_of
 from mercato.platform.errors import ValidationFailed
 from mercato.platform.ids import new_id
 from mercato.platform.outbox import take_pending
-from mercato.platform.pagination import next_cursor, older_than
+from mercato.platform.pagination import cursor_fields, next_cursor, older_than
 from mercato.revalidation.service import record_stock_change
 
 __all__ = [
@@ -445,14 +444,8 @@ def _encode_sku_cursor(sku: str) -> str:
 
 
 def _decode_sku_cursor(cursor: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        (sku,) = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor") from exc
-    if not isinstance(sku, str):
-        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor")
-    return sku
+    (sku,) = cursor_fields(cursor, str)
+    return str(sku)
 
 
 async def list_levels(

@@ -8,9 +8,6 @@ expiry and admin actions apply at most once. The `apply_*` functions are idempot
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,7 +42,7 @@ from mercato.orders.schemas import (
 )
 from mercato.payments import service as payments
 from mercato.payments.events import PaymentFailed, PaymentRefunded, PaymentSucceeded
-from mercato.platform.clock import as_utc, utcnow
+from mercato.platform.clock import utcnow
 from mercato.platform.config import Settings
 from mercato.platform.crypto import Signer
 from mercato.platform.db import insert_new
@@ -54,6 +51,7 @@ from mercato.platform.ids import new_id
 from mercato.platform.metrics import PAYMENT_FAILURES, count_after_commit, failure_reason
 from mercato.platform.money import Money
 from mercato.platform.outbox import record_event
+from mercato.platform.pagination import next_cursor, older_than
 
 if TYPE_CHECKING:
     from mercato.orders.ports import OrdersPorts
@@ -385,20 +383,6 @@ async def get_order_payment_info(session: AsyncSession, order_id: uuid.UUID) -> 
     )
 
 
-def _encode_cursor(order: Order) -> str:
-    raw = json.dumps([as_utc(order.created_at).isoformat(), str(order.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, ident = json.loads(raw)
-        return as_utc(datetime.fromisoformat(created)), uuid.UUID(ident)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise ValidationFailed("The cursor is invalid.", code="invalid_cursor") from exc
-
-
 async def list_orders(
     session: AsyncSession,
     *,
@@ -432,14 +416,10 @@ async def list_orders(
     if created_to is not None:
         stmt = stmt.where(Order.created_at < created_to)
     if cursor:
-        created, ident = _decode_cursor(cursor)
-        stmt = stmt.where(
-            (Order.created_at < created) | ((Order.created_at == created) & (Order.id < ident))
-        )
+        stmt = stmt.where(older_than(Order.created_at, Order.id, cursor))
     stmt = stmt.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)
     orders: list[Order] = list((await session.scalars(stmt)).all())
-    next_cursor = _encode_cursor(orders[limit - 1]) if len(orders) > limit else None
-    return orders[:limit], next_cursor
+    return orders[:limit], next_cursor(orders, limit)
 
 
 async def history(session: AsyncSession, order_id: uuid.UUID) -> list[OrderEvent]:
