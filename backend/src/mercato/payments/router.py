@@ -100,14 +100,13 @@ async def _decision(request: Request) -> bool:
     """`{"approve": bool}` as JSON, or the challenge page's form post."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/x-www-form-urlencoded"):
-        form = await request.form()
-        value = form.get("approve")
-        if value not in ("true", "false"):
-            raise ValidationFailed("`approve` must be true or false.")
-        return value == "true"
+        values = (await request.form()).getlist("approve")
+        if values not in (["true"], ["false"]):  # a doubled field is refused, not last-wins
+            raise ValidationFailed("`approve` must be given once, true or false.")
+        return values == ["true"]
     try:
         payload = json.loads(await request.body())
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ValidationFailed('The body must be JSON: {"approve": true}.') from None
     try:
         return SandboxChallengeDecision.model_validate(payload).approve

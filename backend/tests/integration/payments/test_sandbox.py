@@ -182,6 +182,35 @@ async def test_challenge_page_form_post(container: Container, client: httpx.Asyn
     assert await order_status(container, placed.order_id) == "paid"
 
 
+async def test_challenge_refuses_deep_json_and_a_doubled_form_field(
+    container: Container, client: httpx.AsyncClient
+) -> None:
+    placed = await place_order(container)
+    body = (await client.post(confirm_url(placed), json=card(TEST_CARD_CHALLENGE, placed))).json()
+    url = body["next_action"]["url"]
+    guess = url.split("?")[0] + "?token=abc"
+    deep = {"Content-Type": "application/json"}
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    events = await count_rows(container, PaymentEvent)
+    attempts = [
+        (guess, b"[" * 100_000 + b"]" * 100_000, deep),  # RecursionError in json.loads: was 500
+        (url, b"[" * 100_000 + b"]" * 100_000, deep),
+        (url, b"approve=true&approve=false", form),  # was accepted, the last value winning
+        (url, b"approve=false&approve=true", form),
+        (url, b"approve=true&approve=true", form),
+    ]
+    for target, content, headers in attempts:
+        response = await client.post(target, content=content, headers=headers)
+        assert response.status_code == 422, (content[:30], response.text)
+        assert response.json()["code"] == "validation_error"
+    assert await count_rows(container, PaymentEvent) == events
+    assert await order_status(container, placed.order_id) == "pending_payment"
+    # Nothing was decided: the challenge still takes one clear answer.
+    decided = await client.post(url, content=b"approve=true", headers=form)
+    assert decided.status_code == 200, decided.text
+    assert await order_status(container, placed.order_id) == "paid"
+
+
 async def test_challenge_needs_the_right_token(
     container: Container, client: httpx.AsyncClient
 ) -> None:
