@@ -13,7 +13,7 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from mercato.payments.providers.port import WebhookEvent, WebhookRejected
 
@@ -100,24 +100,30 @@ def _intent_id_of(obj: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _storable(value: Any, max_length: int) -> TypeGuard[str]:
+    """A non-empty string of printable characters: no NUL, control character or lone surrogate
+    (the database cannot store them, and no provider sends them)."""
+    return isinstance(value, str) and 0 < len(value) <= max_length and value.isprintable()
+
+
 def parse_event(raw_body: bytes) -> WebhookEvent:
     """A Stripe-format event (`{"id": "evt_…", "object": "event", "type", "data": {"object"}}`)."""
     try:
         data = json.loads(raw_body)
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise WebhookRejected("body is not JSON") from None
     if not isinstance(data, dict) or data.get("object") != "event":
         raise WebhookRejected("body is not an event")
     event_id, event_type = data.get("id"), data.get("type")
-    if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
-        raise WebhookRejected("event has no id")
-    if not isinstance(event_type, str) or not event_type or len(event_type) > 128:
-        raise WebhookRejected("event has no type")
+    if not _storable(event_id, 255):
+        raise WebhookRejected("event has no valid id")
+    if not _storable(event_type, 128):
+        raise WebhookRejected("event has no valid type")
     payload = data.get("data")
     obj = payload.get("object") if isinstance(payload, dict) else None
     intent_id = _intent_id_of(obj) if isinstance(obj, dict) else None
-    if intent_id is not None and len(intent_id) > 255:
-        raise WebhookRejected("intent id too long")
+    if intent_id is not None and not _storable(intent_id, 255):
+        raise WebhookRejected("invalid intent id")
     created = data.get("created")
     return WebhookEvent(
         id=event_id,
