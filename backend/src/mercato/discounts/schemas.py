@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from mercato.platform.strict import StrictInput
+from mercato.platform.strict import StrictInput, UtcDatetime
 
 
 class _Input(StrictInput):
@@ -21,8 +21,8 @@ class DiscountCreate(_Input):
     kind: Literal["percentage", "fixed", "free_shipping"]
     value: int = Field(default=0, ge=0, le=10**9)
     min_subtotal: int = Field(default=0, ge=0, le=10**12)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: UtcDatetime | None = None
+    ends_at: UtcDatetime | None = None
     usage_limit: int | None = Field(default=None, ge=1)
     per_customer_limit: int | None = Field(default=None, ge=1)
 
@@ -48,8 +48,8 @@ class DiscountUpdate(_Input):
 
     value: int | SkipJsonSchema[None] = Field(default=None, ge=0, le=10**9)
     min_subtotal: int | SkipJsonSchema[None] = Field(default=None, ge=0, le=10**12)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: UtcDatetime | None = None
+    ends_at: UtcDatetime | None = None
     usage_limit: int | None = Field(default=None, ge=1)
     per_customer_limit: int | None = Field(default=None, ge=1)
     active: bool | SkipJsonSchema[None] = None

@@ -4,6 +4,8 @@ Pydantic's lax mode turns `0` and `"yes"` into booleans, `true` into `1`, `"12"`
 `0.5` into a datetime (seconds since 1970). For JSON bodies (`StrictInput`) booleans must be
 JSON booleans, integers JSON integers (not `true`, `1.5` or `"1"`), and dates ISO 8601 strings.
 Query strings are text: `QueryBool` accepts only `true`/`false`, `QueryDatetime` only ISO 8601.
+Every date-time input (`UtcDatetime`, `QueryDatetime`) comes out in UTC (naive means UTC), so
+an answer shows it as later reads do; one whose UTC time is outside years 1-9999 is a 422.
 
 Full `strict=True` is not an option: FastAPI validates bodies in Python mode, where strict also
 refuses the JSON strings that carry UUIDs, datetimes and enums.
@@ -16,8 +18,17 @@ import types
 from datetime import date, datetime
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from mercato.platform.clock import as_utc
 
 _CHECKED = (bool, int, float, datetime, date)
 _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
@@ -89,5 +100,15 @@ def _query_datetime(value: Any) -> Any:
     return value
 
 
+def _utc(value: datetime) -> datetime:
+    try:
+        return as_utc(value)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00: the database would fail on it
+        raise PydanticCustomError(
+            "datetime_range", "Input should be a date-time within years 1 to 9999 in UTC"
+        ) from None
+
+
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
-QueryDatetime = Annotated[datetime, BeforeValidator(_query_datetime)]
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+QueryDatetime = Annotated[datetime, BeforeValidator(_query_datetime), AfterValidator(_utc)]

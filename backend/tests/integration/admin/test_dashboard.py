@@ -328,3 +328,57 @@ async def test_provider_health_names_each_provider_and_its_breaker(
     assert "refused" in states["Content"][2]
     assert states["Weather"][:2] == ("open-meteo", "ok")
     assert states["Social feed"][:2] == ("mastodon", "unused")
+
+
+async def test_datetimes_out_of_range_in_utc_are_422_and_answers_show_utc(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """A time whose UTC conversion leaves years 1-9999 failed in the database layer (500); an
+    offset or naive time was echoed verbatim by create/PATCH while reads showed UTC."""
+    staff = auth_headers(container, await create_user(container, role="staff"))
+    extremes = [
+        "9999-12-31T23:59:59-00:01",
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+00:01",
+    ]
+    for value in extremes:
+        for name in ("created_from", "created_to"):
+            response = await client.get(f"{API}/admin/orders", params={name: value}, headers=staff)
+            assert response.status_code == 422, (name, value, response.text)
+            assert response.json()["code"] == "validation_error"
+        for field in ("starts_at", "ends_at"):
+            body = {"code": "DTX1", "kind": "fixed", "value": 100, field: value}
+            response = await client.post(f"{API}/admin/discounts", json=body, headers=staff)
+            assert response.status_code == 422, (field, value, response.text)
+            assert response.json()["code"] == "validation_error"
+    assert expect(await client.get(f"{API}/admin/discounts", headers=staff), 200)["items"] == []
+
+    # naive is UTC; an offset is converted (a naive and an aware time compare: was a 500)
+    created = expect(
+        await client.post(
+            f"{API}/admin/discounts",
+            json={"code": "DTX2", "kind": "fixed", "value": 100}
+            | {"starts_at": "2030-01-01T12:00:00", "ends_at": "2030-01-02T12:00:00+05:00"},
+            headers=staff,
+        ),
+        201,
+    )
+    assert (created["starts_at"], created["ends_at"]) == (
+        "2030-01-01T12:00:00Z",
+        "2030-01-02T07:00:00Z",
+    )
+    url = f"{API}/admin/discounts/{created['id']}"
+    for value in extremes:
+        response = await client.patch(url, json={"ends_at": value}, headers=staff)
+        assert response.status_code == 422, (value, response.text)
+        assert response.json()["code"] == "validation_error"
+    edited = expect(
+        await client.patch(url, json={"starts_at": "2030-01-01T10:00:00+05:00"}, headers=staff), 200
+    )
+    assert edited["starts_at"] == "2030-01-01T05:00:00Z"
+    [listed] = expect(await client.get(f"{API}/admin/discounts", headers=staff), 200)["items"]
+    assert listed == edited
+    assert (listed["starts_at"], listed["ends_at"]) == (
+        "2030-01-01T05:00:00Z",
+        "2030-01-02T07:00:00Z",
+    )
