@@ -366,6 +366,31 @@ async def test_deeply_nested_and_malformed_json_is_refused(world: World) -> None
     await world.probe_all(probes)
 
 
+async def test_json_nested_deeper_than_the_text_guard_inspects_is_refused(world: World) -> None:
+    """The NUL guard inspected 64 levels and let a deeper `"a\\u0000b"` through; a body nested
+    deeper than it inspects is now a 422 `validation_error`, on every write endpoint (a content
+    document keeps any extra field: the NUL was stored)."""
+    document = {"_type": "page", "title": "Deep", "slug": {"current": "deep"}, "body": []}
+    writes = [
+        *write_endpoints(world),
+        Write("PUT", "/admin/content/documents/page-deep", {"extra": "", **document}, "admin"),
+    ]
+    before = await db_snapshot(world.container)
+    failures = []
+    for write in writes:
+        for levels, leaf in ((65, NUL), (200, NUL), (65, "fine")):
+            value: Any = leaf
+            for _ in range(levels):
+                value = {"a": value}
+            field = next(iter(write.body))
+            response = await _send_json(world, write, {**write.body, field: value})()
+            code = response.json().get("code") if response.status_code < 500 else None
+            if (response.status_code, code) != (422, "validation_error"):
+                failures.append(f"{write.label()} {levels}: {response.status_code} {code}")
+    assert not failures, "\n".join(failures)
+    assert await db_snapshot(world.container) == before
+
+
 async def test_wrong_content_types_are_refused(world: World) -> None:
     probes = []
     for write in write_endpoints(world):

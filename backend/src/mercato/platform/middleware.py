@@ -8,9 +8,11 @@ import re
 import time
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import structlog
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
@@ -260,19 +262,29 @@ async def _send_413(scope: Scope, send: Send, limit: int) -> None:
 
 # NUL, and lone UTF-16 surrogates: valid JSON escapes (`"\ud800"`) no UTF-8 encoder accepts.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_TEXT_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded")
-_MAX_INSPECTED_DEPTH = 64
+_TEXT_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+MAX_JSON_DEPTH = 64  # nested arrays/objects in a JSON body; no request schema comes close
+
+_UNSTORABLE_TEXT = (
+    "invalid_text",
+    "contains a NUL character, an unpaired surrogate or text that is not UTF-8",
+)
+_TOO_DEEP = ("validation_error", f"is JSON nested more than {MAX_JSON_DEPTH} levels deep")
 
 
 class UnstorableTextMiddleware:
-    """Refuse NUL characters and lone surrogates anywhere in the request's text.
+    """Refuse NUL characters and lone surrogates anywhere in the request's text, and JSON bodies
+    nested too deeply to inspect.
 
     PostgreSQL rejects NUL in text and no UTF-8 encoder accepts a lone surrogate, so such input
     could only ever fail deep inside a handler (or, on SQLite, be stored and break later). One
-    check here covers the query string and JSON / form bodies of every module with a 422
-    problem. Paths are left to the routes (a NUL cannot match a slug: 404; nor a UUID: 422).
-    Bodies that are not valid JSON pass through for the app's own 400/422; multipart uploads
-    and other binary bodies are not inspected.
+    check here covers the query string and JSON, URL-encoded and multipart bodies of every module
+    with a 422 `invalid_text` problem; in form bodies (URL-encoded, and multipart field names,
+    file names and the values of fields that are not files) text that is not UTF-8 is refused
+    too, rather than stored as mojibake. File contents are not inspected. A JSON body nested
+    more than `MAX_JSON_DEPTH` levels (or too deep for the parser) is a 422 `validation_error`.
+    Paths are left to the routes (a NUL cannot match a slug: 404; nor a UUID: 422). Bodies that
+    are not valid JSON or multipart pass through for the app's own 400/422.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -283,15 +295,17 @@ class UnstorableTextMiddleware:
             await self.app(scope, receive, send)
             return
         if _query_unstorable(scope.get("query_string", b"")):
-            await _send_unstorable(scope, send, "query")
+            await _send_refusal(scope, send, "query", _UNSTORABLE_TEXT)
             return
-        content_type = _header(scope, b"content-type").split(";", 1)[0].strip().lower()
+        content_type_header = _header(scope, b"content-type")
+        content_type = content_type_header.split(";", 1)[0].strip().lower()
         if not content_type.startswith(_TEXT_BODY_TYPES) and not content_type.endswith("+json"):
             await self.app(scope, receive, send)
             return
         body, messages = await read_body(receive)
-        if _body_unstorable(body, content_type):
-            await _send_unstorable(scope, send, "body")
+        problem = _body_problem(body, content_type, content_type_header)
+        if problem is not None:
+            await _send_refusal(scope, send, "body", problem)
             return
 
         async def replay() -> Message:
@@ -324,42 +338,133 @@ async def read_body(receive: Receive) -> tuple[bytes, list[Message]]:
 def _query_unstorable(query_string: bytes) -> bool:
     if b"%00" not in query_string and b"\x00" not in query_string:
         return False  # the common case, without decoding
-    for pair in query_string.split(b"&"):
-        for part in pair.split(b"=", 1):
-            decoded = unquote_to_bytes(part.replace(b"+", b" "))
-            if b"\x00" in decoded:
-                return True
-    return False
+    return any(b"\x00" in part for part in _form_parts(query_string))
 
 
-def _body_unstorable(body: bytes, content_type: str) -> bool:
+def _form_parts(encoded: bytes) -> list[bytes]:
+    return [
+        unquote_to_bytes(part.replace(b"+", b" "))
+        for pair in encoded.split(b"&")
+        for part in pair.split(b"=", 1)
+    ]
+
+
+def _text_bytes_unstorable(raw: bytes) -> bool:
+    """NUL, or not UTF-8 (which is also how a lone surrogate arrives in form text)."""
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return True
+    return b"\x00" in raw
+
+
+Problem = tuple[str, str]  # (code, what the body is)
+
+
+def _body_problem(body: bytes, content_type: str, content_type_header: str) -> Problem | None:
     if content_type == "application/x-www-form-urlencoded":
-        return _query_unstorable(body)
+        unstorable = any(_text_bytes_unstorable(part) for part in _form_parts(body))
+        return _UNSTORABLE_TEXT if unstorable else None
+    if content_type == "multipart/form-data":
+        texts = _multipart_texts(body, content_type_header)
+        unstorable = any(_text_bytes_unstorable(text) for text in texts)
+        return _UNSTORABLE_TEXT if unstorable else None
     try:
         value = json.loads(body)
-    except (ValueError, RecursionError):
-        return False  # not JSON: the app answers 400/422 itself
-    return _text_unstorable(value, 0)
+    except RecursionError:
+        return _TOO_DEEP
+    except ValueError:
+        return None  # not JSON: the app answers 400/422 itself
+    return _json_problem(value, 0)
 
 
-def _text_unstorable(value: object, depth: int) -> bool:
+def _json_problem(value: object, depth: int) -> Problem | None:
+    """`depth`: the arrays and objects around `value`."""
     if isinstance(value, str):
-        return _UNSTORABLE.search(value) is not None
-    if depth > _MAX_INSPECTED_DEPTH:
-        return False  # the schema refuses such nesting anyway
-    if isinstance(value, dict):
-        return any(
-            _text_unstorable(k, depth + 1) or _text_unstorable(v, depth + 1)
-            for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return any(_text_unstorable(v, depth + 1) for v in value)
-    return False
+        return _UNSTORABLE_TEXT if _UNSTORABLE.search(value) else None
+    if not isinstance(value, dict | list):
+        return None
+    if depth >= MAX_JSON_DEPTH:
+        return _TOO_DEEP
+    items = [item for pair in value.items() for item in pair] if isinstance(value, dict) else value
+    for item in items:
+        if (problem := _json_problem(item, depth + 1)) is not None:
+            return problem
+    return None
 
 
-async def _send_unstorable(scope: Scope, send: Send, where: str) -> None:
-    detail = f"The request {where} contains a NUL character or an unpaired surrogate."
-    await _send_problem(scope, send, 422, "invalid_text", detail)
+def _multipart_texts(body: bytes, content_type_header: str) -> list[bytes]:
+    """What the app decodes as text in a multipart body: every part's field name and file name,
+    and the value of each part that is not a file. Empty when it does not parse (the app
+    answers 400 itself)."""
+    _, params = parse_options_header(content_type_header)
+    boundary = params.get(b"boundary")
+    if not boundary:
+        return []
+    reader = _MultipartText()
+    try:
+        parser = MultipartParser(boundary, reader.callbacks())
+        parser.write(body)
+        parser.finalize()
+    except ValueError:  # python-multipart's FormParserError
+        return []
+    return reader.texts
+
+
+class _MultipartText:
+    """python-multipart callbacks that keep the text parts, as Starlette's form parser reads
+    them (the same parser, so both see the same parts)."""
+
+    def __init__(self) -> None:
+        self.texts: list[bytes] = []
+        self._header = b""
+        self._value = b""
+        self._disposition = b""
+        self._data = bytearray()
+        self._is_file = False
+
+    def callbacks(self) -> Any:
+        return {
+            "on_part_begin": self._begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._end,
+        }
+
+    def _begin(self) -> None:
+        self._disposition, self._data, self._is_file = b"", bytearray(), False
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._header.lower() == b"content-disposition":
+            self._disposition = self._value
+        self._header = self._value = b""
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._disposition)
+        self.texts.extend(options[key] for key in (b"name", b"filename") if key in options)
+        self._is_file = b"filename" in options
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if not self._is_file:
+            self._data += data[start:end]
+
+    def _end(self) -> None:
+        if not self._is_file:
+            self.texts.append(bytes(self._data))
+
+
+async def _send_refusal(scope: Scope, send: Send, where: str, problem: Problem) -> None:
+    code, what = problem
+    await _send_problem(scope, send, 422, code, f"The request {where} {what}.")
 
 
 async def _send_problem(scope: Scope, send: Send, status: int, code: str, detail: str) -> None:

@@ -352,6 +352,28 @@ async def test_stock_adjustments(
     assert ledger[0]["actor"].startswith("user:")
 
 
+async def test_image_upload_refuses_unstorable_alt_text(
+    client: httpx.AsyncClient, container: Container, staff: dict[str, str]
+) -> None:
+    """Multipart text fields are checked like JSON strings: a NUL was stored, invalid UTF-8
+    stored as mojibake (201)."""
+    product = await create_product(container, title="Lamp")
+    url = f"{ADMIN}/products/{product.id}/images"
+    headers = {**staff, "Content-Type": "multipart/form-data; boundary=b"}
+    for alt in (b"a\x00b", b"\xff\xfe", b"a\xed\xa0\x80b"):
+        body = (
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="lamp.png"\r\n'
+            b"Content-Type: image/png\r\n\r\n" + png_bytes() + b"\r\n"
+            b'--b\r\nContent-Disposition: form-data; name="alt"\r\n\r\n' + alt + b"\r\n--b--\r\n"
+        )
+        response = await client.post(url, content=body, headers=headers)
+        assert response.status_code == 422, (alt, response.text)
+        assert response.json()["code"] == "invalid_text"
+    detail = (await client.get(f"{ADMIN}/products/{product.id}", headers=staff)).json()
+    assert detail["images"] == []
+    assert not list((container.settings.data_dir).rglob("*.png"))
+
+
 async def test_image_upload_checks_content(
     client: httpx.AsyncClient, container: Container, staff: dict[str, str]
 ) -> None:
