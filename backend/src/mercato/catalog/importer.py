@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from mercato.catalog import service
-from mercato.catalog.models import Category, Collection, CollectionProduct, Product
+from mercato.catalog.models import Category, Collection, CollectionProduct, Product, Variant
 from mercato.catalog.ports import CatalogPorts
 from mercato.catalog.schemas import (
     ImportReport,
@@ -375,6 +375,7 @@ async def _upsert(
     )
     await service.update_product(session, existing.id, update, expected_version=None)
     by_sku = {v.sku: v for v in existing.variants}
+    levels = await inventory.stock_levels(session, [v.sku for v in item.variants])
     for variant in item.variants:
         current = by_sku.get(variant.sku)
         if current is None:
@@ -385,12 +386,28 @@ async def _upsert(
         changes = VariantUpdate.model_validate(
             variant.model_dump(exclude={"sku", "stock"}, exclude_unset=True)
         )
-        await service.update_variant(session, current.id, changes, expected_version=None)
-        if variant.stock is not None:
+        if not _same_variant(current, changes):
+            await service.update_variant(session, current.id, changes, expected_version=None)
+        level = levels.get(variant.sku)
+        if variant.stock is not None and (level is None or level.on_hand != variant.stock):
             await inventory.set_on_hand(
                 session, variant.sku, variant.stock, reason="import", actor=actor, kind="import"
             )
     return False
+
+
+def _same_variant(current: Variant, changes: VariantUpdate) -> bool:
+    """Whether the variant already is as the file has it: a re-imported unchanged catalog (a
+    nightly feed) writes nothing for it, so the import holds the database's write lock briefly."""
+    for name, value in changes.model_dump(exclude_unset=True).items():
+        if name == "position" and value is None:
+            continue
+        if name == "options":
+            if dict(current.options or {}) != dict(value or {}):
+                return False
+        elif getattr(current, name) != value:
+            return False
+    return True
 
 
 async def _write(

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from mercato.bootstrap import Container
 from tests.factories import auth_headers, create_product, create_user
@@ -610,6 +611,54 @@ async def test_export_import_round_trip(
     detail = (await client.get("/api/v1/products/linen-shirt")).json()
     assert detail["title"] == "Linen Shirt Deluxe"
     assert sorted(v["available"] for v in detail["variants"]) == [5, 5, 5, 9]
+
+
+async def test_an_unchanged_reimport_writes_no_variant_or_stock_change(
+    client: httpx.AsyncClient, staff: dict[str, str], shop: Shop, container: Container
+) -> None:
+    """A nightly feed re-sends what the shop has: only what changed is written (the import holds
+    the database's write lock for less), and a change in the file still lands."""
+    data = json.loads(
+        (await client.get(f"{ADMIN}/products/export?format=json", headers=staff)).content
+    )
+    linen = next(p for p in data if p["slug"] == "linen-shirt")
+    sku = linen["variants"][0]["sku"]
+    movements = f"{ADMIN}/inventory/{sku}/movements"
+    before = (await client.get(movements, headers=staff)).json()["items"]
+    exported = await client.get(f"{ADMIN}/products/export?format=csv", headers=staff)
+    writes: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        head = statement.lstrip().split(None, 3)
+        if head[0].upper() in ("INSERT", "UPDATE", "DELETE") and any(
+            table in statement for table in ("catalog_variant ", "stock_level ", "stock_movement ")
+        ):
+            writes.append(statement)
+
+    engine = container.db.write_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = await client.post(
+            f"{ADMIN}/products/import?format=csv", content=exported.content, headers=staff
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert again.status_code == 200, again.text
+    assert writes == []
+    assert (await client.get(movements, headers=staff)).json()["items"] == before
+
+    linen["variants"][0]["stock"] = 9
+    linen["variants"][1]["price"] = linen["variants"][1]["price"] + 100
+    changed = await client.post(
+        f"{ADMIN}/products/import?format=json", content=json.dumps([linen]).encode(), headers=staff
+    )
+    assert changed.status_code == 200, changed.text
+    after = (await client.get(movements, headers=staff)).json()["items"]
+    assert len(after) == len(before) + 1
+    detail = (await client.get("/api/v1/products/linen-shirt")).json()
+    prices = {v["sku"]: v["price"]["amount"] for v in detail["variants"]}
+    assert prices[linen["variants"][1]["sku"]] == linen["variants"][1]["price"]
+    assert {v["sku"]: v["available"] for v in detail["variants"]}[sku] == 9
 
 
 async def test_csv_export_quotes_formulas_and_import_restores_them(
