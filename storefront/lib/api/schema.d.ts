@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What this API is and where its documentation is */
+        get: operations["apiIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/backups": {
         parameters: {
             query?: never;
@@ -2047,6 +2064,23 @@ export interface components {
             link?: components["schemas"]["LinkRead"] | null;
             /** Text */
             text: string;
+        };
+        /** ApiIndex */
+        ApiIndex: {
+            /**
+             * Docs
+             * @description Interactive documentation
+             */
+            docs: string;
+            /** Name */
+            name: string;
+            /**
+             * Openapi
+             * @description The API's OpenAPI document
+             */
+            openapi: string;
+            /** Version */
+            version: string;
         };
         /** AuthorRead */
         AuthorRead: {
@@ -4442,6 +4476,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    apiIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiIndex"];
+                };
+            };
+        };
+    };
     listBackups: {
         parameters: {
             query?: never;

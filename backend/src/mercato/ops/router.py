@@ -24,6 +24,24 @@ router = APIRouter(tags=["ops"])
 log = structlog.get_logger("mercato.ops")
 
 
+class ApiIndex(BaseModel):
+    name: str
+    version: str
+    openapi: str = Field(description="The API's OpenAPI document")
+    docs: str = Field(description="Interactive documentation")
+
+
+@router.get(
+    "/api/v1",
+    operation_id="apiIndex",
+    summary="What this API is and where its documentation is",
+    response_model=ApiIndex,
+)
+async def api_index(request: Request) -> ApiIndex:
+    app = request.app
+    return ApiIndex(name=app.title, version=app.version, openapi=app.openapi_url, docs="/docs")
+
+
 @router.get("/healthz", operation_id="checkLiveness", summary="Liveness: the process is up")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}

@@ -24,6 +24,16 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
+async def test_the_api_root_says_where_its_documentation_is(client: httpx.AsyncClient) -> None:
+    """The README's "the API" link answers, and its links lead somewhere."""
+    index = await client.get("/api/v1")
+    assert index.status_code == 200, index.text
+    body = index.json()
+    assert body["name"] == "Mercato API"
+    for link in (body["openapi"], body["docs"]):
+        assert (await client.get(link)).status_code == 200, link
+
+
 async def test_readyz_reports_every_dependency(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200, response.text
