@@ -226,6 +226,10 @@ def _account_key(email: str) -> str:
     return f"login:acct:{hash_token(normalize_email(email))}"
 
 
+def _account_ip_key(email: str, ip: str) -> str:
+    return f"login:acct-ip:{hash_token(f'{normalize_email(email)} {ip}')}"
+
+
 def _ip_key(ip: str) -> str:
     return f"login:ip:{ip}"
 
@@ -252,18 +256,22 @@ async def authenticate(
         raise RateLimited(
             "Too many failed sign-in attempts; try again later.", retry_after=ip_state.retry_after
         )
-    account_key = _account_key(email)
-    account_state = await limiter.hit(
-        account_key, limit=auth.login_max_failures_per_account, window_seconds=window
-    )
-    if account_state.exceeded:
-        log.warning("login_throttled", scope="account", ip=ip)
-        RATE_LIMIT_REJECTIONS.labels("login_account").inc()
-        raise RateLimited(
-            "Too many failed sign-in attempts for this account; try again later "
-            "or reset your password.",
-            retry_after=account_state.retry_after,
-        )
+    # Per account from this address, then per account from every address (a higher limit): one
+    # who fails from other addresses does not lock the owner out, a spread-out guesser is held.
+    pair_key, account_key = _account_ip_key(email, ip), _account_key(email)
+    for key, limit in (
+        (pair_key, auth.login_max_failures_per_account),
+        (account_key, auth.login_max_failures_per_account_all_ips),
+    ):
+        state = await limiter.hit(key, limit=limit, window_seconds=window)
+        if state.exceeded:
+            log.warning("login_throttled", scope="account", ip=ip)
+            RATE_LIMIT_REJECTIONS.labels("login_account").inc()
+            raise RateLimited(
+                "Too many failed sign-in attempts for this account; try again later "
+                "or reset your password.",
+                retry_after=state.retry_after,
+            )
     user = None
     if len(email) <= MAX_EMAIL_LENGTH and "\x00" not in email:
         user = await find_user_by_email(session, email)
@@ -275,6 +283,7 @@ async def authenticate(
     if not ok or user is None:
         await limiter.hit(_ip_key(ip), limit=auth.login_max_failures_per_ip, window_seconds=window)
         raise InvalidCredentials("Incorrect email or password.")
+    await limiter.reset(pair_key)
     await limiter.reset(account_key)
     if not user.is_active:
         raise Forbidden("This account has been deactivated.", code="account_disabled")
@@ -418,7 +427,7 @@ async def change_password(
 ) -> None:
     """Needs the current password; signs out every other session."""
     auth = container.settings.auth
-    key = _account_key(user.email)
+    key = _account_ip_key(user.email, ip)  # the sign-in limit of this account from this address
     state = await container.rate_limiter.peek(
         key, limit=auth.login_max_failures_per_account, window_seconds=auth.login_window_seconds
     )
@@ -558,6 +567,7 @@ async def confirm_password_reset(
     await revoke_sessions(session, user.id)
     await record_security_event(session, "password_reset", user_id=user.id, ip=ip)
     await container.rate_limiter.reset(_account_key(user.email))
+    await container.rate_limiter.reset(_account_ip_key(user.email, ip))
 
 
 async def purge_expired_tokens(container: AccountsPorts) -> int:

@@ -30,7 +30,8 @@ class AuthSettings(BaseModel):
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=90)
     email_token_ttl_minutes: int = Field(default=60 * 24, ge=5)
     password_reset_ttl_minutes: int = Field(default=30, ge=5)
-    login_max_failures_per_account: int = Field(default=10, ge=1)
+    login_max_failures_per_account: int = Field(default=10, ge=1)  # from one address
+    login_max_failures_per_account_all_ips: int = Field(default=100, ge=1)
     login_max_failures_per_ip: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
 

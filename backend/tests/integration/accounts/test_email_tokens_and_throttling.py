@@ -287,3 +287,32 @@ async def test_closed_and_unknown_accounts_get_no_reset_email(
         await client.post("/api/v1/auth/password-reset", json={"email": user.email})
     ).status_code == 202
     assert await outbox_tokens(container, "PasswordResetRequested", user.email) == []
+
+
+async def test_failures_from_other_addresses_do_not_lock_the_owner_out(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(db_url, tmp_path, auth={"login_max_failures_per_account_all_ips": 25})
+    container = build_container(settings)
+    try:
+        app = create_app(settings, container)
+        user = await create_user(container)
+
+        def client_at(ip: str) -> httpx.AsyncClient:
+            transport = httpx.ASGITransport(app=app, client=(ip, 1234))
+            return httpx.AsyncClient(transport=transport, base_url="http://t")
+
+        for n in range(12):  # ten failures from each of twelve addresses would lock; one each
+            async with client_at(f"203.0.113.{n + 1}") as attacker:
+                assert (await login(attacker, user.email, "wrong guess")).status_code == 401
+        async with client_at("198.51.100.9") as owner:
+            assert (await login(owner, user.email)).status_code == 200
+
+        for n in range(25):  # a guesser spread over many addresses is held for the account
+            async with client_at(f"192.0.2.{n + 1}") as attacker:
+                assert (await login(attacker, user.email, "wrong guess")).status_code == 401
+        async with client_at("198.51.100.10") as someone:
+            blocked = await login(someone, user.email)
+        assert blocked.status_code == 429, blocked.text
+    finally:
+        await container.aclose()
