@@ -11,6 +11,7 @@ import type { Page } from "@playwright/test";
 import { expect, test, type Shop } from "./fixtures";
 import { BACKUP_KEY } from "./harness";
 import { PASSWORD, createCustomer, signInThroughForm } from "./account-helpers";
+import { createProductViaApi, createStaff } from "./admin-helpers";
 import { ORDER_URL, addFromProductPage, fillCheckout, payWithCard } from "./checkout-helpers";
 
 /** `mercato ARGS…` against the harness's data dir; its output. */
@@ -164,10 +165,14 @@ test("staff create a product, a customer buys it, staff ship and partly refund i
   // ---- a partial refund, capped at what was captured
   await page.getByLabel("Part of it").check();
   await page.getByLabel(/Amount to refund/).fill("99999");
+  await page.getByLabel("Reason").fill("Scratch on the base");
   await page.getByRole("button", { name: "Issue refund" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("more than what can still be refunded");
+  // the refused attempt keeps the chosen option and what was typed
+  await expect(page.getByLabel("Part of it")).toBeChecked();
+  await expect(page.getByLabel(/Amount to refund/)).toHaveValue("99999");
+  await expect(page.getByLabel("Reason")).toHaveValue("Scratch on the base");
   await page.getByLabel(/Amount to refund/).fill("5.00");
-  await page.getByLabel("Reason").fill("Scratch on the base");
   await page.getByRole("button", { name: "Issue refund" }).click();
   await expect(page.getByTestId("order-status")).toHaveText("partially refunded", { timeout: 20_000 });
   await expect(page.getByRole("row").filter({ hasText: /refund/i }).first()).toBeVisible();
@@ -258,4 +263,26 @@ test("staff verify a backup from the operations page and see the result", async 
   await expect(verifications).toContainText(/\d+ tables and [\d,]+ rows match the backup's manifest/);
   await expect(backups.getByText("Last good verification")).toBeVisible();
   await expectAccessible(page, "operations with backups");
+});
+
+test("a refused stock take keeps the chosen kind and values, and the corrected count is set", async ({ page, request, shop }) => {
+  const staff = await createStaff(request, shop, "stock-take");
+  const { sku } = await createProductViaApi(request, shop, staff.token, { title: `Stock Take Mug ${Date.now()}`, stock: 2 });
+  await signInThroughForm(page, staff.email, PASSWORD, `/admin/inventory/${encodeURIComponent(sku)}`);
+  const form = page.getByRole("form", { name: "Adjust stock" });
+  await form.getByLabel("Set the count on hand (stock take)").check();
+  await form.getByLabel("Quantity").fill("-4");
+  await form.getByLabel("Reason").fill("stock take");
+  await form.getByRole("button", { name: "Apply adjustment" }).click();
+  await expect(form.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
+  const quantity = form.getByLabel("Quantity");
+  await expect(quantity).toHaveAttribute("aria-invalid", "true");
+  await expect(quantity).toHaveAccessibleDescription("The count on hand cannot be below 0.");
+  await expect(form.getByLabel("Set the count on hand (stock take)")).toBeChecked();
+  await expect(quantity).toHaveValue("-4");
+  await expect(form.getByLabel("Reason")).toHaveValue("stock take");
+  await quantity.fill("7");
+  await form.getByRole("button", { name: "Apply adjustment" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "7 on hand" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "stock take" })).toBeVisible();
 });

@@ -2,12 +2,14 @@
 import { useActionState, type ReactNode } from "react";
 import { FormMessage, SubmitButton } from "@/components/account/form-parts";
 import { initialAdminState, type AdminFormState } from "@/lib/admin/state";
+import { useKeepValuesOnError } from "./keep-values";
 
 type Action = (prev: AdminFormState, form: FormData) => Promise<AdminFormState>;
 
 /**
  * A form bound to an admin server action: hidden fields, the caller's fields, the outcome
  * (alert or status) and a submit button. `children` may be a function of the state (field errors).
+ * After a refused attempt the fields show what was sent (useKeepValuesOnError).
  */
 export function ActionForm({
   action,
@@ -29,8 +31,9 @@ export function ActionForm({
   label?: string;
 }) {
   const [state, formAction] = useActionState(action, initialAdminState);
+  const keep = useKeepValuesOnError(state);
   return (
-    <form action={formAction} className={className} aria-label={label}>
+    <form action={formAction} {...keep} className={className} aria-label={label}>
       {Object.entries(hidden).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={String(value)} />
       ))}

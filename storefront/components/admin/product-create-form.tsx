@@ -4,6 +4,7 @@ import { FormMessage, SubmitButton } from "@/components/account/form-parts";
 import { createProduct } from "@/lib/admin/actions";
 import { initialAdminState } from "@/lib/admin/state";
 import { AdminField } from "./fields";
+import { useKeepValuesOnError } from "./keep-values";
 import { CatalogFields, type CategoryOption, type CollectionOption } from "./catalog-fields";
 
 interface Row {
@@ -13,10 +14,11 @@ interface Row {
 /** New product: details, SEO, category/collections and one or more variants with price and stock. */
 export function ProductCreateForm({ currency, categories, collections }: { currency: string; categories: CategoryOption[]; collections: CollectionOption[] }) {
   const [state, action] = useActionState(createProduct, initialAdminState);
+  const keep = useKeepValuesOnError(state);
   const [rows, setRows] = useState<Row[]>([{ key: 1 }]);
   const errors = state.fieldErrors ?? {};
   return (
-    <form action={action} className="flex max-w-3xl flex-col gap-4" aria-label="New product">
+    <form action={action} {...keep} className="flex max-w-3xl flex-col gap-4" aria-label="New product">
       <input type="hidden" name="currency" value={currency} />
       <CatalogFields values={state.values} errors={errors} categories={categories} collections={collections} />
       <fieldset className="rounded-lg border border-gray-200 p-4">

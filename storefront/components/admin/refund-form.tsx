@@ -6,13 +6,15 @@ import { amountInput } from "@/lib/admin/money";
 import { initialAdminState } from "@/lib/admin/state";
 import { formatMoney } from "@/lib/format/money";
 import { AdminField } from "./fields";
+import { useKeepValuesOnError } from "./keep-values";
 
 /** Full or partial refund, capped at what was captured minus what was already refunded. */
 export function RefundForm({ orderId, refundable, currency }: { orderId: string; refundable: number; currency: string }) {
   const [state, action] = useActionState(refundOrder, initialAdminState);
+  const keep = useKeepValuesOnError(state);
   const [mode, setMode] = useState<"full" | "partial">("full");
   return (
-    <form action={action} className="flex flex-col gap-3" aria-label="Refund">
+    <form action={action} {...keep} className="flex flex-col gap-3" aria-label="Refund">
       <input type="hidden" name="order_id" value={orderId} />
       <input type="hidden" name="refundable" value={refundable} />
       <p className="text-sm">Up to {formatMoney({ amount: refundable, currency })} can be refunded.</p>
@@ -39,7 +41,7 @@ export function RefundForm({ orderId, refundable, currency }: { orderId: string;
         </AdminField>
       ) : null}
       <AdminField id="refund-reason" label="Reason">
-        {(p) => <input {...p} name="reason" maxLength={200} />}
+        {(p) => <input {...p} name="reason" maxLength={200} defaultValue={state.values?.reason} />}
       </AdminField>
       <FormMessage state={state} />
       <div>

@@ -278,12 +278,14 @@ export async function importProducts(_prev: AdminFormState, form: FormData): Pro
 
 export async function adjustStock(_prev: AdminFormState, form: FormData): Promise<AdminFormState> {
   const sku = text(form, "sku");
-  const mode = text(form, "mode");
-  const amount = Number.parseInt(text(form, "quantity"), 10);
+  const mode = text(form, "mode") === "set" ? "set" : "delta";
+  const amount = Number(text(form, "quantity"));
   const reason = text(form, "reason");
-  const values = { quantity: text(form, "quantity"), reason };
+  const values = { mode, quantity: text(form, "quantity"), reason };
   const fieldErrors: Record<string, string> = {};
-  if (!Number.isInteger(amount)) fieldErrors.quantity = "Enter a whole number.";
+  if (text(form, "quantity") === "" || !Number.isInteger(amount)) fieldErrors.quantity = "Enter a whole number.";
+  else if (mode === "set" && amount < 0) fieldErrors.quantity = "The count on hand cannot be below 0.";
+  else if (mode === "delta" && amount === 0) fieldErrors.quantity = "A change of 0 changes nothing: enter the number to add or remove.";
   if (!reason) fieldErrors.reason = "Give a reason (it goes into the movement history).";
   if (Object.keys(fieldErrors).length) return { status: "error", message: "Please correct the highlighted fields.", fieldErrors, values };
   return guarded(async () => {
@@ -292,10 +294,19 @@ export async function adjustStock(_prev: AdminFormState, form: FormData): Promis
       params: { path: { sku } },
       body: mode === "set" ? { on_hand: amount, reason } : { delta: amount, reason },
     });
-    if (!data) return failed(error, response, values);
+    if (!data) return quantityProblem(failed(error, response, values));
     revalidatePath(`/admin/inventory/${encodeURIComponent(sku)}`);
     return ok(`Stock of ${sku}: ${data.on_hand} on hand, ${data.available} available.`);
   });
+}
+
+/** The API names the quantity `delta` or `on_hand` and refuses some counts as a whole: the form calls it Quantity. */
+function quantityProblem(state: AdminFormState): AdminFormState {
+  const { on_hand, delta, ...others } = state.fieldErrors ?? {};
+  const quantity =
+    on_hand ?? delta ?? (state.code === "bad_adjustment" || state.code === "stock_below_reserved" ? state.message : undefined);
+  if (!quantity) return state;
+  return { ...state, message: "Please correct the highlighted fields.", fieldErrors: { ...others, quantity } };
 }
 
 // --------------------------------------------------------------------------- orders
@@ -333,11 +344,11 @@ export async function cancelOrder(_prev: AdminFormState, form: FormData): Promis
 }
 
 export async function refundOrder(_prev: AdminFormState, form: FormData): Promise<AdminFormState> {
-  // An amount means a partial refund: React resets the radios after a refused attempt, the amount stays.
+  // an amount typed means a partial refund, whichever radio is shown
   const full = text(form, "mode") !== "partial" && text(form, "amount") === "";
   const amount = full ? null : parseAmount(text(form, "amount"));
   const max = Number.parseInt(text(form, "refundable"), 10);
-  const values = { amount: text(form, "amount") };
+  const values = { amount: text(form, "amount"), reason: text(form, "reason") };
   if (!full && (amount === null || amount <= 0)) return { status: "error", message: "Enter the amount to refund, such as 5.00.", fieldErrors: { amount: "Enter the amount to refund, such as 5.00." }, values };
   if (!full && amount !== null && Number.isFinite(max) && amount > max) return { status: "error", message: "That is more than what can still be refunded.", fieldErrors: { amount: "That is more than what can still be refunded." }, values };
   return guarded(async () => {

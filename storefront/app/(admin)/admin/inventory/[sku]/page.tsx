@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
 import { notFound } from "next/navigation";
-import { ActionForm } from "@/components/admin/action-form";
-import { AdminField, EmptyState, PageHeading, Section, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
-import { adjustStock } from "@/lib/admin/actions";
+import { EmptyState, PageHeading, Section, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
+import { StockAdjustForm } from "@/components/admin/stock-adjust-form";
 import { hrefWith, one, type Params } from "@/lib/admin/query";
 import { requireStaff } from "@/lib/admin/session";
 import { sessionApi } from "@/lib/session/api";
@@ -48,31 +47,7 @@ export default async function SkuStockPage({ params, searchParams }: PageProps<"
           </dl>
         ) : null}
         <Section title="Adjust stock">
-          <ActionForm action={adjustStock} hidden={{ sku }} submit="Apply adjustment" pending="Applying…" className="grid max-w-xl gap-3" label="Adjust stock">
-            <fieldset>
-              <legend className="text-sm font-medium">Kind of adjustment</legend>
-              <div className="mt-1 flex flex-wrap gap-4">
-                <div className="flex items-center gap-2">
-                  <input id="mode-delta" type="radio" name="mode" value="delta" defaultChecked className="h-4 w-4" />
-                  <label htmlFor="mode-delta" className="text-sm">
-                    Add or remove (e.g. 10 or -2)
-                  </label>
-                </div>
-                <div className="flex items-center gap-2">
-                  <input id="mode-set" type="radio" name="mode" value="set" className="h-4 w-4" />
-                  <label htmlFor="mode-set" className="text-sm">
-                    Set the count on hand (stock take)
-                  </label>
-                </div>
-              </div>
-            </fieldset>
-            <AdminField id="adjust-quantity" label="Quantity">
-              {(p) => <input {...p} name="quantity" type="number" required step={1} />}
-            </AdminField>
-            <AdminField id="adjust-reason" label="Reason" hint="Recorded in the movement history, e.g. delivery received, damaged, stock take.">
-              {(p) => <input {...p} name="reason" required maxLength={500} />}
-            </AdminField>
-          </ActionForm>
+          <StockAdjustForm sku={sku} />
         </Section>
         <Section title="Movement history">
           {!moves.data || moves.data.items.length === 0 ? (
