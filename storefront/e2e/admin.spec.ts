@@ -286,3 +286,52 @@ test("a refused stock take keeps the chosen kind and values, and the corrected c
   await expect(page.getByRole("status").filter({ hasText: "7 on hand" })).toBeVisible();
   await expect(page.getByRole("cell", { name: "stock take" })).toBeVisible();
 });
+
+test("a refused discount points at the field or says why, in words, and keeps what was entered", async ({ page, request, shop }) => {
+  const staff = await createStaff(request, shop, "discount-errors");
+  await signInThroughForm(page, staff.email, PASSWORD, "/admin/discounts/new");
+  const form = page.getByRole("form", { name: "New discount" });
+  const code = `E2E${Date.now()}`;
+  await form.getByLabel("Code").fill(code);
+  await form.getByLabel("Kind").selectOption({ label: "Fixed amount off" });
+  await form.getByLabel(/Amount off/).fill("5.00");
+  await form.getByLabel("Valid from (UTC day)").fill("2026-12-10");
+  await form.getByLabel("Valid until (UTC day, exclusive)").fill("2026-12-01");
+  await form.getByRole("button", { name: "Create discount" }).click();
+  await expect(form.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
+  const until = form.getByLabel("Valid until (UTC day, exclusive)");
+  await expect(until).toHaveAttribute("aria-invalid", "true");
+  await expect(until).toHaveAccessibleDescription("Valid until must be after Valid from.");
+  await expect(form.getByLabel("Kind")).toHaveValue("fixed");
+  await expect(form.getByLabel(/Amount off/)).toHaveValue("5.00");
+  await expect(form.getByLabel("Valid from (UTC day)")).toHaveValue("2026-12-10");
+  await expect(until).toHaveValue("2026-12-01");
+  // refused by the API as a whole (no field in `loc`): its message, never "see `errors`"
+  await until.fill("");
+  await form.getByLabel("Kind").selectOption({ label: "Percentage off" });
+  await form.getByLabel("Percent off").fill("150");
+  await form.getByRole("button", { name: "Create discount" }).click();
+  await expect(form.getByRole("alert")).toHaveText("A percentage discount needs a value between 1 and 100.");
+  await expect(page.getByRole("main")).not.toContainText("see `errors`");
+  await expect(form.getByLabel("Code")).toHaveValue(code);
+  await expect(form.getByLabel("Percent off")).toHaveValue("150");
+});
+
+test("renaming a product without its own search headline renames its page title too", async ({ page, request, shop }) => {
+  test.slow();
+  const staff = await createStaff(request, shop, "rename");
+  const suffix = `${Date.now()}`.slice(-8);
+  const { id, slug } = await createProductViaApi(request, shop, staff.token, { title: `Rename Vase ${suffix}` });
+  await signInThroughForm(page, staff.email, PASSWORD, `/admin/products/${id}`);
+  const form = page.getByRole("form", { name: "Product details" });
+  // empty: the page title follows the product title
+  await expect(form.getByLabel("Headline in search results")).toHaveValue("");
+  await form.getByLabel("Title").fill(`Renamed Vase ${suffix}`);
+  await form.getByRole("button", { name: "Save product" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Product saved." })).toBeVisible();
+  await page.reload();
+  await expect(form.getByLabel("Headline in search results")).toHaveValue("");
+  await expect
+    .poll(async () => { await page.goto(`/p/${slug}`); return page.title(); }, { timeout: 60_000, intervals: [1000, 2000, 3000] })
+    .toContain(`Renamed Vase ${suffix}`);
+});

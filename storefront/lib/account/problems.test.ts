@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldErrorsOf, fieldMessage, humanizeWait, problemState, retryAfterSeconds } from "./problems";
+import { fieldErrorsOf, fieldMessage, formErrorsOf, humanizeWait, problemState, readableProblem, retryAfterSeconds } from "./problems";
 
 describe("fieldErrorsOf", () => {
   it("maps the last loc part to the form field, first message wins", () => {
@@ -62,5 +62,31 @@ describe("problemState", () => {
       code: "email_taken",
       message: "Email taken.",
     });
+  });
+});
+
+describe("errors about the request as a whole", () => {
+  const invalid = {
+    status: 422,
+    code: "validation_error",
+    detail: "The request is invalid; see `errors`.",
+    errors: [{ loc: ["body"], msg: "Value error, a percentage discount needs a value between 1 and 100" }],
+  };
+  it("go into the summary with their message, never the pointer to `errors`", () => {
+    expect(formErrorsOf(invalid)).toEqual(["A percentage discount needs a value between 1 and 100."]);
+    expect(problemState(invalid, null)).toMatchObject({ message: "A percentage discount needs a value between 1 and 100.", fieldErrors: {} });
+    expect(readableProblem(invalid)).toBe("A percentage discount needs a value between 1 and 100.");
+    expect(readableProblem({ status: 422, detail: "The request is invalid; see `errors`." })).toBe("Some of the values are not valid. Check them and try again.");
+  });
+  it("join the field errors' summary; nested and renamed fields point at the form's field", () => {
+    const state = problemState(
+      { status: 422, detail: "The request is invalid; see `errors`.", errors: [{ loc: ["body", "on_hand"], msg: "Input should be greater than or equal to 0" }, { loc: ["body"], msg: "x is wrong" }] },
+      null,
+      undefined,
+      { on_hand: "quantity" },
+    );
+    expect(state.fieldErrors).toEqual({ quantity: "Input should be greater than or equal to 0" });
+    expect(state.message).toBe("Please correct the highlighted fields. X is wrong.");
+    expect(fieldErrorsOf({ status: 422, errors: [{ loc: ["body", "variants", 0, "sku"], msg: "Field required" }] })).toEqual({ sku: "This field is required." });
   });
 });

@@ -33,16 +33,59 @@ export function fieldMessage(msg: string | undefined): string {
   return msg.replace(/^Value error, /, "");
 }
 
-/** field name → first message, from the problem's `errors[]` (the last `loc` part names the field). */
-export function fieldErrorsOf(problem: Problem): Record<string, string> {
+/** `loc` parts that say where a value came from, not which field it is. */
+const NOT_A_FIELD = new Set(["body", "query", "path", "header", "cookie"]);
+
+/** The field an error is about: the last name in its `loc` (`["body", "variants", 0, "sku"]` → `sku`), or null. */
+function fieldOf(loc: ReadonlyArray<string | number> | undefined): string | null {
+  const names = (loc ?? []).filter((part): part is string => typeof part === "string");
+  const last = names[names.length - 1];
+  return last && !NOT_A_FIELD.has(last) ? last : null;
+}
+
+/** "ends_at must be after starts_at" → "Ends_at must be after starts_at." (a sentence for the summary). */
+function sentence(msg: string): string {
+  const text = msg.trim();
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
+}
+
+/**
+ * field name → first message, from the problem's `errors[]` (the last name in `loc` names the
+ * field; `aliases` renames API fields to the form's, e.g. `{ on_hand: "quantity" }`).
+ */
+export function fieldErrorsOf(problem: Problem, aliases: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const err of problem.errors ?? []) {
-    const last = err.loc?.[err.loc.length - 1];
-    if (typeof last !== "string" || last === "body") continue;
-    const key = FIELD_ALIASES[last] ?? last;
+    const field = fieldOf(err.loc);
+    if (!field) continue;
+    const key = aliases[field] ?? FIELD_ALIASES[field] ?? field;
     if (!out[key]) out[key] = fieldMessage(err.msg);
   }
   return out;
+}
+
+/** The messages of `errors[]` about the request as a whole (`loc: ["body"]`), as sentences. */
+export function formErrorsOf(problem: Problem): string[] {
+  const out: string[] = [];
+  for (const err of problem.errors ?? []) {
+    if (fieldOf(err.loc)) continue;
+    const text = sentence(fieldMessage(err.msg));
+    if (!out.includes(text)) out.push(text);
+  }
+  return out;
+}
+
+/**
+ * What to tell a person about a problem: its detail, except the API's pointer to `errors`
+ * ("The request is invalid; see `errors`."), which is replaced by those errors' messages.
+ */
+export function readableProblem(problem: Problem): string {
+  const detail = problem.detail ?? "";
+  if (/`errors`/.test(detail) || (!detail && (problem.errors ?? []).length > 0)) {
+    const messages = (problem.errors ?? []).map((e) => sentence(fieldMessage(e.msg)));
+    return messages.length ? [...new Set(messages)].join(" ") : "Some of the values are not valid. Check them and try again.";
+  }
+  return detail || problem.title || "Something went wrong. Please try again.";
 }
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date), or null. */
@@ -65,22 +108,29 @@ export function humanizeWait(seconds: number): string {
   return `in ${h} hour${h === 1 ? "" : "s"}`;
 }
 
-/** The form state for a failed API call. A 422 with `errors[]` points at the fields. */
+/**
+ * The form state for a failed API call. A 422 with `errors[]` points at the fields (renamed by
+ * `aliases`); errors about the request as a whole go into the message with their text.
+ */
 export function problemState(
   problem: Problem,
   retryAfter: string | null | undefined,
   values?: Record<string, string>,
+  aliases?: Record<string, string>,
 ): FormState {
-  const fieldErrors = fieldErrorsOf(problem);
+  const fieldErrors = fieldErrorsOf(problem, aliases);
+  const formErrors = formErrorsOf(problem);
   let message: string;
   if (problem.status === 429 || problem.code === "rate_limited") {
     const wait = retryAfterSeconds(retryAfter);
     const base = problem.detail || "Too many attempts.";
     message = wait === null ? base : `${base.replace(/[;.]?\s*try again later\.?$/i, ".")} Try again ${humanizeWait(wait)}.`;
   } else if (Object.keys(fieldErrors).length > 0) {
-    message = "Please correct the highlighted fields.";
+    message = ["Please correct the highlighted fields.", ...formErrors].join(" ");
+  } else if (formErrors.length > 0) {
+    message = formErrors.join(" ");
   } else {
-    message = problem.detail || problem.title || "Something went wrong. Please try again.";
+    message = readableProblem(problem);
   }
   return { status: "error", message, code: problem.code, fieldErrors, values };
 }

@@ -20,14 +20,15 @@ function text(form: FormData, name: string): string {
   return typeof value === "string" ? value.trim() : "";
 }
 
-function failed(error: unknown, response: Response, values?: Record<string, string>): AdminFormState {
+/** The form state for a refused API call; `aliases` renames the API's fields to the form's. */
+function failed(error: unknown, response: Response, values?: Record<string, string>, aliases?: Record<string, string>): AdminFormState {
   const problem: Problem = asProblem(error, response.status);
   if (response.status === 412 || problem.code === "version_mismatch" || problem.code === "precondition_failed") {
     return { status: "error", code: "stale", message: STALE_PRODUCT, values };
   }
   if (response.status === 401) return { status: "error", code: "not_authenticated", message: "Your session has ended. Please sign in again." };
   if (response.status === 403) return { status: "error", code: "forbidden", message: "Your role does not allow this." };
-  return problemState(problem, response.headers.get("Retry-After"), values);
+  return problemState(problem, response.headers.get("Retry-After"), values, aliases);
 }
 
 async function guarded(run: () => Promise<AdminFormState>): Promise<AdminFormState> {
@@ -294,19 +295,16 @@ export async function adjustStock(_prev: AdminFormState, form: FormData): Promis
       params: { path: { sku } },
       body: mode === "set" ? { on_hand: amount, reason } : { delta: amount, reason },
     });
-    if (!data) return quantityProblem(failed(error, response, values));
+    if (!data) return quantityProblem(failed(error, response, values, { on_hand: "quantity", delta: "quantity" }));
     revalidatePath(`/admin/inventory/${encodeURIComponent(sku)}`);
     return ok(`Stock of ${sku}: ${data.on_hand} on hand, ${data.available} available.`);
   });
 }
 
-/** The API names the quantity `delta` or `on_hand` and refuses some counts as a whole: the form calls it Quantity. */
+/** The API refuses some counts as a whole (a change of 0, below what is reserved): shown at Quantity. */
 function quantityProblem(state: AdminFormState): AdminFormState {
-  const { on_hand, delta, ...others } = state.fieldErrors ?? {};
-  const quantity =
-    on_hand ?? delta ?? (state.code === "bad_adjustment" || state.code === "stock_below_reserved" ? state.message : undefined);
-  if (!quantity) return state;
-  return { ...state, message: "Please correct the highlighted fields.", fieldErrors: { ...others, quantity } };
+  if (state.code !== "bad_adjustment" && state.code !== "stock_below_reserved") return state;
+  return { ...state, message: "Please correct the highlighted fields.", fieldErrors: { ...state.fieldErrors, quantity: state.message ?? "" } };
 }
 
 // --------------------------------------------------------------------------- orders
@@ -449,12 +447,29 @@ function dateTime(form: FormData, name: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
+/** Field errors found before asking the API: the value, and the end of validity after its start. */
+function discountErrors(value: number | null, form: FormData): Record<string, string> {
+  const fieldErrors: Record<string, string> = {};
+  if (value === null) fieldErrors.value = "Enter the discount's value.";
+  const starts = dateTime(form, "starts_at");
+  const ends = dateTime(form, "ends_at");
+  if (starts && ends && ends <= starts) fieldErrors.ends_at = "Valid until must be after Valid from.";
+  return fieldErrors;
+}
+
+/** What the discount form sends, echoed back after a refused attempt. */
+function discountValues(form: FormData): Record<string, string> {
+  const names = ["code", "kind", "value", "min_subtotal", "usage_limit", "per_customer_limit", "starts_at", "ends_at"];
+  return Object.fromEntries(names.map((name) => [name, text(form, name)]));
+}
+
 export async function createDiscount(_prev: AdminFormState, form: FormData): Promise<AdminFormState> {
   const kind = text(form, "kind") as "percentage" | "fixed" | "free_shipping";
   const code = text(form, "code");
   const value = discountValue(kind, form);
-  const values = { code, value: text(form, "value"), min_subtotal: text(form, "min_subtotal"), usage_limit: text(form, "usage_limit") };
-  if (value === null) return { status: "error", message: "Enter the discount's value.", fieldErrors: { value: "Enter the discount's value." }, values };
+  const values = discountValues(form);
+  const fieldErrors = discountErrors(value, form);
+  if (Object.keys(fieldErrors).length) return { status: "error", message: "Please correct the highlighted fields.", fieldErrors, values };
   let createdId: string | null = null;
   const result = await guarded(async () => {
     const api = await sessionApi();
@@ -462,7 +477,7 @@ export async function createDiscount(_prev: AdminFormState, form: FormData): Pro
       body: {
         code,
         kind,
-        value,
+        value: value ?? 0,
         min_subtotal: parseAmount(text(form, "min_subtotal") || "0") ?? 0,
         usage_limit: optionalInt(form, "usage_limit"),
         per_customer_limit: optionalInt(form, "per_customer_limit"),
@@ -485,13 +500,15 @@ export async function updateDiscount(_prev: AdminFormState, form: FormData): Pro
   const id = text(form, "discount_id");
   const kind = text(form, "kind");
   const value = discountValue(kind, form);
-  if (value === null) return { status: "error", message: "Enter the discount's value.", fieldErrors: { value: "Enter the discount's value." } };
+  const values = discountValues(form);
+  const fieldErrors = discountErrors(value, form);
+  if (Object.keys(fieldErrors).length) return { status: "error", message: "Please correct the highlighted fields.", fieldErrors, values };
   return guarded(async () => {
     const api = await sessionApi();
     const { data, error, response } = await api.PATCH("/api/v1/admin/discounts/{discount_id}", {
       params: { path: { discount_id: id } },
       body: {
-        value,
+        value: value ?? 0,
         min_subtotal: parseAmount(text(form, "min_subtotal") || "0") ?? 0,
         usage_limit: optionalInt(form, "usage_limit"),
         per_customer_limit: optionalInt(form, "per_customer_limit"),
@@ -499,7 +516,7 @@ export async function updateDiscount(_prev: AdminFormState, form: FormData): Pro
         ends_at: dateTime(form, "ends_at"),
       },
     });
-    if (!data) return failed(error, response);
+    if (!data) return failed(error, response, values);
     revalidatePath(`/admin/discounts/${id}`);
     return ok("Discount saved.");
   });

@@ -9,6 +9,7 @@
  */
 import "server-only";
 import createClient, { type Client } from "openapi-fetch";
+import { readableProblem } from "@/lib/account/problems";
 import { apiUrl } from "@/lib/config";
 import type { paths, Problem } from "./types";
 
@@ -45,7 +46,7 @@ export function asProblem(error: unknown, status?: number): Problem {
   return { status, title: "Unexpected response", detail: typeof error === "string" ? error : undefined };
 }
 
-/** A short message for a shopper; falls back to the problem title. */
+/** A short message for a shopper; falls back to the problem title, never "see `errors`". */
 export function problemMessage(problem: Problem): string {
-  return problem.detail || problem.title || "Something went wrong. Please try again.";
+  return readableProblem(problem);
 }
