@@ -3555,6 +3555,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Custom Seo Title
+             * @description The headline staff set for search results; null when `seo_title` is the title.
+             */
+            custom_seo_title: string | null;
             /** Description */
             description: string;
             editorial?: components["schemas"]["ProductEditorialRead"] | null;
@@ -3575,7 +3580,10 @@ export interface components {
             related?: components["schemas"]["ProductSummary"][];
             /** Seo Description */
             seo_description: string;
-            /** Seo Title */
+            /**
+             * Seo Title
+             * @description The headline for search results: `custom_seo_title`, else the title.
+             */
             seo_title: string;
             /** Slug */
             slug: string;

@@ -718,6 +718,7 @@ async def _page(
         "brand": brand,
         "status": status,
         "seo_title": seo_title or title,
+        "custom_seo_title": seo_title or None,
         "seo_description": seo_description,
         "category": crumbs[-1] if crumbs else None,
         "breadcrumbs": crumbs,

@@ -341,7 +341,12 @@ class ProductRead(BaseModel):
     description: str
     brand: str
     status: Status
-    seo_title: str
+    seo_title: str = Field(
+        description="The headline for search results: `custom_seo_title`, else the title."
+    )
+    custom_seo_title: str | None = Field(
+        description="The headline staff set for search results; null when `seo_title` is the title."
+    )
     seo_description: str
     category: CategoryRef | None
     breadcrumbs: list[CategoryRef]

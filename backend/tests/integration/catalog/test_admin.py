@@ -776,3 +776,32 @@ async def test_renaming_a_category_renames_it_in_every_product_s_search_text(
         assert titles == [f"Coat {n}" for n in range(5)], q
     assert (await found("rain")).json()["items"] == []  # the old name is gone
     assert [item["title"] for item in (await found("kitchen")).json()["items"]] == ["Kettle"]
+
+
+async def test_an_empty_seo_headline_follows_the_title(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    created = await client.post(
+        f"{ADMIN}/products", json=new_product(title="Linen Shirt", seo_title=""), headers=staff
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["seo_title"], body["custom_seo_title"]) == ("Linen Shirt", None)
+
+    url = f"{ADMIN}/products/{body['id']}"
+    # the admin form sends back the stored headline (empty) with the new title
+    renamed = await client.patch(
+        url, json={"title": "Linen Overshirt", "seo_title": ""}, headers={**staff, "If-Match": "*"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["seo_title"], renamed.json()["custom_seo_title"]) == (
+        "Linen Overshirt",
+        None,
+    )
+    public = await client.get(f"/api/v1/products/{body['slug']}")
+    assert public.json()["seo_title"] == "Linen Overshirt"
+
+    own = await client.patch(
+        url, json={"seo_title": "Shirts of linen"}, headers={**staff, "If-Match": "*"}
+    )
+    assert (own.json()["seo_title"], own.json()["custom_seo_title"]) == ("Shirts of linen",) * 2

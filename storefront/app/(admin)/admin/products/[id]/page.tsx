@@ -72,7 +72,7 @@ export default async function EditProductPage({ params, searchParams }: PageProp
               slug: product.slug,
               brand: product.brand,
               description: product.description,
-              seo_title: product.seo_title,
+              seo_title: product.custom_seo_title ?? "",
               seo_description: product.seo_description,
               category_id: product.category?.id,
               collections: product.collections,
