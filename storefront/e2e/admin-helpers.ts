@@ -44,3 +44,20 @@ export async function createProductViaApi(
   const product = (await res.json()) as { id: string; slug: string };
   return { id: product.id, slug: product.slug, sku };
 }
+
+/** Pay a customer's order with the sandbox card through the API and wait until it is paid. */
+export async function payOrder(request: APIRequestContext, shop: Shop, token: string, orderId: string): Promise<void> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const started = await request.post(`${shop.apiUrl}/api/v1/orders/${orderId}/payment`, { headers: auth });
+  expect(started.status(), await started.text()).toBe(200);
+  const { payment } = (await started.json()) as { payment: { intent_id: string; client_secret: string } };
+  const confirmed = await request.post(`${shop.apiUrl}/api/v1/payments/sandbox/intents/${payment.intent_id}/confirm`, {
+    data: { client_secret: payment.client_secret, card_number: "4242424242424242", exp_month: 12, exp_year: 2040, cvc: "123" },
+  });
+  expect(confirmed.status(), await confirmed.text()).toBe(200);
+  await expect
+    .poll(async () => ((await (await request.get(`${shop.apiUrl}/api/v1/orders/${orderId}`, { headers: auth })).json()) as { status: string }).status, {
+      timeout: 30_000,
+    })
+    .toBe("paid");
+}

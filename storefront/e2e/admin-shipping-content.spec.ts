@@ -5,7 +5,7 @@
  */
 import type { APIRequestContext, Page } from "@playwright/test";
 import { PASSWORD, apiToken, createCustomer, placeOrder, signInThroughForm } from "./account-helpers";
-import { promoteToAdmin } from "./admin-helpers";
+import { payOrder, promoteToAdmin } from "./admin-helpers";
 import { expect, test, type Shop } from "./fixtures";
 
 async function signInStaff(page: Page, request: APIRequestContext, shop: Shop, tag: string): Promise<void> {
@@ -13,22 +13,6 @@ async function signInStaff(page: Page, request: APIRequestContext, shop: Shop, t
   promoteToAdmin(shop, email);
   await signInThroughForm(page, email, PASSWORD, "/admin");
   await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
-}
-
-async function payOrder(request: APIRequestContext, shop: Shop, token: string, orderId: string): Promise<void> {
-  const auth = { Authorization: `Bearer ${token}` };
-  const started = await request.post(`${shop.apiUrl}/api/v1/orders/${orderId}/payment`, { headers: auth });
-  expect(started.status(), await started.text()).toBe(200);
-  const { payment } = (await started.json()) as { payment: { intent_id: string; client_secret: string } };
-  const confirmed = await request.post(`${shop.apiUrl}/api/v1/payments/sandbox/intents/${payment.intent_id}/confirm`, {
-    data: { client_secret: payment.client_secret, card_number: "4242424242424242", exp_month: 12, exp_year: 2040, cvc: "123" },
-  });
-  expect(confirmed.status(), await confirmed.text()).toBe(200);
-  await expect
-    .poll(async () => ((await (await request.get(`${shop.apiUrl}/api/v1/orders/${orderId}`, { headers: auth })).json()) as { status: string }).status, {
-      timeout: 30_000,
-    })
-    .toBe("paid");
 }
 
 test("staff buy a label for a paid order and the shipment appears with its tracking number", async ({ page, request, shop }) => {

@@ -10,8 +10,8 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, test, type Shop } from "./fixtures";
 import { BACKUP_KEY } from "./harness";
-import { PASSWORD, createCustomer, signInThroughForm } from "./account-helpers";
-import { createProductViaApi, createStaff } from "./admin-helpers";
+import { PASSWORD, apiToken, createCustomer, placeOrder, signInThroughForm } from "./account-helpers";
+import { createProductViaApi, createStaff, payOrder } from "./admin-helpers";
 import { ORDER_URL, addFromProductPage, fillCheckout, payWithCard } from "./checkout-helpers";
 
 /** `mercato ARGS…` against the harness's data dir; its output. */
@@ -334,4 +334,27 @@ test("renaming a product without its own search headline renames its page title 
   await expect
     .poll(async () => { await page.goto(`/p/${slug}`); return page.title(); }, { timeout: 60_000, intervals: [1000, 2000, 3000] })
     .toContain(`Renamed Vase ${suffix}`);
+});
+
+test("the Overview's orders waiting for fulfilment include a partly refunded order with items to ship", async ({ page, request, shop }) => {
+  test.slow();
+  const buyer = await createCustomer(request, shop, "awaiting-buyer", "Awaiting Buyer");
+  const token = await apiToken(request, shop, buyer);
+  const order = await placeOrder(request, shop, token);
+  await payOrder(request, shop, token, order.id);
+  const staff = await createStaff(request, shop, "awaiting-staff");
+  const refund = await request.post(`${shop.apiUrl}/api/v1/admin/orders/${order.id}/refund`, {
+    headers: { Authorization: `Bearer ${staff.token}` },
+    data: { amount: 100, reason: "goodwill" },
+  });
+  expect(refund.status(), await refund.text()).toBe(200);
+
+  await signInThroughForm(page, staff.email, PASSWORD, "/admin");
+  await page.getByRole("link", { name: /Waiting for fulfilment/ }).click();
+  await expect(page).toHaveURL(/\/admin\/orders\?awaiting_fulfilment=true$/);
+  await expect(page.getByLabel("Only orders waiting for fulfilment (paid, items still to ship)")).toBeChecked();
+  await expect(page.getByRole("row").filter({ hasText: order.number })).toContainText("partially refunded");
+  for (const status of await page.getByRole("row").locator("td:nth-child(4)").allTextContents()) {
+    expect(["paid", "partially fulfilled", "partially refunded"]).toContain(status);
+  }
 });

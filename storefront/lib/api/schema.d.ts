@@ -1942,7 +1942,7 @@ export interface components {
         AdminOverview: {
             /**
              * Awaiting Fulfilment
-             * @description Paid orders with lines still to ship
+             * @description Paid orders (partly refunded ones too) with items still to ship
              */
             awaiting_fulfilment: number;
             /** Currency */
@@ -6781,6 +6781,8 @@ export interface operations {
     adminListOrders: {
         parameters: {
             query?: {
+                /** @description Only paid orders (partly refunded ones too) with items still to ship: the Overview's count */
+                awaiting_fulfilment?: boolean;
                 created_from?: string | null;
                 created_to?: string | null;
                 cursor?: string | null;

@@ -45,7 +45,9 @@ class AdminOverview(BaseModel):
     today: PeriodTotals
     week: PeriodTotals = Field(description="The last 7 UTC days, today included")
     series: list[SalesPoint] = Field(description="One point per UTC day, oldest first")
-    awaiting_fulfilment: int = Field(description="Paid orders with lines still to ship")
+    awaiting_fulfilment: int = Field(
+        description="Paid orders (partly refunded ones too) with items still to ship"
+    )
     low_stock: LowStock
     failed_payments_today: int
     failed_payments_week: int

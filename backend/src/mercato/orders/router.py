@@ -146,6 +146,13 @@ async def admin_list_orders(
         int | None, Query(ge=0, le=10**12, description="Maximum total, minor units")
     ] = None,
     number: Annotated[str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9-]+$")] = None,
+    awaiting_fulfilment: Annotated[
+        bool,
+        Query(
+            description="Only paid orders (partly refunded ones too) with items still to ship: "
+            "the Overview's count"
+        ),
+    ] = False,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> AdminOrderPage:
@@ -160,6 +167,7 @@ async def admin_list_orders(
         total_min=total_min,
         total_max=total_max,
         number=number,
+        awaiting_fulfilment=awaiting_fulfilment,
         limit=limit,
         cursor=cursor,
     )

@@ -394,11 +394,14 @@ async def list_orders(
     total_min: int | None = None,
     total_max: int | None = None,
     number: str | None = None,
+    awaiting_fulfilment: bool = False,
     limit: int = 20,
     cursor: str | None = None,
 ) -> tuple[list[Order], str | None]:
     """Newest first, keyset-paginated on (created_at, id)."""
     stmt = select(Order)
+    if awaiting_fulfilment:
+        stmt = stmt.where(_awaiting_fulfilment())
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
     if total_min is not None:
@@ -1092,11 +1095,20 @@ async def customer_totals(session: AsyncSession, customer_id: uuid.UUID) -> tupl
     return int(count), int(spent)
 
 
-async def count_awaiting_fulfilment(session: AsyncSession) -> int:
-    """Paid orders with lines still to fulfil."""
-    found = await session.scalar(
-        select(func.count(Order.id)).where(Order.status.in_(("paid", "partially_fulfilled")))
+def _awaiting_fulfilment() -> Any:
+    """Paid orders (partly refunded ones too) with a quantity still to ship: what staff can
+    fulfil. A fully refunded or cancelled order is not shipped."""
+    left_to_ship = (
+        select(OrderLine.id)
+        .where(OrderLine.order_id == Order.id, OrderLine.quantity_fulfilled < OrderLine.quantity)
+        .exists()
     )
+    return Order.status.in_(FULFILLABLE) & left_to_ship
+
+
+async def count_awaiting_fulfilment(session: AsyncSession) -> int:
+    """How many orders `list_orders(awaiting_fulfilment=True)` lists."""
+    found = await session.scalar(select(func.count(Order.id)).where(_awaiting_fulfilment()))
     return int(found or 0)
 
 

@@ -382,3 +382,46 @@ async def test_datetimes_out_of_range_in_utc_are_422_and_answers_show_utc(
         "2030-01-01T05:00:00Z",
         "2030-01-02T07:00:00Z",
     )
+
+
+async def test_awaiting_fulfilment_counts_and_lists_partly_refunded_orders_left_to_ship(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1000, stock=30, skus=["AW-1"])
+    admin = auth_headers(container, await create_user(container, role="admin"))
+
+    async def paid_order() -> dict[str, Any]:
+        placed = await _place(client, {"AW-1": 3})
+        await pay(client, placed)
+        return placed
+
+    async def post(order: dict[str, Any], action: str, body: Any = None) -> dict[str, Any]:
+        url = f"{API}/admin/orders/{order['id']}/{action}"
+        return expect(await client.post(url, json=body, headers=admin), 200)
+
+    untouched = await paid_order()
+    # one of three shipped, then part of the money back: two still to ship
+    partly_shipped = await paid_order()
+    line = {"line_id": partly_shipped["lines"][0]["id"], "quantity": 1}
+    await post(partly_shipped, "fulfil", {"items": [line]})
+    assert (await post(partly_shipped, "refund", {"amount": 500}))["status"] == (
+        "partially_refunded"
+    )
+    # everything packed, then part of the money back: nothing left to ship
+    all_packed = await paid_order()
+    await post(all_packed, "fulfil")
+    await post(all_packed, "refund", {"amount": 500})
+    refunded = await paid_order()
+    await post(refunded, "refund")
+    cancelled = await paid_order()
+    await post(cancelled, "cancel", {"reason": "cancelled_by_admin"})
+
+    await container.cache.delete("admin:overview:v1")
+    overview = expect(await client.get(f"{API}/admin/overview", headers=admin), 200)
+    assert overview["awaiting_fulfilment"] == 2
+    listed = expect(
+        await client.get(f"{API}/admin/orders?awaiting_fulfilment=true", headers=admin), 200
+    )
+    assert [o["id"] for o in listed["items"]] == [partly_shipped["id"], untouched["id"]]
+    everything = expect(await client.get(f"{API}/admin/orders", headers=admin), 200)
+    assert len(everything["items"]) == 5

@@ -49,7 +49,7 @@ export default async function AdminOverviewPage() {
         <Stat label="Revenue today" value={formatMoney(data.today.revenue)} />
         <Stat label="Orders this week" value={data.week.orders} />
         <Stat label="Revenue this week" value={formatMoney(data.week.revenue)} />
-        <Stat label="Waiting for fulfilment" value={data.awaiting_fulfilment} href="/admin/orders?status=paid" />
+        <Stat label="Waiting for fulfilment" value={data.awaiting_fulfilment} href="/admin/orders?awaiting_fulfilment=true" />
         <Stat label="Low-stock SKUs" value={data.low_stock.count} href={`/admin/inventory?max_available=${data.low_stock.threshold}`} />
         <Stat label="Failed payments this week" value={data.failed_payments_week} />
         <Stat label="Dead-letter tasks" value={data.dead_letters} href="/admin/operations" />

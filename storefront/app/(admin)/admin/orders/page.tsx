@@ -25,6 +25,8 @@ export default async function AdminOrdersPage({ searchParams }: PageProps<"/admi
   const min = one(params, "min");
   const max = one(params, "max");
   const cursor = one(params, "cursor");
+  // the Overview's "Waiting for fulfilment": paid (partly refunded too) with items still to ship
+  const awaiting = one(params, "awaiting_fulfilment") === "true";
   const totalMin = min ? parseAmount(min) : null;
   const totalMax = max ? parseAmount(max) : null;
   const api = await sessionApi();
@@ -37,12 +39,13 @@ export default async function AdminOrdersPage({ searchParams }: PageProps<"/admi
         created_to: dayBound(to, true),
         total_min: totalMin ?? undefined,
         total_max: totalMax ?? undefined,
+        awaiting_fulfilment: awaiting || undefined,
         cursor,
         limit: 25,
       },
     },
   });
-  const filters = { status, email, from, to, min: totalMin === null ? undefined : amountInput(totalMin), max: totalMax === null ? undefined : amountInput(totalMax) };
+  const filters = { status, awaiting_fulfilment: awaiting ? "true" : undefined, email, from, to, min: totalMin === null ? undefined : amountInput(totalMin), max: totalMax === null ? undefined : amountInput(totalMax) };
   return (
     <>
       <PageHeading title="Orders" />
@@ -72,6 +75,12 @@ export default async function AdminOrdersPage({ searchParams }: PageProps<"/admi
         <FilterField id="filter-max" label="Total at most">
           <input id="filter-max" name="max" inputMode="decimal" defaultValue={filters.max} className={inputClass} />
         </FilterField>
+        <div className="flex items-center gap-2 sm:col-span-3 lg:col-span-6">
+          <input id="filter-awaiting" name="awaiting_fulfilment" type="checkbox" value="true" defaultChecked={awaiting} className="h-4 w-4" />
+          <label htmlFor="filter-awaiting" className="text-sm">
+            Only orders waiting for fulfilment (paid, items still to ship)
+          </label>
+        </div>
       </FilterForm>
       {!data ? (
         <ErrorNote message={problemMessage(asProblem(error, response.status))} />
