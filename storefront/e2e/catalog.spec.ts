@@ -112,6 +112,41 @@ test("a sold-out variant is disabled and low stock says how many are left", asyn
   await expect(page.getByRole("button", { name: "Add to cart" })).toBeEnabled();
 });
 
+/** A product (demo data) with an option of at least three values in stock at its first selection. */
+async function productWithThreeValues(shop: Shop): Promise<{ product: ProductRead; option: string; values: string[] } | null> {
+  const list = await api<ProductPage>(shop, "/api/v1/products?limit=100&sort=name&in_stock=true");
+  for (const summary of list.items) {
+    const p = await api<ProductRead>(shop, `/api/v1/products/${summary.slug}`);
+    const selection = initialSelection(p.variants);
+    for (const option of p.options) {
+      // the chosen value last: its text is also in the group's legend ("Colour: Charcoal")
+      const values = option.values
+        .filter((v) => valueState(p.variants, selection, option.name, v) === "available")
+        .sort((a, b) => Number(a === selection[option.name]) - Number(b === selection[option.name]));
+      if (values.length >= 3) return { product: p, option: option.name, values: values.slice(0, 3) };
+    }
+  }
+  return null;
+}
+
+test("an option value is chosen by clicking its text, by its label or as a radio", async ({ page, shop }) => {
+  const found = await productWithThreeValues(shop);
+  test.skip(found === null, "the demo data has no product with three values of an option in stock");
+  const { product, option, values } = found!;
+  await page.goto(`/p/${product.slug}`);
+  const group = page.getByRole("group", { name: new RegExp(`^${option}`, "i") });
+  const [byText, byLabel, byRole] = values as [string, string, string];
+  // what a person does: click the word on the swatch
+  await group.getByText(byText, { exact: true }).click();
+  await expect(group.getByRole("radio", { name: byText, exact: true })).toBeChecked();
+  await group.getByLabel(byLabel, { exact: true }).check();
+  await expect(group.getByRole("radio", { name: byLabel, exact: true })).toBeChecked();
+  await expect(group.getByRole("radio", { name: byText, exact: true })).not.toBeChecked();
+  await group.getByRole("radio", { name: byRole, exact: true }).check();
+  await expect(group.getByRole("radio", { name: byRole, exact: true })).toBeChecked();
+  await expect(group.locator("legend")).toContainText(`: ${byRole}`);
+});
+
 test("search suggestions appear while typing and selecting one opens the product", async ({ page, shop }) => {
   const list = await api<ProductPage>(shop, "/api/v1/products?limit=1&sort=newest");
   const target = list.items[0]!;

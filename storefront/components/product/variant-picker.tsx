@@ -43,29 +43,26 @@ export function VariantPicker({ productName, options, variants }: { productName:
           <div className="flex flex-wrap gap-2">
             {option.values.map((value) => {
               const state = valueState(variants, selection, option.name, value);
-              const inputId = `${id}-${option.name}-${value}`;
               return (
-                // The radio lies transparent over its label: a click anywhere on the swatch is on
-                // the radio itself (as a test's `check()` clicks it), the label draws the state.
-                <div key={value} className="relative">
+                // The radio lies transparent over the swatch, inside its label: a click on the
+                // swatch's text lands on the radio (so a click by text and a radio's `check()`
+                // both hit it), the label names it and draws its state.
+                <label
+                  key={value}
+                  className="relative block min-w-12 cursor-pointer rounded-md border border-gray-300 px-3 py-2 text-center text-sm has-checked:border-brand-600 has-checked:bg-brand-50 has-checked:font-semibold has-focus-visible:outline-3 has-focus-visible:outline-brand-600 has-disabled:cursor-not-allowed has-disabled:bg-gray-50 has-disabled:text-gray-600 has-disabled:line-through"
+                >
                   <input
                     type="radio"
-                    id={inputId}
                     name={`${id}-${option.name}`}
                     value={value}
                     checked={selection[option.name] === value}
                     disabled={state === "sold_out"}
                     onChange={() => setSelection((s) => choose(variants, s, option.name, value))}
-                    className="peer absolute inset-0 h-full w-full cursor-pointer opacity-0 disabled:cursor-not-allowed"
+                    className="absolute inset-0 h-full w-full cursor-pointer opacity-0 disabled:cursor-not-allowed"
                   />
-                  <label
-                    htmlFor={inputId}
-                    className="block min-w-12 cursor-pointer rounded-md border border-gray-300 px-3 py-2 text-center text-sm peer-checked:border-brand-600 peer-checked:bg-brand-50 peer-checked:font-semibold peer-focus-visible:outline-3 peer-focus-visible:outline-brand-600 peer-disabled:cursor-not-allowed peer-disabled:bg-gray-50 peer-disabled:text-gray-600 peer-disabled:line-through"
-                  >
-                    {value}
-                    {state === "sold_out" ? <span className="sr-only"> (sold out)</span> : null}
-                  </label>
-                </div>
+                  {value}
+                  {state === "sold_out" ? <span className="sr-only"> (sold out)</span> : null}
+                </label>
               );
             })}
           </div>
