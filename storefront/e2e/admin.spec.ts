@@ -285,6 +285,9 @@ test("a refused stock take keeps the chosen kind and values, and the corrected c
   await form.getByRole("button", { name: "Apply adjustment" }).click();
   await expect(page.getByRole("status").filter({ hasText: "7 on hand" })).toBeVisible();
   await expect(page.getByRole("cell", { name: "stock take" })).toBeVisible();
+  // the history names who adjusted by email, not by account id
+  await expect(page.getByRole("row").filter({ hasText: "stock take" })).toContainText(staff.email);
+  await expect(page.getByRole("table")).not.toContainText("user:");
 });
 
 test("a refused discount points at the field or says why, in words, and keeps what was entered", async ({ page, request, shop }) => {

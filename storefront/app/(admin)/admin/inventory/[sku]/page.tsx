@@ -3,6 +3,7 @@ import Link from "@/components/ui/page-link";
 import { notFound } from "next/navigation";
 import { EmptyState, PageHeading, Section, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
 import { StockAdjustForm } from "@/components/admin/stock-adjust-form";
+import { actorEmails, actorLabel } from "@/lib/admin/actors";
 import { hrefWith, one, type Params } from "@/lib/admin/query";
 import { requireStaff } from "@/lib/admin/session";
 import { sessionApi } from "@/lib/session/api";
@@ -22,6 +23,8 @@ export default async function SkuStockPage({ params, searchParams }: PageProps<"
     api.GET("/api/v1/admin/inventory/{sku}/movements", { params: { path: { sku }, query: { cursor, limit: 50 } } }),
   ]);
   if (level.response.status === 404) notFound();
+  // "user:<id>" in the history: named by email, as the order timeline names staff
+  const emails = await actorEmails(api, moves.data?.items.map((m) => m.actor) ?? []);
   return (
     <>
       <PageHeading title={`Stock of ${sku}`}>
@@ -74,7 +77,7 @@ export default async function SkuStockPage({ params, searchParams }: PageProps<"
                       <td className={tdClass}>{m.delta_on_hand > 0 ? `+${m.delta_on_hand}` : m.delta_on_hand}</td>
                       <td className={tdClass}>{m.delta_reserved > 0 ? `+${m.delta_reserved}` : m.delta_reserved}</td>
                       <td className={tdClass}>{m.reason ?? m.reference ?? "—"}</td>
-                      <td className={tdClass}>{m.actor ?? "—"}</td>
+                      <td className={tdClass}>{actorLabel(m.actor, emails)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -7,6 +7,7 @@ import { AdminField, ErrorNote, PageHeading, Section, narrowTableClass, secondar
 import { RefundForm } from "@/components/admin/refund-form";
 import { ShipmentTable } from "@/components/admin/shipment-table";
 import { addOrderNote, cancelOrder, createShipment, resendConfirmation } from "@/lib/admin/actions";
+import { actorEmails, actorLabel } from "@/lib/admin/actors";
 import { refundable, statusLabel, utcMinute, waivedShipping } from "@/lib/admin/format";
 import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";
@@ -15,7 +16,6 @@ import { sessionApi } from "@/lib/session/api";
 
 export const metadata: Metadata = { title: "Order" };
 
-const STAFF_ACTOR = /^staff:([0-9a-f-]{36})$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CANCELLABLE = new Set(["pending_payment", "paid", "partially_refunded", "refunded"]);
 const FULFILLABLE = new Set(["paid", "partially_fulfilled", "partially_refunded"]);
@@ -42,19 +42,8 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
   const hidden = { order_id: order.id };
   const shipments = await api.GET("/api/v1/admin/shipments", { params: { query: { order_id: order.id, limit: 100 } } });
   // The timeline names staff by email ("staff:<id>" in the history); an account gone keeps its id.
-  const staffIds = [...new Set(order.history.map((e) => STAFF_ACTOR.exec(e.actor)?.[1]).filter((x): x is string => !!x))];
-  const staff = new Map(
-    await Promise.all(
-      staffIds.map(async (staffId) => {
-        const { data } = await api.GET("/api/v1/admin/customers/{customer_id}", { params: { path: { customer_id: staffId } } });
-        return [staffId, data?.customer.email] as const;
-      }),
-    ),
-  );
-  const actorName = (actor: string) => {
-    const staffId = STAFF_ACTOR.exec(actor)?.[1];
-    return (staffId && staff.get(staffId)) ?? actor;
-  };
+  const staff = await actorEmails(api, order.history.map((e) => e.actor));
+  const actorName = (actor: string) => actorLabel(actor, staff);
   return (
     <>
       <PageHeading title={`Order ${order.number}`}>
