@@ -1,4 +1,8 @@
+import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
+import { notFoundMetadata } from "@/lib/metadata/not-found";
+
+export const metadata: Metadata = notFoundMetadata;
 
 export default function NotFound() {
   return (

@@ -240,3 +240,12 @@ test("an admin price edit shows on the next page load", async ({ page, shop }) =
     await expect(page.getByText(shown, { exact: true }).first()).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 30_000 });
 });
+
+test("a page, category, collection or product that does not exist is titled Page not found", async ({ page }) => {
+  for (const path of ["/nope", "/c/nope", "/collections/nope", "/p/nope"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+    await expect(page.getByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
+    await expect(page, path).toHaveTitle(/^Page not found · /);
+  }
+});

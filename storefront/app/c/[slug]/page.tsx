@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { notFoundMetadata } from "@/lib/metadata/not-found";
 import { Breadcrumbs } from "@/components/catalog/breadcrumbs";
 import { ListingView } from "@/components/catalog/listing-view";
 import { findCategory, getCategoryTree, listingPage, listProducts } from "@/lib/catalog/api";
@@ -14,7 +15,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { slug } = await params;
   const tree = await getCategoryTree();
   const found = tree ? findCategory(tree, slug) : null;
-  if (!found) return { title: "Category", robots: { index: false } };
+  if (!found) return tree ? notFoundMetadata : { title: "Category", robots: { index: false } };
   const description = found.node.description || `Shop ${found.node.name.toLowerCase()} at Mercato.`;
   return {
     title: found.node.name,

@@ -4,6 +4,7 @@ import { Breadcrumbs } from "@/components/catalog/breadcrumbs";
 import { ListingView } from "@/components/catalog/listing-view";
 import { getCollection, listingPage, listProducts } from "@/lib/catalog/api";
 import { parseListingState, type RawSearchParams } from "@/lib/url/search-params";
+import { notFoundMetadata } from "@/lib/metadata/not-found";
 
 interface Props {
   params: Promise<{ slug: string }>;
@@ -13,7 +14,7 @@ interface Props {
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { slug } = await params;
   const collection = await getCollection(slug, 1);
-  if (!collection.ok) return { title: "Collection", robots: { index: false } };
+  if (!collection.ok) return collection.status === 404 ? notFoundMetadata : { title: "Collection", robots: { index: false } };
   const description = collection.data.description || `The ${collection.data.title} collection at Mercato.`;
   return {
     title: collection.data.title,

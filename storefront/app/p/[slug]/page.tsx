@@ -11,6 +11,7 @@ import { WishlistButton } from "@/components/wishlist/wishlist-button";
 import { getProduct } from "@/lib/catalog/api";
 import { productJsonLd, serializeJsonLd, stripHtml } from "@/lib/catalog/json-ld";
 import { storefrontUrl } from "@/lib/config";
+import { notFoundMetadata } from "@/lib/metadata/not-found";
 
 interface Props {
   params: Promise<{ slug: string }>;
@@ -19,7 +20,7 @@ interface Props {
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { slug } = await params;
   const result = await getProduct(slug);
-  if (!result.ok) return { title: result.status === 404 ? "Product not found" : "Product", robots: { index: false } };
+  if (!result.ok) return result.status === 404 ? notFoundMetadata : { title: "Product", robots: { index: false } };
   const p = result.data;
   const title = p.seo_title || p.title;
   const description = (p.seo_description || stripHtml(p.description)).slice(0, 300) || `${p.title} at Mercato.`;
