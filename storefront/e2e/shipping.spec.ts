@@ -72,12 +72,23 @@ test("an admin ships a paid order; the customer watches it arrive on the order a
   }
   await page.screenshot({ path: "test-results/screenshots/shipping-track-1280.png", fullPage: true });
 
-  // an unknown number is a clean not-found page
-  await page.goto("/track/MP0000000000000000000");
-  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  // an unknown number: the lookup form again, saying so (test below)
 
   // one email per status change
   const mails = shop.readEmails().filter((raw) => raw.includes(order.number));
   expect(mails.filter((raw) => /Subject: Order \S+ has shipped/.test(raw))).toHaveLength(1);
   await expect.poll(() => shop.readEmails().filter((raw) => raw.includes(`Subject: Order ${order.number} delivered`)).length, { timeout: 30_000 }).toBe(1);
+});
+
+test("an unknown tracking number shows the lookup form again with what went wrong", async ({ page }) => {
+  for (const typed of ["nonsense-123", "MP0000000000000000000"]) {
+    await page.goto("/track");
+    await page.getByLabel("Tracking number").fill(typed);
+    await page.getByRole("button", { name: "Track" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Track a parcel" })).toBeVisible();
+    const field = page.getByLabel("Tracking number");
+    await expect(field).toHaveAttribute("aria-invalid", "true");
+    await expect(field).toHaveAccessibleDescription("We could not find a parcel with that number.");
+    await expect(field).toHaveValue(typed.replace("-", "").toUpperCase());
+  }
 });

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { TrackingLookup } from "@/components/shipping/tracking-lookup";
-import { normaliseTrackingNumber } from "@/lib/shipping/tracking";
+import { NOT_A_NUMBER, normaliseTrackingNumber } from "@/lib/shipping/tracking";
 
 export const metadata: Metadata = { title: "Track a parcel" };
 
@@ -13,7 +13,7 @@ export default async function TrackPage({ searchParams }: PageProps<"/track">) {
   if (raw) {
     const number = normaliseTrackingNumber(raw);
     if (number) redirect(`/track/${encodeURIComponent(number)}`);
-    error = "That does not look like a tracking number: use the letters and digits from your shipping email.";
+    error = NOT_A_NUMBER;
   }
   return (
     <div className="mx-auto max-w-xl space-y-6">

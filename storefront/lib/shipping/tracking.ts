@@ -23,6 +23,9 @@ export function isFinal(status: string): boolean {
   return FINAL.has(status);
 }
 
+/** What the lookup form says about a number that cannot be one. */
+export const NOT_A_NUMBER = "That does not look like a tracking number: use the letters and digits from your shipping email.";
+
 /** "mp 12ab-34" -> "MP12AB34"; null when nothing plausible is left (letters and digits, 4-64). */
 export function normaliseTrackingNumber(raw: string): string | null {
   const cleaned = raw.replace(/[\s-]+/g, "").toUpperCase();

@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
-import { notFound } from "next/navigation";
 import { AutoRefresh } from "@/components/shipping/auto-refresh";
 import { TrackingLookup } from "@/components/shipping/tracking-lookup";
 import { TrackingTimeline } from "@/components/shipping/tracking-timeline";
 import { asProblem, bearerApi } from "@/lib/api/client";
-import { formatDate, isFinal, normaliseTrackingNumber, statusLabel } from "@/lib/shipping/tracking";
+import { NOT_A_NUMBER, formatDate, isFinal, normaliseTrackingNumber, statusLabel } from "@/lib/shipping/tracking";
 
 export const metadata: Metadata = { title: "Parcel tracking", robots: { index: false, follow: false } };
 export const dynamic = "force-dynamic";
@@ -17,18 +16,32 @@ async function clientAddress(): Promise<string | null> {
   return first && /^[0-9a-fA-F:.]{3,45}$/.test(first) ? first : null;
 }
 
+/** The lookup form again, with what was looked up and why nothing was found: the page stays usable. */
+function LookupAgain({ value, error }: { value: string; error: string }) {
+  return (
+    <div className="mx-auto max-w-xl space-y-6">
+      <div>
+        <h1 className="text-2xl font-bold">Track a parcel</h1>
+        <p className="text-muted">Enter the tracking number from your shipping email.</p>
+      </div>
+      <TrackingLookup defaultValue={value} error={error} />
+    </div>
+  );
+}
+
 /** Public tracking: status, estimate and events of one parcel; nothing about who it is for. */
 export default async function TrackingPage({ params }: PageProps<"/track/[trackingNumber]">) {
   const { trackingNumber } = await params;
-  const number = normaliseTrackingNumber(decodeURIComponent(trackingNumber));
-  if (!number) notFound();
+  const typed = decodeURIComponent(trackingNumber);
+  const number = normaliseTrackingNumber(typed);
+  if (!number) return <LookupAgain value={typed.slice(0, 80)} error={NOT_A_NUMBER} />;
   const address = await clientAddress();
   const { data, error, response } = await bearerApi(null).GET("/api/v1/tracking/{tracking_number}", {
     params: { path: { tracking_number: number } },
     headers: address ? { "X-Forwarded-For": address } : {},
   });
   if (!data) {
-    if (response.status === 404) notFound();
+    if (response.status === 404) return <LookupAgain value={typed.slice(0, 80)} error="We could not find a parcel with that number." />;
     const busy = response.status === 429;
     return (
       <div className="mx-auto max-w-xl space-y-6">
