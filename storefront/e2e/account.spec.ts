@@ -225,8 +225,10 @@ test("a guest's wishlist syncs to the account after sign-in", async ({ page, con
   const recent = page.getByRole("list", { name: "Recently viewed products" });
   const firstTile = recent.getByRole("listitem").filter({ hasText: first!.title });
   await expect(firstTile).toBeVisible();
-  await firstTile.getByRole("button", { name: "Add to wishlist" }).click();
-  await expect(firstTile.getByRole("button", { name: "Remove from wishlist" })).toHaveAttribute("aria-pressed", "true");
+  // in a list, each toggle names its product
+  await firstTile.getByRole("button", { name: `Add ${first!.title} to wishlist`, exact: true }).click();
+  await expect(firstTile.getByRole("button", { name: `Remove ${first!.title} from wishlist`, exact: true })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByRole("button", { name: "Remove from wishlist", exact: true })).toHaveCount(0);
   await expect(firstTile.getByRole("status")).toHaveText(`${first!.title} was added to your wishlist.`);
   expect(await page.evaluate(() => localStorage.getItem("mercato.wishlist"))).toContain(first!.slug);
   await page.reload();
@@ -252,8 +254,8 @@ test("a guest's wishlist syncs to the account after sign-in", async ({ page, con
 
   // signed in, the account is the source of truth
   const secondTile = saved.getByRole("listitem").filter({ hasText: second!.title });
-  await secondTile.getByRole("button", { name: "Remove from wishlist" }).click();
-  await expect(secondTile.getByRole("button", { name: "Add to wishlist" })).toHaveAttribute("aria-pressed", "false");
+  await secondTile.getByRole("button", { name: `Remove ${second!.title} from wishlist`, exact: true }).click();
+  await expect(secondTile.getByRole("button", { name: `Add ${second!.title} to wishlist`, exact: true })).toHaveAttribute("aria-pressed", "false");
   await expect.poll(me).toEqual([first!.slug]);
   expect(await page.evaluate(() => localStorage.getItem("mercato.wishlist"))).toBeNull();
 });

@@ -19,7 +19,7 @@ export function ProductTileList({ tiles, label }: { tiles: ProductTile[]; label:
           </Link>
           <p className="text-sm font-semibold">{t.price}</p>
           {!t.in_stock ? <p className="text-xs text-red-700">Sold out</p> : null}
-          <WishlistButton productId={t.id} productSlug={t.slug} productName={t.title} />
+          <WishlistButton productId={t.id} productSlug={t.slug} productName={t.title} named />
         </li>
       ))}
     </ul>
