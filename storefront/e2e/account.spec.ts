@@ -297,7 +297,13 @@ test("order history, data export as a JSON file, and account deletion", async ({
   await page.getByRole("button", { name: "Delete my account…" }).click();
   await screenshots(page, "privacy");
   await page.getByRole("button", { name: "Delete my account permanently" }).click();
-  await expect(page.getByText("Type DELETE to confirm.").last()).toBeVisible();
+  await expect(page.getByText("Type DELETE in capital letters to confirm.").last()).toBeVisible();
+  // the word in small letters is not enough
+  await page.getByLabel("Type DELETE to confirm").fill("delete");
+  await page.getByRole("button", { name: "Delete my account permanently" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Type DELETE in capital letters to confirm." })).toBeVisible();
+  await expect(page.getByLabel("Type DELETE to confirm")).toHaveValue("delete");
+  await expect(page).toHaveURL(/\/account\/privacy/);
   await page.getByLabel("Type DELETE to confirm").fill("DELETE");
   await page.getByRole("button", { name: "Delete my account permanently" }).click();
   await expect(page).toHaveURL(/\/account\/sign-in\?deleted=1$/);

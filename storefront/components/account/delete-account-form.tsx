@@ -22,7 +22,7 @@ export function DeleteAccountForm() {
       <p className="text-sm">
         This closes your account and erases your personal data. Orders are kept for accounting without your name. This cannot be undone.
       </p>
-      <Field name="confirm" label="Type DELETE to confirm" autoComplete="off" required error={state.fieldErrors?.confirm} />
+      <Field name="confirm" label="Type DELETE to confirm" hint="In capital letters, exactly as shown." autoComplete="off" required defaultValue={state.values?.confirm} error={state.fieldErrors?.confirm} />
       <div className="flex flex-col gap-3 sm:flex-row">
         <SubmitButton pendingLabel="Deleting…" variant="danger">
           Delete my account permanently

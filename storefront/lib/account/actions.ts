@@ -13,6 +13,7 @@ import { sessionApi } from "@/lib/session/api";
 import { clearTokens, writeTokens } from "@/lib/session/cookies";
 import { safeRedirectPath } from "@/lib/url/safe-redirect";
 import { addressFields } from "./address-form";
+import { confirmsDeletion } from "./confirm";
 import { problemState, type FormState } from "./problems";
 
 function field(form: FormData, name: string): string {
@@ -250,14 +251,16 @@ async function deleteAddressActionBody(form: FormData): Promise<FormState> {
   redirect("/account/addresses?saved=deleted");
 }
 
-/** Field: confirm (must be the word DELETE). Closes the account at the API, then signs out. */
+/** Field: confirm (must be the word DELETE, in capitals). Closes the account at the API, then signs out. */
 export async function deleteAccountAction(_prev: FormState, form: FormData): Promise<FormState> {
   return guarded(() => deleteAccountActionBody(form));
 }
 
 async function deleteAccountActionBody(form: FormData): Promise<FormState> {
-  if (field(form, "confirm").trim().toUpperCase() !== "DELETE") {
-    return { status: "error", message: "Type DELETE to confirm.", fieldErrors: { confirm: "Type DELETE to confirm." } };
+  const typed = field(form, "confirm");
+  if (!confirmsDeletion(typed)) {
+    const message = "Type DELETE in capital letters to confirm.";
+    return { status: "error", message, fieldErrors: { confirm: message }, values: { confirm: typed } };
   }
   const api = await sessionApi();
   const { error, response } = await api.DELETE("/api/v1/me");
