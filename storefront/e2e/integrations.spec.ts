@@ -18,6 +18,9 @@ test("the home page shows the community feed, sanitised, without images", async 
   const jules = feed.getByRole("article", { name: "Jules" });
   await expect(jules).toContainText("Love my new scarf!");
   expect(await feed.locator("img, script, iframe, [onclick], [style]").count()).toBe(0);
+  // the javascript: link lost its href: its text is plain text, not an anchor leading nowhere
+  await expect(jules).toContainText("see photo");
+  expect(await feed.locator("a:not([href])").count()).toBe(0);
   for (const link of await feed.locator("a[href]").all()) {
     expect(await link.getAttribute("href")).toMatch(/^https:\/\//);
     expect(await link.getAttribute("rel")).toContain("nofollow");

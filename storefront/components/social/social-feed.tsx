@@ -1,10 +1,12 @@
 import type { SocialFeed as Feed } from "@/lib/integrations/api";
+import { unwrapDeadLinks } from "@/lib/social/links";
 
 const DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 
 /**
  * The home page's social feed: public posts with the shop's hashtag. The HTML was sanitised by
- * the API (p, br and http(s) links with rel=nofollow only; no images). Hidden when empty.
+ * the API (p, br and http(s) links with rel=nofollow only; no images); a link it emptied is
+ * plain text. Hidden when empty.
  */
 export function SocialFeed({ feed }: { feed: Feed | null }) {
   if (!feed || feed.items.length === 0) return null;
@@ -29,8 +31,9 @@ export function SocialFeed({ feed }: { feed: Feed | null }) {
               <div
                 className="mt-2 flex-1 break-words text-sm [&_a]:text-brand-700 [&_a]:underline [&_p+p]:mt-2"
                 lang={post.language ?? undefined}
-                // sanitised by the API (nh3 allowlist): see mercato/integrations/sanitize.py
-                dangerouslySetInnerHTML={{ __html: post.content_html }}
+                // sanitised by the API (nh3 allowlist): see mercato/integrations/sanitize.py; a link
+                // whose href it removed is shown as text
+                dangerouslySetInnerHTML={{ __html: unwrapDeadLinks(post.content_html) }}
               />
               <footer className="mt-3 flex items-center justify-between gap-2 text-sm">
                 <time dateTime={post.created_at} className="text-muted">
