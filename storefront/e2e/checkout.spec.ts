@@ -282,3 +282,54 @@ test("a signed-in customer can use a saved address at checkout", async ({ page, 
   await expect(page.getByText("Katherine Johnson, Rue de Rivoli 5, 75001 Paris, FR")).toBeVisible();
   await expect(page.getByRole("group", { name: "Shipping method" }).getByRole("radio").first()).toBeVisible();
 });
+
+test("waiting for the bank's approval: the checkout reopened in another tab links to the order, which continues the approval", async ({ page, context, request, shop }) => {
+  const product = await pickProduct(request, shop, 13);
+  await addFromProductPage(page, product);
+  await fillCheckout(page, { email: uniqueEmail("approval") });
+  await payWithCard(page, "4000 0025 0000 3155");
+  await expect(page.getByRole("link", { name: "Approve the payment with your bank" })).toBeVisible({ timeout: 30_000 });
+
+  // not approved in that tab: another tab (no attempt key) sends the guest to the order
+  const other = await context.newPage();
+  await other.goto("/checkout");
+  await expect(other.getByRole("main").getByRole("alert")).toContainText("This cart has already been ordered");
+  await other.getByRole("link", { name: "View your order" }).click();
+  await expect(other).toHaveURL(ORDER_URL);
+  await expect(other.getByRole("status").filter({ hasText: /payment/i })).toContainText("Waiting for your bank's approval");
+  await expect(other.getByRole("region", { name: "Pay with another card" }).getByLabel("Card number")).toBeVisible();
+  const [bank] = await Promise.all([context.waitForEvent("page"), other.getByRole("link", { name: "Continue the approval with your bank" }).click()]);
+  await bank.getByRole("button", { name: "Approve" }).click();
+  await expect(bank.getByText("Payment approved")).toBeVisible();
+  await bank.close();
+  await expect(other.getByRole("status").filter({ hasText: /payment/i })).toContainText("Payment received", { timeout: 30_000 });
+});
+
+test("waiting for the bank's approval: a signed-in customer finds the order from the checkout and pays with another card", async ({ page, context, request, shop }) => {
+  const { email, password } = await registerCustomer(request, shop, "approval-member");
+  await page.goto("/account/sign-in?next=/");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("link", { name: "Account", exact: true })).toBeVisible();
+  await addFromProductPage(page, await pickProduct(request, shop, 14));
+  await fillCheckout(page, { email });
+  await payWithCard(page, "4000 0025 0000 3155");
+  await expect(page.getByRole("link", { name: "Approve the payment with your bank" })).toBeVisible({ timeout: 30_000 });
+
+  // another tab, and nothing remembered in this browser: the session alone finds the order
+  const other = await context.newPage();
+  await other.goto("/");
+  await other.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("mercato.order.")).forEach((k) => localStorage.removeItem(k)));
+  await other.goto("/checkout");
+  await other.getByRole("link", { name: "View your order" }).click();
+  await expect(other).toHaveURL(/\/orders\/[0-9a-f-]{36}$/);
+  await expect(other.getByRole("status").filter({ hasText: /payment/i })).toContainText("Waiting for your bank's approval");
+  await expect(other.getByRole("link", { name: "Continue the approval with your bank" })).toHaveCount(0);
+  const retry = other.getByRole("region", { name: "Pay with another card" });
+  await retry.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await retry.getByLabel("Expiry (MM/YY)").fill("12/34");
+  await retry.getByLabel("Security code (CVC)").fill("123");
+  await retry.getByRole("button", { name: /^Pay / }).click();
+  await expect(other.getByRole("status").filter({ hasText: /payment/i })).toContainText("Payment received", { timeout: 30_000 });
+});

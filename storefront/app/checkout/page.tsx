@@ -52,6 +52,7 @@ export default async function CheckoutPage({ searchParams }: PageProps<"/checkou
         savedAddresses={addresses}
         defaultEmail={session?.user.email ?? ""}
         stripePublishableKey={stripePublishableKey()}
+        placedOrderHref={session && cart.customer_id && cart.order_id ? `/orders/${cart.order_id}` : null}
       />
     </Shell>
   );

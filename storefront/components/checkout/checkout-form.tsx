@@ -8,11 +8,13 @@ import { lineProblem } from "@/lib/cart/optimistic";
 import type { CartResult } from "@/lib/cart/result";
 import type { CardFields } from "@/lib/checkout/card";
 import { applyDiscount, chooseShipping, finishCheckout, placeOrder, removeDiscount, saveAddress, type AddressInput, type PayResult } from "@/lib/checkout/actions";
+import { localOrderStorage, recallOrder, rememberOrder } from "@/lib/checkout/order-memory";
 import { attemptKey, forgetAttemptKey, keepsKey, sessionKeyStorage, storedAttemptKey } from "@/lib/checkout/idempotency";
 import { checkoutState, deliveryEstimate, splitName } from "@/lib/checkout/state";
 import { formatMoney } from "@/lib/format/money";
 import { weatherNoticeFor } from "@/lib/integrations/actions";
 import type { WeatherNoticeData } from "@/lib/integrations/notice";
+import Link from "@/components/ui/page-link";
 import { WeatherNotice } from "@/components/weather-notice";
 import { CardForm } from "./card-form";
 import { TotalsList } from "./order-summary";
@@ -59,6 +61,8 @@ export function CheckoutForm(props: {
   savedAddresses: SavedAddress[];
   defaultEmail: string;
   stripePublishableKey: string | null;
+  /** the order this (already ordered) cart became, when the server knows the shopper may open it */
+  placedOrderHref?: string | null;
 }) {
   const [cart, setCart] = useState(props.initialCart);
   const [options, setOptions] = useState(props.initialOptions);
@@ -75,6 +79,7 @@ export function CheckoutForm(props: {
   const placed = cart.status !== "open";
   const state = checkoutState(cart);
   const [resumable, setResumable] = useState(true);
+  const [placedOrderHref, setPlacedOrderHref] = useState(props.placedOrderHref ?? null);
   const [shippingChoice, setShippingChoice] = useState<string | null>(null);
   const chosenShipping = shippingChoice ?? cart.shipping_method?.code ?? null;
 
@@ -83,8 +88,11 @@ export function CheckoutForm(props: {
     if (placed) {
       key.current = storedAttemptKey(sessionKeyStorage(), cart.id);
       if (!key.current) setResumable(false);
+      // a guest's order page (with its token) is known only to the browser that placed it
+      const remembered = cart.order_id ? recallOrder(localOrderStorage(), cart.order_id) : null;
+      if (remembered) setPlacedOrderHref((href) => href ?? remembered.url); // eslint-disable-line react-hooks/set-state-in-effect
     }
-  }, [placed, cart.id]);
+  }, [placed, cart.id, cart.order_id]);
 
   function onCart(result: CartResult, field: keyof typeof errors): boolean {
     if (!result.ok) {
@@ -164,6 +172,9 @@ export function CheckoutForm(props: {
       } catch {
         setErrors((e) => ({ ...e, payment: "The connection was lost. Check your connection and try again — you will not be charged twice." }));
         return;
+      }
+      if (result.orderUrl) {
+        rememberOrder(localOrderStorage(), result.orderUrl, result.ok && result.kind === "challenge" ? { intentId: result.intentId, url: result.url } : undefined);
       }
       if (!result.ok) {
         if (!keepsKey(result.code)) {
@@ -283,7 +294,14 @@ export function CheckoutForm(props: {
           </div>
           {errors.payment ? <Alert>{errors.payment}</Alert> : null}
           {placed && !resumable && !payment ? (
-            <Alert>This cart has already been ordered. Open the link in your order email to pay or see the order.</Alert>
+            placedOrderHref ? (
+              <Alert>
+                This cart has already been ordered.{" "}
+                <Link href={placedOrderHref} className="font-semibold underline">View your order</Link> to pay for it or see how it stands.
+              </Alert>
+            ) : (
+              <Alert>This cart has already been ordered. Open the link in your order email to pay or see the order.</Alert>
+            )
           ) : null}
           {payment?.ok && payment.kind === "challenge" ? (
             <div className="space-y-3 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm">

@@ -91,7 +91,7 @@ export async function removeDiscount(): Promise<CartResult> {
 /** What a payment attempt led to; `orderUrl` is the confirmation page (with the guest token). */
 export type PayResult =
   | { ok: true; kind: "done"; orderUrl: string }
-  | { ok: true; kind: "challenge"; orderUrl: string; url: string }
+  | { ok: true; kind: "challenge"; orderUrl: string; url: string; intentId: string }
   | { ok: true; kind: "stripe"; orderUrl: string; clientSecret: string }
   | (ActionFailure & { orderUrl?: string; cart?: CartRead; sku?: string });
 
@@ -110,7 +110,7 @@ async function confirmSandbox(intentId: string, clientSecret: string, card: Card
     return { ...failureFrom(problem, response.status), orderUrl };
   }
   if (data.status === "requires_action" && data.next_action?.url) {
-    return { ok: true, kind: "challenge", orderUrl, url: data.next_action.url };
+    return { ok: true, kind: "challenge", orderUrl, url: data.next_action.url, intentId };
   }
   if (data.status === "requires_payment_method") return { ok: false, code: "card_declined", message: DECLINED, orderUrl };
   return { ok: true, kind: "done", orderUrl };

@@ -27,7 +27,7 @@ export function phaseMessage(phase: PaymentPhase): string {
     case "failed":
       return "Your payment did not go through. Your order is kept: pay again below.";
     case "action_required":
-      return "Waiting for your bank's approval…";
+      return "Waiting for your bank's approval of the payment…";
     case "closed":
       return "This order is closed.";
     default:

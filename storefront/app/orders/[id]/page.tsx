@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { OrderStatus } from "@/components/order/order-status";
+import { PendingApproval } from "@/components/order/pending-approval";
 import { RetryPayment } from "@/components/order/retry-payment";
 import { OrderShipments } from "@/components/shipping/order-shipments";
 import { WeatherNotice } from "@/components/weather-notice";
@@ -21,7 +22,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Order confirmation and status: the owner (session) or a guest with the signed token from the
  * checkout or the emails. Polls until the payment webhook marks the order paid; after a failed
- * attempt the shopper pays again here.
+ * attempt the shopper pays again here, and while the bank's approval is pending they continue it
+ * (when this browser started it) or pay with another card.
  */
 export default async function OrderPage({ params, searchParams }: PageProps<"/orders/[id]">) {
   const { id } = await params;
@@ -53,6 +55,9 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
       </div>
       <OrderStatus orderId={order.id} token={token} initialPhase={phase} />
       {phase === "failed" ? <RetryPayment orderId={order.id} token={token} label={`Pay ${formatMoney(order.total)}`} /> : null}
+      {phase === "action_required" ? (
+        <PendingApproval orderId={order.id} token={token} intentId={order.payment?.intent_id ?? null} label={`Pay ${formatMoney(order.total)}`} />
+      ) : null}
       {weather ? <WeatherNotice notice={weather} /> : null}
       <OrderShipments shipments={shipments?.items ?? []} lineTitles={lineTitles} />
       <section aria-labelledby="items-heading">
