@@ -333,3 +333,28 @@ test("waiting for the bank's approval: a signed-in customer finds the order from
   await retry.getByRole("button", { name: /^Pay / }).click();
   await expect(other.getByRole("status").filter({ hasText: /payment/i })).toContainText("Payment received", { timeout: 30_000 });
 });
+
+test("an address the API refuses is explained at the field and in words, never as see `errors`", async ({ page, request, shop }) => {
+  await addFromProductPage(page, await pickProduct(request, shop, 15));
+  await page.goto("/checkout");
+  await page.getByLabel("Email").fill(uniqueEmail("postcode"));
+  await page.getByLabel("First name").fill("Ada");
+  await page.getByLabel("Last name").fill("Lovelace");
+  await page.getByLabel("Address", { exact: true }).fill("Hauptstraße 1");
+  await page.getByLabel("Postal code").fill("1234");
+  await page.getByLabel("City").fill("Berlin");
+  await page.getByLabel("Country").selectOption({ label: "Germany" });
+  await page.getByRole("button", { name: "Continue to shipping" }).click();
+  const summary = page.getByRole("main").getByRole("alert");
+  await expect(summary).toContainText("Postal code: Not a valid postal code for DE.");
+  await expect(summary).not.toContainText("errors`");
+  const postal = page.getByLabel("Postal code");
+  await expect(postal).toHaveAttribute("aria-invalid", "true");
+  await expect(postal).toHaveAccessibleDescription("Not a valid postal code for DE.");
+  await expect(page.getByLabel("City")).not.toHaveAttribute("aria-invalid", "true");
+
+  await postal.fill("10115");
+  await page.getByRole("button", { name: "Continue to shipping" }).click();
+  await expect(page.getByRole("group", { name: "Shipping method" }).getByRole("radio").first()).toBeVisible();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
+});

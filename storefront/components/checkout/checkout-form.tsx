@@ -72,6 +72,8 @@ export function CheckoutForm(props: {
   const [address, setAddress] = useState<AddressInput>(() => fromCart(props.initialCart.shipping_address) ?? (props.savedAddresses[0] ? fromSaved(props.savedAddresses[0]) : EMPTY_ADDRESS));
   const [discount, setDiscount] = useState("");
   const [errors, setErrors] = useState<{ address?: string; shipping?: string; discount?: string; payment?: string }>({});
+  /** the API's errors per address field (`errors[].loc`), shown next to the fields */
+  const [addressErrors, setAddressErrors] = useState<Record<string, string>>({});
   const [payment, setPayment] = useState<PayResult | null>(null);
   const [pending, startTransition] = useTransition();
   const [paying, startPaying] = useTransition();
@@ -110,7 +112,12 @@ export function CheckoutForm(props: {
     startTransition(async () => {
       try {
         const result = await saveAddress(email.trim(), clean(address));
-        if (!result.ok) return void setErrors((e) => ({ ...e, address: result.message }));
+        if (!result.ok) {
+          setAddressErrors(result.fieldErrors ?? {});
+          setErrors((e) => ({ ...e, address: result.message }));
+          return;
+        }
+        setAddressErrors({});
         setErrors((e) => ({ ...e, address: undefined }));
         setCart(result.cart);
         setOptions(result.options);
@@ -223,25 +230,26 @@ export function CheckoutForm(props: {
                   </select>
                 </div>
               ) : null}
-              <Field label="Email" id="email" type="email" autoComplete="email" value={email} onChange={setEmail} required />
+              <Field label="Email" id="email" type="email" autoComplete="email" value={email} onChange={setEmail} required error={addressErrors.email} />
               <div className="grid gap-3 sm:grid-cols-2">
-                <Field label="First name" id="first_name" autoComplete="given-name" value={address.first_name} onChange={(v) => setAddress({ ...address, first_name: v })} required />
-                <Field label="Last name" id="last_name" autoComplete="family-name" value={address.last_name} onChange={(v) => setAddress({ ...address, last_name: v })} required />
+                <Field label="First name" id="first_name" autoComplete="given-name" value={address.first_name} onChange={(v) => setAddress({ ...address, first_name: v })} required error={addressErrors.first_name} />
+                <Field label="Last name" id="last_name" autoComplete="family-name" value={address.last_name} onChange={(v) => setAddress({ ...address, last_name: v })} required error={addressErrors.last_name} />
               </div>
-              <Field label="Address" id="line1" autoComplete="address-line1" value={address.line1} onChange={(v) => setAddress({ ...address, line1: v })} required />
-              <Field label="Apartment, suite (optional)" id="line2" autoComplete="address-line2" value={address.line2 ?? ""} onChange={(v) => setAddress({ ...address, line2: v })} />
+              <Field label="Address" id="line1" autoComplete="address-line1" value={address.line1} onChange={(v) => setAddress({ ...address, line1: v })} required error={addressErrors.line1} />
+              <Field label="Apartment, suite (optional)" id="line2" autoComplete="address-line2" value={address.line2 ?? ""} onChange={(v) => setAddress({ ...address, line2: v })} error={addressErrors.line2} />
               <div className="grid gap-3 sm:grid-cols-2">
-                <Field label="Postal code" id="postal_code" autoComplete="postal-code" value={address.postal_code} onChange={(v) => setAddress({ ...address, postal_code: v })} required />
-                <Field label="City" id="city" autoComplete="address-level2" value={address.city} onChange={(v) => setAddress({ ...address, city: v })} required />
+                <Field label="Postal code" id="postal_code" autoComplete="postal-code" value={address.postal_code} onChange={(v) => setAddress({ ...address, postal_code: v })} required error={addressErrors.postal_code} />
+                <Field label="City" id="city" autoComplete="address-level2" value={address.city} onChange={(v) => setAddress({ ...address, city: v })} required error={addressErrors.city} />
               </div>
               <div className="grid gap-3 sm:grid-cols-2">
                 <div>
                   <label htmlFor="country" className="block text-sm font-medium">Country</label>
-                  <select id="country" autoComplete="country" value={address.country} onChange={(e) => setAddress({ ...address, country: e.target.value })} className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2">
+                  <select id="country" autoComplete="country" value={address.country} onChange={(e) => setAddress({ ...address, country: e.target.value })} aria-invalid={addressErrors.country ? true : undefined} aria-describedby={addressErrors.country ? "country-error" : undefined} className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2">
                     {COUNTRIES.map(([code, name]) => <option key={code} value={code}>{name}</option>)}
                   </select>
+                  <FieldError id="country" message={addressErrors.country} />
                 </div>
-                <Field label="Phone (optional)" id="phone" type="tel" autoComplete="tel" value={address.phone ?? ""} onChange={(v) => setAddress({ ...address, phone: v })} />
+                <Field label="Phone (optional)" id="phone" type="tel" autoComplete="tel" value={address.phone ?? ""} onChange={(v) => setAddress({ ...address, phone: v })} error={addressErrors.phone} />
               </div>
               <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-5 py-2 font-semibold text-white hover:bg-brand-700 disabled:opacity-60">
                 Continue to shipping
@@ -375,7 +383,11 @@ export function CheckoutForm(props: {
   );
 }
 
-function Field(props: { label: string; id: string; value: string; onChange: (v: string) => void; type?: string; autoComplete?: string; required?: boolean }) {
+function FieldError({ id, message }: { id: string; message?: string }) {
+  return message ? <p id={`${id}-error`} className="mt-1 text-sm text-red-800">{message}</p> : null;
+}
+
+function Field(props: { label: string; id: string; value: string; onChange: (v: string) => void; type?: string; autoComplete?: string; required?: boolean; error?: string }) {
   return (
     <div>
       <label htmlFor={props.id} className="block text-sm font-medium">{props.label}</label>
@@ -387,8 +399,11 @@ function Field(props: { label: string; id: string; value: string; onChange: (v: 
         required={props.required}
         value={props.value}
         onChange={(e) => props.onChange(e.target.value)}
-        className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2"
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? `${props.id}-error` : undefined}
+        className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2 aria-[invalid=true]:border-red-700"
       />
+      <FieldError id={props.id} message={props.error} />
     </div>
   );
 }

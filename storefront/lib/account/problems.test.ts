@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldErrorsOf, fieldMessage, formErrorsOf, humanizeWait, problemState, readableProblem, retryAfterSeconds } from "./problems";
+import { fieldErrorsOf, fieldMessage, formErrorsOf, humanizeWait, problemState, readableDetail, readableProblem, retryAfterSeconds } from "./problems";
 
 describe("fieldErrorsOf", () => {
   it("maps the last loc part to the form field, first message wins", () => {
@@ -88,5 +88,22 @@ describe("errors about the request as a whole", () => {
     expect(state.fieldErrors).toEqual({ quantity: "Input should be greater than or equal to 0" });
     expect(state.message).toBe("Please correct the highlighted fields. X is wrong.");
     expect(fieldErrorsOf({ status: 422, errors: [{ loc: ["body", "variants", 0, "sku"], msg: "Field required" }] })).toEqual({ sku: "This field is required." });
+  });
+});
+
+describe("readableDetail", () => {
+  it("replaces the pointer to `errors` with the errors themselves", () => {
+    const problem = { status: 422, code: "invalid_address", detail: "The address is invalid; see `errors`.", errors: [{ loc: ["shipping_address", "postal_code"], msg: "Not a valid postal code for DE." }] };
+    expect(readableDetail(problem)).toBe("The address is invalid. Postal code: Not a valid postal code for DE.");
+    expect(readableDetail({ detail: "The request is invalid; see `errors`.", errors: [{ loc: ["body"], msg: "Field required" }] })).toBe("The request is invalid. This field is required.");
+    expect(readableDetail({ detail: "The request is invalid; see `errors`." })).toBe("The request is invalid.");
+    expect(readableDetail({ detail: "Email taken." })).toBe("Email taken.");
+    expect(readableDetail({})).toBeUndefined();
+  });
+
+  it("is what a form shows when the errors name no field it has", () => {
+    const state = problemState({ status: 422, code: "invalid_address", detail: "The address is invalid; see `errors`.", errors: [{ loc: ["body"], msg: "Unknown country." }] }, null);
+    expect(state.message).toBe("Unknown country.");
+    expect(state.message).not.toContain("errors`");
   });
 });

@@ -88,6 +88,31 @@ export function readableProblem(problem: Problem): string {
   return detail || problem.title || "Something went wrong. Please try again.";
 }
 
+/** "postal_code" → "Postal code" (an API field name as a shopper reads it). */
+export function fieldLabel(name: string): string {
+  const words = name.replace(/_/g, " ").trim();
+  return words ? words[0]!.toUpperCase() + words.slice(1) : name;
+}
+
+/**
+ * The problem's detail in words a person can read. The API's validation details point at its
+ * `errors` array ("The address is invalid; see `errors`."): that pointer is replaced with the
+ * errors themselves ("The address is invalid. Postal code: Not a valid postal code for DE.").
+ */
+export function readableDetail(problem: Problem): string | undefined {
+  const detail = problem.detail || problem.title || undefined;
+  if (!detail || !/see\s+`?errors`?/i.test(detail)) return detail;
+  const base = detail.replace(/[\s;,:(-]*see\s+`?errors`?\)?\.?/i, "").trim();
+  const messages: string[] = [];
+  for (const err of problem.errors ?? []) {
+    const last = err.loc?.[err.loc.length - 1];
+    const text = typeof last === "string" && last !== "body" ? `${fieldLabel(FIELD_ALIASES[last] ?? last)}: ${fieldMessage(err.msg)}` : fieldMessage(err.msg);
+    if (!messages.includes(text)) messages.push(text);
+  }
+  const head = base ? (/[.!?]$/.test(base) ? base : `${base}.`) : "Please check what you entered.";
+  return messages.length ? `${head} ${messages.map((m) => (/[.!?]$/.test(m) ? m : `${m}.`)).join(" ")}` : head;
+}
+
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date), or null. */
 export function retryAfterSeconds(header: string | null | undefined, now: number = Date.now()): number | null {
   if (!header) return null;

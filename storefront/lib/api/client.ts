@@ -9,8 +9,8 @@
  */
 import "server-only";
 import createClient, { type Client } from "openapi-fetch";
-import { readableProblem } from "@/lib/account/problems";
 import { apiUrl } from "@/lib/config";
+import { readableDetail } from "@/lib/account/problems";
 import type { paths, Problem } from "./types";
 
 export type ApiClient = Client<paths>;
@@ -46,7 +46,7 @@ export function asProblem(error: unknown, status?: number): Problem {
   return { status, title: "Unexpected response", detail: typeof error === "string" ? error : undefined };
 }
 
-/** A short message for a shopper; falls back to the problem title, never "see `errors`". */
+/** A short message for a shopper; falls back to the problem title (never "see `errors`"). */
 export function problemMessage(problem: Problem): string {
-  return readableProblem(problem);
+  return readableDetail(problem) || "Something went wrong. Please try again.";
 }

@@ -37,7 +37,23 @@ describe("action failures", () => {
     expect(failureFrom({ code: "request_in_progress", detail: "x" }, 409).message).toBe(messageFor("request_in_progress"));
     expect(failureFrom({ code: "discount_min_spend", detail: "Spend 50 first." }, 422).message).toBe("Spend 50 first.");
     expect(failureFrom({}, 503)).toMatchObject({ code: "unavailable" });
-    const invalid = { code: "validation_error", detail: "Invalid request", errors: [{ loc: ["body", "shipping_address", "postal_code"], msg: "String should have at most 16 characters" }] };
-    expect(failureFrom(invalid, 422).message).toBe("postal code: String should have at most 16 characters");
+    const invalid = { code: "validation_error", detail: "The request is invalid; see `errors`.", errors: [{ loc: ["body", "shipping_address", "postal_code"], msg: "String should have at most 16 characters" }] };
+    expect(failureFrom(invalid, 422)).toMatchObject({
+      message: "The request is invalid. Postal code: Use at most 16 characters.",
+      fieldErrors: { postal_code: "Use at most 16 characters." },
+    });
+  });
+
+  it("maps the fields of any problem with errors (invalid_address) and never says see `errors`", () => {
+    const problem = {
+      status: 422,
+      code: "invalid_address",
+      detail: "The address is invalid; see `errors`.",
+      errors: [{ loc: ["shipping_address", "postal_code"], msg: "Not a valid postal code for DE.", type: "postal_code_format" }],
+    };
+    const failure = failureFrom(problem, 422);
+    expect(failure.message).toBe("The address is invalid. Postal code: Not a valid postal code for DE.");
+    expect(failure.fieldErrors).toEqual({ postal_code: "Not a valid postal code for DE." });
+    expect(failureFrom({ code: "discount_min_spend", detail: "Spend 50 first." }, 422).fieldErrors).toBeUndefined();
   });
 });

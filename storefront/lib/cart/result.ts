@@ -2,9 +2,17 @@
  * What cart and checkout server actions answer: the re-priced cart, or a shopper-readable failure
  * with the API's problem code. Plain data (serialisable across the server-action boundary).
  */
+import { fieldErrorsOf, readableDetail } from "@/lib/account/problems";
 import type { CartRead, Problem } from "@/lib/api/types";
 
-export type ActionFailure = { ok: false; message: string; code: string; status?: number };
+export type ActionFailure = {
+  ok: false;
+  message: string;
+  code: string;
+  status?: number;
+  /** field name (the last part of the API's `errors[].loc`) → message shown next to that field */
+  fieldErrors?: Record<string, string>;
+};
 export type CartResult = { ok: true; cart: CartRead } | ActionFailure;
 
 /** Shopper-facing wording for the problem codes the cart and checkout can answer. */
@@ -25,17 +33,19 @@ export function messageFor(code: string, fallback?: string): string {
   return MESSAGES[code] ?? fallback ?? "Something went wrong. Please try again.";
 }
 
-/** Turn an API problem into an action failure (our wording when we have one, else the API's). */
+/**
+ * Turn an API problem into an action failure (our wording when we have one, else the API's).
+ * Any problem with `errors[]` (`validation_error`, `invalid_address`, …) names its fields: they
+ * come back as `fieldErrors`, and the message spells them out instead of "see `errors`".
+ */
 export function failureFrom(problem: Problem, status?: number): ActionFailure {
   const code = problem.code ?? (status && status >= 500 ? "unavailable" : "error");
-  const first = problem.errors?.[0];
-  const field = first?.loc?.[first.loc.length - 1];
-  const detail =
-    code === "validation_error" && first?.msg
-      ? `${typeof field === "string" ? `${field.replace(/_/g, " ")}: ` : ""}${first.msg}`
-      : problem.detail || problem.title;
+  const detail = readableDetail(problem);
   const message = code === "validation_error" || code === "error" ? detail || messageFor(code) : messageFor(code, detail);
-  return { ok: false, code, message, status: problem.status ?? status };
+  const fieldErrors = fieldErrorsOf(problem);
+  const failure: ActionFailure = { ok: false, code, message, status: problem.status ?? status };
+  if (Object.keys(fieldErrors).length > 0) failure.fieldErrors = fieldErrors;
+  return failure;
 }
 
 export function networkFailure(): ActionFailure {
