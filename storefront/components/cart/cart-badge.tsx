@@ -5,7 +5,8 @@ import { readCartMirror, subscribeCartMirror } from "@/lib/cart/mirror";
 /**
  * The item count next to the cart link. On the server and during hydration it shows the count the
  * server read from the API; afterwards it follows the localStorage mirror, which cart actions
- * update (writeCartMirror) so the badge changes instantly. The count is announced politely.
+ * update (writeCartMirror) so the badge changes instantly. The count is announced politely, and
+ * the link reads "Cart (2 items)".
  */
 export function CartBadge({ serverCount }: { serverCount: number }) {
   const count = useSyncExternalStore(
@@ -15,9 +16,9 @@ export function CartBadge({ serverCount }: { serverCount: number }) {
   );
   return (
     <span aria-live="polite" className="inline-flex min-w-6 justify-center rounded-full bg-brand-600 px-1.5 text-xs font-semibold leading-5 text-white">
-      <span className="sr-only">, </span>
-      {count}
-      <span className="sr-only"> {count === 1 ? "item" : "items"}</span>
+      <span aria-hidden="true">{count}</span>
+      {/* one piece of text: Chrome puts spaces around each visually hidden span it names */}
+      <span className="sr-only">{`(${count} ${count === 1 ? "item" : "items"})`}</span>
     </span>
   );
 }

@@ -181,6 +181,7 @@ export function CheckoutForm(props: {
         return;
       }
       if (result.orderUrl) {
+        writeCartMirror({ id: cart.id, count: 0 }); // ordered: the badge no longer counts it
         rememberOrder(localOrderStorage(), result.orderUrl, result.ok && result.kind === "challenge" ? { intentId: result.intentId, url: result.url } : undefined);
       }
       if (!result.ok) {

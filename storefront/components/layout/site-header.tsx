@@ -1,4 +1,5 @@
 import Link from "@/components/ui/page-link";
+import { badgeCount } from "@/lib/cart/mirror";
 import { getCart } from "@/lib/cart/server";
 import { getSession } from "@/lib/session/session";
 import { CartBadge } from "@/components/cart/cart-badge";
@@ -9,7 +10,7 @@ import { SearchCombobox as SearchBox } from "@/components/search/search-combobox
 /** Header: logo, search, account and cart links, category navigation. Rendered per request. */
 export async function SiteHeader() {
   const [session, cart] = await Promise.all([getSession(), getCart()]);
-  const count = cart?.item_count ?? 0;
+  const count = badgeCount(cart);
   return (
     <header className="border-b border-gray-200 bg-white">
       <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-3 px-4 py-3 sm:px-6 lg:px-8">
@@ -24,7 +25,8 @@ export async function SiteHeader() {
             {session ? "Account" : "Sign in"}
           </Link>
           <Link href="/cart" className="relative inline-flex items-center gap-1 hover:text-brand-700">
-            Cart <CartBadge serverCount={count} />
+            Cart{" "}
+            <CartBadge serverCount={count} />
           </Link>
         </nav>
       </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCartId, parseCartMirror, serializeCartMirror } from "./mirror";
+import { badgeCount, isCartId, parseCartMirror, serializeCartMirror } from "./mirror";
 
 const ID = "0b7c6f2e-3d1a-4e8b-9c2d-5f6a7b8c9d0e";
 
@@ -21,5 +21,13 @@ describe("cart mirror", () => {
     expect(isCartId(ID)).toBe(true);
     expect(isCartId("not-a-uuid")).toBe(false);
     expect(isCartId(42)).toBe(false);
+  });
+});
+
+describe("badgeCount", () => {
+  it("counts the items of an open cart only", () => {
+    expect(badgeCount({ status: "open", item_count: 3 })).toBe(3);
+    expect(badgeCount({ status: "checked_out", item_count: 1 })).toBe(0); // ordered, payment pending
+    expect(badgeCount(null)).toBe(0);
   });
 });

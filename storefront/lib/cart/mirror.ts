@@ -20,6 +20,14 @@ export function isCartId(value: unknown): value is string {
   return typeof value === "string" && UUID.test(value);
 }
 
+/**
+ * What the header's badge counts: the items of an open cart only. A checked-out cart (ordered,
+ * payment pending) stays in its cookie for a retry, but the cart page shows it as empty.
+ */
+export function badgeCount(cart: { status: string; item_count: number } | null | undefined): number {
+  return cart && cart.status === "open" ? cart.item_count : 0;
+}
+
 /** Parse the stored value; anything malformed is treated as no cart. */
 export function parseCartMirror(raw: string | null | undefined): CartMirror | null {
   if (!raw) return null;
