@@ -358,3 +358,43 @@ test("an address the API refuses is explained at the field and in words, never a
   await expect(page.getByRole("group", { name: "Shipping method" }).getByRole("radio").first()).toBeVisible();
   await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
 });
+
+test("the Country select offers what the API accepts, by name, and shows a saved Luxembourg address as Luxembourg", async ({ page, request, shop }) => {
+  const allowed = ((await (await request.get(`${shop.apiUrl}/api/v1/shipping/countries`)).json()) as { items: string[] }).items;
+  expect(allowed).toContain("LU");
+  const { email, password } = await registerCustomer(request, shop, "luxembourg");
+  const token = await request.post(`${shop.apiUrl}/api/v1/auth/token`, { form: { username: email, password, grant_type: "password" } });
+  const access = ((await token.json()) as { access_token: string }).access_token;
+  const saved = await request.post(`${shop.apiUrl}/api/v1/me/addresses`, {
+    headers: { Authorization: `Bearer ${access}` },
+    data: { full_name: "Marie Curie", line1: "Rue du Fort 1", postal_code: "1009", city: "Luxembourg", country: "LU", is_default: true },
+  });
+  expect(saved.status()).toBe(201);
+  await page.goto("/account/sign-in?next=/");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("link", { name: "Account", exact: true })).toBeVisible();
+  await addFromProductPage(page, await pickProduct(request, shop, 17));
+  await page.goto("/checkout");
+
+  const country = page.getByLabel("Country");
+  await expect(country).toHaveValue("LU");
+  await expect(country.locator("option:checked")).toHaveText("Luxembourg");
+  const offered = await country.locator("option").evaluateAll((options) => options.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? ""]));
+  expect(offered.map(([code]) => code).sort()).toEqual([...allowed].sort());
+  const names = offered.map(([, name]) => name);
+  expect(names).toEqual([...names].sort((a, b) => a!.localeCompare(b!)));
+  expect(names).not.toContain("Finland");
+  expect(names).not.toContain("Switzerland");
+
+  // the address book offers the same list
+  await page.goto("/account/addresses/new");
+  const book = await page.getByLabel("Country").locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+  expect(book).toEqual(offered.map(([code]) => code));
+
+  await page.goto("/checkout");
+  await page.getByRole("button", { name: "Continue to shipping" }).click();
+  await expect(page.getByText(/^Marie Curie, Rue du Fort 1, .*Luxembourg, Luxembourg$/)).toBeVisible();
+  await expect(page.getByRole("group", { name: "Shipping method" }).getByRole("radio").first()).toBeVisible();
+});

@@ -1,7 +1,7 @@
 "use client";
 import dynamic from "next/dynamic";
 import { useEffect, useRef, useState, useTransition } from "react";
-import { countryName } from "@/lib/account/address-form";
+import { countryName, withCountry } from "@/lib/account/address-form";
 import type { CartRead, Schema } from "@/lib/api/types";
 import { writeCartMirror } from "@/lib/cart/mirror";
 import { lineProblem } from "@/lib/cart/optimistic";
@@ -25,13 +25,12 @@ const StripePayment = dynamic(() => import("./stripe-payment").then((m) => m.Str
 type ShippingOption = Schema<"ShippingOptionRead">;
 type SavedAddress = Schema<"AddressRead">;
 
-const COUNTRIES: Array<[string, string]> = [
-  ["DE", "Germany"], ["AT", "Austria"], ["BE", "Belgium"], ["DK", "Denmark"], ["ES", "Spain"], ["FI", "Finland"],
-  ["FR", "France"], ["GB", "United Kingdom"], ["IE", "Ireland"], ["IT", "Italy"], ["NL", "Netherlands"],
-  ["PL", "Poland"], ["PT", "Portugal"], ["SE", "Sweden"], ["CH", "Switzerland"], ["US", "United States"], ["CA", "Canada"],
-];
-
 const EMPTY_ADDRESS: AddressInput = { first_name: "", last_name: "", line1: "", line2: "", city: "", postal_code: "", country: "DE", phone: "" };
+
+/** Germany when the shop ships there (the shop's home), else the first country offered. */
+function defaultCountry(countries: Array<[string, string]>): string {
+  return countries.some(([code]) => code === "DE") ? "DE" : (countries[0]?.[0] ?? "DE");
+}
 
 function fromCart(value: CartRead["shipping_address"]): AddressInput | null {
   if (!value) return null;
@@ -59,6 +58,8 @@ export function CheckoutForm(props: {
   /** the delivery-weather notice for the cart's address, when severe weather is forecast */
   initialWeather?: WeatherNoticeData | null;
   savedAddresses: SavedAddress[];
+  /** [code, name] of the countries the API accepts, sorted by name (lib/checkout/countries.ts) */
+  countries: Array<[string, string]>;
   defaultEmail: string;
   stripePublishableKey: string | null;
   /** the order this (already ordered) cart became, when the server knows the shopper may open it */
@@ -69,7 +70,7 @@ export function CheckoutForm(props: {
   const [weather, setWeather] = useState<WeatherNoticeData | null>(props.initialWeather ?? null);
   const [editing, setEditing] = useState(!props.initialCart.shipping_address);
   const [email, setEmail] = useState(props.initialCart.email ?? props.defaultEmail);
-  const [address, setAddress] = useState<AddressInput>(() => fromCart(props.initialCart.shipping_address) ?? (props.savedAddresses[0] ? fromSaved(props.savedAddresses[0]) : EMPTY_ADDRESS));
+  const [address, setAddress] = useState<AddressInput>(() => fromCart(props.initialCart.shipping_address) ?? (props.savedAddresses[0] ? fromSaved(props.savedAddresses[0]) : { ...EMPTY_ADDRESS, country: defaultCountry(props.countries) }));
   const [discount, setDiscount] = useState("");
   const [errors, setErrors] = useState<{ address?: string; shipping?: string; discount?: string; payment?: string }>({});
   /** the API's errors per address field (`errors[].loc`), shown next to the fields */
@@ -246,7 +247,7 @@ export function CheckoutForm(props: {
                 <div>
                   <label htmlFor="country" className="block text-sm font-medium">Country</label>
                   <select id="country" autoComplete="country" value={address.country} onChange={(e) => setAddress({ ...address, country: e.target.value })} aria-invalid={addressErrors.country ? true : undefined} aria-describedby={addressErrors.country ? "country-error" : undefined} className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2">
-                    {COUNTRIES.map(([code, name]) => <option key={code} value={code}>{name}</option>)}
+                    {withCountry(props.countries, address.country).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
                   </select>
                   <FieldError id="country" message={addressErrors.country} />
                 </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressFields, countryOptions } from "./address-form";
+import { addressFields, countryOptions, withCountry } from "./address-form";
 
 describe("addressFields", () => {
   it("trims text, upper-cases the country and reads the default checkbox", () => {
@@ -26,11 +26,23 @@ describe("addressFields", () => {
 });
 
 describe("countryOptions", () => {
-  it("names the allowed countries, sorted by name, and keeps a saved unknown code", () => {
-    const options = countryOptions("CH");
-    expect(options).toContainEqual(["DE", "Germany"]);
-    expect(options).toContainEqual(["CH", "Switzerland"]);
-    const names = options.map(([, n]) => n);
-    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+  it("names the API's countries, sorted by name, and keeps a saved code it does not list", () => {
+    const options = countryOptions(["LU", "DE", "AT", "be"], "CH");
+    expect(options).toEqual([
+      ["AT", "Austria"],
+      ["BE", "Belgium"],
+      ["DE", "Germany"],
+      ["LU", "Luxembourg"],
+      ["CH", "Switzerland"],
+    ]);
+    expect(countryOptions(["DE"])).toEqual([["DE", "Germany"]]);
+  });
+});
+
+describe("withCountry", () => {
+  it("adds the value a select will submit when it is not offered (so the select shows it)", () => {
+    const offered: Array<[string, string]> = [["DE", "Germany"], ["FR", "France"]].sort((a, b) => a[1]!.localeCompare(b[1]!)) as Array<[string, string]>;
+    expect(withCountry(offered, "DE")).toBe(offered);
+    expect(withCountry(offered, "LU").map(([c]) => c)).toEqual(["FR", "DE", "LU"]);
   });
 });

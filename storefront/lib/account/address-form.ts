@@ -1,22 +1,25 @@
 /**
- * Address form helpers. The API does not publish which countries checkout accepts, so the country
- * select offers the API's default `checkout.allowed_countries`; checkout still validates.
+ * Address form helpers. The countries offered come from the API (`GET /shipping/countries`,
+ * read by `lib/checkout/countries.ts`), the same list for the address book and the checkout.
  */
 import type { Schema } from "@/lib/api/types";
 
 export type AddressBody = Schema<"AddressCreate">;
 
-/** The API's default `MERCATO_CHECKOUT__ALLOWED_COUNTRIES` (backend/src/mercato/platform/config.py). */
-export const ADDRESS_COUNTRIES = [
-  "AT", "BE", "CA", "DE", "DK", "ES", "FR", "GB", "IE", "IT", "LU", "NL", "PL", "PT", "SE", "US",
-] as const;
+/**
+ * [code, English name] sorted by name, for a Country select. A `current` code that is not in the
+ * list (a saved address from before a change) is kept, so the select shows what will be sent.
+ */
+export function countryOptions(codes: readonly string[], current?: string): Array<[string, string]> {
+  const all = new Set<string>(codes.map((c) => c.toUpperCase()));
+  if (current && /^[A-Za-z]{2}$/.test(current)) all.add(current.toUpperCase());
+  return [...all].map((c): [string, string] => [c, countryName(c)]).sort((a, b) => a[1].localeCompare(b[1]));
+}
 
-/** [code, English name] sorted by name, for the country select (keeps an unknown saved code). */
-export function countryOptions(current?: string): Array<[string, string]> {
-  const names = new Intl.DisplayNames(["en"], { type: "region" });
-  const codes = new Set<string>(ADDRESS_COUNTRIES);
-  if (current && /^[A-Z]{2}$/.test(current)) codes.add(current);
-  return [...codes].map((c): [string, string] => [c, names.of(c) ?? c]).sort((a, b) => a[1].localeCompare(b[1]));
+/** `options` with `code` added (by name) when missing: a select must show the value it submits. */
+export function withCountry(options: Array<[string, string]>, code: string): Array<[string, string]> {
+  if (!code || options.some(([c]) => c === code)) return options;
+  return [...options, [code, countryName(code)] as [string, string]].sort((a, b) => a[1].localeCompare(b[1]));
 }
 
 export function countryName(code: string): string {

@@ -10,6 +10,8 @@ export const cacheTags = {
   categories: "categories",
   category: (slug: string) => `category:${slug}`,
   collection: (slug: string) => `collection:${slug}`,
+  /** the countries checkout accepts (configuration, GET /shipping/countries) */
+  shippingCountries: "shipping-countries",
 } as const;
 
 /** Data-cache tags for CMS reads (the API's `ContentChanged` events revalidate them). */

@@ -1656,6 +1656,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shipping/countries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The countries checkout accepts for shipping and billing addresses
+         * @description Configuration only (no personal data), so it may be cached for a few minutes.
+         */
+        get: operations["listShippingCountries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tracking/{tracking_number}": {
         parameters: {
             query?: never;
@@ -3956,6 +3976,27 @@ export interface components {
              * @description The public tracking page on the storefront
              */
             tracking_url: string;
+        };
+        /**
+         * ShippingCountriesRead
+         * @description The countries checkout ships to (`MERCATO_CHECKOUT__ALLOWED_COUNTRIES`), all of them:
+         *     `next_cursor` is always null.
+         * @example {
+         *       "items": [
+         *         "AT",
+         *         "DE",
+         *         "LU"
+         *       ]
+         *     }
+         */
+        ShippingCountriesRead: {
+            /**
+             * Items
+             * @description ISO 3166-1 alpha-2 codes, upper case, sorted by code
+             */
+            items: string[];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** ShippingMethodSelect */
         ShippingMethodSelect: {
@@ -12441,6 +12482,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listShippingCountries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingCountriesRead"];
                 };
             };
         };

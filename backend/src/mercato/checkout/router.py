@@ -1,10 +1,10 @@
-"""POST /checkout (Idempotency-Key required)."""
+"""POST /checkout (Idempotency-Key required) and the countries checkout ships to."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from mercato.accounts.dependencies import OptionalClaims
@@ -13,6 +13,7 @@ from mercato.checkout.ports import CheckoutDep
 from mercato.checkout.schemas import (
     CheckoutRead,
     CheckoutRequest,
+    ShippingCountriesRead,
 )
 from mercato.platform.deps import required_header
 from mercato.platform.errors import ValidationFailed
@@ -66,3 +67,15 @@ async def checkout(
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     return JSONResponse(result.body, status_code=result.status, headers=headers)
+
+
+@router.get(
+    "/shipping/countries",
+    operation_id="listShippingCountries",
+    summary="The countries checkout accepts for shipping and billing addresses",
+    response_model=ShippingCountriesRead,
+)
+async def shipping_countries(container: CheckoutDep, response: Response) -> ShippingCountriesRead:
+    """Configuration only (no personal data), so it may be cached for a few minutes."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return ShippingCountriesRead(items=service.allowed_countries(container), next_cursor=None)

@@ -79,6 +79,18 @@ class ShippingMethodSelect(_Input):
     code: str = Field(min_length=1, max_length=64)
 
 
+class ShippingCountriesRead(BaseModel):
+    """The countries checkout ships to (`MERCATO_CHECKOUT__ALLOWED_COUNTRIES`), all of them:
+    `next_cursor` is always null."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": ["AT", "DE", "LU"], "next_cursor": None}]}
+    )
+
+    items: list[str] = Field(description="ISO 3166-1 alpha-2 codes, upper case, sorted by code")
+    next_cursor: str | None
+
+
 class ShippingOptionRead(BaseModel):
     code: str
     name: str

@@ -80,6 +80,11 @@ def shipping_provider(container: CheckoutPorts) -> ShippingRateProvider:
 # --------------------------------------------------------------------------- details
 
 
+def allowed_countries(container: CheckoutPorts) -> list[str]:
+    """The configured countries addresses may be in (upper case, sorted, no duplicates)."""
+    return sorted({code.upper() for code in container.settings.checkout.allowed_countries})
+
+
 async def set_address(
     session: AsyncSession,
     container: CheckoutPorts,
