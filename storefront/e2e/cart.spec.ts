@@ -54,14 +54,28 @@ test("add to cart, change the quantity, reload and keep the cart; remove; adopt 
   await expect(elsewhere.getByRole("spinbutton", { name: `Quantity of ${name}` })).toHaveValue("2");
   await other.close();
 
-  // A typed quantity applies on Enter; what is not a number goes back.
+  // A typed quantity applies on Enter.
   await quantity.fill("3");
   await quantity.press("Enter");
   await expect(quantity).toHaveValue("3");
   await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("3"); // the API answered
-  await quantity.fill("");
-  await quantity.blur();
-  await expect(quantity).toHaveValue("3");
+  // What is not a whole number up to the line's limit is not sent, and the field says why.
+  for (const typed of ["", "-3", "2.5"]) {
+    await quantity.fill(typed);
+    await quantity.blur();
+    await expect(quantity).toHaveAttribute("aria-invalid", "true");
+    await expect(quantity).toHaveAccessibleDescription("Enter a whole number from 1 to 20.");
+  }
+  await quantity.fill("999");
+  await quantity.press("Enter");
+  await expect(quantity).toHaveAccessibleDescription("You can buy at most 20 of this item.");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("You can buy at most 20 of this item.");
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("3");
+  // a valid quantity again: nothing is wrong any more
+  await quantity.fill("3");
+  await quantity.press("Enter");
+  await expect(quantity).not.toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
 
   await page.getByRole("button", { name: `Decrease quantity of ${name}` }).click();
   await expect(quantity).toHaveValue("2");

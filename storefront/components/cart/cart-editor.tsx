@@ -6,6 +6,7 @@ import type { CartRead } from "@/lib/api/types";
 import { removeCartLine, updateCartLine } from "@/lib/cart/actions";
 import { writeCartMirror } from "@/lib/cart/mirror";
 import { lineProblem, removeLine, setLineQuantity } from "@/lib/cart/optimistic";
+import { checkQuantity } from "@/lib/cart/quantity";
 import type { CartResult } from "@/lib/cart/result";
 import { formatMoney } from "@/lib/format/money";
 import { trackChange } from "@/lib/navigation/pending-changes";
@@ -18,13 +19,16 @@ import { trackChange } from "@/lib/navigation/pending-changes";
 export function CartEditor({ initialCart }: { initialCart: CartRead }) {
   const [cart, setCart] = useState(initialCart);
   const [error, setError] = useState<string | null>(null);
+  /** line id → why its typed quantity was not applied (shown next to that field) */
+  const [lineErrors, setLineErrors] = useState<Record<string, string>>({});
   const [announce, setAnnounce] = useState("");
   const [, startTransition] = useTransition();
   const confirmed = useRef(initialCart); // the last cart the API answered with
   const queue = useRef(Promise.resolve());
 
-  function change(optimistic: CartRead, run: () => Promise<CartResult>, done: string) {
+  function change(optimistic: CartRead, run: () => Promise<CartResult>, done: string, lineId?: string) {
     setError(null);
+    setLineErrors({});
     setCart(optimistic);
     // one request at a time, in click order, so answers cannot overtake each other; a link
     // followed meanwhile waits for them (PageLink)
@@ -44,6 +48,7 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
         } else {
           setCart(confirmed.current);
           setError(result.message);
+          if (lineId) setLineErrors({ [lineId]: result.message });
           setAnnounce("");
         }
       });
@@ -51,7 +56,13 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
   }
 
   function setQuantity(lineId: string, name: string, quantity: number) {
-    change(setLineQuantity(cart, lineId, quantity), () => updateCartLine(lineId, quantity), `${name}: quantity ${quantity}`);
+    change(setLineQuantity(cart, lineId, quantity), () => updateCartLine(lineId, quantity), `${name}: quantity ${quantity}`, lineId);
+  }
+
+  /** A typed quantity refused before it is sent (or `null`: fine, nothing left to say). */
+  function quantityProblem(lineId: string, message: string | null) {
+    setError(message);
+    setLineErrors(message ? { [lineId]: message } : {});
   }
 
   function remove(lineId: string, name: string) {
@@ -115,9 +126,12 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
                     </button>
                     <QuantityInput
                       key={`${line.id}:${line.quantity}`}
+                      id={`quantity-${line.id}`}
                       label={`Quantity of ${name}`}
                       quantity={line.quantity}
                       max={line.max_quantity}
+                      error={lineErrors[line.id]}
+                      onProblem={(message) => quantityProblem(line.id, message)}
                       onCommit={(quantity) => (quantity === 0 ? remove(line.id, name) : setQuantity(line.id, name, quantity))}
                     />
                     <button
@@ -140,6 +154,9 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
                   </button>
                   <span className="text-sm text-muted">{formatMoney(line.unit_price)} each</span>
                 </div>
+                {lineErrors[line.id] ? (
+                  <p id={`quantity-${line.id}-error`} className="text-sm font-medium text-red-800">{lineErrors[line.id]}</p>
+                ) : null}
               </div>
             </li>
           );
@@ -169,24 +186,38 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
 
 /**
  * A line's quantity, typed: applied when the field is left or Enter is pressed (not on every
- * keystroke); 0 removes the line; anything that is not a whole number goes back to the quantity.
- * The API has the last word on stock (more than it holds comes back with its message).
+ * keystroke); 0 removes the line. Anything else than a whole number up to the line's limit is
+ * not sent: the field keeps it, marked invalid, and says why (`onProblem`); the quantity in the
+ * cart stays. The API has the last word on stock (its refusal comes back as `error`).
  */
-function QuantityInput({ label, quantity, max, onCommit }: { label: string; quantity: number; max: number; onCommit: (quantity: number) => void }) {
+function QuantityInput(props: {
+  id: string;
+  label: string;
+  quantity: number;
+  max: number;
+  error?: string;
+  onProblem: (message: string | null) => void;
+  onCommit: (quantity: number) => void;
+}) {
+  const { id, label, quantity, max, error, onProblem, onCommit } = props;
   const [draft, setDraft] = useState(String(quantity));
 
   function commit() {
-    const typed = draft.trim();
-    const value = /^\d{1,6}$/.test(typed) ? Number(typed) : NaN;
-    if (Number.isNaN(value) || value === quantity) {
+    const checked = checkQuantity(draft, max);
+    if (!checked.ok) return onProblem(checked.message);
+    if (checked.quantity === quantity) {
       setDraft(String(quantity));
+      if (error) onProblem(null); // back to what the cart has: nothing is wrong any more
       return;
     }
-    onCommit(value);
+    onCommit(checked.quantity);
   }
 
   return (
     <input
+      id={id}
+      aria-invalid={error ? true : undefined}
+      aria-describedby={error ? `${id}-error` : undefined}
       type="number"
       inputMode="numeric"
       min={0}

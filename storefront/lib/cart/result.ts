@@ -4,6 +4,7 @@
  */
 import { fieldErrorsOf, readableDetail } from "@/lib/account/problems";
 import type { CartRead, Problem } from "@/lib/api/types";
+import { limitMessage } from "./quantity";
 
 export type ActionFailure = {
   ok: false;
@@ -41,6 +42,10 @@ export function messageFor(code: string, fallback?: string): string {
 export function failureFrom(problem: Problem, status?: number): ActionFailure {
   const code = problem.code ?? (status && status >= 500 ? "unavailable" : "error");
   const detail = readableDetail(problem);
+  const max = problem.max_quantity;
+  if (code === "quantity_limit" && typeof max === "number") {
+    return { ok: false, code, message: limitMessage(max), status: problem.status ?? status };
+  }
   const message = code === "validation_error" || code === "error" ? detail || messageFor(code) : messageFor(code, detail);
   const fieldErrors = fieldErrorsOf(problem);
   const failure: ActionFailure = { ok: false, code, message, status: problem.status ?? status };
