@@ -398,3 +398,40 @@ test("the Country select offers what the API accepts, by name, and shows a saved
   await expect(page.getByText(/^Marie Curie, Rue du Fort 1, .*Luxembourg, Luxembourg$/)).toBeVisible();
   await expect(page.getByRole("group", { name: "Shipping method" }).getByRole("radio").first()).toBeVisible();
 });
+
+test("free shipping (FREESHIP) shows the Express price waived in step 2, the summary and the order page", async ({ page, request, shop }) => {
+  // a product whose first variant reaches FREESHIP's €50 minimum with a few units
+  let chosen: { slug: string; title: string; quantity: number } | null = null;
+  for (let index = 18; index < 40 && !chosen; index++) {
+    const product = await pickProduct(request, shop, index, 5);
+    const detail = (await (await request.get(`${shop.apiUrl}/api/v1/products/${product.slug}`)).json()) as { variants: Array<{ price: { amount: number } }> };
+    const quantity = Math.ceil(5000 / detail.variants[0]!.price.amount);
+    if (quantity <= 5) chosen = { slug: product.slug, title: product.title, quantity };
+  }
+  expect(chosen).not.toBeNull();
+  await page.goto(`/p/${chosen!.slug}`);
+  await page.getByLabel("Quantity").fill(String(chosen!.quantity));
+  await page.getByRole("button", { name: "Add to cart" }).first().click();
+  await expect(page.getByText(`to your cart.`)).toBeVisible();
+  await fillCheckout(page, { email: uniqueEmail("freeship") });
+  await page.getByRole("radio", { name: /Express/ }).check();
+  await expect(page.getByRole("radio", { name: /Express/ })).toBeChecked();
+  await page.getByLabel("Discount code").fill("FREESHIP");
+  await page.getByRole("button", { name: "Apply" }).click();
+  const summary = page.getByRole("complementary", { name: "Order summary" });
+  await expect(summary).toContainText("Shipping (free shipping: FREESHIP)");
+  await expect(summary.locator("s")).toHaveText("€9.95");
+
+  await payWithCard(page, "4000 0000 0000 0002"); // placed, not paid: the checkout shows the order
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Your card was declined", { timeout: 30_000 });
+  await expect(page.getByText("Express — Free with FREESHIP (was €9.95)")).toBeVisible();
+  await expect(summary).toContainText("Shipping (free shipping: FREESHIP)");
+
+  await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByRole("button", { name: /^Pay / }).click();
+  await expect(page).toHaveURL(ORDER_URL, { timeout: 30_000 });
+  await expect(page.getByText("Express — Free with FREESHIP (was €9.95)")).toBeVisible();
+  const totals = page.getByRole("region", { name: "Totals" });
+  await expect(totals).toContainText("Shipping (free shipping: FREESHIP)");
+  await expect(totals.locator("s")).toHaveText("€9.95");
+});

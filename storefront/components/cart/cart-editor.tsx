@@ -7,6 +7,7 @@ import { removeCartLine, updateCartLine } from "@/lib/cart/actions";
 import { writeCartMirror } from "@/lib/cart/mirror";
 import { lineProblem, removeLine, setLineQuantity } from "@/lib/cart/optimistic";
 import { checkQuantity } from "@/lib/cart/quantity";
+import { shippingWaiver, waiverText } from "@/lib/checkout/shipping-waiver";
 import type { CartResult } from "@/lib/cart/result";
 import { formatMoney } from "@/lib/format/money";
 import { trackChange } from "@/lib/navigation/pending-changes";
@@ -68,6 +69,8 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
   function remove(lineId: string, name: string) {
     change(removeLine(cart, lineId), () => removeCartLine(lineId), `Removed ${name}`);
   }
+
+  const waiver = shippingWaiver(cart.shipping_method?.price.amount, cart.shipping_total, cart.discount_code);
 
   if (cart.lines.length === 0) {
     return (
@@ -171,6 +174,12 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
           <div className="flex justify-between">
             <dt>Discount</dt>
             <dd>−{formatMoney(cart.discount_total)}</dd>
+          </div>
+        ) : null}
+        {cart.discount_code && cart.discount_total.amount === 0 ? (
+          <div className="flex justify-between text-green-800">
+            <dt>Code {cart.discount_code}</dt>
+            <dd>{waiver ? `Shipping ${waiverText({ ...waiver, code: null })}` : "Its saving shows at checkout"}</dd>
           </div>
         ) : null}
         <p className="text-muted">Shipping and taxes are calculated at checkout.</p>

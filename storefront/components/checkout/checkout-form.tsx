@@ -10,6 +10,7 @@ import type { CardFields } from "@/lib/checkout/card";
 import { applyDiscount, chooseShipping, finishCheckout, placeOrder, removeDiscount, saveAddress, type AddressInput, type PayResult } from "@/lib/checkout/actions";
 import { localOrderStorage, recallOrder, rememberOrder } from "@/lib/checkout/order-memory";
 import { attemptKey, forgetAttemptKey, keepsKey, sessionKeyStorage, storedAttemptKey } from "@/lib/checkout/idempotency";
+import { shippingWaiver, waiverText } from "@/lib/checkout/shipping-waiver";
 import { checkoutState, deliveryEstimate, splitName } from "@/lib/checkout/state";
 import { formatMoney } from "@/lib/format/money";
 import { weatherNoticeFor } from "@/lib/integrations/actions";
@@ -208,6 +209,7 @@ export function CheckoutForm(props: {
   }
 
   const totalLabel = `Pay ${formatMoney(cart.total)}`;
+  const waiver = shippingWaiver(cart.shipping_method?.price.amount, cart.shipping_total, cart.discount_code);
   const addressSummary = fromCart(cart.shipping_address);
 
   return (
@@ -277,7 +279,7 @@ export function CheckoutForm(props: {
           {!state.contactDone || editing ? (
             <p className="text-sm text-muted">Enter your address to see the shipping options.</p>
           ) : placed ? (
-            <p className="text-sm">{cart.shipping_method ? `${cart.shipping_method.name} — ${formatMoney(cart.shipping_method.price)}` : null}</p>
+            <p className="text-sm">{cart.shipping_method ? `${cart.shipping_method.name} — ${waiver ? waiverText(waiver) : formatMoney(cart.shipping_method.price)}` : null}</p>
           ) : options.length === 0 ? (
             <p className="text-sm">We cannot ship to this address. Try another country.</p>
           ) : (
@@ -379,7 +381,7 @@ export function CheckoutForm(props: {
             {errors.discount ? <Alert>{errors.discount}</Alert> : null}
           </form>
         ) : null}
-        <TotalsList totals={cart} shippingKnown={Boolean(cart.shipping_method)} />
+        <TotalsList totals={cart} shippingKnown={Boolean(cart.shipping_method)} waiver={waiver} />
       </aside>
     </div>
   );

@@ -10,6 +10,7 @@ import { countryName } from "@/lib/account/address-form";
 import { addressLines } from "@/lib/account/format";
 import { asProblem } from "@/lib/api/client";
 import { paymentPhase } from "@/lib/checkout/order-status";
+import { shippingWaiver, waiverText } from "@/lib/checkout/shipping-waiver";
 import { formatMoney } from "@/lib/format/money";
 import { deliveryWeatherNotice } from "@/lib/integrations/api";
 import { weatherAddressOf } from "@/lib/integrations/notice";
@@ -46,7 +47,8 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
   const underway = (shipments?.items ?? []).some((s) => !["delivered", "returned"].includes(s.status));
   const weather = underway ? await deliveryWeatherNotice(weatherAddressOf(order.shipping_address)) : null;
   const lineTitles = Object.fromEntries(order.lines.map((line) => [line.id, line.product_title]));
-  const shipping = order.shipping_method as { name?: unknown };
+  const shipping = order.shipping_method as { name?: unknown; price?: unknown };
+  const waiver = shippingWaiver(shipping.price, order.shipping_total, order.discount_code);
   return (
     <div className="mx-auto max-w-3xl space-y-6">
       <div>
@@ -81,11 +83,11 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
               <span key={line} className="block">{line}</span>
             ))}
           </address>
-          {typeof shipping.name === "string" ? <p className="mt-2">{shipping.name}</p> : null}
+          {typeof shipping.name === "string" ? <p className="mt-2">{shipping.name}{waiver ? ` — ${waiverText(waiver)}` : ""}</p> : null}
         </section>
         <section aria-labelledby="totals-heading">
           <h2 id="totals-heading" className="mb-2 text-lg font-semibold">Totals</h2>
-          <TotalsList totals={order} />
+          <TotalsList totals={order} waiver={waiver} />
           {order.amount_paid.amount > 0 ? <p className="mt-2 text-sm">Paid: {formatMoney(order.amount_paid)}</p> : null}
         </section>
       </div>

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { countryName } from "@/lib/account/address-form";
 import { addressLines, formatDate, orderStatusLabel } from "@/lib/account/format";
 import { requireUser } from "@/lib/account/session";
+import { shippingWaiver, waiverText } from "@/lib/checkout/shipping-waiver";
 import { formatMoney } from "@/lib/format/money";
 import { sessionApi } from "@/lib/session/api";
 
@@ -19,6 +20,7 @@ export default async function OrderPage({ params }: PageProps<"/account/orders/[
   const { data: order } = await api.GET("/api/v1/orders/{order_id}", { params: { path: { order_id: id } } });
   if (!order) notFound();
   const shippingName = typeof order.shipping_method.name === "string" ? order.shipping_method.name : null;
+  const waiver = shippingWaiver(order.shipping_method.price, order.shipping_total, order.discount_code);
   return (
     <div className="space-y-8">
       <p className="text-sm">
@@ -74,7 +76,16 @@ export default async function OrderPage({ params }: PageProps<"/account/orders/[
             </>
           ) : null}
           <dt>Shipping{shippingName ? ` (${shippingName})` : ""}</dt>
-          <dd className="text-right">{formatMoney(order.shipping_total)}</dd>
+          <dd className="text-right">
+            {waiver ? (
+              <>
+                <span className="sr-only">was </span><s className="text-muted">{formatMoney(waiver.listed)}</s>{" "}
+                <span className="sr-only">now </span>
+              </>
+            ) : null}
+            {formatMoney(order.shipping_total)}
+          </dd>
+          {waiver ? <dd className="col-span-2 text-right text-green-800">{waiverText(waiver)}</dd> : null}
           <dt>{order.prices_include_tax ? "Included tax" : "Tax"}</dt>
           <dd className="text-right">{formatMoney(order.tax_total)}</dd>
           <dt className="font-semibold">Total</dt>
