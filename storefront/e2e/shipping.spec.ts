@@ -4,26 +4,10 @@
  * and on the public tracking page, which shows nothing personal. The harness runs the simulated
  * carrier at one step every 2 s, polled every second.
  */
-import type { APIRequestContext } from "@playwright/test";
 import { apiToken, createCustomer, placeOrder, signInThroughForm, PASSWORD } from "./account-helpers";
+import { payOrder } from "./admin-helpers";
 import { adminToken } from "./checkout-helpers";
-import { expect, test, type Shop } from "./fixtures";
-
-async function payOrder(request: APIRequestContext, shop: Shop, token: string, orderId: string): Promise<void> {
-  const auth = { Authorization: `Bearer ${token}` };
-  const started = await request.post(`${shop.apiUrl}/api/v1/orders/${orderId}/payment`, { headers: auth });
-  expect(started.status(), await started.text()).toBe(200);
-  const { payment } = (await started.json()) as { payment: { intent_id: string; client_secret: string } };
-  const confirmed = await request.post(`${shop.apiUrl}/api/v1/payments/sandbox/intents/${payment.intent_id}/confirm`, {
-    data: { client_secret: payment.client_secret, card_number: "4242424242424242", exp_month: 12, exp_year: 2040, cvc: "123" },
-  });
-  expect(confirmed.status(), await confirmed.text()).toBe(200);
-  await expect
-    .poll(async () => ((await (await request.get(`${shop.apiUrl}/api/v1/orders/${orderId}`, { headers: auth })).json()) as { status: string }).status, {
-      timeout: 30_000,
-    })
-    .toBe("paid");
-}
+import { expect, test } from "./fixtures";
 
 test("an admin ships a paid order; the customer watches it arrive on the order and tracking pages", async ({ page, request, shop }) => {
   test.setTimeout(180_000);
