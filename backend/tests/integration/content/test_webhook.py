@@ -189,5 +189,7 @@ async def test_a_signed_body_no_document_could_be_is_refused(
         assert response.headers["content-type"] == "application/problem+json"
         if content_type == "application/json" and b"\\u0000" in body:
             code = "invalid_text"  # the middleware refuses a NUL in a JSON body first
+        elif content_type == "application/json" and body.startswith(b"[" * 65):
+            code = "validation_error"  # and JSON nested deeper than any endpoint takes
         assert response.json()["code"] == code, body[:60]
     assert (len(await events(container)), await deliveries(container)) == before
