@@ -159,23 +159,13 @@ def default_api_workers(settings: Settings) -> int:
     return min(usable_cpus(), 4) if shared else 1
 
 
-def _migrate(settings: Settings, revision: str, upgrading: bool) -> list[tuple[str, str]]:
-    from mercato.platform import migrate
-
-    try:
-        if upgrading:
-            return migrate.upgrade(settings, revision)
-        return migrate.downgrade(settings, revision)
-    except migrate.RevisionError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
-
-
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
+    from mercato.platform import migrate
+
     settings = load_settings()
-    applied = _migrate(settings, revision, upgrading=True)
+    applied = migrate.upgrade(settings, revision)
     for rev, title in applied:
         typer.echo(f"applied {rev}: {title}")
     typer.echo(f"database is up to date ({len(applied)} migration(s) applied)")
@@ -208,23 +198,15 @@ def _store_product_cards(settings: Settings) -> int:
     return asyncio.run(run())
 
 
-# ignore_unknown_options: `db downgrade -1` is a revision, not an option
-@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
+@db_app.command("downgrade")
 def db_downgrade(
-    revision: str = typer.Argument(..., help="Target revision, e.g. -1, 0009 or base."),
+    revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
 ) -> None:
-    """Revert migrations down to REVISION, naming each one reverted."""
-    from mercato.platform.migrate import revision_before
+    """Revert migrations down to REVISION."""
+    from mercato.platform import migrate
 
-    settings = load_settings()
-    reverted = _migrate(settings, revision, upgrading=False)
-    for rev, title in reverted:
-        typer.echo(f"reverted {rev}: {title}")
-    if not reverted:
-        typer.echo("nothing to revert (0 migration(s) reverted)")
-        return
-    now = revision_before(settings, reverted[-1][0])
-    typer.echo(f"database downgraded to {now} ({len(reverted)} migration(s) reverted)")
+    migrate.downgrade(load_settings(), revision)
+    typer.echo(f"database downgraded to {revision}")
 
 
 @db_app.command("check")
