@@ -51,8 +51,7 @@ def _validation_lines(exc: ValidationError) -> list[str]:
     for error in exc.errors():
         message = str(error["msg"]).removeprefix("Value error, ")
         name = env_var(error["loc"])
-        named = name == "settings" or message.startswith(f"{name}__")  # names it already
-        lines.append(message if named else f"{name}: {message}")
+        lines.append(message if name == "settings" else f"{name}: {message}")
     return lines
 
 
