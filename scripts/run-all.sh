@@ -5,7 +5,9 @@
 # not retried); once the shop is ready, one that exits (a crash, an operator's kill) is started
 # again a second later, or, when it keeps exiting within 30 s of its start, after twice as long
 # as the time before (up to 30 s). Ctrl-C or SIGTERM (to this script or its whole process group)
-# stops them all within 10 seconds.
+# stops them all within 10 seconds. Each process runs in a process group of its own, signalled as a
+# whole: what a process started (uvicorn's workers) stops with it, even after the process was
+# killed, so a process started again finds its port free.
 #
 # Reads: MERCATO_HOST, MERCATO_PORT (the API), MERCATO_STOREFRONT_HOST, MERCATO_STOREFRONT_PORT,
 # MERCATO_API_URL, MERCATO_STOREFRONT_URL, MERCATO_DATA_DIR, MERCATO_LOG_JSON,
@@ -78,24 +80,39 @@ mkdir -p "$MERCATO_DATA_DIR/run"
 logs="$(mktemp -d)"
 pids=()
 stopping=0
+# Ctrl-C reaches this script's process group, not the processes' own groups. This script stops
+# them on SIGINT, except when it cannot trap it (started with `&` by a non-interactive shell:
+# ignored on entry); this watcher in its group, which does not ignore it, dies of it instead.
+"$PY" -c 'import signal; signal.signal(signal.SIGINT, signal.SIG_DFL); signal.pause()' </dev/null &
+watcher=$!
+# a process that is not a zombie in process group $1
+group_alive() {
+  ps -A -o pgid= -o stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
+}
+# SIGTERM to the process groups $@, SIGKILL to those still there after STOP_TIMEOUT seconds
+stop_groups() {
+  local pid alive
+  for pid in "$@"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 $((STOP_TIMEOUT * 10))); do
+    alive=()
+    for pid in "$@"; do group_alive "$pid" && alive+=("$pid"); done
+    ((${#alive[@]})) || return 0
+    sleep 0.1
+  done
+  for i in "${!pids[@]}"; do
+    if [[ " ${alive[*]} " == *" ${pids[$i]} "* ]]; then
+      echo "${names[$i]} did not stop within ${STOP_TIMEOUT} s: killing it" >&2
+      kill -KILL -- "-${pids[$i]}" 2>/dev/null || true
+    fi
+  done
+}
 stop_all() {
   local code="${1:-0}"
   trap - INT TERM EXIT
   [[ $stopping == 1 ]] && return
   stopping=1
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq 1 $((STOP_TIMEOUT * 10))); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive == 0 ]] && break
-    sleep 0.1
-  done
-  for i in "${!pids[@]}"; do
-    if kill -0 "${pids[$i]}" 2>/dev/null; then
-      echo "${names[$i]} did not stop within ${STOP_TIMEOUT} s: killing it" >&2
-      kill -KILL "${pids[$i]}" 2>/dev/null || true
-    fi
-  done
+  kill "$watcher" 2>/dev/null || true
+  stop_groups "${pids[@]}"
   wait 2>/dev/null || true
   for name in "${names[@]}"; do rm -f "$MERCATO_DATA_DIR/run/$name.pid"; done
   rm -rf "$logs"
@@ -103,15 +120,20 @@ stop_all() {
 }
 trap 'stop_all 130' INT
 trap 'stop_all 143' TERM
+trap 'stop_all 129' HUP # a closed terminal: the processes, in their own groups, do not see it
 trap 'stop_all $?' EXIT
 
-# 2. Start everything; each line is prefixed with its process name.
+# 2. Start everything; each line is prefixed with its process name. Each process (with its log
+# printer) runs in a process group of its own, whose id is its pid: job control is on while it
+# starts (only then: no job status lines when processes stop).
 start() {
   local i="$1" name="${names[$1]}"
-  eval "exec ${commands[$i]}" \
+  set -m
+  eval "exec ${commands[$i]}" </dev/null \
     > >(trap '' INT TERM # outlives its process to print its last lines
       exec awk -v p="$(printf '%-9s|' "$name")" -v f="$logs/$name.log" \
         '{ print p " " $0; fflush(); print $0 >> f; fflush(f) }') 2>&1 &
+  set +m
   pids[i]=$!
   started[i]=$SECONDS
   echo "$!" >"$MERCATO_DATA_DIR/run/$name.pid"
@@ -121,11 +143,14 @@ for i in "${!names[@]}"; do start "$i"; done
 # Once the shop is ready a --restart process that exited alone is started again a second later
 # (twice as long as the last time when it ran less than STABLE_SECONDS, at most MAX_BACKOFF: a
 # crash loop does not spin); any other exit stops everything. "Alone": when the others end within
-# that first second too, the whole group was signalled (a Ctrl-C this script cannot trap, as
-# when it was started in the background), which means stop.
+# that first second too, they were all signalled at once, which means stop.
 ready_all=0
 reap() {
   local i dead=()
+  if ! kill -0 "$watcher" 2>/dev/null; then
+    echo "interrupted: stopping everything" >&2
+    stop_all 130
+  fi
   for i in "${!pids[@]}"; do
     kill -0 "${pids[$i]}" 2>/dev/null || dead+=("$i")
   done
@@ -147,14 +172,16 @@ reap() {
       stop_all 1
     fi
   done
-  local delay longest=1
+  local delay longest=1 groups=()
   for i in "${dead[@]}"; do
+    groups+=("${pids[$i]}")
     delay=${backoff[$i]:-1}
     ((SECONDS - started[i] < STABLE_SECONDS)) || delay=1
     backoff[i]=$((delay * 2 < MAX_BACKOFF ? delay * 2 : MAX_BACKOFF))
     ((delay > longest)) && longest=$delay
     echo "${names[$i]} exited after $((SECONDS - started[i])) s: restarting it in $delay s" >&2
   done
+  stop_groups "${groups[@]}" # what it started may still run (uvicorn's workers after a kill -9)
   if ((longest > 1)); then
     sleep $((longest - 1)) &
     wait $! || true # a trapped Ctrl-C or SIGTERM stops everything meanwhile
@@ -199,6 +226,6 @@ EOF
 # 4. Supervise until Ctrl-C, SIGTERM or a process without --restart exits.
 ready_all=1
 while true; do
-  wait -n "${pids[@]}" || true
+  wait -n "${pids[@]}" "$watcher" || true
   reap
 done

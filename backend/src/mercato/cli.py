@@ -101,6 +101,7 @@ def serve(
     import uvicorn
 
     from mercato.bootstrap import API_PROCESSES_ENV
+    from mercato.platform.lifeline import SERVE_PID_ENV
     from mercato.platform.logging import configure_logging
     from mercato.platform.portcheck import port_problem
     from mercato.platform.serving import HTTP_PROTOCOL
@@ -113,6 +114,7 @@ def serve(
         raise typer.Exit(1)
     asyncio.run(_check_database(settings))
     os.environ[API_PROCESSES_ENV] = str(workers)  # each one's share of a flash sale
+    os.environ[SERVE_PID_ENV] = str(os.getpid())  # its worker processes exit with it
     if workers > 1:
         # several API processes: each writes its samples to files, /metrics sums them (ADR 0035)
         from mercato.platform.metrics import enable_multiprocess
@@ -124,7 +126,7 @@ def serve(
         "api_starting", url=f"http://{host}:{port}", workers=workers, env=settings.env
     )
     uvicorn.run(
-        "mercato.main:create_app",
+        "mercato.main:create_served_app",
         factory=True,
         host=host,
         port=port,

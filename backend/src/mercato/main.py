@@ -137,3 +137,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lanes=(CheckoutLane(container, f"{API_PREFIX}/checkout", container.tokens, user_hash),),
     )
     return app
+
+
+def create_served_app() -> MercatoAPI:
+    """The app factory `mercato serve` gives uvicorn: a worker process exits with its parent."""
+    from mercato.platform.lifeline import exit_with_serve
+
+    exit_with_serve()
+    return create_app()

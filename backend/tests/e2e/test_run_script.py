@@ -193,7 +193,7 @@ def test_a_ctrl_c_the_script_cannot_trap_still_stops_every_process(
     wait_until_stopped(proc, 50)
     after = log.read_text()
     assert not group_alive(proc.pid), after
-    assert "exited too: stopping everything" in after
+    assert "interrupted: stopping everything" in after
     assert "restarting it" not in after
 
 
@@ -225,3 +225,40 @@ def test_a_process_that_keeps_exiting_is_restarted_later_each_time(
     after = log.read_text()
     assert not group_alive(proc.pid), after
     assert len(restarts.findall(after)) == 4
+
+
+@pytest.mark.timeout(300)
+def test_what_a_killed_process_started_is_stopped_before_it_is_started_again(
+    tmp_path: Path, kill_group_afterwards: list[int]
+) -> None:
+    """`kill -9` of a process leaves what it started (uvicorn's workers): they would hold its
+    port, and the process started again would fail on it forever."""
+    port = free_port()
+    server = f"{sys.executable} -m http.server --bind 127.0.0.1 {port} --directory {tmp_path}"
+    processes = tmp_path / "processes.sh"
+    processes.write_text(
+        f"process --restart web http://127.0.0.1:{port}/ bash -c '{server} & wait'\n"
+    )
+    proc, log, _ = start_shop(
+        tmp_path, kill_group_afterwards, extra_env={"MERCATO_RUN_PROCESSES": str(processes)}
+    )
+    pid_file = tmp_path / "var" / "run" / "web.pid"
+    first = int(pid_file.read_text())
+    os.kill(first, signal.SIGKILL)  # the bash, not its server
+    deadline = time.monotonic() + 60
+    while "web exited after" not in log.read_text() or int(pid_file.read_text()) == first:
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+    time.sleep(5)  # a start that fails on the port would have been retried by now
+    printed = log.read_text()
+    assert printed.count("restarting it in") == 1, printed
+    assert "Address already in use" not in printed
+    assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    second = int(pid_file.read_text())
+    os.killpg(proc.pid, signal.SIGTERM)
+    wait_until_stopped(proc, 20)
+    assert not group_alive(proc.pid), log.read_text()
+    running = subprocess.run(["ps", "-A", "-o", "pgid=,stat=,cmd="], capture_output=True, text=True)
+    left = [line for line in running.stdout.splitlines() if line.split()[:1] == [str(second)]]
+    assert [line for line in left if line.split()[1][0] != "Z"] == []  # its server too

@@ -236,6 +236,61 @@ def test_serve_with_workers_logs_its_start_and_keeps_its_workers(tmp_path: Path)
     assert not [m for m in messages if m.endswith("died")]  # "Child process [N] died"
 
 
+def _children(pid: int) -> list[int]:
+    ps = ["ps", "-o", "pid=", "--ppid", str(pid)]
+    listed = subprocess.run(ps, capture_output=True, text=True)
+    return [int(line) for line in listed.stdout.split()]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie holds no port
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.timeout(600)
+def test_serve_s_workers_exit_when_it_is_killed(tmp_path: Path) -> None:
+    """`kill -9` of `mercato serve --workers 2` frees the port: its workers exit with it."""
+    import signal
+    import time
+
+    from mercato.platform.portcheck import port_problem, wait_until_ready
+
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    port = _closed_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [MERCATO, "serve", "--port", str(port), "--workers", "2"],
+            env=_env(tmp_path),
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    children: list[int] = []
+    try:
+        assert wait_until_ready([f"http://127.0.0.1:{port}/readyz"], timeout=300) == []
+        children = _children(proc.pid)
+        assert len(children) >= 2, log.read_text()  # the workers (and multiprocessing's tracker)
+        proc.kill()
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and (
+            port_problem("127.0.0.1", port) or any(_running(c) for c in children)
+        ):
+            time.sleep(0.2)
+        assert port_problem("127.0.0.1", port) is None
+        assert [c for c in children if _running(c)] == []
+    finally:
+        for child in [proc.pid, *children]:
+            if _running(child):
+                os.kill(child, signal.SIGKILL)
+
+
 def test_log_lines_never_mix_into_a_command_s_output(tmp_path: Path) -> None:
     """`mercato content export > file`: the warning about a new development JWT key (or any log
     line) goes to stderr, the file gets exactly the dataset."""
