@@ -37,13 +37,15 @@ def _root(
     """Mercato e-commerce platform."""
     import os
 
+    from mercato.platform.config import LOG_LEVELS
     from mercato.platform.logging import configure_logging
 
     # Until a long-running command (serve, worker, scheduler) sets up its own logs: on stderr
     # (WARNING unless MERCATO_LOG_LEVEL says otherwise), so a command's stdout (an export, a
-    # document) is only its output.
+    # document) is only its output. An unknown level is the settings' to refuse, in one line.
+    level = os.environ.get("MERCATO_LOG_LEVEL", "").upper()
     configure_logging(
-        os.environ.get("MERCATO_LOG_LEVEL") or "WARNING",
+        level if level in LOG_LEVELS else "WARNING",
         json=os.environ.get("MERCATO_LOG_JSON", "true").lower() not in _FALSE,
         service="cli",
         stream="stderr",
@@ -64,17 +66,25 @@ def load_settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-async def _check_database(settings: Settings) -> None:
-    """Connect once and read the schema version: a wrong URL or schema fails here, in one line."""
+def check_database(
+    settings: Settings, query: str = "SELECT version_num FROM alembic_version"
+) -> None:
+    """Connect once and run `query` (default: read the schema version): a wrong URL or schema
+    fails here, in one line (`main`), before a long-running command starts."""
+    import asyncio
+
     from sqlalchemy import pool, text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    engine = create_async_engine(settings.effective_database_url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT version_num FROM alembic_version"))
-    finally:
-        await engine.dispose()
+    async def check() -> None:
+        engine = create_async_engine(settings.effective_database_url, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(query))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(check())
 
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -95,8 +105,6 @@ def serve(
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
     """Serve the API with uvicorn."""
-    import asyncio
-
     import structlog
     import uvicorn
 
@@ -112,7 +120,7 @@ def serve(
     if problem := port_problem(host, port):
         typer.echo(problem, err=True)
         raise typer.Exit(1)
-    asyncio.run(_check_database(settings))
+    check_database(settings)
     os.environ[API_PROCESSES_ENV] = str(workers)  # each one's share of a flash sale
     os.environ[SERVE_PID_ENV] = str(os.getpid())  # its worker processes exit with it
     if workers > 1:

@@ -51,7 +51,8 @@ def _validation_lines(exc: ValidationError) -> list[str]:
     for error in exc.errors():
         message = str(error["msg"]).removeprefix("Value error, ")
         name = env_var(error["loc"])
-        lines.append(message if name == "settings" else f"{name}: {message}")
+        named = name == "settings" or message.startswith(f"{name}__")  # names it already
+        lines.append(message if named else f"{name}: {message}")
     return lines
 
 

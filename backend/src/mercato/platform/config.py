@@ -6,6 +6,7 @@ as many differently configured apps as they like.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import math
 from collections import Counter
@@ -48,6 +49,12 @@ class PaymentsSettings(BaseModel):
     sandbox_capture_method: Literal["automatic", "manual"] = "automatic"
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
     reconcile_after_minutes: int = Field(default=15, ge=0)
+
+    @model_validator(mode="after")
+    def _stripe_needs_a_key(self) -> PaymentsSettings:
+        if self.provider == "stripe" and not self.stripe_api_key:
+            raise ValueError("MERCATO_PAYMENTS__STRIPE_API_KEY is required with provider=stripe")
+        return self
 
 
 class MailSettings(BaseModel):
@@ -95,6 +102,18 @@ class WorkerSettings(BaseModel):
     extra_jobs: dict[str, float] = Field(default_factory=dict)  # "module:function" -> seconds
     # Test hook: when set, mail handlers stop once at named checkpoints (files in this dir).
     checkpoint_dir: Path | None = None
+
+    @field_validator("extra_imports")
+    @classmethod
+    def _importable(cls, value: list[str]) -> list[str]:
+        for name in value:
+            try:
+                found = importlib.util.find_spec(name) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                raise ValueError(f"no module named {name!r}")
+        return value
 
 
 class CartSettings(BaseModel):
@@ -314,6 +333,12 @@ class ShippingSettings(BaseModel):
     easypost_timeout_seconds: float = Field(default=10.0, gt=0)
     easypost_max_retries: int = Field(default=2, ge=0, le=5)
 
+    @model_validator(mode="after")
+    def _easypost_needs_a_key(self) -> ShippingSettings:
+        if self.carrier == "easypost" and not self.easypost_api_key:
+            raise ValueError("MERCATO_SHIPPING__EASYPOST_API_KEY is required with carrier=easypost")
+        return self
+
 
 class ContentSettings(BaseModel):
     """Blog posts, CMS pages, site settings and product editorial (mercato.content, ADR 0029)."""
@@ -422,6 +447,41 @@ class BackupSettings(BaseModel):
     metrics_cache_seconds: float = Field(default=30.0, ge=0)  # /metrics reads the store this often
 
 
+DATABASE_URL_EXAMPLE = (
+    "postgresql+asyncpg://user:password@host:5432/mercato or sqlite+aiosqlite:///var/mercato.db"
+)
+BROKER_SCHEMES = (
+    "amqp",
+    "amqps",
+    "pyamqp",
+    "redis",
+    "rediss",
+    "redis+socket",
+    "sqla+sqlite",
+    "sqlite",
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def database_url_problem(value: str) -> str | None:
+    """Why Mercato cannot run on the database URL `value`, or None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        return f"not a database URL (expected {DATABASE_URL_EXAMPLE})"
+    if url.drivername in ("postgresql+asyncpg", "sqlite+aiosqlite"):
+        return None
+    if url.get_backend_name() in ("postgresql", "postgres", "sqlite"):
+        return f"needs an async driver (expected {DATABASE_URL_EXAMPLE})"
+    return (
+        f"unsupported database {url.drivername!r}: Mercato runs on PostgreSQL or SQLite "
+        f"(expected {DATABASE_URL_EXAMPLE})"
+    )
+
+
 MIN_SECRET_BYTES = 32
 MIN_SECRET_ENTROPY_BITS = 96
 
@@ -509,6 +569,37 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in (*LOG_LEVELS, "WARN"):
+            raise ValueError(f"unknown log level {value!r} (one of {', '.join(LOG_LEVELS)})")
+        return value.upper()
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value and (problem := database_url_problem(value)):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("not a Redis URL (expected redis://host:6379/0, rediss:// or unix://)")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str | None) -> str | None:
+        if value and value.split("://", 1)[0] not in BROKER_SCHEMES:
+            raise ValueError(
+                "unsupported broker URL (expected amqp://user:password@host:5672//, "
+                "redis://host:6379/0 or sqla+sqlite:///var/broker.db)"
+            )
         return value
 
     @property

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mercato.bootstrap import Container
     from mercato.worker.models import TaskDeadLetter
 
+OUTBOX_READ = "SELECT 1 FROM outbox_event LIMIT 1"  # the schema both need, whoever created it
 tasks_app = typer.Typer(help="Background tasks: dead letters.", no_args_is_help=True)
 
 
@@ -67,7 +68,10 @@ def worker(
     # ignore SIGTERM and the main process shuts them down; running tasks get
     # `worker_soft_shutdown_timeout` (1 s), then are requeued (acks_late).
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
+    from mercato.cli import check_database
+
     settings = Settings()
+    check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not failing tasks
     if settings.worker.metrics_port and pool == "prefork":
         _prometheus_multiprocess(settings)
     _setup(settings, "worker")
@@ -97,7 +101,10 @@ def worker(
 
 def scheduler() -> None:
     """Run the outbox relay (its own loop, every second) and Celery beat (the periodic jobs)."""
+    from mercato.cli import check_database
+
     settings = Settings()
+    check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not a failing relay
     _setup(settings, "scheduler")
     from mercato.worker.relay import RelayLoop
     from mercato.worker.tasks import create_worker_app

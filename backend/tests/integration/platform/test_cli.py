@@ -97,20 +97,44 @@ def _closed_port() -> int:
 UNREACHABLE = "postgresql+asyncpg://u@127.0.0.1:{port}/x"
 BAD_SETTINGS = [
     ("MERCATO_DATABASE_URL", "not a url", "MERCATO_DATABASE_URL: not a database URL"),
-    ("MERCATO_DATABASE_URL", "foo://db/x", "MERCATO_DATABASE_URL: unknown database driver 'foo'"),
+    ("MERCATO_DATABASE_URL", "foo://db/x", "MERCATO_DATABASE_URL: unsupported database 'foo'"),
     ("MERCATO_DATABASE_URL", "sqlite:///x.db", "MERCATO_DATABASE_URL: needs an async driver"),
     ("MERCATO_DATABASE_URL", UNREACHABLE, "MERCATO_DATABASE_URL: cannot reach 127.0.0.1:{port}"),
     ("MERCATO_CORS_ORIGINS", "[not json", "MERCATO_CORS_ORIGINS: not valid JSON"),
     ("MERCATO_CHECKOUT__TAX_RATES", "{DE: 1900}", "MERCATO_CHECKOUT__TAX_RATES: not valid JSON"),
     ("MERCATO_LOG_JSON", "maybe", "MERCATO_LOG_JSON: Input should be a valid boolean"),
+    ("MERCATO_LOG_LEVEL", "LOUD", "MERCATO_LOG_LEVEL: unknown log level 'LOUD'"),
+    ("MERCATO_REDIS_URL", "notaurl", "MERCATO_REDIS_URL: not a Redis URL"),
+    ("MERCATO_DATABASE_URL", "mysql://x@y/z", "MERCATO_DATABASE_URL: unsupported database 'mysql'"),
+    ("MERCATO_BROKER_URL", "foo://bar", "MERCATO_BROKER_URL: unsupported broker URL"),
+    ("MERCATO_PAYMENTS__PROVIDER", "stripe", "MERCATO_PAYMENTS__STRIPE_API_KEY is required"),
+    ("MERCATO_SHIPPING__CARRIER", "easypost", "MERCATO_SHIPPING__EASYPOST_API_KEY is required"),
+    (
+        "MERCATO_WORKER__EXTRA_IMPORTS",
+        '["nonexistent_mod"]',
+        "MERCATO_WORKER__EXTRA_IMPORTS: no module named 'nonexistent_mod'",
+    ),
 ]
-COMMANDS = [("db", "upgrade"), ("users", "list"), ("serve", "--port", "{free}")]
+COMMANDS = [
+    ("db", "upgrade"),
+    ("users", "list"),
+    ("serve", "--port", "{free}"),
+    ("worker",),
+    ("scheduler",),
+]
+
+
+BAD_SETTING_CASES = (
+    [(("db", "upgrade"), *case) for case in BAD_SETTINGS]
+    + [(command, *case) for command in COMMANDS[1:] for case in BAD_SETTINGS[3:5]]
+    + [(command, *case) for command in COMMANDS[1:] for case in BAD_SETTINGS[7:]]
+)
 
 
 @pytest.mark.parametrize(
     ("command", "variable", "value", "expected"),
-    [(("db", "upgrade"), *case) for case in BAD_SETTINGS]
-    + [(command, *case) for command in COMMANDS[1:] for case in BAD_SETTINGS[3:5]],
+    BAD_SETTING_CASES,
+    ids=[f"{c[0]}-{variable}={value}" for c, variable, value, _ in BAD_SETTING_CASES],
 )
 def test_a_bad_setting_is_one_line_naming_it(
     tmp_path: Path, command: tuple[str, ...], variable: str, value: str, expected: str
@@ -122,6 +146,18 @@ def test_a_bad_setting_is_one_line_naming_it(
     assert expected.replace("{port}", port) in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2  # the line (after "Invalid configuration:")
+
+
+@pytest.mark.parametrize("command", ["worker", "scheduler"])
+def test_worker_and_scheduler_refuse_a_database_without_schema(
+    tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "var").mkdir()
+    result = _run(tmp_path, command, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        "The database has no schema yet (or an old one): run `mercato db upgrade` first."
+    )
 
 
 def test_a_missing_postgresql_database_is_named(tmp_path: Path) -> None:

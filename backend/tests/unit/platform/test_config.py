@@ -45,6 +45,7 @@ def test_prefix_and_nested_delimiter(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("MERCATO_DATABASE_URL", "postgresql+asyncpg://u@h/db")
     clean_env.setenv("MERCATO_AUTH__ACCESS_TOKEN_TTL_SECONDS", "600")
     clean_env.setenv("MERCATO_PAYMENTS__PROVIDER", "stripe")
+    clean_env.setenv("MERCATO_PAYMENTS__STRIPE_API_KEY", "sk_test_x")
     settings = Settings()
     assert settings.effective_database_url == "postgresql+asyncpg://u@h/db"
     assert settings.auth.access_token_ttl_seconds == 600
