@@ -14,7 +14,8 @@
 # MERCATO_READY_TIMEOUT_SECONDS (how long to wait for readiness), MERCATO_STOP_TIMEOUT_SECONDS
 # (how long processes get to stop before SIGKILL; 8 leaves room in a 10 s stop timeout),
 # MERCATO_RUN_PROCESSES (a file of `process` lines replacing the ones below: scripts/run-cluster.sh).
-# Each process's pid is in $MERCATO_DATA_DIR/run/NAME.pid while it runs.
+# Each process's pid is in $MERCATO_DATA_DIR/run/NAME.pid while it runs; the worker and scheduler
+# create NAME.ready there once ready (whatever MERCATO_LOG_LEVEL hides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -35,8 +36,9 @@ export MERCATO_REVALIDATE_SECRET="${MERCATO_REVALIDATE_SECRET:-$(od -An -tx1 -N2
 export MERCATO_STOREFRONT__REVALIDATE_SECRET="${MERCATO_STOREFRONT__REVALIDATE_SECRET:-$MERCATO_REVALIDATE_SECRET}"
 
 names=() readies=() commands=() ports=() restarts=()
-# process [--restart] NAME READY CMD…  — READY is a URL answering 2xx when ready, or log:REGEX (a
-# line of its output). The port of an http://host:port URL is checked before anything starts.
+# process [--restart] NAME READY CMD…  — READY is a URL answering 2xx when ready, `file` (the
+# process creates the file named by MERCATO_READY_FILE: the worker and scheduler do) or log:REGEX
+# (a line of its output). The port of an http://host:port URL is checked before anything starts.
 # A process that exits stops everything, unless --restart and the shop is ready: then it is
 # started again (1 s later; backing off when it keeps exiting).
 process() {
@@ -58,8 +60,8 @@ if [[ -n "${MERCATO_RUN_PROCESSES:-}" ]]; then
   source "$MERCATO_RUN_PROCESSES" # another topology; it may set SHOP_URL for the summary
 else
   process --restart api "$API/readyz" "$BIN/mercato" serve --host "$HOST" --port "$PORT"
-  process --restart worker 'log:@[^ ]+ ready\.' "$BIN/mercato" worker
-  process --restart scheduler 'log:beat: Starting' "$BIN/mercato" scheduler
+  process --restart worker file "$BIN/mercato" worker
+  process --restart scheduler file "$BIN/mercato" scheduler
   # The storefront (production build from `make run`/`make storefront-build`); the summary then
   # says the shop is at its address. Without a build (a backend-only checkout) the API runs alone.
   if [[ -f storefront/.next/BUILD_ID ]]; then
@@ -114,7 +116,7 @@ stop_all() {
   kill "$watcher" 2>/dev/null || true
   stop_groups "${pids[@]}"
   wait 2>/dev/null || true
-  for name in "${names[@]}"; do rm -f "$MERCATO_DATA_DIR/run/$name.pid"; done
+  for name in "${names[@]}"; do rm -f "$MERCATO_DATA_DIR/run/$name".{pid,ready}; done
   rm -rf "$logs"
   exit "$code"
 }
@@ -128,8 +130,9 @@ trap 'stop_all $?' EXIT
 # starts (only then: no job status lines when processes stop).
 start() {
   local i="$1" name="${names[$1]}"
+  rm -f "$MERCATO_DATA_DIR/run/$name.ready"
   set -m
-  eval "exec ${commands[$i]}" </dev/null \
+  MERCATO_READY_FILE="$MERCATO_DATA_DIR/run/$name.ready" eval "exec ${commands[$i]}" </dev/null \
     > >(trap '' INT TERM # outlives its process to print its last lines
       exec awk -v p="$(printf '%-9s|' "$name")" -v f="$logs/$name.log" \
         '{ print p " " $0; fflush(); print $0 >> f; fflush(f) }') 2>&1 &
@@ -192,7 +195,9 @@ reap() {
 # 3. Wait for every process to be ready, then say where the shop is (last, so it stays visible).
 ready() {
   local i="$1" check="${readies[$1]}"
-  if [[ "$check" == log:* ]]; then
+  if [[ "$check" == file ]]; then
+    [[ -e "$MERCATO_DATA_DIR/run/${names[$i]}.ready" ]]
+  elif [[ "$check" == log:* ]]; then
     grep -Eq -- "${check#log:}" "$logs/${names[$i]}.log" 2>/dev/null
   else
     "$PY" -m mercato.platform.portcheck wait 0 "$check"
@@ -202,7 +207,12 @@ deadline=$((SECONDS + READY_TIMEOUT))
 pending=("${!names[@]}")
 while ((${#pending[@]})); do
   reap
-  ((SECONDS < deadline)) || { echo "not ready after ${READY_TIMEOUT}s: ${pending[*]}" >&2; stop_all 1; }
+  if ((SECONDS >= deadline)); then
+    late=()
+    for i in "${pending[@]}"; do late+=("${names[$i]}"); done
+    echo "not ready after ${READY_TIMEOUT}s: ${late[*]}" >&2
+    stop_all 1
+  fi
   still=()
   for i in "${pending[@]}"; do ready "$i" || still+=("$i"); done
   pending=("${still[@]+"${still[@]}"}")

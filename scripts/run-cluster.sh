@@ -67,8 +67,8 @@ processes="$NGINX_DIR/processes.sh"
     printf 'process --restart api-%d %q .venv/bin/mercato serve --host %q --port %q --workers 1\n' \
       "$n" "http://$HOST:$port/readyz" "$HOST" "$port"
   done
-  printf 'process --restart worker %q .venv/bin/mercato worker\n' 'log:@[^ ]+ ready\.'
-  printf 'process --restart scheduler %q .venv/bin/mercato scheduler\n' 'log:beat: Starting'
+  printf 'process --restart worker file .venv/bin/mercato worker\n'
+  printf 'process --restart scheduler file .venv/bin/mercato scheduler\n'
   if [[ -f storefront/.next/BUILD_ID ]]; then
     printf 'process --restart storefront %q storefront/scripts/serve.sh\n' \
       "http://$HOST:$SF_PORT/api/health"

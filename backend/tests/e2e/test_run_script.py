@@ -262,3 +262,45 @@ def test_what_a_killed_process_started_is_stopped_before_it_is_started_again(
     running = subprocess.run(["ps", "-A", "-o", "pgid=,stat=,cmd="], capture_output=True, text=True)
     left = [line for line in running.stdout.splitlines() if line.split()[:1] == [str(second)]]
     assert [line for line in left if line.split()[1][0] != "Z"] == []  # its server too
+
+
+@pytest.mark.timeout(900)
+def test_the_worker_and_scheduler_are_ready_whatever_the_log_level(
+    tmp_path: Path, kill_group_afterwards: list[int]
+) -> None:
+    """Their readiness was read from INFO lines, which MERCATO_LOG_LEVEL=WARNING hides."""
+    proc, log, _ = start_shop(
+        tmp_path, kill_group_afterwards, extra_env={"MERCATO_LOG_LEVEL": "WARNING"}
+    )
+    run = tmp_path / "var" / "run"
+    assert (run / "worker.ready").exists()
+    assert (run / "scheduler.ready").exists()
+    os.killpg(proc.pid, signal.SIGTERM)
+    wait_until_stopped(proc, 50)
+    assert not group_alive(proc.pid), log.read_text()
+    assert not (run / "worker.ready").exists()
+
+
+@pytest.mark.timeout(300)
+def test_the_processes_not_ready_in_time_are_named(
+    tmp_path: Path, kill_group_afterwards: list[int]
+) -> None:
+    processes = tmp_path / "processes.sh"
+    processes.write_text("process never 'log:^never$' sleep 120\n")
+    env = {
+        **env_for(tmp_path / "var", free_port()),
+        "MERCATO_RUN_PROCESSES": str(processes),
+        "MERCATO_READY_TIMEOUT_SECONDS": "2",
+    }
+    proc = subprocess.Popen(
+        ["bash", str(RUN_ALL)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    kill_group_afterwards.append(proc.pid)
+    _, err = proc.communicate(timeout=240)
+    assert proc.returncode == 1
+    assert "not ready after 2s: never\n" in err

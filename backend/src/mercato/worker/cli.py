@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from mercato.worker.models import TaskDeadLetter
 
 OUTBOX_READ = "SELECT 1 FROM outbox_event LIMIT 1"  # the schema both need, whoever created it
+# a supervisor (`make run`) learns that the worker or scheduler is ready from this file, which
+# they create once ready, whatever the log level
+READY_FILE_ENV = "MERCATO_READY_FILE"
 tasks_app = typer.Typer(help="Background tasks: dead letters.", no_args_is_help=True)
 
 
@@ -25,6 +29,12 @@ def _setup(settings: Settings, service: str) -> None:
 
     configure_logging(settings.log_level, json=settings.log_json, service=service)
     init_sentry(settings, service)
+
+
+def _create_ready_file_on(signal: Any) -> None:
+    path = os.environ.get(READY_FILE_ENV)
+    if path:
+        signal.connect(lambda **_: Path(path).touch(), weak=False)
 
 
 def _prometheus_multiprocess(settings: Settings) -> None:
@@ -96,6 +106,9 @@ def worker(
     ]
     if broker_kind(settings.effective_broker_url) == "embedded":
         argv.append("--without-heartbeat")
+    from celery.signals import worker_ready
+
+    _create_ready_file_on(worker_ready)
     app.worker_main(["--quiet", *argv])  # no banner: stdout carries only JSON log lines
 
 
@@ -121,6 +134,9 @@ def scheduler() -> None:
 
     relay = RelayLoop(settings, build_container)
     relay.start()
+    from celery.signals import beat_init
+
+    _create_ready_file_on(beat_init)
     beat = app.Beat(
         schedule=str(settings.data_dir / "celerybeat-schedule"),
         loglevel=settings.log_level.upper(),
