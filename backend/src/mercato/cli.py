@@ -159,13 +159,23 @@ def default_api_workers(settings: Settings) -> int:
     return min(usable_cpus(), 4) if shared else 1
 
 
+def _migrate(settings: Settings, revision: str, upgrading: bool) -> list[tuple[str, str]]:
+    from mercato.platform import migrate
+
+    try:
+        if upgrading:
+            return migrate.upgrade(settings, revision)
+        return migrate.downgrade(settings, revision)
+    except migrate.RevisionError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
-    from mercato.platform import migrate
-
     settings = load_settings()
-    applied = migrate.upgrade(settings, revision)
+    applied = _migrate(settings, revision, upgrading=True)
     for rev, title in applied:
         typer.echo(f"applied {rev}: {title}")
     typer.echo(f"database is up to date ({len(applied)} migration(s) applied)")
@@ -198,15 +208,23 @@ def _store_product_cards(settings: Settings) -> int:
     return asyncio.run(run())
 
 
-@db_app.command("downgrade")
+# ignore_unknown_options: `db downgrade -1` is a revision, not an option
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(
-    revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
+    revision: str = typer.Argument(..., help="Target revision, e.g. -1, 0009 or base."),
 ) -> None:
-    """Revert migrations down to REVISION."""
-    from mercato.platform import migrate
+    """Revert migrations down to REVISION, naming each one reverted."""
+    from mercato.platform.migrate import revision_before
 
-    migrate.downgrade(load_settings(), revision)
-    typer.echo(f"database downgraded to {revision}")
+    settings = load_settings()
+    reverted = _migrate(settings, revision, upgrading=False)
+    for rev, title in reverted:
+        typer.echo(f"reverted {rev}: {title}")
+    if not reverted:
+        typer.echo("nothing to revert (0 migration(s) reverted)")
+        return
+    now = revision_before(settings, reverted[-1][0])
+    typer.echo(f"database downgraded to {now} ({len(reverted)} migration(s) reverted)")
 
 
 @db_app.command("check")

@@ -195,6 +195,30 @@ def test_db_upgrade_names_the_revisions_it_applied(tmp_path: Path) -> None:
     assert "(0 migration(s) applied)" in again.stdout
 
 
+def test_db_downgrade_names_the_revisions_it_reverted(tmp_path: Path) -> None:
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    last = _run(tmp_path, "db", "downgrade", "-1")  # a revision, not an option
+    assert last.returncode == 0, last.stderr
+    assert last.stdout.splitlines()[0].startswith("reverted 0010: ")
+    assert last.stdout.splitlines()[-1] == "database downgraded to 0009 (1 migration(s) reverted)"
+    everything = _run(tmp_path, "db", "downgrade", "base")
+    assert everything.stdout.splitlines()[-2] == "reverted 0001: foundation outbox"
+    assert (
+        everything.stdout.splitlines()[-1]
+        == "database downgraded to base (9 migration(s) reverted)"
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [("downgrade", "bogus"), ("upgrade", "bogus"), ("downgrade", "0099")]
+)
+def test_an_unknown_revision_is_one_line(tmp_path: Path, args: tuple[str, str]) -> None:
+    result = _run(tmp_path, "db", *args)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"no revision {args[1]!r} (known: 0001..")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_version_and_help_without_type_noise(tmp_path: Path) -> None:
     from importlib.metadata import version
 
