@@ -53,16 +53,33 @@ def _root(
 
 
 def load_settings() -> Settings:
-    """Settings from the environment, or one line per problem and exit code 2."""
+    """Settings from the environment, with their data directory created, or one line per problem
+    and exit code 2."""
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
     from mercato.cli_errors import explain
 
     try:
-        return Settings()
+        settings = Settings()
     except (ValidationError, SettingsError) as exc:
         typer.echo(explain(exc), err=True)
+        raise typer.Exit(2) from None
+    ensure_data_dir(settings)
+    return settings
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create the data directory, or one line naming MERCATO_DATA_DIR and exit code 2."""
+    from mercato.cli_errors import data_dir_line
+
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied", str(path))
+    except OSError as exc:
+        typer.echo(data_dir_line(path, exc), err=True)
         raise typer.Exit(2) from None
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import traceback
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -69,6 +70,25 @@ def _malformed_json_line(exc: SettingsError, environ: Mapping[str, str]) -> str:
         except json.JSONDecodeError as err:
             return f"{upper}: not valid JSON ({err.msg} at character {err.pos})"
     return f"{prefix or 'a MERCATO_ setting'}: not valid JSON"
+
+
+DATA_DIR_VAR = "MERCATO_DATA_DIR"
+
+
+def data_dir_line(path: Path, exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{DATA_DIR_VAR}: cannot create or write the data directory {path} ({reason})"
+
+
+def _data_dir_problem(exc: BaseException) -> str | None:
+    """An OSError on a file in the data directory (or on one of its parents) names the setting."""
+    if not isinstance(exc, OSError) or not exc.filename:
+        return None
+    data_dir = Path(os.environ.get(DATA_DIR_VAR) or "var").absolute()
+    failed = Path(os.fsdecode(exc.filename)).absolute()
+    if failed == data_dir or data_dir in failed.parents or failed in data_dir.parents:
+        return data_dir_line(data_dir, exc)
+    return None
 
 
 def _database_target() -> str:
@@ -131,4 +151,4 @@ def explain(exc: BaseException, environ: Mapping[str, str] | None = None) -> str
         return "Invalid configuration:\n" + "\n".join(lines)
     if isinstance(exc, SettingsError):
         return _malformed_json_line(exc, os.environ if environ is None else environ)
-    return _database_line(exc)
+    return _data_dir_problem(exc) or _database_line(exc)

@@ -78,9 +78,9 @@ def worker(
     # ignore SIGTERM and the main process shuts them down; running tasks get
     # `worker_soft_shutdown_timeout` (1 s), then are requeued (acks_late).
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
-    from mercato.cli import check_database
+    from mercato.cli import check_database, load_settings
 
-    settings = Settings()
+    settings = load_settings()
     check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not failing tasks
     if settings.worker.metrics_port and pool == "prefork":
         _prometheus_multiprocess(settings)
@@ -114,9 +114,9 @@ def worker(
 
 def scheduler() -> None:
     """Run the outbox relay (its own loop, every second) and Celery beat (the periodic jobs)."""
-    from mercato.cli import check_database
+    from mercato.cli import check_database, load_settings
 
-    settings = Settings()
+    settings = load_settings()
     check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not a failing relay
     _setup(settings, "scheduler")
     from mercato.worker.relay import RelayLoop

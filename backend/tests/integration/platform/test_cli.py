@@ -160,6 +160,21 @@ def test_worker_and_scheduler_refuse_a_database_without_schema(
     )
 
 
+@pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_a_data_directory_that_cannot_be_created_is_one_line(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    (tmp_path / "file").write_text("")
+    data_dir = tmp_path / "file" / "var"  # under a file: never creatable, even by root
+    args = [arg.replace("{free}", str(_closed_port())) for arg in command]
+    result = _run(tmp_path, *args, timeout=60, MERCATO_DATA_DIR=str(data_dir))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(
+        f"MERCATO_DATA_DIR: cannot create or write the data directory {data_dir} ("
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_a_missing_postgresql_database_is_named(tmp_path: Path) -> None:
     from sqlalchemy.engine import make_url
 
