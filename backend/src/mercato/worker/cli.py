@@ -81,10 +81,10 @@ def worker(
     from mercato.cli import check_database, load_settings
 
     settings = load_settings()
-    check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not failing tasks
     if settings.worker.metrics_port and pool == "prefork":
         _prometheus_multiprocess(settings)
-    _setup(settings, "worker")
+    _setup(settings, "worker")  # before the check: its log lines are the worker's
+    check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not failing tasks
     from mercato.worker.celery_app import QUEUES, broker_kind, queue_name
     from mercato.worker.tasks import create_worker_app
 
@@ -117,8 +117,8 @@ def scheduler() -> None:
     from mercato.cli import check_database, load_settings
 
     settings = load_settings()
-    check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not a failing relay
     _setup(settings, "scheduler")
+    check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not a failing relay
     from mercato.worker.relay import RelayLoop
     from mercato.worker.tasks import create_worker_app
 

@@ -159,7 +159,7 @@ async def test_embedded_holder_frozen_past_its_lease_keeps_its_message(tmp_path:
 
 def redis_settings(redis_url: str, tmp_path: Path, prefix: str) -> Settings:
     return make_settings(
-        "sqlite://",
+        "sqlite+aiosqlite://",
         tmp_path,
         broker_url=redis_url,
         worker={"queue_prefix": prefix, "visibility_timeout_seconds": 3},
