@@ -195,7 +195,13 @@ def db_upgrade(revision: str = typer.Argument("heads", help="Target revision."))
     applied = _migrate(settings, revision, upgrading=True)
     for rev, title in applied:
         typer.echo(f"applied {rev}: {title}")
-    typer.echo(f"database is up to date ({len(applied)} migration(s) applied)")
+    if applied or revision in ("head", "heads"):
+        typer.echo(f"database is up to date ({len(applied)} migration(s) applied)")
+    else:  # an older target than the database's revision is a downgrade's job
+        typer.echo(
+            f"nothing to apply: the database is already at or past {revision} "
+            f"(`mercato db downgrade {revision}` goes back to it)"
+        )
     if any(rev == CARDS_REVISION for rev, _ in applied):
         stored = _store_product_cards(settings)
         if stored:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from rich.progress import ProgressColumn, Task
+
     from mercato.backups.service import BackupInfo, BackupService
 
 backup_app = typer.Typer(
@@ -37,12 +39,24 @@ def _media(info: BackupInfo) -> str:
     return f"{info.media_files} media files ({_human(info.media_bytes)})"
 
 
+def size_column() -> ProgressColumn:
+    """Bytes done of the total for a stage measured in bytes; nothing for a one-step stage (a
+    dump, an upload), which would otherwise read "1/1 bytes"."""
+    from rich.progress import DownloadColumn
+    from rich.text import Text
+
+    class SizeColumn(DownloadColumn):
+        def render(self, task: Task) -> Text:
+            return super().render(task) if task.fields.get("in_bytes") else Text("")
+
+    return SizeColumn()
+
+
 @contextlib.contextmanager
 def _service() -> Iterator[BackupService]:
     """The service with rich progress bars on a terminal; a BackupError ends in one line."""
     from rich.progress import (
         BarColumn,
-        DownloadColumn,
         Progress,
         SpinnerColumn,
         TimeElapsedColumn,
@@ -57,7 +71,7 @@ def _service() -> Iterator[BackupService]:
         SpinnerColumn(),
         "[progress.description]{task.description}",
         BarColumn(),
-        DownloadColumn(),
+        size_column(),
         TimeElapsedColumn(),
         transient=False,
         disable=not sys.stderr.isatty(),
@@ -68,7 +82,7 @@ def _service() -> Iterator[BackupService]:
             if not previous.finished:
                 done = previous.completed or 1
                 bar.update(previous.id, total=done, completed=done)
-        task_id = bar.add_task(label, total=total)
+        task_id = bar.add_task(label, total=total, in_bytes=total is not None)
         return lambda n: bar.advance(task_id, n)
 
     try:

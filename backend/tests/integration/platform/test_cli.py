@@ -210,17 +210,41 @@ def test_db_upgrade_names_the_revisions_it_applied(tmp_path: Path) -> None:
     assert "(0 migration(s) applied)" in again.stdout
 
 
+def _revisions() -> list[str]:
+    """Every migration's revision, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    from mercato.platform.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+    return [s.revision for s in reversed(list(script.walk_revisions()))]
+
+
 def test_db_downgrade_names_the_revisions_it_reverted(tmp_path: Path) -> None:
+    revisions = _revisions()
     assert _run(tmp_path, "db", "upgrade").returncode == 0
     last = _run(tmp_path, "db", "downgrade", "-1")  # a revision, not an option
     assert last.returncode == 0, last.stderr
-    assert last.stdout.splitlines()[0].startswith("reverted 0010: ")
-    assert last.stdout.splitlines()[-1] == "database downgraded to 0009 (1 migration(s) reverted)"
+    assert last.stdout.splitlines()[0].startswith(f"reverted {revisions[-1]}: ")
+    assert (
+        last.stdout.splitlines()[-1]
+        == f"database downgraded to {revisions[-2]} (1 migration(s) reverted)"
+    )
     everything = _run(tmp_path, "db", "downgrade", "base")
     assert everything.stdout.splitlines()[-2] == "reverted 0001: foundation outbox"
     assert (
         everything.stdout.splitlines()[-1]
-        == "database downgraded to base (9 migration(s) reverted)"
+        == f"database downgraded to base ({len(revisions) - 1} migration(s) reverted)"
+    )
+
+
+def test_db_upgrade_to_a_revision_the_database_is_past_says_so(tmp_path: Path) -> None:
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    result = _run(tmp_path, "db", "upgrade", "0005")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "nothing to apply: the database is already at or past 0005 "
+        "(`mercato db downgrade 0005` goes back to it)"
     )
 
 

@@ -36,7 +36,8 @@ def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BrokerCas
     yield case
     if kind == "amqp":
         cleanup_amqp(
-            url, make_settings("sqlite+aiosqlite://", tmp_path, worker={"queue_prefix": case.prefix})
+            url,
+            make_settings("sqlite+aiosqlite://", tmp_path, worker={"queue_prefix": case.prefix}),
         )
     elif kind == "redis":
         cleanup_redis(url, case.prefix)
