@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldErrorsOf, fieldMessage, formErrorsOf, humanizeWait, problemState, readableDetail, readableProblem, retryAfterSeconds } from "./problems";
+import { fieldErrorsOf, fieldMessage, formErrorsOf, humanizeWait, problemState, readableProblem, retryAfterSeconds } from "./problems";
 
 describe("fieldErrorsOf", () => {
   it("maps the last loc part to the form field, first message wins", () => {
@@ -75,8 +75,7 @@ describe("errors about the request as a whole", () => {
   it("go into the summary with their message, never the pointer to `errors`", () => {
     expect(formErrorsOf(invalid)).toEqual(["A percentage discount needs a value between 1 and 100."]);
     expect(problemState(invalid, null)).toMatchObject({ message: "A percentage discount needs a value between 1 and 100.", fieldErrors: {} });
-    expect(readableProblem(invalid)).toBe("A percentage discount needs a value between 1 and 100.");
-    expect(readableProblem({ status: 422, detail: "The request is invalid; see `errors`." })).toBe("Some of the values are not valid. Check them and try again.");
+    expect(readableProblem(invalid)).toBe("The request is invalid. A percentage discount needs a value between 1 and 100.");
   });
   it("join the field errors' summary; nested and renamed fields point at the form's field", () => {
     const state = problemState(
@@ -91,14 +90,26 @@ describe("errors about the request as a whole", () => {
   });
 });
 
-describe("readableDetail", () => {
-  it("replaces the pointer to `errors` with the errors themselves", () => {
+describe("readableProblem", () => {
+  it("replaces the pointer to `errors` with the errors themselves, named by their field", () => {
     const problem = { status: 422, code: "invalid_address", detail: "The address is invalid; see `errors`.", errors: [{ loc: ["shipping_address", "postal_code"], msg: "Not a valid postal code for DE." }] };
-    expect(readableDetail(problem)).toBe("The address is invalid. Postal code: Not a valid postal code for DE.");
-    expect(readableDetail({ detail: "The request is invalid; see `errors`.", errors: [{ loc: ["body"], msg: "Field required" }] })).toBe("The request is invalid. This field is required.");
-    expect(readableDetail({ detail: "The request is invalid; see `errors`." })).toBe("The request is invalid.");
-    expect(readableDetail({ detail: "Email taken." })).toBe("Email taken.");
-    expect(readableDetail({})).toBeUndefined();
+    expect(readableProblem(problem)).toBe("The address is invalid. Postal code: Not a valid postal code for DE.");
+    expect(readableProblem({ detail: "The request is invalid; see `errors`.", errors: [{ loc: ["body"], msg: "Field required" }] })).toBe("The request is invalid. This field is required.");
+    expect(readableProblem({ detail: "The request is invalid; see `errors`.", errors: [{ loc: ["body", "username"], msg: "x" }, { loc: ["body", "username"], msg: "x" }] })).toBe(
+      "The request is invalid. Email: x.",
+    );
+    expect(readableProblem({ detail: "The request is invalid; see `errors`." })).toBe("The request is invalid.");
+    expect(readableProblem({ detail: "see `errors`", errors: [{ loc: ["body"], msg: "Value error, ends must follow starts" }] })).toBe(
+      "Please check what you entered. Ends must follow starts.",
+    );
+  });
+
+  it("is the detail, else the title, else nothing (the caller picks the fallback)", () => {
+    expect(readableProblem({ detail: "Email taken." })).toBe("Email taken.");
+    expect(readableProblem({ title: "Not Found" })).toBe("Not Found");
+    expect(readableProblem({ detail: "", title: "Not Found" })).toBe("Not Found");
+    expect(readableProblem({})).toBeUndefined();
+    expect(problemState({ status: 500 }, null).message).toBe("Something went wrong. Please try again.");
   });
 
   it("is what a form shows when the errors name no field it has", () => {

@@ -43,10 +43,15 @@ function fieldOf(loc: ReadonlyArray<string | number> | undefined): string | null
   return last && !NOT_A_FIELD.has(last) ? last : null;
 }
 
+/** The text with a full stop, unless it already ends a sentence. */
+function withStop(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 /** "ends_at must be after starts_at" → "Ends_at must be after starts_at." (a sentence for the summary). */
 function sentence(msg: string): string {
   const text = msg.trim();
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
+  return withStop(`${text.charAt(0).toUpperCase()}${text.slice(1)}`);
 }
 
 /**
@@ -75,42 +80,39 @@ export function formErrorsOf(problem: Problem): string[] {
   return out;
 }
 
-/**
- * What to tell a person about a problem: its detail, except the API's pointer to `errors`
- * ("The request is invalid; see `errors`."), which is replaced by those errors' messages.
- */
-export function readableProblem(problem: Problem): string {
-  const detail = problem.detail ?? "";
-  if (/`errors`/.test(detail) || (!detail && (problem.errors ?? []).length > 0)) {
-    const messages = (problem.errors ?? []).map((e) => sentence(fieldMessage(e.msg)));
-    return messages.length ? [...new Set(messages)].join(" ") : "Some of the values are not valid. Check them and try again.";
-  }
-  return detail || problem.title || "Something went wrong. Please try again.";
-}
-
 /** "postal_code" → "Postal code" (an API field name as a shopper reads it). */
 export function fieldLabel(name: string): string {
   const words = name.replace(/_/g, " ").trim();
   return words ? words[0]!.toUpperCase() + words.slice(1) : name;
 }
 
+/** What a shopper is told when a problem says nothing they can read. */
+export const GENERIC_PROBLEM_MESSAGE = "Something went wrong. Please try again.";
+
+/** The API's pointer to its `errors` array at the end of a detail ("…; see `errors`."). */
+const ERRORS_POINTER = /[\s;,:(-]*see\s+`?errors`?\)?\.?/i;
+
 /**
- * The problem's detail in words a person can read. The API's validation details point at its
- * `errors` array ("The address is invalid; see `errors`."): that pointer is replaced with the
- * errors themselves ("The address is invalid. Postal code: Not a valid postal code for DE.").
+ * What to tell a person about a problem: its detail (else its title), or undefined when it has
+ * neither, so each caller picks its own fallback (usually `GENERIC_PROBLEM_MESSAGE`).
+ *
+ * The API's validation details point at its `errors` array ("The address is invalid; see
+ * `errors`."): that pointer is replaced with the errors themselves, each named by its field
+ * ("The address is invalid. Postal code: Not a valid postal code for DE."). The text never says
+ * "see `errors`".
  */
-export function readableDetail(problem: Problem): string | undefined {
+export function readableProblem(problem: Problem): string | undefined {
   const detail = problem.detail || problem.title || undefined;
-  if (!detail || !/see\s+`?errors`?/i.test(detail)) return detail;
-  const base = detail.replace(/[\s;,:(-]*see\s+`?errors`?\)?\.?/i, "").trim();
+  if (!detail || !ERRORS_POINTER.test(detail)) return detail;
+  const base = detail.replace(ERRORS_POINTER, "").trim();
   const messages: string[] = [];
   for (const err of problem.errors ?? []) {
     const last = err.loc?.[err.loc.length - 1];
-    const text = typeof last === "string" && last !== "body" ? `${fieldLabel(FIELD_ALIASES[last] ?? last)}: ${fieldMessage(err.msg)}` : fieldMessage(err.msg);
+    const named = typeof last === "string" && last !== "body";
+    const text = named ? withStop(`${fieldLabel(FIELD_ALIASES[last] ?? last)}: ${fieldMessage(err.msg)}`) : sentence(fieldMessage(err.msg));
     if (!messages.includes(text)) messages.push(text);
   }
-  const head = base ? (/[.!?]$/.test(base) ? base : `${base}.`) : "Please check what you entered.";
-  return messages.length ? `${head} ${messages.map((m) => (/[.!?]$/.test(m) ? m : `${m}.`)).join(" ")}` : head;
+  return [base ? withStop(base) : "Please check what you entered.", ...messages].join(" ");
 }
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date), or null. */
@@ -155,7 +157,8 @@ export function problemState(
   } else if (formErrors.length > 0) {
     message = formErrors.join(" ");
   } else {
-    message = readableProblem(problem);
+    // no errors[] left to show (every one is a field's or the summary's above)
+    message = readableProblem(problem) ?? GENERIC_PROBLEM_MESSAGE;
   }
   return { status: "error", message, code: problem.code, fieldErrors, values };
 }

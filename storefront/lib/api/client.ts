@@ -10,7 +10,7 @@
 import "server-only";
 import createClient, { type Client } from "openapi-fetch";
 import { apiUrl } from "@/lib/config";
-import { readableDetail } from "@/lib/account/problems";
+import { GENERIC_PROBLEM_MESSAGE, readableProblem } from "@/lib/account/problems";
 import type { paths, Problem } from "./types";
 
 export type ApiClient = Client<paths>;
@@ -46,7 +46,7 @@ export function asProblem(error: unknown, status?: number): Problem {
   return { status, title: "Unexpected response", detail: typeof error === "string" ? error : undefined };
 }
 
-/** A short message for a shopper; falls back to the problem title (never "see `errors`"). */
+/** A short message for a shopper: `readableProblem`, never "see `errors`", never empty. */
 export function problemMessage(problem: Problem): string {
-  return readableDetail(problem) || "Something went wrong. Please try again.";
+  return readableProblem(problem) ?? GENERIC_PROBLEM_MESSAGE;
 }

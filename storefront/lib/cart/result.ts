@@ -2,7 +2,7 @@
  * What cart and checkout server actions answer: the re-priced cart, or a shopper-readable failure
  * with the API's problem code. Plain data (serialisable across the server-action boundary).
  */
-import { fieldErrorsOf, readableDetail } from "@/lib/account/problems";
+import { fieldErrorsOf, GENERIC_PROBLEM_MESSAGE, readableProblem } from "@/lib/account/problems";
 import type { CartRead, Problem } from "@/lib/api/types";
 import { limitMessage } from "./quantity";
 
@@ -31,7 +31,7 @@ const MESSAGES: Record<string, string> = {
 };
 
 export function messageFor(code: string, fallback?: string): string {
-  return MESSAGES[code] ?? fallback ?? "Something went wrong. Please try again.";
+  return MESSAGES[code] ?? fallback ?? GENERIC_PROBLEM_MESSAGE;
 }
 
 /**
@@ -41,7 +41,7 @@ export function messageFor(code: string, fallback?: string): string {
  */
 export function failureFrom(problem: Problem, status?: number): ActionFailure {
   const code = problem.code ?? (status && status >= 500 ? "unavailable" : "error");
-  const detail = readableDetail(problem);
+  const detail = readableProblem(problem);
   const max = problem.max_quantity;
   if (code === "quantity_limit" && typeof max === "number") {
     return { ok: false, code, message: limitMessage(max), status: problem.status ?? status };
