@@ -1,11 +1,21 @@
+"use client";
+
 import Image from "next/image";
+import { useState } from "react";
 import type { Schema } from "@/lib/api/types";
+import { thumbnailLabel } from "@/lib/catalog/gallery";
 
 type ImageRead = Schema<"ImageRead">;
 
-/** Product images: the first large (LCP, priority), the others as a grid below it. */
+/**
+ * Product images: one large (the first until the shopper chooses; LCP, priority) and, when there
+ * are several, a row of thumbnail buttons that show theirs large (`aria-pressed` on the one
+ * shown). Every box has a fixed aspect ratio, so switching never moves the page.
+ */
 export function Gallery({ images, title }: { images: ImageRead[]; title: string }) {
-  const [main, ...rest] = images;
+  const [shown, show] = useState(0);
+  const index = shown >= 0 && shown < images.length ? shown : 0;
+  const main = images[index];
   if (!main) {
     return <div className="aspect-square rounded-lg bg-gray-100" role="img" aria-label={`No image of ${title}`} />;
   }
@@ -23,19 +33,28 @@ export function Gallery({ images, title }: { images: ImageRead[]; title: string 
           className="h-full w-full object-cover"
         />
       </div>
-      {rest.length > 0 ? (
-        <ul className="grid grid-cols-4 gap-3" aria-label="More images">
-          {rest.map((img) => (
-            <li key={img.url} className="aspect-square overflow-hidden rounded-md bg-gray-100">
-              <Image
-                src={img.url}
-                alt={img.alt || title}
-                width={img.width ?? 200}
-                height={img.height ?? 200}
-                sizes="(min-width: 1024px) 140px, 25vw"
-                unoptimized
-                className="h-full w-full object-cover"
-              />
+      {images.length > 1 ? (
+        <ul className="grid grid-cols-4 gap-3" aria-label="Product images">
+          {images.map((img, i) => (
+            <li key={`${i}:${img.url}`}>
+              <button
+                type="button"
+                aria-label={thumbnailLabel(i, images.length, img.alt || title)}
+                aria-pressed={i === index}
+                onClick={() => show(i)}
+                className="block aspect-square w-full cursor-pointer overflow-hidden rounded-md bg-gray-100 ring-1 ring-gray-200 ring-offset-2 aria-pressed:ring-2 aria-pressed:ring-brand-600"
+              >
+                {/* named by the button's label */}
+                <Image
+                  src={img.url}
+                  alt=""
+                  width={img.width ?? 200}
+                  height={img.height ?? 200}
+                  sizes="(min-width: 1024px) 140px, 25vw"
+                  unoptimized
+                  className="h-full w-full object-cover"
+                />
+              </button>
             </li>
           ))}
         </ul>
