@@ -1,7 +1,8 @@
 /**
  * The product gallery: the page arrives with the first image large (server render), thumbnails
  * are buttons that show their image large (mouse and keyboard, desktop and phone widths) without
- * moving the page. The demo data has one image per colour, its alt text "{title} in {colour}".
+ * moving the page, and choosing a colour shows that colour's image. The demo data has one image
+ * per colour, its alt text "{title} in {colour}": that is how the expected image is found here.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -120,6 +121,26 @@ test("a thumbnail shows its image, by mouse and by keyboard, without moving the 
   await expect(thumbnail(page, product, 0)).toBeFocused();
   await page.keyboard.press("Space");
   await expectShown(page, product, 0);
+});
+
+test("choosing a colour shows its image; a thumbnail still shows any other", async ({ page, shop }) => {
+  const found = await target(shop);
+  test.skip(found === null, "the demo data has no product with an image per colour");
+  const { product, option, colour, colourImage } = found!;
+  await page.goto(`/p/${product.slug}`);
+  await expectShown(page, product, 0);
+
+  const group = page.getByRole("group", { name: new RegExp(`^${option}`, "i") });
+  await group.getByLabel(colour, { exact: true }).check();
+  await expect(group.getByRole("radio", { name: colour, exact: true })).toBeChecked();
+  await expectShown(page, product, colourImage);
+  await screenshot(page, "gallery-colour-1280");
+
+  const other = colourImage === 1 ? 2 : 1;
+  await thumbnail(page, product, other).click();
+  await expectShown(page, product, other);
+  // the colour chosen stays chosen: the gallery only looks
+  await expect(group.getByRole("radio", { name: colour, exact: true })).toBeChecked();
 });
 
 test("on a phone's width the thumbnails are large enough to tap and switch the image", async ({ page, shop }) => {

@@ -4,7 +4,9 @@
  */
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
+import { imageOptionValues } from "@/lib/catalog/gallery";
 import { Gallery } from "./gallery";
+import { ProductGalleryProvider } from "./product-gallery-state";
 
 const images = ["navy", "sand", "burgundy"].map((colour, position) => ({
   url: `/media/demo/shirt-${colour}.svg`,
@@ -27,7 +29,11 @@ function buttons(html: string): { label: string; pressed: string }[] {
 
 describe("Gallery (server render)", () => {
   it("shows the first image large and every image as a thumbnail button, the first pressed", () => {
-    const html = renderToStaticMarkup(<Gallery images={images} title="Everyday Linen Shirt" />);
+    const html = renderToStaticMarkup(
+      <ProductGalleryProvider imageValues={imageOptionValues(images, [{ name: "Colour", values: ["Navy", "Sand", "Burgundy"] }])}>
+        <Gallery images={images} title="Everyday Linen Shirt" />
+      </ProductGalleryProvider>,
+    );
     const [main, ...thumbs] = imgs(html);
     expect(main).toEqual({ alt: "Everyday Linen Shirt in navy", src: "/media/demo/shirt-navy.svg" });
     // thumbnails are named by their button, not read twice
@@ -40,7 +46,8 @@ describe("Gallery (server render)", () => {
     expect(html).toContain('type="button"');
   });
 
-  it("has no thumbnails for one image and a placeholder for none", () => {
+  it("works without the provider, has no thumbnails for one image and a placeholder for none", () => {
+    expect(buttons(renderToStaticMarkup(<Gallery images={images} title="Shirt" />))).toHaveLength(3);
     const one = renderToStaticMarkup(<Gallery images={[{ ...images[0]!, alt: "" }]} title="Shirt" />);
     expect(imgs(one)).toEqual([{ alt: "Shirt", src: "/media/demo/shirt-navy.svg" }]);
     expect(buttons(one)).toEqual([]);

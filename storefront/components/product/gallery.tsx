@@ -4,16 +4,21 @@ import Image from "next/image";
 import { useState } from "react";
 import type { Schema } from "@/lib/api/types";
 import { thumbnailLabel } from "@/lib/catalog/gallery";
+import { useProductGallery } from "./product-gallery-state";
 
 type ImageRead = Schema<"ImageRead">;
 
 /**
  * Product images: one large (the first until the shopper chooses; LCP, priority) and, when there
  * are several, a row of thumbnail buttons that show theirs large (`aria-pressed` on the one
- * shown). Every box has a fixed aspect ratio, so switching never moves the page.
+ * shown). Inside a `ProductGalleryProvider` the variant picker can switch the image too.
+ * Every box has a fixed aspect ratio, so switching never moves the page.
  */
 export function Gallery({ images, title }: { images: ImageRead[]; title: string }) {
-  const [shown, show] = useState(0);
+  const shared = useProductGallery();
+  const [ownShown, setOwnShown] = useState(0);
+  const shown = shared ? shared.shown : ownShown;
+  const show = shared ? shared.show : setOwnShown;
   const index = shown >= 0 && shown < images.length ? shown : 0;
   const main = images[index];
   if (!main) {

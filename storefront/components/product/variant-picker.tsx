@@ -5,6 +5,7 @@ import { AddToCart } from "@/components/cart/add-to-cart";
 import type { Schema } from "@/lib/api/types";
 import { availabilityText, choose, findVariant, initialSelection, valueState } from "@/lib/catalog/variants";
 import { formatMoney } from "@/lib/format/money";
+import { useProductGallery } from "./product-gallery-state";
 
 type VariantRead = Schema<"VariantRead">;
 type OptionRead = Schema<"OptionRead">;
@@ -13,10 +14,12 @@ type OptionRead = Schema<"OptionRead">;
  * Option pickers (one radio group per option) with availability per value: a value whose
  * variants are all sold out is disabled and says so. Shows the chosen variant's price,
  * compare-at price and stock ("Only 2 left" from the API's `low_stock`), and its add-to-cart.
+ * Inside a `ProductGalleryProvider`, choosing a colour shows that colour's image.
  */
 export function VariantPicker({ productName, options, variants }: { productName: string; options: OptionRead[]; variants: VariantRead[] }) {
   const [selection, setSelection] = useState(() => initialSelection(variants));
   const id = useId();
+  const gallery = useProductGallery();
   const variant = findVariant(variants, selection);
   const price = variant?.price;
   const compareAt = variant?.compare_at_price && price && variant.compare_at_price.amount > price.amount ? variant.compare_at_price : null;
@@ -57,7 +60,11 @@ export function VariantPicker({ productName, options, variants }: { productName:
                     value={value}
                     checked={selection[option.name] === value}
                     disabled={state === "sold_out"}
-                    onChange={() => setSelection((s) => choose(variants, s, option.name, value))}
+                    onChange={() => {
+                      const next = choose(variants, selection, option.name, value);
+                      setSelection(next);
+                      gallery?.selectionChanged(selection, next);
+                    }}
                     className="absolute inset-0 h-full w-full cursor-pointer opacity-0 disabled:cursor-not-allowed"
                   />
                   {value}

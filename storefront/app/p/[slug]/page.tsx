@@ -4,11 +4,13 @@ import { notFound } from "next/navigation";
 import { Breadcrumbs } from "@/components/catalog/breadcrumbs";
 import { PortableTextBody } from "@/components/content/portable-text";
 import { Gallery } from "@/components/product/gallery";
+import { ProductGalleryProvider } from "@/components/product/product-gallery-state";
 import { ProductGrid } from "@/components/product/product-grid";
 import { VariantPicker } from "@/components/product/variant-picker";
 import { RecordView } from "@/components/wishlist/record-view";
 import { WishlistButton } from "@/components/wishlist/wishlist-button";
 import { getProduct } from "@/lib/catalog/api";
+import { imageOptionValues } from "@/lib/catalog/gallery";
 import { productJsonLd, serializeJsonLd, stripHtml } from "@/lib/catalog/json-ld";
 import { storefrontUrl } from "@/lib/config";
 import { notFoundMetadata } from "@/lib/metadata/not-found";
@@ -56,26 +58,29 @@ export default async function ProductPage({ params }: Props) {
       <RecordView slug={product.slug} />
       <div className="space-y-4">
         <Breadcrumbs items={crumbs} />
-        <div className="grid gap-8 lg:grid-cols-2 lg:gap-12">
-          <Gallery images={product.images} title={product.title} />
-          <div className="space-y-6">
-            <div className="space-y-1">
-              {product.brand ? <p className="text-sm font-medium text-muted">{product.brand}</p> : null}
-              <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">{product.title}</h1>
+        {/* the gallery and the variant picker share the image shown: choosing a colour shows it */}
+        <ProductGalleryProvider imageValues={imageOptionValues(product.images, product.options)}>
+          <div className="grid gap-8 lg:grid-cols-2 lg:gap-12">
+            <Gallery images={product.images} title={product.title} />
+            <div className="space-y-6">
+              <div className="space-y-1">
+                {product.brand ? <p className="text-sm font-medium text-muted">{product.brand}</p> : null}
+                <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">{product.title}</h1>
+              </div>
+              <VariantPicker productName={product.title} options={product.options} variants={product.variants} />
+              <WishlistButton productId={product.id} productSlug={product.slug} productName={product.title} />
+              {product.description ? (
+                <section aria-labelledby="description-heading" className="space-y-2">
+                  <h2 id="description-heading" className="text-lg font-semibold">
+                    Description
+                  </h2>
+                  {/* sanitised by the API (catalog/text.py sanitize_html) */}
+                  <div className="prose max-w-none text-muted" dangerouslySetInnerHTML={{ __html: product.description }} />
+                </section>
+              ) : null}
             </div>
-            <VariantPicker productName={product.title} options={product.options} variants={product.variants} />
-            <WishlistButton productId={product.id} productSlug={product.slug} productName={product.title} />
-            {product.description ? (
-              <section aria-labelledby="description-heading" className="space-y-2">
-                <h2 id="description-heading" className="text-lg font-semibold">
-                  Description
-                </h2>
-                {/* sanitised by the API (catalog/text.py sanitize_html) */}
-                <div className="prose max-w-none text-muted" dangerouslySetInnerHTML={{ __html: product.description }} />
-              </section>
-            ) : null}
           </div>
-        </div>
+        </ProductGalleryProvider>
       </div>
       {product.editorial ? (
         <section aria-labelledby="editorial-heading" className="space-y-4 rounded-2xl bg-gray-50 p-6">
