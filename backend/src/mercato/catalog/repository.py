@@ -61,6 +61,7 @@ class ProductQuery:
     limit: int = DEFAULT_LIMIT
     facets: bool = False
     status: str | None = "active"  # None: every status (admin)
+    as_typed: bool = False  # search `q`'s words as they are: no typo correction
 
     @property
     def is_plain(self) -> bool:
@@ -244,11 +245,17 @@ class ProductRepository:
             )
         return conditions
 
-    async def _search(self, q: str) -> tuple[Subquery | None, str | None, list[str]]:
-        """(scores subquery, corrected query, the words that matched: none when nothing did)."""
+    async def _search(
+        self, q: str, as_typed: bool = False
+    ) -> tuple[Subquery | None, str | None, list[str]]:
+        """(scores subquery, corrected query, the words that matched: none when nothing did).
+        `as_typed`: the words as they are, never corrected, and no probe first (a search that
+        matches nothing is an empty page)."""
         words = words_of(q)
         if not words:
             return None, None, []
+        if as_typed:
+            return await self.search.scores(self.session, words), None, words
         if await self.search.has_match(self.session, words):
             return await self.search.scores(self.session, words), None, words
         corrected = await correct_words(self.session, words)
@@ -274,14 +281,16 @@ class ProductRepository:
         self, search: PostgresSearch, query: ProductQuery
     ) -> tuple[list[tuple[uuid.UUID, float]], str | None, list[str]]:
         """A page ranked in the search table, without first probing for a match: an empty first
-        page is the probe (then the typo correction is tried). (rows, corrected query, the words
-        that matched: none when nothing did)."""
+        page is the probe (then the typo correction is tried, unless `query.as_typed`). (rows,
+        corrected query, the words that matched: none when nothing did)."""
         words = words_of(query.q or "")
         if not words:
             return [], None, []
         rows = await self._top_rows(search, words, exact_titles(query.q or ""), query)
         if rows:
             return rows, None, words
+        if query.as_typed:  # past the last page of a match, or no match at all: no correction
+            return [], None, (words if query.cursor else [])
         if query.cursor and await search.has_match(self.session, words):
             return [], None, words  # past the last page of a query that matches
         corrected = await correct_words(self.session, words)
@@ -323,11 +332,11 @@ class ProductRepository:
                 if matched:
                     scores = await self.search.scores(self.session, matched)
             else:
-                scores, corrected, matched = await self._search(query.q or "")
+                scores, corrected, matched = await self._search(query.q or "", query.as_typed)
             if not matched:
                 conditions = None
         elif searching:
-            scores, corrected, matched = await self._search(query.q or "")
+            scores, corrected, matched = await self._search(query.q or "", query.as_typed)
             if not matched:
                 conditions = None
         if conditions is None:

@@ -62,6 +62,13 @@ async def list_products(
     request: Request,
     container: CatalogDep,
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
+    as_typed: Annotated[
+        QueryBool,
+        Query(
+            description="true: search `q`'s words as they are, without typo correction "
+            "(`corrected_query` is null); stemming and prefix matching stay"
+        ),
+    ] = False,
     category: Annotated[
         str | None,
         Query(
@@ -99,6 +106,7 @@ async def list_products(
         cursor=cursor,
         limit=limit,
         facets=facets,
+        as_typed=as_typed,
     )
     currency = container.settings.catalog.currency
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -170,6 +171,81 @@ async def test_search_relevance_typos_and_stemming(
     # hostile query syntax is just text
     for hostile in ('"', "shirt AND NOT", "*", "a:*|!b", "' OR 1=1 --", "NEAR(x y)"):
         assert (await client.get(URL, params={"q": hostile})).status_code == 200
+
+
+async def test_search_as_typed_is_never_corrected(client: httpx.AsyncClient, shop: Shop) -> None:
+    """`as_typed=true` searches the words as they are: no correction, no `corrected_query`;
+    stemming and prefixes stay. Each answer is cached under its own URL."""
+    corrected = await client.get(URL, params={"q": "flanel"})
+    assert titles(corrected) == ["Flannel Shirt"]
+    assert corrected.json()["corrected_query"] == "flannel"
+    for _ in range(2):  # computed, then cached apart from the corrected answer
+        literal = await client.get(URL, params={"q": "flanel", "as_typed": "true"})
+        assert titles(literal) == []
+        assert literal.json()["corrected_query"] is None
+    assert literal.headers["x-cache"] == "HIT"
+    again = await client.get(URL, params={"q": "flanel"})
+    assert again.json()["corrected_query"] == "flannel"
+    explicit = await client.get(URL, params={"q": "flanel", "as_typed": "false"})
+    assert explicit.json() == corrected.json()
+    # the general path too (a filter, another sort), and the empty facets a storefront reads
+    for extra in ({"category": "shirts"}, {"sort": "price_asc"}, {"facets": "true"}):
+        fixed = (await client.get(URL, params={"q": "flanel", **extra})).json()
+        assert fixed["corrected_query"] == "flannel"
+        assert [i["title"] for i in fixed["items"]] == ["Flannel Shirt"]
+        body = (await client.get(URL, params={"q": "flanel", "as_typed": "true", **extra})).json()
+        assert (body["items"], body["next_cursor"], body["corrected_query"]) == ([], None, None)
+    nothing = (await client.get(URL, params={"q": "zzqxv", "facets": "true"})).json()
+    assert body["facets"] == nothing["facets"]
+    # prefixes and stemming are not corrections
+    typed = {"as_typed": "true"}
+    assert titles(await client.get(URL, params={"q": "flann", **typed})) == ["Flannel Shirt"]
+    assert set(titles(await client.get(URL, params={"q": "shirts", **typed}))) == {
+        "Flannel Shirt",
+        "Linen Shirt",
+        "Oxford Shirt",
+    }
+
+
+async def test_search_as_typed_without_a_typo_is_the_same_search(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Every page (cursors included) and the facets are the ones the default search gives."""
+    cases: list[dict[str, str | int]] = [
+        {"q": "shirt"},
+        {"q": "Linen Shirt"},
+        {"q": "shirt", "limit": 1},
+        {"q": "shi", "limit": 2, "facets": "true"},
+        {"q": "shirt", "category": "shirts", "limit": 1},
+        {"q": "shirt", "sort": "price_desc", "limit": 2},
+        {"q": "shirt", "in_stock": "true"},
+    ]
+
+    async def pages(params: dict[str, str | int]) -> list[dict[str, Any]]:
+        out, cursor = [], None
+        while True:
+            paged = {**params, "cursor": cursor} if cursor else params
+            page = await client.get(URL, params=paged)
+            assert page.status_code == 200, page.text
+            out.append(page.json())
+            if (cursor := page.json()["next_cursor"]) is None:
+                return out
+
+    for params in cases:
+        default = await pages(params)
+        assert await pages({**params, "as_typed": "true"}) == default, params
+        assert sum(len(page["items"]) for page in default) > 0, params
+
+
+async def test_search_as_typed_takes_only_true_or_false(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    for value in ("yes", "1", "0", "True", "TRUE", "on", ""):
+        response = await client.get(URL, params={"q": "flanel", "as_typed": value})
+        assert response.status_code == 422, value
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "validation_error"
+        assert response.json()["errors"][0]["loc"][-1] == "as_typed", response.json()
 
 
 async def test_bad_input_is_a_clear_4xx(client: httpx.AsyncClient, shop: Shop) -> None:

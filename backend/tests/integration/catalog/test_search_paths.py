@@ -25,7 +25,9 @@ def postgres_only(db_backend: str) -> None:
         pytest.skip("PostgreSQL's search path; SQLite has one path")
 
 
-async def _pages(container: Container, q: str, *, general: bool, limit: int = 3) -> list[Any]:
+async def _pages(
+    container: Container, q: str, *, general: bool, limit: int = 3, as_typed: bool = False
+) -> list[Any]:
     """Every page of the search, as (titles, scores, corrected query)."""
     pages: list[Any] = []
     cursor = None
@@ -34,7 +36,9 @@ async def _pages(container: Container, q: str, *, general: bool, limit: int = 3)
             repository = ProductRepository(session)
             if general:
                 repository._ranks_in_search_table = lambda _query: False  # type: ignore[method-assign,assignment]
-            result = await repository.list(ProductQuery(q=q, limit=limit, cursor=cursor))
+            result = await repository.list(
+                ProductQuery(q=q, limit=limit, cursor=cursor, as_typed=as_typed)
+            )
             titles = dict(
                 (
                     await session.execute(
@@ -74,6 +78,9 @@ async def test_both_paths_give_the_same_pages(postgres_only: None, container: Co
         fast = await _pages(container, q, general=False)
         general = await _pages(container, q, general=True)
         assert fast == general, q
+        fast = await _pages(container, q, general=False, as_typed=True)
+        assert fast == await _pages(container, q, general=True, as_typed=True), q
+        assert {page[2] for page in fast} == {None}, q  # never corrected
     everything = [t for page in await _pages(container, "shirt", general=False) for t in page[0]]
     assert "Draft Shirt" not in everything
     assert everything[0] == "Shirt"  # the exact title first
@@ -81,6 +88,7 @@ async def test_both_paths_give_the_same_pages(postgres_only: None, container: Co
     typo = await _pages(container, "shrit", general=False)  # corrected, over several pages
     assert len(typo) > 1
     assert {page[2] for page in typo} == {"shirt"}
+    assert await _pages(container, "shrit", general=False, as_typed=True) == [([], [], None)]
 
 
 async def test_the_search_table_follows_status_and_title(
