@@ -178,16 +178,17 @@ class PlainListMisses:
         return render
 
 
-_SEARCH_PARAMS = frozenset(("q", "limit", "cursor", "sort"))
+_SEARCH_PARAMS = frozenset(("q", "limit", "cursor", "sort", "as_typed"))
+_BOOLS = {"true": True, "false": False}  # what the router's `QueryBool` accepts
 _MAX_Q = 200  # the router's `max_length` of `q`
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def search_query(query_string: bytes) -> ProductQuery | None:
-    """The query of a public relevance search URL (`q`, with only `limit`, `cursor` and
-    `sort=relevance` besides, each once) when the API would accept every parameter as it is;
-    None for anything else (filters, facets, text that is not UTF-8 or has control characters),
-    which the full stack validates and answers."""
+    """The query of a public relevance search URL (`q`, with only `limit`, `cursor`,
+    `sort=relevance` and `as_typed` besides, each once) when the API would accept every parameter
+    as it is; None for anything else (filters, facets, text that is not UTF-8 or has control
+    characters), which the full stack validates and answers."""
     params: dict[str, str] = {}
     for pair in query_string.split(b"&") if query_string else ():
         name, equals, raw = pair.partition(b"=")
@@ -207,7 +208,14 @@ def search_query(query_string: bytes) -> ProductQuery | None:
     limit = params.get("limit")
     if limit is not None and not (_LIMIT.match(limit.encode()) and int(limit) <= MAX_LIMIT):
         return None
-    query = ProductQuery(q=q.strip(), limit=int(limit) if limit is not None else DEFAULT_LIMIT)
+    as_typed = params.get("as_typed", "false")
+    if as_typed not in _BOOLS:
+        return None
+    query = ProductQuery(
+        q=q.strip(),
+        limit=int(limit) if limit is not None else DEFAULT_LIMIT,
+        as_typed=_BOOLS[as_typed],
+    )
     if (cursor := params.get("cursor")) is not None:
         if not _CURSOR.match(cursor.encode()):
             return None
@@ -222,7 +230,8 @@ def search_query(query_string: bytes) -> ProductQuery | None:
 class SearchMisses:
     """A public relevance search's miss at the edge (`search_query`), ranked and read in one
     statement (`queries.quick_search`) without FastAPI's routing and validation or an ORM unit
-    of work. An empty page is left to the router, which corrects typos."""
+    of work. An empty page is left to the router, which corrects typos (unless `as_typed`; a
+    page that is not empty is the same either way)."""
 
     def __init__(self, db: Database, currency: str) -> None:
         self._db = db

@@ -90,6 +90,12 @@ async def test_an_empty_page_is_left_to_the_repository(container: Container, q: 
         (b"q=linen+shirt", ProductQuery(q="linen shirt")),
         (b"q=%20linen%20&limit=5&sort=relevance", ProductQuery(q="linen", limit=5)),
         (b"q=caf%C3%A9", ProductQuery(q="café")),
+        (b"q=linen&as_typed=true", ProductQuery(q="linen", as_typed=True)),
+        (b"as_typed=false&q=linen", ProductQuery(q="linen")),
+        (b"q=linen&as_typed=True", None),  # the router's 422
+        (b"q=linen&as_typed=1", None),
+        (b"q=linen&as_typed=", None),
+        (b"q=linen&as_typed=true&as_typed=true", None),
         (b"q=linen&sort=newest", None),  # another sort: the repository's
         (b"q=linen&facets=true", None),
         (b"q=linen&category=shirts", None),
@@ -125,10 +131,17 @@ async def test_the_edge_answers_a_search_miss_as_the_router_does(
     assert first.status_code == 200
     assert first.content == expected
     assert first.json()["items"][0]["title"] == "Shirt"
+    typed = await client.get(
+        "/api/v1/products", params={"q": "shirt", "limit": 2, "as_typed": "true"}
+    )
+    assert typed.content == expected  # as typed or not: the same page, the edge's
     monkeypatch.setattr(queries, "list_products", routed)
     typo = await client.get("/api/v1/products", params={"q": "shrit"})  # the router corrects it
     assert typo.status_code == 200
     assert typo.json()["corrected_query"] == "shirt"
+    literal = await client.get("/api/v1/products", params={"q": "shrit", "as_typed": "true"})
+    assert literal.status_code == 200  # an empty page: the router's, which does not correct it
+    assert (literal.json()["items"], literal.json()["corrected_query"]) == ([], None)
     too_long = await client.get("/api/v1/products", params={"q": "a" * 201})
     assert too_long.status_code == 422
 
@@ -159,10 +172,11 @@ def _search_query_strings(cursors: list[str], count: int) -> list[str]:
         "cursor": [*cursors, "not-base64!!", "eyJzIjoicmVsZXZhbmNlIn0", ""],
         "facets": ["true", "false"],
         "category": ["shirts"],
+        "as_typed": ["true", "false", "True", "1", ""],
     }
     rng = random.Random(17)
     names = list(values)
-    weights = [12, 6, 2, 4, 1, 1]
+    weights = [12, 6, 2, 4, 1, 1, 3]
     out = []
     for _ in range(count):
         pairs = [("q", rng.choice(values["q"]))] if rng.random() < 0.9 else []
