@@ -12342,6 +12342,8 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: {
+                /** @description true: search `q`'s words as they are, without typo correction (`corrected_query` is null); stemming and prefix matching stay */
+                as_typed?: boolean;
                 /** @description category slug (includes descendants) */
                 category?: string | null;
                 collection?: string | null;
