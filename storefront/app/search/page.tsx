@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
 import { ListingView } from "@/components/catalog/listing-view";
 import { listingPage, listProducts } from "@/lib/catalog/api";
-import { listingHref, parseListingState, type RawSearchParams } from "@/lib/url/search-params";
+import { asTypedHref, parseListingState, type RawSearchParams } from "@/lib/url/search-params";
 
 interface Props {
   searchParams: Promise<RawSearchParams>;
@@ -43,8 +43,8 @@ export default async function SearchPage({ searchParams }: Props) {
           {corrected && corrected !== state.q ? (
             <p className="text-muted">
               Showing results for <strong>{corrected}</strong>.{" "}
-              <Link href={listingHref("/search", state, { q: corrected })} className="text-brand-700 underline">
-                Search for “{corrected}” instead
+              <Link href={asTypedHref("/search", state)} className="text-brand-700 underline">
+                Search for “{state.q}” instead
               </Link>
             </p>
           ) : null}

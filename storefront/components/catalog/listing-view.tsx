@@ -75,6 +75,7 @@ export function ListingView({ pathname, heading, state, page, subcategories = []
             ) : null}
             <FilterForm id={FORM_ID} action={pathname}>
               {state.q ? <input type="hidden" name="q" value={state.q} /> : null}
+              {state.q && state.as_typed ? <input type="hidden" name="as_typed" value="true" /> : null}
               {categoryFilter && state.category ? <input type="hidden" name="category" value={state.category} /> : null}
               {state.price_min !== undefined ? <input type="hidden" name="price_min" value={state.price_min} /> : null}
               {state.price_max !== undefined ? <input type="hidden" name="price_max" value={state.price_max} /> : null}

@@ -38,6 +38,7 @@ export async function listProducts(state: ListingState, fixed: { category?: stri
   const api = catalogApi({ tags });
   const query = {
     q: state.q,
+    as_typed: state.q ? state.as_typed : undefined,
     category: fixed.category ?? state.category,
     collection: fixed.collection ?? state.collection,
     option: state.option.length ? state.option : undefined,

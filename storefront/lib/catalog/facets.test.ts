@@ -66,4 +66,12 @@ describe("active filters", () => {
     expect(chips[0]!.href).toBe("/search?q=shirt&option=size%3AM&in_stock=true&sort=newest");
     expect(clearFiltersHref("/search", state)).toBe("/search?q=shirt&sort=newest");
   });
+  it("keeps a search as typed when clearing its filters", () => {
+    const state = parseListingState({ q: "flanel", as_typed: "true", option: "size:M", in_stock: "true" });
+    expect(clearFiltersHref("/search", state)).toBe("/search?q=flanel&as_typed=true");
+    expect(activeFilters("/search", state).map((c) => c.href)).toEqual([
+      "/search?q=flanel&as_typed=true&in_stock=true",
+      "/search?q=flanel&as_typed=true&option=size%3AM",
+    ]);
+  });
 });

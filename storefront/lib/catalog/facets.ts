@@ -162,7 +162,7 @@ export function activeFilters(
   return out;
 }
 
-/** The listing with every filter cleared (keeps the search query and the sort). */
+/** The listing with every filter cleared (keeps the search query, as typed or not, and the sort). */
 export function clearFiltersHref(pathname: string, state: ListingState): string {
-  return listingHref(pathname, { option: [], q: state.q, sort: state.sort }, {});
+  return listingHref(pathname, { option: [], q: state.q, as_typed: state.as_typed, sort: state.sort }, {});
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listingHref, listingQuery, parseListingState } from "./search-params";
+import { asTypedHref, listingHref, listingQuery, parseListingState } from "./search-params";
 import { safeRedirectPath } from "./safe-redirect";
 
 describe("parseListingState", () => {
@@ -43,6 +43,27 @@ describe("listingQuery / listingHref", () => {
     const state = parseListingState({ category: "shirts", cursor: "c1" });
     expect(listingHref("/c/shirts", state, { sort: "price_desc" })).toBe("/c/shirts?category=shirts&sort=price_desc");
     expect(listingHref("/c/shirts", state, { cursor: "c2" })).toBe("/c/shirts?category=shirts&cursor=c2");
+  });
+});
+
+describe("as_typed (the search for the words as typed)", () => {
+  it("is read only as `true`", () => {
+    expect(parseListingState({ q: "flanel", as_typed: "true" }).as_typed).toBe(true);
+    for (const other of ["false", "1", "yes", "TRUE", "", undefined]) {
+      expect(parseListingState({ q: "flanel", as_typed: other }).as_typed).toBeUndefined();
+    }
+  });
+  it("links to the same search, filters and sort as typed, on its first page", () => {
+    const state = parseListingState({ q: "flanel", option: "size:M", sort: "price_asc", cursor: "c1" });
+    const href = asTypedHref("/search", state);
+    expect(href).toBe("/search?q=flanel&as_typed=true&option=size%3AM&sort=price_asc");
+    expect(parseListingState(Object.fromEntries(new URL(href, "http://x").searchParams))).toMatchObject({ q: "flanel", as_typed: true });
+  });
+  it("stays when a filter, the sort or the page changes, and goes with a new state", () => {
+    const state = parseListingState({ q: "flanel", as_typed: "true" });
+    expect(listingHref("/search", state, { in_stock: true })).toBe("/search?q=flanel&as_typed=true&in_stock=true");
+    expect(listingHref("/search", state, { cursor: "c2" })).toBe("/search?q=flanel&as_typed=true&cursor=c2");
+    expect(listingQuery({ q: "flanel", as_typed: false })).toBe("q=flanel");
   });
 });
 

@@ -9,6 +9,8 @@ export type RawSearchParams = Record<string, string | string[] | undefined>;
 
 export interface ListingState {
   q?: string;
+  /** search `q`'s words as typed, without the API's typo correction (`as_typed=true`) */
+  as_typed?: boolean;
   category?: string;
   collection?: string;
   /** `name:value` pairs, e.g. `size:M` (repeatable in the URL as `option=size:M`) */
@@ -41,6 +43,7 @@ export function parseListingState(params: RawSearchParams): ListingState {
   const inStock = first(params.in_stock);
   return {
     q: first(params.q)?.slice(0, 200),
+    as_typed: first(params.as_typed) === "true" ? true : undefined,
     category: first(params.category),
     collection: first(params.collection),
     option: all(params.option).filter((o) => /^[^:]+:.+$/.test(o)),
@@ -59,6 +62,7 @@ export function listingQuery(state: Partial<ListingState>): string {
     if (value !== undefined && value !== "") out.append(key, String(value));
   };
   put("q", state.q);
+  put("as_typed", state.as_typed ? true : undefined);
   put("category", state.category);
   put("collection", state.collection);
   for (const o of [...new Set(state.option ?? [])].sort()) put("option", o);
@@ -76,4 +80,12 @@ export function listingHref(pathname: string, state: ListingState, patch: Partia
   if (!("cursor" in patch)) delete next.cursor;
   const query = listingQuery(next);
   return query ? `${pathname}?${query}` : pathname;
+}
+
+/**
+ * The search for the words exactly as typed, when the API answered for a corrected query
+ * (`corrected_query`): the same filters and sort, the first page.
+ */
+export function asTypedHref(pathname: string, state: ListingState): string {
+  return listingHref(pathname, state, { as_typed: true });
 }
