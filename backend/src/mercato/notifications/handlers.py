@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from mercato.notifications.mailer import build_mailer
 from mercato.notifications.providers.port import OutgoingEmail
 from mercato.notifications.render import render_email
+from mercato.notifications.wording import payment_failure
 from mercato.platform.config import Settings
 from mercato.platform.ports import PlatformPorts
 from mercato.worker.events import Event, event_handler, is_processed, mark_processed
@@ -93,7 +94,8 @@ def build_email(container: PlatformPorts, event: Event) -> OutgoingEmail | None:
         case "OrderConfirmationResent":  # staff asked for the confirmation again
             kind, context = "payment_confirmed", {"order_url": None, "provider": None, **p}
         case "PaymentFailed":
-            kind, context = "payment_failed", {"reason": None, "retry_url": None, **p}
+            reason = payment_failure(p.get("reason"))  # a sentence, never the gateway's code
+            kind, context = "payment_failed", {"retry_url": None, **p, "reason": reason}
         case "OrderCancelled":
             kind, context = "order_cancelled", {"reason": None, **p}
         case "RefundIssued":

@@ -22,6 +22,7 @@ from mercato.worker.events import Event, dispatch_pending_events
 from tests.factories import auth_headers, create_product, create_user
 from tests.integration.checkout.helpers import (
     API,
+    CHALLENGE_CARD,
     DECLINE_CARD,
     SUCCESS_CARD,
     checkout,
@@ -212,6 +213,8 @@ async def test_the_shopper_hears_received_failed_once_then_confirmed(
     body = failed.get_body(preferencelist=("plain",))
     assert body is not None
     assert placed["order_url"] in body.get_content()  # back to the order, not a new checkout
+    assert "Your card was declined." in body.get_content()  # the sandbox's code, in words
+    assert "card_declined" not in failed.as_string()
 
     await pay(client, placed)
     await dispatch_pending_events(container)
@@ -224,6 +227,24 @@ async def test_the_shopper_hears_received_failed_once_then_confirmed(
             select(func.count(OutboxEvent.id)).where(OutboxEvent.event_type == "PaymentFailed")
         )
     assert failures == 1
+
+
+async def test_a_refused_bank_check_is_told_in_words(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, price=1200, stock=1, skus=["RT-6"])
+    placed = expect(await checkout(client, await ready_cart(client, {"RT-6": 1})), 201)
+    challenged = await pay(client, placed, CHALLENGE_CARD)
+    refused = await client.post(challenged["next_action"]["url"], json={"approve": False})
+    assert refused.status_code == 200, refused.text
+    await dispatch_pending_events(container)
+    (failed,) = [m for m in _emails(container) if "failed" in m["Subject"]]
+    for kind in ("plain", "html"):
+        part = failed.get_body(preferencelist=(kind,))
+        assert part is not None
+        content = part.get_content()
+        assert "The bank asked for additional verification that was not completed." in content
+        assert "payment_intent_authentication_failure" not in content
 
 
 def test_which_payment_events_send_which_email(container: Container) -> None:

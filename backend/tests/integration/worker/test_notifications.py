@@ -144,9 +144,11 @@ async def test_order_payment_shipping_refund_emails(
     assert "https://shop.example/orders/o1?token=sig" in confirmation
     assert "Discount: -1.00 EUR" in confirmation
     assert "Total: 15.80 EUR" in confirmation
-    assert "https://shop.example/checkout/retry" in text_of(
-        by_subject["Payment for order MO-7 failed"]
-    )
+    failed = by_subject["Payment for order MO-7 failed"]
+    assert "https://shop.example/checkout/retry" in text_of(failed)
+    for part in (text_of(failed), html_of(failed)):
+        assert "Your card was declined." in part
+        assert "card_declined" not in part
     assert "https://shop.example/tracking/TRK1" in html_of(by_subject["Order MO-7: On its way"])
     assert "15.80 EUR" in text_of(by_subject["Refund for order MO-7"])
     async with smtp_container.db.session(write=False) as session:

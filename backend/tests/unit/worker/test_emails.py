@@ -11,6 +11,7 @@ import pytest
 
 from mercato.notifications.handlers import build_email
 from mercato.notifications.render import format_money
+from mercato.notifications.wording import GENERIC_PAYMENT_FAILURE
 from mercato.platform.config import Settings
 from mercato.platform.crypto import SecretBox
 from mercato.worker.events import Event
@@ -133,3 +134,57 @@ def test_resent_confirmation_is_the_payment_confirmation_again() -> None:
     assert resent.to == "ada@example.com"
     assert "http://shop.example/orders/x?token=t" in resent.text
     assert resent.message_id != original.message_id  # a new message, not a duplicate to fold
+
+
+def _failed(reason: object) -> tuple[str, str]:
+    payload = {"order_id": "o", "order_number": "MO-1", "email": "a@example.com"}
+    email = build_email(container(), event("PaymentFailed", {**payload, "reason": reason}))
+    assert email is not None
+    return email.text, email.html
+
+
+@pytest.mark.parametrize(
+    ("code", "sentence"),
+    [
+        # the sandbox gateway's codes
+        ("card_declined", "Your card was declined."),
+        (
+            "payment_intent_authentication_failure",
+            "The bank asked for additional verification that was not completed.",
+        ),
+        # Stripe's last_payment_error.code (or its type), and the intent's status without one
+        ("expired_card", "The card has expired."),
+        ("incorrect_cvc", "The card's security code (CVC) was not accepted."),
+        ("incorrect_number", "The card number was not accepted."),
+        ("invalid_expiry_year", "The card's expiry date was not accepted."),
+        ("processing_error", "The bank could not process the card: please try again."),
+        (
+            "authentication_required",
+            "The bank asked for additional verification that was not completed.",
+        ),
+        ("insufficient_funds", "The card has insufficient funds."),
+        ("card_error", "Your card was declined."),
+        ("canceled", "The payment was cancelled before it was completed."),
+    ],
+)
+def test_payment_failed_says_why_in_words_not_the_code(code: str, sentence: str) -> None:
+    text, html = _failed(code)
+    assert f"did not go through. {sentence}" in text
+    assert sentence.replace("'", "&#39;") in html
+    assert code not in text
+    assert code not in html
+
+
+@pytest.mark.parametrize("code", ["requires_payment_method", "payment_failed", "weird_new_code"])
+def test_payment_failed_with_an_unknown_code_is_a_generic_sentence(code: str) -> None:
+    text, html = _failed(code)
+    assert f"did not go through. {GENERIC_PAYMENT_FAILURE}" in text
+    assert GENERIC_PAYMENT_FAILURE in html
+    assert code not in text
+    assert code not in html
+
+
+def test_payment_failed_without_a_reason_still_says_something() -> None:
+    text, _ = _failed(None)
+    assert f"did not go through. {GENERIC_PAYMENT_FAILURE}" in text
+    assert "None" not in text

@@ -1,0 +1,77 @@
+"""What the emails say in place of codes: the shopper reads sentences, never a gateway code, an
+enum value or an ISO timestamp.
+
+The one place for these wordings in the backend. The storefront words the same situations on its
+own pages (e.g. `storefront/lib/checkout/actions.ts`: "Your card was declined."); keep the two
+consistent when either changes.
+"""
+
+from __future__ import annotations
+
+_DECLINED = "Your card was declined."
+_VERIFICATION = "The bank asked for additional verification that was not completed."
+_SECURITY_CODE = "The card's security code (CVC) was not accepted."
+_CARD_NUMBER = "The card number was not accepted."
+_EXPIRY_DATE = "The card's expiry date was not accepted."
+_PROVIDER_ERROR = "The payment provider had a temporary problem: please try again."
+
+# Why a payment attempt failed, by the code the payments module records as the reason: the
+# sandbox's `last_error_code` (`card_declined`, `payment_intent_authentication_failure`), Stripe's
+# `last_payment_error.code` or, without one, its `type`; without an error at all the intent's
+# status (`requires_payment_method`, `canceled` when voided at the provider). A few of Stripe's
+# decline codes are worded too, for when they are passed on; lost, stolen or fraudulent cards are
+# "declined" on purpose (Stripe advises not to tell the holder more).
+PAYMENT_FAILURES: dict[str, str] = {
+    # declines
+    "card_declined": _DECLINED,
+    "generic_decline": _DECLINED,
+    "do_not_honor": _DECLINED,
+    "call_issuer": _DECLINED,
+    "transaction_not_allowed": _DECLINED,
+    "restricted_card": _DECLINED,
+    "lost_card": _DECLINED,
+    "stolen_card": _DECLINED,
+    "pickup_card": _DECLINED,
+    "fraudulent": _DECLINED,
+    "card_error": _DECLINED,
+    "insufficient_funds": "The card has insufficient funds.",
+    "card_velocity_exceeded": "The card has reached its spending limit.",
+    "withdrawal_count_limit_exceeded": "The card has reached its spending limit.",
+    "card_not_supported": "This card does not support this kind of purchase.",
+    "currency_not_supported": "This card does not support payments in this currency.",
+    "card_decline_rate_limit_exceeded": (
+        "The card was declined too many times in a short while: please wait a day or use "
+        "another card."
+    ),
+    "payment_method_provider_decline": "The payment was declined by your payment provider.",
+    # card details
+    "expired_card": "The card has expired.",
+    "incorrect_cvc": _SECURITY_CODE,
+    "invalid_cvc": _SECURITY_CODE,
+    "incorrect_number": _CARD_NUMBER,
+    "invalid_number": _CARD_NUMBER,
+    "invalid_expiry_month": _EXPIRY_DATE,
+    "invalid_expiry_year": _EXPIRY_DATE,
+    "incorrect_zip": "The postcode did not match the card's billing address.",
+    # 3-D Secure and other approvals by the bank
+    "payment_intent_authentication_failure": _VERIFICATION,
+    "authentication_required": _VERIFICATION,
+    # the provider
+    "processing_error": "The bank could not process the card: please try again.",
+    "api_error": _PROVIDER_ERROR,
+    "api_connection_error": _PROVIDER_ERROR,
+    "rate_limit_error": _PROVIDER_ERROR,
+    "payment_intent_payment_attempt_expired": "The payment was not completed in time.",
+    "canceled": "The payment was cancelled before it was completed.",
+}
+GENERIC_PAYMENT_FAILURE = "The payment could not be completed."
+
+
+def _code(value: object) -> str:
+    """The way `platform.metrics.failure_reason` reads a code: trimmed, lower case, `_`."""
+    return str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def payment_failure(reason: object) -> str:
+    """A sentence saying why a payment failed; a generic one for a code we do not know."""
+    return PAYMENT_FAILURES.get(_code(reason), GENERIC_PAYMENT_FAILURE)
