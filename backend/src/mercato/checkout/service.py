@@ -794,6 +794,12 @@ async def _place_order_once(
                 "shipping_total": order.shipping_total,
                 "tax_total": order.tax_total,
                 "total": order.total,
+                "prices_include_tax": order.prices_include_tax,
+                "discount_code": order.discount_code,
+                "shipping_method": {  # the listed price: a free-shipping code waived the rest
+                    "name": order.shipping_method.get("name"),
+                    "price": order.shipping_method.get("price"),
+                },
                 "lines": [
                     {
                         "sku": line.sku,

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from mercato.notifications.mailer import build_mailer
 from mercato.notifications.providers.port import OutgoingEmail
 from mercato.notifications.render import render_email
-from mercato.notifications.wording import payment_failure
+from mercato.notifications.wording import order_lines, order_summary, payment_failure
 from mercato.platform.config import Settings
 from mercato.platform.ports import PlatformPorts
 from mercato.worker.events import Event, event_handler, is_processed, mark_processed
@@ -86,7 +86,10 @@ def build_email(container: PlatformPorts, event: Event) -> OutgoingEmail | None:
                 {**p, "reset_url": _link(storefront, "/account/reset-password", token=token)},
             )
         case "OrderPlaced":  # "received": the order is confirmed only once paid (ADR 18)
-            kind, context = "order_received", p
+            summary = order_summary(
+                p, prices_include_tax=container.settings.checkout.prices_include_tax
+            )
+            kind, context = "order_received", {**p, "lines": order_lines(p), "summary": summary}
         case "PaymentSucceeded":
             if not p.get("amount"):
                 return None  # a fully discounted order: "received" said it all

@@ -2,11 +2,18 @@
 enum value or an ISO timestamp.
 
 The one place for these wordings in the backend. The storefront words the same situations on its
-own pages (e.g. `storefront/lib/checkout/actions.ts`: "Your card was declined."); keep the two
-consistent when either changes.
+own pages (e.g. `storefront/lib/checkout/actions.ts`: "Your card was declined.", the order
+summary in `storefront/app/account/(member)/orders/[id]/page.tsx`: "Included tax", "Free with
+CODE (was …)"); keep the two consistent when either changes.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mercato.notifications.render import format_money
 
 _DECLINED = "Your card was declined."
 _VERIFICATION = "The bank asked for additional verification that was not completed."
@@ -75,3 +82,55 @@ def _code(value: object) -> str:
 def payment_failure(reason: object) -> str:
     """A sentence saying why a payment failed; a generic one for a code we do not know."""
     return PAYMENT_FAILURES.get(_code(reason), GENERIC_PAYMENT_FAILURE)
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    label: str
+    value: str
+    total: bool = False
+
+
+def order_summary(order: Mapping[str, Any], *, prices_include_tax: bool) -> list[SummaryRow]:
+    """An order's totals as the storefront's order page words them, so that they add up:
+    Subtotal, Discount (CODE), Shipping (method) with "Free with CODE (was …)" when a code waived
+    it, "Included tax" when the prices include it (else "Tax", added), Total.
+
+    `order` is an `OrderPlaced` payload; one recorded before it carried `prices_include_tax`,
+    `discount_code` or `shipping_method` reads `prices_include_tax` (the shop's setting) and
+    goes without the code and the method."""
+    currency = str(order.get("currency") or "EUR")
+
+    def money(amount: Any) -> str:
+        return format_money(int(amount or 0), currency)
+
+    method = order.get("shipping_method")
+    method = method if isinstance(method, Mapping) else {}
+    code = order.get("discount_code") or None
+    rows = [SummaryRow("Subtotal", money(order.get("subtotal")))]
+    discount = int(order.get("discount_total") or 0)
+    if discount:
+        rows.append(SummaryRow(f"Discount ({code})" if code else "Discount", money(-discount)))
+    shipping = int(order.get("shipping_total") or 0)
+    listed = method.get("price")
+    charged = "Free" if shipping == 0 else money(shipping)
+    if isinstance(listed, int) and listed > shipping:  # waived by a code, as the storefront shows
+        charged = f"{charged}{f' with {code}' if code else ''} (was {money(listed)})"
+    name = method.get("name")
+    rows.append(SummaryRow(f"Shipping ({name})" if name else "Shipping", charged))
+    included = order.get("prices_include_tax")
+    included = included if isinstance(included, bool) else prices_include_tax
+    rows.append(SummaryRow("Included tax" if included else "Tax", money(order.get("tax_total"))))
+    rows.append(SummaryRow("Total", money(order.get("total")), total=True))
+    return rows
+
+
+def order_lines(order: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The lines with `amount`: quantity x unit price, before the order's discount (shown on its
+    own line), so that the lines add up to the subtotal."""
+    lines = []
+    for line in order.get("lines") or []:
+        unit, quantity = line.get("unit_price"), line.get("quantity")
+        whole = unit * quantity if isinstance(unit, int) and isinstance(quantity, int) else None
+        lines.append({**line, "amount": line.get("line_total") if whole is None else whole})
+    return lines

@@ -3,21 +3,28 @@
 
 from __future__ import annotations
 
+import email
 import uuid
 from collections.abc import AsyncIterator
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from mercato.bootstrap import Container, build_container
+from mercato.discounts.models import DiscountCode
+from mercato.notifications.render import format_money
 from mercato.platform.outbox import OutboxEvent, record_event
 from mercato.worker.events import dispatch_pending_events
 from mercato.worker.models import ProcessedEvent
 from tests.conftest import make_settings
+from tests.factories import create_product
 from tests.fakes.smtp import SmtpServer
+from tests.integration.checkout.helpers import API, checkout, expect, ready_cart
 
 
 @pytest.fixture
@@ -86,6 +93,7 @@ async def test_order_payment_shipping_refund_emails(
             "shipping_total": 500,
             "tax_total": 180,
             "total": 1580,
+            "prices_include_tax": False,
             "lines": [
                 {
                     "sku": "T-1",
@@ -144,6 +152,8 @@ async def test_order_payment_shipping_refund_emails(
     assert "https://shop.example/orders/o1?token=sig" in confirmation
     assert "Discount: -1.00 EUR" in confirmation
     assert "Total: 15.80 EUR" in confirmation
+    assert "Tax: 1.80 EUR" in confirmation  # added: the prices exclude it
+    assert "Included tax" not in confirmation
     failed = by_subject["Payment for order MO-7 failed"]
     assert "https://shop.example/checkout/retry" in text_of(failed)
     for part in (text_of(failed), html_of(failed)):
@@ -255,3 +265,52 @@ async def test_file_mailer_and_mail_list_command(
     assert result.exit_code == 0, result.output
     assert "f@example.com" in result.output
     assert "You left something in your cart" in result.output
+
+
+def mail_files(container: Container) -> list[Any]:
+    files = sorted((container.settings.data_dir / "mail").glob("*.eml"))
+    return [email.message_from_bytes(f.read_bytes(), policy=default) for f in files]
+
+
+async def test_placed_orders_totals_say_what_they_are(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """Real checkouts (prices include tax, the default): the lines add up to the subtotal, the
+    tax is "Included tax", a code's discount names it and a waived shipping says so."""
+    await create_product(container, title="Tea", price=1500, stock=5, skus=["EM-1"])
+    async with container.db.session() as session:
+        session.add(DiscountCode(code="TENOFF", kind="percentage", value=10, currency="EUR"))
+        session.add(DiscountCode(code="SHIPFREE", kind="free_shipping", value=0, currency="EUR"))
+    placed: dict[str, dict[str, Any]] = {}
+    for code in ("TENOFF", "SHIPFREE"):
+        cart_id = await ready_cart(client, {"EM-1": 2})
+        applied = await client.post(f"{API}/carts/{cart_id}/discount-codes", json={"code": code})
+        expect(applied, 200)
+        placed[code] = expect(await checkout(client, cart_id), 201)
+    await dispatch_pending_events(container)
+    received = {m["Subject"]: m for m in mail_files(container) if m["Subject"].endswith("received")}
+
+    def amount(order: dict[str, Any], field: str) -> str:
+        return format_money(order[field]["amount"], order[field]["currency"])
+
+    for code, order in placed.items():
+        message = received[f"Order {order['number']} received"]
+        text, html = text_of(message), html_of(message)
+        method = order["shipping_method"]
+        listed = format_money(method["price"], order["currency"])
+        # the line is 2 x 15.00, before the discount: the lines add up to the subtotal
+        assert f"- 2 x Tea - Default (EM-1): {format_money(3000, order['currency'])}" in text
+        assert f"Subtotal: {amount(order, 'subtotal')}" in text
+        assert f"Included tax: {amount(order, 'tax_total')}" in text
+        assert "Included tax" in html
+        assert "\nTax:" not in text
+        assert f"Total: {amount(order, 'total')}" in text
+        if code == "TENOFF":
+            assert f"Discount (TENOFF): -{amount(order, 'discount_total')}" in text
+            assert f"Shipping ({method['name']}): {listed}" in text
+        else:
+            waived = f"Free with SHIPFREE (was {listed})"
+            assert order["shipping_total"]["amount"] == 0
+            assert f"Shipping ({method['name']}): {waived}" in text
+            assert waived in html
+            assert "Discount" not in text

@@ -43,6 +43,9 @@ def order_placed(email: str, number: str) -> dict[str, Any]:
         "shipping_total": 490,
         "tax_total": 475,
         "total": 2990,
+        "prices_include_tax": True,
+        "discount_code": None,
+        "shipping_method": {"name": "Standard", "price": 490},
         "lines": [
             {"sku": "MUG-1", "title": "Mug", "quantity": 2, "unit_price": 1250, "line_total": 2500}
         ],

@@ -188,3 +188,94 @@ def test_payment_failed_without_a_reason_still_says_something() -> None:
     text, _ = _failed(None)
     assert f"did not go through. {GENERIC_PAYMENT_FAILURE}" in text
     assert "None" not in text
+
+
+ORDER = {
+    "order_id": "o",
+    "order_number": "MO-3",
+    "email": "a@example.com",
+    "customer_name": "Ann",
+    "currency": "EUR",
+    "subtotal": 2000,
+    "discount_total": 200,
+    "shipping_total": 495,
+    "tax_total": 382,
+    "total": 2295,
+    "lines": [
+        # line_total is after the discount: the email shows quantity x unit price instead
+        {"sku": "T-1", "title": "Tea", "quantity": 2, "unit_price": 1000, "line_total": 1800}
+    ],
+    "order_url": "https://shop.example/orders/o?token=t",
+    "prices_include_tax": True,
+    "discount_code": "SAVE10",
+    "shipping_method": {"name": "Standard", "price": 495},
+}
+
+
+def _received(payload: dict[str, Any], settings: Settings | None = None) -> tuple[str, str]:
+    box = container()
+    if settings is not None:
+        box.settings = settings
+    email = build_email(box, event("OrderPlaced", payload))
+    assert email is not None
+    return email.text, email.html
+
+
+def test_order_received_says_the_tax_is_included_and_names_the_discount() -> None:
+    text, html = _received(ORDER)
+    assert "- 2 x Tea (T-1): 20.00 EUR" in text  # the lines add up to the subtotal
+    assert "18.00 EUR" not in text
+    assert "Subtotal: 20.00 EUR" in text
+    assert "Discount (SAVE10): -2.00 EUR" in text
+    assert "Shipping (Standard): 4.95 EUR" in text
+    assert "Included tax: 3.82 EUR" in text
+    assert "\nTax:" not in text
+    assert "Total: 22.95 EUR" in text
+    for label, value in (
+        ("Discount (SAVE10)", "-2.00 EUR"),
+        ("Shipping (Standard)", "4.95 EUR"),
+        ("Included tax", "3.82 EUR"),
+    ):
+        assert f'<td>{label}</td><td align="right">{value}</td>' in html
+    assert "<strong>Total</strong>" in html
+    assert "<strong>22.95 EUR</strong>" in html
+
+
+def test_order_received_adds_the_tax_when_prices_exclude_it() -> None:
+    text, html = _received({**ORDER, "prices_include_tax": False, "total": 2677})
+    assert "\nTax: 3.82 EUR" in text
+    assert "Included tax" not in text
+    assert "Included tax" not in html
+    assert "<td>Tax</td>" in html
+
+
+def test_order_received_shows_shipping_waived_by_a_code() -> None:
+    waived = {
+        **ORDER,
+        "discount_total": 0,
+        "shipping_total": 0,
+        "total": 2000,
+        "discount_code": "FREESHIP",
+    }
+    text, html = _received(waived)
+    assert "Shipping (Standard): Free with FREESHIP (was 4.95 EUR)" in text
+    assert "Free with FREESHIP (was 4.95 EUR)" in html
+    assert "Discount" not in text  # the code's saving is the shipping, not a discount line
+    # a method that is free anyway (over its threshold) is "Free", with no code or "was"
+    free = {**waived, "discount_code": None, "shipping_method": {"name": "Standard", "price": 0}}
+    text, _ = _received(free)
+    assert "Shipping (Standard): Free\n" in text
+
+
+def test_order_received_recorded_before_the_flag_reads_the_shops_setting() -> None:
+    old = {k: v for k, v in ORDER.items() if k not in ("prices_include_tax", "shipping_method")}
+    del old["discount_code"]
+    text, _ = _received(old)
+    assert "Included tax: 3.82 EUR" in text
+    assert "Discount: -2.00 EUR" in text
+    assert "Shipping: 4.95 EUR" in text
+    exclusive = Settings(env="test", storefront_url="https://shop.example/")
+    exclusive.checkout.prices_include_tax = False
+    text, _ = _received(old, exclusive)
+    assert "\nTax: 3.82 EUR" in text
+    assert "Included tax" not in text
