@@ -24,7 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from mercato.notifications.mailer import build_mailer
 from mercato.notifications.providers.port import OutgoingEmail
 from mercato.notifications.render import render_email
-from mercato.notifications.wording import order_lines, order_summary, payment_failure
+from mercato.notifications.wording import (
+    cancellation,
+    long_date,
+    order_lines,
+    order_summary,
+    payment_failure,
+)
 from mercato.platform.config import Settings
 from mercato.platform.ports import PlatformPorts
 from mercato.worker.events import Event, event_handler, is_processed, mark_processed
@@ -100,7 +106,8 @@ def build_email(container: PlatformPorts, event: Event) -> OutgoingEmail | None:
             reason = payment_failure(p.get("reason"))  # a sentence, never the gateway's code
             kind, context = "payment_failed", {"retry_url": None, **p, "reason": reason}
         case "OrderCancelled":
-            kind, context = "order_cancelled", {"reason": None, **p}
+            phrase, words = cancellation(p.get("reason"))  # never the code itself
+            kind, context = "order_cancelled", {**p, "reason_phrase": phrase, "reason": words}
         case "RefundIssued":
             kind, context = "refund_issued", p
         case "ShipmentUpdated":
@@ -113,10 +120,10 @@ def build_email(container: PlatformPorts, event: Event) -> OutgoingEmail | None:
             label = STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
             kind = template
             context = {
-                "estimated_delivery": None,
                 "message": None,
                 "service": None,
                 **p,
+                "estimated_delivery": long_date(p.get("estimated_delivery")),  # not ISO
                 "status_label": label,
             }
         case "AbandonedCartReminder":

@@ -9,8 +9,10 @@ CODE (was …)"); keep the two consistent when either changes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from mercato.notifications.render import format_money
@@ -134,3 +136,46 @@ def order_lines(order: Mapping[str, Any]) -> list[dict[str, Any]]:
         whole = unit * quantity if isinstance(unit, int) and isinstance(quantity, int) else None
         lines.append({**line, "amount": line.get("line_total") if whole is None else whole})
     return lines
+
+
+# Why an order was cancelled (`Order.cancel_reason`): the codes the shop itself records, as the
+# end of "Your order … has been cancelled …". Staff may also give their own words (the admin API's
+# `reason`): those are shown as they are, in brackets, and a snake_case code of theirs in words.
+CANCEL_REASONS: dict[str, str] = {
+    "cancelled_by_customer": "at your request",
+    "cancelled_by_admin": "by our team",
+    "expired": "because it was not paid in time",
+}
+_IDENTIFIER = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
+
+
+def cancellation(reason: object) -> tuple[str | None, str | None]:
+    """(the phrase that ends the sentence, or None; else the staff's own words, or None)."""
+    text = str(reason or "").strip()
+    if not text:
+        return None, None
+    phrase = CANCEL_REASONS.get(text.lower())
+    if phrase is not None:
+        return phrase, None
+    return None, text.replace("_", " ") if _IDENTIFIER.match(text) else text
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(value: object) -> str | None:
+    """An ISO date (or date-time) -> "5 March 2026", as the storefront's `formatDate` writes it;
+    None for anything that is not one (never the raw text)."""
+    if isinstance(value, datetime):
+        day: date = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = datetime.fromisoformat(str(value)).date()
+        except ValueError:
+            return None
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -168,6 +168,53 @@ async def test_order_payment_shipping_refund_emails(
         assert list(pending) == []
 
 
+async def test_shipped_and_cancelled_emails_show_words_and_dates_not_codes(
+    smtp_container: Container, smtp_server: SmtpServer
+) -> None:
+    order = {"order_id": "o3", "order_number": "MO-9", "email": "eve@example.com"}
+    await emit(
+        smtp_container,
+        "ShipmentUpdated",
+        {
+            **order,
+            "status": "label_created",
+            "carrier": "Mercato Post",
+            "service": "Express",
+            "tracking_number": "TRK9",
+            "tracking_url": "https://shop.example/track/TRK9",
+            "estimated_delivery": "2026-03-05",  # as shipping records it: date.isoformat()
+        },
+    )
+    await emit(smtp_container, "OrderCancelled", {**order, "reason": "expired"})
+    assert await dispatch_pending_events(smtp_container) == 2
+    by_subject = {m["Subject"]: m for m in smtp_server.received()}
+    shipped = by_subject["Order MO-9 has shipped"]
+    cancelled = by_subject["Order MO-9 cancelled"]
+    for part in (text_of(shipped), html_of(shipped)):
+        assert "Expected delivery: 5 March 2026" in part
+        assert "2026-03-05" not in part
+    for part in (text_of(cancelled), html_of(cancelled)):
+        assert "has been cancelled because it was not paid in time." in part
+        assert "expired" not in part
+
+
+async def test_a_shopper_cancelling_reads_at_your_request(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    await create_product(container, title="Tea", price=1500, stock=5, skus=["EM-2"])
+    placed = expect(await checkout(client, await ready_cart(client, {"EM-2": 1})), 201)
+    cancelled = await client.post(
+        f"{API}/orders/{placed['id']}/cancel", params={"token": placed["order_token"]}
+    )
+    expect(cancelled, 200)
+    await dispatch_pending_events(container)
+    (message,) = [m for m in mail_files(container) if m["Subject"].endswith("cancelled")]
+    for part in (text_of(message), html_of(message)):
+        assert f"{placed['number']}" in part
+        assert "has been cancelled at your request." in part
+        assert "cancelled_by_customer" not in part
+
+
 async def test_html_is_escaped_text_is_not_and_subject_cannot_inject_headers(
     smtp_container: Container, smtp_server: SmtpServer
 ) -> None:

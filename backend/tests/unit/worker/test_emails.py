@@ -279,3 +279,65 @@ def test_order_received_recorded_before_the_flag_reads_the_shops_setting() -> No
     text, _ = _received(old, exclusive)
     assert "\nTax: 3.82 EUR" in text
     assert "Included tax" not in text
+
+
+SHIPMENT = {
+    "order_id": "o",
+    "order_number": "MO-4",
+    "email": "a@example.com",
+    "carrier": "Mercato Post",
+    "service": "Express",
+    "tracking_number": "T",
+    "tracking_url": "https://t/T",
+}
+
+
+def test_shipped_email_shows_the_expected_delivery_as_a_date_not_iso() -> None:
+    payload = {**SHIPMENT, "status": "label_created", "estimated_delivery": "2026-03-05"}
+    shipped = build_email(container(), event("ShipmentUpdated", payload))
+    assert shipped is not None
+    assert "Expected delivery: 5 March 2026" in shipped.text
+    assert "Expected delivery: 5 March 2026" in shipped.html
+    assert "2026-03-05" not in shipped.text
+    assert "2026-03-05" not in shipped.html
+    payload["estimated_delivery"] = "2026-12-24T00:00:00+00:00"  # a date-time reads the same
+    shipped = build_email(container(), event("ShipmentUpdated", payload))
+    assert shipped is not None
+    assert "Expected delivery: 24 December 2026" in shipped.text
+    payload["estimated_delivery"] = "next week"  # not a date: no line rather than raw text
+    shipped = build_email(container(), event("ShipmentUpdated", payload))
+    assert shipped is not None
+    assert "Expected delivery" not in shipped.text
+    assert "next week" not in shipped.text
+
+
+def test_returned_parcel_reads_as_a_sentence() -> None:
+    returned = build_email(
+        container(), event("ShipmentUpdated", {**SHIPMENT, "status": "returned"})
+    )
+    assert returned is not None
+    assert "Your order MO-4 is being returned to us." in returned.text
+    assert "is being returned to us." in returned.html
+    assert "returned to sender." not in returned.text
+
+
+@pytest.mark.parametrize(
+    ("reason", "sentence"),
+    [
+        ("cancelled_by_customer", "has been cancelled at your request."),
+        ("cancelled_by_admin", "has been cancelled by our team."),
+        ("expired", "has been cancelled because it was not paid in time."),
+        ("out_of_stock", "has been cancelled (out of stock)."),  # a staff code, in words
+        ("Address could not be served", "has been cancelled (Address could not be served)."),
+        (None, "Your order MO-1 has been cancelled."),
+    ],
+)
+def test_cancellation_reason_is_words_not_a_code(reason: str | None, sentence: str) -> None:
+    payload = {"order_id": "o", "order_number": "MO-1", "email": "a@example.com"}
+    email = build_email(container(), event("OrderCancelled", {**payload, "reason": reason}))
+    assert email is not None
+    assert sentence in email.text
+    assert sentence.replace("MO-1", "<strong>MO-1</strong>") in email.html
+    for code in ("cancelled_by", "out_of_stock", "None", "expired"):
+        assert code not in email.text
+        assert code not in email.html
