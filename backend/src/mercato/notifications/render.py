@@ -8,17 +8,28 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF"}
+# The currencies whose minor unit is not a hundredth, as the storefront reads them
+# (`storefront/lib/format/money.ts`: Intl's fraction digits, Node 20's ICU), so that an email
+# and the shop's pages show the same amount. Every other currency has two decimals.
+ZERO_DECIMAL_CURRENCIES = frozenset({
+    "AFN", "ALL", "BIF", "CLP", "COP", "DJF", "GNF", "HUF", "IDR", "IQD", "IRR", "ISK", "JPY",
+    "KMF", "KPW", "KRW", "LAK", "LBP", "MGA", "MMK", "PKR", "PYG", "RWF", "SLL", "SOS", "SYP",
+    "UGX", "VND", "VUV", "XAF", "XOF", "XPF", "YER",
+})  # fmt: skip
+THREE_DECIMAL_CURRENCIES = frozenset({"BHD", "JOD", "KWD", "LYD", "OMR", "TND"})
 
 
 def format_money(amount: int | None, currency: str = "EUR") -> str:
-    """Integer minor units -> "12.34 EUR"."""
+    """Integer minor units -> "12.34 EUR" (with the currency's own decimals: "1,500 JPY",
+    "1.234 KWD")."""
     value = int(amount or 0)
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
-        return f"{value:,} {currency.upper()}"
+    code = currency.upper()
+    if code in ZERO_DECIMAL_CURRENCIES:
+        return f"{value:,} {code}"
+    digits = 3 if code in THREE_DECIMAL_CURRENCIES else 2
     sign = "-" if value < 0 else ""
-    whole, cents = divmod(abs(value), 100)
-    return f"{sign}{whole:,}.{cents:02d} {currency.upper()}"
+    whole, fraction = divmod(abs(value), 10**digits)
+    return f"{sign}{whole:,}.{fraction:0{digits}d} {code}"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ def event(event_type: str, payload: dict[str, Any]) -> Event:
         (-5, "USD", "-0.05 USD"),
         (1500, "JPY", "1,500 JPY"),
         (123456789, "EUR", "1,234,567.89 EUR"),
+        # the currency's own minor unit, as the storefront formats it (not always a cent)
+        (1234, "KWD", "1.234 KWD"),
+        (-1005, "bhd", "-1.005 BHD"),
+        (2500, "XOF", "2,500 XOF"),
     ],
 )
 def test_format_money(amount: int, currency: str, text: str) -> None:
@@ -341,3 +345,12 @@ def test_cancellation_reason_is_words_not_a_code(reason: str | None, sentence: s
     for code in ("cancelled_by", "out_of_stock", "None", "expired"):
         assert code not in email.text
         assert code not in email.html
+
+
+def test_refund_in_a_three_decimal_currency_is_not_shown_as_cents() -> None:
+    payload = {"order_id": "o", "order_number": "MO-5", "email": "a@example.com"}
+    refund = {**payload, "amount": 1234, "currency": "KWD", "fully_refunded": False}
+    email = build_email(container(), event("RefundIssued", refund))
+    assert email is not None
+    assert "We have refunded 1.234 KWD" in email.text
+    assert "12.34" not in email.text
