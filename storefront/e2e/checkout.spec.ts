@@ -52,6 +52,11 @@ test("guest checkout with 4242: discount, confirmation turns paid, the emails li
   expect(failed).toEqual([]);
   await expect(page.getByRole("heading", { level: 1, name: /^Order / })).toBeVisible();
   await expect(page.getByText(product.title)).toBeVisible();
+  // the line's amount is before the order's discount, named beneath it: the lines add up to the subtotal
+  const items = page.getByRole("region", { name: "Items" });
+  await expect(items.getByRole("listitem")).toContainText(/−€[\d.,]+ discount/);
+  const subtotal = await page.getByRole("region", { name: "Totals" }).getByText("Subtotal").locator("xpath=following-sibling::dd[1]").textContent();
+  await expect(items.getByRole("listitem")).toContainText(subtotal!);
   await expect(page.getByText("Hauptstraße 1")).toBeVisible();
   await expect(page.getByText("Germany", { exact: true })).toBeVisible(); // the country by name, not "DE"
   // the cart is gone after the order went through

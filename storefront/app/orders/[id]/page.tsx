@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { LineAmount } from "@/components/order/line-amount";
 import { OrderStatus } from "@/components/order/order-status";
 import { PendingApproval } from "@/components/order/pending-approval";
 import { RetryPayment } from "@/components/order/retry-payment";
@@ -70,7 +71,7 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
               <span>
                 <span className="font-medium">{line.product_title}</span> — {line.variant_title} × {line.quantity}
               </span>
-              <span>{formatMoney(line.total)}</span>
+              <LineAmount line={line} />
             </li>
           ))}
         </ul>

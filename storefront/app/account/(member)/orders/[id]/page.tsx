@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
+import { LineAmount } from "@/components/order/line-amount";
 import { notFound } from "next/navigation";
 import { countryName } from "@/lib/account/address-form";
 import { addressLines, formatDate, orderStatusLabel } from "@/lib/account/format";
@@ -57,7 +58,7 @@ export default async function OrderPage({ params }: PageProps<"/account/orders/[
               <span>
                 {line.quantity} × {formatMoney(line.unit_price)}
               </span>
-              <span className="font-semibold">{formatMoney(line.total)}</span>
+              <LineAmount line={line} />
             </li>
           ))}
         </ul>
