@@ -492,6 +492,7 @@ async def _issue_account_token(
             "email": user.email,
             "full_name": user.full_name,
             "token": container.secret_box.encrypt(raw),
+            "expires_in_minutes": ttl,  # the email says how long the link works
         },
     )
 

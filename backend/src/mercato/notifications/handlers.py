@@ -26,6 +26,7 @@ from mercato.notifications.providers.port import OutgoingEmail
 from mercato.notifications.render import render_email
 from mercato.notifications.wording import (
     cancellation,
+    duration,
     long_date,
     order_lines,
     order_summary,
@@ -83,13 +84,21 @@ def build_email(container: PlatformPorts, event: Event) -> OutgoingEmail | None:
             token = container.secret_box.decrypt(p["token"])
             kind, context = (
                 "verify_email",
-                {**p, "verify_url": _link(storefront, "/account/verify-email", token=token)},
+                {
+                    **p,
+                    "verify_url": _link(storefront, "/account/verify-email", token=token),
+                    "expires_in": duration(p.get("expires_in_minutes")),
+                },
             )
         case "PasswordResetRequested":
             token = container.secret_box.decrypt(p["token"])
             kind, context = (
                 "password_reset",
-                {**p, "reset_url": _link(storefront, "/account/reset-password", token=token)},
+                {
+                    **p,
+                    "reset_url": _link(storefront, "/account/reset-password", token=token),
+                    "expires_in": duration(p.get("expires_in_minutes")),
+                },
             )
         case "OrderPlaced":  # "received": the order is confirmed only once paid (ADR 18)
             summary = order_summary(

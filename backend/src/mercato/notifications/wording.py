@@ -179,3 +179,14 @@ def long_date(value: object) -> str | None:
         except ValueError:
             return None
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def duration(minutes: object) -> str | None:
+    """ "30 minutes", "1 hour", "2 days": how long a link works, as an email says it."""
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        return None  # an event recorded before it carried the time
+    for unit, size in (("day", 24 * 60), ("hour", 60)):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"

@@ -38,7 +38,7 @@ async def test_registration_emits_verification_and_the_token_is_single_use(
             )
         ).scalar_one()
         stored = (await session.execute(select(AccountToken))).scalar_one()
-    assert set(event.payload) == {"user_id", "email", "full_name", "token"}
+    assert set(event.payload) == {"user_id", "email", "full_name", "token", "expires_in_minutes"}
     assert event.payload["email"] == email
     assert event.payload["full_name"] == "V"
     (token,) = await outbox_tokens(container, "EmailVerificationRequested", email)
@@ -316,3 +316,20 @@ async def test_failures_from_other_addresses_do_not_lock_the_owner_out(
         assert blocked.status_code == 429, blocked.text
     finally:
         await container.aclose()
+
+
+async def test_the_reset_event_carries_how_long_its_link_works(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    user = await create_user(container)
+    response = await client.post("/api/v1/auth/password-reset", json={"email": user.email})
+    assert response.status_code == 202
+    async with container.db.session(write=False) as session:
+        (payload,) = (
+            await session.execute(
+                select(OutboxEvent.payload).where(
+                    OutboxEvent.event_type == "PasswordResetRequested"
+                )
+            )
+        ).scalars()
+    assert payload["expires_in_minutes"] == container.settings.auth.password_reset_ttl_minutes

@@ -72,6 +72,45 @@ def test_reset_link_uses_the_storefront_and_escapes_the_token() -> None:
     assert "https://shop.example/account/reset-password?token=a%2Bb%2Fc%3D" in email.text
 
 
+@pytest.mark.parametrize(
+    ("minutes", "says"),
+    [
+        (30, "for 30 minutes"),
+        (60, "for 1 hour"),
+        (90, "for 90 minutes"),
+        (None, "for a short time"),
+    ],
+)
+def test_reset_email_says_how_long_the_link_works(minutes: int | None, says: str) -> None:
+    payload = {
+        "user_id": "u",
+        "email": "a@example.com",
+        "full_name": "A",
+        "token": BOX.encrypt("t"),
+    }
+    if minutes is not None:
+        payload["expires_in_minutes"] = minutes
+    email = build_email(container(), event("PasswordResetRequested", payload))
+    assert email is not None
+    assert f"The link works once, {says}." in email.text
+    assert says in email.html
+    assert "expires soon" not in email.text
+
+
+def test_verification_email_says_how_long_the_link_works() -> None:
+    payload = {
+        "user_id": "u",
+        "email": "a@example.com",
+        "full_name": "A",
+        "token": BOX.encrypt("t"),
+        "expires_in_minutes": 24 * 60,
+    }
+    email = build_email(container(), event("EmailVerificationRequested", payload))
+    assert email is not None
+    assert "The link works for 1 day." in email.text
+    assert "The link works for 1 day." in email.html
+
+
 def test_events_without_an_email_build_none() -> None:
     assert build_email(container(), event("PaymentSucceeded", {"email": "a@example.com"})) is None
 
