@@ -30,7 +30,7 @@ from mercato.catalog.schemas import (
     VariantCreate,
     VariantUpdate,
 )
-from mercato.catalog.text import slugify
+from mercato.catalog.text import sanitize_html, slugify
 from mercato.inventory import service as inventory
 from mercato.platform.db import Database
 from mercato.platform.errors import DomainError
@@ -354,7 +354,9 @@ async def _upsert(
     """Create or update one product; True when it was created."""
     existing = (
         await session.scalars(
-            select(Product).where(Product.slug == item.slug).options(selectinload(Product.variants))
+            select(Product)
+            .where(Product.slug == item.slug)
+            .options(selectinload(Product.variants), selectinload(Product.images))
         )
     ).one_or_none()
     if existing is None:
@@ -373,7 +375,8 @@ async def _upsert(
         images=item.images or None,
         collections=item.collections or None,
     )
-    await service.update_product(session, existing.id, update, expected_version=None)
+    if not await _same_product(session, existing, update):
+        await service.update_product(session, existing.id, update, expected_version=None)
     by_sku = {v.sku: v for v in existing.variants}
     levels = await inventory.stock_levels(session, [v.sku for v in item.variants])
     for variant in item.variants:
@@ -394,6 +397,38 @@ async def _upsert(
                 session, variant.sku, variant.stock, reason="import", actor=actor, kind="import"
             )
     return False
+
+
+async def _same_product(session: AsyncSession, current: Product, update: ProductUpdate) -> bool:
+    """Whether the product already is as the file has it (what `service.update_product` would
+    write: a field left None keeps its value), so an unchanged re-import writes nothing for it."""
+    fields = update.model_dump(exclude_unset=True)
+    for name in ("title", "brand", "status", "seo_title", "seo_description"):
+        if fields.get(name) is not None and getattr(current, name) != fields[name]:
+            return False
+    description = fields.get("description")
+    if description is not None and sanitize_html(description) != current.description:
+        return False
+    if "category_id" in fields and current.category_id != update.category_id:
+        return False
+    if update.tags is not None and list(dict.fromkeys(update.tags)) != list(current.tags or []):
+        return False
+    if update.attributes is not None and dict(update.attributes) != dict(current.attributes or {}):
+        return False
+    if update.images is not None:
+        stored = [(i.url, i.alt) for i in sorted(current.images, key=lambda i: i.position)]
+        if stored != [(i.url, i.alt) for i in update.images]:
+            return False
+    if update.collections is not None:
+        slugs = await session.scalars(
+            select(Collection.slug)
+            .join(CollectionProduct, CollectionProduct.collection_id == Collection.id)
+            .where(CollectionProduct.product_id == current.id)
+            .order_by(CollectionProduct.position)
+        )
+        if list(slugs) != list(dict.fromkeys(update.collections)):
+            return False
+    return True
 
 
 def _same_variant(current: Variant, changes: VariantUpdate) -> bool:

@@ -613,7 +613,7 @@ async def test_export_import_round_trip(
     assert sorted(v["available"] for v in detail["variants"]) == [5, 5, 5, 9]
 
 
-async def test_an_unchanged_reimport_writes_no_variant_or_stock_change(
+async def test_an_unchanged_reimport_writes_no_product_variant_or_stock_change(
     client: httpx.AsyncClient, staff: dict[str, str], shop: Shop, container: Container
 ) -> None:
     """A nightly feed re-sends what the shop has: only what changed is written (the import holds
@@ -631,7 +631,15 @@ async def test_an_unchanged_reimport_writes_no_variant_or_stock_change(
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         head = statement.lstrip().split(None, 3)
         if head[0].upper() in ("INSERT", "UPDATE", "DELETE") and any(
-            table in statement for table in ("catalog_variant ", "stock_level ", "stock_movement ")
+            table in statement
+            for table in (
+                "catalog_product ",
+                "catalog_product_image ",
+                "catalog_collection_product ",
+                "catalog_variant ",
+                "stock_level ",
+                "stock_movement ",
+            )
         ):
             writes.append(statement)
 
@@ -649,6 +657,7 @@ async def test_an_unchanged_reimport_writes_no_variant_or_stock_change(
 
     linen["variants"][0]["stock"] = 9
     linen["variants"][1]["price"] = linen["variants"][1]["price"] + 100
+    linen["description"] = "<p>Washed linen, now softer.</p>"
     changed = await client.post(
         f"{ADMIN}/products/import?format=json", content=json.dumps([linen]).encode(), headers=staff
     )
@@ -659,6 +668,7 @@ async def test_an_unchanged_reimport_writes_no_variant_or_stock_change(
     prices = {v["sku"]: v["price"]["amount"] for v in detail["variants"]}
     assert prices[linen["variants"][1]["sku"]] == linen["variants"][1]["price"]
     assert {v["sku"]: v["available"] for v in detail["variants"]}[sku] == 9
+    assert detail["description"] == "<p>Washed linen, now softer.</p>"
 
 
 async def test_csv_export_quotes_formulas_and_import_restores_them(
