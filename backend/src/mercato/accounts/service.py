@@ -8,7 +8,6 @@ whole family is revoked and a security event is recorded. Access tokens carry th
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -42,6 +41,8 @@ from mercato.accounts.ports import AccountsPorts
 from mercato.accounts.tokens import InvalidAccessToken
 from mercato.platform.addresses import normalize_address
 from mercato.platform.clock import as_utc, utcnow
+from mercato.platform.emails import MAX_EMAIL_LENGTH, check_email
+from mercato.platform.emails import normalize_email as normalize_email
 from mercato.platform.errors import (
     Conflict,
     DomainError,
@@ -61,7 +62,6 @@ log = structlog.get_logger("mercato.accounts")
 VERIFY_EMAIL = "verify_email"
 PASSWORD_RESET = "password_reset"
 MAX_ADDRESSES = 20
-MAX_EMAIL_LENGTH = 320
 RESET_REQUESTS_PER_EMAIL = 5
 RESET_REQUESTS_PER_IP = 30
 RESET_WINDOW_SECONDS = 3600
@@ -94,24 +94,6 @@ class TokenPair:
 # --------------------------------------------------------------------------- users
 
 
-def normalize_email(email: str) -> str:
-    """NFKC first: full-width and other compatibility look-alikes become the address they imitate
-    (full-width "ada" at example.com is the same account as `ada@example.com`)."""
-    return unicodedata.normalize("NFKC", email).strip().lower()
-
-
-def _check_account_email(email: str) -> None:
-    """Account emails need a plain-ASCII local part: a Cyrillic "a" or a combining accent would
-    make a second account that looks identical to an existing one (and most mail servers refuse
-    such addresses anyway). Internationalised domains are fine."""
-    local = email.rsplit("@", 1)[0]
-    if not local.isascii() or not local.isprintable():
-        raise ValidationFailed(
-            "The part of the email before @ must use plain ASCII letters, digits and symbols.",
-            code="email_not_supported",
-        )
-
-
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     result = await session.execute(select(User).where(User.email == normalize_email(email)))
     return result.scalar_one_or_none()
@@ -140,7 +122,7 @@ async def create_user(
     if role not in ROLES:
         raise ValidationFailed(f"Unknown role {role!r}.", code="invalid_role")
     validate_password(password)
-    _check_account_email(normalize_email(email))
+    check_email(normalize_email(email))  # the rule a guest's checkout email follows too
     now = utcnow()
     user = User(
         id=new_id(),

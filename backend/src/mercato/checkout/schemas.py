@@ -63,7 +63,7 @@ class CartAddressUpdate(_Input):
         }
     )
 
-    email: EmailStr
+    email: EmailStr = Field(max_length=320)
     shipping_address: Address
     billing_address: Address | None = None
     same_as_shipping: bool = True

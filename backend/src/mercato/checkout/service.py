@@ -48,6 +48,7 @@ from mercato.payments import service as payments
 from mercato.platform.addresses import normalize_address
 from mercato.platform.clock import utcnow
 from mercato.platform.db import insert_statement, table_of
+from mercato.platform.emails import check_email, normalize_email
 from mercato.platform.errors import (
     Conflict,
     DomainError,
@@ -95,6 +96,8 @@ async def set_address(
     billing_address: Address | None,
     same_as_shipping: bool,
 ) -> None:
+    email = normalize_email(email)
+    check_email(email)  # the rule registration applies: a guest email could also register
     allowed = container.settings.checkout.allowed_countries
     shipping = normalize_address(
         shipping_address.model_dump(), allowed_countries=allowed, field="shipping_address"
@@ -109,7 +112,7 @@ async def set_address(
         session,
         container.settings,
         cart,
-        email=email.strip().lower(),
+        email=email,
         shipping_address=shipping,
         billing_address=billing,
     )

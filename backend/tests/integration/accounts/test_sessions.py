@@ -60,6 +60,7 @@ async def test_register_then_sign_in_and_read_me(client: httpx.AsyncClient) -> N
 async def test_register_rejects_bad_input(client: httpx.AsyncClient) -> None:
     cases = [
         {"email": "not-an-email", "password": "long enough"},
+        {"email": "a" * 65 + "@example.com", "password": "long enough"},  # RFC 5321: 64 at most
         {"email": "a@example.com", "password": "short"},
         {"email": "a@example.com", "password": "x" * 129},
         {"email": "a@example.com", "password": "long enough", "role": "admin"},

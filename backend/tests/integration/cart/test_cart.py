@@ -159,6 +159,33 @@ async def test_address_validation_rejects_and_changes_nothing(
     assert cart["email"] is None
 
 
+async def test_a_guest_email_that_could_not_register_is_refused(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """The checkout email follows registration's rule: a plain-ASCII local part of at most 64
+    characters (422 `email_not_supported`), and the same normalisation."""
+    cart_id = await new_cart(client)
+    url = f"{API}/carts/{cart_id}/address"
+    for email in ("a" * 65 + "@example.com", "jöe@example.com", "ad\u0430@example.com"):
+        response = await client.put(url, json={"email": email, "shipping_address": ADDRESS})
+        assert response.status_code == 422, (email, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "email_not_supported", email
+        assert "before @" in response.json()["detail"]
+        registered = await client.post(
+            f"{API}/auth/register", json={"email": email, "password": "a long enough secret"}
+        )
+        assert registered.status_code == 422, (email, registered.text)
+        assert registered.json()["code"] == "email_not_supported", email
+    cart = expect(await client.get(f"{API}/carts/{cart_id}"), 200)
+    assert (cart["email"], cart["shipping_address"]) == (None, None)
+    longest = "a" * 64 + "@example.com"
+    fullwidth = "\uff21\uff24\uff21@Example.com"  # full-width "ADA": the address it imitates
+    for email, stored in ((longest, longest), (fullwidth, "ada@example.com")):
+        response = await client.put(url, json={"email": email, "shipping_address": ADDRESS})
+        assert expect(response, 200)["email"] == stored
+
+
 async def test_separate_billing_address_and_shipping_methods(
     client: httpx.AsyncClient, container: Container
 ) -> None:
