@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from mercato.accounts.hooks import install_wishlist_products
 from mercato.accounts.tokens import TokenService
+from mercato.catalog import service as catalog
 from mercato.catalog.cards import CardKeeper
 from mercato.catalog.freshness import StockFreshness
 from mercato.checkout.demand import DemandReads
@@ -41,11 +43,13 @@ from mercato.shipping.providers import CarrierRegistry, build_carriers
 
 
 def wire_domain_events() -> None:
-    """Subscriptions between modules: payment outcomes reach orders in the payment's transaction."""
+    """Subscriptions between modules: payment outcomes reach orders in the payment's transaction;
+    the wishlist (accounts) asks the catalog whether an item is a product."""
     domain_events.subscribe(PaymentSucceeded, orders.on_payment_succeeded)
     domain_events.subscribe(PaymentRefunded, orders.on_payment_refunded)
     domain_events.subscribe(PaymentFailed, orders.on_payment_failed)
     install_order_gate(orders.PaymentOrderGate())
+    install_wishlist_products(catalog.published_refs)  # the wishlist holds products only
 
 
 wire_domain_events()

@@ -70,6 +70,11 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
             },
             "sku": {"type": "string", "description": "The SKU concerned (stock, cart codes)."},
             "skus": {"type": "array", "items": {"type": "string"}},
+            "items": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Wishlist items that are no published product (`unknown_product`).",
+            },
             "requested": {"type": "integer"},
             "available": {
                 "description": "Units available (stock codes) or available codes (shipping).",

@@ -3415,6 +3415,8 @@ export interface components {
             from?: string;
             /** @description The request path. */
             instance?: string;
+            /** @description Wishlist items that are no published product (`unknown_product`). */
+            items?: string[];
             line_id?: string;
             max_lines?: number;
             max_quantity?: number;
@@ -11767,7 +11769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description unknown_product: an added item is not a published product's slug or SKU (`items` lists them); nothing changed */
             422: {
                 headers: {
                     [name: string]: unknown;

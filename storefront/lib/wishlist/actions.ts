@@ -5,7 +5,7 @@
  */
 import { sessionApi } from "@/lib/session/api";
 import { productTiles, type ProductTile } from "./products";
-import { isItemRef, mergeWishlists, toggleSlug } from "./storage";
+import { isItemRef, mergeWishlists, toggleSlug, unknownItems } from "./storage";
 
 export type WishlistResult = { signedIn: false } | { signedIn: true; items: string[] } | { signedIn: true; error: string };
 
@@ -17,10 +17,19 @@ async function current(): Promise<{ api: Awaited<ReturnType<typeof sessionApi>>;
   return { api, items: data.items };
 }
 
-async function replace(api: Awaited<ReturnType<typeof sessionApi>>, items: string[]): Promise<WishlistResult> {
-  const { data, response } = await api.PUT("/api/v1/me/wishlist", { body: { items } });
+/**
+ * PUT the list. The API refuses an added item that is no published product (422 `unknown_product`,
+ * naming them): with `dropUnknown` (merging a guest list) those are left out and the rest is saved.
+ */
+async function replace(api: Awaited<ReturnType<typeof sessionApi>>, items: string[], dropUnknown = false): Promise<WishlistResult> {
+  const { data, error, response } = await api.PUT("/api/v1/me/wishlist", { body: { items } });
   if (response.status === 401) return { signedIn: false };
-  if (!data) return { signedIn: true, error: "Your wishlist could not be saved. Please try again." };
+  if (!data) {
+    const unknown = unknownItems(response.status, error);
+    if (dropUnknown && unknown.length) return replace(api, items.filter((item) => !unknown.includes(item)));
+    if (unknown.length) return { signedIn: true, error: "This product is no longer available." };
+    return { signedIn: true, error: "Your wishlist could not be saved. Please try again." };
+  }
   return { signedIn: true, items: data.items };
 }
 
@@ -32,7 +41,7 @@ export async function syncWishlist(guestSlugs: string[]): Promise<WishlistResult
     const guest = Array.isArray(guestSlugs) ? guestSlugs.filter(isItemRef) : [];
     const merged = mergeWishlists(state.items, guest);
     if (merged.length === state.items.length) return { signedIn: true, items: state.items };
-    return await replace(state.api, merged);
+    return await replace(state.api, merged, true);
   } catch {
     return { signedIn: true, error: "Your wishlist could not be loaded. Please try again." };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_WISHLIST_ITEMS, mergeWishlists, parseWishlist, serializeWishlist, toggleEntry, toggleSlug } from "./storage";
+import { MAX_WISHLIST_ITEMS, mergeWishlists, parseWishlist, serializeWishlist, toggleEntry, toggleSlug, unknownItems } from "./storage";
 
 describe("parseWishlist", () => {
   it("round-trips entries", () => {
@@ -51,5 +51,15 @@ describe("mergeWishlists", () => {
     const merged = mergeWishlists(account, ["g1", "g2"]);
     expect(merged).toHaveLength(MAX_WISHLIST_ITEMS);
     expect(merged.at(-1)).toBe("g1");
+  });
+});
+
+describe("unknownItems", () => {
+  it("reads the items of a 422 unknown_product and nothing else", () => {
+    expect(unknownItems(422, { code: "unknown_product", items: ["gone-mug", "../x", 3] })).toEqual(["gone-mug"]);
+    expect(unknownItems(422, { code: "validation_error", items: ["a"] })).toEqual([]);
+    expect(unknownItems(500, { code: "unknown_product", items: ["a"] })).toEqual([]);
+    expect(unknownItems(422, null)).toEqual([]);
+    expect(unknownItems(422, { code: "unknown_product" })).toEqual([]);
   });
 });

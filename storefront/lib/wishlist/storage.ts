@@ -75,6 +75,17 @@ export function mergeWishlists(account: readonly string[], guest: readonly strin
   return out;
 }
 
+/**
+ * The items a `422 unknown_product` answer names: added items that are no published product (a
+ * product unpublished since a guest saved it). Anything else names none.
+ */
+export function unknownItems(status: number, problem: unknown): string[] {
+  if (status !== 422 || !problem || typeof problem !== "object") return [];
+  const { code, items } = problem as Record<string, unknown>;
+  if (code !== "unknown_product" || !Array.isArray(items)) return [];
+  return items.filter(isItemRef);
+}
+
 function storage(): Storage | null {
   try {
     return typeof window === "undefined" ? null : window.localStorage;

@@ -1,4 +1,5 @@
-"""Extension points for other modules: personal-data export and account anonymisation.
+"""Extension points for other modules: personal-data export, account anonymisation and the
+catalog's answer to "is this a product?" for the wishlist.
 
 A module registers at import time, e.g. in orders/service.py:
 
@@ -14,13 +15,16 @@ and contact data instead of deleting orders).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 PersonalDataExporter = Callable[[AsyncSession, uuid.UUID], Awaitable[Any]]
 AccountAnonymiser = Callable[[AsyncSession, uuid.UUID], Awaitable[None]]
+# Which of the given refs name a published product (a slug, or a SKU of one): the catalog sits
+# above accounts, so the composition root installs its answer (`catalog.service.published_refs`).
+WishlistProducts = Callable[[AsyncSession, Collection[str]], Awaitable[set[str]]]
 
 _exporters: dict[str, PersonalDataExporter] = {}
 _anonymisers: dict[str, AccountAnonymiser] = {}
@@ -51,3 +55,17 @@ def exporters() -> dict[str, PersonalDataExporter]:
 
 def anonymisers() -> dict[str, AccountAnonymiser]:
     return dict(_anonymisers)
+
+
+_wishlist_products: WishlistProducts | None = None
+
+
+def install_wishlist_products(check: WishlistProducts) -> None:
+    global _wishlist_products
+    _wishlist_products = check
+
+
+def wishlist_products() -> WishlistProducts:
+    if _wishlist_products is None:
+        raise RuntimeError("no wishlist product check installed; wire it in mercato.bootstrap")
+    return _wishlist_products

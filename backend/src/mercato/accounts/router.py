@@ -333,6 +333,12 @@ async def read_wishlist(user: CurrentUser, session: SessionDep) -> Wishlist:
     operation_id="replaceWishlist",
     summary="Replace my wishlist",
     response_model=Wishlist,
+    responses={
+        422: {
+            "description": "unknown_product: an added item is not a published product's slug "
+            "or SKU (`items` lists them); nothing changed"
+        }
+    },
 )
 async def replace_wishlist(body: Wishlist, user: CurrentUser, session: SessionDep) -> Wishlist:
     return Wishlist(items=await service.set_wishlist(session, user, body.items))

@@ -782,8 +782,25 @@ async def get_wishlist(session: AsyncSession, user: User) -> list[str]:
 
 
 async def set_wishlist(session: AsyncSession, user: User, items: list[str]) -> list[str]:
+    """Replace the list. An item it did not hold yet must name a published product (its slug or
+    one of its SKUs), else 422 `unknown_product` and nothing changes; an item it holds stays even
+    if its product was unpublished since (the shopper removes it, nothing else breaks)."""
     unique = list(dict.fromkeys(items))  # de-duplicate, keep order
     wishlist = await session.get(Wishlist, user.id)
+    held = set(wishlist.items) if wishlist else set()
+    added = [ref for ref in unique if ref not in held]
+    if added:
+        known = await hooks.wishlist_products()(session, added)
+        unknown = [ref for ref in added if ref not in known]
+        if unknown:
+            raise ValidationFailed(
+                "Not a product in the shop: "
+                + ", ".join(unknown[:5])
+                + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+                + ".",
+                code="unknown_product",
+                extra={"items": unknown},
+            )
     if wishlist is None:
         session.add(Wishlist(user_id=user.id, items=unique, updated_at=utcnow()))
     else:

@@ -203,6 +203,23 @@ def purchasable_sql(sku_column: Any) -> ColumnElement[bool]:
     )
 
 
+async def published_refs(session: AsyncSession, refs: CollectionT[str]) -> set[str]:
+    """Which of `refs` name a published product: its slug, or the SKU of one of its active
+    variants (exactly as stored, like every lookup by SKU). The wishlist's check
+    (`accounts.hooks.install_wishlist_products`, wired in bootstrap)."""
+    wanted = sorted({r for r in refs if r})
+    if not wanted:
+        return set()
+    slugs = select(Product.slug).where(Product.status == "active", Product.slug.in_(wanted))
+    skus = (
+        select(Variant.sku)
+        .join(Product, Product.id == Variant.product_id)
+        .where(Product.status == "active", Variant.is_active, Variant.sku.in_(wanted))
+    )
+    found = set((await session.scalars(slugs)).all())
+    return found | set((await session.scalars(skus)).all())
+
+
 # ------------------------------------------------------------------ helpers
 
 

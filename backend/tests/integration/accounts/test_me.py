@@ -8,13 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts import hooks
 from mercato.accounts.models import Address, RefreshToken, User
 from mercato.bootstrap import Container
-from tests.factories import auth_headers, create_user
+from mercato.catalog.models import Product
+from tests.factories import auth_headers, create_product, create_user
 from tests.integration.accounts.conftest import login
 
 ADDRESS = {
@@ -169,6 +170,7 @@ async def test_a_valid_address_is_saved_as_checkout_writes_it(
 async def test_wishlist_is_validated_deduplicated_and_capped(
     client: httpx.AsyncClient, container: Container
 ) -> None:
+    await create_product(container, title="Blue Mug", skus=["SKU-42"])
     user = await create_user(container)
     headers = auth_headers(container, user)
     assert (await client.get("/api/v1/me/wishlist", headers=headers)).json() == {"items": []}
@@ -184,6 +186,36 @@ async def test_wishlist_is_validated_deduplicated_and_capped(
         "blue-mug",
         "SKU-42",
     ]
+
+
+async def test_wishlist_refuses_what_is_not_a_published_product(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """An added item must be a published product's slug or SKU (exact, like the cart's SKUs):
+    422 `unknown_product` naming them, and nothing changes. An item already held stays when its
+    product is unpublished, so the rest of the list can still be edited."""
+    mug = await create_product(container, title="Blue Mug", skus=["MUG-1"])
+    await create_product(container, title="Draft Lamp", skus=["LAMP-1"], status="draft")
+    user = await create_user(container)
+    headers = auth_headers(container, user)
+    url = "/api/v1/me/wishlist"
+    assert (await client.put(url, json={"items": ["blue-mug"]}, headers=headers)).status_code == 200
+    for unknown in (["NO-SUCH-SKU"], ["no-such-product"], ["LAMP-1", "draft-lamp"], ["mug-1"]):
+        response = await client.put(url, json={"items": ["blue-mug", *unknown]}, headers=headers)
+        assert response.status_code == 422, (unknown, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "unknown_product"
+        assert response.json()["items"] == unknown
+        assert (await client.get(url, headers=headers)).json()["items"] == ["blue-mug"]
+
+    async with container.db.session() as session:
+        await session.execute(update(Product).where(Product.id == mug.id).values(status="archived"))
+    kept = await client.put(url, json={"items": ["blue-mug"]}, headers=headers)
+    assert kept.status_code == 200, kept.text  # held before: kept
+    assert (await client.put(url, json={"items": []}, headers=headers)).status_code == 200
+    again = await client.put(url, json={"items": ["blue-mug"]}, headers=headers)
+    assert again.status_code == 422  # added anew: refused
+    assert (await client.get(url, headers=headers)).json()["items"] == []
 
 
 @pytest.fixture
@@ -212,7 +244,9 @@ async def test_export_contains_profile_preferences_addresses_and_module_sections
     user = await create_user(container, full_name="Ada")
     headers = auth_headers(container, user)
     await client.post("/api/v1/me/addresses", json=ADDRESS, headers=headers)
-    await client.put("/api/v1/me/wishlist", json={"items": ["blue-mug"]}, headers=headers)
+    await create_product(container, title="Blue Mug")
+    wished = await client.put("/api/v1/me/wishlist", json={"items": ["blue-mug"]}, headers=headers)
+    assert wished.status_code == 200, wished.text
     response = await client.get("/api/v1/me/export", headers=headers)
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
