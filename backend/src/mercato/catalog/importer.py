@@ -234,15 +234,17 @@ def _parse_csv(
             except ValidationError as exc:
                 row_errors.extend(_errors_from(exc, row_no))
         if variant is not None:
-            if variant.sku in seen_skus:
+            key = variant.sku.lower()  # SKUs differing only by case are one SKU
+            if key in seen_skus:
                 row_errors.append(
                     ImportRowError(
                         row=row_no,
                         field="sku",
-                        message=f"duplicate SKU (also on row {seen_skus[variant.sku]})",
+                        message=f"duplicate SKU (also on row {seen_skus[key]}; "
+                        "case does not count)",
                     )
                 )
-            seen_skus[variant.sku] = row_no
+            seen_skus[key] = row_no
         group = groups.get(slug)
         if group is None:
             category_id = None
@@ -333,15 +335,17 @@ def parse_json(
         except ValidationError as exc:
             errors.extend(_errors_from(exc, row_no))
             continue
-        dupes = [v.sku for v in data.variants if v.sku in seen_skus]
+        dupes = [v.sku for v in data.variants if v.sku.lower() in seen_skus]
         if dupes:
             errors.append(
                 ImportRowError(
-                    row=row_no, field="variants.sku", message=f"duplicate SKU {dupes[0]!r}"
+                    row=row_no,
+                    field="variants.sku",
+                    message=f"duplicate SKU {dupes[0]!r} (case does not count)",
                 )
             )
             continue
-        seen_skus.update({v.sku: row_no for v in data.variants})
+        seen_skus.update({v.sku.lower(): row_no for v in data.variants})
         if data.slug is None:
             data = data.model_copy(update={"slug": slugify(data.title)})
         planned.append(PlannedProduct(row_no, data, [row_no]))

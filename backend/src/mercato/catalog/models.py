@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -140,6 +141,11 @@ class Variant(Base):
         ),
         CheckConstraint("weight_grams >= 0", name="weight_not_negative"),
     )
+
+
+# SKUs differing only by case are one SKU (migration 0011): the API's pattern keeps them ASCII, so
+# lower() folds them alike on SQLite and PostgreSQL. Lookups by SKU stay exact (README, "Catalog").
+Index("ux_catalog_variant_sku_lower", func.lower(Variant.sku), unique=True)
 
 
 class VariantOptionValue(Base):

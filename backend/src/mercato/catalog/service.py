@@ -367,9 +367,13 @@ def _variant_title(options: dict[str, str], order: Sequence[str]) -> str:
 async def _check_skus_free(
     session: AsyncSession, skus: Sequence[str], exclude_product: uuid.UUID | None = None
 ) -> None:
-    if len(set(skus)) != len(skus):
-        raise ValidationFailed("SKUs must be unique.", code="duplicate_sku")
-    stmt = select(Variant.sku).where(Variant.sku.in_(list(skus)))
+    """SKUs are unique ignoring case (`ABC-1` and `abc-1` are one SKU; the unique index on
+    lower(sku) holds it under races): twice in the request is 422 `duplicate_sku`, in use by
+    another variant 409 `sku_taken` naming the SKUs as stored. Lookups by SKU stay exact."""
+    folded = {sku.lower() for sku in skus}
+    if len(folded) != len(skus):
+        raise ValidationFailed("SKUs must be unique (case does not count).", code="duplicate_sku")
+    stmt = select(Variant.sku).where(func.lower(Variant.sku).in_(sorted(folded)))
     if exclude_product is not None:
         stmt = stmt.where(Variant.product_id != exclude_product)
     taken = list((await session.scalars(stmt)).all())

@@ -583,6 +583,74 @@ async def test_csv_import_refuses_an_option_given_twice_in_a_row(
     assert (await client.get(f"{ADMIN}/products", headers=staff)).json()["items"] == []
 
 
+async def test_skus_differing_only_by_case_cannot_coexist(
+    client: httpx.AsyncClient, staff: dict[str, str], container: Container
+) -> None:
+    """`SCARF-RED` and `scarf-red` are one SKU: a create, an added variant and an import are
+    refused (409 `sku_taken`, or 422 `duplicate_sku` within one request or row errors within one
+    file). Lookups stay exact: the cart does not know `scarf-red`."""
+    created = await client.post(f"{ADMIN}/products", json=new_product(), headers=staff)
+    assert created.status_code == 201, created.text
+    other = new_product(
+        title="Other Scarf", variants=[{"sku": "scarf-red", "price": eur(100), "stock": 1}]
+    )
+    taken = await client.post(f"{ADMIN}/products", json=other, headers=staff)
+    assert taken.status_code == 409, taken.text
+    assert taken.json()["code"] == "sku_taken"
+    assert taken.json()["skus"] == ["SCARF-RED"]
+    twice = new_product(
+        title="Twice",
+        variants=[
+            {"sku": "TWICE-1", "price": eur(100), "options": {"Colour": "Red"}},
+            {"sku": "twice-1", "price": eur(100), "options": {"Colour": "Blue"}},
+        ],
+    )
+    doubled = await client.post(f"{ADMIN}/products", json=twice, headers=staff)
+    assert doubled.status_code == 422, doubled.text
+    assert doubled.json()["code"] == "duplicate_sku"
+    added = await client.post(
+        f"{ADMIN}/products/{created.json()['id']}/variants",
+        json={"sku": "Scarf-Blue", "price": eur(100), "options": {"Colour": "Green"}},
+        headers=staff,
+    )
+    assert added.status_code == 409, added.text
+    assert added.json()["code"] == "sku_taken"
+
+    csv_url = f"{ADMIN}/products/import?format=csv&partial=true"
+    csv_headers = {**staff, "content-type": "text/csv"}
+    in_file = (
+        CSV_HEADER + "mug,Mug,active,,MUG-1,100,1,Size,S\nmug,Mug,active,,mug-1,100,1,Size,M\n"
+    )
+    response = await client.post(csv_url, content=in_file.encode(), headers=csv_headers)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["row"], error["field"]) == (3, "sku")
+    assert "duplicate SKU (also on row 2" in error["message"]
+    in_shop = CSV_HEADER + "cap,Cap,active,,scarf-blue,100,1,,\n"
+    response = await client.post(csv_url, content=in_shop.encode(), headers=csv_headers)
+    assert response.status_code == 422, response.text
+    assert "SCARF-BLUE" in response.json()["errors"][0]["message"]
+    as_json = [{"title": "Hat", "variants": [{"sku": "Scarf-Red", "price": 100}]}]
+    response = await client.post(
+        f"{ADMIN}/products/import?format=json&partial=true",
+        content=json.dumps(as_json).encode(),
+        headers={**staff, "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert "SCARF-RED" in response.json()["errors"][0]["message"]
+
+    products = (await client.get(f"{ADMIN}/products", headers=staff)).json()["items"]
+    assert [p["title"] for p in products] == ["Wool Scarf"]
+    scarf = (await client.get(f"{ADMIN}/products/{products[0]['id']}", headers=staff)).json()
+    assert sorted(v["sku"] for v in scarf["variants"]) == ["SCARF-BLUE", "SCARF-RED"]
+    cart = (await client.post("/api/v1/carts")).json()
+    line = await client.post(
+        f"/api/v1/carts/{cart['id']}/lines", json={"sku": "scarf-red", "quantity": 1}
+    )
+    assert line.status_code == 422, line.text
+    assert line.json()["code"] == "unknown_sku"
+
+
 async def test_export_import_round_trip(
     client: httpx.AsyncClient, staff: dict[str, str], shop: Shop
 ) -> None:

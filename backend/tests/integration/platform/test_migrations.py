@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from mercato.models import is_managed_table, metadata
 from mercato.platform import migrate
@@ -89,5 +91,48 @@ def test_order_numbers_continue_across_0007_both_ways(empty_db_url: str, tmp_pat
         with engine.begin() as conn:
             value = conn.execute(text("SELECT value FROM order_number_counter")).scalar()
         assert value == (12347 if postgres else 12345)
+    finally:
+        engine.dispose()
+
+
+def test_0011_skus_differing_only_by_case_stop_it_then_cannot_coexist(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    """A catalog with `MUG-1` and `mug-1` stops the upgrade, naming them, with nothing changed;
+    once one is gone the unique index on lower(sku) refuses another spelling of it."""
+    settings = make_settings(empty_db_url, tmp_path)
+    migrate.upgrade(settings, "0010")
+    product, variant = metadata.tables["catalog_product"], metadata.tables["catalog_variant"]
+    product_id, now = uuid.uuid4(), datetime.now(UTC)
+
+    def add_variant(conn: Connection, sku: str) -> None:
+        conn.execute(
+            variant.insert().values(
+                id=uuid.uuid4(), product_id=product_id, sku=sku, price=100, created_at=now
+            )
+        )
+
+    engine = create_engine(_sync_url(empty_db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                product.insert().values(
+                    id=product_id, title="Mug", slug="mug", search_text="mug", created_at=now
+                )
+            )
+            for sku in ("MUG-1", "mug-1", "CUP-1"):
+                add_variant(conn, sku)
+        with pytest.raises(RuntimeError, match=r"differ only by case .*: MUG-1, mug-1$"):
+            migrate.upgrade(settings)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0010"
+        with engine.begin() as conn:
+            conn.execute(variant.delete().where(variant.c.sku == "mug-1"))
+        migrate.upgrade(settings)
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            add_variant(conn, "Mug-1")
+        migrate.downgrade(settings, "0010")
+        with engine.begin() as conn:
+            add_variant(conn, "Mug-1")  # the old rule: case made another SKU
     finally:
         engine.dispose()
