@@ -122,9 +122,7 @@ async def _category_map(session: AsyncSession) -> dict[str, Any]:
 def _csv_error(exc: csv.Error, row: int) -> ImportRowError:
     """Why the csv module cannot read a file, in words."""
     reason = str(exc)
-    if "new-line character" in reason:
-        reason = "a bare carriage return (CR) outside quotes; save the file with LF or CRLF lines"
-    elif "field limit" in reason:
+    if "field limit" in reason:
         reason = f"a field is longer than {csv.field_size_limit()} characters"
     return ImportRowError(row=row, field=None, message=f"not readable as CSV: {reason}")
 
@@ -132,7 +130,9 @@ def _csv_error(exc: csv.Error, row: int) -> ImportRowError:
 def parse_csv(
     text: str, categories: dict[str, Any]
 ) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": lines end at LF, CRLF or a bare CR (classic Mac files), as the csv module
+    # expects its input (a CR or LF inside a quoted field stays as it is)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     read = 0
 
     def records() -> Iterator[dict[str | Any, str | Any]]:
