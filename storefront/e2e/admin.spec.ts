@@ -320,6 +320,29 @@ test("a refused discount points at the field or says why, in words, and keeps wh
   await expect(form.getByLabel("Percent off")).toHaveValue("150");
 });
 
+test("the discount codes are listed newest first, a page at a time", async ({ page, request, shop }) => {
+  const staff = await createStaff(request, shop, "discount-pages");
+  const prefix = `PG${Date.now()}`;
+  const codes = Array.from({ length: 26 }, (_, n) => `${prefix}${String(n).padStart(2, "0")}`);
+  const [oldest, newest] = [`${prefix}00`, `${prefix}25`];
+  for (const code of codes) {
+    const res = await request.post(`${shop.apiUrl}/api/v1/admin/discounts`, {
+      headers: { Authorization: `Bearer ${staff.token}` },
+      data: { code, kind: "percentage", value: 5 },
+    });
+    expect(res.status(), await res.text()).toBe(201);
+  }
+  await signInThroughForm(page, staff.email, PASSWORD, "/admin/discounts");
+  const table = page.getByRole("table", { name: "Discount codes, newest first" });
+  await expect(table.getByRole("row").nth(1)).toContainText(newest);
+  await expect(table.getByRole("link", { name: oldest, exact: true })).toHaveCount(0);
+  await page.getByRole("link", { name: "Next page" }).click();
+  await expect(page).toHaveURL(/\/admin\/discounts\?cursor=/);
+  await expect(page.getByRole("link", { name: oldest, exact: true })).toBeVisible();
+  await expect(page.getByRole("link", { name: newest, exact: true })).toHaveCount(0);
+  await expectAccessible(page, "discounts, second page");
+});
+
 test("renaming a product without its own search headline renames its page title too", async ({ page, request, shop }) => {
   test.slow();
   const staff = await createStaff(request, shop, "rename");

@@ -639,6 +639,7 @@ async def test_tampered_cursors_are_invalid_cursor_on_every_list(world: World, a
         ("/admin/shipments", a, "time_id"),
         ("/admin/tasks/dead", a, "time_id"),
         (f"/admin/inventory/{world.sku}/movements", a, "time_id"),
+        ("/admin/discounts", a, "time_id"),
         (f"/admin/discounts/{discount.json()['id']}/usage", a, "time_id"),
         ("/admin/inventory", a, "sku"),
     ]

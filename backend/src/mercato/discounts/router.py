@@ -42,13 +42,22 @@ async def create_discount(
     return _discount_read(await discounts.create_discount(session, container, body))
 
 
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=200)]
+
+
 @admin_router.get(
-    "", operation_id="listDiscounts", summary="Discount codes", response_model=DiscountList
+    "",
+    operation_id="listDiscounts",
+    summary="Discount codes, newest first",
+    response_model=DiscountList,
 )
-async def list_discounts(session: SessionDep, staff: StaffUser) -> DiscountList:
+async def list_discounts(
+    session: SessionDep, staff: StaffUser, limit: Limit = 50, cursor: Cursor = None
+) -> DiscountList:
     del staff
-    codes = [_discount_read(d) for d in await discounts.list_discounts(session)]
-    return DiscountList(items=codes, next_cursor=None)  # all codes: a shop has a handful
+    codes, next_cursor = await discounts.list_discounts(session, limit=limit, cursor=cursor)
+    return DiscountList(items=[_discount_read(d) for d in codes], next_cursor=next_cursor)
 
 
 @admin_router.post(
@@ -93,8 +102,8 @@ async def discount_usage(
     discount_id: uuid.UUID,
     session: SessionDep,
     staff: StaffUser,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> DiscountUsage:
     del staff
     discount, count, total, rows, next_cursor = await discounts.discount_usage(

@@ -238,9 +238,16 @@ async def create_discount(
     return discount
 
 
-async def list_discounts(session: AsyncSession) -> list[DiscountCode]:
-    rows = await session.scalars(select(DiscountCode).order_by(DiscountCode.created_at.desc()))
-    return list(rows.all())
+async def list_discounts(
+    session: AsyncSession, *, limit: int, cursor: str | None
+) -> tuple[list[DiscountCode], str | None]:
+    """A page of codes, newest first, and the cursor of the next page (None on the last)."""
+    query = select(DiscountCode)
+    if cursor:
+        query = query.where(older_than(DiscountCode.created_at, DiscountCode.id, cursor))
+    query = query.order_by(DiscountCode.created_at.desc(), DiscountCode.id.desc())
+    rows = list(await session.scalars(query.limit(limit + 1)))
+    return rows[:limit], next_cursor(rows, limit)
 
 
 async def disable_discount(session: AsyncSession, discount_id: uuid.UUID) -> DiscountCode:

@@ -270,6 +270,38 @@ async def test_discount_edit_usage_and_order_filters_ledger_and_resend(
     assert refused.json()["code"] == "order_not_paid"
 
 
+async def test_discount_codes_are_listed_a_page_at_a_time(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """`limit`/`cursor` like every unbounded admin list: newest first, no code twice or missed,
+    `next_cursor` null on the last page, a forged cursor 422 `invalid_cursor`."""
+    staff = auth_headers(container, await create_user(container, role="staff"))
+    codes = [f"PAGE{n:02d}" for n in range(7)]
+    for code in codes:
+        body = {"code": code, "kind": "percentage", "value": 10}
+        expect(await client.post(f"{API}/admin/discounts", json=body, headers=staff), 201)
+    seen: list[str] = []
+    params: dict[str, str | int] = {"limit": 3}
+    pages = 0
+    while True:
+        page = expect(await client.get(f"{API}/admin/discounts", params=params, headers=staff), 200)
+        pages += 1
+        assert len(page["items"]) <= 3
+        seen += [d["code"] for d in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": 3, "cursor": page["next_cursor"]}
+    assert pages == 3
+    assert seen == codes[::-1]  # newest first
+    default = expect(await client.get(f"{API}/admin/discounts", headers=staff), 200)
+    assert (len(default["items"]), default["next_cursor"]) == (7, None)
+    for bad in ({"cursor": "nope!"}, {"limit": 0}, {"limit": 101}):
+        response = await client.get(f"{API}/admin/discounts", params=bad, headers=staff)
+        assert response.status_code == 422, (bad, response.text)
+    forged = await client.get(f"{API}/admin/discounts", params={"cursor": "WzFd"}, headers=staff)
+    assert forged.json()["code"] == "invalid_cursor"
+
+
 async def test_collections_list_for_the_product_form(
     client: httpx.AsyncClient, container: Container
 ) -> None:

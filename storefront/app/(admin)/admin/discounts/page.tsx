@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
-import { EmptyState, ErrorNote, PageHeading, buttonLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
+import { EmptyState, ErrorNote, PageHeading, buttonLink, secondaryLink, tableClass, tdClass, thClass } from "@/components/admin/fields";
+import { hrefWith, one, type Params } from "@/lib/admin/query";
 import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";
 import { formatMoney } from "@/lib/format/money";
@@ -8,10 +9,11 @@ import { sessionApi } from "@/lib/session/api";
 
 export const metadata: Metadata = { title: "Discounts", alternates: { canonical: "/admin/discounts" } };
 
-export default async function DiscountsPage() {
+export default async function DiscountsPage({ searchParams }: PageProps<"/admin/discounts">) {
   await requireStaff("/admin/discounts");
+  const cursor = one((await searchParams) as Params, "cursor");
   const api = await sessionApi();
-  const { data, error, response } = await api.GET("/api/v1/admin/discounts");
+  const { data, error, response } = await api.GET("/api/v1/admin/discounts", { params: { query: { cursor, limit: 25 } } });
   return (
     <>
       <PageHeading title="Discounts">
@@ -26,7 +28,7 @@ export default async function DiscountsPage() {
       ) : (
         <div className="overflow-x-auto" tabIndex={0}>
           <table className={tableClass}>
-            <caption className="sr-only">Discount codes</caption>
+            <caption className="sr-only">Discount codes, newest first</caption>
             <thead>
               <tr>
                 <th scope="col" className={thClass}>Code</th>
@@ -55,6 +57,13 @@ export default async function DiscountsPage() {
           </table>
         </div>
       )}
+      {data?.next_cursor ? (
+        <p className="mt-4">
+          <Link href={hrefWith("/admin/discounts", { cursor: data.next_cursor })} className={secondaryLink}>
+            Next page
+          </Link>
+        </p>
+      ) : null}
     </>
   );
 }
