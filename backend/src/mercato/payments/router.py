@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -96,8 +96,17 @@ async def sandbox_challenge_page(
     return HTMLResponse(_PAGE.format(body=body), headers={"Cache-Control": "no-store"})
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: `{"approve": true, "approve": false}` is
+    refused, not last-wins (like a doubled form field)."""
+    if len({key for key, _ in pairs}) != len(pairs):
+        raise ValidationFailed('A key is given twice; send {"approve": true|false} once.')
+    return dict(pairs)
+
+
 async def _decision(request: Request) -> bool:
-    """`{"approve": bool}` as JSON, or the challenge page's form post."""
+    """`{"approve": bool}` as JSON, or the challenge page's form post; a doubled JSON key or form
+    field is a 422, never the last value winning."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/x-www-form-urlencoded"):
         values = (await request.form()).getlist("approve")
@@ -105,7 +114,7 @@ async def _decision(request: Request) -> bool:
             raise ValidationFailed("`approve` must be given once, true or false.")
         return values == ["true"]
     try:
-        payload = json.loads(await request.body())
+        payload = json.loads(await request.body(), object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ValidationFailed('The body must be JSON: {"approve": true}.') from None
     try:

@@ -182,7 +182,7 @@ async def test_challenge_page_form_post(container: Container, client: httpx.Asyn
     assert await order_status(container, placed.order_id) == "paid"
 
 
-async def test_challenge_refuses_deep_json_and_a_doubled_form_field(
+async def test_challenge_refuses_deep_json_and_a_doubled_form_field_or_json_key(
     container: Container, client: httpx.AsyncClient
 ) -> None:
     placed = await place_order(container)
@@ -198,6 +198,9 @@ async def test_challenge_refuses_deep_json_and_a_doubled_form_field(
         (url, b"approve=true&approve=false", form),  # was accepted, the last value winning
         (url, b"approve=false&approve=true", form),
         (url, b"approve=true&approve=true", form),
+        (url, b'{"approve": true, "approve": false}', deep),  # was accepted, the last key winning
+        (url, b'{"approve": false, "approve": true}', deep),
+        (url, b'{"approve": true, "approve": true}', deep),
     ]
     for target, content, headers in attempts:
         response = await client.post(target, content=content, headers=headers)
