@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from mercato.platform.migrate import MigrationRefused
+
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -39,7 +41,7 @@ def upgrade() -> None:
         shown = ", ".join(clashes[:20]) + (
             f" and {len(clashes) - 20} more" if len(clashes) > 20 else ""
         )
-        raise RuntimeError(
+        raise MigrationRefused(
             "SKUs that differ only by case must be made distinct (delete or rename one of each) "
             f"before this upgrade: {shown}"
         )

@@ -24,7 +24,14 @@ def alembic_config(database_url: str) -> Config:
 
 
 class RevisionError(Exception):
-    """A target revision Alembic refused; the message is one line for the operator."""
+    """A target revision Alembic refused, or a migration that cannot run on this database's
+    data; the message is one line for the operator."""
+
+
+class MigrationRefused(Exception):
+    """Raised by a migration that would lose or break data as things stand (e.g. SKUs differing
+    only by case before their unique index): nothing of it was applied; the message says what
+    to change first."""
 
 
 def _revision_problem(cfg: Config, revision: str, exc: CommandError) -> str:
@@ -50,6 +57,8 @@ def _migrate(settings: Settings, revision: str, upgrading: bool) -> list[tuple[s
         (command.upgrade if upgrading else command.downgrade)(cfg, revision)
     except CommandError as exc:
         raise RevisionError(_revision_problem(cfg, revision, exc)) from None
+    except MigrationRefused as exc:
+        raise RevisionError(str(exc)) from None
     return steps
 
 

@@ -435,3 +435,39 @@ def test_the_upgrade_that_brings_stored_cards_stores_every_products_card(tmp_pat
     assert sorted('"title":"Old Lamp' in doc for doc in docs) == [True] * 3
     again = _run(tmp_path, "db", "upgrade")
     assert "stored" not in again.stdout
+
+
+def test_a_migration_refused_by_the_data_is_one_line(tmp_path: Path) -> None:
+    """0011 cannot index SKUs differing only by case: `db upgrade` names them in one line."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine
+
+    from mercato.models import metadata
+
+    assert _run(tmp_path, "db", "upgrade", "0010").returncode == 0
+    product, variant = metadata.tables["catalog_product"], metadata.tables["catalog_variant"]
+    product_id, now = uuid.uuid4(), datetime.now(UTC)
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'mercato.db'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                product.insert().values(
+                    id=product_id, title="Mug", slug="mug", search_text="mug", created_at=now
+                )
+            )
+            for sku in ("MUG-1", "mug-1"):
+                conn.execute(
+                    variant.insert().values(
+                        id=uuid.uuid4(), product_id=product_id, sku=sku, price=100, created_at=now
+                    )
+                )
+    finally:
+        engine.dispose()
+    result = _run(tmp_path, "db", "upgrade")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("SKUs that differ only by case must be made distinct")
+    assert result.stderr.strip().endswith(": MUG-1, mug-1")
+    assert len(result.stderr.strip().splitlines()) == 1
