@@ -8,6 +8,7 @@
 import { redirect } from "next/navigation";
 import { bearerApi, asProblem, problemMessage } from "@/lib/api/client";
 import type { Problem, TokenResponse } from "@/lib/api/types";
+import { fieldErrorsOf } from "@/lib/account/problems";
 import { clearCartId, getCartId, setCartId } from "@/lib/cart/server";
 import { safeRedirectPath } from "@/lib/url/safe-redirect";
 import { clearTokens, readTokens, writeTokens } from "./cookies";
@@ -19,12 +20,7 @@ function field(form: FormData, name: string): string {
 }
 
 function failure(problem: Problem): AuthState {
-  const fieldErrors: Record<string, string> = {};
-  for (const err of problem.errors ?? []) {
-    const key = err.loc?.[err.loc.length - 1];
-    if (typeof key === "string" && err.msg && !fieldErrors[key]) fieldErrors[key] = err.msg;
-  }
-  return { status: "error", message: problemMessage(problem), code: problem.code, fieldErrors };
+  return { status: "error", message: problemMessage(problem), code: problem.code, fieldErrors: fieldErrorsOf(problem) };
 }
 
 /** After sign-in: merge the guest cart into the customer's cart and keep the result. */
