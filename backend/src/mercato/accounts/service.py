@@ -55,7 +55,7 @@ from mercato.platform.errors import (
 from mercato.platform.ids import hash_token, new_id, new_token
 from mercato.platform.metrics import RATE_LIMIT_REJECTIONS
 from mercato.platform.outbox import record_event
-from mercato.platform.pagination import next_cursor, older_than
+from mercato.platform.pagination import newest_first
 
 log = structlog.get_logger("mercato.accounts")
 
@@ -839,11 +839,7 @@ async def list_customers(
         )
     if role:
         stmt = stmt.where(User.role == role)
-    if cursor:
-        stmt = stmt.where(older_than(User.created_at, User.id, cursor))
-    stmt = stmt.order_by(User.created_at.desc(), User.id.desc()).limit(limit + 1)
-    users = list((await session.execute(stmt)).scalars())
-    return users[:limit], next_cursor(users, limit)
+    return await newest_first(session, stmt, User.created_at, User.id, limit=limit, cursor=cursor)
 
 
 async def get_customer(session: AsyncSession, user_id: uuid.UUID) -> User:

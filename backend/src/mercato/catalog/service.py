@@ -72,7 +72,7 @@ from mercato.platform.cache_tags import (
 from mercato.platform.clock import utcnow
 from mercato.platform.errors import Conflict, PreconditionFailed, ValidationFailed
 from mercato.platform.ids import new_id
-from mercato.platform.pagination import next_cursor, older_than
+from mercato.platform.pagination import newest_first
 
 
 @dataclass(frozen=True)
@@ -994,9 +994,11 @@ async def list_collections(
     session: AsyncSession, *, limit: int, cursor: str | None
 ) -> tuple[list[Collection], str | None]:
     """Every collection, newest first (keyset-paginated)."""
-    query = select(Collection)
-    if cursor:
-        query = query.where(older_than(Collection.created_at, Collection.id, cursor))
-    query = query.order_by(Collection.created_at.desc(), Collection.id.desc())
-    rows = list(await session.scalars(query.limit(limit + 1)))
-    return rows[:limit], next_cursor(rows, limit)
+    return await newest_first(
+        session,
+        select(Collection),
+        Collection.created_at,
+        Collection.id,
+        limit=limit,
+        cursor=cursor,
+    )

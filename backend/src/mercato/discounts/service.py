@@ -23,7 +23,7 @@ from mercato.discounts.schemas import DiscountCreate, DiscountUpdate
 from mercato.platform.clock import as_utc, utcnow
 from mercato.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
 from mercato.platform.money import DEFAULT_CURRENCY
-from mercato.platform.pagination import next_cursor, older_than
+from mercato.platform.pagination import newest_first
 from mercato.platform.ports import PlatformPorts
 
 
@@ -242,12 +242,14 @@ async def list_discounts(
     session: AsyncSession, *, limit: int, cursor: str | None
 ) -> tuple[list[DiscountCode], str | None]:
     """A page of codes, newest first, and the cursor of the next page (None on the last)."""
-    query = select(DiscountCode)
-    if cursor:
-        query = query.where(older_than(DiscountCode.created_at, DiscountCode.id, cursor))
-    query = query.order_by(DiscountCode.created_at.desc(), DiscountCode.id.desc())
-    rows = list(await session.scalars(query.limit(limit + 1)))
-    return rows[:limit], next_cursor(rows, limit)
+    return await newest_first(
+        session,
+        select(DiscountCode),
+        DiscountCode.created_at,
+        DiscountCode.id,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 async def disable_discount(session: AsyncSession, discount_id: uuid.UUID) -> DiscountCode:
@@ -312,13 +314,15 @@ async def discount_usage(
         )
     ).one()
     query = select(DiscountRedemption).where(DiscountRedemption.discount_code_id == discount_id)
-    if cursor:
-        query = query.where(
-            older_than(DiscountRedemption.created_at, DiscountRedemption.id, cursor)
-        )
-    query = query.order_by(DiscountRedemption.created_at.desc(), DiscountRedemption.id.desc())
-    rows = list(await session.scalars(query.limit(limit + 1)))
-    return discount, int(count), int(total), rows[:limit], next_cursor(rows, limit)
+    rows, next_page = await newest_first(
+        session,
+        query,
+        DiscountRedemption.created_at,
+        DiscountRedemption.id,
+        limit=limit,
+        cursor=cursor,
+    )
+    return discount, int(count), int(total), rows, next_page
 
 
 async def forget_customer_email(session: AsyncSession, user_id: uuid.UUID) -> None:

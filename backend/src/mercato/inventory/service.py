@@ -45,7 +45,7 @@ from mercato.platform.db import Database, insert_new, table_of
 from mercato.platform.errors import ValidationFailed
 from mercato.platform.ids import new_id
 from mercato.platform.outbox import take_pending
-from mercato.platform.pagination import cursor_fields, next_cursor, older_than
+from mercato.platform.pagination import cursor_fields, newest_first
 from mercato.revalidation.service import record_stock_change
 
 __all__ = [
@@ -431,12 +431,10 @@ async def movements(
 ) -> tuple[list[StockMovementRead], str | None]:
     """A page of the SKU's movements, newest first, and the cursor of the next page."""
     query = select(StockMovement).where(StockMovement.sku == sku)
-    if cursor:
-        query = query.where(older_than(StockMovement.created_at, StockMovement.id, cursor))
-    query = query.order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
-    rows = list(await session.scalars(query.limit(limit + 1)))
-    page = [StockMovementRead.model_validate(row) for row in rows[:limit]]
-    return page, next_cursor(rows, limit)
+    rows, next_page = await newest_first(
+        session, query, StockMovement.created_at, StockMovement.id, limit=limit, cursor=cursor
+    )
+    return [StockMovementRead.model_validate(row) for row in rows], next_page
 
 
 def _encode_sku_cursor(sku: str) -> str:

@@ -51,7 +51,7 @@ from mercato.platform.ids import new_id
 from mercato.platform.metrics import PAYMENT_FAILURES, count_after_commit, failure_reason
 from mercato.platform.money import Money
 from mercato.platform.outbox import record_event
-from mercato.platform.pagination import next_cursor, older_than
+from mercato.platform.pagination import newest_first
 
 if TYPE_CHECKING:
     from mercato.orders.ports import OrdersPorts
@@ -418,11 +418,7 @@ async def list_orders(
         stmt = stmt.where(Order.created_at >= created_from)
     if created_to is not None:
         stmt = stmt.where(Order.created_at < created_to)
-    if cursor:
-        stmt = stmt.where(older_than(Order.created_at, Order.id, cursor))
-    stmt = stmt.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)
-    orders: list[Order] = list((await session.scalars(stmt)).all())
-    return orders[:limit], next_cursor(orders, limit)
+    return await newest_first(session, stmt, Order.created_at, Order.id, limit=limit, cursor=cursor)
 
 
 async def history(session: AsyncSession, order_id: uuid.UUID) -> list[OrderEvent]:

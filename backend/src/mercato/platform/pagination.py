@@ -15,13 +15,18 @@ import json
 import re
 import uuid
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from sqlalchemy import ColumnElement, and_, or_
 
 from mercato.platform.clock import as_utc
 from mercato.platform.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -106,3 +111,21 @@ def next_cursor(rows: list[Any], limit: int, time_attr: str = "created_at") -> s
         return None
     last = rows[limit - 1]
     return encode_cursor(getattr(last, time_attr), last.id)
+
+
+async def newest_first(
+    session: AsyncSession,
+    query: Select[T],
+    created_column: Any,
+    id_column: Any,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[T], str | None]:
+    """One page of `query`'s rows, newest first on (`created_column`, `id_column`), after
+    `cursor`, and the cursor of the next page (None on the last)."""
+    if cursor:
+        query = query.where(older_than(created_column, id_column, cursor))
+    query = query.order_by(created_column.desc(), id_column.desc()).limit(limit + 1)
+    rows = list(await session.scalars(query))
+    return rows[:limit], next_cursor(rows, limit, created_column.key)

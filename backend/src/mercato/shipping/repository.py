@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mercato.platform.pagination import next_cursor, older_than
+from mercato.platform.pagination import newest_first
 from mercato.shipping.models import FINAL_STATUSES, CarrierWebhookEvent, Shipment
 
 
@@ -63,11 +63,9 @@ async def page(
         stmt = stmt.where(Shipment.carrier == carrier)
     if order_id is not None:
         stmt = stmt.where(Shipment.order_id == order_id)
-    if cursor:
-        stmt = stmt.where(older_than(Shipment.created_at, Shipment.id, cursor))
-    stmt = stmt.order_by(Shipment.created_at.desc(), Shipment.id.desc()).limit(limit + 1)
-    rows = list((await session.scalars(stmt)).all())
-    return rows[:limit], next_cursor(rows, limit)
+    return await newest_first(
+        session, stmt, Shipment.created_at, Shipment.id, limit=limit, cursor=cursor
+    )
 
 
 async def due_for_poll(

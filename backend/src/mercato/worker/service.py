@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mercato.platform.clock import utcnow
 from mercato.platform.errors import NotFound, ServiceUnavailable
 from mercato.platform.outbox import OutboxEvent
-from mercato.platform.pagination import next_cursor, older_than
+from mercato.platform.pagination import newest_first
 from mercato.platform.ports import PlatformPorts
 from mercato.worker.models import TaskDeadLetter
 
@@ -84,11 +84,9 @@ async def list_dead_letters(
     query = select(TaskDeadLetter)
     if not include_replayed:
         query = query.where(TaskDeadLetter.replayed_at.is_(None))
-    if cursor:
-        query = query.where(older_than(TaskDeadLetter.failed_at, TaskDeadLetter.id, cursor))
-    query = query.order_by(TaskDeadLetter.failed_at.desc(), TaskDeadLetter.id.desc())
-    rows = list(await session.scalars(query.limit(limit + 1)))
-    return rows[:limit], next_cursor(rows, limit, "failed_at")
+    return await newest_first(
+        session, query, TaskDeadLetter.failed_at, TaskDeadLetter.id, limit=limit, cursor=cursor
+    )
 
 
 async def count_dead_letters(session: AsyncSession) -> int:
