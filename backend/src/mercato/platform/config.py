@@ -36,6 +36,26 @@ class AuthSettings(BaseModel):
     login_max_failures_per_ip: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
 
+    @field_validator("signing_keys")
+    @classmethod
+    def _ed25519_pems(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        """Each key loads as an Ed25519 private key, or start-up stops naming the setting (the
+        key itself is never echoed)."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        for number, key in enumerate(keys, 1):
+            try:
+                loaded = load_pem_private_key(key.get_secret_value().encode(), password=None)
+            except (ValueError, TypeError, UnicodeError):
+                loaded = None
+            if not isinstance(loaded, Ed25519PrivateKey):
+                raise ValueError(
+                    f"key {number} of {len(keys)} is not an unencrypted Ed25519 private key in "
+                    "PEM (`openssl genpkey -algorithm ed25519`)"
+                )
+        return keys
+
 
 class PaymentsSettings(BaseModel):
     provider: Literal["sandbox", "stripe"] = "sandbox"

@@ -114,6 +114,11 @@ BAD_SETTINGS = [
         '["nonexistent_mod"]',
         "MERCATO_WORKER__EXTRA_IMPORTS: no module named 'nonexistent_mod'",
     ),
+    (
+        "MERCATO_AUTH__SIGNING_KEYS",
+        '["not a pem"]',
+        "MERCATO_AUTH__SIGNING_KEYS: key 1 of 1 is not an unencrypted Ed25519 private key",
+    ),
 ]
 COMMANDS = [
     ("db", "upgrade"),

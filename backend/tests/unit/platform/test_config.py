@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from mercato.accounts.tokens import generate_private_key_pem
 from mercato.platform.config import DEV_SECRET, Settings
 
 PRODUCTION_OK = {
     "MERCATO_ENV": "production",
     "MERCATO_SECRET_KEY": "9f2c4e7a1b8d3f6e0a5c2b9d4e7f1a3c",  # openssl rand -hex 16
-    "MERCATO_AUTH__SIGNING_KEYS": '["-----BEGIN PRIVATE KEY-----\\nx\\n-----END PRIVATE KEY-----"]',
+    "MERCATO_AUTH__SIGNING_KEYS": json.dumps([generate_private_key_pem()]),
     "MERCATO_PAYMENTS__PROVIDER": "stripe",
     "MERCATO_PAYMENTS__WEBHOOK_SECRET": "Zq3vN8xK2mR7tY5wB1cH6jL9pD4sF0gA",
     "MERCATO_PAYMENTS__STRIPE_API_KEY": "sk_live_real",
@@ -204,3 +206,28 @@ def test_the_readme_points_at_the_configuration_page_and_nothing_outside_the_rep
     outside = "/".join(("..", "shared"))  # a folder beside the repository that a clone lacks
     for path in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]:
         assert outside not in path.read_text(), path
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '["-----BEGIN PRIVATE KEY-----\\nx\\n-----END PRIVATE KEY-----"]',
+        '["not a pem"]',
+        json.dumps([generate_private_key_pem(), "x"]),
+    ],
+)
+def test_a_signing_key_that_is_not_an_ed25519_pem_is_refused_in_one_line(
+    clean_env: pytest.MonkeyPatch, value: str
+) -> None:
+    clean_env.setenv("MERCATO_AUTH__SIGNING_KEYS", value)
+    with pytest.raises(ValidationError) as raised:
+        Settings()
+    (error,) = raised.value.errors()
+    assert "is not an unencrypted Ed25519 private key in PEM" in error["msg"]
+    assert "\n" not in error["msg"]
+    assert "PRIVATE KEY" not in error["msg"]  # never echoed
+
+
+def test_an_ed25519_signing_key_is_accepted(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("MERCATO_AUTH__SIGNING_KEYS", json.dumps([generate_private_key_pem()]))
+    assert len(Settings().auth.signing_keys) == 1
