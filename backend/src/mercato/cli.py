@@ -111,7 +111,9 @@ app.add_typer(db_app, name="db")
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="MERCATO_HOST", help="Interface to bind."),
-    port: int = typer.Option(8000, envvar="MERCATO_PORT", help="Port to listen on."),
+    port: int = typer.Option(
+        8000, min=1, max=65535, envvar="MERCATO_PORT", help="Port to listen on."
+    ),
     workers: int | None = typer.Option(
         None,
         min=1,

@@ -20,6 +20,7 @@ OUTBOX_READ = "SELECT 1 FROM outbox_event LIMIT 1"  # the schema both need, whoe
 # a supervisor (`make run`) learns that the worker or scheduler is ready from this file, which
 # they create once ready, whatever the log level
 READY_FILE_ENV = "MERCATO_READY_FILE"
+POOLS = ("prefork", "threads", "solo")  # the ones Mercato runs on (no eventlet or gevent installed)
 tasks_app = typer.Typer(help="Background tasks: dead letters.", no_args_is_help=True)
 
 
@@ -64,7 +65,7 @@ def _serve_metrics(app: Any, settings: Settings, port: int) -> None:
 
 
 def worker(
-    concurrency: int = typer.Option(0, help="Worker processes/threads (default: settings)."),
+    concurrency: int = typer.Option(0, min=0, help="Worker processes/threads (default: settings)."),
     pool: str = typer.Option("prefork", help="prefork (time limits enforced), threads or solo."),
     queues: str = typer.Option("", help="Comma-separated queues (default: all)."),
     name: str = typer.Option(
@@ -79,19 +80,28 @@ def worker(
     # `worker_soft_shutdown_timeout` (1 s), then are requeued (acks_late).
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
     from mercato.cli import check_database, load_settings
+    from mercato.worker.celery_app import QUEUES
+
+    # wrong options are a usage error before anything starts, not Celery's traceback
+    if pool not in POOLS:
+        raise typer.BadParameter(f"{pool!r} is not one of {', '.join(POOLS)}", param_hint="--pool")
+    names = [q.strip() for q in queues.split(",") if q.strip()] or list(QUEUES)
+    if unknown := [q for q in names if q not in QUEUES]:
+        raise typer.BadParameter(
+            f"unknown queue {unknown[0]!r} (the queues: {', '.join(QUEUES)})", param_hint="--queues"
+        )
 
     settings = load_settings()
     if settings.worker.metrics_port and pool == "prefork":
         _prometheus_multiprocess(settings)
     _setup(settings, "worker")  # before the check: its log lines are the worker's
     check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not failing tasks
-    from mercato.worker.celery_app import QUEUES, broker_kind, queue_name
+    from mercato.worker.celery_app import broker_kind, queue_name
     from mercato.worker.tasks import create_worker_app
 
     app = create_worker_app(settings)
     if settings.worker.metrics_port:
         _serve_metrics(app, settings, settings.worker.metrics_port)
-    names = [q.strip() for q in queues.split(",") if q.strip()] or list(QUEUES)
     argv = [
         "worker",
         f"--concurrency={concurrency or settings.worker.concurrency}",

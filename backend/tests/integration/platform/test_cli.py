@@ -476,3 +476,23 @@ def test_a_migration_refused_by_the_data_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().startswith("SKUs that differ only by case must be made distinct")
     assert result.stderr.strip().endswith(": MUG-1, mug-1")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("serve", "--port", "99999"), "Invalid value for '--port'"),
+        (("serve", "--port", "0"), "Invalid value for '--port'"),
+        (("worker", "--queues", "nosuch"), "Invalid value for --queues: unknown queue 'nosuch'"),
+        (("worker", "--queues", "mail,nosuch"), "unknown queue 'nosuch'"),
+        (("worker", "--pool", "foo"), "Invalid value for --pool: 'foo' is not one of prefork"),
+        (("worker", "--concurrency", "-1"), "Invalid value for '--concurrency'"),
+    ],
+)
+def test_an_out_of_range_option_is_a_usage_error_not_a_traceback(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    result = _run(tmp_path, *args, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
