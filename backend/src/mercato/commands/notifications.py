@@ -41,7 +41,9 @@ def _find(directory: Path, ident: str) -> Path | None:
     candidate = Path(ident)
     if candidate.is_file():
         return candidate
-    matches = sorted(directory.glob(f"{ident}*.eml")) if directory.exists() else []
+    # a literal prefix of a file name: `*`, `[` or `/` in ID are characters, not a glob pattern
+    found = directory.glob("*.eml") if directory.exists() else []
+    matches = [path for path in found if ident and path.name.startswith(ident)]
     return matches[0] if len(matches) == 1 else None
 
 

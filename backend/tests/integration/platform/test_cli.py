@@ -301,6 +301,23 @@ def test_mail_show_prints_the_email_decoded_with_its_links(tmp_path: Path) -> No
     assert "no single email matches 'nope'" in missing.stderr
 
 
+@pytest.mark.parametrize("ident", ["*", "**", "2026*", "[", "mail/../*", ""])
+def test_mail_show_reads_an_id_as_a_literal_prefix_not_a_pattern(
+    tmp_path: Path, ident: str
+) -> None:
+    mail = tmp_path / "var" / "mail"
+    mail.mkdir(parents=True)
+    message = EmailMessage()
+    message["To"] = "ada@example.com"
+    message["Subject"] = "Only one"
+    message.set_content("Hello\n")
+    (mail / "20261202T000000-one.eml").write_bytes(bytes(message))
+
+    shown = _run(tmp_path, "mail", "show", ident)
+    assert shown.returncode == 1, shown.stdout
+    assert shown.stderr.strip() == f"no single email matches {ident!r} (see `mercato mail list`)"
+
+
 @pytest.mark.timeout(600)
 def test_serve_with_workers_logs_its_start_and_keeps_its_workers(tmp_path: Path) -> None:
     import json
