@@ -297,7 +297,11 @@ class BackupService:
                 raise BackupNotFound(f"no backups in {self.storage.description}")
             return backups[0].id
         assert backup_id is not None
-        return backup_id.removesuffix(ARCHIVE_SUFFIX).removesuffix(INDEX_SUFFIX)
+        ident = backup_id.removesuffix(ARCHIVE_SUFFIX).removesuffix(INDEX_SUFFIX)
+        if not ident or ident.startswith(".") or "/" in ident or "\\" in ident:
+            # never a backup's name (and never a path out of the storage): the same refusal
+            raise BackupNotFound(f"no backup {backup_id} in {self.storage.description}")
+        return ident
 
     # ------------------------------------------------------------------ fetch (all checks)
 

@@ -127,6 +127,17 @@ def test_cli_errors_are_one_line_with_a_non_zero_exit(seeded: Settings) -> None:
     assert status["failures"] == {"verify": 2, "create": 1}
 
 
+@pytest.mark.parametrize("command", ["verify", "restore"])
+@pytest.mark.parametrize("ident", ["../../etc/passwd", "a/b", ".hidden", "x\\y", ".json"])
+def test_a_backup_id_that_is_a_path_is_no_backup_in_one_line(
+    seeded: Settings, command: str, ident: str
+) -> None:
+    result = _cli(seeded, command, ident, "--yes") if command == "restore" else None
+    result = result or _cli(seeded, command, ident)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"error: no backup {ident} in {seeded.backup.dir}"
+
+
 def test_prune_keeps_the_retention_with_a_controlled_clock(seeded: Settings) -> None:
     settings = seeded.model_copy(
         update={
