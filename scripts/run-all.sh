@@ -143,10 +143,11 @@ start() {
 }
 started=() backoff=()
 for i in "${!names[@]}"; do start "$i"; done
-# Once the shop is ready a --restart process that exited alone is started again a second later
-# (twice as long as the last time when it ran less than STABLE_SECONDS, at most MAX_BACKOFF: a
-# crash loop does not spin); any other exit stops everything. "Alone": when the others end within
-# that first second too, they were all signalled at once, which means stop.
+# Once the shop is ready a --restart process that exited is started again a second later (twice
+# as long as the last time when it ran less than STABLE_SECONDS, at most MAX_BACKOFF: a crash loop
+# does not spin), with any other that exits within that second (an operator killing several, the
+# OOM killer); any other exit stops everything. A Ctrl-C to the whole group is a stop: the
+# watcher dies of it too (checked again after that second).
 ready_all=0
 reap() {
   local i dead=()
@@ -169,10 +170,17 @@ reap() {
     fi
   done
   sleep 1
+  if ! kill -0 "$watcher" 2>/dev/null; then
+    echo "interrupted: stopping everything" >&2
+    stop_all 130
+  fi
   for i in "${!pids[@]}"; do
     if [[ " ${dead[*]} " != *" $i "* ]] && ! kill -0 "${pids[$i]}" 2>/dev/null; then
-      echo "${names[$i]} exited too: stopping everything" >&2
-      stop_all 1
+      if ((restarts[i] == 0)); then
+        echo "${names[$i]} exited: stopping everything" >&2
+        stop_all 1
+      fi
+      dead+=("$i")
     fi
   done
   local delay longest=1 groups=()

@@ -128,6 +128,13 @@ def start_shop(
     return proc, log, env
 
 
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def wait_until_stopped(proc: subprocess.Popen[bytes], seconds: float) -> None:
     stop_by = time.monotonic() + seconds
     while (proc.poll() is None or group_alive(proc.pid)) and time.monotonic() < stop_by:
@@ -168,6 +175,26 @@ def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_proc
     readyz = f"http://127.0.0.1:{env['MERCATO_PORT']}/readyz"
     assert httpx.get(readyz, timeout=10).status_code == 200
 
+    # Two killed within a second of each other (an operator's `kill -9 A; kill -9 B`): both are
+    # started again, the shop does not stop.
+    scheduler_pid = int((data_dir / "run" / "scheduler.pid").read_text())
+    api_pid = int((data_dir / "run" / "api.pid").read_text())
+    os.kill(scheduler_pid, signal.SIGKILL)
+    time.sleep(0.4)
+    os.kill(api_pid, signal.SIGKILL)
+    deadline = time.monotonic() + 300
+    while not (
+        re.search(r"scheduler exited after \d+ s: restarting it", log.read_text())
+        and re.search(r"api exited after \d+ s: restarting it", log.read_text())
+        and _answers(readyz)
+    ):
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.5)
+    assert "stopping everything" not in log.read_text()
+    assert int((data_dir / "run" / "api.pid").read_text()) != api_pid
+    assert int((data_dir / "run" / "scheduler.pid").read_text()) != scheduler_pid
+
     os.killpg(proc.pid, signal.SIGTERM)
     # Measured here: 6-8 s on a 2-core machine at load 10 (the requirement is 10 s; no timing
     # assertion, the bug was a hang until SIGKILL). Bounded only so a hang fails the test.
@@ -179,7 +206,7 @@ def test_a_killed_process_is_restarted_and_sigterm_to_the_group_stops_every_proc
     assert not group_alive(proc.pid), left.stdout + after
     assert "did not stop within" not in after  # nobody needed SIGKILL
     assert "Cold shutdown" in after  # the worker stopped its pool itself (REMAP_SIGTERM)
-    assert after.count("restarting it in") == 1  # the stop restarted nothing
+    assert after.count("restarting it in") == 3  # the kills' three; the stop restarted nothing
 
 
 @pytest.mark.timeout(900)
