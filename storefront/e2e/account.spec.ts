@@ -315,3 +315,24 @@ test("order history, data export as a JSON file, and account deletion", async ({
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Incorrect email or password");
 });
+
+test("a password too easy to guess is explained at the password field, on registering and on changing it", async ({ page, request, shop }) => {
+  await page.goto("/account/register");
+  await page.getByLabel("Full name").fill("Guessable Shopper");
+  await page.getByLabel("Email").fill(uniqueEmail("weak"));
+  await page.getByLabel("Password").fill("12345678"); // long enough, but a run: the API's weak_password
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Please correct the highlighted fields");
+  await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Password")).toHaveAccessibleDescription(/too easy to guess/);
+  await expect(page.getByLabel("Password")).toBeFocused();
+
+  const email = await createCustomer(request, shop, "weak-change");
+  await signInThroughForm(page, email, PASSWORD, "/account/profile");
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("aaaaaaaaaa");
+  await page.getByLabel("Confirm password").fill("aaaaaaaaaa");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByLabel("New password")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("New password")).toHaveAccessibleDescription(/too easy to guess/);
+});

@@ -25,6 +25,15 @@ function failed(error: unknown, response: Response, values?: Record<string, stri
   return problemState(asProblem(error, response.status), response.headers.get("Retry-After"), values);
 }
 
+/**
+ * A password the API refused as too easy to guess (`weak_password` names no field in `errors[]`):
+ * the reason is shown at the password field, marked invalid, as a too-short one is.
+ */
+function atPasswordField(state: FormState, name: string): FormState {
+  if (state.code !== "weak_password" || !state.message) return state;
+  return { ...state, message: "Please correct the highlighted fields.", fieldErrors: { ...state.fieldErrors, [name]: state.message } };
+}
+
 const unreachable: FormState = {
   status: "error",
   code: "unreachable",
@@ -104,7 +113,7 @@ async function registerActionBody(form: FormData): Promise<FormState> {
     if (state.code === "email_taken") {
       return { ...state, message: "An account with this email already exists. Sign in or reset your password.", fieldErrors: { email: "This email is already registered." } };
     }
-    return state;
+    return atPasswordField(state, "password");
   }
   const result = await passwordGrant(email, password);
   if ("problem" in result) return problemState(result.problem, result.retryAfter, values);
@@ -170,7 +179,7 @@ async function resetPasswordActionBody(form: FormData): Promise<FormState> {
   const { error, response } = await bearerApi(null).POST("/api/v1/auth/password-reset/confirm", {
     body: { token: field(form, "token"), new_password },
   });
-  if (error) return failed(error, response);
+  if (error) return atPasswordField(failed(error, response), "new_password");
   await clearTokens(); // the API signed out every session of this account
   return { status: "success", message: "Your password has been changed. Sign in with your new password." };
 }
@@ -211,7 +220,7 @@ async function changePasswordActionBody(form: FormData): Promise<FormState> {
   if (error) {
     const state = failed(error, response);
     if (state.code === "wrong_password") return { ...state, fieldErrors: { current_password: "This is not your current password." } };
-    return state;
+    return atPasswordField(state, "new_password");
   }
   return { status: "success", message: "Your password has been changed. Other devices have been signed out." };
 }
