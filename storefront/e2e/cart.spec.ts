@@ -154,3 +154,42 @@ test("an ordered cart whose payment was declined is not counted in the header", 
   await page.goto("/");
   await expect(cart).toHaveAccessibleName("Cart (0 items)");
 });
+
+test("the cart keeps the keyboard's place: a typed quantity, a stepper at its limit, a removed line", async ({ page, request, shop }) => {
+  const first = await pickProduct(request, shop, 3);
+  const second = await pickProduct(request, shop, 4);
+  await addFromProductPage(page, first);
+  await addFromProductPage(page, second);
+  await page.goto("/cart");
+  const name = `${first.title} ${first.variantTitle}`;
+  const quantity = page.getByRole("spinbutton", { name: `Quantity of ${name}` });
+
+  // a quantity typed and applied with Enter: the field keeps the focus
+  await quantity.focus();
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.type("2");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("3"); // the API answered
+  await expect(quantity).toHaveValue("2");
+  await expect(quantity).toBeFocused();
+
+  // "−" down to 1: the button cannot go further but keeps the focus
+  const decrease = page.getByRole("button", { name: `Decrease quantity of ${name}` });
+  await decrease.focus();
+  await page.keyboard.press("Enter");
+  await expect(quantity).toHaveValue("1");
+  await expect(page.getByRole("link", { name: /^Cart/ })).toContainText("2");
+  await expect(decrease).toBeDisabled();
+  await expect(decrease).toBeFocused();
+  await page.keyboard.press("Enter"); // nothing happens
+  await expect(quantity).toHaveValue("1");
+
+  // a removed line: the focus goes to the list, then to the empty cart's link
+  await page.getByRole("button", { name: `Remove ${name}` }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("list", { name: "Cart items" })).toBeFocused();
+  await page.getByRole("button", { name: `Remove ${second.title} ${second.variantTitle}` }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByText("Your cart is empty.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Continue shopping" })).toBeFocused();
+});

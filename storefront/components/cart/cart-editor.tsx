@@ -1,7 +1,7 @@
 "use client";
 import Image from "next/image";
 import Link from "@/components/ui/page-link";
-import { useRef, useState, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import type { CartRead } from "@/lib/api/types";
 import { removeCartLine, updateCartLine } from "@/lib/cart/actions";
 import { writeCartMirror } from "@/lib/cart/mirror";
@@ -26,6 +26,16 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
   const [, startTransition] = useTransition();
   const confirmed = useRef(initialCart); // the last cart the API answered with
   const queue = useRef(Promise.resolve());
+  /** a removed line took the focus with it: give it to the list (or the empty cart's link) */
+  const refocus = useRef(false);
+  const listRef = useRef<HTMLUListElement>(null);
+  const emptyRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!refocus.current) return;
+    refocus.current = false;
+    (listRef.current ?? emptyRef.current?.querySelector<HTMLElement>("a"))?.focus();
+  }, [cart]);
 
   function change(optimistic: CartRead, run: () => Promise<CartResult>, done: string, lineId?: string) {
     setError(null);
@@ -67,6 +77,7 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
   }
 
   function remove(lineId: string, name: string) {
+    refocus.current = true;
     change(removeLine(cart, lineId), () => removeCartLine(lineId), `Removed ${name}`);
   }
 
@@ -74,7 +85,7 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
 
   if (cart.lines.length === 0) {
     return (
-      <div>
+      <div ref={emptyRef}>
         <p aria-live="polite" className="sr-only">{announce}</p>
         <EmptyCart />
       </div>
@@ -91,7 +102,7 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
           {error}
         </p>
       ) : null}
-      <ul aria-label="Cart items" className="divide-y divide-gray-200">
+      <ul ref={listRef} tabIndex={-1} aria-label="Cart items" className="divide-y divide-gray-200">
         {cart.lines.map((line) => {
           const name = `${line.product_title} ${line.variant_title}`.trim();
           const problem = lineProblem(line);
@@ -121,14 +132,14 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
                     <button
                       type="button"
                       aria-label={`Decrease quantity of ${name}`}
-                      disabled={line.quantity <= 1}
-                      onClick={() => setQuantity(line.id, name, line.quantity - 1)}
-                      className="h-9 w-9 text-lg disabled:opacity-40"
+                      aria-disabled={line.quantity <= 1}
+                      onClick={() => line.quantity > 1 && setQuantity(line.id, name, line.quantity - 1)}
+                      className="h-9 w-9 text-lg aria-disabled:cursor-not-allowed aria-disabled:opacity-40"
                     >
                       −
                     </button>
                     <QuantityInput
-                      key={`${line.id}:${line.quantity}`}
+                      key={line.id}
                       id={`quantity-${line.id}`}
                       label={`Quantity of ${name}`}
                       quantity={line.quantity}
@@ -140,9 +151,9 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
                     <button
                       type="button"
                       aria-label={`Increase quantity of ${name}`}
-                      disabled={!canIncrease}
-                      onClick={() => setQuantity(line.id, name, line.quantity + 1)}
-                      className="h-9 w-9 text-lg disabled:opacity-40"
+                      aria-disabled={!canIncrease}
+                      onClick={() => canIncrease && setQuantity(line.id, name, line.quantity + 1)}
+                      className="h-9 w-9 text-lg aria-disabled:cursor-not-allowed aria-disabled:opacity-40"
                     >
                       +
                     </button>
@@ -210,6 +221,12 @@ function QuantityInput(props: {
 }) {
   const { id, label, quantity, max, error, onProblem, onCommit } = props;
   const [draft, setDraft] = useState(String(quantity));
+  // the cart's quantity changed (a stepper, the API's answer): show it, keeping the field (and focus)
+  const [shown, setShown] = useState(quantity);
+  if (shown !== quantity) {
+    setShown(quantity);
+    setDraft(String(quantity));
+  }
 
   function commit() {
     const checked = checkQuantity(draft, max);
