@@ -384,3 +384,14 @@ test("the Overview's orders waiting for fulfilment include a partly refunded ord
     expect(["paid", "partially fulfilled", "partially refunded"]).toContain(status);
   }
 });
+
+test("every admin page's tab title says Admin, the Overview's too", async ({ page, request, shop }) => {
+  const email = await createCustomer(request, shop, "staff-titles", "Title Staff");
+  promoteToAdmin(shop, email);
+  await signInThroughForm(page, email, PASSWORD, "/admin");
+  await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+  await expect(page).toHaveTitle("Overview · Admin · Mercato");
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Orders" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Orders" })).toBeVisible();
+  await expect(page).toHaveTitle("Orders · Admin · Mercato");
+});

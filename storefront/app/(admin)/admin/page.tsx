@@ -7,7 +7,8 @@ import { asProblem, problemMessage } from "@/lib/api/client";
 import { formatMoney } from "@/lib/format/money";
 import { sessionApi } from "@/lib/session/api";
 
-export const metadata: Metadata = { title: "Overview", alternates: { canonical: "/admin" } };
+// the admin layout's title template names child segments only, not its own page: spelt out here
+export const metadata: Metadata = { title: { absolute: "Overview · Admin · Mercato" }, alternates: { canonical: "/admin" } };
 
 function Stat({ label, value, href }: { label: string; value: string | number; href?: string }) {
   const body = (
