@@ -171,6 +171,8 @@ class CartDetails(CartWithLines, Protocol):
     def shipping_method(self) -> str | None: ...
     @property
     def discount_code(self) -> str | None: ...
+    @property
+    def order_id(self) -> uuid.UUID | None: ...  # what a checked-out cart became
 
 
 async def line_views(session: AsyncSession, cart: CartWithLines) -> list[CartLineView]:
@@ -367,6 +369,7 @@ class ClaimedCart:
     discount_code: str | None
     lines: list[ClaimedLine]
     variants: dict[str, catalog.PurchasableVariant]  # what its SKUs are, as the claim read them
+    order_id: uuid.UUID | None = None  # no order yet: the claim is what makes it
 
     def views(self) -> list[CartLineView]:
         """Its lines priced (`line_views`) from what the claim read, without reading again."""

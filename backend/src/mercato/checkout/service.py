@@ -245,6 +245,7 @@ async def quote_cart(
             customer_id=customer_id or cart.customer_id,
             email=cart.email,
             now=utcnow(),
+            ordered_as=cart.order_id,
         )
         if problem is not None:
             problems.append({"code": problem.code, "discount_code": cart.discount_code})

@@ -89,8 +89,27 @@ async def discount_problem(
     customer_id: uuid.UUID | None,
     email: str | None,
     now: datetime,
+    ordered_as: uuid.UUID | None = None,
 ) -> DomainError | None:
-    """Why the code cannot be used now (None when it can). Usage is re-checked atomically later."""
+    """Why the code cannot be used now (None when it can). Usage is re-checked atomically later.
+
+    `ordered_as`: the order a checked-out cart became; its own use of the code does not count
+    against it (the cart still shows the discount its order got)."""
+    own_use = 0
+    if (
+        ordered_as is not None
+        and discount is not None
+        and (discount.usage_limit is not None or discount.per_customer_limit is not None)
+    ):
+        own_use = int(
+            await session.scalar(
+                select(func.count(DiscountRedemption.id)).where(
+                    DiscountRedemption.discount_code_id == discount.id,
+                    DiscountRedemption.order_id == ordered_as,
+                )
+            )
+            or 0
+        )
     if discount is None or not discount.active:
         return ValidationFailed("This discount code is not valid.", code="invalid_discount_code")
     if (discount.starts_at and now < discount.starts_at) or (
@@ -105,11 +124,11 @@ async def discount_problem(
             code="discount_min_spend",
             extra={"min_subtotal": discount.min_subtotal},
         )
-    if discount.usage_limit is not None and discount.used_count >= discount.usage_limit:
+    if discount.usage_limit is not None and discount.used_count - own_use >= discount.usage_limit:
         return Conflict("This discount code has been used up.", code="discount_exhausted")
     if discount.per_customer_limit is not None and (customer_id is not None or email):
         used = await _customer_uses(session, discount.id, customer_id, email)
-        if used >= discount.per_customer_limit:
+        if used - own_use >= discount.per_customer_limit:
             return Conflict(
                 "You have already used this discount code.", code="discount_customer_limit"
             )

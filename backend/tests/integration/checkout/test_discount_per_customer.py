@@ -144,3 +144,28 @@ async def test_a_free_shipping_use_records_the_shipping_it_waived(
         )
     usage = expect(await client.get(f"{API}/admin/discounts/{code_id}/usage", headers=admin), 200)
     assert usage["total_discounted"] == waived
+
+
+@pytest.mark.usefixtures("once_each")
+async def test_an_ordered_cart_still_shows_the_discount_its_own_order_used(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """After a declined payment the shopper reopens the checkout: the cart, now ordered, is priced
+    as its order was (its own use of a one-per-customer, one-use code does not count against it)."""
+    async with container.db.session() as session:
+        code = await session.scalar(select(DiscountCode).where(DiscountCode.code == CODE))
+        assert code is not None
+        code.usage_limit = 1
+    email = f"cy-{uuid.uuid4().hex[:6]}@example.com"
+    cart_id = await ready_cart(client, {"PER-1": 1}, email=email)
+    expect(await client.post(f"{API}/carts/{cart_id}/discount-codes", json={"code": CODE}), 200)
+    placed: dict[str, Any] = expect(await checkout(client, cart_id), 201)
+    cart = expect(await client.get(f"{API}/carts/{cart_id}"), 200)
+    assert cart["order_id"] == placed["id"]
+    assert cart["discount_total"]["amount"] == 500
+    assert cart["total"] == placed["total"]
+    assert not [p for p in cart.get("problems", []) if "discount" in p["code"]]
+
+    again = await _buy_with_code(client, email)  # another cart (of the same person) still is
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "discount_exhausted"
