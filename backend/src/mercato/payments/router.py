@@ -68,11 +68,12 @@ async def sandbox_confirm(
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Mercato sandbox: confirm your payment</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: sans-serif; max-width: 28rem; margin: 3rem auto">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,"></head>
+<body style="font-family: sans-serif; max-width: 28rem; margin: 3rem auto"><main>
 <h1>Sandbox payment check</h1>
 {body}
-</body></html>"""
+</main></body></html>"""
 
 
 @router.get(

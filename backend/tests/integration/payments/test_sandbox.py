@@ -174,6 +174,11 @@ async def test_challenge_page_form_post(container: Container, client: httpx.Asyn
     placed = await place_order(container)
     body = (await client.post(confirm_url(placed), json=card(TEST_CARD_CHALLENGE, placed))).json()
     url = body["next_action"]["url"]
+    page = await client.get(url)
+    assert page.status_code == 200
+    # a page of its own: one main landmark, and no favicon request to fail in the console
+    assert page.text.count("<main>") == 1
+    assert '<link rel="icon" href="data:,">' in page.text
 
     decided = await client.post(url, data={"approve": "true"})
 
