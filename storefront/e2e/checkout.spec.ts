@@ -351,11 +351,11 @@ test("an address the API refuses is explained at the field and in words, never a
   await page.getByLabel("Country").selectOption({ label: "Germany" });
   await page.getByRole("button", { name: "Continue to shipping" }).click();
   const summary = page.getByRole("main").getByRole("alert");
-  await expect(summary).toContainText("Postal code: Not a valid postal code for DE.");
+  await expect(summary).toContainText("Postal code: Not a valid postal code for Germany (for example 10115).");
   await expect(summary).not.toContainText("errors`");
   const postal = page.getByLabel("Postal code");
   await expect(postal).toHaveAttribute("aria-invalid", "true");
-  await expect(postal).toHaveAccessibleDescription("Not a valid postal code for DE.");
+  await expect(postal).toHaveAccessibleDescription("Not a valid postal code for Germany (for example 10115).");
   await expect(page.getByLabel("City")).not.toHaveAttribute("aria-invalid", "true");
 
   await postal.fill("10115");

@@ -33,6 +33,31 @@ POSTAL_CODE_PATTERNS: dict[str, re.Pattern[str]] = {
     }.items()
 }
 
+# how the messages name a country and show its postal code's form (the countries with a pattern)
+POSTAL_CODE_EXAMPLES: dict[str, tuple[str, str]] = {
+    "AT": ("Austria", "1010"),
+    "BE": ("Belgium", "1000"),
+    "CA": ("Canada", "K1A 0B1"),
+    "DE": ("Germany", "10115"),
+    "DK": ("Denmark", "1050"),
+    "ES": ("Spain", "28001"),
+    "FR": ("France", "75001"),
+    "GB": ("the United Kingdom", "SW1A 1AA"),
+    "IE": ("Ireland", "D02 X285"),
+    "IT": ("Italy", "00118"),
+    "LU": ("Luxembourg", "L-1009"),
+    "NL": ("the Netherlands", "1012 AB"),
+    "PL": ("Poland", "00-001"),
+    "PT": ("Portugal", "1000-001"),
+    "SE": ("Sweden", "111 22"),
+    "US": ("the United States", "94105"),
+}
+
+
+def _country_name(code: str) -> str:
+    return POSTAL_CODE_EXAMPLES[code][0] if code in POSTAL_CODE_EXAMPLES else code
+
+
 US_STATES = frozenset(
     [
         "AL",
@@ -121,7 +146,7 @@ def normalize_address(
         errors.append(
             {
                 "loc": [field, "country"],
-                "msg": f"We do not ship to {country}.",
+                "msg": f"We do not ship to {_country_name(country)}.",
                 "type": "country_not_allowed",
             }
         )
@@ -134,7 +159,8 @@ def normalize_address(
             errors.append(
                 {
                     "loc": [field, "postal_code"],
-                    "msg": f"Not a valid postal code for {country}.",
+                    "msg": f"Not a valid postal code for {_country_name(country)} "
+                    f"(for example {POSTAL_CODE_EXAMPLES[country][1]}).",
                     "type": "postal_code_format",
                 }
             )

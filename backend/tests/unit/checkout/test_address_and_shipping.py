@@ -8,7 +8,11 @@ import pytest
 
 from mercato.checkout.providers.port import ShippingRateRequest
 from mercato.checkout.providers.table_rate import TableRateProvider
-from mercato.platform.addresses import normalize_address
+from mercato.platform.addresses import (
+    POSTAL_CODE_EXAMPLES,
+    POSTAL_CODE_PATTERNS,
+    normalize_address,
+)
 from mercato.platform.config import CheckoutSettings
 from mercato.platform.errors import ValidationFailed
 
@@ -103,3 +107,27 @@ async def test_table_rates_flat_weight_and_free_over() -> None:
     assert heavy["heavy"] == 1795
     world = await provider.quote(_request("US", 3000))
     assert [(q.code, q.amount, q.zone) for q in world] == [("international", 2995, "world")]
+
+
+def test_every_postal_code_example_fits_its_countrys_pattern() -> None:
+    assert set(POSTAL_CODE_EXAMPLES) == set(POSTAL_CODE_PATTERNS)
+    for country, (_name, example) in POSTAL_CODE_EXAMPLES.items():
+        assert POSTAL_CODE_PATTERNS[country].match(example), country
+
+
+def test_address_messages_name_the_country_and_show_the_postal_codes_form() -> None:
+    address = {
+        "first_name": "Ada",
+        "last_name": "L",
+        "line1": "Hauptstraße 1",
+        "city": "Berlin",
+        "postal_code": "1234",
+        "country": "de",
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        normalize_address(address, allowed_countries=["FR"], field="shipping_address")
+    messages = {e["loc"][1]: e["msg"] for e in refused.value.extra["errors"]}
+    assert messages == {
+        "country": "We do not ship to Germany.",
+        "postal_code": "Not a valid postal code for Germany (for example 10115).",
+    }
