@@ -118,6 +118,7 @@ export async function startShop(): Promise<{ env: ShopEnv; stop: () => Promise<v
     MERCATO_CORS_ORIGINS: JSON.stringify([storefrontUrl]),
     MERCATO_LOG_JSON: "false",
     MERCATO_WORKER__CONCURRENCY: "1",
+    MERCATO_AUTH__REGISTRATIONS_PER_IP_PER_HOUR: "1000", // every test's shopper registers from 127.0.0.1
     MERCATO_STOREFRONT__REVALIDATE_SECRET: revalidateSecret, // the worker tells the shop about catalog changes
     // parcels move every 2 s (simulated carrier) and are polled every second: shipping.spec.ts
     MERCATO_SHIPPING__SIMULATED_STEP_SECONDS: "2",

@@ -66,7 +66,6 @@ RESET_REQUESTS_PER_EMAIL = 5
 RESET_REQUESTS_PER_IP = 30
 RESET_WINDOW_SECONDS = 3600
 VERIFY_RESENDS_PER_USER = 5
-REGISTRATIONS_PER_IP = 30
 
 
 class InvalidCredentials(Unauthorized):
@@ -159,7 +158,12 @@ async def register(
     locale: str,
     ip: str,
 ) -> User:
-    await _throttle(container, f"register:ip:{ip}", REGISTRATIONS_PER_IP, RESET_WINDOW_SECONDS)
+    await _throttle(
+        container,
+        f"register:ip:{ip}",
+        container.settings.auth.registrations_per_ip_per_hour,
+        RESET_WINDOW_SECONDS,
+    )
     user = await create_user(
         session,
         email=email,

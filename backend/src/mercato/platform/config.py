@@ -35,6 +35,8 @@ class AuthSettings(BaseModel):
     login_max_failures_per_account_all_ips: int = Field(default=100, ge=1)
     login_max_failures_per_ip: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
+    # new accounts per client address per hour (raise it behind a shared address, e.g. a campus)
+    registrations_per_ip_per_hour: int = Field(default=30, ge=1)
 
     @field_validator("signing_keys")
     @classmethod

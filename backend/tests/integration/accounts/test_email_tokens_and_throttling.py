@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -333,3 +334,27 @@ async def test_the_reset_event_carries_how_long_its_link_works(
             )
         ).scalars()
     assert payload["expires_in_minutes"] == container.settings.auth.password_reset_ttl_minutes
+
+
+async def test_registrations_per_address_follow_the_setting(db_url: str, tmp_path: Path) -> None:
+    settings = make_settings(db_url, tmp_path, auth={"registrations_per_ip_per_hour": 2})
+    container = build_container(settings)
+
+    def register(client: httpx.AsyncClient, name: str) -> Any:
+        body = {"email": f"{name}-{uuid.uuid4().hex[:6]}@example.com", "password": NEW_PASSWORD}
+        return client.post("/api/v1/auth/register", json={**body, "full_name": name})
+
+    try:
+        app = create_app(settings, container)
+        one_address = httpx.ASGITransport(app=app, client=("203.0.113.8", 1234))
+        async with httpx.AsyncClient(transport=one_address, base_url="http://t") as client:
+            assert [(await register(client, n)).status_code for n in ("a", "b")] == [201, 201]
+            refused = await register(client, "c")
+            assert refused.status_code == 429
+            assert refused.json()["code"] == "rate_limited"
+            assert "retry-after" in refused.headers
+        another = httpx.ASGITransport(app=app, client=("198.51.100.10", 1234))
+        async with httpx.AsyncClient(transport=another, base_url="http://t") as client:
+            assert (await register(client, "d")).status_code == 201
+    finally:
+        await container.aclose()
