@@ -26,6 +26,7 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
   const [, startTransition] = useTransition();
   const confirmed = useRef(initialCart); // the last cart the API answered with
   const queue = useRef(Promise.resolve());
+  const pending = useRef(0); // changes sent or waiting to be: only the last one's answer is shown
   /** a removed line took the focus with it: give it to the list (or the empty cart's link) */
   const refocus = useRef(false);
   const listRef = useRef<HTMLUListElement>(null);
@@ -41,6 +42,7 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
     setError(null);
     setLineErrors({});
     setCart(optimistic);
+    pending.current += 1;
     // one request at a time, in click order, so answers cannot overtake each other; a link
     // followed meanwhile waits for them (PageLink)
     queue.current = trackChange(queue.current.then(async () => {
@@ -50,12 +52,15 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
       } catch {
         result = { ok: false, code: "network", message: "The connection was lost. Your cart was not changed." };
       }
+      pending.current -= 1;
       startTransition(() => {
         if (result.ok) {
           confirmed.current = result.cart;
-          setCart(result.cart);
           writeCartMirror({ id: result.cart.id, count: result.cart.item_count });
           setAnnounce(done);
+          // a later change is on its way: showing this answer would undo it on screen (a line
+          // removed since would come back, taking the focus with it) until its own answer
+          if (pending.current === 0) setCart(result.cart);
         } else {
           setCart(confirmed.current);
           setError(result.message);
