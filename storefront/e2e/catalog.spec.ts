@@ -62,6 +62,7 @@ test("browse a category, filter by size, open a product and pick a variant", asy
   const size = page.getByRole("group", { name: "Size" });
   await size.getByRole("checkbox", { name: /^M\b/ }).check();
   await expect(page).toHaveURL(/[?&]option=size%3AM\b/);
+  expect(new URL(page.url()).search).not.toMatch(/=(&|$)/); // no empty fields (`sort=`) in the URL
   await expect(page.getByRole("list", { name: "Active filters" }).getByRole("link", { name: /Size: M/ })).toBeVisible();
   await expect(page.getByRole("group", { name: "Size" }).getByRole("checkbox", { name: /^M\b/ })).toBeChecked();
   // the link reproduces the view

@@ -16,6 +16,7 @@ export function FilterForm({ id, action, children }: { id: string; action: strin
       action={action}
       scroll={false}
       aria-label="Filter products"
+      onSubmit={(event) => leaveOutEmptyFields(event.currentTarget)}
       onChange={(event) => {
         const target = event.target as HTMLElement;
         if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) ref.current?.requestSubmit();
@@ -24,6 +25,22 @@ export function FilterForm({ id, action, children }: { id: string; action: strin
       {children}
     </Form>
   );
+}
+
+/**
+ * Fields left empty (the default sort, a blank price) stay out of the URL: `?sort=&price_min=`
+ * says nothing. Disabled fields are not submitted; next/form reads the fields right after this
+ * handler, and they are enabled again on the next task.
+ */
+function leaveOutEmptyFields(form: HTMLFormElement) {
+  const empty = Array.from(form.elements).filter(
+    (el): el is HTMLInputElement | HTMLSelectElement =>
+      (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) && el.name !== "" && el.value === "" && !el.disabled,
+  );
+  for (const el of empty) el.disabled = true;
+  setTimeout(() => {
+    for (const el of empty) el.disabled = false;
+  });
 }
 
 /** The sort select lives outside the filter disclosure but submits the same form (`form=` attribute). */
