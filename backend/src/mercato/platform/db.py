@@ -155,7 +155,7 @@ async def insert_new(session: AsyncSession, *objects: Base) -> None:
     """
     runs: list[tuple[Table, list[dict[str, Any]]]] = []
     for obj in objects:
-        table, row = _row_of(obj)
+        table, row = row_of(obj)
         if runs and runs[-1][0] is table:
             runs[-1][1].append(row)
         else:
@@ -174,11 +174,11 @@ async def _insert_runs_at_once(
     """PostgreSQL: several tables' rows in ONE statement, one round trip: a one-row INSERT per
     row, each but the last in a data-modifying `WITH` (foreign keys are checked at the
     statement's end, so a child may come with its parent)."""
-    shape, params = _numbered([(table, row) for table, rows in runs for row in rows])
+    shape, params = numbered([(table, row) for table, rows in runs for row in rows])
     await session.execute(_rows_statement(shape), params)
 
 
-def _numbered(
+def numbered(
     rows: Sequence[tuple[Table, dict[str, Any]]],
 ) -> tuple[tuple[tuple[Table, tuple[str, ...]], ...], dict[str, Any]]:
     """Rows for one statement: its shape (each row's table and column keys, the statement's
@@ -218,12 +218,12 @@ async def insert_new_unless_taken(
     an event with its snapshot), written only if it was: on PostgreSQL in the same statement
     (each an `INSERT … SELECT … FROM` the conflict-free insert's `RETURNING`), elsewhere by
     INSERTs after it."""
-    table, row = _row_of(obj)
-    followers = [_row_of(follower) for follower in then()]
+    table, row = row_of(obj)
+    followers = [row_of(follower) for follower in then()]
     dialect = session.get_bind().dialect
     with session.no_autoflush:
         if followers and dialect.name == "postgresql":
-            shape, params = _numbered([(table, row), *followers])
+            shape, params = numbered([(table, row), *followers])
             result = await session.execute(_unless_taken_then(shape, unique), params)
             return getattr(result, "rowcount", 0) == 1
         result = await session.execute(_insert_unless_taken(dialect, table, unique), row)
@@ -249,20 +249,26 @@ def _unless_taken_then(shape: tuple[tuple[Table, tuple[str, ...]], ...], unique:
         .returning(literal_column("1").label("taken"))
         .cte("taken")
     )
-    inserts = [
-        insert(follower).from_select(
-            list(follower_keys),
-            select(
-                *(
-                    bindparam(f"r{i}_{key}", type_=follower.c[key].type).label(key)
-                    for key in follower_keys
-                )
-            ).select_from(taken),
-        )
-        for i, (follower, follower_keys) in enumerate(followers, start=1)
-    ]
-    *first, last = inserts
+    *first, last = inserts_for_each_row_of(taken, tuple(followers), start=1)
     return last.add_cte(taken, *(stmt.cte(f"then_{i}") for i, stmt in enumerate(first)))
+
+
+def inserts_for_each_row_of(
+    source: Any, shape: tuple[tuple[Table, tuple[str, ...]], ...], *, start: int = 0
+) -> list[Insert]:
+    """PostgreSQL: for rows of (table, column keys), one `INSERT … SELECT <the row's
+    parameters> FROM source` each, to go in a data-modifying `WITH` with `source` (a CTE): each
+    row is written once for every row `source` gives (once, or not at all when it gives none).
+    Their parameters are named `r<row>_<column key>`, rows numbered from `start`."""
+    return [
+        insert(table).from_select(
+            list(keys),
+            select(
+                *(bindparam(f"r{i}_{key}", type_=table.c[key].type).label(key) for key in keys)
+            ).select_from(source),
+        )
+        for i, (table, keys) in enumerate(shape, start=start)
+    ]
 
 
 @functools.cache
@@ -276,7 +282,7 @@ def _insert_unless_taken(dialect: Dialect, table: Table, unique: str) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=[unique])
 
 
-def _row_of(obj: Base) -> tuple[Table, dict[str, Any]]:
+def row_of(obj: Base) -> tuple[Table, dict[str, Any]]:
     """An object's table and its row: every column, Python-side defaults filled in (and set on
     the object, so it reads as written)."""
     mapper = obj.__mapper__

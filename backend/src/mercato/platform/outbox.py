@@ -48,10 +48,18 @@ def record_event(session: AsyncSession, event_type: str, payload: dict[str, Any]
     """Add an event to the current transaction. It is published only if the transaction commits."""
     event = OutboxEvent(id=new_id(), event_type=event_type, payload=payload, created_at=utcnow())
     session.add(event)
+    note_event(session, event)
+    return event
+
+
+def note_event(session: AsyncSession, event: OutboxEvent) -> None:
+    """What follows an event of this transaction once it commits: the relay publishes it (by
+    id) and its business counters count. `record_event` calls it; a caller whose own statement
+    wrote the event's row (its payload computed in SQL) calls it for that row, with the payload
+    the row holds."""
     after_commit = session.info.setdefault("outbox_after_commit", [])
     after_commit.append(event.id)
-    count_business_event(session, event_type, payload)  # counted only if the commit succeeds
-    return event
+    count_business_event(session, event.event_type, event.payload)  # only if the commit succeeds
 
 
 def take_pending(session: AsyncSession) -> list[OutboxEvent]:
