@@ -13,12 +13,13 @@ import base64
 import functools
 import json
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Select,
+    Table,
     Update,
     bindparam,
     func,
@@ -41,12 +42,26 @@ from mercato.inventory.models import (
 from mercato.inventory.schemas import StockLevelRead, StockMovementRead
 from mercato.platform import card_marks
 from mercato.platform.clock import utcnow
-from mercato.platform.db import Database, insert_new, table_of
+from mercato.platform.db import (
+    Database,
+    insert_new,
+    inserts_for_each_row_of,
+    numbered,
+    row_of,
+    table_of,
+)
 from mercato.platform.errors import ValidationFailed
 from mercato.platform.ids import new_id
 from mercato.platform.outbox import take_pending
 from mercato.platform.pagination import cursor_fields, newest_first
-from mercato.revalidation.service import record_stock_change
+from mercato.revalidation.service import (
+    new_stock_event,
+    record_stock_change,
+    stock_change_written,
+    stock_event_due_sql,
+    stock_event_params,
+    stock_event_payload_sql,
+)
 
 __all__ = [
     "InsufficientStock",
@@ -203,36 +218,103 @@ async def reserve(
     """Reserve every item or raise InsufficientStock (the caller rolls back its transaction).
 
     Returns what each reservation left available (as of this transaction). One conditional
-    UPDATE per SKU, in SKU order, then one INSERT for the ledger rows: on PostgreSQL a level's
-    row stays locked from its UPDATE to the commit."""
+    UPDATE per SKU, in SKU order, then one INSERT for the ledger rows with the transaction's
+    pending outbox events: on PostgreSQL a level's row stays locked from its UPDATE to the
+    commit, so there the last SKU's UPDATE and those INSERTs are one statement (ADR 0048)."""
     validated = _validated(items)
     left: dict[str, int] = {}
-    for sku, qty in validated:
-        now = utcnow()
-        after = (
-            await session.execute(
-                _reserve_statement(), {"level_sku": sku, "quantity": qty, "now": now}
-            )
-        ).first()
-        if after is None:
-            current = await _current(session, sku)
-            have = 0 if current is None else current[0] - current[1]
-            raise InsufficientStock(sku, qty, have)
-        available = int(after[0]) - int(after[1])
-        record_stock_change(session, sku, available + qty, available)
-        left[sku] = available
+    *first, (last_sku, last_qty) = validated
+    pg = session.get_bind().dialect.name == "postgresql"
+    for sku, qty in first if pg else validated:
+        left[sku] = await _reserve_one(session, sku, qty)
+    movements = [
+        _movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor)
+        for sku, qty in validated
+    ]
+    if pg:
+        left[last_sku] = await _reserve_last_with_rows(session, last_sku, last_qty, movements)
+        return left
     # the ledger is append-only: plain INSERTs, no unit-of-work bookkeeping; the transaction's
-    # events go with it (on PostgreSQL one statement: a round trip fewer while the levels are
-    # locked, ADR 0050)
-    await insert_new(
-        session,
-        *(
-            _movement(sku, "reserve", delta_reserved=qty, reference=reference, actor=actor)
-            for sku, qty in validated
-        ),
-        *take_pending(session),
-    )
+    # events go with it (ADR 0050)
+    await insert_new(session, *movements, *take_pending(session))
     return left
+
+
+async def _reserve_one(session: AsyncSession, sku: str, qty: int) -> int:
+    after = (
+        await session.execute(
+            _reserve_statement(), {"level_sku": sku, "quantity": qty, "now": utcnow()}
+        )
+    ).first()
+    if after is None:
+        await _insufficient(session, sku, qty)
+    available = int(after[0]) - int(after[1])
+    record_stock_change(session, sku, available + qty, available)
+    return available
+
+
+async def _insufficient(session: AsyncSession, sku: str, qty: int) -> NoReturn:
+    current = await _current(session, sku)
+    have = 0 if current is None else current[0] - current[1]
+    raise InsufficientStock(sku, qty, have)
+
+
+async def _reserve_last_with_rows(
+    session: AsyncSession, sku: str, qty: int, movements: list[StockMovement]
+) -> int:
+    """PostgreSQL: the last SKU's conditional UPDATE, and in the same statement the ledger
+    rows, the transaction's pending outbox events and this move's `StockChanged` event (when
+    due, its payload from the level the UPDATE returns): written only if the UPDATE matched.
+    The level stays locked from here to the commit, one round trip shorter than an UPDATE and
+    then an INSERT. The rows are the ones that pair writes."""
+    pending = take_pending(session)
+    event = new_stock_event()
+    event_table, event_row = row_of(event)
+    del event_row["payload"]  # computed in the statement
+    shape, params = numbered([row_of(obj) for obj in (*movements, *pending)])
+    params.update({f"event_{key}": value for key, value in event_row.items()})
+    params.update(stock_event_params(sku))
+    params.update({"level_sku": sku, "quantity": qty, "now": utcnow()})
+    statement = _reserve_with_rows_statement(shape, (event_table, tuple(event_row)))
+    after = (await session.execute(statement, params)).first()
+    if after is None:
+        for pending_event in pending:  # as they were: the caller decides what happens to them
+            session.add(pending_event)
+        await _insufficient(session, sku, qty)
+    available = int(after[0]) - int(after[1])
+    stock_change_written(session, sku, available + qty, available, event)
+    return available
+
+
+@functools.cache
+def _reserve_with_rows_statement(
+    shape: tuple[tuple[Table, tuple[str, ...]], ...], event: tuple[Table, tuple[str, ...]]
+) -> Select[Any]:
+    """`WITH level AS (UPDATE stock_level … RETURNING on_hand, reserved), then_0 AS (INSERT …
+    SELECT … FROM level), …, stock_event AS (INSERT INTO outbox_event … SELECT … FROM level
+    WHERE <due>) SELECT on_hand, reserved FROM level`: built once per shape of rows."""
+    level = _reserve_statement().cte("level")
+    after = level.c.on_hand - level.c.reserved
+    before = after + bindparam("quantity")
+    event_table, event_keys = event
+    stock_event = insert(event_table).from_select(
+        [*event_keys, "payload"],
+        select(
+            *(
+                bindparam(f"event_{key}", type_=event_table.c[key].type).label(key)
+                for key in event_keys
+            ),
+            stock_event_payload_sql(before, after).label("payload"),
+        )
+        .select_from(level)
+        .where(stock_event_due_sql(before, after)),
+    )
+    rows = inserts_for_each_row_of(level, shape)
+    return select(level.c.on_hand, level.c.reserved).add_cte(
+        level,
+        *(stmt.cte(f"then_{i}") for i, stmt in enumerate(rows)),
+        stock_event.cte("stock_event"),
+    )
 
 
 async def release(

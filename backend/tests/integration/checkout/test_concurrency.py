@@ -38,7 +38,9 @@ from tests.integration.checkout.helpers import (
     stock,
 )
 
-INSERTED = re.compile(r"INSERT INTO (\w+)")
+WRITTEN = re.compile(r"(UPDATE|INSERT INTO) (\w+)")
+# the conditional reservation, alone or (PostgreSQL, the last SKU's) with the rows it writes
+RESERVATION = "UPDATE STOCK_LEVEL SET RESERVED=(STOCK_LEVEL.RESERVED +"
 
 
 async def _placed_with_statements(
@@ -60,10 +62,14 @@ async def _placed_with_statements(
 
 
 def _short(statement: str) -> str:
-    """`UPDATE STOCK_LEVEL SET`; a PostgreSQL statement of several INSERTs (`insert_new`) as
-    `INSERT INTO A + INSERT INTO B`."""
+    """`UPDATE STOCK_LEVEL SET`; a PostgreSQL statement of several writes (`insert_new`, the
+    reservation with its rows) as `INSERT INTO A + INSERT INTO B`, `UPDATE STOCK_LEVEL SET +
+    INSERT INTO A`."""
     if statement.startswith("WITH"):
-        return " + ".join(f"INSERT INTO {table}".upper() for table in INSERTED.findall(statement))
+        return " + ".join(
+            f"{verb} {table} SET".upper() if verb == "UPDATE" else f"{verb} {table}".upper()
+            for verb, table in WRITTEN.findall(statement)
+        )
     return " ".join(statement.split()[:3]).upper()
 
 
@@ -345,10 +351,8 @@ async def test_the_losers_of_a_burst_never_reach_the_reservation(
     container.stock_gate.max_wait_seconds = 300  # a slow machine must not turn waiters loose
     reservations: list[str] = []
 
-    reserve = "UPDATE STOCK_LEVEL SET RESERVED=(STOCK_LEVEL.RESERVED +"
-
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith(reserve):
+        if RESERVATION in statement.upper():
             reservations.append(statement)
 
     engine = container.db.write_engine.sync_engine
@@ -385,7 +389,7 @@ async def test_a_checkout_takes_the_shared_rows_last(
     statements = [_short(statement) for statement in executed]
 
     assert placed["discount_total"]["amount"] > 0
-    first_hot = statements.index("UPDATE STOCK_LEVEL SET")
+    first_hot = next(i for i, s in enumerate(statements) if s.startswith("UPDATE STOCK_LEVEL SET"))
     before, after = statements[:first_hot], statements[first_hot:]
     for written in ("INSERT INTO SHOP_ORDER", "INSERT INTO PAYMENT", "UPDATE IDEMPOTENCY_KEY SET"):
         assert any(written in s for s in before), "\n".join(statements)
@@ -399,13 +403,16 @@ async def test_a_checkout_takes_the_shared_rows_last(
         "INSERT INTO OUTBOX_EVENT",
     )
     assert all(s.startswith(allowed) for s in after), statements
-    assert after.count("UPDATE STOCK_LEVEL SET") == 2
+    reservations = [i for i, s in enumerate(after) if s.startswith("UPDATE STOCK_LEVEL SET")]
+    assert len(reservations) == 2
     assert sum("INSERT INTO STOCK_MOVEMENT" in s for s in after) == 1
     assert sum("INSERT INTO OUTBOX_EVENT" in s for s in after) == 1  # the events in one go
-    if container.db.dialect == "postgresql":  # with the ledger rows, in one statement
-        assert any("STOCK_MOVEMENT" in s and "OUTBOX_EVENT" in s for s in after), after
+    if container.db.dialect == "postgresql":  # with the ledger rows, in the last reservation
+        last = after[reservations[-1]]
+        assert "INSERT INTO STOCK_MOVEMENT" in last, after
+        assert "INSERT INTO OUTBOX_EVENT" in last, after
     assert after.index("UPDATE DISCOUNT_CODE SET") > max(
-        i for i, s in enumerate(after) if s == "UPDATE STOCK_LEVEL SET"
+        reservations
     )  # the lock order of a cancellation: stock, then the code
     assert await stock(container, "HOT-1") == (5, 2)
 
@@ -455,10 +462,9 @@ async def test_two_api_processes_racing_run_one_whole_checkout_per_unit(
         # wait for a quiet period, one checkout per process (the gate's design, ADR 0048).
         gate.quiet_floor_seconds = gate.quiet_ceiling_seconds = quiet
     reservations: list[str] = []
-    reserve = "UPDATE STOCK_LEVEL SET RESERVED=(STOCK_LEVEL.RESERVED +"
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith(reserve):
+        if RESERVATION in statement.upper():
             reservations.append(statement)
 
     engines = [c.db.write_engine.sync_engine for c in (container, other)]

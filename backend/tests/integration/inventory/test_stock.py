@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from mercato.bootstrap import Container
 from mercato.inventory import service as inventory
 from mercato.inventory.models import StockMovement
 from mercato.platform.errors import DomainError, ValidationFailed
+from mercato.platform.outbox import record_event
 
 
 async def _stock(container: Container, sku: str, on_hand: int) -> None:
@@ -159,3 +162,98 @@ async def test_the_stock_gates_reread_sees_what_a_session_sees(container: Contai
     }
     assert await _available(container, "TEE-M", "NO-SUCH") == {"TEE-M": 4, "NO-SUCH": 0}
     assert await inventory.read_available(container.db, []) == {}
+
+
+async def _outbox(container: Container) -> list[tuple[str, str, str]]:
+    """Every outbox row: its id, type and payload as the database holds its text."""
+    async with container.db.session(write=False) as session:
+        rows = await session.execute(
+            text(
+                "SELECT id, event_type, CAST(payload AS TEXT) FROM outbox_event ORDER BY created_at"
+            )
+        )
+        return [(str(row[0]).replace("-", ""), row[1], row[2]) for row in rows]
+
+
+async def test_a_reservation_writes_its_ledger_rows_and_the_transactions_events(
+    container: Container, db_backend: str
+) -> None:
+    """The ledger rows, the events recorded before it and each move's `StockChanged` (only at
+    or below the ceiling) are written with the reservation; on PostgreSQL in the last SKU's
+    UPDATE (one statement for a one-SKU reservation), the event's payload computed there with
+    the text `json.dumps` writes. The rows are the same on both databases."""
+    sku = 'TÉE-"1"'  # escaped in JSON as json.dumps escapes it
+    await _stock(container, sku, 7)
+    await _stock(container, "PLENTY", 500)  # above the ceiling: moves without an event
+    await _stock(container, "ZED", 101)  # leaves 100: at the ceiling, an event
+    before = await _outbox(container)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = container.db.write_engine.sync_engine
+    async with container.db.session() as session:
+        record_event(session, "Tested", {"n": 1})
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            left = await inventory.reserve(session, {sku: 3}, reference="o1", actor="tests")
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        published = list(session.info["outbox_after_commit"])
+    assert left == {sku: 4}
+    if db_backend == "postgresql":
+        assert len(statements) == 1, statements
+        assert statements[0].startswith("WITH level AS (UPDATE stock_level SET")
+    async with container.db.session() as session:
+        left = await inventory.reserve(session, {"PLENTY": 2, "ZED": 1}, reference="o2")
+        published += session.info["outbox_after_commit"]
+    assert left == {"PLENTY": 498, "ZED": 100}
+
+    written = [row for row in await _outbox(container) if row not in before]
+    assert [(kind, json.loads(payload)) for _, kind, payload in written] == [
+        ("Tested", {"n": 1}),
+        ("StockChanged", {"sku": sku, "available_before": 7, "available_after": 4}),
+        ("StockChanged", {"sku": "ZED", "available_before": 101, "available_after": 100}),
+    ]
+    for _, _, payload in written:  # the text SQLAlchemy's JSON type writes
+        assert payload == json.dumps(json.loads(payload))
+    assert sorted(id_ for id_, _, _ in written) == sorted(id_.hex for id_ in published)
+    async with container.db.session(write=False) as session:
+        ledger = (
+            await session.execute(
+                select(
+                    StockMovement.sku,
+                    StockMovement.kind,
+                    StockMovement.delta_on_hand,
+                    StockMovement.delta_reserved,
+                    StockMovement.reference,
+                    StockMovement.actor,
+                ).where(StockMovement.kind == "reserve")
+            )
+        ).all()
+    assert sorted(map(tuple, ledger)) == [
+        ("PLENTY", "reserve", 0, 2, "o2", None),
+        ('TÉE-"1"', "reserve", 0, 3, "o1", "tests"),
+        ("ZED", "reserve", 0, 1, "o2", None),
+    ]
+
+
+async def test_a_refused_reservation_writes_nothing_and_leaves_the_events_pending(
+    container: Container,
+) -> None:
+    await _stock(container, "A", 5)
+    await _stock(container, "B", 1)
+    before = await _outbox(container)
+    async with container.db.session() as session:
+        pending = record_event(session, "Tested", {"n": 2})
+        with session.no_autoflush, pytest.raises(inventory.InsufficientStock) as caught:
+            await inventory.reserve(session, {"A": 2, "B": 2}, reference="o1")
+        assert caught.value.extra == {"sku": "B", "requested": 2, "available": 1}
+        assert pending in session.new  # still the caller's to write or roll back
+        await session.rollback()
+    assert await _outbox(container) == before
+    async with container.db.session(write=False) as session:
+        assert not (
+            await session.scalars(select(StockMovement.id).where(StockMovement.reference == "o1"))
+        ).all()
