@@ -524,23 +524,47 @@ class Database:
             for prepare in self.before_commit:
                 await prepare(session)
 
-    async def fill_pool(self) -> int:
+    async def fill_pool(
+        self, prepare: Callable[[AsyncConnection], Awaitable[None]] | None = None
+    ) -> int:
         """Open the pool's connections now (PostgreSQL; asyncpg's own pools do the same with
         `min_size`), so that the first burst finds them ready. Returns how many were opened; a
-        database that does not answer is logged, not fatal (requests answer 503 meanwhile)."""
+        database that does not answer is logged, not fatal (requests answer 503 meanwhile).
+
+        `prepare` runs on each connection opened, in a transaction rolled back afterwards: the
+        hot statements run there once (asyncpg prepares a statement on each connection at its
+        first use). A `prepare` that fails is logged and not run on the rest; the pool still
+        fills."""
         if self.dialect != "postgresql":
             return 0
         connections: list[AsyncConnection] = []
         pool: Any = self.engine.sync_engine.pool  # a QueuePool (from_url)
         try:
             for _ in range(pool.size()):
-                connections.append(await self.engine.connect())
+                connection = await self.engine.connect()
+                connections.append(connection)
+                if prepare is not None and not await self._prepared(connection, prepare):
+                    prepare = None
         except Exception as exc:
             log.warning("database_pool_fill_failed", opened=len(connections), error=str(exc)[:200])
         finally:
             for connection in connections:
                 await connection.close()
         return len(connections)
+
+    @staticmethod
+    async def _prepared(
+        connection: AsyncConnection, prepare: Callable[[AsyncConnection], Awaitable[None]]
+    ) -> bool:
+        transaction = await connection.begin()
+        try:
+            await prepare(connection)
+        except Exception as exc:
+            log.warning("database_pool_prepare_failed", error=str(exc)[:200])
+            return False
+        finally:
+            await transaction.rollback()
+        return True
 
     def one_read(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection for ONE read statement (Core; no ORM session, whose set-up cost more
