@@ -15,6 +15,7 @@ from mercato.catalog.fastpath import (
     ProductPageMisses,
     SearchMisses,
 )
+from mercato.checkout import service as checkout_service
 from mercato.checkout.lane import CheckoutLane
 from mercato.openapi import install_openapi, operation_id
 from mercato.ops.sentry import init_sentry, tag_request_id
@@ -52,7 +53,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             relay = AfterCommitRelay(container)  # publishes outbox events right after commit
             relay.start()
         if settings.env != "test":
-            await container.db.fill_pool()  # a burst finds its connections open
+            # a burst finds its connections open, checkout's hot statements prepared on each
+            await container.db.fill_pool(checkout_service.prepare_statements)
             # Everything alive after start-up (modules, the app, the container) moves to the
             # collector's permanent generation: full collections stop walking it. Without this a
             # full collection paused a process for ~100 ms every so often (p99 of cached hits

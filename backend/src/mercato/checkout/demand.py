@@ -26,6 +26,8 @@ from mercato.checkout.models import IdempotencyKey
 from mercato.inventory import service as inventory
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from mercato.platform.db import Database
 
 
@@ -149,6 +151,19 @@ class DemandReads:
         for one, read in zip(asked, reads, strict=True):
             if not one.answer.done():  # a request cancelled meanwhile (the client went away)
                 one.answer.set_result(read)
+
+
+async def prepare(connection: AsyncConnection) -> None:
+    """Run this module's statements once on `connection`, with values that match nothing (a
+    lone read, then a burst's two): on PostgreSQL asyncpg prepares a statement on each
+    connection at its first use, and `Database.fill_pool` calls this for each connection it
+    opens, so a burst after a start does not pay for it (ADR 0048)."""
+    arrays = connection.dialect.name == "postgresql"
+    nothing = uuid.uuid4()
+    await connection.execute(_one_statement(), {"cart": nothing, "scope": "", "key": ""})
+    keys: dict[str, Any] = {"scopes": [""], "keys": [""]} if arrays else {"pairs": [("", "")]}
+    await connection.execute(_seen_statement(arrays), keys)
+    await connection.execute(_carts_statement(arrays), {"carts": [nothing]})
 
 
 async def _read_one(db: Database, params: dict[str, Any]) -> DemandRead:

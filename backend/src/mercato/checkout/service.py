@@ -9,6 +9,7 @@ rolls all of it back and gives the key up, so a retry runs again; a success is r
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -26,13 +27,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from mercato.accounts import service as accounts
 from mercato.cart import service as cart_service
 from mercato.cart.models import Cart
 from mercato.cart.service import CartDetails, CartLineView
 from mercato.catalog import freshness
+from mercato.checkout import demand
 from mercato.checkout.models import IdempotencyKey
 from mercato.checkout.pricing import DiscountRule, PricedLine, Totals, compute_totals, tax_rate_for
 from mercato.checkout.providers.port import ShippingQuote, ShippingRateProvider, ShippingRateRequest
@@ -52,6 +54,7 @@ from mercato.platform.emails import check_email, normalize_email
 from mercato.platform.errors import (
     Conflict,
     DomainError,
+    NotFound,
     PreconditionRequired,
     ServiceUnavailable,
     ValidationFailed,
@@ -315,6 +318,34 @@ def _complete_statement() -> Update:
             completed_at=bindparam("now"),
         )
     )
+
+
+async def prepare_statements(connection: AsyncConnection) -> None:
+    """Run checkout's hot statements that can match nothing once on a pooled connection
+    (PostgreSQL: `Database.fill_pool` calls it for each connection it opens, in a transaction it
+    rolls back): the refusal reads (alone and a burst's), the cart's claim and its lines' read,
+    the key's completion, the stock gate's re-read and the reservation with its rows, in the
+    shape of a one-SKU checkout's (one event pending: its `OrderPlaced`). asyncpg prepares a
+    statement on each connection at its first use, one round trip more, and SQLAlchemy compiles
+    it once per process: a burst right after a start paid for both (ADR 0048). The INSERTs (the
+    key's claim, the order, the payment, the intent) cannot run without writing: they stay cold
+    until their first checkout on the connection. Writes nothing."""
+    await demand.prepare(connection)
+    nothing = new_id()
+    session = AsyncSession(bind=connection)  # joins the caller's transaction
+    try:
+        with contextlib.suppress(NotFound):
+            await cart_service.claim_for_checkout(session, nothing, user_id=None, order_id=nothing)
+        await session.execute(
+            _complete_statement(),
+            {"claim_id": nothing, "claim_owner": "", "body": None, "now": utcnow()},
+        )
+        with session.no_autoflush:  # as in a checkout: its event goes with the reservation
+            record_event(session, "CheckoutWarmUp", {})
+            await inventory.prepare_statements(session)
+    finally:
+        session.expunge_all()  # the pending event is never written
+        await session.close()
 
 
 async def _claim_key(

@@ -488,6 +488,25 @@ async def read_available(db: Database, skus: Collection[str]) -> dict[str, int]:
     return result
 
 
+# No stock level has it: a catalog SKU starts with a letter or a digit.
+NO_SUCH_SKU = "(warm-up)"
+
+
+async def prepare_statements(session: AsyncSession) -> None:
+    """Run the hot statements of a reservation once on the session's connection, matching
+    nothing (the stock gate's re-read of one SKU, the reservation of `NO_SUCH_SKU` with the
+    events the session has pending, which decide its shape; they stay pending): on PostgreSQL
+    asyncpg prepares a statement on each connection at its first use (see `checkout`'s
+    `prepare_statements`). Writes nothing."""
+    connection = await session.connection()
+    await connection.execute(_available_statement(), {"skus": [NO_SUCH_SKU]})
+    try:
+        await reserve(session, {NO_SUCH_SKU: 1}, reference="warm-up")
+    except InsufficientStock:
+        return
+    raise AssertionError(f"{NO_SUCH_SKU!r} has stock")  # pragma: no cover
+
+
 async def stock_levels(session: AsyncSession, skus: Collection[str]) -> dict[str, StockLevelRead]:
     levels: dict[str, StockLevelRead] = {}
     if not skus:
