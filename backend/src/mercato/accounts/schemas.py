@@ -9,11 +9,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from mercato.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from mercato.platform.strict import StrictInput
+from mercato.platform.strict import ONE_LINE, StrictInput
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), ONE_LINE]
 OpaqueToken = Annotated[str, Field(min_length=1, max_length=2048)]
 ItemRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
 MAX_WISHLIST_ITEMS = 200
@@ -102,16 +102,20 @@ class UserUpdate(Input):
 
 class AddressFields(Input):
     full_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE
     ]
     company: Name = ""
-    line1: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    line1: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE
+    ]
     line2: Name = ""
     postal_code: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), ONE_LINE
     ]
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    city: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), ONE_LINE
+    ]
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), ONE_LINE] = ""
     country: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
     phone: Annotated[
         str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() .-]{0,32}$")
@@ -137,23 +141,34 @@ class AddressCreate(AddressFields):
 
 class AddressUpdate(Input):
     full_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE
+        ]
         | None
     ) = None
     company: Name | None = None
     line1: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE
+        ]
         | None
     ) = None
     line2: Name | None = None
     postal_code: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] | None
-    ) = None
-    city: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), ONE_LINE
+        ]
         | None
     ) = None
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    city: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), ONE_LINE
+        ]
+        | None
+    ) = None
+    region: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), ONE_LINE] | None
+    ) = None
     country: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")] | None = (
         None
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from mercato.orders.schemas import OrderRead, PaymentStartRead
 from mercato.platform.money import Money
-from mercato.platform.strict import StrictInput
+from mercato.platform.strict import ONE_LINE, StrictInput
 
 
 class _Input(StrictInput):
@@ -31,14 +32,14 @@ class Address(_Input):
         }
     )
 
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
-    company: str | None = Field(default=None, max_length=200)
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(default=None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    postal_code: str = Field(min_length=1, max_length=16)
-    region: str | None = Field(default=None, max_length=8)
+    first_name: Annotated[str, Field(min_length=1, max_length=100), ONE_LINE]
+    last_name: Annotated[str, Field(min_length=1, max_length=100), ONE_LINE]
+    company: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
+    line1: Annotated[str, Field(min_length=1, max_length=200), ONE_LINE]
+    line2: Annotated[str, Field(max_length=200), ONE_LINE] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100), ONE_LINE]
+    postal_code: Annotated[str, Field(min_length=1, max_length=16), ONE_LINE]
+    region: Annotated[str, Field(max_length=8), ONE_LINE] | None = None
     country: str = Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")
     phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+() .\-/]*$")
 

@@ -109,6 +109,22 @@ def _utc(value: datetime) -> datetime:
         ) from None
 
 
+# C0 controls (tab, CR, LF…), DEL, C1 controls and the Unicode line/paragraph separators
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(value: str) -> str:
+    if _NOT_ONE_LINE.search(value):
+        raise PydanticCustomError(
+            "one_line", "Use one line of text, without line breaks or control characters"
+        )
+    return value
+
+
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+# a name or an address line, shown in emails, labels and pages as one line: put it after the
+# field's length constraints (`Annotated[str, StringConstraints(…), ONE_LINE]`), which then
+# keep their own messages and strip surrounding whitespace (a pasted trailing newline) first
+ONE_LINE = AfterValidator(_one_line)
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 QueryDatetime = Annotated[datetime, BeforeValidator(_query_datetime), AfterValidator(_utc)]

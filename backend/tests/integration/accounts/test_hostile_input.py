@@ -74,3 +74,35 @@ async def test_hostile_requests_get_4xx_and_change_nothing(
     assert profile["full_name"] == "Original"
     assert profile["role"] == "customer"
     assert (await client.get("/api/v1/me/addresses", headers=me)).json()["items"] == []
+
+
+async def test_names_and_address_lines_are_one_line(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """A line break in a name would start a new line in every email and label that shows it
+    (`Ada\\r\\nBcc: …`): names and address lines are one line, each refusal at its field."""
+    user = await create_user(container, full_name="Original")
+    me = auth_headers(container, user)
+    broken = ["Ada\r\nBcc: x@example.com", "Ada\nLovelace", "Ada\tL", "Ada\u2028L", "Ada\x1b[2J"]
+    for value in broken:
+        for method, path, body, field in [
+            ("PATCH", "/api/v1/me", {"full_name": value}, "full_name"),
+            ("POST", "/api/v1/me/addresses", {**ADDRESS, "line1": value}, "line1"),
+            ("POST", "/api/v1/me/addresses", {**ADDRESS, "full_name": value}, "full_name"),
+            (
+                "POST",
+                "/api/v1/auth/register",
+                {"email": "nl@example.com", "password": "a long passphrase", "full_name": value},
+                "full_name",
+            ),
+        ]:
+            response = await client.request(method, path, json=body, headers=me)
+            assert response.status_code == 422, (path, value, response.text)
+            (error,) = response.json()["errors"]
+            assert error["loc"][-1] == field
+            assert error["type"] == "one_line"
+    # a name pasted with a trailing newline is trimmed like other surrounding whitespace
+    trimmed = await client.patch("/api/v1/me", json={"full_name": " Ada Lovelace\n"}, headers=me)
+    assert trimmed.status_code == 200, trimmed.text
+    assert trimmed.json()["full_name"] == "Ada Lovelace"
+    assert (await client.get("/api/v1/me/addresses", headers=me)).json()["items"] == []

@@ -137,6 +137,9 @@ async def test_address_validation_rejects_and_changes_nothing(
         {**ADDRESS, "city": ""},
         {**ADDRESS, "line1": "x" * 500},
         {**ADDRESS, "extra": "field"},
+        {**ADDRESS, "first_name": "Ada\r\nBcc: x@example.com"},  # one line, for emails and labels
+        {**ADDRESS, "line1": "Hauptstraße 1\nFloor 2"},
+        {**ADDRESS, "city": "Ber\u2028lin"},
     ]
     for address in bad:
         response = await client.put(
