@@ -327,8 +327,12 @@ test("waiting for the bank's approval: a signed-in customer finds the order from
   await other.goto("/");
   await other.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("mercato.order.")).forEach((k) => localStorage.removeItem(k)));
   await other.goto("/checkout");
+  // the order page's status poll starts once its client components run: typed card details
+  // are only kept from then on (a loaded CI machine filled the form before, and lost them)
+  const polled = other.waitForResponse((r) => /\/orders\/[0-9a-f-]{36}\/status/.test(r.url()));
   await other.getByRole("link", { name: "View your order" }).click();
   await expect(other).toHaveURL(/\/orders\/[0-9a-f-]{36}$/);
+  await polled;
   await expect(other.getByRole("status").filter({ hasText: /payment/i })).toContainText("Waiting for your bank's approval");
   await expect(other.getByRole("link", { name: "Continue the approval with your bank" })).toHaveCount(0);
   const retry = other.getByRole("region", { name: "Pay with another card" });
