@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    model_validator,
+)
 
 from mercato.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from mercato.platform.addresses import with_address_rules
 from mercato.platform.strict import ONE_LINE, StrictInput
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
@@ -122,6 +131,14 @@ class AddressFields(Input):
     ] = ""
     is_default: bool = False
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _address_rules(
+        cls, data: Any, handler: ModelWrapValidatorHandler[AddressFields]
+    ) -> AddressFields:
+        """A request with another error also lists the country rules' errors (one 422)."""
+        return with_address_rules(data, handler)
+
 
 class AddressCreate(AddressFields):
     model_config = ConfigDict(
@@ -177,6 +194,15 @@ class AddressUpdate(Input):
         | None
     ) = None
     is_default: bool | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _address_rules(
+        cls, data: Any, handler: ModelWrapValidatorHandler[AddressUpdate]
+    ) -> AddressUpdate:
+        """As `AddressFields`, for the fields the update names (the stored ones are the
+        service's: a region left out is not missing)."""
+        return with_address_rules(data, handler, partial=True)
 
 
 class AddressRead(BaseModel):

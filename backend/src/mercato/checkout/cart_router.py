@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mercato.accounts.dependencies import CurrentUser, OptionalUser
@@ -28,6 +28,7 @@ from mercato.checkout.schemas import (
     ShippingOptionList,
     ShippingOptionRead,
 )
+from mercato.platform.addresses import shipping_countries
 from mercato.platform.deps import SessionDep
 from mercato.platform.money import Money
 
@@ -198,6 +199,7 @@ async def remove_line(
     operation_id="setCartAddress",
     summary="Set the email and addresses of a cart",
     response_model=CartRead,
+    dependencies=[Depends(shipping_countries)],  # the body's address rules
     responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
 )
 async def set_address(

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ModelWrapValidatorHandler,
+    model_validator,
+)
 
 from mercato.orders.schemas import OrderRead, PaymentStartRead
+from mercato.platform.addresses import with_address_rules
 from mercato.platform.money import Money
 from mercato.platform.strict import ONE_LINE, StrictInput
 
@@ -68,6 +77,18 @@ class CartAddressUpdate(_Input):
     shipping_address: Address
     billing_address: Address | None = None
     same_as_shipping: bool = True
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _address_rules(
+        cls, data: Any, handler: ModelWrapValidatorHandler[CartAddressUpdate]
+    ) -> CartAddressUpdate:
+        """A request with another error also lists its addresses' country rules' errors (one
+        422); the billing address counts only when it is not the shipping address."""
+        parts = ["shipping_address"]
+        if isinstance(data, Mapping) and data.get("same_as_shipping") is False:
+            parts.append("billing_address")
+        return with_address_rules(data, handler, parts=parts)
 
     @model_validator(mode="after")
     def _billing(self) -> CartAddressUpdate:

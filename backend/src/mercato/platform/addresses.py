@@ -6,10 +6,17 @@ address is never refused when it is used)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
+from pydantic import ModelWrapValidatorHandler, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from mercato.platform.deps import ContainerDep
 from mercato.platform.errors import ValidationFailed
+
+_M = TypeVar("_M")
 
 POSTAL_CODE_PATTERNS: dict[str, re.Pattern[str]] = {
     code: re.compile(pattern)
@@ -129,58 +136,16 @@ def normalize_address(
     required: Collection[str] = REQUIRED_FIELDS,
 ) -> dict[str, Any]:
     """Return the address cleaned (trimmed, upper-cased codes) or raise ValidationFailed (422)."""
-    errors: list[dict[str, Any]] = []
-    clean: dict[str, Any] = {}
-    for key, value in address.items():
-        clean[key] = value.strip() if isinstance(value, str) else value
-        if clean[key] == "":
-            clean[key] = None
-    country = (clean.get("country") or "").upper()
-    clean["country"] = country or None
-    for name in required:
-        if not clean.get(name):
-            errors.append(
-                {"loc": [field, name], "msg": "This field is required.", "type": "missing"}
-            )
-    if country and country not in {c.upper() for c in allowed_countries}:
-        errors.append(
-            {
-                "loc": [field, "country"],
-                "msg": f"We do not ship to {_country_name(country)}.",
-                "type": "country_not_allowed",
-            }
-        )
-    postal = clean.get("postal_code")
-    if isinstance(postal, str):
-        postal = re.sub(r"\s+", " ", postal.upper())
-        clean["postal_code"] = postal
-        pattern = POSTAL_CODE_PATTERNS.get(country)
-        if pattern is not None and not pattern.match(postal):
-            errors.append(
-                {
-                    "loc": [field, "postal_code"],
-                    "msg": f"Not a valid postal code for {_country_name(country)} "
-                    f"(for example {POSTAL_CODE_EXAMPLES[country][1]}).",
-                    "type": "postal_code_format",
-                }
-            )
-    region = clean.get("region")
-    if isinstance(region, str):
-        region = region.upper()
-        clean["region"] = region
-    if country in REGIONS:
-        if not region:
-            errors.append(
-                {
-                    "loc": [field, "region"],
-                    "msg": "A state/province is required.",
-                    "type": "missing",
-                }
-            )
-        elif region not in REGIONS[country]:
-            errors.append(
-                {"loc": [field, "region"], "msg": "Unknown state/province.", "type": "region"}
-            )
+    clean = _cleaned(address)
+    errors: list[dict[str, Any]] = [
+        {"loc": [field, name], "msg": "This field is required.", "type": "missing"}
+        for name in required
+        if not clean.get(name)
+    ]
+    errors += [
+        {"loc": [field, name], "msg": msg, "type": kind}
+        for name, kind, msg in _rule_errors(clean, allowed_countries)
+    ]
     if errors:
         raise ValidationFailed(
             "The address is invalid; see `errors`.",
@@ -188,3 +153,135 @@ def normalize_address(
             extra={"errors": errors},
         )
     return clean
+
+
+def _cleaned(address: Mapping[str, Any]) -> dict[str, Any]:
+    """Strings trimmed (empty ones None), country, region and postal code upper case."""
+    clean: dict[str, Any] = {}
+    for key, value in address.items():
+        clean[key] = value.strip() if isinstance(value, str) else value
+        if clean[key] == "":
+            clean[key] = None
+    country = (clean.get("country") or "").upper()
+    clean["country"] = country or None
+    if isinstance(clean.get("postal_code"), str):
+        clean["postal_code"] = re.sub(r"\s+", " ", clean["postal_code"].upper())
+    if isinstance(clean.get("region"), str):
+        clean["region"] = clean["region"].upper()
+    return clean
+
+
+def _rule_errors(
+    clean: Mapping[str, Any], allowed_countries: Collection[str] | None, *, partial: bool = False
+) -> list[tuple[str, str, str]]:
+    """(field, error type, message) for each country rule a cleaned address breaks: a country not
+    shipped to (unchecked when `allowed_countries` is None), its postal code's format, its region.
+    `partial`: the address is a part of one (an update), so a region it does not name is not
+    missing."""
+    errors: list[tuple[str, str, str]] = []
+    country = clean.get("country") or ""
+    if (
+        country
+        and allowed_countries is not None
+        and country not in {c.upper() for c in allowed_countries}
+    ):
+        errors.append(
+            ("country", "country_not_allowed", f"We do not ship to {_country_name(country)}.")
+        )
+    postal = clean.get("postal_code")
+    pattern = POSTAL_CODE_PATTERNS.get(country)
+    if isinstance(postal, str) and pattern is not None and not pattern.match(postal):
+        errors.append(
+            (
+                "postal_code",
+                "postal_code_format",
+                f"Not a valid postal code for {_country_name(country)} "
+                f"(for example {POSTAL_CODE_EXAMPLES[country][1]}).",
+            )
+        )
+    region = clean.get("region")
+    if country in REGIONS and not (partial and "region" not in clean):
+        if not region:
+            errors.append(("region", "missing", "A state/province is required."))
+        elif region not in REGIONS[country]:
+            errors.append(("region", "region", "Unknown state/province."))
+    return errors
+
+
+# --------------------------------------------------------------------------- in request models
+
+# The countries checkout ships to, for the request being validated (set by `shipping_countries`,
+# a dependency of every route whose body holds an address); None outside such a request.
+_SHIPPING_COUNTRIES: ContextVar[frozenset[str] | None] = ContextVar(
+    "mercato_shipping_countries", default=None
+)
+_RULE_FIELDS = ("country", "postal_code", "region")
+
+
+async def shipping_countries(container: ContainerDep) -> None:
+    """Route dependency: lets the address rules in the body's model (`with_address_rules`) check
+    the configured countries. FastAPI solves a route's dependencies before it validates the body."""
+    allowed = container.settings.checkout.allowed_countries
+    _SHIPPING_COUNTRIES.set(frozenset(code.upper() for code in allowed))
+
+
+def with_address_rules(
+    data: Any,
+    handler: ModelWrapValidatorHandler[_M],
+    *,
+    parts: Sequence[str] | None = None,
+    partial: bool = False,
+) -> _M:
+    """Validate `data` (a request body) with `handler`. When that fails, the address rules
+    (`normalize_address`'s: country shipped to, postal code format, region) run on the address
+    fields that did validate, and their errors join the model's, each at its field, so one 422
+    lists every error of the request. When it passes, the service applies the rules as before
+    (422 `invalid_address`): a valid request is unchanged.
+
+    `parts`: the body's fields that hold an address (None: the body is one); `partial`: the
+    body is an update, which may leave fields (a region) out."""
+    try:
+        return handler(data)
+    except ValidationError as exc:
+        if not isinstance(data, Mapping):
+            raise
+        errors = exc.errors()
+        broken: list[InitErrorDetails] = []
+        wholes: Sequence[str | None] = parts or [None]
+        for part in wholes:
+            address = data if part is None else data.get(part)
+            if not isinstance(address, Mapping):
+                continue
+            at: tuple[str, ...] = () if part is None else (part,)
+            failed = {
+                error["loc"][len(at)]
+                for error in errors
+                if len(error["loc"]) > len(at) and tuple(error["loc"][: len(at)]) == at
+            }
+            valid = {
+                name: address[name]
+                for name in _RULE_FIELDS
+                if name in address and name not in failed
+            }
+            for name, kind, msg in _rule_errors(
+                _cleaned(valid), _SHIPPING_COUNTRIES.get(), partial=partial
+            ):
+                if name not in failed:  # a region too long is not also a region missing
+                    broken.append(
+                        InitErrorDetails(
+                            type=PydanticCustomError(kind, msg),
+                            loc=(*at, name),
+                            input=address.get(name),
+                        )
+                    )
+        if not broken:
+            raise
+        again = [
+            InitErrorDetails(
+                type=PydanticCustomError(error["type"], error["msg"]),
+                loc=error["loc"],
+                input=error["input"],
+            )
+            for error in errors
+        ]
+        raise ValidationError.from_exception_data(exc.title, [*again, *broken]) from None

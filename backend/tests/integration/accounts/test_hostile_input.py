@@ -9,7 +9,7 @@ import httpx
 from mercato.bootstrap import Container
 from tests.factories import auth_headers, create_user
 
-ADDRESS = {"full_name": "A", "line1": "x", "postal_code": "1", "city": "c", "country": "de"}
+ADDRESS = {"full_name": "A", "line1": "x", "postal_code": "10115", "city": "c", "country": "de"}
 
 
 async def test_hostile_requests_get_4xx_and_change_nothing(

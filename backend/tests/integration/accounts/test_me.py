@@ -149,6 +149,49 @@ async def test_the_address_book_refuses_what_checkout_would(
     assert (await client.get("/api/v1/me/addresses", headers=headers)).json()["items"] == [saved]
 
 
+async def test_the_address_book_answers_every_error_of_a_request_at_once(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """A bad name and a bad postal code (or a country not shipped to): one 422 naming both,
+    each at its field, instead of one round for the name and another for the postal code."""
+    headers = auth_headers(container, await create_user(container))
+
+    def located(response: httpx.Response) -> dict[tuple[str, ...], str]:
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "validation_error"
+        return {tuple(e["loc"]): e["type"] for e in response.json()["errors"]}
+
+    bad = {**ADDRESS, "full_name": "Ada\nLovelace", "country": "DE", "postal_code": "1234"}
+    created = await client.post("/api/v1/me/addresses", json=bad, headers=headers)
+    assert located(created) == {
+        ("body", "full_name"): "one_line",
+        ("body", "postal_code"): "postal_code_format",
+    }
+    not_shipped_to = {**ADDRESS, "city": "", "country": "JP", "postal_code": "100-0001"}
+    created = await client.post("/api/v1/me/addresses", json=not_shipped_to, headers=headers)
+    assert located(created) == {
+        ("body", "city"): "string_too_short",
+        ("body", "country"): "country_not_allowed",
+    }
+    assert (await client.get("/api/v1/me/addresses", headers=headers)).json()["items"] == []
+
+    saved = (await client.post("/api/v1/me/addresses", json=ADDRESS, headers=headers)).json()
+    path = f"/api/v1/me/addresses/{saved['id']}"
+    changed = await client.patch(
+        path, json={"full_name": "", "country": "DE", "postal_code": "ABCDE"}, headers=headers
+    )
+    assert located(changed) == {
+        ("body", "full_name"): "string_too_short",
+        ("body", "postal_code"): "postal_code_format",
+    }
+    # an update names only what changes: a region it leaves out is the stored one's to judge
+    moved = await client.patch(
+        path, json={"line1": "", "country": "US", "postal_code": "10001"}, headers=headers
+    )
+    assert located(moved) == {("body", "line1"): "string_too_short"}
+    assert (await client.get("/api/v1/me/addresses", headers=headers)).json()["items"] == [saved]
+
+
 async def test_a_valid_address_is_saved_as_checkout_writes_it(
     client: httpx.AsyncClient, container: Container
 ) -> None:
