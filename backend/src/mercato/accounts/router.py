@@ -29,7 +29,7 @@ from mercato.accounts.schemas import (
     UserUpdate,
     Wishlist,
 )
-from mercato.platform.addresses import shipping_countries
+from mercato.platform.addresses import address_rule_countries
 from mercato.platform.deps import SessionDep, client_ip
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
@@ -277,7 +277,7 @@ async def list_addresses(user: CurrentUser, session: SessionDep) -> AddressList:
         422: {"description": "invalid_address: a country not shipped to, a postal code or region"},
     },
     summary="Save an address",
-    dependencies=[Depends(shipping_countries)],  # the body's address rules
+    dependencies=[Depends(address_rule_countries)],  # the body's address rules
     status_code=status.HTTP_201_CREATED,
     response_model=AddressRead,
 )
@@ -295,7 +295,7 @@ async def create_address(
         422: {"description": "invalid_address: a country not shipped to, a postal code or region"}
     },
     summary="Update a saved address",
-    dependencies=[Depends(shipping_countries)],  # the body's address rules
+    dependencies=[Depends(address_rule_countries)],  # the body's address rules
     response_model=AddressRead,
 )
 async def update_address(

@@ -28,7 +28,7 @@ from mercato.checkout.schemas import (
     ShippingOptionList,
     ShippingOptionRead,
 )
-from mercato.platform.addresses import shipping_countries
+from mercato.platform.addresses import address_rule_countries
 from mercato.platform.deps import SessionDep
 from mercato.platform.money import Money
 
@@ -199,7 +199,7 @@ async def remove_line(
     operation_id="setCartAddress",
     summary="Set the email and addresses of a cart",
     response_model=CartRead,
-    dependencies=[Depends(shipping_countries)],  # the body's address rules
+    dependencies=[Depends(address_rule_countries)],  # the body's address rules
     responses={**_NOT_FOUND, 409: {"description": "cart_not_open"}},
 )
 async def set_address(

@@ -210,15 +210,15 @@ def _rule_errors(
 
 # --------------------------------------------------------------------------- in request models
 
-# The countries checkout ships to, for the request being validated (set by `shipping_countries`,
-# a dependency of every route whose body holds an address); None outside such a request.
+# The countries checkout ships to, for the request being validated: set by the dependency
+# `address_rule_countries` of every route whose body holds an address; None outside one.
 _SHIPPING_COUNTRIES: ContextVar[frozenset[str] | None] = ContextVar(
     "mercato_shipping_countries", default=None
 )
 _RULE_FIELDS = ("country", "postal_code", "region")
 
 
-async def shipping_countries(container: ContainerDep) -> None:
+async def address_rule_countries(container: ContainerDep) -> None:
     """Route dependency: lets the address rules in the body's model (`with_address_rules`) check
     the configured countries. FastAPI solves a route's dependencies before it validates the body."""
     allowed = container.settings.checkout.allowed_countries
