@@ -3984,14 +3984,32 @@ export interface components {
          * @description The countries checkout ships to (`MERCATO_CHECKOUT__ALLOWED_COUNTRIES`), all of them:
          *     `next_cursor` is always null.
          * @example {
+         *       "countries": [
+         *         {
+         *           "code": "AT",
+         *           "name": "Austria",
+         *           "postal_code_example": "1010",
+         *           "region_required": false
+         *         },
+         *         {
+         *           "code": "DE",
+         *           "name": "Germany",
+         *           "postal_code_example": "10115",
+         *           "region_required": false
+         *         }
+         *       ],
          *       "items": [
          *         "AT",
-         *         "DE",
-         *         "LU"
+         *         "DE"
          *       ]
          *     }
          */
         ShippingCountriesRead: {
+            /**
+             * Countries
+             * @description The same countries in the same order, each with its name and form hints
+             */
+            countries: components["schemas"]["ShippingCountryRead"][];
             /**
              * Items
              * @description ISO 3166-1 alpha-2 codes, upper case, sorted by code
@@ -3999,6 +4017,32 @@ export interface components {
             items: string[];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /**
+         * ShippingCountryRead
+         * @description A country checkout ships to, with what its address form needs.
+         */
+        ShippingCountryRead: {
+            /**
+             * Code
+             * @description ISO 3166-1 alpha-2 code, upper case
+             */
+            code: string;
+            /**
+             * Name
+             * @description English display name, e.g. `Germany` (the code for a country the shop has no name for)
+             */
+            name: string;
+            /**
+             * Postal Code Example
+             * @description A postal code of the form the country's addresses need, e.g. `10115`; null when any postal code is accepted
+             */
+            postal_code_example: string | null;
+            /**
+             * Region Required
+             * @description The address needs a state/province (`region`)
+             */
+            region_required: boolean;
         };
         /** ShippingMethodSelect */
         ShippingMethodSelect: {

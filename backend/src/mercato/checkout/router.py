@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response, status
@@ -14,6 +15,7 @@ from mercato.checkout.schemas import (
     CheckoutRead,
     CheckoutRequest,
     ShippingCountriesRead,
+    ShippingCountryRead,
 )
 from mercato.platform.deps import required_header
 from mercato.platform.errors import ValidationFailed
@@ -78,4 +80,9 @@ async def checkout(
 async def shipping_countries(container: CheckoutDep, response: Response) -> ShippingCountriesRead:
     """Configuration only (no personal data), so it may be cached for a few minutes."""
     response.headers["Cache-Control"] = "public, max-age=300"
-    return ShippingCountriesRead(items=service.allowed_countries(container), next_cursor=None)
+    countries = service.shipping_countries(container)
+    return ShippingCountriesRead(
+        items=[country.code for country in countries],
+        countries=[ShippingCountryRead(**asdict(country)) for country in countries],
+        next_cursor=None,
+    )

@@ -101,15 +101,54 @@ class ShippingMethodSelect(_Input):
     code: str = Field(min_length=1, max_length=64)
 
 
+class ShippingCountryRead(BaseModel):
+    """A country checkout ships to, with what its address form needs."""
+
+    code: str = Field(description="ISO 3166-1 alpha-2 code, upper case")
+    name: str = Field(
+        description="English display name, e.g. `Germany` (the code for a country the shop "
+        "has no name for)"
+    )
+    postal_code_example: str | None = Field(
+        description="A postal code of the form the country's addresses need, e.g. `10115`; "
+        "null when any postal code is accepted"
+    )
+    region_required: bool = Field(description="The address needs a state/province (`region`)")
+
+
 class ShippingCountriesRead(BaseModel):
     """The countries checkout ships to (`MERCATO_CHECKOUT__ALLOWED_COUNTRIES`), all of them:
     `next_cursor` is always null."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": ["AT", "DE", "LU"], "next_cursor": None}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": ["AT", "DE"],
+                    "countries": [
+                        {
+                            "code": "AT",
+                            "name": "Austria",
+                            "postal_code_example": "1010",
+                            "region_required": False,
+                        },
+                        {
+                            "code": "DE",
+                            "name": "Germany",
+                            "postal_code_example": "10115",
+                            "region_required": False,
+                        },
+                    ],
+                    "next_cursor": None,
+                }
+            ]
+        }
     )
 
     items: list[str] = Field(description="ISO 3166-1 alpha-2 codes, upper case, sorted by code")
+    countries: list[ShippingCountryRead] = Field(
+        description="The same countries in the same order, each with its name and form hints"
+    )
     next_cursor: str | None
 
 

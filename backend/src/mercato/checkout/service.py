@@ -47,7 +47,7 @@ from mercato.inventory import service as inventory
 from mercato.inventory.exceptions import InsufficientStock
 from mercato.orders import service as orders
 from mercato.payments import service as payments
-from mercato.platform.addresses import normalize_address
+from mercato.platform.addresses import CountryForm, country_form, normalize_address
 from mercato.platform.clock import utcnow
 from mercato.platform.db import insert_statement, table_of
 from mercato.platform.emails import check_email, normalize_email
@@ -87,6 +87,11 @@ def shipping_provider(container: CheckoutPorts) -> ShippingRateProvider:
 def allowed_countries(container: CheckoutPorts) -> list[str]:
     """The configured countries addresses may be in (upper case, sorted, no duplicates)."""
     return sorted({code.upper() for code in container.settings.checkout.allowed_countries})
+
+
+def shipping_countries(container: CheckoutPorts) -> list[CountryForm]:
+    """The allowed countries (sorted by code), each with what its address form needs."""
+    return [country_form(code) for code in allowed_countries(container)]
 
 
 async def set_address(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import ModelWrapValidatorHandler, ValidationError
@@ -63,6 +64,69 @@ POSTAL_CODE_EXAMPLES: dict[str, tuple[str, str]] = {
 
 def _country_name(code: str) -> str:
     return POSTAL_CODE_EXAMPLES[code][0] if code in POSTAL_CODE_EXAMPLES else code
+
+
+# English display names (CLDR's short forms, as a country select shows them): the countries the
+# rules know, the rest of the EU/EEA and Switzerland. A configured country outside the table is
+# named by its code.
+COUNTRY_NAMES: dict[str, str] = {
+    "AT": "Austria",
+    "BE": "Belgium",
+    "BG": "Bulgaria",
+    "CA": "Canada",
+    "CH": "Switzerland",
+    "CY": "Cyprus",
+    "CZ": "Czechia",
+    "DE": "Germany",
+    "DK": "Denmark",
+    "EE": "Estonia",
+    "ES": "Spain",
+    "FI": "Finland",
+    "FR": "France",
+    "GB": "United Kingdom",
+    "GR": "Greece",
+    "HR": "Croatia",
+    "HU": "Hungary",
+    "IE": "Ireland",
+    "IS": "Iceland",
+    "IT": "Italy",
+    "LI": "Liechtenstein",
+    "LT": "Lithuania",
+    "LU": "Luxembourg",
+    "LV": "Latvia",
+    "MT": "Malta",
+    "NL": "Netherlands",
+    "NO": "Norway",
+    "PL": "Poland",
+    "PT": "Portugal",
+    "RO": "Romania",
+    "SE": "Sweden",
+    "SI": "Slovenia",
+    "SK": "Slovakia",
+    "US": "United States",
+}
+
+
+@dataclass(frozen=True)
+class CountryForm:
+    """What an address form needs to know of a country: its name, an example of its postal code
+    (None: any postal code is accepted) and whether a state/province must be given."""
+
+    code: str
+    name: str
+    postal_code_example: str | None
+    region_required: bool
+
+
+def country_form(code: str) -> CountryForm:
+    code = code.upper()
+    example = POSTAL_CODE_EXAMPLES.get(code)
+    return CountryForm(
+        code=code,
+        name=COUNTRY_NAMES.get(code, code),
+        postal_code_example=example[1] if example else None,
+        region_required=code in REGIONS,
+    )
 
 
 US_STATES = frozenset(

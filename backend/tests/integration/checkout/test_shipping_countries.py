@@ -21,8 +21,28 @@ async def test_lists_the_configured_countries_sorted_and_publicly_cacheable(
     client: httpx.AsyncClient,
 ) -> None:
     response = await client.get(f"{API}/shipping/countries")
-    assert expect(response, 200) == {"items": ["AT", "DE", "LU"], "next_cursor": None}
+    body = expect(response, 200)
+    assert (body["items"], body["next_cursor"]) == (["AT", "DE", "LU"], None)
     assert response.headers["Cache-Control"] == "public, max-age=300"
+
+
+async def test_each_country_comes_with_its_name_and_what_its_address_form_needs(
+    client: httpx.AsyncClient,
+) -> None:
+    """The storefront's Country selects show names, and a form can hint at the postal code's
+    form; `items` (the codes) stays for the clients that read it."""
+    body = expect(await client.get(f"{API}/shipping/countries"), 200)
+    assert body["countries"] == [
+        {"code": "AT", "name": "Austria", "postal_code_example": "1010", "region_required": False},
+        {"code": "DE", "name": "Germany", "postal_code_example": "10115", "region_required": False},
+        {
+            "code": "LU",
+            "name": "Luxembourg",
+            "postal_code_example": "L-1009",
+            "region_required": False,
+        },
+    ]
+    assert [c["code"] for c in body["countries"]] == body["items"]
 
 
 async def test_a_country_not_listed_is_the_one_the_address_step_refuses(

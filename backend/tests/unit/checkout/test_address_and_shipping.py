@@ -9,8 +9,11 @@ import pytest
 from mercato.checkout.providers.port import ShippingRateRequest
 from mercato.checkout.providers.table_rate import TableRateProvider
 from mercato.platform.addresses import (
+    COUNTRY_NAMES,
     POSTAL_CODE_EXAMPLES,
     POSTAL_CODE_PATTERNS,
+    CountryForm,
+    country_form,
     normalize_address,
 )
 from mercato.platform.config import CheckoutSettings
@@ -131,3 +134,16 @@ def test_address_messages_name_the_country_and_show_the_postal_codes_form() -> N
         "country": "We do not ship to Germany.",
         "postal_code": "Not a valid postal code for Germany (for example 10115).",
     }
+
+
+def test_every_country_shipped_to_by_default_or_with_rules_has_a_name() -> None:
+    assert set(ALLOWED) | set(POSTAL_CODE_PATTERNS) <= set(COUNTRY_NAMES)
+    assert all(name and name[0].isupper() for name in COUNTRY_NAMES.values())
+
+
+def test_a_countrys_form_names_it_and_says_what_its_address_needs() -> None:
+    assert country_form("gb") == CountryForm("GB", "United Kingdom", "SW1A 1AA", False)
+    assert country_form("US") == CountryForm("US", "United States", "94105", True)
+    assert country_form("CA").region_required
+    # a configured country the shop has no name or rules for: its code, any postal code
+    assert country_form("JP") == CountryForm("JP", "JP", None, False)
