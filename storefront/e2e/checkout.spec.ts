@@ -368,6 +368,43 @@ test("an address the API refuses is explained at the field and in words, never a
   await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
 });
 
+test("a bad name and a bad postal code are both shown at their fields after one try, at checkout and in the address book", async ({ page, request, shop }) => {
+  await addFromProductPage(page, await pickProduct(request, shop, 16));
+  await page.goto("/checkout");
+  await page.getByLabel("Email").fill(uniqueEmail("two-errors"));
+  await page.getByLabel("First name").fill("A".repeat(101));
+  await page.getByLabel("Last name").fill("Lovelace");
+  await page.getByLabel("Address", { exact: true }).fill("Hauptstraße 1");
+  await page.getByLabel("Postal code").fill("1234");
+  await page.getByLabel("City").fill("Berlin");
+  await page.getByLabel("Country").selectOption({ label: "Germany" });
+  await page.getByRole("button", { name: "Continue to shipping" }).click();
+  const first = page.getByLabel("First name");
+  const postal = page.getByLabel("Postal code");
+  await expect(first).toHaveAttribute("aria-invalid", "true");
+  await expect(first).toHaveAccessibleDescription("Use at most 100 characters.");
+  await expect(postal).toHaveAttribute("aria-invalid", "true");
+  await expect(postal).toHaveAccessibleDescription("Not a valid postal code for Germany (for example 10115).");
+  await expect(page.getByLabel("Last name")).not.toHaveAttribute("aria-invalid", "true");
+
+  const { email, password } = await registerCustomer(request, shop, "two-errors-book");
+  await page.goto("/account/sign-in?next=/account/addresses/new");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account\/addresses\/new$/);
+  await page.getByLabel("Address line 1").fill("Hauptstraße 1");
+  await page.getByLabel("Postal code").fill("1234");
+  await page.getByLabel("City").fill("Berlin");
+  await page.getByLabel("Country").selectOption({ label: "Germany" });
+  await page.getByRole("button", { name: "Add address" }).click();
+  const name = page.getByLabel("Full name");
+  await expect(name).toHaveAttribute("aria-invalid", "true");
+  await expect(name).toHaveAccessibleDescription(/This field is required\./);
+  await expect(page.getByLabel("Postal code")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Postal code")).toHaveAccessibleDescription(/Not a valid postal code for Germany \(for example 10115\)\./);
+});
+
 test("the Country select offers what the API accepts, by name, and shows a saved Luxembourg address as Luxembourg", async ({ page, request, shop }) => {
   const allowed = ((await (await request.get(`${shop.apiUrl}/api/v1/shipping/countries`)).json()) as { items: string[] }).items;
   expect(allowed).toContain("LU");
@@ -394,6 +431,9 @@ test("the Country select offers what the API accepts, by name, and shows a saved
   expect(offered.map(([code]) => code).sort()).toEqual([...allowed].sort());
   const names = offered.map(([, name]) => name);
   expect(names).toEqual([...names].sort((a, b) => a!.localeCompare(b!)));
+  // the names are the API's (`countries[].name`)
+  const listed = ((await (await request.get(`${shop.apiUrl}/api/v1/shipping/countries`)).json()) as { countries: Array<{ code: string; name: string }> }).countries;
+  expect(new Map(offered as Array<[string, string]>)).toEqual(new Map(listed.map((c) => [c.code, c.name])));
   expect(names).not.toContain("Finland");
   expect(names).not.toContain("Switzerland");
 

@@ -26,8 +26,10 @@ describe("addressFields", () => {
 });
 
 describe("countryOptions", () => {
-  it("names the API's countries, sorted by name, and keeps a saved code it does not list", () => {
-    const options = countryOptions(["LU", "DE", "AT", "be"], "CH");
+  const api = (code: string, name: string) => ({ code, name });
+
+  it("shows the API's names, sorted by name, and keeps a saved code it does not list", () => {
+    const options = countryOptions([api("LU", "Luxembourg"), api("DE", "Germany"), api("AT", "Austria"), api("be", "Belgium")], "CH");
     expect(options).toEqual([
       ["AT", "Austria"],
       ["BE", "Belgium"],
@@ -35,7 +37,15 @@ describe("countryOptions", () => {
       ["LU", "Luxembourg"],
       ["CH", "Switzerland"],
     ]);
-    expect(countryOptions(["DE"])).toEqual([["DE", "Germany"]]);
+    expect(countryOptions([api("DE", "Germany")], "de")).toEqual([["DE", "Germany"]]);
+  });
+
+  it("uses the name the API gives, not the browser's, and the browser's when the API has none", () => {
+    // a code given as its own name: the API has no name for it
+    expect(countryOptions([api("GB", "Great Britain (API)"), api("JP", "JP")])).toEqual([
+      ["GB", "Great Britain (API)"],
+      ["JP", "Japan"],
+    ]);
   });
 });
 

@@ -6,14 +6,22 @@ import type { Schema } from "@/lib/api/types";
 
 export type AddressBody = Schema<"AddressCreate">;
 
+/** A country as `GET /shipping/countries` lists it (`countries[]`): its code and English name. */
+export type NamedCountry = Pick<Schema<"ShippingCountryRead">, "code" | "name">;
+
 /**
- * [code, English name] sorted by name, for a Country select. A `current` code that is not in the
- * list (a saved address from before a change) is kept, so the select shows what will be sent.
+ * [code, English name] sorted by name, for a Country select: the API's names (the browser's
+ * for a code the API has no name for). A `current` code that is not in the list (a saved address
+ * from before a change) is kept, so the select shows what will be sent.
  */
-export function countryOptions(codes: readonly string[], current?: string): Array<[string, string]> {
-  const all = new Set<string>(codes.map((c) => c.toUpperCase()));
-  if (current && /^[A-Za-z]{2}$/.test(current)) all.add(current.toUpperCase());
-  return [...all].map((c): [string, string] => [c, countryName(c)]).sort((a, b) => a[1].localeCompare(b[1]));
+export function countryOptions(countries: readonly NamedCountry[], current?: string): Array<[string, string]> {
+  const names = new Map<string, string>();
+  for (const { code, name } of countries) {
+    const upper = code.toUpperCase();
+    names.set(upper, name && name.toUpperCase() !== upper ? name : countryName(upper));
+  }
+  if (current && /^[A-Za-z]{2}$/.test(current) && !names.has(current.toUpperCase())) names.set(current.toUpperCase(), countryName(current.toUpperCase()));
+  return [...names].sort((a, b) => a[1].localeCompare(b[1]));
 }
 
 /** `options` with `code` added (by name) when missing: a select must show the value it submits. */
