@@ -405,6 +405,25 @@ test("a bad name and a bad postal code are both shown at their fields after one 
   await expect(page.getByLabel("Postal code")).toHaveAccessibleDescription(/Not a valid postal code for Germany \(for example 10115\)\./);
 });
 
+test("a country whose addresses need a state asks for one (the API's region_required): an order can ship to the United States", async ({ page, request, shop }) => {
+  await addFromProductPage(page, await pickProduct(request, shop, 19));
+  await page.goto("/checkout");
+  await page.getByLabel("Email").fill(uniqueEmail("state"));
+  await page.getByLabel("First name").fill("Grace");
+  await page.getByLabel("Last name").fill("Hopper");
+  await page.getByLabel("Address", { exact: true }).fill("1 Market Street");
+  await page.getByLabel("Postal code").fill("94105");
+  await page.getByLabel("City").fill("San Francisco");
+  await expect(page.getByLabel("State / province")).toHaveCount(0); // Germany needs none
+  await page.getByLabel("Country").selectOption({ label: "United States" });
+  const state = page.getByLabel("State / province");
+  await expect(state).toBeVisible();
+  await state.fill("ca");
+  await page.getByRole("button", { name: "Continue to shipping" }).click();
+  await expect(page.getByRole("group", { name: "Shipping method" }).getByRole("radio").first()).toBeVisible();
+  await expect(page.getByText(/^Grace Hopper, 1 Market Street, 94105 San Francisco CA, United States$/)).toBeVisible();
+});
+
 test("the Country select offers what the API accepts, by name, and shows a saved Luxembourg address as Luxembourg", async ({ page, request, shop }) => {
   const allowed = ((await (await request.get(`${shop.apiUrl}/api/v1/shipping/countries`)).json()) as { items: string[] }).items;
   expect(allowed).toContain("LU");

@@ -4,7 +4,8 @@ import { AdoptCart } from "@/components/cart/adopt-cart";
 import { CheckoutForm } from "@/components/checkout/checkout-form";
 import type { Schema } from "@/lib/api/types";
 import { getCart } from "@/lib/cart/server";
-import { shippingCountryOptions } from "@/lib/checkout/countries";
+import { countryOptions } from "@/lib/account/address-form";
+import { shippingCountries } from "@/lib/checkout/countries";
 import { deliveryWeatherNotice } from "@/lib/integrations/api";
 import { weatherAddressOf } from "@/lib/integrations/notice";
 import { stripePublishableKey } from "@/lib/config";
@@ -37,13 +38,13 @@ export default async function CheckoutPage({ searchParams }: PageProps<"/checkou
     );
   }
   const api = await sessionApi();
-  const [addresses, options, weather, countries] = await Promise.all([
+  const [addresses, options, weather, shipsTo] = await Promise.all([
     session ? api.GET("/api/v1/me/addresses").then((r) => r.data?.items ?? []) : Promise.resolve<Schema<"AddressRead">[]>([]),
     cart.shipping_address && cart.status === "open"
       ? api.GET("/api/v1/carts/{cart_id}/shipping-options", { params: { path: { cart_id: cart.id } } }).then((r) => r.data?.items ?? [])
       : Promise.resolve<Schema<"ShippingOptionRead">[]>([]),
     deliveryWeatherNotice(weatherAddressOf(cart.shipping_address)),
-    shippingCountryOptions(),
+    shippingCountries(),
   ]);
   return (
     <Shell>
@@ -52,7 +53,8 @@ export default async function CheckoutPage({ searchParams }: PageProps<"/checkou
         initialOptions={options}
         initialWeather={weather}
         savedAddresses={addresses}
-        countries={countries}
+        countries={countryOptions(shipsTo)}
+        regionCountries={shipsTo.filter((c) => c.region_required).map((c) => c.code)}
         defaultEmail={session?.user.email ?? ""}
         stripePublishableKey={stripePublishableKey()}
         placedOrderHref={session && cart.customer_id && cart.order_id ? `/orders/${cart.order_id}` : null}

@@ -36,11 +36,11 @@ function defaultCountry(countries: Array<[string, string]>): string {
 function fromCart(value: CartRead["shipping_address"]): AddressInput | null {
   if (!value) return null;
   const pick = (k: string) => (typeof value[k] === "string" ? (value[k] as string) : "");
-  return { first_name: pick("first_name"), last_name: pick("last_name"), line1: pick("line1"), line2: pick("line2"), city: pick("city"), postal_code: pick("postal_code"), country: pick("country") || "DE", phone: pick("phone") };
+  return { first_name: pick("first_name"), last_name: pick("last_name"), line1: pick("line1"), line2: pick("line2"), city: pick("city"), postal_code: pick("postal_code"), region: pick("region"), country: pick("country") || "DE", phone: pick("phone") };
 }
 
 function fromSaved(address: SavedAddress): AddressInput {
-  return { ...splitName(address.full_name), line1: address.line1, line2: address.line2, city: address.city, postal_code: address.postal_code, country: address.country || "DE", phone: address.phone };
+  return { ...splitName(address.full_name), line1: address.line1, line2: address.line2, city: address.city, postal_code: address.postal_code, region: address.region, country: address.country || "DE", phone: address.phone };
 }
 
 function clean(address: AddressInput): AddressInput {
@@ -61,6 +61,8 @@ export function CheckoutForm(props: {
   savedAddresses: SavedAddress[];
   /** [code, name] of the countries the API accepts, sorted by name (lib/checkout/countries.ts) */
   countries: Array<[string, string]>;
+  /** the codes of those whose addresses need a state/province (the API's `region_required`) */
+  regionCountries?: string[];
   defaultEmail: string;
   stripePublishableKey: string | null;
   /** the order this (already ordered) cart became, when the server knows the shopper may open it */
@@ -86,6 +88,7 @@ export function CheckoutForm(props: {
   const [placedOrderHref, setPlacedOrderHref] = useState(props.placedOrderHref ?? null);
   const [shippingChoice, setShippingChoice] = useState<string | null>(null);
   const chosenShipping = shippingChoice ?? cart.shipping_method?.code ?? null;
+  const needsRegion = (props.regionCountries ?? []).includes(address.country);
 
   useEffect(() => {
     // A reload after the order was placed (e.g. after a decline): resume with the same key.
@@ -113,7 +116,9 @@ export function CheckoutForm(props: {
     event.preventDefault();
     startTransition(async () => {
       try {
-        const result = await saveAddress(email.trim(), clean(address));
+        // a state typed for a country that has none is not sent
+        const entered = clean(needsRegion ? address : { ...address, region: "" });
+        const result = await saveAddress(email.trim(), entered);
         if (!result.ok) {
           setAddressErrors(result.fieldErrors ?? {});
           setErrors((e) => ({ ...e, address: result.message }));
@@ -125,7 +130,6 @@ export function CheckoutForm(props: {
         setOptions(result.options);
         setEditing(false);
         // the notice never blocks checkout: asked separately, and a failure means no notice
-        const entered = clean(address);
         setWeather(null);
         weatherNoticeFor(entered.country, entered.postal_code, entered.city).then(setWeather, () => setWeather(null));
       } catch {
@@ -253,6 +257,9 @@ export function CheckoutForm(props: {
                   </select>
                   <FieldError id="country" message={addressErrors.country} />
                 </div>
+                {needsRegion ? (
+                  <Field label="State / province" id="region" autoComplete="address-level1" value={address.region ?? ""} onChange={(v) => setAddress({ ...address, region: v })} required error={addressErrors.region} />
+                ) : null}
                 <Field label="Phone (optional)" id="phone" type="tel" autoComplete="tel" value={address.phone ?? ""} onChange={(v) => setAddress({ ...address, phone: v })} error={addressErrors.phone} />
               </div>
               <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-5 py-2 font-semibold text-white hover:bg-brand-700 disabled:opacity-60">
@@ -263,7 +270,7 @@ export function CheckoutForm(props: {
             <div className="rounded-md border border-gray-200 p-3 text-sm">
               <p>{cart.email}</p>
               {addressSummary ? (
-                <p>{`${addressSummary.first_name} ${addressSummary.last_name}, ${addressSummary.line1}${addressSummary.line2 ? `, ${addressSummary.line2}` : ""}, ${addressSummary.postal_code} ${addressSummary.city}, ${countryName(addressSummary.country)}`}</p>
+                <p>{`${addressSummary.first_name} ${addressSummary.last_name}, ${addressSummary.line1}${addressSummary.line2 ? `, ${addressSummary.line2}` : ""}, ${addressSummary.postal_code} ${addressSummary.city}${addressSummary.region ? ` ${addressSummary.region}` : ""}, ${countryName(addressSummary.country)}`}</p>
               ) : null}
               {!placed ? (
                 <button type="button" onClick={() => setEditing(true)} className="mt-2 text-brand-700 underline">Edit address</button>
