@@ -75,6 +75,9 @@ PAYMENT_FAILURES: dict[str, str] = {
 }
 GENERIC_PAYMENT_FAILURE = "The payment could not be completed."
 
+# The order page writes the discount as a minus sign (U+2212) before the amount: "\u2212€2.00"
+MINUS_SIGN = "\u2212"
+
 
 def _code(value: object) -> str:
     """The way `platform.metrics.failure_reason` reads a code: trimmed, lower case, `_`."""
@@ -112,7 +115,8 @@ def order_summary(order: Mapping[str, Any], *, prices_include_tax: bool) -> list
     rows = [SummaryRow("Subtotal", money(order.get("subtotal")))]
     discount = int(order.get("discount_total") or 0)
     if discount:
-        rows.append(SummaryRow(f"Discount ({code})" if code else "Discount", money(-discount)))
+        label = f"Discount ({code})" if code else "Discount"
+        rows.append(SummaryRow(label, f"{MINUS_SIGN}{money(discount)}"))
     shipping = int(order.get("shipping_total") or 0)
     listed = method.get("price")
     charged = "Free" if shipping == 0 else money(shipping)

@@ -120,7 +120,7 @@ async def test_order_confirmation_email_end_to_end(setup: Any, smtp_server: Smtp
     assert message["Subject"] == "Order MO-1001 received"
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "http://127.0.0.1:3000/orders/MO-1001?token=signed" in text
-    assert "29.90 EUR" in text
+    assert "€29.90" in text
     row = await outbox_row(container, event_id)
     assert row.published_at is not None
     assert len(emails_for(smtp_server, event_id)) == 1, workers.logs()

@@ -29,22 +29,45 @@ def event(event_type: str, payload: dict[str, Any]) -> Event:
     return Event(uuid.uuid4(), event_type, payload, datetime.now(UTC))
 
 
+# Intl writes a no-break space between a letter symbol and the digits ("KWD\u00a01.234"); the
+# expected texts below write it as a plain space.
 @pytest.mark.parametrize(
-    ("amount", "currency", "text"),
+    ("amount", "currency", "locale", "text"),
     [
-        (0, "EUR", "0.00 EUR"),
-        (1999, "eur", "19.99 EUR"),
-        (-5, "USD", "-0.05 USD"),
-        (1500, "JPY", "1,500 JPY"),
-        (123456789, "EUR", "1,234,567.89 EUR"),
-        # the currency's own minor unit, as the storefront formats it (not always a cent)
-        (1234, "KWD", "1.234 KWD"),
-        (-1005, "bhd", "-1.005 BHD"),
-        (2500, "XOF", "2,500 XOF"),
+        # what the storefront's `formatMoney` writes (storefront/lib/format/money.test.ts)
+        (1999, "EUR", "en-GB", "€19.99"),
+        (1999, "EUR", "de-DE", "19,99 €"),
+        (500, "JPY", "en-GB", "JP¥500"),
+        (1234, "KWD", "en-GB", "KWD 1.234"),
+        (0, "USD", "en-US", "$0.00"),
+        (123456789, "USD", "en-US", "$1,234,567.89"),
+        (-250, "EUR", "en-GB", "-€2.50"),
+        # and more: the shop's locale is the default, the code in any case, a negative amount in
+        # a currency with three decimals, a symbol that is a word
+        (0, "EUR", None, "€0.00"),
+        (1999, "eur", None, "€19.99"),
+        (-5, "USD", None, "-US$0.05"),
+        (1500, "JPY", None, "JP¥1,500"),
+        (123456789, "EUR", None, "€1,234,567.89"),
+        (-1005, "bhd", None, "-BHD 1.005"),
+        (2500, "XOF", None, "F\u202fCFA 2,500"),
+        (-1234567, "CHF", "de-DE", "-12.345,67 CHF"),
+        (1999, "GBP", "fr-FR", "19,99 £GB"),
     ],
 )
-def test_format_money(amount: int, currency: str, text: str) -> None:
-    assert format_money(amount, currency) == text
+def test_format_money_writes_what_the_storefront_writes(
+    amount: int, currency: str, locale: str | None, text: str
+) -> None:
+    written = (
+        format_money(amount, currency) if locale is None else format_money(amount, currency, locale)
+    )
+    assert written.replace("\u00a0", " ") == text
+
+
+def test_format_money_parts_a_word_symbol_with_a_no_break_space() -> None:
+    # the space Intl writes, so that an amount never wraps between its symbol and its number
+    assert format_money(1234, "KWD") == "KWD\u00a01.234"
+    assert format_money(1999, "EUR") == "€19.99"
 
 
 def test_message_id_is_stable_per_event() -> None:
@@ -266,27 +289,27 @@ def _received(payload: dict[str, Any], settings: Settings | None = None) -> tupl
 
 def test_order_received_says_the_tax_is_included_and_names_the_discount() -> None:
     text, html = _received(ORDER)
-    assert "- 2 x Tea (T-1): 20.00 EUR" in text  # the lines add up to the subtotal
-    assert "18.00 EUR" not in text
-    assert "Subtotal: 20.00 EUR" in text
-    assert "Discount (SAVE10): -2.00 EUR" in text
-    assert "Shipping (Standard): 4.95 EUR" in text
-    assert "Included tax: 3.82 EUR" in text
+    assert "- 2 x Tea (T-1): €20.00" in text  # the lines add up to the subtotal
+    assert "18.00" not in text
+    assert "Subtotal: €20.00" in text
+    assert "Discount (SAVE10): \u2212€2.00" in text
+    assert "Shipping (Standard): €4.95" in text
+    assert "Included tax: €3.82" in text
     assert "\nTax:" not in text
-    assert "Total: 22.95 EUR" in text
+    assert "Total: €22.95" in text
     for label, value in (
-        ("Discount (SAVE10)", "-2.00 EUR"),
-        ("Shipping (Standard)", "4.95 EUR"),
-        ("Included tax", "3.82 EUR"),
+        ("Discount (SAVE10)", "\u2212€2.00"),
+        ("Shipping (Standard)", "€4.95"),
+        ("Included tax", "€3.82"),
     ):
         assert f'<td>{label}</td><td align="right">{value}</td>' in html
     assert "<strong>Total</strong>" in html
-    assert "<strong>22.95 EUR</strong>" in html
+    assert "<strong>€22.95</strong>" in html
 
 
 def test_order_received_adds_the_tax_when_prices_exclude_it() -> None:
     text, html = _received({**ORDER, "prices_include_tax": False, "total": 2677})
-    assert "\nTax: 3.82 EUR" in text
+    assert "\nTax: €3.82" in text
     assert "Included tax" not in text
     assert "Included tax" not in html
     assert "<td>Tax</td>" in html
@@ -301,8 +324,8 @@ def test_order_received_shows_shipping_waived_by_a_code() -> None:
         "discount_code": "FREESHIP",
     }
     text, html = _received(waived)
-    assert "Shipping (Standard): Free with FREESHIP (was 4.95 EUR)" in text
-    assert "Free with FREESHIP (was 4.95 EUR)" in html
+    assert "Shipping (Standard): Free with FREESHIP (was €4.95)" in text
+    assert "Free with FREESHIP (was €4.95)" in html
     assert "Discount" not in text  # the code's saving is the shipping, not a discount line
     # a method that is free anyway (over its threshold) is "Free", with no code or "was"
     free = {**waived, "discount_code": None, "shipping_method": {"name": "Standard", "price": 0}}
@@ -314,13 +337,13 @@ def test_order_received_recorded_before_the_flag_reads_the_shops_setting() -> No
     old = {k: v for k, v in ORDER.items() if k not in ("prices_include_tax", "shipping_method")}
     del old["discount_code"]
     text, _ = _received(old)
-    assert "Included tax: 3.82 EUR" in text
-    assert "Discount: -2.00 EUR" in text
-    assert "Shipping: 4.95 EUR" in text
+    assert "Included tax: €3.82" in text
+    assert "Discount: \u2212€2.00" in text
+    assert "Shipping: €4.95" in text
     exclusive = Settings(env="test", storefront_url="https://shop.example/")
     exclusive.checkout.prices_include_tax = False
     text, _ = _received(old, exclusive)
-    assert "\nTax: 3.82 EUR" in text
+    assert "\nTax: €3.82" in text
     assert "Included tax" not in text
 
 
@@ -391,5 +414,6 @@ def test_refund_in_a_three_decimal_currency_is_not_shown_as_cents() -> None:
     refund = {**payload, "amount": 1234, "currency": "KWD", "fully_refunded": False}
     email = build_email(container(), event("RefundIssued", refund))
     assert email is not None
-    assert "We have refunded 1.234 KWD" in email.text
+    assert "We have refunded KWD\u00a01.234 for" in email.text
+    assert "<strong>KWD\u00a01.234</strong>" in email.html
     assert "12.34" not in email.text
