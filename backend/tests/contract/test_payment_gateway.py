@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mercato.bootstrap import Container, build_container
+from mercato.notifications.wording import payment_failure
 from mercato.payments.providers.port import (
     CaptureMethod,
     CreateIntent,
@@ -33,6 +34,8 @@ class Harness:
     pay: Callable[[Intent], Awaitable[None]]
     # ... and with a card that is declined.
     decline: Callable[[Intent], Awaitable[None]]
+    # the reason recorded for that decline: the sandbox's code; Stripe's `decline_code`
+    declined_because: str
 
     async def create(self, amount: int = 1500, capture: CaptureMethod = "automatic") -> Intent:
         async with self.container.db.session() as session:
@@ -76,7 +79,7 @@ async def harness(
             await confirm_sandbox(intent, "4000000000000002")
 
         try:
-            yield Harness(container, gateway, pay_sandbox, decline_sandbox)
+            yield Harness(container, gateway, pay_sandbox, decline_sandbox, "card_declined")
         finally:
             await container.aclose()
         return
@@ -91,7 +94,11 @@ async def harness(
 
         try:
             yield Harness(
-                container, container.payment_gateways.get("stripe"), pay_stripe, decline_stripe
+                container,
+                container.payment_gateways.get("stripe"),
+                pay_stripe,
+                decline_stripe,
+                "generic_decline",  # Stripe's test card 4000 0000 0000 0002
             )
         finally:
             await container.aclose()
@@ -178,8 +185,10 @@ async def test_a_declined_intent_can_be_confirmed_again(harness: Harness) -> Non
         assert failed.failed
         assert (failed.status, failed.last_error_code) == (
             "requires_payment_method",
-            "card_declined",
+            harness.declined_because,
         )
+        # the same words for the shopper, whichever gateway
+        assert payment_failure(failed.last_error_code) == "Your card was declined."
         attempts.append(failed.last_error_attempt)
     assert None not in attempts
     assert len(set(attempts)) == 2  # one id per failed attempt

@@ -6,10 +6,12 @@ are Stripe's JSON objects and error envelopes (`{"error": {"type", "code", "mess
 Idempotency-Key replay semantics (same key + same parameters → the stored response with
 `Idempotent-Replayed: true`; different parameters → 400 `idempotency_error`).
 
-Test controls (plain Python, thread-safe): `confirm(pi, outcome)` plays the shopper's
-confirmation in Stripe.js; `fail_with_api_error` / `drop_connections` simulate outages (500
-`api_error` / a connection closed without an answer); `requests` records every call with its
-headers; `event()` builds a webhook body and `sign()` its header.
+Test controls (plain Python, thread-safe): `confirm(pi, outcome, decline_code=…)` plays the
+shopper's confirmation in Stripe.js (a decline carries Stripe's `last_payment_error`: `code`
+`card_declined` with the issuer's reason in `decline_code`); `fail_with_api_error` /
+`drop_connections` simulate outages (500 `api_error` / a connection closed without an answer);
+`requests` records every call with its headers; `event()` builds a webhook body and `sign()` its
+header.
 """
 
 from __future__ import annotations
@@ -56,6 +58,58 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(12)}"
 
 
+# Card errors as Stripe's test cards produce them: decline code -> (`code`, `message`). Most
+# issuer declines are `code: card_declined` with the reason in `decline_code`; a few reasons are
+# their own code too (an expired card is `code: expired_card, decline_code: expired_card`).
+DECLINES: dict[str, tuple[str, str]] = {
+    "generic_decline": ("card_declined", "Your card was declined."),
+    "insufficient_funds": ("card_declined", "Your card has insufficient funds."),
+    "lost_card": ("card_declined", "Your card was declined."),
+    "stolen_card": ("card_declined", "Your card was declined."),
+    "fraudulent": ("card_declined", "Your card was declined."),
+    "card_velocity_exceeded": (
+        "card_declined",
+        "Your card has exceeded its velocity limit.",
+    ),
+    "try_again_later": ("card_declined", "Your card was declined."),
+    "expired_card": ("expired_card", "Your card has expired."),
+    "incorrect_cvc": ("incorrect_cvc", "Your card's security code is incorrect."),
+    "processing_error": (
+        "processing_error",
+        "An error occurred while processing your card. Try again in a little bit.",
+    ),
+}
+
+
+def _card_payment_method() -> dict[str, Any]:
+    return {
+        "id": _new_id("pm"),
+        "object": "payment_method",
+        "billing_details": {"address": {}, "email": None, "name": None, "phone": None},
+        "card": {"brand": "visa", "country": "US", "exp_month": 12, "exp_year": 2034},
+        "created": int(time.time()),
+        "customer": None,
+        "livemode": False,
+        "metadata": {},
+        "type": "card",
+    }
+
+
+def _card_error(decline_code: str, charge: str) -> dict[str, Any]:
+    """`last_payment_error` after an issuer decline, in Stripe's wire shape."""
+    code, message = DECLINES[decline_code]
+    return {
+        "type": "card_error",
+        "code": code,
+        "decline_code": decline_code,
+        "advice_code": "try_again_later" if decline_code == "insufficient_funds" else None,
+        "charge": charge,
+        "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
+        "message": message,
+        "payment_method": _card_payment_method(),
+    }
+
+
 @dataclass
 class FakeStripe:
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -72,8 +126,13 @@ class FakeStripe:
 
     # ------------------------------------------------------------------ test controls
 
-    def confirm(self, intent_id: str, outcome: str = "succeeded") -> dict[str, Any]:
-        """Move an intent as Stripe would after the shopper confirms in the Payment Element."""
+    def confirm(
+        self, intent_id: str, outcome: str = "succeeded", *, decline_code: str = "generic_decline"
+    ) -> dict[str, Any]:
+        """Move an intent as Stripe would after the shopper confirms in the Payment Element.
+
+        `declined` fails the attempt with a card error as Stripe's test card for `decline_code`
+        does (`DECLINES`); `authentication_failed` as a 3-D Secure challenge that was failed."""
         with self.lock:
             pi = self.intents[intent_id]
             if pi["status"] in ("canceled", "succeeded", "requires_capture"):
@@ -82,12 +141,18 @@ class FakeStripe:
             if outcome == "declined":
                 pi["status"] = "requires_payment_method"
                 pi["latest_charge"] = _new_id("ch")  # the declined charge
+                pi["last_payment_error"] = _card_error(decline_code, pi["latest_charge"])
+            elif outcome == "authentication_failed":  # 3-D Secure not completed: no charge
+                pi["status"] = "requires_payment_method"
                 pi["last_payment_error"] = {
-                    "type": "card_error",
-                    "code": "card_declined",
-                    "decline_code": "generic_decline",
-                    "charge": pi["latest_charge"],
-                    "message": "Your card was declined.",
+                    "type": "invalid_request_error",
+                    "code": "payment_intent_authentication_failure",
+                    "doc_url": "https://stripe.com/docs/error-codes/"
+                    "payment-intent-authentication-failure",
+                    "message": "The provided PaymentMethod has failed authentication. You can "
+                    "provide payment_method_data or a new PaymentMethod to attempt to fulfill "
+                    "this PaymentIntent again.",
+                    "payment_method": _card_payment_method(),
                 }
             elif outcome == "processing":
                 pi["status"] = "processing"

@@ -7,7 +7,18 @@ import { phaseMessage, shouldPoll, type PaymentPhase } from "@/lib/checkout/orde
  * The order's payment status, announced politely. While the payment webhook has not arrived it
  * polls /orders/{id}/status, then refreshes the page (server-rendered details) once it changes.
  */
-export function OrderStatus({ orderId, token, initialPhase }: { orderId: string; token: string | null; initialPhase: PaymentPhase }) {
+export function OrderStatus({
+  orderId,
+  token,
+  initialPhase,
+  failure = null,
+}: {
+  orderId: string;
+  token: string | null;
+  initialPhase: PaymentPhase;
+  /** Why the latest attempt failed, in words (the order's `payment.failure_message`). */
+  failure?: string | null;
+}) {
   const router = useRouter();
   const [phase, setPhase] = useState(initialPhase);
   useEffect(() => setPhase(initialPhase), [initialPhase]); // eslint-disable-line react-hooks/set-state-in-effect
@@ -45,7 +56,7 @@ export function OrderStatus({ orderId, token, initialPhase }: { orderId: string;
   const tone = phase === "paid" ? "border-green-300 bg-green-50 text-green-900" : phase === "failed" ? "border-red-300 bg-red-50 text-red-900" : "border-gray-300 bg-gray-50";
   return (
     <p role="status" aria-live="polite" className={`rounded-md border px-4 py-3 font-medium ${tone}`}>
-      {phaseMessage(phase)}
+      {phaseMessage(phase, phase === initialPhase ? failure : null)}
     </p>
   );
 }

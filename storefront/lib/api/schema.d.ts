@@ -3316,6 +3316,11 @@ export interface components {
              * @default 0
              */
             failed_attempts: number;
+            /**
+             * Failure Message
+             * @description last_error_code in words for the shopper (e.g. 'The card has insufficient funds.'), as the payment-failed email says it; null when last_error_code is.
+             */
+            failure_message?: string | null;
             /** Intent Id */
             intent_id: string;
             /**

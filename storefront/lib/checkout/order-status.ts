@@ -20,12 +20,17 @@ export function shouldPoll(phase: PaymentPhase): boolean {
   return phase === "awaiting" || phase === "action_required" || phase === "failed";
 }
 
-export function phaseMessage(phase: PaymentPhase): string {
+/**
+ * `failure` is the API's `payment.failure_message`: why the attempt failed, in the words of the
+ * payment-failed email (the backend's `notifications/wording.py`, which covers Stripe's decline
+ * codes); never the code itself.
+ */
+export function phaseMessage(phase: PaymentPhase, failure?: string | null): string {
   switch (phase) {
     case "paid":
       return "Payment received. Your order is confirmed.";
     case "failed":
-      return "Your payment did not go through. Your order is kept: pay again below.";
+      return `Your payment did not go through.${failure ? ` ${failure}` : ""} Your order is kept: pay again below.`;
     case "action_required":
       return "Waiting for your bank's approval of the payment…";
     case "closed":

@@ -45,4 +45,11 @@ describe("order payment phase", () => {
     expect(shouldPoll("closed")).toBe(false);
     expect(phaseMessage("paid")).toContain("Payment received");
   });
+  it("says why a payment failed, in the API's words", () => {
+    expect(phaseMessage("failed", "The card has insufficient funds.")).toBe(
+      "Your payment did not go through. The card has insufficient funds. Your order is kept: pay again below.",
+    );
+    expect(phaseMessage("failed", null)).toBe("Your payment did not go through. Your order is kept: pay again below.");
+    expect(phaseMessage("paid", "The card has insufficient funds.")).not.toContain("insufficient");
+  });
 });

@@ -23,31 +23,62 @@ _SECURITY_CODE = "The card's security code (CVC) was not accepted."
 _CARD_NUMBER = "The card number was not accepted."
 _EXPIRY_DATE = "The card's expiry date was not accepted."
 _PROVIDER_ERROR = "The payment provider had a temporary problem: please try again."
+_PIN = "This card asks for a PIN, which cannot be given online: please use another card."
+
+_PROCESSING = "The bank could not process the card: please try again."
+_SPENDING_LIMIT = "The card has reached its spending limit."
 
 # Why a payment attempt failed, by the code the payments module records as the reason: the
-# sandbox's `last_error_code` (`card_declined`, `payment_intent_authentication_failure`), Stripe's
-# `last_payment_error.code` or, without one, its `type`; without an error at all the intent's
-# status (`requires_payment_method`, `canceled` when voided at the provider). A few of Stripe's
-# decline codes are worded too, for when they are passed on; lost, stolen or fraudulent cards are
-# "declined" on purpose (Stripe advises not to tell the holder more).
+# sandbox's `last_error_code` (`card_declined`, `payment_intent_authentication_failure`); for
+# Stripe the issuer's `last_payment_error.decline_code` (`insufficient_funds`, `lost_card`, …
+# under `code: card_declined`), else its `code` or, without one, its `type`; without an error at
+# all the intent's status (`requires_payment_method`, `canceled` when voided at the provider).
+# Every decline code of Stripe's card declines table is worded
+# (https://docs.stripe.com/declines/codes). Lost, stolen or fraudulent cards, and the reasons a
+# bank gives for its own policies, are "declined" on purpose (Stripe advises not to tell the
+# holder more). The storefront's order page shows these same sentences (the order's
+# `payment.failure_message`).
 PAYMENT_FAILURES: dict[str, str] = {
     # declines
     "card_declined": _DECLINED,
     "generic_decline": _DECLINED,
     "do_not_honor": _DECLINED,
+    "do_not_try_again": _DECLINED,
     "call_issuer": _DECLINED,
+    "approve_with_id": _DECLINED,
+    "no_action_taken": _DECLINED,
+    "not_permitted": _DECLINED,
+    "service_not_allowed": _DECLINED,
     "transaction_not_allowed": _DECLINED,
     "restricted_card": _DECLINED,
+    "revocation_of_all_authorizations": _DECLINED,
+    "revocation_of_authorization": _DECLINED,
+    "stop_payment_order": _DECLINED,
+    "security_violation": _DECLINED,
+    "merchant_blacklist": _DECLINED,
     "lost_card": _DECLINED,
     "stolen_card": _DECLINED,
     "pickup_card": _DECLINED,
     "fraudulent": _DECLINED,
     "card_error": _DECLINED,
     "insufficient_funds": "The card has insufficient funds.",
-    "card_velocity_exceeded": "The card has reached its spending limit.",
-    "withdrawal_count_limit_exceeded": "The card has reached its spending limit.",
+    "card_velocity_exceeded": _SPENDING_LIMIT,
+    "withdrawal_count_limit_exceeded": _SPENDING_LIMIT,
     "card_not_supported": "This card does not support this kind of purchase.",
     "currency_not_supported": "This card does not support payments in this currency.",
+    "duplicate_transaction": (
+        "The bank took this for a repeat of a payment just made: please check your statement "
+        "before trying again."
+    ),
+    "invalid_amount": "The bank did not accept the amount: please contact your bank.",
+    "invalid_account": "The card, or the account it draws on, is not valid.",
+    "new_account_information_available": (
+        "The card, or the account it draws on, is not valid: please use your current card."
+    ),
+    "issuer_not_available": "The bank could not be reached: please try again.",
+    "try_again_later": "The bank declined the payment for now: please try again later.",
+    "reenter_transaction": _PROCESSING,
+    "testmode_decline": "A test card cannot be used for a real payment.",
     "card_decline_rate_limit_exceeded": (
         "The card was declined too many times in a short while: please wait a day or use "
         "another card."
@@ -62,11 +93,17 @@ PAYMENT_FAILURES: dict[str, str] = {
     "invalid_expiry_month": _EXPIRY_DATE,
     "invalid_expiry_year": _EXPIRY_DATE,
     "incorrect_zip": "The postcode did not match the card's billing address.",
+    # a PIN: asked for at a till, not online; the card needs it
+    "incorrect_pin": _PIN,
+    "invalid_pin": _PIN,
+    "offline_pin_required": _PIN,
+    "online_or_offline_pin_required": _PIN,
+    "pin_try_exceeded": "The card's PIN was entered wrongly too many times.",
     # 3-D Secure and other approvals by the bank
     "payment_intent_authentication_failure": _VERIFICATION,
     "authentication_required": _VERIFICATION,
     # the provider
-    "processing_error": "The bank could not process the card: please try again.",
+    "processing_error": _PROCESSING,
     "api_error": _PROVIDER_ERROR,
     "api_connection_error": _PROVIDER_ERROR,
     "rate_limit_error": _PROVIDER_ERROR,

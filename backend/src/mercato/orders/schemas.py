@@ -39,6 +39,11 @@ class PaymentSummaryRead(BaseModel):
         description="Why the latest attempt on the current intent failed (e.g. card_declined); "
         "null once a new attempt or intent starts. With status requires_payment_method: retry.",
     )
+    failure_message: str | None = Field(
+        default=None,
+        description="last_error_code in words for the shopper (e.g. 'The card has insufficient "
+        "funds.'), as the payment-failed email says it; null when last_error_code is.",
+    )
     failed_attempts: int = Field(default=0, description="Failed attempts on this order so far")
 
 

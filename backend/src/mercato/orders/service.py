@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mercato.accounts import hooks as account_hooks
 from mercato.discounts import service as discounts
 from mercato.inventory import service as inventory
+from mercato.notifications.wording import payment_failure
 from mercato.orders.models import (
     ORDER_NUMBER_SEQUENCE,
     PAID_STATUSES,
@@ -450,6 +451,9 @@ async def payment_summary(session: AsyncSession, order: Order) -> PaymentSummary
         amount_captured=_money(summary.amount_captured, summary.currency),
         amount_refunded=_money(summary.amount_refunded, summary.currency),
         last_error_code=summary.last_error_code,
+        failure_message=(
+            payment_failure(summary.last_error_code) if summary.last_error_code else None
+        ),
         failed_attempts=summary.failed_attempts,
     )
 

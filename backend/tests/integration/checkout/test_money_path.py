@@ -123,6 +123,7 @@ async def test_declined_card_keeps_the_order_and_the_guest_pays_it_on_a_retry(
     assert (order["status"], order["cancel_reason"]) == ("pending_payment", None)
     assert order["payment"]["status"] == "requires_payment_method"
     assert order["payment"]["last_error_code"] == "card_declined"
+    assert order["payment"]["failure_message"] == "Your card was declined."  # the order page's
     assert order["payment"]["failed_attempts"] == 1
     assert await stock(container, "DC-1") == (1, 1)  # still reserved for this order
     # The order is not given up: its cart stays checked out, no second order number.
@@ -133,6 +134,7 @@ async def test_declined_card_keeps_the_order_and_the_guest_pays_it_on_a_retry(
     order = await get_order(client, placed)
     assert (order["status"], order["number"]) == ("paid", placed["number"])
     assert order["payment"]["last_error_code"] is None
+    assert order["payment"]["failure_message"] is None
     assert await stock(container, "DC-1") == (0, 0)
     assert await order_count(container) == 1
     async with container.db.session(write=False) as session:

@@ -19,6 +19,7 @@ from sqlalchemy import select, text, update
 
 from mercato.bootstrap import Container, build_container
 from mercato.inventory import service as inventory
+from mercato.notifications.handlers import build_email
 from mercato.orders import service as orders
 from mercato.orders.models import Order
 from mercato.payments import service as payments
@@ -26,6 +27,8 @@ from mercato.payments.exceptions import PaymentProviderUnavailable
 from mercato.payments.models import Payment, PaymentEvent, PaymentTransaction
 from mercato.platform.clock import utcnow
 from mercato.platform.errors import Conflict
+from mercato.platform.outbox import OutboxEvent
+from mercato.worker.events import Event
 from tests.fakes.stripe_server import FakeStripe
 from tests.integration.payments.conftest import (
     available,
@@ -193,7 +196,7 @@ async def test_decline_keeps_the_order_and_the_same_intent_pays_once(
     assert fake_stripe.intents[intent_id]["status"] == "requires_payment_method"  # not voided
     assert fake_stripe.calls("POST", f"/v1/payment_intents/{intent_id}/cancel") == []
     [failure] = kinds(await ledger(stripe_container, placed.order_id), "failure")
-    assert failure.status == "card_declined"
+    assert failure.status == "generic_decline"  # the decline code, not `card_declined`
     assert (await send_stripe_event(stripe_client, failed_event)).json()["outcome"] == "duplicate"
 
     fake_stripe.confirm(intent_id)  # the shopper tries again with another card
@@ -208,6 +211,69 @@ async def test_decline_keeps_the_order_and_the_same_intent_pays_once(
     assert await available(stripe_container, placed.sku) == 4
     rows = await ledger(stripe_container, placed.order_id)
     assert [len(kinds(rows, k)) for k in ("failure", "authorization", "capture")] == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "decline_code", "reason", "sentence"),
+    [
+        # `code: card_declined` with the issuer's reason in `decline_code`: the reason is recorded
+        (
+            "declined",
+            "insufficient_funds",
+            "insufficient_funds",
+            "The card has insufficient funds.",
+        ),
+        ("declined", "lost_card", "lost_card", "Your card was declined."),  # no more, on purpose
+        ("declined", "try_again_later", "try_again_later", "please try again later"),
+        ("declined", "expired_card", "expired_card", "The card has expired."),
+        # no `decline_code` (3-D Secure failed): the error's `code`
+        (
+            "authentication_failed",
+            "generic_decline",
+            "payment_intent_authentication_failure",
+            "additional verification that was not completed",
+        ),
+    ],
+)
+async def test_a_decline_records_the_issuers_reason_and_says_it_in_words(
+    stripe_container: Container,
+    stripe_client: httpx.AsyncClient,
+    fake_stripe: FakeStripe,
+    outcome: str,
+    decline_code: str,
+    reason: str,
+    sentence: str,
+) -> None:
+    placed = await place_order(stripe_container)
+    intent_id = placed.start.intent_id
+    fake_stripe.confirm(intent_id, outcome, decline_code=decline_code)
+    assert fake_stripe.intents[intent_id]["last_payment_error"].get("decline_code") == (
+        decline_code if outcome == "declined" else None
+    )
+
+    event = fake_stripe.event("payment_intent.payment_failed", intent_id)
+    assert (await send_stripe_event(stripe_client, event)).json()["outcome"] == "processed"
+
+    [failure] = kinds(await ledger(stripe_container, placed.order_id), "failure")
+    assert failure.status == reason
+    token = orders.order_token(stripe_container.settings, placed.order_id)
+    seen = await stripe_client.get(f"/api/v1/orders/{placed.order_id}", params={"token": token})
+    payment = seen.json()["payment"]
+    assert payment["last_error_code"] == reason
+    assert sentence in payment["failure_message"]  # what the order page shows
+    async with stripe_container.db.session(write=False) as session:
+        [recorded] = await session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "PaymentFailed")
+        )
+    assert recorded.payload["reason"] == reason
+    email = build_email(
+        stripe_container,
+        Event(recorded.id, recorded.event_type, recorded.payload, recorded.created_at),
+    )
+    assert email is not None
+    for part in (email.text, email.html.replace("&#39;", "'")):
+        assert sentence in part
+        assert reason not in part
 
 
 async def test_a_new_intent_for_the_same_order_voids_the_old_one(

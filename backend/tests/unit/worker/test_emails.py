@@ -11,7 +11,7 @@ import pytest
 
 from mercato.notifications.handlers import build_email
 from mercato.notifications.render import format_money
-from mercato.notifications.wording import GENERIC_PAYMENT_FAILURE
+from mercato.notifications.wording import GENERIC_PAYMENT_FAILURE, payment_failure
 from mercato.platform.config import Settings
 from mercato.platform.crypto import SecretBox
 from mercato.worker.events import Event
@@ -239,6 +239,49 @@ def test_payment_failed_says_why_in_words_not_the_code(code: str, sentence: str)
     assert sentence.replace("'", "&#39;") in html
     assert code not in text
     assert code not in html
+
+
+# Stripe's card decline codes (https://docs.stripe.com/declines/codes), which the Stripe adapter
+# records as the reason (`last_payment_error.decline_code`).
+STRIPE_DECLINE_CODES = (
+    "authentication_required", "approve_with_id", "call_issuer", "card_not_supported",
+    "card_velocity_exceeded", "currency_not_supported", "do_not_honor", "do_not_try_again",
+    "duplicate_transaction", "expired_card", "fraudulent", "generic_decline", "incorrect_number",
+    "incorrect_cvc", "incorrect_pin", "incorrect_zip", "insufficient_funds", "invalid_account",
+    "invalid_amount", "invalid_cvc", "invalid_expiry_month", "invalid_expiry_year",
+    "invalid_number", "invalid_pin", "issuer_not_available", "lost_card", "merchant_blacklist",
+    "new_account_information_available", "no_action_taken", "not_permitted",
+    "offline_pin_required", "online_or_offline_pin_required", "pickup_card", "pin_try_exceeded",
+    "processing_error", "reenter_transaction", "restricted_card",
+    "revocation_of_all_authorizations", "revocation_of_authorization", "security_violation",
+    "service_not_allowed", "stolen_card", "stop_payment_order", "testmode_decline",
+    "transaction_not_allowed", "try_again_later", "withdrawal_count_limit_exceeded",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("code", STRIPE_DECLINE_CODES)
+def test_every_stripe_decline_code_is_worded(code: str) -> None:
+    assert payment_failure(code) != GENERIC_PAYMENT_FAILURE
+    text, html = _failed(code)
+    assert payment_failure(code) in text
+    assert code not in text
+    assert code not in html
+
+
+@pytest.mark.parametrize(
+    ("code", "sentence"),
+    [
+        ("lost_card", "Your card was declined."),  # no more than that, as Stripe advises
+        ("stolen_card", "Your card was declined."),
+        ("fraudulent", "Your card was declined."),
+        ("merchant_blacklist", "Your card was declined."),
+        ("try_again_later", "The bank declined the payment for now: please try again later."),
+        ("card_velocity_exceeded", "The card has reached its spending limit."),
+        ("Insufficient-Funds", "The card has insufficient funds."),  # read as metrics read it
+    ],
+)
+def test_decline_codes_say_what_they_should(code: str, sentence: str) -> None:
+    assert payment_failure(code) == sentence
 
 
 @pytest.mark.parametrize("code", ["requires_payment_method", "payment_failed", "weird_new_code"])

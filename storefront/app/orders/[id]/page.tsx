@@ -56,7 +56,7 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
         <h1 className="text-2xl font-bold">Order {order.number}</h1>
         <p className="text-muted">Thank you, {order.customer_name}. We sent the details to {order.email}.</p>
       </div>
-      <OrderStatus orderId={order.id} token={token} initialPhase={phase} />
+      <OrderStatus orderId={order.id} token={token} initialPhase={phase} failure={order.payment?.failure_message} />
       {phase === "failed" ? <RetryPayment orderId={order.id} token={token} label={`Pay ${formatMoney(order.total)}`} /> : null}
       {phase === "action_required" ? (
         <PendingApproval orderId={order.id} token={token} intentId={order.payment?.intent_id ?? null} label={`Pay ${formatMoney(order.total)}`} />

@@ -72,6 +72,18 @@ def _str_or_id(value: Any) -> str | None:
     return found if isinstance(found, str) else None
 
 
+def _failure_code(error: Mapping[str, Any]) -> str:
+    """Why an attempt failed, from its `last_payment_error`: the issuer's reason for a decline
+    (`decline_code`: `insufficient_funds`, `lost_card`, … under `code: card_declined`), else the
+    error's `code`, else its `type`. Bounded to the ledger's column; the words the shopper reads
+    are `notifications.wording.PAYMENT_FAILURES`."""
+    for key in ("decline_code", "code", "type"):
+        value = error.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:64]
+    return "payment_failed"
+
+
 class StripeGateway:
     name = "stripe"
 
@@ -210,7 +222,7 @@ class StripeGateway:
         error = pi.get("last_payment_error")
         error_code = error_attempt = None
         if error:
-            error_code = str(error.get("code") or error.get("type") or "payment_failed")
+            error_code = _failure_code(error)
             error_attempt = _str_or_id(error.get("charge"))
         metadata = pi.get("metadata") or {}
         capture_method: CaptureMethod = (
