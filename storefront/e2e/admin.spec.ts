@@ -395,3 +395,51 @@ test("every admin page's tab title says Admin, the Overview's too", async ({ pag
   await expect(page.getByRole("heading", { level: 1, name: "Orders" })).toBeVisible();
   await expect(page).toHaveTitle("Orders · Admin · Mercato");
 });
+
+test("staff see an order's lines in the customer's numbers: before the discount, the discount beneath", async ({ page, browser, request, shop }) => {
+  test.slow();
+  const staff = await createStaff(request, shop, "line-amounts");
+  const product = await createProductViaApi(request, shop, staff.token, { title: `Line Amount Lamp ${Date.now()}`, stock: 5 }); // €25.00
+  const code = `TENOFF${Date.now()}`;
+  const discount = await request.post(`${shop.apiUrl}/api/v1/admin/discounts`, {
+    headers: { Authorization: `Bearer ${staff.token}` },
+    data: { code, kind: "percentage", value: 10 },
+  });
+  expect(discount.status(), await discount.text()).toBe(201);
+
+  // a customer orders two with the code: the line is €50.00 before €5.00 off, €45.00 after
+  const buyerEmail = await createCustomer(request, shop, "line-amounts-buyer", "Line Buyer");
+  const auth = { Authorization: `Bearer ${await apiToken(request, shop, buyerEmail)}` };
+  const cart = (await (await request.post(`${shop.apiUrl}/api/v1/carts`, { headers: auth })).json()) as { id: string };
+  const added = await request.post(`${shop.apiUrl}/api/v1/carts/${cart.id}/lines`, { headers: auth, data: { sku: product.sku, quantity: 2 } });
+  expect(added.status(), await added.text()).toBeLessThan(300);
+  const applied = await request.post(`${shop.apiUrl}/api/v1/carts/${cart.id}/discount-codes`, { headers: auth, data: { code } });
+  expect(applied.status(), await applied.text()).toBe(200);
+  const address = { first_name: "Line", last_name: "Buyer", line1: "Invalidenstraße 117", postal_code: "10115", city: "Berlin", country: "DE" };
+  const addressed = await request.put(`${shop.apiUrl}/api/v1/carts/${cart.id}/address`, { headers: auth, data: { email: buyerEmail, shipping_address: address, same_as_shipping: true } });
+  expect(addressed.status(), await addressed.text()).toBe(200);
+  const options = (await (await request.get(`${shop.apiUrl}/api/v1/carts/${cart.id}/shipping-options`, { headers: auth })).json()) as { items: Array<{ code: string }> };
+  const shipping = await request.put(`${shop.apiUrl}/api/v1/carts/${cart.id}/shipping-method`, { headers: auth, data: { code: options.items[0]!.code } });
+  expect(shipping.status(), await shipping.text()).toBe(200);
+  const placed = await request.post(`${shop.apiUrl}/api/v1/checkout`, { headers: { ...auth, "Idempotency-Key": `line-amounts-${Date.now()}` }, data: { cart_id: cart.id } });
+  expect(placed.status(), await placed.text()).toBe(201);
+  const order = (await placed.json()) as { id: string; lines: Array<{ subtotal: { amount: number }; discount: { amount: number }; total: { amount: number } }> };
+  expect(order.lines.map((l) => [l.subtotal.amount, l.discount.amount, l.total.amount])).toEqual([[5000, 500, 4500]]);
+
+  await signInThroughForm(page, staff.email, PASSWORD, `/admin/orders/${order.id}`);
+  const staffLine = page.getByRole("table", { name: "Items ordered" }).getByRole("row").filter({ hasText: product.sku });
+  await expect(staffLine).toContainText("€50.00");
+  await expect(staffLine).toContainText("−€5.00 discount");
+  await expect(staffLine).not.toContainText("€45.00");
+  await expectAccessible(page, "order with a discount");
+
+  const shopper = await browser.newContext({ baseURL: shop.storefrontUrl });
+  const buyer = await shopper.newPage();
+  await signInThroughForm(buyer, buyerEmail, PASSWORD, `/account/orders/${order.id}`);
+  const customerLine = buyer.getByRole("listitem").filter({ hasText: `SKU ${product.sku}` });
+  await expect(customerLine).toContainText("€50.00");
+  // the same amount and discount, in the same words, on both pages
+  const amounts = async (line: typeof staffLine) => (await line.locator("span.text-right").first().innerText()).replace(/\s+/g, " ");
+  expect(await amounts(staffLine)).toBe(await amounts(customerLine));
+  await shopper.close();
+});

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { countryName } from "@/lib/account/address-form";
 import { ActionForm } from "@/components/admin/action-form";
 import { AdminField, ErrorNote, PageHeading, Section, narrowTableClass, secondaryLink, tdClass, thClass } from "@/components/admin/fields";
+import { AdminOrderLines } from "@/components/admin/order-lines";
 import { RefundForm } from "@/components/admin/refund-form";
 import { ShipmentTable } from "@/components/admin/shipment-table";
 import { addOrderNote, cancelOrder, createShipment, resendConfirmation } from "@/lib/admin/actions";
@@ -63,33 +64,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
       </p>
       <div className="grid gap-6 lg:grid-cols-2">
         <Section title="Items">
-          <div className="overflow-x-auto" tabIndex={0}>
-            <table className={narrowTableClass}>
-              <caption className="sr-only">Items ordered</caption>
-              <thead>
-                <tr>
-                  <th scope="col" className={thClass}>Item</th>
-                  <th scope="col" className={thClass}>Qty</th>
-                  <th scope="col" className={thClass}>Shipped</th>
-                  <th scope="col" className={thClass}>Total</th>
-                </tr>
-              </thead>
-              <tbody>
-                {order.lines.map((l) => (
-                  <tr key={l.id}>
-                    <td className={tdClass}>
-                      {l.product_title}
-                      {l.variant_title ? ` — ${l.variant_title}` : ""}
-                      <div className="text-xs text-muted">{l.sku}</div>
-                    </td>
-                    <td className={tdClass}>{l.quantity}</td>
-                    <td className={tdClass}>{l.quantity_fulfilled}</td>
-                    <td className={tdClass}>{formatMoney(l.total)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <AdminOrderLines lines={order.lines} />
           <dl className="mt-3 grid grid-cols-2 gap-1 text-sm">
             <dt>Subtotal</dt>
             <dd className="text-right">{formatMoney(order.subtotal)}</dd>
