@@ -20,7 +20,9 @@ export function mimeBodies(raw: string): string[] {
     const head = part.slice(0, split);
     const body = part.slice(split).replace(/^\r?\n\r?\n/, "");
     if (/Content-Transfer-Encoding:\s*quoted-printable/i.test(head)) {
-      return body.replace(/=\r?\n/g, "").replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      // the escapes are bytes of UTF-8 ("€" is =E2=82=AC): decode them as such
+      const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      return Buffer.from(bytes, "latin1").toString("utf8");
     }
     if (/Content-Transfer-Encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
     return body;

@@ -1,3 +1,4 @@
+import { mimeBodies } from "./account-helpers";
 import { expect, test } from "./fixtures";
 import {
   ORDER_URL,
@@ -70,6 +71,17 @@ test("guest checkout with 4242: discount, confirmation turns paid, the emails li
   expect(mail).toContain(email);
   const link = /https?:\/\/[^\s"<>]+\/orders\/[0-9a-f-]{36}\?token=[^\s"<>]+/.exec(mail!)?.[0];
   expect(link).toBeTruthy();
+  // the emails write money as the shop's pages do ("€12.34", not "12.34 EUR"): the same total
+  const pageTotal = (await page.getByTestId("order-total").textContent())!;
+  expect(pageTotal).toMatch(/^€\d/);
+  const receivedEmail = () => shop.readEmails().find((raw) => raw.includes(number) && /^Subject:.*received/im.test(raw));
+  await expect.poll(() => receivedEmail() !== undefined, { timeout: 30_000 }).toBe(true);
+  const received = receivedEmail();
+  for (const part of mimeBodies(received!).filter((body) => body.includes("Subtotal"))) {
+    expect(part).toContain(pageTotal);
+    expect(part).not.toMatch(/\d EUR\b/);
+  }
+  expect(mimeBodies(received!).filter((body) => body.includes("Subtotal"))).toHaveLength(2); // text and HTML
 
   await page.screenshot({ path: "test-results/screenshots/confirmation-1280.png", fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
@@ -235,7 +247,8 @@ test("after a decline: a reload resumes the same order, and the failure email's 
   const other = await browser.newContext();
   const phone = await other.newPage();
   await phone.goto(link!.replace(/&amp;/g, "&"));
-  await expect(phone.getByRole("status").filter({ hasText: /payment/i })).toContainText("did not go through");
+  // why, in the words of the email (the API's `payment.failure_message`), never the code
+  await expect(phone.getByRole("status").filter({ hasText: /payment/i })).toContainText("did not go through. Your card was declined.");
   const retry = phone.getByRole("region", { name: "Pay for this order" });
   await retry.getByLabel("Card number").fill("4242 4242 4242 4242");
   await retry.getByLabel("Expiry (MM/YY)").fill("12/34");
