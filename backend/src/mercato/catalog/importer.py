@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from mercato.catalog import service
-from mercato.catalog.models import Category, Collection, CollectionProduct, Product, Variant
+from mercato.catalog.import_refs import (
+    Created,
+    FileRefs,
+    load_cell,
+    read_for_export,
+    read_shop,
+)
+from mercato.catalog.models import Collection, CollectionProduct, Product, Variant
 from mercato.catalog.ports import CatalogPorts
 from mercato.catalog.schemas import (
     ImportReport,
@@ -44,8 +51,10 @@ CSV_COLUMNS = [
     "brand",
     "status",
     "category",
+    "category_path",
     "tags",
     "collections",
+    "collection_details",
     "seo_title",
     "seo_description",
     "option1_name",
@@ -68,6 +77,11 @@ REQUIRED_COLUMNS = {"slug", "title", "sku", "price"}
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 
 
+def _json_cell(value: list[Any]) -> str:
+    """A CSV cell holding a list as JSON (`category_path`, `collection_details`); empty if none."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else ""
+
+
 def _to_cell(value: object) -> object:
     """An exported CSV cell: text a spreadsheet would read as a formula is quoted with `'`."""
     return "'" + value if isinstance(value, str) and _FORMULA.match(value) else value
@@ -81,8 +95,9 @@ def _from_cell(value: str) -> str:
 @dataclass
 class PlannedProduct:
     first_row: int
-    data: ProductCreate
+    data: ProductCreate  # its category_id is set from `category` when it is written
     rows: list[int] = field(default_factory=list)
+    category: str | None = None  # the category's slug
 
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -115,10 +130,6 @@ def _int(value: str, name: str, row: int, errors: list[ImportRowError]) -> int |
         return None
 
 
-async def _category_map(session: AsyncSession) -> dict[str, Any]:
-    return dict((await session.execute(select(Category.slug, Category.id))).all())
-
-
 def _csv_error(exc: csv.Error, row: int) -> ImportRowError:
     """Why the csv module cannot read a file, in words."""
     reason = str(exc)
@@ -127,9 +138,7 @@ def _csv_error(exc: csv.Error, row: int) -> ImportRowError:
     return ImportRowError(row=row, field=None, message=f"not readable as CSV: {reason}")
 
 
-def parse_csv(
-    text: str, categories: dict[str, Any]
-) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
+def parse_csv(text: str, refs: FileRefs) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
     # newline="": lines end at LF, CRLF or a bare CR (classic Mac files), as the csv module
     # expects its input (a CR or LF inside a quoted field stays as it is)
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -147,7 +156,7 @@ def parse_csv(
     except csv.Error as exc:
         return [], [_csv_error(exc, row=1)], 0
     try:
-        return _parse_csv(fieldnames, records(), categories)
+        return _parse_csv(fieldnames, records(), refs)
     except csv.Error as exc:
         return [], [_csv_error(exc, row=read + 2)], read  # header is row 1
 
@@ -155,7 +164,7 @@ def parse_csv(
 def _parse_csv(
     fieldnames: Sequence[str],
     records: Iterator[dict[str | Any, str | Any]],
-    categories: dict[str, Any],
+    refs: FileRefs,
 ) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
     errors: list[ImportRowError] = []
     header = set(fieldnames)
@@ -247,17 +256,19 @@ def _parse_csv(
             seen_skus[key] = row_no
         group = groups.get(slug)
         if group is None:
-            category_id = None
-            if row.get("category"):
-                category_id = categories.get(row["category"])
-                if category_id is None:
-                    row_errors.append(
-                        ImportRowError(
-                            row=row_no,
-                            field="category",
-                            message=f"unknown category {row['category']!r}",
-                        )
-                    )
+            # a product's own fields are read from its first row
+            path, path_errors = load_cell(row.get("category_path", ""), row_no, "category_path")
+            category = None
+            if path_errors:
+                row_errors.extend(path_errors)
+            else:
+                category, category_errors = refs.category(row_no, row.get("category"), path)
+                row_errors.extend(category_errors)
+            collections = _split(row.get("collections", ""))
+            details, details_errors = load_cell(
+                row.get("collection_details", ""), row_no, "collection_details"
+            )
+            row_errors.extend(details_errors or refs.collections_of(row_no, collections, details))
             group = groups[slug] = {
                 "first_row": row_no,
                 "rows": [],
@@ -269,13 +280,13 @@ def _parse_csv(
                     "status": row.get("status") or "draft",
                     "seo_title": row.get("seo_title", ""),
                     "seo_description": row.get("seo_description", ""),
-                    "category_id": category_id,
                     "tags": _split(row.get("tags", "")),
-                    "collections": _split(row.get("collections", "")),
+                    "collections": collections,
                     "images": [{"url": u, "alt": ""} for u in _split(row.get("images", ""))],
                 },
                 "variants": [],
                 "invalid": False,
+                "category": category,
             }
         group["rows"].append(row_no)
         if row_errors:
@@ -292,13 +303,11 @@ def _parse_csv(
         except ValidationError as exc:
             errors.extend(_errors_from(exc, group["first_row"]))
             continue
-        planned.append(PlannedProduct(group["first_row"], data, group["rows"]))
+        planned.append(PlannedProduct(group["first_row"], data, group["rows"], group["category"]))
     return planned, errors, total
 
 
-def parse_json(
-    text: str, categories: dict[str, Any]
-) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
+def parse_json(text: str, refs: FileRefs) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
     try:
         items = json.loads(text)
     except ValueError as exc:  # not JSON, or a number longer than Python reads (4300 digits)
@@ -319,16 +328,15 @@ def parse_json(
             errors.append(ImportRowError(row=row_no, field=None, message="expected an object"))
             continue
         item = dict(item)
-        category = item.pop("category", None)
-        if category is not None:
-            if not isinstance(category, str) or category not in categories:
-                errors.append(
-                    ImportRowError(
-                        row=row_no, field="category", message=f"unknown category {category!r}"
-                    )
-                )
-                continue
-            item["category_id"] = categories[category]
+        category, row_errors = refs.category(
+            row_no, item.pop("category", None), item.pop("category_path", None)
+        )
+        details = item.pop("collection_details", None)
+        if not row_errors:
+            row_errors = refs.collections_of(row_no, item.get("collections"), details)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
         item.pop("id", None)
         try:
             data = ProductCreate.model_validate(item)
@@ -348,7 +356,7 @@ def parse_json(
         seen_skus.update({v.sku.lower(): row_no for v in data.variants})
         if data.slug is None:
             data = data.model_copy(update={"slug": slugify(data.title)})
-        planned.append(PlannedProduct(row_no, data, [row_no]))
+        planned.append(PlannedProduct(row_no, data, [row_no], category))
     return planned, errors, len(items)
 
 
@@ -454,6 +462,7 @@ async def _write(
     session: AsyncSession,
     planned: list[PlannedProduct],
     errors: list[ImportRowError],
+    refs: FileRefs,
     *,
     partial: bool,
     currency: str,
@@ -464,10 +473,26 @@ async def _write(
     unless `partial`. Returns (created, updated, committed)."""
     created = updated = 0
     try:
+        ids, ref_errors = await refs.create_missing(
+            session,
+            (item.category for item in planned),
+            (slug for item in planned for slug in item.data.collections),
+        )
+        errors.extend(ref_errors)
         for done, item in enumerate(planned, start=1):
+            data = item.data
+            if item.category is not None:
+                if item.category in ids.failed_categories:
+                    errors.append(_not_created(item, "category", item.category, ids))
+                    continue
+                data = data.model_copy(update={"category_id": ids.categories[item.category]})
+            failed = [s for s in data.collections if s in ids.failed_collections]
+            if failed:
+                errors.append(_not_created(item, "collections", failed[0], ids))
+                continue
             try:
                 async with session.begin_nested():
-                    if await _upsert(session, item.data, currency=currency, actor=actor):
+                    if await _upsert(session, data, currency=currency, actor=actor):
                         created += 1
                     else:
                         updated += 1
@@ -488,6 +513,17 @@ async def _write(
     except BaseException:
         await session.rollback()
         raise
+
+
+def _not_created(item: PlannedProduct, name: str, slug: str, ids: Created) -> ImportRowError:
+    """A product whose category or collection could not be created is not written."""
+    failed = ids.failed_categories if name == "category" else ids.failed_collections
+    return ImportRowError(
+        row=item.first_row,
+        field=name,
+        message=f"{'category' if name == 'category' else 'collection'} {slug!r} could not be "
+        f"created (row {failed[slug]})",
+    )
 
 
 async def import_bytes(
@@ -513,9 +549,9 @@ async def import_bytes(
             written=False,
         )
     async with container.db.session(write=False) as reader:
-        categories = await _category_map(reader)
+        refs = await read_shop(reader)
     parse = parse_json if kind == "json" else parse_csv
-    planned, errors, total = parse(text, categories)
+    planned, errors, total = parse(text, refs)
     currency = container.settings.catalog.currency
     created = updated = 0
     if errors and not partial:
@@ -535,6 +571,7 @@ async def import_bytes(
                 own,
                 planned,
                 errors,
+                refs,
                 partial=partial,
                 currency=currency,
                 actor=actor,
@@ -546,6 +583,7 @@ async def import_bytes(
             session,
             planned,
             errors,
+            refs,
             partial=partial,
             currency=currency,
             actor=actor,
@@ -576,7 +614,7 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
             .order_by(Product.created_at, Product.id)
         )
     ).all()
-    categories = {v: k for k, v in (await _category_map(session)).items()}
+    refs = await read_for_export(session)
     collection_rows = (
         await session.execute(
             select(CollectionProduct.product_id, Collection.slug)
@@ -591,6 +629,7 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
     if kind == "json":
         items = []
         for p in products:
+            path = refs.category_path(p.category_id)
             items.append(
                 {
                     "slug": p.slug,
@@ -600,10 +639,12 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
                     "status": p.status,
                     "seo_title": p.seo_title,
                     "seo_description": p.seo_description,
-                    "category": categories.get(p.category_id),
+                    "category": path[-1]["slug"] if path else None,
+                    "category_path": path,
                     "tags": list(p.tags),
                     "attributes": dict(p.attributes),
                     "collections": collections.get(p.id, []),
+                    "collection_details": refs.collection_details(collections.get(p.id, [])),
                     "options": [{"name": o.name, "values": list(o.values)} for o in p.options],
                     "images": [{"url": i.url, "alt": i.alt} for i in p.images],
                     "variants": [
@@ -629,6 +670,7 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for p in products:
+        path = refs.category_path(p.category_id)
         for v in p.variants:
             row: dict[str, Any] = {
                 "slug": p.slug,
@@ -636,9 +678,13 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
                 "description": p.description,
                 "brand": p.brand,
                 "status": p.status,
-                "category": categories.get(p.category_id, ""),
+                "category": path[-1]["slug"] if path else "",
+                "category_path": _json_cell(path),
                 "tags": "|".join(p.tags),
                 "collections": "|".join(collections.get(p.id, [])),
+                "collection_details": _json_cell(
+                    refs.collection_details(collections.get(p.id, []))
+                ),
                 "seo_title": p.seo_title,
                 "seo_description": p.seo_description,
                 "sku": v.sku,

@@ -269,6 +269,26 @@ class CollectionCreate(_Input):
     product_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
 
 
+class ImportCategory(_Input):
+    """One category of an import file's `category_path` (the product's category and its
+    parents, from the top level down): the import creates it when the shop has no category
+    with its slug (ADR 0058). `description` and `position` are used only when it is created."""
+
+    slug: Slug
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class ImportCollection(_Input):
+    """One of a product's collections in an import file's `collection_details`: the import
+    creates it when the shop has no collection with its slug (ADR 0058)."""
+
+    slug: Slug
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
 class CollectionUpdate(_Input):
     title: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
