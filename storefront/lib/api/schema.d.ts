@@ -2931,8 +2931,15 @@ export interface components {
              * @default
              */
             alt: string;
+            /** Height */
+            height?: number | null;
             /** Url */
             url: string;
+            /**
+             * Width
+             * @description Pixels, for the page's layout; left out, an image already on the product at this URL keeps the size it has (an upload measures it)
+             */
+            width?: number | null;
         };
         /** ImageRead */
         ImageRead: {

@@ -57,6 +57,7 @@ CSV_COLUMNS = [
     "collection_details",
     "seo_title",
     "seo_description",
+    "attributes",
     "option1_name",
     "option1_value",
     "option2_name",
@@ -68,6 +69,10 @@ CSV_COLUMNS = [
     "price",
     "compare_at_price",
     "weight_grams",
+    "length_mm",
+    "width_mm",
+    "height_mm",
+    "is_active",
     "stock",
     "images",
 ]
@@ -77,8 +82,29 @@ REQUIRED_COLUMNS = {"slug", "title", "sku", "price"}
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 
 
-def _json_cell(value: list[Any]) -> str:
-    """A CSV cell holding a list as JSON (`category_path`, `collection_details`); empty if none."""
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _images_cell(value: str, row: int) -> tuple[Any, list[ImportRowError]]:
+    """A CSV `images` cell: URLs separated by `|`, or a JSON list of images with their alt text
+    and size (`[{"url": …, "alt": …, "width": …, "height": …}]`, as the export writes it when an
+    image has any of them)."""
+    if value.startswith("["):
+        return load_cell(value, row, "images")
+    return [{"url": u, "alt": ""} for u in _split(value)], []
+
+
+def _images_out(images: Sequence[Any]) -> str:
+    plain = all(i.alt == "" and i.width is None and i.height is None for i in images)
+    if plain:
+        return "|".join(i.url for i in images)
+    return _json_cell(
+        [{"url": i.url, "alt": i.alt, "width": i.width, "height": i.height} for i in images]
+    )
+
+
+def _json_cell(value: list[Any] | dict[str, Any]) -> str:
+    """A CSV cell holding JSON (`category_path`, `attributes`, …); empty if there is nothing."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else ""
 
 
@@ -226,7 +252,15 @@ def _parse_csv(
                     )
                 )
         variant_fields: dict[str, Any] = {"sku": row.get("sku", ""), "options": options}
-        for name in ("price", "compare_at_price", "weight_grams", "stock"):
+        for name in (
+            "price",
+            "compare_at_price",
+            "weight_grams",
+            "length_mm",
+            "width_mm",
+            "height_mm",
+            "stock",
+        ):
             number = _int(row.get(name, ""), name, row_no, row_errors)
             if number is not None:
                 variant_fields[name] = number
@@ -236,6 +270,14 @@ def _parse_csv(
             )
         if row.get("barcode"):
             variant_fields["barcode"] = row["barcode"]
+        if row.get("is_active"):
+            active = _BOOLEANS.get(row["is_active"].lower())
+            if active is None:
+                row_errors.append(
+                    ImportRowError(row=row_no, field="is_active", message="must be true or false")
+                )
+            else:
+                variant_fields["is_active"] = active
         variant: VariantCreate | None = None
         if not row_errors:
             try:
@@ -269,6 +311,12 @@ def _parse_csv(
                 row.get("collection_details", ""), row_no, "collection_details"
             )
             row_errors.extend(details_errors or refs.collections_of(row_no, collections, details))
+            attributes, attribute_errors = load_cell(
+                row.get("attributes", ""), row_no, "attributes"
+            )
+            row_errors.extend(attribute_errors)
+            images, image_errors = _images_cell(row.get("images", ""), row_no)
+            row_errors.extend(image_errors)
             group = groups[slug] = {
                 "first_row": row_no,
                 "rows": [],
@@ -282,7 +330,8 @@ def _parse_csv(
                     "seo_description": row.get("seo_description", ""),
                     "tags": _split(row.get("tags", "")),
                     "collections": collections,
-                    "images": [{"url": u, "alt": ""} for u in _split(row.get("images", ""))],
+                    "attributes": attributes if attributes is not None else {},
+                    "images": images,
                 },
                 "variants": [],
                 "invalid": False,
@@ -428,8 +477,20 @@ async def _same_product(session: AsyncSession, current: Product, update: Product
     if update.attributes is not None and dict(update.attributes) != dict(current.attributes or {}):
         return False
     if update.images is not None:
-        stored = [(i.url, i.alt) for i in sorted(current.images, key=lambda i: i.position)]
-        if stored != [(i.url, i.alt) for i in update.images]:
+        ordered = sorted(current.images, key=lambda i: i.position)
+        sizes = {i.url: (i.width, i.height) for i in ordered}
+        stored = [(i.url, i.alt, (i.width, i.height)) for i in ordered]
+        wanted = [
+            (
+                i.url,
+                i.alt,
+                (i.width, i.height)
+                if i.width is not None or i.height is not None
+                else sizes.get(i.url, (None, None)),
+            )
+            for i in update.images
+        ]
+        if stored != wanted:
             return False
     if update.collections is not None:
         slugs = await session.scalars(
@@ -646,7 +707,10 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
                     "collections": collections.get(p.id, []),
                     "collection_details": refs.collection_details(collections.get(p.id, [])),
                     "options": [{"name": o.name, "values": list(o.values)} for o in p.options],
-                    "images": [{"url": i.url, "alt": i.alt} for i in p.images],
+                    "images": [
+                        {"url": i.url, "alt": i.alt, "width": i.width, "height": i.height}
+                        for i in p.images
+                    ],
                     "variants": [
                         {
                             "sku": v.sku,
@@ -687,13 +751,18 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
                 ),
                 "seo_title": p.seo_title,
                 "seo_description": p.seo_description,
+                "attributes": _json_cell(dict(p.attributes)),
                 "sku": v.sku,
                 "barcode": v.barcode or "",
                 "price": v.price,
                 "compare_at_price": v.compare_at_price if v.compare_at_price is not None else "",
                 "weight_grams": v.weight_grams,
+                "length_mm": v.length_mm if v.length_mm is not None else "",
+                "width_mm": v.width_mm if v.width_mm is not None else "",
+                "height_mm": v.height_mm if v.height_mm is not None else "",
+                "is_active": "true" if v.is_active else "false",
                 "stock": levels[v.sku].on_hand if v.sku in levels else "",
-                "images": "|".join(i.url for i in p.images),
+                "images": _images_out(p.images),
             }
             for n, (name, value) in enumerate(list(v.options.items())[:3], start=1):
                 row[f"option{n}_name"] = name

@@ -185,6 +185,14 @@ class VariantUpdate(_Priced):
 class ImageInput(_Input):
     url: Annotated[str, StringConstraints(max_length=1000, pattern=r"^(https://|/media/)\S+$")]
     alt: ShortText = ""
+    width: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="Pixels, for the page's layout; left out, an image already on the product "
+        "at this URL keeps the size it has (an upload measures it)",
+    )
+    height: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class ProductCreate(_Input):

@@ -549,7 +549,13 @@ async def create_product(
     for position, image in enumerate(data.images):
         session.add(
             ProductImage(
-                id=new_id(), product_id=product.id, url=image.url, alt=image.alt, position=position
+                id=new_id(),
+                product_id=product.id,
+                url=image.url,
+                alt=image.alt,
+                position=position,
+                width=image.width,
+                height=image.height,
             )
         )
     for position, collection_id in enumerate(collection_ids):
@@ -651,11 +657,34 @@ async def update_product(
 async def _replace_images(
     session: AsyncSession, product: Product, images: Sequence[ImageInput]
 ) -> None:
+    """The product's images, in order; one given without a size keeps the size the product's
+    image at its URL had (measured when it was uploaded)."""
+    sizes = {
+        url: (width, height)
+        for url, width, height in (
+            await session.execute(
+                select(ProductImage.url, ProductImage.width, ProductImage.height).where(
+                    ProductImage.product_id == product.id
+                )
+            )
+        ).all()
+    }
     await session.execute(delete(ProductImage).where(ProductImage.product_id == product.id))
     for position, image in enumerate(images):
+        width, height = (
+            (image.width, image.height)
+            if image.width is not None or image.height is not None
+            else sizes.get(image.url, (None, None))
+        )
         session.add(
             ProductImage(
-                id=new_id(), product_id=product.id, url=image.url, alt=image.alt, position=position
+                id=new_id(),
+                product_id=product.id,
+                url=image.url,
+                alt=image.alt,
+                position=position,
+                width=width,
+                height=height,
             )
         )
 
