@@ -2,6 +2,9 @@
 product). Every row is validated first and errors are reported per row; nothing is written when
 any row is invalid unless `partial` is set, in which case the valid products are written and the
 invalid ones skipped. Existing products (same slug) are updated, new SKUs added, stock set.
+Categories and collections are named by slug; a row that also declares them (`category_path`,
+`collection_details`, as the export writes them) creates those the shop lacks, so an export
+imports into an empty shop (`import_refs`, ADR 0058).
 """
 
 from __future__ import annotations
