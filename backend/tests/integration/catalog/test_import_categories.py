@@ -303,3 +303,49 @@ async def test_an_old_csv_keeps_the_images_sizes_and_writes_nothing_when_unchang
         {"url": "/media/b.png", "alt": "", "width": None, "height": None},
     ]
     assert row["is_active"] == "true"
+
+
+async def test_malformed_declarations_are_row_errors_not_failures(
+    client: httpx.AsyncClient, staff: dict[str, str], shop: Shop
+) -> None:
+    def item(n: int, **fields: Any) -> dict[str, Any]:
+        return {"title": f"T{n}", "variants": [{"sku": f"T-{n}", "price": 1}], **fields}
+
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({"category": 5}, "category"),
+        ({"category": "x", "category_path": {"slug": "x", "name": "X"}}, "category_path"),
+        ({"category": "x", "category_path": "x"}, "category_path"),
+        ({"category": "x", "category_path": ["x"]}, "category_path.0"),
+        ({"category": "x", "category_path": [node("x", "X")] * 2}, "category_path"),
+        (
+            {"category": "x", "category_path": [node(f"x{i}", "X") for i in range(21)]},
+            "category_path",
+        ),
+        ({"category_path": [node("Not A Slug", "X")]}, "category_path.0.slug"),
+        ({"category_path": [node("x", "X", position=-1)]}, "category_path.0.position"),
+        ({"category_path": [node("x", "X\u0000")]}, "category_path.0"),
+        ({"collections": ["x"], "collection_details": {"slug": "x"}}, "collection_details"),
+        (
+            {"collections": ["x"], "collection_details": [{"slug": "x"}]},
+            "collection_details.0.title",
+        ),
+        (
+            {"collections": ["x", "x"], "collection_details": [{"slug": "x", "title": "X"}] * 2},
+            "collection_details.1",
+        ),
+        ({"collections": "x"}, "collections"),
+    ]
+    body = [item(n, **fields) for n, (fields, _) in enumerate(bad)]
+    response = await post(client, staff, json.dumps(body).encode(), "json", partial=True)
+    assert response.status_code == 422, response.text
+    assert response.json()["written"] is False
+    found = {(e["row"], (e["field"] or "").split(".")[0]) for e in response.json()["errors"]}
+    fields = {(e["row"], e["field"]) for e in response.json()["errors"]}
+    for n, (_, where) in enumerate(bad, start=1):
+        assert (n, where) in fields or (n, where) in found, (n, where, response.json()["errors"])
+    # a CSV cell nested too deeply, or far too long a list
+    deep = "[" * 5000 + "]" * 5000
+    body_csv = csv_file([["a", "A", "active", "a", deep, "A-1", 1, 1]])
+    response = await post(client, staff, body_csv, "csv")
+    assert response.status_code == 422, response.text
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(2, "category_path")]
