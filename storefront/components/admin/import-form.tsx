@@ -12,7 +12,7 @@ export function ImportForm() {
   return (
     <div className="flex flex-col gap-4">
       <form action={action} className="flex flex-col gap-3" aria-label="Import products from CSV">
-        <AdminField id="import-file" label="CSV file" hint="The same columns as the export. Nothing is written if any row is invalid, unless you allow a partial import." error={state.fieldErrors?.file}>
+        <AdminField id="import-file" label="CSV file" hint="The same columns as the export. Categories and collections the file describes are created if the shop lacks them; a category named by its slug alone must exist. Nothing is written if any row is invalid, unless you allow a partial import." error={state.fieldErrors?.file}>
           {(p) => <input {...p} name="file" type="file" accept=".csv,text/csv" required />}
         </AdminField>
         <div className="flex items-center gap-2">

@@ -17,7 +17,7 @@ export default async function ImportExportPage() {
       </PageHeading>
       <div className="flex max-w-3xl flex-col gap-6">
         <Section title="Export">
-          <p className="mb-3 text-muted">Every product and variant as CSV, in the format the import reads.</p>
+          <p className="mb-3 text-muted">Every product and variant as CSV, in the format the import reads, with their categories and collections: it imports into another shop, even an empty one.</p>
           <a href="/admin/products/export" download className={secondaryLink}>
             Download products CSV
           </a>
