@@ -80,6 +80,9 @@ CSV_COLUMNS = [
     "images",
 ]
 REQUIRED_COLUMNS = {"slug", "title", "sku", "price"}
+# A product's cells the export writes on its first row only (the others of its fields are on
+# every row): the import reads each from the first of the product's rows that has it.
+PRODUCT_CELLS = ("category_path", "collection_details", "attributes", "images")
 # A cell a spreadsheet may run as a formula (OWASP: = + - @ tab CR; after any `'`s, so that
 # un-quoting on import is exact): the export prefixes it with `'`, the import removes that one.
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
@@ -302,24 +305,6 @@ def _parse_csv(
         group = groups.get(slug)
         if group is None:
             # a product's own fields are read from its first row
-            path, path_errors = load_cell(row.get("category_path", ""), row_no, "category_path")
-            category = None
-            if path_errors:
-                row_errors.extend(path_errors)
-            else:
-                category, category_errors = refs.category(row_no, row.get("category"), path)
-                row_errors.extend(category_errors)
-            collections = _split(row.get("collections", ""))
-            details, details_errors = load_cell(
-                row.get("collection_details", ""), row_no, "collection_details"
-            )
-            row_errors.extend(details_errors or refs.collections_of(row_no, collections, details))
-            attributes, attribute_errors = load_cell(
-                row.get("attributes", ""), row_no, "attributes"
-            )
-            row_errors.extend(attribute_errors)
-            images, image_errors = _images_cell(row.get("images", ""), row_no)
-            row_errors.extend(image_errors)
             group = groups[slug] = {
                 "first_row": row_no,
                 "rows": [],
@@ -332,14 +317,16 @@ def _parse_csv(
                     "seo_title": row.get("seo_title", ""),
                     "seo_description": row.get("seo_description", ""),
                     "tags": _split(row.get("tags", "")),
-                    "collections": collections,
-                    "attributes": attributes if attributes is not None else {},
-                    "images": images,
+                    "collections": _split(row.get("collections", "")),
                 },
                 "variants": [],
                 "invalid": False,
-                "category": category,
+                "category": row.get("category") or None,
+                "cells": {},
             }
+        for name in PRODUCT_CELLS:  # from the first of the product's rows that has it
+            if row.get(name) and name not in group["cells"]:
+                group["cells"][name] = (row[name], row_no)
         group["rows"].append(row_no)
         if row_errors:
             group["invalid"] = True
@@ -348,6 +335,10 @@ def _parse_csv(
             group["variants"].append(variant)
     planned: list[PlannedProduct] = []
     for group in groups.values():
+        cell_errors = _read_product_cells(group, refs)
+        if cell_errors:
+            errors.extend(cell_errors)
+            continue
         if group["invalid"]:
             continue
         try:
@@ -357,6 +348,34 @@ def _parse_csv(
             continue
         planned.append(PlannedProduct(group["first_row"], data, group["rows"], group["category"]))
     return planned, errors, total
+
+
+def _read_product_cells(group: dict[str, Any], refs: FileRefs) -> list[ImportRowError]:
+    """A product's JSON cells (`PRODUCT_CELLS`) into its fields, its category and collections
+    checked (and declared) with `refs`; the errors name the row each cell came from."""
+    cells: dict[str, tuple[str, int]] = group["cells"]
+    errors: list[ImportRowError] = []
+
+    def cell(name: str) -> tuple[Any, int, list[ImportRowError]]:
+        value, row = cells.get(name, ("", group["first_row"]))
+        parsed, found = (
+            _images_cell(value, row) if name == "images" else load_cell(value, row, name)
+        )
+        return parsed, row, found
+
+    path, row, found = cell("category_path")
+    if not found:
+        group["category"], found = refs.category(row, group["category"], path)
+    errors.extend(found)
+    details, row, found = cell("collection_details")
+    errors.extend(found or refs.collections_of(row, group["fields"]["collections"], details))
+    attributes, _, found = cell("attributes")
+    errors.extend(found)
+    images, _, found = cell("images")
+    errors.extend(found)
+    group["fields"]["attributes"] = attributes if attributes is not None else {}
+    group["fields"]["images"] = images
+    return errors
 
 
 def parse_json(text: str, refs: FileRefs) -> tuple[list[PlannedProduct], list[ImportRowError], int]:
@@ -738,7 +757,7 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
     writer.writeheader()
     for p in products:
         path = refs.category_path(p.category_id)
-        for v in p.variants:
+        for n, v in enumerate(p.variants):
             row: dict[str, Any] = {
                 "slug": p.slug,
                 "title": p.title,
@@ -767,8 +786,10 @@ async def export(session: AsyncSession, *, kind: str) -> bytes:
                 "stock": levels[v.sku].on_hand if v.sku in levels else "",
                 "images": _images_out(p.images),
             }
-            for n, (name, value) in enumerate(list(v.options.items())[:3], start=1):
-                row[f"option{n}_name"] = name
-                row[f"option{n}_value"] = value
+            if n:  # written once, on the product's first row
+                row.update(dict.fromkeys(PRODUCT_CELLS, ""))
+            for k, (name, value) in enumerate(list(v.options.items())[:3], start=1):
+                row[f"option{k}_name"] = name
+                row[f"option{k}_value"] = value
             writer.writerow({k: _to_cell(v) for k, v in row.items()})
     return out.getvalue().encode()

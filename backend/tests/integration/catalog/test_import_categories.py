@@ -349,3 +349,30 @@ async def test_malformed_declarations_are_row_errors_not_failures(
     response = await post(client, staff, body_csv, "csv")
     assert response.status_code == 422, response.text
     assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(2, "category_path")]
+
+
+async def test_a_products_json_cells_are_read_from_whichever_of_its_rows_has_them(
+    client: httpx.AsyncClient, staff: dict[str, str], shop: Shop
+) -> None:
+    """The export writes `category_path`, `collection_details`, `attributes` and `images` on a
+    product's first row only (the file stays small); rows sorted otherwise in a spreadsheet
+    import the same."""
+    header = [*HEADER, "attributes", "images"]
+    path = [node("kitchen", "Kitchen"), node("mugs", "Mugs")]
+    images = [{"url": "/media/m.png", "alt": "A mug", "width": 10, "height": 12}]
+    rows = [
+        ["mug", "Mug", "active", "mugs", "", "MUG-2", 1300, 1, "", ""],
+        ["mug", "Mug", "active", "mugs", path, "MUG-1", 1200, 4, '{"glaze": "matte"}', images],
+    ]
+    response = await post(client, staff, csv_file(rows, header), "csv")
+    assert response.status_code == 200, response.text
+    mug = (await client.get("/api/v1/products/mug")).json()
+    assert [c["slug"] for c in mug["breadcrumbs"]] == ["kitchen", "mugs"]
+    assert mug["attributes"] == {"glaze": "matte"}
+    assert [(i["alt"], i["width"]) for i in mug["images"]] == [("A mug", 10)]
+    exported = (await client.get(f"{ADMIN}/products/export?format=csv", headers=staff)).text
+    first, second = [r for r in csv.DictReader(io.StringIO(exported)) if r["slug"] == "mug"]
+    assert json.loads(first["category_path"])[-1]["slug"] == "mugs"
+    assert json.loads(first["images"])[0]["alt"] == "A mug"
+    assert (second["category_path"], second["images"], second["attributes"]) == ("", "", "")
+    assert second["category"] == "mugs"
