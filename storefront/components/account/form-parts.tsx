@@ -1,6 +1,7 @@
 "use client";
 import { useEffect, useRef, type ReactNode } from "react";
 import { useFormStatus } from "react-dom";
+import { FieldHint, hintDescribes } from "@/components/address/field-hint";
 import type { FormState } from "@/lib/account/problems";
 
 const inputClass =
@@ -13,7 +14,8 @@ export interface FieldProps {
   autoComplete?: string;
   required?: boolean;
   defaultValue?: string;
-  hint?: string;
+  /** null: the hint's line is kept, empty (see FieldHint) */
+  hint?: string | null;
   error?: string;
   minLength?: number;
   maxLength?: number;
@@ -23,7 +25,7 @@ export interface FieldProps {
 /** A labelled input with its hint and error tied to it (aria-describedby, aria-invalid). */
 export function Field({ name, label, type = "text", autoComplete, required, defaultValue, hint, error, minLength, maxLength, inputMode }: FieldProps) {
   const id = `field-${name}`;
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  const described = [hintDescribes(`${id}-hint`, hint), error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium">
@@ -44,11 +46,7 @@ export function Field({ name, label, type = "text", autoComplete, required, defa
         aria-describedby={described}
         className={inputClass}
       />
-      {hint ? (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-muted">
-          {hint}
-        </p>
-      ) : null}
+      <FieldHint id={`${id}-hint`} hint={hint === "" ? undefined : hint} />
       {error ? (
         <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
           {error}
@@ -58,14 +56,14 @@ export function Field({ name, label, type = "text", autoComplete, required, defa
   );
 }
 
-export function SelectField({ name, label, options, defaultValue, error, autoComplete }: { name: string; label: string; options: Array<[string, string]>; defaultValue?: string; error?: string; autoComplete?: string }) {
+export function SelectField({ name, label, options, defaultValue, error, autoComplete, onChange }: { name: string; label: string; options: Array<[string, string]>; defaultValue?: string; error?: string; autoComplete?: string; onChange?: (value: string) => void }) {
   const id = `field-${name}`;
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium">
         {label}
       </label>
-      <select id={id} name={name} defaultValue={defaultValue} autoComplete={autoComplete} required aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} className={inputClass}>
+      <select id={id} name={name} defaultValue={defaultValue} autoComplete={autoComplete} onChange={onChange ? (e) => onChange(e.target.value) : undefined} required aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} className={inputClass}>
         {options.map(([value, text]) => (
           <option key={value} value={value}>
             {text}

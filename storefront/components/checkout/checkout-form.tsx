@@ -1,7 +1,7 @@
 "use client";
 import dynamic from "next/dynamic";
 import { useEffect, useRef, useState, useTransition } from "react";
-import { countryName, withCountry } from "@/lib/account/address-form";
+import { addressHints, countryName, withCountry, type CountryHints } from "@/lib/account/address-form";
 import type { CartRead, Schema } from "@/lib/api/types";
 import { writeCartMirror } from "@/lib/cart/mirror";
 import { lineProblem } from "@/lib/cart/optimistic";
@@ -15,6 +15,7 @@ import { checkoutState, deliveryEstimate, splitName } from "@/lib/checkout/state
 import { formatMoney } from "@/lib/format/money";
 import { weatherNoticeFor } from "@/lib/integrations/actions";
 import type { WeatherNoticeData } from "@/lib/integrations/notice";
+import { FieldHint, hintDescribes } from "@/components/address/field-hint";
 import Link from "@/components/ui/page-link";
 import { WeatherNotice } from "@/components/weather-notice";
 import { CardForm } from "./card-form";
@@ -61,8 +62,8 @@ export function CheckoutForm(props: {
   savedAddresses: SavedAddress[];
   /** [code, name] of the countries the API accepts, sorted by name (lib/checkout/countries.ts) */
   countries: Array<[string, string]>;
-  /** the codes of those whose addresses need a state/province (the API's `region_required`) */
-  regionCountries?: string[];
+  /** each country's postal code example and whether it needs a state/province (the API's hints) */
+  countryHints?: CountryHints;
   defaultEmail: string;
   stripePublishableKey: string | null;
   /** the order this (already ordered) cart became, when the server knows the shopper may open it */
@@ -88,7 +89,7 @@ export function CheckoutForm(props: {
   const [placedOrderHref, setPlacedOrderHref] = useState(props.placedOrderHref ?? null);
   const [shippingChoice, setShippingChoice] = useState<string | null>(null);
   const chosenShipping = shippingChoice ?? cart.shipping_method?.code ?? null;
-  const needsRegion = (props.regionCountries ?? []).includes(address.country);
+  const { regionRequired: needsRegion, postalCodeHint } = addressHints(props.countryHints ?? {}, address.country);
 
   useEffect(() => {
     // A reload after the order was placed (e.g. after a decline): resume with the same key.
@@ -246,7 +247,7 @@ export function CheckoutForm(props: {
               <Field label="Address" id="line1" autoComplete="address-line1" value={address.line1} onChange={(v) => setAddress({ ...address, line1: v })} required error={addressErrors.line1} />
               <Field label="Apartment, suite (optional)" id="line2" autoComplete="address-line2" value={address.line2 ?? ""} onChange={(v) => setAddress({ ...address, line2: v })} error={addressErrors.line2} />
               <div className="grid gap-3 sm:grid-cols-2">
-                <Field label="Postal code" id="postal_code" autoComplete="postal-code" value={address.postal_code} onChange={(v) => setAddress({ ...address, postal_code: v })} required error={addressErrors.postal_code} />
+                <Field label="Postal code" id="postal_code" autoComplete="postal-code" value={address.postal_code} onChange={(v) => setAddress({ ...address, postal_code: v })} required hint={postalCodeHint} error={addressErrors.postal_code} />
                 <Field label="City" id="city" autoComplete="address-level2" value={address.city} onChange={(v) => setAddress({ ...address, city: v })} required error={addressErrors.city} />
               </div>
               <div className="grid gap-3 sm:grid-cols-2">
@@ -398,7 +399,9 @@ function FieldError({ id, message }: { id: string; message?: string }) {
   return message ? <p id={`${id}-error`} className="mt-1 text-sm text-red-800">{message}</p> : null;
 }
 
-function Field(props: { label: string; id: string; value: string; onChange: (v: string) => void; type?: string; autoComplete?: string; required?: boolean; error?: string }) {
+/** `hint`: see FieldHint (null keeps its line, empty) */
+function Field(props: { label: string; id: string; value: string; onChange: (v: string) => void; type?: string; autoComplete?: string; required?: boolean; hint?: string | null; error?: string }) {
+  const described = [hintDescribes(`${props.id}-hint`, props.hint), props.error ? `${props.id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
     <div>
       <label htmlFor={props.id} className="block text-sm font-medium">{props.label}</label>
@@ -411,9 +414,10 @@ function Field(props: { label: string; id: string; value: string; onChange: (v: 
         value={props.value}
         onChange={(e) => props.onChange(e.target.value)}
         aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? `${props.id}-error` : undefined}
+        aria-describedby={described}
         className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2 aria-[invalid=true]:border-red-700"
       />
+      <FieldHint id={`${props.id}-hint`} hint={props.hint} />
       <FieldError id={props.id} message={props.error} />
     </div>
   );

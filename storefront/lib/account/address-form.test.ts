@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressFields, countryOptions, withCountry } from "./address-form";
+import { addressFields, addressHints, countryHints, countryOptions, withCountry } from "./address-form";
 
 describe("addressFields", () => {
   it("trims text, upper-cases the country and reads the default checkbox", () => {
@@ -54,5 +54,34 @@ describe("withCountry", () => {
     const offered: Array<[string, string]> = [["DE", "Germany"], ["FR", "France"]].sort((a, b) => a[1]!.localeCompare(b[1]!)) as Array<[string, string]>;
     expect(withCountry(offered, "DE")).toBe(offered);
     expect(withCountry(offered, "LU").map(([c]) => c)).toEqual(["FR", "DE", "LU"]);
+  });
+});
+
+describe("countryHints and addressHints", () => {
+  const hints = countryHints([
+    { code: "DE", postal_code_example: "10115", region_required: false },
+    { code: "us", postal_code_example: "94105", region_required: true },
+    { code: "CH", postal_code_example: null, region_required: false },
+    { code: "CA", postal_code_example: " ", region_required: true },
+  ]);
+
+  it("asks for a state/province only where the API requires one", () => {
+    expect(addressHints(hints, "US").regionRequired).toBe(true);
+    expect(addressHints(hints, "us").regionRequired).toBe(true);
+    expect(addressHints(hints, "CA").regionRequired).toBe(true);
+    expect(addressHints(hints, "DE").regionRequired).toBe(false);
+    expect(addressHints(hints, "CH").regionRequired).toBe(false);
+  });
+
+  it("gives the chosen country's postal code example as the hint, none where it has no example", () => {
+    expect(addressHints(hints, "DE").postalCodeHint).toBe("For example 10115");
+    expect(addressHints(hints, "US").postalCodeHint).toBe("For example 94105");
+    expect(addressHints(hints, "CH").postalCodeHint).toBeNull();
+    expect(addressHints(hints, "CA").postalCodeHint).toBeNull();
+  });
+
+  it("knows nothing of a country the API does not list (a saved address's old country)", () => {
+    expect(addressHints(hints, "LU")).toEqual({ regionRequired: false, postalCodeHint: null });
+    expect(addressHints(hints, "")).toEqual({ regionRequired: false, postalCodeHint: null });
   });
 });

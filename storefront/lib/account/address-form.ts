@@ -30,6 +30,32 @@ export function withCountry(options: Array<[string, string]>, code: string): Arr
   return [...options, [code, countryName(code)] as [string, string]].sort((a, b) => a[1].localeCompare(b[1]));
 }
 
+/** What an address form needs to know of a country (`countries[]` of `GET /shipping/countries`). */
+export type CountryFormInfo = Pick<Schema<"ShippingCountryRead">, "code" | "postal_code_example" | "region_required">;
+
+/** Per country code (upper case): its postal code's example (null: any is accepted) and whether a state/province is required. */
+export type CountryHints = Record<string, { postalCodeExample: string | null; regionRequired: boolean }>;
+
+/** The API's countries as hints for the checkout's and the address book's forms (plain data, so a client component can take it). */
+export function countryHints(countries: readonly CountryFormInfo[]): CountryHints {
+  const hints: CountryHints = {};
+  for (const c of countries) hints[c.code.toUpperCase()] = { postalCodeExample: c.postal_code_example?.trim() || null, regionRequired: c.region_required };
+  return hints;
+}
+
+/**
+ * What the address form shows for `country`: whether it asks for a state/province, and the
+ * Postal code field's hint ("For example 10115"; null when the country has no example or is not
+ * one the API lists). The one rule behind the checkout's and the address book's forms.
+ */
+export function addressHints(hints: CountryHints, country: string): { regionRequired: boolean; postalCodeHint: string | null } {
+  const known = Object.hasOwn(hints, country.toUpperCase()) ? hints[country.toUpperCase()] : undefined;
+  return {
+    regionRequired: known?.regionRequired ?? false,
+    postalCodeHint: known?.postalCodeExample ? `For example ${known.postalCodeExample}` : null,
+  };
+}
+
 export function countryName(code: string): string {
   try {
     return new Intl.DisplayNames(["en"], { type: "region" }).of(code) ?? code;

@@ -4,7 +4,7 @@
  * book's Country selects. Configuration, so cached for a few minutes under its own tag.
  */
 import "server-only";
-import { countryOptions } from "@/lib/account/address-form";
+import { countryHints, countryOptions, type CountryHints } from "@/lib/account/address-form";
 import { catalogApi } from "@/lib/api/client";
 import { cacheTags } from "@/lib/api/cache-tags";
 import type { Schema } from "@/lib/api/types";
@@ -22,7 +22,11 @@ export async function shippingCountries(): Promise<Array<Schema<"ShippingCountry
   }
 }
 
-/** [code, English name] for a Country select (the API's names), sorted by name; keeps `current` when it is not listed. */
-export async function shippingCountryOptions(current?: string): Promise<Array<[string, string]>> {
-  return countryOptions(await shippingCountries(), current);
+/**
+ * What an address form (checkout, address book) needs: the Country select's options (keeping
+ * `current`) and each country's hints (postal code example, state/province required).
+ */
+export async function addressFormCountries(current?: string): Promise<{ countries: Array<[string, string]>; hints: CountryHints }> {
+  const listed = await shippingCountries();
+  return { countries: countryOptions(listed, current), hints: countryHints(listed) };
 }

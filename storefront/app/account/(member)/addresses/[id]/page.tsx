@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
 import { notFound } from "next/navigation";
 import { AddressForm } from "@/components/account/address-form";
-import { shippingCountryOptions } from "@/lib/checkout/countries";
+import { addressFormCountries } from "@/lib/checkout/countries";
 import { requireUser } from "@/lib/account/session";
 import { sessionApi } from "@/lib/session/api";
 
@@ -23,7 +23,7 @@ export default async function EditAddressPage({ params }: PageProps<"/account/ad
         </Link>
       </p>
       <h1 className="text-2xl font-bold">Edit address</h1>
-      <AddressForm address={address} countries={await shippingCountryOptions(address.country)} />
+      <AddressForm address={address} {...await addressFormCountries(address.country)} />
     </div>
   );
 }

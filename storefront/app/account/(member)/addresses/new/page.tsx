@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
 import { AddressForm } from "@/components/account/address-form";
-import { shippingCountryOptions } from "@/lib/checkout/countries";
+import { addressFormCountries } from "@/lib/checkout/countries";
 import { requireUser } from "@/lib/account/session";
 
 export const metadata: Metadata = { title: "Add an address", robots: { index: false } };
@@ -16,7 +16,7 @@ export default async function NewAddressPage() {
         </Link>
       </p>
       <h1 className="text-2xl font-bold">Add an address</h1>
-      <AddressForm countries={await shippingCountryOptions()} />
+      <AddressForm {...await addressFormCountries()} />
     </div>
   );
 }
