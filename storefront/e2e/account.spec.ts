@@ -207,6 +207,54 @@ test("profile, password change and addresses", async ({ page, context, request, 
   await expectTokensHidden(page, context, shop);
 });
 
+test("the address book asks for a state/province only where the country needs one and gives its postal code example, following the Country select", async ({ page, request, shop }) => {
+  const email = await createCustomer(request, shop, "address-hints", "Hint Shopper");
+  await signInThroughForm(page, email, PASSWORD, "/account/addresses/new");
+  const postal = page.getByLabel("Postal code");
+  const country = page.getByLabel("Country");
+  const region = page.getByLabel("State / province");
+
+  // Germany: no state/province, the hint shows (and describes the field) Germany's example
+  await country.selectOption({ label: "Germany" });
+  await expect(region).toHaveCount(0);
+  await expect(page.getByText("For example 10115", { exact: true })).toBeVisible();
+  await expect(postal).toHaveAccessibleDescription("For example 10115");
+
+  // the United States: the field appears (required), the hint changes; the select keeps its place and focus
+  await country.focus();
+  const before = await country.boundingBox();
+  await country.selectOption({ label: "United States" });
+  await expect(region).toBeVisible();
+  await expect(region).toHaveAttribute("required", "");
+  await expect(postal).toHaveAccessibleDescription("For example 94105");
+  await expect(page.getByText("For example 10115", { exact: true })).toHaveCount(0);
+  await expect(country).toBeFocused();
+  expect((await country.boundingBox())?.y).toBe(before?.y);
+
+  // saved with its state; the edit form asks for it again, and not once Germany is chosen
+  await page.getByLabel("Full name").fill("Hint Shopper");
+  await page.getByLabel("Address line 1").fill("1 Market Street");
+  await postal.fill("94105");
+  await page.getByLabel("City").fill("San Francisco");
+  await page.getByRole("button", { name: "Add address" }).click(); // no state: refused at the field, the form stays on the United States
+  await expect(region).toHaveAttribute("aria-invalid", "true");
+  await expect(region).toHaveAccessibleDescription("A state/province is required.");
+  await expect(country).toHaveValue("US");
+  await expect(postal).toHaveAccessibleDescription("For example 94105");
+  await region.fill("CA");
+  await page.getByRole("button", { name: "Add address" }).click();
+  await expect(page).toHaveURL(/\/account\/addresses\?saved=added$/);
+  const saved = page.getByRole("list", { name: "Saved addresses" }).getByRole("listitem");
+  await expect(saved).toContainText("94105 San Francisco");
+  await expect(saved).toContainText("CA");
+  await page.getByRole("link", { name: /^Edit address: Hint Shopper/ }).click();
+  await expect(region).toHaveValue("CA");
+  await expect(postal).toHaveAccessibleDescription("For example 94105");
+  await country.selectOption({ label: "Germany" });
+  await expect(region).toHaveCount(0);
+  await expect(postal).toHaveAccessibleDescription("For example 10115");
+});
+
 test("a guest's wishlist syncs to the account after sign-in", async ({ page, context, request, shop }) => {
   const products = (await (await request.get(`${shop.apiUrl}/api/v1/products?limit=3&sort=name`)).json()) as { items: Array<{ slug: string; title: string }> };
   const [first, second] = products.items;

@@ -428,9 +428,11 @@ test("a country whose addresses need a state asks for one (the API's region_requ
   await page.getByLabel("Postal code").fill("94105");
   await page.getByLabel("City").fill("San Francisco");
   await expect(page.getByLabel("State / province")).toHaveCount(0); // Germany needs none
+  await expect(page.getByLabel("Postal code")).toHaveAccessibleDescription("For example 10115");
   await page.getByLabel("Country").selectOption({ label: "United States" });
   const state = page.getByLabel("State / province");
   await expect(state).toBeVisible();
+  await expect(page.getByLabel("Postal code")).toHaveAccessibleDescription("For example 94105"); // the chosen country's example
   await state.fill("ca");
   await page.getByRole("button", { name: "Continue to shipping" }).click();
   await expect(page.getByRole("group", { name: "Shipping method" }).getByRole("radio").first()).toBeVisible();

@@ -38,7 +38,9 @@ export function AddressForm({ address, countries, hints }: { address?: Address; 
         <Field name="city" label="City" autoComplete="address-level2" required defaultValue={v("city")} error={e.city} maxLength={100} />
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
-        <SelectField name="country" label="Country" autoComplete="country" options={countries} defaultValue={initial} error={e.country} onChange={(code) => setPicked({ after: state, code })} />
+        {/* keyed by the country sent: React resets the form after a refused submission, and a
+            select resets to the value it was created with, not to a later defaultValue */}
+        <SelectField key={state.values?.country ?? ""} name="country" label="Country" autoComplete="country" options={countries} defaultValue={initial} error={e.country} onChange={(code) => setPicked({ after: state, code })} />
         {regionRequired ? <Field name="region" label="State / province" autoComplete="address-level1" required defaultValue={v("region")} error={e.region} maxLength={100} /> : null}
       </div>
       <Field name="phone" label="Phone" type="tel" autoComplete="tel" inputMode="tel" defaultValue={v("phone")} error={e.phone} maxLength={32} />
