@@ -716,12 +716,15 @@ _ADDRESS_PARTS = (
 
 def _checked_address(fields: dict[str, Any], allowed_countries: Collection[str]) -> dict[str, Any]:
     """`fields` if checkout will accept the address: an allowed country, its postal-code format
-    and region (422 `invalid_address` with `errors` located in the body otherwise); the postal
-    code as checkout writes it."""
+    and region (422 `invalid_address` with `errors` located in the body otherwise); the country,
+    postal code and region as checkout writes them."""
     checked = normalize_address(
         fields, allowed_countries=allowed_countries, field="body", required=_ADDRESS_BOOK_REQUIRED
     )
-    return fields | {"country": checked["country"], "postal_code": checked["postal_code"]}
+    written = {"country": checked["country"], "postal_code": checked["postal_code"]}
+    if "region" in fields:
+        written["region"] = checked.get("region")
+    return fields | written
 
 
 async def create_address(

@@ -208,6 +208,20 @@ async def test_a_valid_address_is_saved_as_checkout_writes_it(
     )
     assert moved.status_code == 200, moved.text
     assert (moved.json()["country"], moved.json()["postal_code"]) == ("DE", "10115")
+    in_ca = await client.patch(
+        f"/api/v1/me/addresses/{created.json()['id']}",
+        json={"country": "us", "postal_code": "94105", "region": " ca ", "city": "SF"},
+        headers=headers,
+    )
+    assert in_ca.status_code == 200, in_ca.text
+    assert (in_ca.json()["country"], in_ca.json()["region"]) == ("US", "CA")
+    typed = await client.post(
+        "/api/v1/me/addresses",
+        json={**ADDRESS, "country": "US", "postal_code": "10001", "region": "ny"},
+        headers=headers,
+    )
+    assert typed.status_code == 201, typed.text
+    assert typed.json()["region"] == "NY"
 
 
 async def test_wishlist_is_validated_deduplicated_and_capped(
