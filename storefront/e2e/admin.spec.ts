@@ -431,6 +431,7 @@ test("staff see an order's lines in the customer's numbers: before the discount,
   await expect(staffLine).toContainText("€50.00");
   await expect(staffLine).toContainText("−€5.00 discount");
   await expect(staffLine).not.toContainText("€45.00");
+  await expect(page.getByText("Included tax", { exact: true })).toBeVisible(); // the shop's prices include tax, as on the customer's page
   await expectAccessible(page, "order with a discount");
 
   const shopper = await browser.newContext({ baseURL: shop.storefrontUrl });

@@ -85,7 +85,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
               ) : null}
               {formatMoney(order.shipping_total)}
             </dd>
-            <dt>Tax</dt>
+            <dt>{order.prices_include_tax ? "Included tax" : "Tax"}</dt>
             <dd className="text-right">{formatMoney(order.tax_total)}</dd>
             <dt className="font-semibold">Total</dt>
             <dd className="text-right font-semibold">{formatMoney(order.total)}</dd>
