@@ -76,4 +76,18 @@ describe("safeRedirectPath", () => {
       expect(safeRedirectPath(bad, "/home")).toBe("/home");
     }
   });
+  it("refuses a path whose dot segments resolve to another host", () => {
+    for (const bad of ["/..//evil.example", "/.//evil.example", "/a/../..//evil.example"]) {
+      expect(safeRedirectPath(bad, "/home")).toBe("/home");
+    }
+  });
+  it("answers plain ASCII, fit for a Location header (non-ASCII was a 500)", () => {
+    expect(safeRedirectPath("/search?q=caf\u00e9 cr\u00e8me#r\u00e9sum\u00e9")).toBe(
+      "/search?q=caf%C3%A9%20cr%C3%A8me#r%C3%A9sum%C3%A9",
+    );
+    expect(safeRedirectPath("/\u3000/evil.example")).toBe("/%E3%80%80/evil.example");
+    expect(safeRedirectPath("/\uff0fevil.example")).toBe("/%EF%BC%8Fevil.example");
+    expect(safeRedirectPath("/a\ud800b")).toBe("/a%EF%BF%BDb");
+    expect(safeRedirectPath("/account/orders?page=%2F2")).toBe("/account/orders?page=%2F2");
+  });
 });
