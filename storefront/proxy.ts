@@ -1,5 +1,7 @@
 /**
  * Runs before every request (Next 16 "proxy", formerly middleware):
+ * 0. A path whose `%XX` escapes are not UTF-8 is a 400 (Next's own decoding of a dynamic segment
+ *    answered it a bare 500); `/media/` paths come here only when they contain an escape.
  * 1. CSRF: refuses state-changing requests from other origins (Origin / Sec-Fetch-Site).
  * 2. Session: refreshes an expiring access token on the server and rewrites both the response
  *    cookies and the cookies this request is rendered with.
@@ -9,6 +11,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { secureCookies, storefrontUrl, stripePublishableKey, contentImageOrigins } from "@/lib/config";
 import { checkCsrf } from "@/lib/security/csrf";
+import { isDecodablePath } from "@/lib/url/path";
 import { contentSecurityPolicy, makeNonce } from "@/lib/security/csp";
 import { refreshTokens } from "@/lib/session/refresh";
 import { cookieNames, cookieOptions, needsRefresh, REFRESH_COOKIE_MAX_AGE } from "@/lib/session/tokens";
@@ -22,20 +25,22 @@ function requestOrigin(request: NextRequest): string {
   return `${proto}://${host}`;
 }
 
+function problem(status: number, code: string, title: string, detail: string): NextResponse {
+  return new NextResponse(JSON.stringify({ type: `about:blank#${code}`, title, status, code, detail }), {
+    status,
+    headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
+  });
+}
+
 function refused(reason: string): NextResponse {
-  return new NextResponse(
-    JSON.stringify({
-      type: "about:blank#csrf_refused",
-      title: "Cross-site request refused",
-      status: 403,
-      code: "csrf_refused",
-      detail: `This request did not come from the shop's own pages (${reason}).`,
-    }),
-    { status: 403, headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" } },
-  );
+  return problem(403, "csrf_refused", "Cross-site request refused", `This request did not come from the shop's own pages (${reason}).`);
 }
 
 export async function proxy(request: NextRequest): Promise<NextResponse> {
+  if (!isDecodablePath(request.nextUrl.pathname)) {
+    return problem(400, "invalid_path", "Invalid path", "The address contains an escape (%XX) that is not UTF-8 text.");
+  }
+  if (request.nextUrl.pathname.startsWith("/media/")) return NextResponse.next(); // matched for the check above only
   const verdict = checkCsrf({
     method: request.method,
     origin: request.headers.get("origin"),
@@ -82,5 +87,6 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
 }
 
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|media/|favicon.ico|icon.svg).*)"],
+  // `/media/` (relayed images) only when the path holds an escape: the decoding check above.
+  matcher: ["/((?!_next/static|_next/image|media/|favicon.ico|icon.svg).*)", "/media/(.*%.*)"],
 };
