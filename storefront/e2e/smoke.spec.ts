@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { apiToken, createCustomer } from "./account-helpers";
 import { expect, test } from "./fixtures";
 
 test("the home page lists real products from the API", async ({ page, request, shop }, testInfo) => {
@@ -89,5 +90,35 @@ test.describe("CSRF", () => {
     expect(cart?.httpOnly).toBe(true);
     expect(cart?.sameSite).toBe("Lax");
     expect(await page.evaluate(() => document.cookie)).not.toContain(cartId);
+  });
+});
+
+test.describe("hostile addresses", () => {
+  test("a path whose escapes are not UTF-8 is a 400 problem, not a 500", async ({ request }) => {
+    for (const path of ["/p/%FF", "/orders/%ED%A0%80", "/track/%C0%AE", "/media/demo/%FF.svg"]) {
+      const res = await request.get(path, { maxRedirects: 0 });
+      expect(res.status(), path).toBe(400);
+      expect(res.headers()["content-type"], path).toContain("application/problem+json");
+      expect(((await res.json()) as { code: string }).code, path).toBe("invalid_path");
+    }
+  });
+
+  test("an order token the API refuses outright (NUL, too long) is the not-found page", async ({ request }) => {
+    const id = "00000000-0000-4000-8000-000000000000";
+    for (const token of ["%00", "x".repeat(300)]) {
+      const res = await request.get(`/orders/${id}?token=${token}`);
+      expect(res.status(), token.slice(0, 8)).toBe(404);
+    }
+  });
+
+  test("a signed-in visitor's non-ASCII next= is redirected as an encoded same-site path", async ({ request, shop }) => {
+    const email = await createCustomer(request, shop, "next-redirect");
+    const token = await apiToken(request, shop, email);
+    const res = await request.get("/account/sign-in?next=%2F%E3%80%80%2Fevil.example", {
+      headers: { Cookie: `mercato_at=${token}` },
+      maxRedirects: 0,
+    });
+    expect(res.status()).toBe(307);
+    expect(res.headers()["location"]).toBe("/%E3%80%80/evil.example");
   });
 });

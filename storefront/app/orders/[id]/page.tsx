@@ -37,7 +37,8 @@ export default async function OrderPage({ params, searchParams }: PageProps<"/or
     params: { path: { order_id: id }, query: token ? { token } : {} },
   });
   if (!order) {
-    if (response.status === 404 || response.status === 401 || response.status === 403) notFound();
+    // 422: a token the API refuses outright (a NUL, too long) opens nothing, like a wrong one
+    if ([401, 403, 404, 422].includes(response.status)) notFound();
     throw new Error(asProblem(error, response.status).detail ?? "The order could not be loaded.");
   }
   const phase = paymentPhase(order);
