@@ -8,7 +8,8 @@ the edge first; the edge asks a responder and, when it has an answer, sends it w
 those layers would have added, in one pass, with the header block built once per answer:
 
 - the request id (a valid incoming `X-Request-ID`, or a new one) on the response and the log line;
-- the security headers (and HSTS over TLS), `Vary: Origin` as the CORS layer appends it;
+- the security headers (and HSTS over TLS), `Cache-Control: no-store` when the answer sets none,
+  `Vary: Origin` as the CORS layer appends it;
 - the request's metrics and its JSON access line, with the same keys as every other request.
 
 Only requests every layer would pass through untouched come here: GET, no `Origin` (CORS adds
@@ -40,6 +41,7 @@ from mercato.platform.ids import new_request_id
 from mercato.platform.logging import access_log
 from mercato.platform.metrics import observe_request
 from mercato.platform.middleware import (
+    DEFAULT_CACHE_CONTROL,
     HSTS_HEADER,
     SECURITY_HEADERS,
     VALID_REQUEST_ID,
@@ -221,6 +223,8 @@ class Edge:
         headers = answer.wire_headers
         if headers is None:
             own = _vary_origin(answer.headers)
+            if answer.status != 304 and all(name != b"cache-control" for name, _ in own):
+                own = [*own, DEFAULT_CACHE_CONTROL]  # as SecurityHeadersMiddleware adds it
             headers = answer.wire_headers = own + SECURITY_HEADERS
             answer.wire_head = encode_head(own, _SECURITY_LINES)
         rid = request_id.encode()

@@ -155,8 +155,15 @@ class HeadAsGetMiddleware:
                     scope[key] = inner[key]
 
 
+# A response that does not say how it may be cached is not stored anywhere: guest carts and orders
+# read with their token carry no Authorization header, so a shared cache (a CDN, a corporate proxy)
+# would otherwise be free to keep them. Public reads set their own `Cache-Control`.
+DEFAULT_CACHE_CONTROL = (b"cache-control", b"no-store")
+
+
 class SecurityHeadersMiddleware:
-    """`SECURITY_HEADERS` on every response (unless the app set one), HSTS over TLS."""
+    """`SECURITY_HEADERS` on every response (unless the app set one), HSTS over TLS, and
+    `Cache-Control: no-store` on one that sets no `Cache-Control` (a 304 keeps what it has)."""
 
     DOCS_PATHS = ("/docs", "/redoc")
 
@@ -176,6 +183,8 @@ class SecurityHeadersMiddleware:
                 for key, value in SECURITY_HEADERS:
                     if key not in present:
                         headers.append((key, value))
+                if b"cache-control" not in present and message["status"] != 304:
+                    headers.append(DEFAULT_CACHE_CONTROL)
                 if https:
                     headers.append(HSTS_HEADER)
                 message["headers"] = headers

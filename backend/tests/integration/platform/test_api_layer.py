@@ -72,6 +72,31 @@ async def test_security_headers_on_every_response(client: httpx.AsyncClient) -> 
         assert "strict-transport-security" not in response.headers
 
 
+async def test_a_response_that_sets_no_cache_control_is_no_store(
+    client: httpx.AsyncClient,
+) -> None:
+    """A guest's cart (and order, read with its token) has no Authorization header to keep it out
+    of a shared cache: whatever sets no Cache-Control of its own is `no-store`."""
+    created = await client.post("/api/v1/carts")
+    assert created.status_code == 201, created.text
+    assert created.headers["cache-control"] == "no-store"
+    cart = await client.get(f"/api/v1/carts/{created.json()['id']}")
+    assert cart.status_code == 200, cart.text
+    assert cart.headers["cache-control"] == "no-store"
+    for path in ("/healthz", "/api/v1/does-not-exist"):
+        assert (await client.get(path)).headers["cache-control"] == "no-store", path
+    # what says how it may be cached keeps it, and a 304 keeps the stored response's
+    public = await client.get("/api/v1/shipping/countries")
+    assert public.headers["cache-control"] == "public, max-age=300"
+    products = await client.get("/api/v1/products")
+    assert products.headers["cache-control"].startswith("public")
+    again = await client.get(
+        "/api/v1/products", headers={"If-None-Match": products.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.headers["cache-control"].startswith("public")
+
+
 async def test_hsts_only_behind_tls(app: object) -> None:
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="https://shop.example") as client:
