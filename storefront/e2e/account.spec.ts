@@ -134,6 +134,28 @@ test("sign-in throttling says when to try again; next= only goes to this site", 
   await expect(page.locator('input[name="next"]')).toHaveValue("/account");
 });
 
+test("failed sign-ins count against the shopper's address, not the storefront's", async ({ page, request, shop }) => {
+  // The storefront calls the API for every shopper: it passes on the address its edge (nginx) put
+  // in X-Forwarded-For, so one shopper's failures do not throttle another one's sign-in.
+  const email = await createCustomer(request, shop, "per-address");
+  const attempt = async (password: string) => {
+    await page.goto("/account/sign-in");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+  };
+  await page.setExtraHTTPHeaders({ "X-Forwarded-For": "203.0.113.7" });
+  for (let i = 0; i < 10; i++) {
+    await attempt("wrong password");
+    await expect(page.getByRole("main").getByRole("alert")).toContainText("Incorrect email or password");
+  }
+  await attempt("wrong password");
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Too many failed sign-in attempts");
+  await page.setExtraHTTPHeaders({ "X-Forwarded-For": "203.0.113.8" });
+  await attempt(PASSWORD);
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+});
+
 test("profile, password change and addresses", async ({ page, context, request, shop }) => {
   const email = await createCustomer(request, shop, "profile", "Profile Shopper");
   await signInThroughForm(page, email);

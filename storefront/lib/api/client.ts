@@ -8,9 +8,11 @@
  *   access token from the httpOnly cookie and is never cached.
  */
 import "server-only";
+import { headers } from "next/headers";
 import createClient, { type Client } from "openapi-fetch";
 import { apiUrl } from "@/lib/config";
 import { GENERIC_PROBLEM_MESSAGE, readableProblem } from "@/lib/account/problems";
+import { firstForwardedAddress } from "./shopper-address";
 import type { paths, Problem } from "./types";
 
 export type ApiClient = Client<paths>;
@@ -31,12 +33,29 @@ export function catalogApi(cache: CatalogCache = {}): ApiClient {
   });
 }
 
-/** A client for one request with an explicit bearer token (or none); never cached. */
+/** The shopper's address from the request being served (null outside one, or without the header). */
+async function shopperAddress(): Promise<string | null> {
+  try {
+    return firstForwardedAddress((await headers()).get("x-forwarded-for"));
+  } catch {
+    return null; // not inside a request (a script, a test)
+  }
+}
+
+/**
+ * A client for one request with an explicit bearer token (or none); never cached. It passes the
+ * shopper's address on (`X-Forwarded-For`, lib/api/shopper-address.ts), so the API's per-address
+ * limits count each shopper, not the storefront.
+ */
 export function bearerApi(accessToken: string | null): ApiClient {
   return createClient<paths>({
     baseUrl: apiUrl(),
     headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
-    fetch: (request: Request) => fetch(request, { cache: "no-store" }),
+    fetch: async (request: Request) => {
+      const address = await shopperAddress();
+      if (address) request.headers.set("X-Forwarded-For", address);
+      return fetch(request, { cache: "no-store" });
+    },
   });
 }
 

@@ -96,6 +96,7 @@ class Edge:
     dying: Upstream
     healthy: Upstream
     storefront: Upstream
+    internal_base: str  # the listener for the storefront's server-side calls
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, verify=self.tls, timeout=30)
@@ -106,13 +107,13 @@ def start_edge(tmp_path: Path, **limits: str | int) -> Iterator[Edge]:
     for upstream in (dying, healthy, storefront):
         upstream.start()
     prefix = tmp_path / "nginx"
-    https, http = free_port(), free_port()
+    https, http, internal = free_port(), free_port(), free_port()
     topology = nginx_conf.local_topology(
         prefix,
         host="127.0.0.1",
         https_port=https,
         http_port=http,
-        internal_port=free_port(),
+        internal_port=internal,
         apis=[dying.address, healthy.address],  # round robin starts with the dying one
         storefronts=[storefront.address],
     )
@@ -137,7 +138,7 @@ def start_edge(tmp_path: Path, **limits: str | int) -> Iterator[Edge]:
         tls = ssl.create_default_context(cafile=str(prefix / "tls" / "tls.crt"))
         yield Edge(
             f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", prefix, tls,
-            dying, healthy, storefront,
+            dying, healthy, storefront, f"http://127.0.0.1:{internal}",
         )  # fmt: skip
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -259,6 +260,24 @@ def test_headers_tls_redirect_metrics_and_body_limit(edge: Edge) -> None:
     assert upload.status_code == 201  # admin uploads allow 20 MiB
     assert redirect.status_code == 308
     assert redirect.headers["location"] == f"{edge.base}/p/shoe?x=1"
+
+
+def test_the_internal_listener_passes_on_the_shoppers_address_the_storefront_sends(
+    edge: Edge,
+) -> None:
+    """The storefront calls the API for every shopper: the address it passes on is the one the
+    API's per-address limits count (its own only when it sends none)."""
+    edge.dying.dies = False
+    with httpx.Client(base_url=edge.internal_base, timeout=30) as client:
+        passed = client.post("/api/v1/auth/token", headers={"X-Forwarded-For": "203.0.113.9"})
+        own = client.post("/api/v1/auth/token")
+    assert passed.json()["headers"]["x-forwarded-for"] == "203.0.113.9"
+    assert own.json()["headers"]["x-forwarded-for"] == "127.0.0.1"
+    for response in (passed, own):
+        sent = response.json()["headers"]
+        assert sent["x-real-ip"] == "127.0.0.1"
+        assert sent["x-request-id"]
+        assert sent["x-forwarded-proto"] == "http"
 
 
 def test_sign_in_and_checkout_posts_are_rate_limited_per_address(tmp_path: Path) -> None:
