@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,7 @@ from mercato.checkout.schemas import (
     ShippingOptionRead,
 )
 from mercato.platform.addresses import address_rule_countries
-from mercato.platform.deps import SessionDep
+from mercato.platform.deps import SessionDep, client_ip
 from mercato.platform.money import Money
 
 router = APIRouter(prefix="/carts", tags=["cart"])
@@ -274,6 +274,7 @@ async def set_shipping_method(
     responses={
         **_NOT_FOUND,
         409: {"description": "cart_not_open, discount_exhausted, discount_not_active, ..."},
+        429: {"description": "rate_limited: too many unknown codes from this address"},
     },
 )
 async def apply_discount_code(
@@ -282,9 +283,12 @@ async def apply_discount_code(
     session: SessionDep,
     container: CheckoutDep,
     user: OptionalUser,
+    ip: Annotated[str, Depends(client_ip)],
 ) -> CartRead:
     cart = await service.get_open_cart(session, cart_id, user_id=_uid(user))
-    await checkout.apply_discount_code(session, container, cart, body.code, customer_id=_uid(user))
+    await checkout.apply_discount_code(
+        session, container, cart, body.code, customer_id=_uid(user), ip=ip
+    )
     return await _read(session, container, cart)
 
 

@@ -56,6 +56,7 @@ from mercato.platform.errors import (
     DomainError,
     NotFound,
     PreconditionRequired,
+    RateLimited,
     ServiceUnavailable,
     ValidationFailed,
 )
@@ -181,9 +182,22 @@ async def apply_discount_code(
     code: str,
     *,
     customer_id: uuid.UUID | None,
+    ip: str,
 ) -> None:
+    """Apply the code to the cart, or raise why not. Unknown codes are counted per client address:
+    past `discount_misses_per_ip` in the window every code is a 429 (guessing codes)."""
+    config = container.settings.checkout
+    limiter, key = container.rate_limiter, f"discount:miss:{ip}"
+    window = config.discount_miss_window_seconds
+    state = await limiter.peek(key, limit=config.discount_misses_per_ip, window_seconds=window)
+    if state.count >= config.discount_misses_per_ip:
+        raise RateLimited(
+            "Too many unknown discount codes; try again later.", retry_after=state.retry_after
+        )
     views = await cart_service.line_views(session, cart)
     discount = await discounts.find_discount(session, code)
+    if discount is None:
+        await limiter.hit(key, limit=config.discount_misses_per_ip, window_seconds=window)
     problem = await discounts.discount_problem(
         session,
         discount,

@@ -284,6 +284,9 @@ class CheckoutSettings(BaseModel):
     )
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     idempotency_lock_seconds: int = Field(default=30, ge=1)  # a stuck claim can be retaken after
+    # Unknown discount codes tried per client address and window before 429 (code guessing).
+    discount_misses_per_ip: int = Field(default=30, ge=1)
+    discount_miss_window_seconds: int = Field(default=900, ge=1)
 
 
 class StorefrontSettings(BaseModel):

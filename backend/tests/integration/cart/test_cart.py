@@ -262,6 +262,38 @@ async def test_discount_code_rules(client: httpx.AsyncClient, container: Contain
     assert cart["shipping_total"]["amount"] == 495
 
 
+async def test_unknown_discount_codes_are_throttled_per_address(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """Guessing codes: past `discount_misses_per_ip` unknown codes from one address every code is
+    a 429 for the window; a known code refused for its own reasons is no miss."""
+    await create_product(container, price=1000, stock=10, skus=["G-1"])
+    async with container.db.session() as session:
+        session.add_all(
+            [
+                DiscountCode(code="REAL10", kind="percentage", value=10),
+                DiscountCode(code="BIGSPEND", kind="fixed", value=500, min_subtotal=5000),
+            ]
+        )
+    cart_id = await ready_cart(client, {"G-1": 1})
+    url = f"{API}/carts/{cart_id}/discount-codes"
+    limit = container.settings.checkout.discount_misses_per_ip
+    for attempt in range(limit):
+        if attempt % 10 == 0:  # known codes refused for their own reasons do not count
+            refused = await client.post(url, json={"code": "BIGSPEND"})
+            assert refused.json()["code"] == "discount_min_spend", refused.text
+        guess = await client.post(url, json={"code": f"GUESS{attempt:03d}"})
+        assert guess.status_code == 422, guess.text
+        assert guess.json()["code"] == "invalid_discount_code"
+    for code in ("GUESS999", "REAL10"):
+        throttled = await client.post(url, json={"code": code})
+        assert throttled.status_code == 429, throttled.text
+        assert throttled.json()["code"] == "rate_limited"
+        assert int(throttled.headers["retry-after"]) > 0
+    cart = expect(await client.get(f"{API}/carts/{cart_id}"), 200)
+    assert cart["discount_code"] is None
+
+
 async def test_expired_carts_are_gone_and_purged(
     client: httpx.AsyncClient, container: Container
 ) -> None:
