@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from mercato.catalog import cards, queries
@@ -18,6 +17,7 @@ from mercato.catalog.repository import DEFAULT_LIMIT, MAX_LIMIT, ProductQuery, p
 from mercato.catalog.schemas import CategoryList, CollectionRead, ProductPage, ProductRead
 from mercato.catalog.text import SLUG_PATTERN
 from mercato.platform.errors import NotFound
+from mercato.platform.files import FileAnswer
 from mercato.platform.response_cache import cache_key, etag_matches, response_headers
 from mercato.platform.strict import QueryBool
 
@@ -183,7 +183,7 @@ async def serve_media(name: str, container: CatalogDep) -> Response:
     suffix = path.suffix.lower() if path is not None else ""
     if path is None or suffix not in SERVED_TYPES:
         raise NotFound("No such file.")
-    return FileResponse(
+    return FileAnswer(
         path,
         media_type=SERVED_TYPES[suffix],
         headers={

@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse
 
 from mercato.accounts.dependencies import StaffUser
 from mercato.platform.deps import SessionDep, client_ip
 from mercato.platform.errors import RateLimited
+from mercato.platform.files import FileAnswer
 from mercato.platform.strict import QueryBool
 from mercato.shipping import repository, service
 from mercato.shipping.models import SHIPMENT_STATUSES
@@ -171,7 +171,7 @@ async def admin_get_shipment(
     "/{shipment_id}/label",
     operation_id="adminGetShipmentLabel",
     summary="The shipment's printable label, PDF or PNG (staff)",
-    response_class=FileResponse,
+    response_class=FileAnswer,
     responses={
         200: {"content": {"application/pdf": {}, "image/png": {}}, "description": "The label"},
         404: {"description": "shipment_not_found, label_not_found"},
@@ -179,12 +179,12 @@ async def admin_get_shipment(
 )
 async def admin_get_label(
     shipment_id: uuid.UUID, session: SessionDep, container: ShippingDep, staff: StaffUser
-) -> FileResponse:
+) -> FileAnswer:
     del staff
     shipment = await service.get_shipment(session, shipment_id)
     path, content_type = await service.label_file(container, shipment)
     extension = "pdf" if content_type == "application/pdf" else "png"
-    return FileResponse(
+    return FileAnswer(
         path,
         media_type=content_type,
         filename=f"label-{shipment.tracking_number}.{extension}",

@@ -393,6 +393,11 @@ async def test_image_upload_checks_content(
     assert served.status_code == 200
     assert served.headers["content-type"] == "image/png"
     assert served.content == png_bytes()
+    part = await client.get(image["url"], headers={"Range": "bytes=0-3"})
+    assert (part.status_code, part.content) == (206, png_bytes()[:4])
+    for unservable in ("bytes=5-2", "bytes=abc", "items=0-1", "bytes=99999999999999999999-"):
+        whole = await client.get(image["url"], headers={"Range": unservable})
+        assert (whole.status_code, whole.content) == (200, png_bytes()), unservable
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     refused = [
         ("x.svg", svg, "image/svg+xml"),
