@@ -9,6 +9,7 @@
  */
 import "server-only";
 import { headers } from "next/headers";
+import { unstable_rethrow } from "next/navigation";
 import createClient, { type Client } from "openapi-fetch";
 import { apiUrl } from "@/lib/config";
 import { GENERIC_PROBLEM_MESSAGE, readableProblem } from "@/lib/account/problems";
@@ -37,7 +38,8 @@ export function catalogApi(cache: CatalogCache = {}): ApiClient {
 async function shopperAddress(): Promise<string | null> {
   try {
     return firstForwardedAddress((await headers()).get("x-forwarded-for"));
-  } catch {
+  } catch (error) {
+    unstable_rethrow(error); // Next's own control flow (dynamic rendering) is never swallowed
     return null; // not inside a request (a script, a test)
   }
 }
