@@ -2956,6 +2956,16 @@ export interface components {
         };
         /** ImportReport */
         ImportReport: {
+            /**
+             * Categories Created
+             * @default 0
+             */
+            categories_created: number;
+            /**
+             * Collections Created
+             * @default 0
+             */
+            collections_created: number;
             /** Created */
             created: number;
             /** Errors */

@@ -77,6 +77,8 @@ class Created:
     collections: dict[str, uuid.UUID] = field(default_factory=dict)
     failed_categories: dict[str, int] = field(default_factory=dict)  # slug -> declaring row
     failed_collections: dict[str, int] = field(default_factory=dict)
+    new_categories: int = 0  # how many of `categories` were created by this import
+    new_collections: int = 0
 
 
 def _quoted(value: Any) -> str:
@@ -365,6 +367,7 @@ class FileRefs:
                 )
                 continue
             created.categories[slug] = category.id
+            created.new_categories += 1
         for slug in dict.fromkeys(collections):
             declared = self.collections.get(slug)
             if declared is None or slug in created.collections:
@@ -386,6 +389,7 @@ class FileRefs:
                 )
                 continue
             created.collections[slug] = collection.id
+            created.new_collections += 1
         return created, errors
 
 

@@ -540,6 +540,17 @@ def _same_variant(current: Variant, changes: VariantUpdate) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Written:
+    """What `_write` committed (nothing when `committed` is false)."""
+
+    created: int = 0
+    updated: int = 0
+    committed: bool = False
+    categories_created: int = 0
+    collections_created: int = 0
+
+
 async def _write(
     db: Database,
     session: AsyncSession,
@@ -551,9 +562,9 @@ async def _write(
     currency: str,
     actor: str | None,
     progress: Progress | None,
-) -> tuple[int, int, bool]:
+) -> Written:
     """Each product in a savepoint; commit at the end, or roll everything back on an error
-    unless `partial`. Returns (created, updated, committed)."""
+    unless `partial`."""
     created = updated = 0
     try:
         ids, ref_errors = await refs.create_missing(
@@ -585,14 +596,14 @@ async def _write(
                 progress(done, len(planned))
         if errors and not partial:
             await session.rollback()
-            return 0, 0, False
+            return Written()
         if created or updated:
             record_catalog_change(
                 session, ("products", "collections", "categories"), reason="import"
             )
         await db.prepare_commit(session)  # stored cards, in this transaction
         await session.commit()
-        return created, updated, True
+        return Written(created, updated, True, ids.new_categories, ids.new_collections)
     except BaseException:
         await session.rollback()
         raise
@@ -636,7 +647,6 @@ async def import_bytes(
     parse = parse_json if kind == "json" else parse_csv
     planned, errors, total = parse(text, refs)
     currency = container.settings.catalog.currency
-    created = updated = 0
     if errors and not partial:
         return ImportReport(
             total_rows=total,
@@ -646,10 +656,9 @@ async def import_bytes(
             errors=errors,
             written=False,
         )
-    written_ok = False
     if session is None:
         async with container.db.write_sessions() as own:
-            created, updated, written_ok = await _write(
+            outcome = await _write(
                 container.db,
                 own,
                 planned,
@@ -661,7 +670,7 @@ async def import_bytes(
                 progress=progress,
             )
     else:
-        created, updated, written_ok = await _write(
+        outcome = await _write(
             container.db,
             session,
             planned,
@@ -672,16 +681,19 @@ async def import_bytes(
             actor=actor,
             progress=progress,
         )
-    if written_ok:
+    if outcome.committed:
         await container.catalog_cache.invalidate(("products", "collections", "categories"))
     errors.sort(key=lambda e: e.row)
+    changed = outcome.created + outcome.updated
     return ImportReport(
         total_rows=total,
-        created=created,
-        updated=updated,
-        skipped=len(planned) - created - updated if written_ok else len(planned),
+        created=outcome.created,
+        updated=outcome.updated,
+        skipped=len(planned) - changed if outcome.committed else len(planned),
         errors=errors,
-        written=written_ok and (created + updated) > 0,
+        written=outcome.committed and changed > 0,
+        categories_created=outcome.categories_created,
+        collections_created=outcome.collections_created,
     )
 
 

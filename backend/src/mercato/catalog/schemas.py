@@ -471,6 +471,9 @@ class ImportReport(BaseModel):
     skipped: int
     errors: list[ImportRowError]
     written: bool
+    # the categories and collections the file declared that the shop lacked (ADR 0058)
+    categories_created: int = 0
+    collections_created: int = 0
 
     @field_validator("errors")
     @classmethod

@@ -76,6 +76,12 @@ def import_command(
         typer.echo(
             f"{report.total_rows} rows: {report.created} created, {report.updated} updated, "
             f"{report.skipped} skipped, {len(report.errors)} errors"
+            + (
+                f"; {report.categories_created} categories and "
+                f"{report.collections_created} collections created"
+                if report.categories_created or report.collections_created
+                else ""
+            )
             + ("" if report.written or not report.errors else "; nothing was written")
         )
         return 0 if not report.errors else 1

@@ -135,7 +135,13 @@ async def test_a_category_path_creates_the_categories_the_shop_lacks(
         body = json.dumps(items).encode()
     response = await post(client, staff, body, kind)
     assert response.status_code == 200, response.text
-    assert response.json()["created"] == 3
+    report = response.json()
+    assert report["created"] == 3
+    # knitwear under the shop's clothing, kitchen and mugs at the top level
+    assert (report["categories_created"], report["collections_created"]) == (3, 0)
+    again = await post(client, staff, body, kind)
+    assert again.status_code == 200, again.text
+    assert (again.json()["categories_created"], again.json()["collections_created"]) == (0, 0)
     assert await tree(client) == [
         (
             "clothing",
@@ -261,8 +267,10 @@ async def test_collections_are_created_from_their_details_and_checked_against_th
     assert "titled 'Summer' in the shop, not 'Sommer'" in found[1][2]
     assert "'gifts' is not one of the row's collections" in found[2][2]
     assert (await client.get("/api/v1/collections/gifts")).status_code == 404
+    assert (response.json()["categories_created"], response.json()["collections_created"]) == (0, 0)
     response = await post(client, staff, csv_file(rows[:2], header), "csv")
     assert response.status_code == 200, response.text
+    assert (response.json()["categories_created"], response.json()["collections_created"]) == (0, 1)
     page = (await client.get("/api/v1/collections/gifts")).json()
     assert (page["title"], page["description"]) == ("Gifts", "For others.")
     assert sorted(p["slug"] for p in page["products"]) == ["a", "b"]
