@@ -8,7 +8,7 @@ import { revalidatePath } from "next/cache";
 import { redirect, unstable_rethrow } from "next/navigation";
 import { problemState } from "@/lib/account/problems";
 import { asProblem } from "@/lib/api/client";
-import type { Problem, Schema } from "@/lib/api/types";
+import type { Problem } from "@/lib/api/types";
 import { apiUrl } from "@/lib/config";
 import { accessToken, sessionApi } from "@/lib/session/api";
 import { markdownToPortableText } from "./markdown";
@@ -243,37 +243,8 @@ export async function removeImage(_prev: AdminFormState, form: FormData): Promis
   });
 }
 
-export async function importProducts(_prev: AdminFormState, form: FormData): Promise<AdminFormState> {
-  const file = form.get("file");
-  if (!(file instanceof File) || file.size === 0) return { status: "error", message: "Choose a CSV file.", fieldErrors: { file: "Choose a CSV file." } };
-  const partial = form.get("partial") === "on";
-  return guarded(async () => {
-    const token = await accessToken();
-    const response = await fetch(`${apiUrl()}/api/v1/admin/products/import?format=csv${partial ? "&partial=true" : ""}`, {
-      method: "POST",
-      headers: { "Content-Type": "text/csv", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      body: await file.text(),
-      cache: "no-store",
-    });
-    const body = (await response.json().catch(() => undefined)) as (Schema<"ImportReport"> & Problem) | undefined;
-    if (body && Array.isArray(body.errors) && typeof body.total_rows === "number") {
-      const report: Schema<"ImportReport"> = {
-        total_rows: body.total_rows,
-        created: body.created,
-        updated: body.updated,
-        skipped: body.skipped,
-        errors: body.errors,
-        written: body.written,
-      };
-      revalidatePath("/admin/products");
-      if (!response.ok || (report.errors.length && !report.written)) {
-        return { status: "error", message: `${report.errors.length} row error(s); nothing was written.`, report };
-      }
-      return { status: "success", message: `Imported: ${report.created} created, ${report.updated} updated, ${report.skipped} skipped.`, report };
-    }
-    return failed(body, response);
-  });
-}
+// The product import is a route handler (app/api/admin/products/import, ADR 0065): a server
+// action's body is capped at 1 MB.
 
 // --------------------------------------------------------------------------- inventory
 

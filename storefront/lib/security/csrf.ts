@@ -31,3 +31,24 @@ export function checkCsrf(input: CsrfInput): CsrfVerdict {
   }
   return { ok: true };
 }
+
+/** The origin a request was addressed to (behind a proxy: its X-Forwarded-Proto/Host). */
+export function requestOrigin(headers: Headers, url: URL): string {
+  const proto = headers.get("x-forwarded-proto") ?? url.protocol.replace(":", "");
+  const host = headers.get("x-forwarded-host") ?? headers.get("host") ?? url.host;
+  return `${proto}://${host}`;
+}
+
+/** The problem+json answer to a refused cross-site request (proxy.ts and the routes it skips). */
+export function csrfRefused(reason: string): Response {
+  return new Response(
+    JSON.stringify({
+      type: "about:blank#csrf_refused",
+      title: "Cross-site request refused",
+      status: 403,
+      code: "csrf_refused",
+      detail: `This request did not come from the shop's own pages (${reason}).`,
+    }),
+    { status: 403, headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" } },
+  );
+}
