@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { importFormat, isImportReport, MAX_IMPORT_BYTES, problemFormState, reportState, TOO_LARGE_MESSAGE } from "./import";
+import { importFormat, isImportReport, MAX_IMPORT_BYTES, outcomeQuery, outcomeState, problemFormState, reportState, TOO_LARGE_MESSAGE } from "./import";
 
 const report = { total_rows: 3, created: 2, updated: 1, skipped: 0, errors: [], written: true, categories_created: 0, collections_created: 0 };
 
@@ -55,5 +55,30 @@ describe("problemFormState", () => {
       "did not come from the shop's own pages",
     );
     expect(problemFormState({}, 401).code).toBe("not_authenticated");
+  });
+});
+
+describe("outcomeQuery and outcomeState (a post without script)", () => {
+  const back = (query: URLSearchParams) => outcomeState(Object.fromEntries(query));
+
+  it("carry a report's counts back to the page", () => {
+    const state = reportState(true, { ...report, categories_created: 2, collections_created: 1 });
+    expect(back(outcomeQuery(state))).toMatchObject({ status: "success", message: state.message });
+    const invalid = reportState(false, { ...report, written: false, errors: [{ row: 2, field: null, message: "x" }, { row: 3, field: null, message: "y" }] });
+    expect(back(outcomeQuery(invalid))).toMatchObject({ status: "error", message: "2 row error(s); nothing was written." });
+  });
+
+  it("carry a refusal by its code, at the file field when it is the file's", () => {
+    const state = back(outcomeQuery(problemFormState({ code: "file_too_large" }, 413)));
+    expect(state).toMatchObject({ status: "error", code: "file_too_large", message: TOO_LARGE_MESSAGE, fieldErrors: { file: TOO_LARGE_MESSAGE } });
+    expect(back(outcomeQuery(problemFormState({}, 403))).message).toBe("Your role does not allow this.");
+  });
+
+  it("never show text from the link itself", () => {
+    expect(outcomeState({ status: "error", message: "Call +1 555 0100 to verify your account", code: "<b>phish</b>" }).message).toBe(
+      "The import was refused. Try again with script enabled to see why.",
+    );
+    expect(outcomeState({ status: "success", created: "1e9", updated: "x" }).message).toBe("Imported: 0 created, 0 updated, 0 skipped.");
+    expect(outcomeState({})).toEqual({ status: "idle" });
   });
 });

@@ -75,3 +75,71 @@ export function problemFormState(problem: Problem, status: number): AdminFormSta
   const fieldErrors = problem.code === "no_file" ? { file: message } : undefined;
   return { status: "error", code: problem.code, message, fieldErrors };
 }
+
+const UNREACHABLE_MESSAGE = "We could not reach the shop's API. Try again.";
+
+/** Messages a plain form post's outcome may name by code (never free text from the query). */
+const MESSAGES: Record<string, string> = {
+  file_too_large: TOO_LARGE_MESSAGE,
+  no_file: NO_FILE_MESSAGE,
+  not_authenticated: "Your session has ended. Please sign in again.",
+  forbidden: "Your role does not allow this.",
+  unreachable: UNREACHABLE_MESSAGE,
+};
+
+type Search = Record<string, string | string[] | undefined>;
+
+function count(search: Search, name: string): number {
+  const value = search[name];
+  const n = typeof value === "string" && /^\d{1,9}$/.test(value) ? Number(value) : 0;
+  return n;
+}
+
+/**
+ * The outcome of a post without script, for the redirect back to the page: the report's counts or
+ * the problem's code, so a crafted link can show only the page's own messages.
+ */
+export function outcomeQuery(state: AdminFormState): URLSearchParams {
+  const query = new URLSearchParams({ status: state.status });
+  const report = state.report;
+  if (report) {
+    for (const [name, value] of [
+      ["created", report.created],
+      ["updated", report.updated],
+      ["skipped", report.skipped],
+      ["categories", report.categories_created ?? 0],
+      ["collections", report.collections_created ?? 0],
+      ["rows", report.errors.length],
+    ] as const) {
+      query.set(name, String(value));
+    }
+  } else if (state.code) {
+    query.set("code", state.code);
+  }
+  return query;
+}
+
+/** The state `outcomeQuery` describes (idle when the query is not one). */
+export function outcomeState(search: Search): AdminFormState {
+  const status = search.status;
+  if (status === "success" && typeof search.created === "string") {
+    return reportState(true, {
+      total_rows: 0,
+      created: count(search, "created"),
+      updated: count(search, "updated"),
+      skipped: count(search, "skipped"),
+      errors: [],
+      written: true,
+      categories_created: count(search, "categories"),
+      collections_created: count(search, "collections"),
+    });
+  }
+  if (status !== "error") return { status: "idle" };
+  if (typeof search.rows === "string") {
+    return { status: "error", code: "import_invalid", message: `${count(search, "rows")} row error(s); nothing was written.` };
+  }
+  const code = typeof search.code === "string" ? search.code : "";
+  const message = MESSAGES[code] ?? "The import was refused. Try again with script enabled to see why.";
+  const fieldErrors = code === "file_too_large" || code === "no_file" ? { file: message } : undefined;
+  return { status: "error", code: code || undefined, message, fieldErrors };
+}

@@ -14,7 +14,7 @@
  */
 import { apiUrl, storefrontUrl } from "@/lib/config";
 import type { Problem } from "@/lib/api/types";
-import { importFormat, isImportReport, MAX_IMPORT_BYTES, MULTIPART_OVERHEAD_BYTES, NO_FILE_MESSAGE, problemFormState, reportState, TOO_LARGE_MESSAGE } from "@/lib/admin/import";
+import { importFormat, isImportReport, MAX_IMPORT_BYTES, MULTIPART_OVERHEAD_BYTES, NO_FILE_MESSAGE, outcomeQuery, problemFormState, reportState, TOO_LARGE_MESSAGE } from "@/lib/admin/import";
 import { isStaff } from "@/lib/admin/roles";
 import type { AdminFormState } from "@/lib/admin/state";
 import { checkCsrf, csrfRefused, requestOrigin } from "@/lib/security/csrf";
@@ -62,9 +62,7 @@ function wantsJson(request: Request): boolean {
 /** The outcome: JSON for the page's script (a problem+json with the form state when refused), a redirect for a plain form post. */
 function answer(request: Request, status: number, state: AdminFormState, problem?: { code: string; detail: string }): Response {
   if (!wantsJson(request)) {
-    const query = new URLSearchParams({ status: state.status, message: state.message ?? "" });
-    if (state.fieldErrors?.file) query.set("file_error", state.fieldErrors.file);
-    return new Response(null, { status: 303, headers: { Location: `${PAGE}?${query}`, "Cache-Control": "no-store" } });
+    return new Response(null, { status: 303, headers: { Location: `${PAGE}?${outcomeQuery(state)}`, "Cache-Control": "no-store" } });
   }
   if (status < 400) return Response.json(state, { status, headers: { "Cache-Control": "no-store" } });
   const code = problem?.code ?? state.code ?? "import_failed";
