@@ -240,6 +240,9 @@ def test_headers_tls_redirect_metrics_and_body_limit(edge: Edge) -> None:
         metrics = client.get("/metrics")
         too_big = client.post("/api/v1/carts", content=b"x" * (2 * 1024 * 1024))
         upload = client.post("/api/v1/admin/products/import", content=b"x" * (2 * 1024 * 1024))
+        # the admin page's import goes through the storefront (ADR 0065)
+        page_upload = client.post("/api/admin/products/import", content=b"x" * (2 * 1024 * 1024))
+        page_too_big = client.post("/api/cart/adopt", content=b"x" * (2 * 1024 * 1024))
     with httpx.Client() as plain:
         redirect = plain.get(f"{edge.http_base}/p/shoe?x=1")
 
@@ -258,6 +261,9 @@ def test_headers_tls_redirect_metrics_and_body_limit(edge: Edge) -> None:
     assert metrics.status_code == 403
     assert too_big.status_code == 413
     assert upload.status_code == 201  # admin uploads allow 20 MiB
+    assert page_upload.status_code == 201, page_upload.text
+    assert page_upload.json()["served_by"] == "sf"
+    assert page_too_big.status_code == 413  # every other storefront post keeps 1 MiB
     assert redirect.status_code == 308
     assert redirect.headers["location"] == f"{edge.base}/p/shoe?x=1"
 
