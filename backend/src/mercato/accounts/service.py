@@ -723,7 +723,7 @@ def _checked_address(fields: dict[str, Any], allowed_countries: Collection[str])
     )
     written = {"country": checked["country"], "postal_code": checked["postal_code"]}
     if "region" in fields:
-        written["region"] = checked.get("region")
+        written["region"] = checked.get("region") or ""  # "" where none is given, as stored
     return fields | written
 
 

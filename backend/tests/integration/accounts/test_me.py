@@ -222,6 +222,18 @@ async def test_a_valid_address_is_saved_as_checkout_writes_it(
     )
     assert typed.status_code == 201, typed.text
     assert typed.json()["region"] == "NY"
+    blank = await client.post(  # a form sends its empty State / province field as ""
+        "/api/v1/me/addresses", json={**ADDRESS, "region": "  "}, headers=headers
+    )
+    assert blank.status_code == 201, blank.text
+    assert blank.json()["region"] == ""
+    cleared = await client.patch(
+        f"/api/v1/me/addresses/{typed.json()['id']}",
+        json={"country": "DE", "postal_code": "10115", "region": ""},
+        headers=headers,
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["region"] == ""
 
 
 async def test_wishlist_is_validated_deduplicated_and_capped(
