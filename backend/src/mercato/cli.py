@@ -237,11 +237,21 @@ def _store_product_cards(settings: Settings) -> int:
 @db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(
     revision: str = typer.Argument(..., help="Target revision, e.g. -1, 0009 or base."),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        "-y",
+        help="Drop tables and columns that hold data without asking (required when not run "
+        "from a terminal).",
+    ),
 ) -> None:
-    """Revert migrations down to REVISION, naming each one reverted."""
+    """Revert migrations down to REVISION, naming each one reverted. One that would drop tables
+    or columns holding data asks first on a terminal, and is refused elsewhere without --yes."""
     from mercato.platform.migrate import revision_before
 
     settings = load_settings()
+    if not yes:
+        _confirm_data_loss(settings, revision)
     reverted = _migrate(settings, revision, upgrading=False)
     for rev, title in reverted:
         typer.echo(f"reverted {rev}: {title}")
@@ -250,6 +260,47 @@ def db_downgrade(
         return
     now = revision_before(settings, reverted[-1][0])
     typer.echo(f"database downgraded to {now} ({len(reverted)} migration(s) reverted)")
+
+
+LOSSES_SHOWN = 5  # in the one-line refusal; the terminal's question lists them all
+
+
+def _confirm_data_loss(settings: Settings, revision: str) -> None:
+    """Ask on a terminal before a downgrade that deletes data; refuse it elsewhere (one line,
+    exit code 1) and say how to go on."""
+    import sys
+
+    from mercato.models import is_managed_table
+    from mercato.platform import migrate
+
+    try:
+        losses = migrate.downgrade_losses(settings, revision, is_managed_table)
+    except migrate.RevisionError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    if not losses:
+        return
+    command = f"mercato db downgrade {revision}"
+    tables = sum(loss.column is None for loss in losses)
+    counts = [(tables, "table"), (len(losses) - tables, "column")]
+    kinds = " and ".join(f"{n} {kind}{'s' if n != 1 else ''}" for n, kind in counts if n)
+    if not sys.stdin.isatty():
+        shown = ", ".join(str(loss) for loss in losses[:LOSSES_SHOWN])
+        if len(losses) > LOSSES_SHOWN:
+            shown += f" and {len(losses) - LOSSES_SHOWN} more"
+        typer.echo(
+            f"refused: `{command}` would drop {kinds} holding data: {shown}; "
+            f"nothing was changed. Back up first (`mercato backup create`), then run "
+            f"`{command} --yes`",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"`{command}` would drop {kinds} holding data:")
+    for loss in losses:
+        typer.echo(f"  {loss}")
+    if not typer.confirm("Delete this data? Only a backup can bring it back", default=False):
+        typer.echo("nothing was changed", err=True)
+        raise typer.Exit(1)
 
 
 @db_app.command("check")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError as AlembicRevisionError
 from alembic.util import CommandError
 
 from mercato.platform.config import Settings
@@ -71,6 +76,115 @@ def downgrade(settings: Settings, revision: str) -> list[tuple[str, str]]:
     """Revert migrations; the (revision, title) of each one reverted, in order (the database is
     then at the revision before the last one: `revision_before`)."""
     return _migrate(settings, revision, upgrading=False)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Data a downgrade would delete: a table it drops (`column` None) or a column it drops
+    from a table it keeps, and how many rows (non-null values for a column) it holds."""
+
+    table: str
+    column: str | None
+    rows: int
+
+    def __str__(self) -> str:
+        name = self.table if self.column is None else f"{self.table}.{self.column}"
+        unit = "row" if self.column is None else "value"
+        return f"{name} ({self.rows:,} {unit}{'s' if self.rows != 1 else ''})"
+
+
+def _schema(
+    database_url: str, managed: Callable[[str], bool]
+) -> tuple[str | None, dict[str, set[str]]]:
+    """The database's revision and its `managed` tables with their columns."""
+    from sqlalchemy import inspect, pool
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    def read(conn: Connection) -> tuple[str | None, dict[str, set[str]]]:
+        from alembic.migration import MigrationContext
+
+        heads = MigrationContext.configure(conn).get_current_heads()
+        inspector = inspect(conn)
+        tables = {
+            name: {column["name"] for column in inspector.get_columns(name)}
+            for name in inspector.get_table_names()
+            if name != "alembic_version" and managed(name)
+        }
+        return (heads[0] if heads else None), tables
+
+    async def run() -> tuple[str | None, dict[str, set[str]]]:
+        engine = create_async_engine(database_url, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(read)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _count(database_url: str, places: list[tuple[str, str | None]]) -> list[int]:
+    """Rows of each table, or non-null values of each (table, column)."""
+    from sqlalchemy import column, func, pool, select, table
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def run() -> list[int]:
+        engine = create_async_engine(database_url, poolclass=pool.NullPool)
+        counts: list[int] = []
+        try:
+            async with engine.connect() as conn:
+                for name, col in places:
+                    query = select(func.count()).select_from(table(name))
+                    if col is not None:
+                        query = query.where(column(col).is_not(None))
+                    counts.append(int((await conn.execute(query)).scalar_one()))
+        finally:
+            await engine.dispose()
+        return counts
+
+    return asyncio.run(run())
+
+
+def downgrade_losses(
+    settings: Settings, revision: str, managed: Callable[[str], bool] = lambda _: True
+) -> list[Loss]:
+    """What `downgrade(settings, revision)` would delete: each table it drops that holds rows and
+    each column it drops (from a table it keeps) that holds values, largest first. The schema
+    at `revision` is read from a scratch SQLite database migrated up to it (the migrations make
+    the same tables and columns on every database). Nothing is changed; a revision Alembic
+    refuses is a `RevisionError`, as the downgrade itself would raise. Only the tables
+    `managed` accepts are looked at (the CLI passes `mercato.models.is_managed_table`: not the
+    search index's own tables, which are rebuilt from the catalog)."""
+    url = settings.effective_database_url
+    current, live = _schema(url, managed)
+    cfg = alembic_config(url)
+    script = ScriptDirectory.from_config(cfg)
+    try:
+        steps = list(script.iterate_revisions(current, revision, select_for_downgrade=True))
+    except (CommandError, AlembicRevisionError) as exc:  # what the downgrade would refuse
+        raise RevisionError(_revision_problem(cfg, revision, CommandError(str(exc)))) from None
+    if not steps:
+        return []
+    down = steps[-1].down_revision
+    kept: dict[str, set[str]] = {}
+    if isinstance(down, str):
+        with tempfile.TemporaryDirectory(prefix="mercato-downgrade-") as scratch:
+            scratch_url = f"sqlite+aiosqlite:///{Path(scratch) / 'target.db'}"
+            command.upgrade(alembic_config(scratch_url), down)
+            kept = _schema(scratch_url, managed)[1]
+    places: list[tuple[str, str | None]] = []
+    for name, columns in sorted(live.items()):
+        if name not in kept:
+            places.append((name, None))
+        else:
+            places.extend((name, col) for col in sorted(columns - kept[name]))
+    losses = [
+        Loss(name, col, rows)
+        for (name, col), rows in zip(places, _count(url, places), strict=True)
+        if rows
+    ]
+    return sorted(losses, key=lambda loss: (-loss.rows, loss.table, loss.column or ""))
 
 
 def revision_before(settings: Settings, revision: str) -> str:

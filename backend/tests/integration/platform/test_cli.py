@@ -243,6 +243,109 @@ def test_db_downgrade_names_the_revisions_it_reverted(tmp_path: Path) -> None:
     )
 
 
+def _add_discount_code(tmp_path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "mercato.db") as connection:
+        connection.execute(
+            "INSERT INTO discount_code (id, code, kind, value, currency, min_subtotal, "
+            "used_count, active, created_at) VALUES (?, 'SPRING', 'percentage', 10, 'EUR', 0, 0, "
+            "1, '2026-12-01 10:00:00.000000')",
+            (uuid.uuid4().hex,),
+        )
+
+
+def _revision_in(tmp_path: Path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "mercato.db") as connection:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row[0] if row else "base"
+
+
+def test_a_downgrade_that_drops_data_is_refused_off_a_terminal_without_yes(
+    tmp_path: Path,
+) -> None:
+    """`db downgrade base` on a shop: one line naming what it would drop and how to go on,
+    nothing changed; `--yes` runs it. A downgrade that drops no data is not asked about."""
+    head = _revisions()[-1]
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    _add_discount_code(tmp_path)
+    refused = _run(tmp_path, "db", "downgrade", "base")
+    assert refused.returncode == 1, refused.stdout
+    assert refused.stdout == ""
+    assert refused.stderr.strip() == (
+        "refused: `mercato db downgrade base` would drop 1 table holding data: "
+        "discount_code (1 row); nothing was changed. Back up first (`mercato backup create`), "
+        "then run `mercato db downgrade base --yes`"
+    )
+    assert _revision_in(tmp_path) == head
+    index_only = _run(tmp_path, "db", "downgrade", "-1")  # drops an index, no data
+    assert index_only.returncode == 0, index_only.stderr
+    done = _run(tmp_path, "db", "downgrade", "base", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("database downgraded to base (")
+    assert _revision_in(tmp_path) == "base"
+
+
+def _on_terminal(tmp_path: Path, args: list[str], answer: str) -> tuple[int, str]:
+    """Run the CLI with a pseudo-terminal as stdin/stdout, answer its question, return the
+    exit code and everything it showed."""
+    import pty
+    import select
+    import time
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [MERCATO, *args],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        start_new_session=True,
+    )
+    os.close(follower)
+    shown, answered, deadline = b"", False, time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # EIO: the process closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            if not answered and b"[y/N]" in shown:
+                os.write(leader, answer.encode() + b"\n")
+                answered = True
+        code = proc.wait(timeout=60)
+    finally:
+        os.close(leader)
+        if proc.poll() is None:
+            proc.kill()
+    return code, shown.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux pseudo-terminal")
+def test_on_a_terminal_a_downgrade_that_drops_data_asks_first(tmp_path: Path) -> None:
+    head = _revisions()[-1]
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    _add_discount_code(tmp_path)
+    code, shown = _on_terminal(tmp_path, ["db", "downgrade", "base"], "n")
+    assert code == 1, shown
+    assert "`mercato db downgrade base` would drop 1 table holding data:\n" in shown
+    assert "  discount_code (1 row)\n" in shown
+    assert "Delete this data? Only a backup can bring it back [y/N]" in shown
+    assert "nothing was changed" in shown
+    assert _revision_in(tmp_path) == head
+    code, shown = _on_terminal(tmp_path, ["db", "downgrade", "base"], "y")
+    assert code == 0, shown
+    assert "database downgraded to base (" in shown
+    assert _revision_in(tmp_path) == "base"
+
+
 def test_db_upgrade_to_a_revision_the_database_is_past_says_so(tmp_path: Path) -> None:
     assert _run(tmp_path, "db", "upgrade").returncode == 0
     result = _run(tmp_path, "db", "upgrade", "0005")

@@ -136,3 +136,47 @@ def test_0011_skus_differing_only_by_case_stop_it_then_cannot_coexist(
             add_variant(conn, "Mug-1")  # the old rule: case made another SKU
     finally:
         engine.dispose()
+
+
+def test_downgrade_losses_name_the_tables_and_columns_with_data_it_would_drop(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    """What `mercato db downgrade` asks about: dropped tables holding rows and dropped columns
+    holding values, largest first; empty ones, indexes and unknown targets aside."""
+    settings = make_settings(empty_db_url, tmp_path)
+    migrate.upgrade(settings)
+    code, redemption = metadata.tables["discount_code"], metadata.tables["discount_redemption"]
+    now, code_id = datetime.now(UTC), uuid.uuid4()
+    engine = create_engine(_sync_url(empty_db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                code.insert().values(id=code_id, code="SPRING", kind="fixed", created_at=now)
+            )
+            for n, email in enumerate(["ann@example.com", None, "bob@example.com"]):
+                conn.execute(
+                    redemption.insert().values(
+                        id=uuid.uuid4(),
+                        discount_code_id=code_id,
+                        order_id=uuid.uuid4(),
+                        customer_key=f"email:{n}",
+                        customer_email=email,
+                        created_at=now,
+                    )
+                )
+    finally:
+        engine.dispose()
+
+    def losses(revision: str) -> list[migrate.Loss]:
+        return migrate.downgrade_losses(settings, revision, is_managed_table)
+
+    assert losses("-1") == []  # an index
+    assert losses("0009") == [migrate.Loss("discount_redemption", "customer_email", 2)]
+    assert [str(loss) for loss in losses("base")] == [
+        "discount_redemption (3 rows)",
+        "discount_code (1 row)",
+    ]
+    with pytest.raises(migrate.RevisionError, match=r"^no revision 'nope'"):
+        losses("nope")
+    migrate.downgrade(settings, "0009")
+    assert losses("0008") == []  # no product, so no card
