@@ -195,6 +195,8 @@ class Collection(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    __table_args__ = (Index("ix_catalog_collection_created", "created_at", "id"),)  # newest first
+
 
 class CollectionProduct(Base):
     __tablename__ = "catalog_collection_product"

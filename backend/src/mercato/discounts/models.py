@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mercato.platform.clock import utcnow
@@ -34,6 +34,7 @@ class DiscountCode(Base):
         CheckConstraint("kind IN ('percentage', 'fixed', 'free_shipping')", name="kind"),
         CheckConstraint("used_count >= 0", name="used_count_non_negative"),
         CheckConstraint("usage_limit IS NULL OR used_count <= usage_limit", name="within_limit"),
+        Index("ix_discount_code_created", "created_at", "id"),  # the admin's list, newest first
     )
 
 
@@ -43,7 +44,7 @@ class DiscountRedemption(Base):
     __tablename__ = "discount_redemption"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    discount_code_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    discount_code_id: Mapped[uuid.UUID] = mapped_column()
     order_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     customer_key: Mapped[str] = mapped_column(String(340))  # "user:<uuid>" or "email:<address>"
     # the order's address lower case, without a `+tag` (a signed-in customer's too)
@@ -52,4 +53,8 @@ class DiscountRedemption(Base):
     amount: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (UniqueConstraint("discount_code_id", "customer_key", "use_number"),)
+    __table_args__ = (
+        UniqueConstraint("discount_code_id", "customer_key", "use_number"),
+        # a code's usage, newest first (and its counts: the prefix)
+        Index("ix_discount_redemption_code_created", "discount_code_id", "created_at", "id"),
+    )

@@ -180,3 +180,80 @@ def test_downgrade_losses_name_the_tables_and_columns_with_data_it_would_drop(
         losses("nope")
     migrate.downgrade(settings, "0009")
     assert losses("0008") == []  # no product, so no card
+
+
+NEWEST_FIRST_INDEXES = {  # migration 0012: (table, index, its columns)
+    ("discount_code", "ix_discount_code_created", ("created_at", "id")),
+    ("catalog_collection", "ix_catalog_collection_created", ("created_at", "id")),
+    (
+        "discount_redemption",
+        "ix_discount_redemption_code_created",
+        ("discount_code_id", "created_at", "id"),
+    ),
+}
+
+
+def _indexes(url: str, tables: set[str]) -> set[tuple[str, str, tuple[str, ...]]]:
+    engine = create_engine(_sync_url(url))
+    try:
+        inspector = inspect(engine)
+        return {
+            (table, str(index["name"]), tuple(str(c) for c in index["column_names"]))
+            for table in tables
+            for index in inspector.get_indexes(table)
+        }
+    finally:
+        engine.dispose()
+
+
+def test_0012_indexes_the_newest_first_lists_both_ways(empty_db_url: str, tmp_path: Path) -> None:
+    settings = make_settings(empty_db_url, tmp_path)
+    tables = {table for table, _, _ in NEWEST_FIRST_INDEXES}
+    old = ("discount_redemption", "ix_discount_redemption_discount_code_id", ("discount_code_id",))
+    migrate.upgrade(settings, "0011")
+    before = _indexes(empty_db_url, tables)
+    assert old in before
+    assert not before & NEWEST_FIRST_INDEXES
+    migrate.upgrade(settings)
+    after = _indexes(empty_db_url, tables)
+    assert after >= NEWEST_FIRST_INDEXES
+    assert old not in after  # the new index's prefix
+    migrate.check(settings)  # the models say the same
+    migrate.downgrade(settings, "0011")
+    assert _indexes(empty_db_url, tables) == before
+
+
+NEWEST_FIRST_PAGES = [  # (table, filter, time) of each list `pagination.newest_first` pages
+    ("discount_code", "", "created_at"),
+    ("catalog_collection", "", "created_at"),
+    ("discount_redemption", "WHERE discount_code_id = 'x'", "created_at"),
+    ("shop_order", "", "created_at"),
+    ("shop_order", "WHERE customer_id = 'x'", "created_at"),
+    ("shipment", "", "created_at"),
+    ("user_account", "WHERE deleted_at IS NULL", "created_at"),
+    ("stock_movement", "WHERE sku = 'x'", "created_at"),
+    ("task_dead_letter", "WHERE replayed_at IS NULL", "failed_at"),
+]
+
+
+@pytest.mark.parametrize(
+    ("table", "where", "time"),
+    NEWEST_FIRST_PAGES,
+    ids=[" ".join(p[:2]) for p in NEWEST_FIRST_PAGES],
+)
+def test_no_newest_first_list_sorts_its_whole_table(
+    table: str, where: str, time: str, tmp_path: Path
+) -> None:
+    """SQLite's plan reads each list's order from an index: at most the ties of one time are
+    sorted (`RIGHT PART OF ORDER BY`), never every row for every page."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'plan.db'}"
+    migrate.upgrade(make_settings(url, tmp_path))
+    engine = create_engine(_sync_url(url))
+    try:
+        with engine.connect() as conn:
+            query = f"SELECT * FROM {table} {where} ORDER BY {time} DESC, id DESC LIMIT 51"
+            plan = [row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}"))]
+    finally:
+        engine.dispose()
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+    assert any("USING INDEX" in step for step in plan), plan
