@@ -165,6 +165,24 @@ def verify_command(backup_id: str = BACKUP_ID) -> None:
     )
 
 
+def _confirm(question: str) -> None:
+    """Ask; a "no" stops here, and so does no answer at all (stdin closed: a script or a
+    service without a terminal), with one line saying how to go on. Nothing was changed."""
+    try:
+        answer = typer.confirm(question, default=False)
+    except typer.Abort:  # end of input (or Ctrl-C) instead of an answer
+        typer.echo("", err=True)
+        typer.echo(
+            "error: no answer to the question (no terminal?): nothing was restored; "
+            "pass --yes to restore without asking",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    if not answer:
+        typer.echo("nothing was restored", err=True)
+        raise typer.Exit(1)
+
+
 @backup_app.command("restore")
 def restore_command(
     backup_id: str = BACKUP_ID,
@@ -184,7 +202,7 @@ def restore_command(
             else f"the content of {service.database.description} and {service.media_dir}"
         )
         if not yes:
-            typer.confirm(f"Replace {replaced} with backup {ident}?", abort=True)
+            _confirm(f"Replace {replaced} with backup {ident}?")
         started = time.monotonic()
         info = service.restore(ident, force=force, media_only=media_only)
     if media_only:

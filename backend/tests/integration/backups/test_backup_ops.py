@@ -83,6 +83,14 @@ def test_cli_create_list_verify_restore_prune(seeded: Settings, shop_url: str) -
     assert "Replace the content of" in declined.output
     assert run_sql(shop_url, "SELECT count(*) FROM stock_movement")[0][0] == 0
 
+    unanswered = _cli(seeded, "restore", ident, "--force", input="")  # no terminal, no --yes
+    assert unanswered.exit_code == 1
+    assert unanswered.output.strip().splitlines()[-1] == (
+        "error: no answer to the question (no terminal?): nothing was restored; "
+        "pass --yes to restore without asking"
+    )
+    assert run_sql(shop_url, "SELECT count(*) FROM stock_movement")[0][0] == 0
+
     restored = _cli(seeded, "restore", ident, "--force", input="y\n")
     assert restored.exit_code == 0, restored.output
     assert "migrations applied" in restored.output
