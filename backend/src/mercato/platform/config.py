@@ -83,11 +83,11 @@ class MailSettings(BaseModel):
     backend: Literal["file", "smtp"] = "file"
     sender: str = "Mercato <shop@mercato.localhost>"
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
+    smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
-    smtp_timeout_seconds: float = 10.0
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
 
 
 class WorkerSettings(BaseModel):
@@ -112,9 +112,13 @@ class WorkerSettings(BaseModel):
     # embedded broker: a fetched message's lease; live workers renew it (ADR 0014)
     embedded_lease_seconds: float = Field(default=10.0, ge=1)
     concurrency: int = Field(default=2, ge=1)
-    metrics_port: int | None = None  # the worker serves Prometheus metrics here when set
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535
+    )  # the worker serves Prometheus metrics here when set
     metrics_host: str = "0.0.0.0"  # the metrics port is scraped from another host
-    scheduler_metrics_port: int | None = None  # `mercato scheduler` (relay counters) serves here
+    scheduler_metrics_port: int | None = Field(
+        default=None, ge=1, le=65535
+    )  # `mercato scheduler` (relay counters) serves here
     expire_unpaid_orders_interval_seconds: float = Field(default=60.0, gt=0)
     reconcile_payments_interval_seconds: float = Field(default=300.0, gt=0)
     abandoned_cart_reminders_interval_seconds: float = Field(default=3600.0, gt=0)
@@ -546,10 +550,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str | None = None  # default: sqlite in data_dir
     database_echo: bool = False
-    database_pool_size: int = 10
+    database_pool_size: int = Field(default=10, ge=1)
     # PostgreSQL: ping a pooled connection before use only after it sat idle this long (0: always)
     database_ping_after_idle_seconds: float = Field(default=1.0, ge=0)
-    sqlite_busy_timeout_ms: int = 5000
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     redis_url: str | None = None
     broker_url: str | None = None  # default: embedded broker in data_dir
     cache_namespace: str = "mercato"
@@ -560,7 +564,7 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:3000", "http://localhost:3000"]
     )
-    max_body_bytes: int = 1_048_576
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     log_level: str = "INFO"
     log_json: bool = True

@@ -49,6 +49,16 @@ def _prometheus_multiprocess(settings: Settings) -> None:
     enable_multiprocess(settings.data_dir, "worker")
 
 
+def _metrics_port_free(settings: Settings, port: int | None, variable: str) -> None:
+    """A metrics port that cannot be listened on is one line naming its setting (exit code 2),
+    before anything starts, not a traceback once the rest has."""
+    from mercato.platform.portcheck import port_problem
+
+    if port and (problem := port_problem(settings.worker.metrics_host, port)):
+        typer.echo(f"{variable}: {problem}", err=True)
+        raise typer.Exit(2)
+
+
 def _serve_metrics(app: Any, settings: Settings, port: int) -> None:
     from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
     from prometheus_client import multiprocess as mp
@@ -92,6 +102,7 @@ def worker(
         )
 
     settings = load_settings()
+    _metrics_port_free(settings, settings.worker.metrics_port, "MERCATO_WORKER__METRICS_PORT")
     if settings.worker.metrics_port and pool == "prefork":
         _prometheus_multiprocess(settings)
     _setup(settings, "worker")  # before the check: its log lines are the worker's
@@ -127,6 +138,9 @@ def scheduler() -> None:
     from mercato.cli import check_database, load_settings
 
     settings = load_settings()
+    _metrics_port_free(
+        settings, settings.worker.scheduler_metrics_port, "MERCATO_WORKER__SCHEDULER_METRICS_PORT"
+    )
     _setup(settings, "scheduler")
     check_database(settings, OUTBOX_READ)  # unreachable or no schema: one line, not a failing relay
     from mercato.worker.relay import RelayLoop

@@ -119,6 +119,16 @@ BAD_SETTINGS = [
         '["not a pem"]',
         "MERCATO_AUTH__SIGNING_KEYS: key 1 of 1 is not an unencrypted Ed25519 private key",
     ),
+    (
+        "MERCATO_WORKER__METRICS_PORT",
+        "99999",
+        "MERCATO_WORKER__METRICS_PORT: Input should be less than or equal to 65535",
+    ),
+    (
+        "MERCATO_DATABASE_POOL_SIZE",
+        "0",
+        "MERCATO_DATABASE_POOL_SIZE: Input should be greater than or equal to 1",
+    ),
 ]
 COMMANDS = [
     ("db", "upgrade"),
@@ -151,6 +161,29 @@ def test_a_bad_setting_is_one_line_naming_it(
     assert expected.replace("{port}", port) in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2  # the line (after "Invalid configuration:")
+
+
+@pytest.mark.parametrize(
+    ("command", "variable"),
+    [
+        ("worker", "MERCATO_WORKER__METRICS_PORT"),
+        ("scheduler", "MERCATO_WORKER__SCHEDULER_METRICS_PORT"),
+    ],
+)
+def test_a_busy_metrics_port_is_one_line_naming_its_setting(
+    tmp_path: Path, command: str, variable: str
+) -> None:
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        extra = {variable: str(port), "MERCATO_WORKER__METRICS_HOST": "127.0.0.1"}
+        result = _run(tmp_path, command, timeout=60, **extra)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        f"{variable}: port {port} on 127.0.0.1 is already in use (another Mercato still running?)"
+    )
 
 
 @pytest.mark.parametrize("command", ["worker", "scheduler"])
