@@ -18,6 +18,14 @@
 # create NAME.ready there once ready (whatever MERCATO_LOG_LEVEL hides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# a port that is no port number: one line naming its variable, before anything starts
+for var in MERCATO_PORT MERCATO_STOREFRONT_PORT; do
+  value="${!var:-}"
+  if [[ -n "$value" ]] && ! { [[ "$value" =~ ^[0-9]{1,5}$ ]] && ((10#$value >= 1 && 10#$value <= 65535)); }; then
+    echo "$var: '$value' is not a port number (1-65535)" >&2
+    exit 2
+  fi
+done
 BIN=.venv/bin
 PY="$BIN/python"
 HOST="${MERCATO_HOST:-127.0.0.1}"

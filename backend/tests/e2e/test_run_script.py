@@ -92,6 +92,24 @@ def test_a_busy_port_is_one_line_and_nothing_starts(
     assert not group_alive(proc.pid)
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("MERCATO_PORT", "abc"), ("MERCATO_PORT", "70000"), ("MERCATO_STOREFRONT_PORT", "0")],
+)
+def test_a_port_that_is_no_port_number_is_one_line_and_nothing_starts(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    data_dir = tmp_path / "var"
+    env = {**env_for(data_dir, free_port()), variable: value}
+    done = subprocess.run(
+        ["bash", str(RUN_ALL)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"{variable}: '{value}' is not a port number (1-65535)"
+    assert done.stdout == ""
+    assert not data_dir.exists()
+
+
 def start_shop(
     tmp_path: Path,
     groups: list[int],
