@@ -57,10 +57,23 @@ def _validation_lines(exc: ValidationError) -> list[str]:
     return lines
 
 
+def _dotenv_values() -> dict[str, str]:
+    """The `.env` file in the working directory, as the settings read it."""
+    from dotenv import dotenv_values
+
+    try:
+        return {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    except (OSError, UnicodeDecodeError):
+        return {}
+
+
 def _malformed_json_line(exc: SettingsError, environ: Mapping[str, str]) -> str:
     match = _FIELD_IN_SETTINGS_ERROR.search(str(exc))
     field = match.group(1).upper() if match else ""
     prefix = f"MERCATO_{field}"
+    where = ""
+    if "DotEnvSettingsSource" in str(exc):  # the value is a line of .env, not the environment
+        environ, where = _dotenv_values(), " in .env"
     for name, value in sorted(environ.items()):
         upper = name.upper()
         if upper != prefix and not upper.startswith(prefix + "__"):
@@ -68,8 +81,8 @@ def _malformed_json_line(exc: SettingsError, environ: Mapping[str, str]) -> str:
         try:
             json.loads(value)
         except json.JSONDecodeError as err:
-            return f"{upper}: not valid JSON ({err.msg} at character {err.pos})"
-    return f"{prefix or 'a MERCATO_ setting'}: not valid JSON"
+            return f"{upper}{where}: not valid JSON ({err.msg} at character {err.pos})"
+    return f"{prefix or 'a MERCATO_ setting'}{where}: not valid JSON"
 
 
 DATA_DIR_VAR = "MERCATO_DATA_DIR"

@@ -186,6 +186,18 @@ def test_a_busy_metrics_port_is_one_line_naming_its_setting(
     )
 
 
+def test_malformed_json_in_dot_env_names_its_variable(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "MERCATO_LOG_LEVEL=ERROR\nMERCATO_CHECKOUT__TAX_RATES={DE: 1900}\n"
+    )
+    result = _run(tmp_path, "db", "upgrade")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        "MERCATO_CHECKOUT__TAX_RATES in .env: not valid JSON "
+        "(Expecting property name enclosed in double quotes at character 1)"
+    )
+
+
 @pytest.mark.parametrize("command", ["worker", "scheduler"])
 def test_worker_and_scheduler_refuse_a_database_without_schema(
     tmp_path: Path, command: str
