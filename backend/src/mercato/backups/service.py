@@ -10,6 +10,7 @@ backup and verification and the failure counts, which /metrics reports from ever
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import secrets
 import shutil
@@ -163,6 +164,41 @@ def compare(expected: dict[str, TableStats], actual: Snapshot) -> list[str]:
     return problems
 
 
+WORKDIR_PREFIX = "backup-"  # <data_dir>/tmp/backup-…: a backup's or verification's files
+WORKDIR_LOCK = ".lock"
+UNLOCKED_WORKDIR_GRACE_SECONDS = 600  # one without a lock file: an older release's
+NEW_LOCK_GRACE_SECONDS = 10  # a lock file this new may be about to be locked by its owner
+
+
+def remove_abandoned_workdirs(base: Path) -> list[Path]:
+    """Remove the work directories of backups and verifications whose process died (a killed
+    `mercato backup create`, an OOM-killed worker): each holds a decrypted database dump, as big
+    as the database. A live one holds the lock on its lock file; a dead one's lock is free."""
+    removed: list[Path] = []
+    for directory in sorted(base.glob(f"{WORKDIR_PREFIX}*")):
+        if not directory.is_dir():
+            continue
+        try:
+            with (directory / WORKDIR_LOCK).open("r") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its backup is running
+                if time.time() - Path(lock.name).stat().st_mtime < NEW_LOCK_GRACE_SECONDS:
+                    continue  # created an instant ago: its owner may not have locked it yet
+        except FileNotFoundError:
+            try:
+                age = time.time() - directory.stat().st_mtime
+            except FileNotFoundError:
+                continue  # removed by its owner meanwhile
+            if age < UNLOCKED_WORKDIR_GRACE_SECONDS:
+                continue  # just created, its lock not yet taken
+        shutil.rmtree(directory, ignore_errors=True)
+        removed.append(directory)
+        log.warning("backup_workdir_abandoned_removed", path=str(directory))
+    return removed
+
+
 class BackupService:
     def __init__(
         self,
@@ -217,7 +253,12 @@ class BackupService:
         # beside the database (same disk, sized for it), not /tmp (often a small tmpfs)
         base = self.settings.data_dir / "tmp"
         base.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="backup-", dir=base) as directory:
+        remove_abandoned_workdirs(base)
+        with (
+            tempfile.TemporaryDirectory(prefix=WORKDIR_PREFIX, dir=base) as directory,
+            (Path(directory) / WORKDIR_LOCK).open("w") as lock,
+        ):
+            fcntl.flock(lock, fcntl.LOCK_EX)  # held while it works: released if it dies
             yield Path(directory)
 
     # ------------------------------------------------------------------ create
