@@ -26,9 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import structlog
 from sqlalchemy.engine import URL, make_url
 
 from mercato.backups.exceptions import BackupConfigError, DumpFailed
+
+log = structlog.get_logger("mercato.backups")
 
 DbKind = Literal["sqlite", "postgresql"]
 FETCH_ROWS = 2000
@@ -424,14 +427,53 @@ class PostgresDatabase:
 
     @contextlib.contextmanager
     def scratch(self) -> Iterator[Database]:
-        name = f"mercato_verify_{uuid.uuid4().hex[:12]}"
+        """A scratch database, its name locked (a session advisory lock, in this shop's
+        database) for as long as it is used: one whose verification was killed is unlocked, and
+        the next one drops it (a full copy of the shop otherwise left on the server)."""
+        name = f"{self._scratch_prefix()}{uuid.uuid4().hex[:12]}"
         with self._connect(autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {_quote(name)}")
-        try:
-            yield PostgresDatabase(self.url.set(database=name), self.bin_dir)
-        finally:
-            with self._connect(autocommit=True) as admin:
+            self.drop_abandoned_scratches(admin)
+            admin.execute(_SCRATCH_LOCK, (SCRATCH_LOCK_CLASS, name))  # before it exists
+            try:
+                admin.execute(f"CREATE DATABASE {_quote(name)}")
+                yield PostgresDatabase(self.url.set(database=name), self.bin_dir)
+            finally:
                 admin.execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+                admin.execute(_SCRATCH_UNLOCK, (SCRATCH_LOCK_CLASS, name))
+
+    def _scratch_prefix(self) -> str:
+        """`mercato_verify_<this shop's database, hashed>_`: another shop's scratch databases
+        on the same server (whose locks live in its own database) are never touched."""
+        owner = hashlib.sha256(str(self.url.database).encode()).hexdigest()[:8]
+        return f"{SCRATCH_PREFIX}{owner}_"
+
+    def drop_abandoned_scratches(self, admin: Any) -> list[str]:
+        """Drop this shop's scratch databases whose verification died (their lock is free)."""
+        names = [
+            row[0]
+            for row in admin.execute(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY datname",
+                (self._scratch_prefix(),),
+            )
+        ]
+        dropped = []
+        for name in names:
+            if not admin.execute(_SCRATCH_TRY_LOCK, (SCRATCH_LOCK_CLASS, name)).fetchone()[0]:
+                continue  # its verification is running
+            try:
+                admin.execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+                dropped.append(name)
+                log.warning("backup_scratch_database_abandoned_dropped", database=name)
+            finally:
+                admin.execute(_SCRATCH_UNLOCK, (SCRATCH_LOCK_CLASS, name))
+        return dropped
+
+
+SCRATCH_PREFIX = "mercato_verify_"
+SCRATCH_LOCK_CLASS = 0x6D657263  # "merc": the advisory-lock key space of scratch databases
+_SCRATCH_LOCK = "SELECT pg_advisory_lock(%s, hashtext(%s))"
+_SCRATCH_TRY_LOCK = "SELECT pg_try_advisory_lock(%s, hashtext(%s))"
+_SCRATCH_UNLOCK = "SELECT pg_advisory_unlock(%s, hashtext(%s))"
 
 
 def _last_line(stderr: bytes | None) -> str:
