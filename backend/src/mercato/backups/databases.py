@@ -103,8 +103,9 @@ class Database(Protocol):
         """True when no table holds a row (alembic's version table aside)."""
         ...
 
-    def scratch(self) -> contextlib.AbstractContextManager[Database]:
-        """A temporary empty database of the same kind, removed afterwards."""
+    def scratch(self, directory: Path) -> contextlib.AbstractContextManager[Database]:
+        """A temporary empty database of the same kind, removed afterwards (SQLite: a file in
+        `directory`, the verification's work directory, removed with it even if killed)."""
         ...
 
 
@@ -193,9 +194,12 @@ class SqliteDatabase:
         return True
 
     @contextlib.contextmanager
-    def scratch(self) -> Iterator[Database]:
-        with tempfile.TemporaryDirectory(prefix="mercato-verify-") as directory:
-            yield SqliteDatabase(Path(directory) / "scratch.db")
+    def scratch(self, directory: Path) -> Iterator[Database]:
+        path = directory / "scratch.db"
+        try:
+            yield SqliteDatabase(path)
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def _batches(cursor: Any) -> Iterator[Sequence[Any]]:
@@ -426,7 +430,7 @@ class PostgresDatabase:
         return True
 
     @contextlib.contextmanager
-    def scratch(self) -> Iterator[Database]:
+    def scratch(self, directory: Path) -> Iterator[Database]:
         """A scratch database, its name locked (a session advisory lock, in this shop's
         database) for as long as it is used: one whose verification was killed is unlocked, and
         the next one drops it (a full copy of the shop otherwise left on the server)."""

@@ -418,7 +418,7 @@ class BackupService:
                     f"backup {info.id} is a {info.db_kind} backup; this shop runs "
                     f"{self.database.kind}: verify it where it can be restored"
                 )
-            with self.database.scratch() as scratch:
+            with self.database.scratch(work) as scratch:
                 advance = self.progress("restoring into a scratch database", None)
                 scratch.restore(dump)
                 advance(1)

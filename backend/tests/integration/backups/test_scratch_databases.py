@@ -5,6 +5,7 @@ database of one still running, nor another shop's."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -32,7 +33,7 @@ def _scratches(admin: psycopg.Connection) -> set[str]:
 
 
 def test_only_abandoned_scratch_databases_of_this_shop_are_dropped(
-    pg_database_url: str,
+    pg_database_url: str, tmp_path: Path
 ) -> None:
     shop = open_database(pg_database_url)
     assert isinstance(shop, PostgresDatabase)
@@ -48,7 +49,7 @@ def test_only_abandoned_scratch_databases_of_this_shop_are_dropped(
                 admin.execute(f'CREATE DATABASE "{name}"')
             # the running verification holds the lock on its name, in the shop's database
             live.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (SCRATCH_LOCK_CLASS, running))
-            with shop.scratch() as scratch:  # drops the abandoned one first
+            with shop.scratch(tmp_path) as scratch:  # drops the abandoned one first
                 assert isinstance(scratch, PostgresDatabase)
                 mine = str(scratch.url.database)
                 assert mine.startswith(prefix)

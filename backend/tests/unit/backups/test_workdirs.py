@@ -39,3 +39,14 @@ def test_only_the_work_directories_of_dead_backups_are_removed(tmp_path: Path) -
     assert not dead.exists()
     assert not old_release.exists()
     assert all(path.exists() for path in (running, just_made, starting, other))
+
+
+def test_a_sqlite_scratch_database_lives_in_the_verification_s_work_directory(
+    tmp_path: Path,
+) -> None:
+    """Not in the system's temporary directory, where a killed verification would leave it."""
+    from mercato.backups.databases import SqliteDatabase
+
+    with SqliteDatabase(tmp_path / "shop.db").scratch(tmp_path / "work") as scratch:
+        assert isinstance(scratch, SqliteDatabase)
+        assert scratch.path.parent == tmp_path / "work"
