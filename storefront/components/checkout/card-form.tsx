@@ -13,6 +13,7 @@ export function CardForm({ label, pending, disabled, onPay }: { label: string; p
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
+    if (pending || disabled) return; // while paying the button stays enabled, so it keeps the focus
     const parsed = cardFields(input);
     if (!parsed.ok) {
       setInvalid({ field: parsed.field, message: parsed.message });
@@ -49,7 +50,7 @@ export function CardForm({ label, pending, disabled, onPay }: { label: string; p
       {invalid ? (
         <p id="card-error" role="alert" className="text-sm text-red-800">{invalid.message}</p>
       ) : null}
-      <button type="submit" disabled={disabled || pending} className="w-full rounded-md bg-brand-600 px-6 py-3 font-semibold text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-60">
+      <button type="submit" disabled={disabled && !pending} aria-disabled={pending || undefined} className="w-full rounded-md bg-brand-600 px-6 py-3 font-semibold text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-60 aria-disabled:cursor-wait aria-disabled:opacity-60">
         {pending ? "Processing payment…" : label}
       </button>
       <p className="text-xs text-muted">Sandbox payments: use the test card 4242 4242 4242 4242, any future date and any CVC.</p>

@@ -50,8 +50,8 @@ function clean(address: AddressInput): AddressInput {
   return out;
 }
 
-function Alert({ children }: { children: React.ReactNode }) {
-  return <p role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">{children}</p>;
+function Alert({ children, id }: { children: React.ReactNode; id?: string }) {
+  return <p role="alert" id={id} className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">{children}</p>;
 }
 
 export function CheckoutForm(props: {
@@ -90,6 +90,25 @@ export function CheckoutForm(props: {
   const [shippingChoice, setShippingChoice] = useState<string | null>(null);
   const chosenShipping = shippingChoice ?? cart.shipping_method?.code ?? null;
   const { regionRequired: needsRegion, postalCodeHint } = addressHints(props.countryHints ?? {}, address.country);
+  /**
+   * Where the keyboard focus goes once an action has replaced the control that had it (a button
+   * that disappears leaves the focus on <body>, and a screen reader user lost): set before the
+   * change, moved by the effect after React rendered it.
+   */
+  const focusNext = useRef<"shipping" | "email" | "discount" | "remove-code" | "challenge" | null>(null);
+  const shippingHeading = useRef<HTMLHeadingElement>(null);
+  const challengeBox = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const target = focusNext.current;
+    if (!target) return;
+    const element =
+      target === "shipping" ? shippingHeading.current
+      : target === "challenge" ? challengeBox.current
+      : document.getElementById(target === "email" ? "email" : target === "discount" ? "discount" : "remove-discount");
+    if (!element) return; // not rendered yet: the next render tries again
+    focusNext.current = null;
+    element.focus();
+  });
 
   useEffect(() => {
     // A reload after the order was placed (e.g. after a decline): resume with the same key.
@@ -115,6 +134,7 @@ export function CheckoutForm(props: {
 
   function submitAddress(event: React.FormEvent) {
     event.preventDefault();
+    if (pending) return; // the button stays enabled (and focused) while it runs
     startTransition(async () => {
       try {
         // a state typed for a country that has none is not sent
@@ -130,6 +150,7 @@ export function CheckoutForm(props: {
         setCart(result.cart);
         setOptions(result.options);
         setEditing(false);
+        focusNext.current = "shipping";
         // the notice never blocks checkout: asked separately, and a failure means no notice
         setWeather(null);
         weatherNoticeFor(entered.country, entered.postal_code, entered.city).then(setWeather, () => setWeather(null));
@@ -155,9 +176,13 @@ export function CheckoutForm(props: {
 
   function submitDiscount(event: React.FormEvent) {
     event.preventDefault();
+    if (pending) return; // the button stays enabled (and focused) while another change runs
     startTransition(async () => {
       try {
-        if (onCart(await applyDiscount(discount), "discount")) setDiscount("");
+        if (onCart(await applyDiscount(discount), "discount")) {
+          setDiscount("");
+          focusNext.current = "remove-code"; // the field and its button are gone
+        }
       } catch {
         setErrors((e) => ({ ...e, discount: "The connection was lost. Check your connection and try again." }));
       }
@@ -165,9 +190,10 @@ export function CheckoutForm(props: {
   }
 
   function dropDiscount() {
+    if (pending) return;
     startTransition(async () => {
       try {
-        onCart(await removeDiscount(), "discount");
+        if (onCart(await removeDiscount(), "discount")) focusNext.current = "discount";
       } catch {
         setErrors((e) => ({ ...e, discount: "The connection was lost. Check your connection and try again." }));
       }
@@ -209,6 +235,7 @@ export function CheckoutForm(props: {
         return;
       }
       setCart((c) => ({ ...c, status: "checked_out" }));
+      if (result.kind === "challenge") focusNext.current = "challenge"; // the card form is gone
       setPayment(result);
     });
   }
@@ -263,7 +290,7 @@ export function CheckoutForm(props: {
                 ) : null}
                 <Field label="Phone (optional)" id="phone" type="tel" autoComplete="tel" value={address.phone ?? ""} onChange={(v) => setAddress({ ...address, phone: v })} error={addressErrors.phone} />
               </div>
-              <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-5 py-2 font-semibold text-white hover:bg-brand-700 disabled:opacity-60">
+              <button type="submit" aria-disabled={pending} className="rounded-md bg-brand-600 px-5 py-2 font-semibold text-white hover:bg-brand-700 aria-disabled:opacity-60">
                 Continue to shipping
               </button>
             </form>
@@ -274,14 +301,14 @@ export function CheckoutForm(props: {
                 <p>{`${addressSummary.first_name} ${addressSummary.last_name}, ${addressSummary.line1}${addressSummary.line2 ? `, ${addressSummary.line2}` : ""}, ${addressSummary.postal_code} ${addressSummary.city}${addressSummary.region ? ` ${addressSummary.region}` : ""}, ${countryName(addressSummary.country)}`}</p>
               ) : null}
               {!placed ? (
-                <button type="button" onClick={() => setEditing(true)} className="mt-2 text-brand-700 underline">Edit address</button>
+                <button type="button" onClick={() => { focusNext.current = "email"; setEditing(true); }} className="mt-2 text-brand-700 underline">Edit address</button>
               ) : null}
             </div>
           )}
         </section>
 
         <section aria-labelledby="shipping-heading" className="space-y-3">
-          <h2 id="shipping-heading" className="text-lg font-semibold">2. Shipping</h2>
+          <h2 id="shipping-heading" ref={shippingHeading} tabIndex={-1} className="text-lg font-semibold">2. Shipping</h2>
           {errors.shipping ? <Alert>{errors.shipping}</Alert> : null}
           {state.contactDone && !editing ? <WeatherNotice notice={weather} /> : null}
           {!state.contactDone || editing ? (
@@ -324,7 +351,7 @@ export function CheckoutForm(props: {
             )
           ) : null}
           {payment?.ok && payment.kind === "challenge" ? (
-            <div className="space-y-3 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm">
+            <div ref={challengeBox} tabIndex={-1} className="space-y-3 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm">
               <p className="font-medium">Your bank asks you to approve this payment.</p>
               <p>
                 <a href={payment.url} target="_blank" rel="noopener noreferrer" className="font-semibold text-brand-700 underline">
@@ -375,18 +402,18 @@ export function CheckoutForm(props: {
             {cart.discount_code ? (
               <p className="flex items-center justify-between text-sm">
                 <span>Code <strong>{cart.discount_code}</strong> applied</span>
-                <button type="button" onClick={dropDiscount} disabled={pending} className="text-brand-700 underline">Remove code</button>
+                <button type="button" id="remove-discount" onClick={dropDiscount} aria-disabled={pending} className="text-brand-700 underline">Remove code</button>
               </p>
             ) : (
               <div className="flex items-end gap-2">
                 <div className="flex-1">
                   <label htmlFor="discount" className="block text-sm font-medium">Discount code</label>
-                  <input id="discount" value={discount} onChange={(e) => setDiscount(e.target.value)} className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2" />
+                  <input id="discount" value={discount} onChange={(e) => setDiscount(e.target.value)} aria-invalid={errors.discount ? true : undefined} aria-describedby={errors.discount ? "discount-error" : undefined} className="mt-1 w-full rounded-md border border-gray-400 px-3 py-2 aria-[invalid=true]:border-red-700" />
                 </div>
-                <button type="submit" disabled={pending} className="rounded-md border border-gray-400 px-4 py-2 font-medium hover:bg-gray-50 disabled:opacity-60">Apply</button>
+                <button type="submit" aria-disabled={pending} className="rounded-md border border-gray-400 px-4 py-2 font-medium hover:bg-gray-50 aria-disabled:opacity-60">Apply</button>
               </div>
             )}
-            {errors.discount ? <Alert>{errors.discount}</Alert> : null}
+            {errors.discount ? <Alert id="discount-error">{errors.discount}</Alert> : null}
           </form>
         ) : null}
         <TotalsList totals={cart} shippingKnown={Boolean(cart.shipping_method)} waiver={waiver} />

@@ -1,0 +1,71 @@
+/**
+ * Where the keyboard focus lands after an action that replaces or disables the control that had
+ * it: never on <body> (a keyboard or screen reader user would start again from the top).
+ */
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { addFromProductPage, payWithCard, pickProduct } from "./checkout-helpers";
+
+const uniqueEmail = (prefix: string) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+
+async function fillAddressByKeyboard(page: Page, email: string): Promise<void> {
+  await page.goto("/checkout");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("First name").fill("Ada");
+  await page.getByLabel("Last name").fill("Lovelace");
+  await page.getByLabel("Address", { exact: true }).fill("Hauptstraße 1");
+  await page.getByLabel("Postal code").fill("10115");
+  await page.getByLabel("City").fill("Berlin");
+  await page.getByRole("button", { name: "Continue to shipping" }).focus();
+  await page.keyboard.press("Enter");
+}
+
+test("checkout by keyboard: the focus follows the address, the discount code and a declined card", async ({ page, request, shop }) => {
+  const product = await pickProduct(request, shop, 18);
+  await addFromProductPage(page, product);
+  await fillAddressByKeyboard(page, uniqueEmail("focus"));
+
+  // the address form gives way to its summary: the focus moves on to the shipping step
+  await expect(page.getByRole("heading", { name: "2. Shipping" })).toBeFocused();
+  await page.getByRole("radio").first().focus();
+  await page.keyboard.press("Space");
+  await expect(page.getByRole("radio").first()).toBeChecked();
+
+  // a refused code keeps the focus on Apply and names the field's error
+  const summary = page.getByRole("complementary", { name: "Order summary" });
+  await summary.getByLabel("Discount code").fill("NOT-A-CODE");
+  await summary.getByRole("button", { name: "Apply" }).press("Enter");
+  await expect(summary.getByRole("alert")).toContainText("not valid");
+  await expect(summary.getByLabel("Discount code")).toHaveAttribute("aria-invalid", "true");
+  await expect(summary.getByLabel("Discount code")).toHaveAccessibleDescription(/not valid/);
+  await expect(summary.getByRole("button", { name: "Apply" })).toBeFocused();
+  await summary.getByLabel("Discount code").fill("WELCOME10");
+  await summary.getByRole("button", { name: "Apply" }).press("Enter");
+  // the field and its button are replaced: the focus goes to "Remove code", and back to the field after it
+  await expect(summary.getByRole("button", { name: "Remove code" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(summary.getByLabel("Discount code")).toBeFocused();
+  await expect(summary.getByRole("button", { name: "Remove code" })).toHaveCount(0);
+
+  // "Edit address" is replaced by the form: the focus goes to its first field
+  await page.getByRole("button", { name: "Edit address" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByLabel("Email")).toBeFocused();
+  await page.getByRole("button", { name: "Continue to shipping" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "2. Shipping" })).toBeFocused();
+  await page.getByRole("radio").first().focus();
+  await page.keyboard.press("Space");
+
+  // a declined card: the Pay button keeps the focus while paying and after, the error is announced
+  await payWithCard(page, "4000 0000 0000 0002");
+  await expect(page.getByRole("region", { name: "3. Payment" }).getByRole("alert")).toContainText("declined");
+  await expect(page.getByRole("button", { name: /^Pay / })).toBeFocused();
+
+  // a card that needs the bank's approval: the card form is replaced, the focus goes to what to do next
+  await page.getByLabel("Card number").fill("4000 0025 0000 3155");
+  await page.getByRole("button", { name: /^Pay / }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("link", { name: /Approve the payment with your bank/ })).toBeVisible();
+  await expect(page.getByText("Your bank asks you to approve this payment.").locator("..")).toBeFocused();
+});
