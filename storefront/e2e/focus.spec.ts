@@ -4,6 +4,8 @@
  */
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
+import { PASSWORD, createCustomer, signInThroughForm } from "./account-helpers";
+import { createProductViaApi, createStaff } from "./admin-helpers";
 import { addFromProductPage, payWithCard, pickProduct } from "./checkout-helpers";
 
 const uniqueEmail = (prefix: string) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
@@ -68,4 +70,34 @@ test("checkout by keyboard: the focus follows the address, the discount code and
   await page.keyboard.press("Enter");
   await expect(page.getByRole("link", { name: /Approve the payment with your bank/ })).toBeVisible();
   await expect(page.getByText("Your bank asks you to approve this payment.").locator("..")).toBeFocused();
+});
+
+test("a form's submit button keeps the focus through its action (admin publish and save)", async ({ page, request, shop }) => {
+  const staff = await createStaff(request, shop, "focus-staff");
+  const product = await createProductViaApi(request, shop, staff.token, { title: `Focus lamp ${Date.now()}` });
+  await signInThroughForm(page, staff.email, PASSWORD, `/admin/products/${product.id}`);
+
+  const visibility = page.getByRole("region", { name: "Visibility" });
+  await visibility.getByRole("button", { name: "Unpublish" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(visibility.getByRole("status")).toContainText("Unpublished");
+  await expect(visibility.getByRole("button", { name: "Publish" })).toBeFocused();
+
+  const details = page.getByRole("form", { name: "Product details" });
+  await details.getByLabel("Description").fill("Kept focus.");
+  await details.getByRole("button", { name: "Save product" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(details.getByRole("status")).toHaveText("Product saved.");
+  await expect(details.getByRole("button", { name: "Save product" })).toBeFocused();
+});
+
+test("the profile's Save button keeps the focus after saving", async ({ page, request, shop }) => {
+  const email = await createCustomer(request, shop, "focus-profile");
+  await signInThroughForm(page, email, PASSWORD, "/account/profile");
+  const profile = page.getByRole("form", { name: "Your details" });
+  await profile.getByLabel("Full name").fill("Focus Keeper");
+  await profile.getByRole("button", { name: "Save profile" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(profile.getByRole("status")).not.toBeEmpty();
+  await expect(profile.getByRole("button", { name: "Save profile" })).toBeFocused();
 });

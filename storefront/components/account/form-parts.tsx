@@ -125,7 +125,12 @@ export function FormMessage({ state }: { state: FormState }) {
   );
 }
 
-/** Submit button that shows a busy label while its form's action runs. */
+/**
+ * Submit button that shows a busy label while its form's action runs. It is aria-disabled, not
+ * disabled, meanwhile: a disabled button drops the keyboard focus to <body>, so after the action
+ * a keyboard or screen reader user would start again from the top of the page. A second press
+ * while pending is ignored.
+ */
 export function SubmitButton({ children, pendingLabel, variant = "primary" }: { children: ReactNode; pendingLabel: string; variant?: "primary" | "danger" | "secondary" }) {
   const { pending } = useFormStatus();
   const colors =
@@ -135,7 +140,15 @@ export function SubmitButton({ children, pendingLabel, variant = "primary" }: { 
         ? "border border-gray-300 bg-white hover:bg-gray-50"
         : "bg-brand-600 text-white hover:bg-brand-700";
   return (
-    <button type="submit" disabled={pending} aria-busy={pending} className={`w-full rounded-md px-4 py-2 font-medium disabled:opacity-60 sm:w-auto ${colors}`}>
+    <button
+      type="submit"
+      aria-disabled={pending}
+      aria-busy={pending}
+      onClick={(event) => {
+        if (pending) event.preventDefault(); // Enter in a field clicks this button too
+      }}
+      className={`w-full rounded-md px-4 py-2 font-medium aria-disabled:opacity-60 sm:w-auto ${colors}`}
+    >
       {pending ? pendingLabel : children}
     </button>
   );
