@@ -32,9 +32,10 @@ test("checkout by keyboard: the focus follows the address, the discount code and
   await page.getByRole("radio").first().focus();
   await page.keyboard.press("Space");
   await expect(page.getByRole("radio").first()).toBeChecked();
+  const summary = page.getByRole("complementary", { name: "Order summary" });
+  await expect(summary.getByText("Calculated next")).toHaveCount(0); // the method is saved
 
   // a refused code keeps the focus on Apply and names the field's error
-  const summary = page.getByRole("complementary", { name: "Order summary" });
   await summary.getByLabel("Discount code").fill("NOT-A-CODE");
   await summary.getByRole("button", { name: "Apply" }).press("Enter");
   await expect(summary.getByRole("alert")).toContainText("not valid");
