@@ -50,18 +50,21 @@ export default async function OrdersPage({ searchParams }: PageProps<"/account/o
           ))}
         </ul>
       )}
-      <nav aria-label="Order pages" className="flex gap-4">
-        {cursor ? (
-          <Link href="/account/orders" className="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50">
-            Newest orders
-          </Link>
-        ) : null}
-        {data?.next_cursor ? (
-          <Link href={`/account/orders?cursor=${encodeURIComponent(data.next_cursor)}`} className="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50">
-            Older orders
-          </Link>
-        ) : null}
-      </nav>
+      {/* an empty navigation landmark is noise for a screen reader: only when there is a page to go to */}
+      {cursor || data?.next_cursor ? (
+        <nav aria-label="Order pages" className="flex gap-4">
+          {cursor ? (
+            <Link href="/account/orders" className="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50">
+              Newest orders
+            </Link>
+          ) : null}
+          {data?.next_cursor ? (
+            <Link href={`/account/orders?cursor=${encodeURIComponent(data.next_cursor)}`} className="rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-50">
+              Older orders
+            </Link>
+          ) : null}
+        </nav>
+      ) : null}
     </div>
   );
 }
