@@ -12,3 +12,15 @@ test("the order history has a pages navigation only when there is another page",
   await expect(page.getByRole("list", { name: "Orders" }).getByRole("listitem")).toHaveCount(1);
   await expect(page.getByRole("navigation", { name: "Order pages" })).toHaveCount(0);
 });
+
+test("a long word searched for wraps on a 375 px screen instead of running off it", async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  const word = "Donaudampfschifffahrtsgesellschaftskapitaensmuetze";
+  await page.goto(`/search?q=${word}`);
+  const heading = page.getByRole("heading", { level: 1 });
+  await expect(heading).toContainText(word);
+  const box = await heading.boundingBox();
+  expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+  expect(await heading.evaluate((h) => h.scrollWidth <= h.clientWidth)).toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+});
