@@ -4,6 +4,7 @@
  */
 import { expect, test } from "./fixtures";
 import { PASSWORD, apiToken, createCustomer, placeOrder, signInThroughForm } from "./account-helpers";
+import { addFromProductPage, pickProduct } from "./checkout-helpers";
 
 test("the order history has a pages navigation only when there is another page", async ({ page, request, shop }) => {
   const email = await createCustomer(request, shop, "order-pages");
@@ -23,4 +24,19 @@ test("a long word searched for wraps on a 375 px screen instead of running off i
   expect(box!.x + box!.width).toBeLessThanOrEqual(375);
   expect(await heading.evaluate((h) => h.scrollWidth <= h.clientWidth)).toBe(true);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+});
+
+test("two tabs on one cart: a line added in one shows in the other's open cart page", async ({ page, context, request, shop }) => {
+  const [first, second] = [await pickProduct(request, shop, 19), await pickProduct(request, shop, 20)];
+  await addFromProductPage(page, first);
+  const other = await context.newPage();
+  await other.goto("/cart");
+  const lines = other.getByRole("list", { name: "Cart items" }).getByRole("listitem");
+  await expect(lines).toHaveCount(1);
+
+  await addFromProductPage(page, second);
+  await expect(other.getByRole("link", { name: /^Cart/ })).toContainText("2 items");
+  // the lines, not only the header's count, follow (no reload)
+  await expect(lines).toHaveCount(2);
+  await expect(other.getByRole("link", { name: second.title })).toBeVisible();
 });

@@ -1,10 +1,11 @@
 "use client";
 import Image from "next/image";
 import Link from "@/components/ui/page-link";
+import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
 import type { CartRead } from "@/lib/api/types";
 import { removeCartLine, updateCartLine } from "@/lib/cart/actions";
-import { writeCartMirror } from "@/lib/cart/mirror";
+import { CART_MIRROR_KEY, writeCartMirror } from "@/lib/cart/mirror";
 import { lineProblem, removeLine, setLineQuantity } from "@/lib/cart/optimistic";
 import { checkQuantity } from "@/lib/cart/quantity";
 import { shippingWaiver, waiverText } from "@/lib/checkout/shipping-waiver";
@@ -31,6 +32,26 @@ export function CartEditor({ initialCart }: { initialCart: CartRead }) {
   const refocus = useRef(false);
   const listRef = useRef<HTMLUListElement>(null);
   const emptyRef = useRef<HTMLDivElement>(null);
+
+  // Another tab changed this cart (its mirror write fires `storage` here only): read the page
+  // again, so the lines shown agree with the header's count, unless a change of ours is on its way.
+  const router = useRouter();
+  useEffect(() => {
+    function onStorage(event: StorageEvent) {
+      if (event.key === CART_MIRROR_KEY && pending.current === 0) router.refresh();
+    }
+    window.addEventListener("storage", onStorage);
+    return () => window.removeEventListener("storage", onStorage);
+  }, [router]);
+  const [shownInitial, setShownInitial] = useState(initialCart);
+  if (shownInitial !== initialCart) {
+    // the page was read again: its cart replaces ours (adjusting state while rendering)
+    setShownInitial(initialCart);
+    setCart(initialCart);
+  }
+  useEffect(() => {
+    confirmed.current = initialCart;
+  }, [initialCart]);
 
   useEffect(() => {
     if (!refocus.current) return;
