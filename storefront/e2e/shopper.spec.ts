@@ -40,3 +40,25 @@ test("two tabs on one cart: a line added in one shows in the other's open cart p
   await expect(lines).toHaveCount(2);
   await expect(other.getByRole("link", { name: second.title })).toBeVisible();
 });
+
+test("passwords that do not match are caught at the field, and nothing typed is lost", async ({ page, request, shop }) => {
+  const email = await createCustomer(request, shop, "pw-mismatch");
+  await signInThroughForm(page, email, PASSWORD, "/account/profile");
+  const form = page.getByRole("form", { name: "Change password" });
+  const next = "Marigold lighthouse ninety";
+  await form.getByLabel("Current password").fill(PASSWORD);
+  await form.getByLabel("New password").fill(next);
+  await form.getByLabel("Confirm password").fill("Marigold lighthouse nineteen");
+  await form.getByRole("button", { name: "Change password" }).click();
+  const confirm = form.getByLabel("Confirm password");
+  await expect(confirm).toBeFocused();
+  await expect(confirm).toHaveAttribute("aria-invalid", "true");
+  await expect(confirm).toHaveAccessibleDescription("The passwords do not match.");
+  // only the confirmation is typed again: the other two fields kept what was typed
+  await expect(form.getByLabel("Current password")).toHaveValue(PASSWORD);
+  await expect(form.getByLabel("New password")).toHaveValue(next);
+  await confirm.fill(next);
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(form.getByRole("status")).toContainText(/changed/i);
+  await expect(confirm).not.toHaveAttribute("aria-invalid", "true");
+});

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useFormStatus } from "react-dom";
 import { FieldHint, hintDescribes } from "@/components/address/field-hint";
 import type { FormState } from "@/lib/account/problems";
@@ -152,4 +152,24 @@ export function SubmitButton({ children, pendingLabel, variant = "primary" }: { 
       {pending ? pendingLabel : children}
     </button>
   );
+}
+
+/**
+ * The new password typed twice is compared before the form is sent: on a mismatch nothing is sent,
+ * so React does not reset the form (the passwords are never written back after a refusal, and the
+ * shopper would have to type all of them again while the error named one field); the confirmation
+ * field says why and takes the focus. The action still checks.
+ */
+export function usePasswordConfirmation() {
+  const [mismatch, setMismatch] = useState(false);
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const same = data.get("new_password") === data.get("confirm_password");
+    setMismatch(!same);
+    if (same) return;
+    event.preventDefault();
+    form.querySelector<HTMLInputElement>('[name="confirm_password"]')?.focus();
+  }
+  return { onSubmit, confirmError: mismatch ? "The passwords do not match." : undefined };
 }

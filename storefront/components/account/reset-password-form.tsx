@@ -2,11 +2,12 @@
 import { useActionState } from "react";
 import { resetPasswordAction } from "@/lib/account/actions";
 import { initialFormState } from "@/lib/account/problems";
-import { Field, FormMessage, SubmitButton } from "./form-parts";
+import { Field, FormMessage, SubmitButton, usePasswordConfirmation } from "./form-parts";
 import Link from "@/components/ui/page-link";
 
 export function ResetPasswordForm({ token }: { token: string }) {
   const [state, action] = useActionState(resetPasswordAction, initialFormState);
+  const confirmation = usePasswordConfirmation();
   if (state.status === "success") {
     return (
       <div className="space-y-4">
@@ -19,7 +20,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
   }
   const errors = state.fieldErrors ?? {};
   return (
-    <form action={action} className="space-y-4" noValidate>
+    <form action={action} onSubmit={confirmation.onSubmit} className="space-y-4" noValidate>
       <FormMessage state={state} />
       {state.code === "invalid_token" ? (
         <p className="text-sm">
@@ -30,7 +31,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
       ) : null}
       <input type="hidden" name="token" value={token} />
       <Field name="new_password" label="New password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={errors.new_password} />
-      <Field name="confirm_password" label="Confirm password" type="password" autoComplete="new-password" required error={errors.confirm_password} />
+      <Field name="confirm_password" label="Confirm password" type="password" autoComplete="new-password" required error={confirmation.confirmError ?? errors.confirm_password} />
       <SubmitButton pendingLabel="Saving…">Set new password</SubmitButton>
     </form>
   );
