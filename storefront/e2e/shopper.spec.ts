@@ -62,3 +62,15 @@ test("passwords that do not match are caught at the field, and nothing typed is 
   await expect(form.getByRole("status")).toContainText(/changed/i);
   await expect(confirm).not.toHaveAttribute("aria-invalid", "true");
 });
+
+test("asking for a reset link with something that is not an email address says so at the field", async ({ page }) => {
+  await page.goto("/account/forgot-password");
+  const email = page.getByLabel("Email");
+  await email.fill("ada.example.com");
+  await page.getByRole("button", { name: "Email me a reset link" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Enter a valid email address.");
+  await expect(email).toBeFocused();
+  await expect(email).toHaveAccessibleDescription("Enter a valid email address.");
+  await expect(email).toHaveValue("ada.example.com");
+  await expect(page.getByText(/we sent it a link/)).toHaveCount(0);
+});

@@ -157,6 +157,10 @@ export async function forgotPasswordAction(_prev: FormState, form: FormData): Pr
 async function forgotPasswordActionBody(form: FormData): Promise<FormState> {
   const email = field(form, "email").trim();
   if (!email) return { status: "error", message: "Enter your email address.", fieldErrors: { email: "Enter your email address." } };
+  // the API accepts any text here (and answers as if it sent a link): a typo without @ is said so
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+    return { status: "error", message: "Enter a valid email address.", fieldErrors: { email: "Enter a valid email address." }, values: { email } };
+  }
   const { error, response } = await bearerApi(null).POST("/api/v1/auth/password-reset", { body: { email } });
   if (error) return failed(error, response, { email });
   return {
