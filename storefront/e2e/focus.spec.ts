@@ -4,7 +4,7 @@
  */
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { PASSWORD, createCustomer, signInThroughForm } from "./account-helpers";
+import { PASSWORD, createCustomer, emailedLink, signInThroughForm } from "./account-helpers";
 import { createProductViaApi, createStaff } from "./admin-helpers";
 import { addFromProductPage, payWithCard, pickProduct } from "./checkout-helpers";
 
@@ -101,4 +101,21 @@ test("the profile's Save button keeps the focus after saving", async ({ page, re
   await page.keyboard.press("Enter");
   await expect(profile.getByRole("status")).not.toBeEmpty();
   await expect(profile.getByRole("button", { name: "Save profile" })).toBeFocused();
+});
+
+test("confirming an email or setting a new password moves the focus to the outcome that replaced the form", async ({ page, request, shop }) => {
+  const email = await createCustomer(request, shop, "focus-links");
+  await page.goto(await emailedLink(shop, email, "/account/verify-email"));
+  await page.getByRole("button", { name: "Confirm my email address" }).press("Enter");
+  await expect(page.getByRole("main").getByRole("status")).toContainText("verified");
+  await expect(page.getByRole("main").getByRole("status")).toBeFocused();
+
+  const asked = await request.post(`${shop.apiUrl}/api/v1/auth/password-reset`, { data: { email } });
+  expect(asked.status()).toBe(202);
+  await page.goto(await emailedLink(shop, email, "/account/reset-password"));
+  await page.getByLabel("New password").fill("Marigold lighthouse ninety");
+  await page.getByLabel("Confirm password").fill("Marigold lighthouse ninety");
+  await page.getByRole("button", { name: "Set new password" }).press("Enter");
+  await expect(page.getByRole("main").getByRole("status")).toContainText("changed");
+  await expect(page.getByRole("main").getByRole("status")).toBeFocused();
 });

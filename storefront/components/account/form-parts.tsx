@@ -103,14 +103,17 @@ export function Checkbox({ name, label, defaultChecked, hint }: { name: string; 
  * always rendered so screen readers announce a message that appears later. After an error, focus
  * moves to the first invalid field (or the alert) so keyboard users land where the fix is needed.
  */
-export function FormMessage({ state }: { state: FormState }) {
+export function FormMessage({ state, focusSuccess = false }: { state: FormState; focusSuccess?: boolean }) {
   const alertRef = useRef<HTMLParagraphElement>(null);
+  const statusRef = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
+    // `focusSuccess`: the success replaced the form (and its focused button), so the message takes the focus
+    if (state.status === "success" && focusSuccess) statusRef.current?.focus();
     const alert = alertRef.current;
     if (state.status !== "error" || !alert) return;
     const invalid = alert.closest("form")?.querySelector<HTMLElement>('[aria-invalid="true"]');
     (invalid ?? alert).focus();
-  }, [state]);
+  }, [state, focusSuccess]);
   return (
     <>
       {state.status === "error" ? (
@@ -118,7 +121,7 @@ export function FormMessage({ state }: { state: FormState }) {
           {state.message}
         </p>
       ) : null}
-      <p role="status" aria-live="polite" className={state.status === "success" ? "rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" : "sr-only"}>
+      <p ref={statusRef} tabIndex={focusSuccess ? -1 : undefined} role="status" aria-live="polite" className={state.status === "success" ? "rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" : "sr-only"}>
         {state.status === "success" ? state.message : ""}
       </p>
     </>

@@ -11,7 +11,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
   if (state.status === "success") {
     return (
       <div className="space-y-4">
-        <FormMessage state={state} />
+        <FormMessage state={state} focusSuccess />
         <Link href="/account/sign-in" className="inline-block rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
           Go to sign in
         </Link>

@@ -14,7 +14,7 @@ export function VerifyEmailForm({ token }: { token: string }) {
   if (state.status === "success") {
     return (
       <div className="space-y-4">
-        <FormMessage state={state} />
+        <FormMessage state={state} focusSuccess />
         <Link href="/account" className="inline-block rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
           Continue to your account
         </Link>
