@@ -119,3 +119,32 @@ test("confirming an email or setting a new password moves the focus to the outco
   await expect(page.getByRole("main").getByRole("status")).toContainText("changed");
   await expect(page.getByRole("main").getByRole("status")).toBeFocused();
 });
+
+test("after an action that redirects (address added or deleted, product created) its message has the focus", async ({ page, request, shop }) => {
+  const email = await createCustomer(request, shop, "focus-flash");
+  await signInThroughForm(page, email, PASSWORD, "/account/addresses/new");
+  await page.getByLabel("Full name").fill("Flash Gordon");
+  await page.getByLabel("Address line 1").fill("Hauptstraße 9");
+  await page.getByLabel("Postal code").fill("10115");
+  await page.getByLabel("City").fill("Berlin");
+  await page.getByRole("button", { name: "Add address" }).press("Enter");
+  const status = page.getByRole("main").getByRole("status").filter({ hasText: /address/ });
+  await expect(status).toHaveText("The address has been added.");
+  await expect(status).toBeFocused();
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: /^Delete address/ }).press("Enter");
+  await expect(status).toHaveText("The address has been deleted.");
+  await expect(status).toBeFocused();
+
+  const staff = await createStaff(request, shop, "focus-flash-staff");
+  await page.context().clearCookies();
+  await signInThroughForm(page, staff.email, PASSWORD, "/admin/products/new");
+  const form = page.getByRole("form", { name: "New product" });
+  await form.getByLabel("Title").fill(`Flash lamp ${Date.now()}`);
+  await form.getByLabel("SKU of variant 1").fill(`FLASH-${Date.now()}`);
+  await form.getByLabel("Option value of variant 1").fill("One size");
+  await form.getByLabel("Price of variant 1 (EUR)").fill("20.00");
+  await form.getByRole("button", { name: "Create product" }).press("Enter");
+  await expect(page.getByText("Product created.")).toBeFocused();
+});

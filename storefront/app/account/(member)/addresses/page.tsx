@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
 import { DeleteAddressButton } from "@/components/account/delete-address-button";
+import { FlashMessage } from "@/components/ui/flash-message";
 import { countryName } from "@/lib/account/address-form";
 import { addressLines } from "@/lib/account/format";
 import { param, requireUser } from "@/lib/account/session";
@@ -28,9 +29,7 @@ export default async function AddressesPage({ searchParams }: PageProps<"/accoun
           Add an address
         </Link>
       </div>
-      <p role="status" className={saved ? "rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" : "sr-only"}>
-        {saved ?? ""}
-      </p>
+      <FlashMessage message={saved} className="rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" />
       {error ? (
         <p role="alert" className="text-red-700">
           Your addresses could not be loaded. Please reload the page.

@@ -8,6 +8,7 @@ import { one, type Params } from "@/lib/admin/query";
 import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";
 import { sessionApi } from "@/lib/session/api";
+import { FlashMessage } from "@/components/ui/flash-message";
 
 export const metadata: Metadata = { title: "Edit content" };
 
@@ -39,11 +40,7 @@ export default async function EditContentPage({ params, searchParams }: PageProp
           </Link>
         ) : null}
       </PageHeading>
-      {created ? (
-        <p role="status" className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900">
-          {draft.type === "post" ? "Post created." : "Page created."}
-        </p>
-      ) : null}
+      {created ? <FlashMessage message={(draft.type === "post" ? "Post created." : "Page created.")} className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" /> : null}
       <div className="grid max-w-3xl gap-6">
         {/* after a save the page is revalidated: the hidden _rev (If-Match) is the stored one */}
         <ContentEditor draft={draft} />

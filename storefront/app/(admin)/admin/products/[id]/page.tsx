@@ -11,6 +11,7 @@ import { amountInput } from "@/lib/admin/money";
 import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";
 import { sessionApi } from "@/lib/session/api";
+import { FlashMessage } from "@/components/ui/flash-message";
 
 export const metadata: Metadata = { title: "Edit product" };
 
@@ -43,11 +44,7 @@ export default async function EditProductPage({ params, searchParams }: PageProp
           </Link>
         ) : null}
       </PageHeading>
-      {created ? (
-        <p role="status" className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900">
-          Product created.
-        </p>
-      ) : null}
+      {created ? <FlashMessage message={"Product created."} className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" /> : null}
       <div className="flex flex-col gap-6">
         <Section title="Visibility">
           <p className="mb-3">
