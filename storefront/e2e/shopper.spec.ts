@@ -74,3 +74,10 @@ test("asking for a reset link with something that is not an email address says s
   await expect(email).toHaveValue("ada.example.com");
   await expect(page.getByText(/we sent it a link/)).toHaveCount(0);
 });
+
+test("a category page names its subcategory navigation apart from the header's categories", async ({ page }) => {
+  await page.goto("/c/clothing");
+  await expect(page.getByRole("navigation", { name: "Categories", exact: true })).toHaveCount(1);
+  await expect(page.getByRole("banner").getByRole("navigation", { name: "Categories", exact: true })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Subcategories" }).getByRole("link", { name: /^Women/ })).toBeAttached();
+});

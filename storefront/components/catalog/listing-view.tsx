@@ -38,8 +38,9 @@ export function ListingView({ pathname, heading, state, page, subcategories = []
           <div className="space-y-6 px-4 pb-4 lg:px-0">
             {subcategories.length > 0 ? (
               <nav aria-labelledby="subcategories-heading">
+                {/* not "Categories": the header's category navigation has that name (landmarks need their own) */}
                 <h2 id="subcategories-heading" className="mb-2 text-sm font-semibold">
-                  Categories
+                  Subcategories
                 </h2>
                 <ul className="space-y-1 text-sm">
                   {subcategories.map((c) => (
