@@ -242,8 +242,9 @@ test("an admin price edit shows on the next page load", async ({ page, shop }) =
   }).toPass({ timeout: 30_000 });
 });
 
-test("a page, category, collection or product that does not exist is titled Page not found", async ({ page }) => {
-  for (const path of ["/nope", "/c/nope", "/collections/nope", "/p/nope"]) {
+test("a page, category, collection, product or order that does not exist is titled Page not found", async ({ page }) => {
+  const orders = ["/orders/nope", "/orders/00000000-0000-4000-8000-000000000000?token=wrong"];
+  for (const path of ["/nope", "/c/nope", "/collections/nope", "/p/nope", ...orders]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(404);
     await expect(page.getByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();

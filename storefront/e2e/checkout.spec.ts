@@ -52,6 +52,8 @@ test("guest checkout with 4242: discount, confirmation turns paid, the emails li
   await expect.poll(() => page.evaluate(() => localStorage.getItem("mercato.cart"))).toBeNull();
   expect(failed).toEqual([]);
   await expect(page.getByRole("heading", { level: 1, name: /^Order / })).toBeVisible();
+  const heading = await page.getByRole("heading", { level: 1, name: /^Order / }).innerText();
+  await expect(page).toHaveTitle(`${heading} · Mercato`); // the tab says which order
   await expect(page.getByText(product.title)).toBeVisible();
   // the line's amount is before the order's discount, named beneath it: the lines add up to the subtotal
   const items = page.getByRole("region", { name: "Items" });

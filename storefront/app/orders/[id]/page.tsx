@@ -9,17 +9,24 @@ import { WeatherNotice } from "@/components/weather-notice";
 import { TotalsList } from "@/components/checkout/order-summary";
 import { countryName } from "@/lib/account/address-form";
 import { addressLines } from "@/lib/account/format";
-import { asProblem } from "@/lib/api/client";
 import { paymentPhase } from "@/lib/checkout/order-status";
 import { shippingWaiver, waiverText } from "@/lib/checkout/shipping-waiver";
 import { formatMoney } from "@/lib/format/money";
 import { deliveryWeatherNotice } from "@/lib/integrations/api";
 import { weatherAddressOf } from "@/lib/integrations/notice";
+import { notFoundMetadata } from "@/lib/metadata/not-found";
+import { readOrder } from "@/lib/orders/read";
 import { sessionApi } from "@/lib/session/api";
 
-export const metadata: Metadata = { title: "Your order", robots: { index: false, follow: false } };
+function tokenOf(query: Record<string, string | string[] | undefined>): string | null {
+  return typeof query.token === "string" ? query.token : null;
+}
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export async function generateMetadata({ params, searchParams }: PageProps<"/orders/[id]">): Promise<Metadata> {
+  const read = await readOrder((await params).id, tokenOf(await searchParams));
+  if (read.kind === "missing") return { ...notFoundMetadata, robots: { index: false, follow: false } };
+  return { title: read.kind === "found" ? `Order ${read.order.number}` : "Your order", robots: { index: false, follow: false } };
+}
 
 /**
  * Order confirmation and status: the owner (session) or a guest with the signed token from the
@@ -30,17 +37,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export default async function OrderPage({ params, searchParams }: PageProps<"/orders/[id]">) {
   const { id } = await params;
   const query = await searchParams;
-  const token = typeof query.token === "string" ? query.token : null;
-  if (!UUID.test(id)) notFound();
+  const token = tokenOf(query);
+  const read = await readOrder(id, token);
+  if (read.kind === "missing") notFound();
+  if (read.kind === "failed") throw new Error(read.detail);
+  const { order } = read;
   const api = await sessionApi();
-  const { data: order, error, response } = await api.GET("/api/v1/orders/{order_id}", {
-    params: { path: { order_id: id }, query: token ? { token } : {} },
-  });
-  if (!order) {
-    // 422: a token the API refuses outright (a NUL, too long) opens nothing, like a wrong one
-    if ([401, 403, 404, 422].includes(response.status)) notFound();
-    throw new Error(asProblem(error, response.status).detail ?? "The order could not be loaded.");
-  }
   const phase = paymentPhase(order);
   const { data: shipments } = await api.GET("/api/v1/orders/{order_id}/shipments", {
     params: { path: { order_id: id }, query: token ? { token } : {} },

@@ -7,19 +7,22 @@ import { addressLines, formatDate, orderStatusLabel } from "@/lib/account/format
 import { requireUser } from "@/lib/account/session";
 import { shippingWaiver, waiverText } from "@/lib/checkout/shipping-waiver";
 import { formatMoney } from "@/lib/format/money";
-import { sessionApi } from "@/lib/session/api";
+import { notFoundMetadata } from "@/lib/metadata/not-found";
+import { readOrder } from "@/lib/orders/read";
 
-export const metadata: Metadata = { title: "Order details", robots: { index: false } };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export async function generateMetadata({ params }: PageProps<"/account/orders/[id]">): Promise<Metadata> {
+  const read = await readOrder((await params).id, null);
+  if (read.kind === "missing") return notFoundMetadata;
+  return { title: read.kind === "found" ? `Order ${read.order.number}` : "Order details", robots: { index: false } };
+}
 
 export default async function OrderPage({ params }: PageProps<"/account/orders/[id]">) {
   const { id } = await params;
   await requireUser(`/account/orders/${id}`);
-  if (!UUID.test(id)) notFound();
-  const api = await sessionApi();
-  const { data: order } = await api.GET("/api/v1/orders/{order_id}", { params: { path: { order_id: id } } });
-  if (!order) notFound();
+  const read = await readOrder(id, null);
+  if (read.kind === "missing") notFound();
+  if (read.kind === "failed") throw new Error(read.detail);
+  const { order } = read;
   const shippingName = typeof order.shipping_method.name === "string" ? order.shipping_method.name : null;
   const waiver = shippingWaiver(order.shipping_method.price, order.shipping_total, order.discount_code);
   return (
