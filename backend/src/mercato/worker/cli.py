@@ -75,7 +75,12 @@ def _serve_metrics(app: Any, settings: Settings, port: int) -> None:
 
 
 def worker(
-    concurrency: int = typer.Option(0, min=0, help="Worker processes/threads (default: settings)."),
+    concurrency: int = typer.Option(
+        0,
+        min=0,
+        show_default=False,
+        help="Worker processes/threads (default: MERCATO_WORKER__CONCURRENCY; 0 means that).",
+    ),
     pool: str = typer.Option("prefork", help="prefork (time limits enforced), threads or solo."),
     queues: str = typer.Option("", help="Comma-separated queues (default: all)."),
     name: str = typer.Option(

@@ -421,6 +421,9 @@ def test_version_and_help_without_type_noise(tmp_path: Path) -> None:
     )
     assert "--reload / --no-reload" in helps
     assert "<bool>" not in helps
+    worker_help = " ".join(_run(tmp_path, "worker", "--help").stdout.split())
+    assert "MERCATO_WORKER__CONCURRENCY" in worker_help  # where the default comes from
+    assert "default: 0" not in worker_help
 
 
 def test_mail_show_prints_the_email_decoded_with_its_links(tmp_path: Path) -> None:
