@@ -166,6 +166,9 @@ def scheduler() -> None:
     from celery.signals import beat_init
 
     _create_ready_file_on(beat_init)
+    from mercato.worker.beat_log import say_connection_errors_once
+
+    say_connection_errors_once()  # not an error line per retry while the broker is down
     beat = app.Beat(
         schedule=str(settings.data_dir / "celerybeat-schedule"),
         loglevel=settings.log_level.upper(),
