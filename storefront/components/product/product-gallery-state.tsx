@@ -16,10 +16,10 @@ const ProductGalleryContext = createContext<ProductGalleryState | null>(null);
 /**
  * What the product page's gallery and variant picker share: the image shown. Wrap both in it;
  * `imageValues` is `imageOptionValues(product.images, product.options)` (lib/catalog/gallery.ts),
- * computed on the server.
+ * computed on the server; `initialShown` the image of the variant the URL names (`?variant=`), if any.
  */
-export function ProductGalleryProvider({ imageValues, children }: { imageValues: ImageValues[]; children: ReactNode }) {
-  const [shown, setShown] = useState(0);
+export function ProductGalleryProvider({ imageValues, initialShown = 0, children }: { imageValues: ImageValues[]; initialShown?: number; children: ReactNode }) {
+  const [shown, setShown] = useState(initialShown);
   const selectionChanged = useCallback(
     (before: Selection, after: Selection) => setShown((current) => imageForChange(imageValues, before, after, current) ?? current),
     [imageValues],

@@ -1,9 +1,9 @@
 "use client";
 
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { AddToCart } from "@/components/cart/add-to-cart";
 import type { Schema } from "@/lib/api/types";
-import { availabilityText, choose, findVariant, initialSelection, valueState } from "@/lib/catalog/variants";
+import { availabilityText, choose, findVariant, initialSelection, VARIANT_PARAM, valueState } from "@/lib/catalog/variants";
 import { formatMoney } from "@/lib/format/money";
 import { useProductGallery } from "./product-gallery-state";
 
@@ -15,9 +15,23 @@ type OptionRead = Schema<"OptionRead">;
  * variants are all sold out is disabled and says so. Shows the chosen variant's price,
  * compare-at price and stock ("Only 2 left" from the API's `low_stock`), and its add-to-cart.
  * Inside a `ProductGalleryProvider`, choosing a colour shows that colour's image.
+ *
+ * The choice is kept in the URL as `?variant={sku}` (replaced in place: no history entry, no
+ * server render), so a reload or a shared link shows the same variant; `initialSku` is that
+ * parameter as the server checked it (`variantFromParam`), undefined for the default choice.
  */
-export function VariantPicker({ productName, options, variants }: { productName: string; options: OptionRead[]; variants: VariantRead[] }) {
-  const [selection, setSelection] = useState(() => initialSelection(variants));
+export function VariantPicker({
+  productName,
+  options,
+  variants,
+  initialSku,
+}: {
+  productName: string;
+  options: OptionRead[];
+  variants: VariantRead[];
+  initialSku?: string;
+}) {
+  const [selection, setSelection] = useState(() => initialSelection(variants, initialSku));
   const id = useId();
   const gallery = useProductGallery();
   const variant = findVariant(variants, selection);
@@ -25,6 +39,15 @@ export function VariantPicker({ productName, options, variants }: { productName:
   const compareAt = variant?.compare_at_price && price && variant.compare_at_price.amount > price.amount ? variant.compare_at_price : null;
   const text = availabilityText(variant);
   const soldOut = !variant || !variant.in_stock;
+
+  // a stale `?variant=` (the server fell back to the default) leaves the URL: it named nothing shown
+  useEffect(() => {
+    if (initialSku) return;
+    const url = new URL(window.location.href);
+    if (!url.searchParams.has(VARIANT_PARAM)) return;
+    url.searchParams.delete(VARIANT_PARAM);
+    window.history.replaceState(null, "", url);
+  }, [initialSku]);
 
   return (
     <div className="space-y-5">
@@ -64,6 +87,7 @@ export function VariantPicker({ productName, options, variants }: { productName:
                       const next = choose(variants, selection, option.name, value);
                       setSelection(next);
                       gallery?.selectionChanged(selection, next);
+                      rememberVariant(findVariant(variants, next)?.sku);
                     }}
                     className="absolute inset-0 h-full w-full cursor-pointer opacity-0 disabled:cursor-not-allowed"
                   />
@@ -81,4 +105,12 @@ export function VariantPicker({ productName, options, variants }: { productName:
       <AddToCart sku={variant?.sku ?? ""} productName={productName} disabled={soldOut} available={variant?.available} />
     </div>
   );
+}
+
+/** Put the chosen variant's SKU in the URL in place (Next's router keeps `useSearchParams` in step). */
+function rememberVariant(sku: string | undefined) {
+  const url = new URL(window.location.href);
+  if (sku) url.searchParams.set(VARIANT_PARAM, sku);
+  else url.searchParams.delete(VARIANT_PARAM);
+  if (url.href !== window.location.href) window.history.replaceState(null, "", url);
 }

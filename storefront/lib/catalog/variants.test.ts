@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { availabilityText, choose, findVariant, initialSelection, valueState, type VariantLike } from "./variants";
+import { availabilityText, choose, findVariant, initialSelection, valueState, variantFromParam, type VariantLike } from "./variants";
 
 const v = (sku: string, size: string, colour: string, available: number, extra: Partial<VariantLike> = {}): VariantLike => ({
   sku,
@@ -18,6 +18,16 @@ describe("variant selection", () => {
     expect(initialSelection(variants)).toEqual({ size: "M", colour: "Black" });
     expect(initialSelection(variants, "M-NVY")).toEqual({ size: "M", colour: "Navy" });
     expect(initialSelection([])).toEqual({});
+  });
+
+  it("takes a ?variant= SKU only when it is an active variant of the product", () => {
+    expect(variantFromParam(variants, "M-NVY")).toBe("M-NVY");
+    expect(variantFromParam(variants, "S-BLK")).toBe("S-BLK"); // sold out but active: shown as such
+    expect(variantFromParam(variants, "L-NVY")).toBeUndefined(); // inactive
+    expect(variantFromParam(variants, "GONE")).toBeUndefined();
+    expect(variantFromParam(variants, "")).toBeUndefined();
+    expect(variantFromParam(variants, ["M-NVY", "M-BLK"])).toBeUndefined();
+    expect(variantFromParam(variants, undefined)).toBeUndefined();
   });
 
   it("finds only active variants", () => {

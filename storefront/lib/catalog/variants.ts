@@ -30,6 +30,18 @@ export function initialSelection(variants: readonly VariantLike[], preferredSku?
   return chosen ? { ...chosen.options } : {};
 }
 
+/** The product page's query parameter that keeps the chosen variant (its SKU): `/p/{slug}?variant={sku}`. */
+export const VARIANT_PARAM = "variant";
+
+/**
+ * The SKU a `?variant=` value names when it is one of this product's active variants, else
+ * undefined: a stale, repeated or foreign value falls back to the default selection, never an error.
+ */
+export function variantFromParam(variants: readonly VariantLike[], param: string | string[] | undefined): string | undefined {
+  if (typeof param !== "string" || !param) return undefined;
+  return variants.find((v) => v.is_active && v.sku === param)?.sku;
+}
+
 /**
  * Whether `name=value` (with the other selected values kept) leads to a variant in stock, a
  * sold-out one, or none at all.

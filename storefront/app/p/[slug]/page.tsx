@@ -10,13 +10,15 @@ import { VariantPicker } from "@/components/product/variant-picker";
 import { RecordView } from "@/components/wishlist/record-view";
 import { WishlistButton } from "@/components/wishlist/wishlist-button";
 import { getProduct } from "@/lib/catalog/api";
-import { imageOptionValues } from "@/lib/catalog/gallery";
+import { imageForChange, imageOptionValues } from "@/lib/catalog/gallery";
 import { productJsonLd, serializeJsonLd, stripHtml } from "@/lib/catalog/json-ld";
 import { storefrontUrl } from "@/lib/config";
+import { initialSelection, VARIANT_PARAM, variantFromParam } from "@/lib/catalog/variants";
 import { notFoundMetadata } from "@/lib/metadata/not-found";
 
 interface Props {
   params: Promise<{ slug: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -42,7 +44,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 /** Product detail: gallery, variant picker with availability, price, breadcrumbs, related, JSON-LD. */
-export default async function ProductPage({ params }: Props) {
+export default async function ProductPage({ params, searchParams }: Props) {
   const { slug } = await params;
   const result = await getProduct(slug);
   if (!result.ok) {
@@ -51,6 +53,12 @@ export default async function ProductPage({ params }: Props) {
   }
   const product = result.data;
   const nonce = (await headers()).get("x-nonce") ?? undefined;
+  // `?variant={sku}` (kept by the variant picker) chooses the variant the page first paints with;
+  // a stale or unknown one falls back to the default. Reading it costs no caching: the page is
+  // already rendered per request (the CSP nonce above), its product data is in the data cache.
+  const initialSku = variantFromParam(product.variants, (await searchParams)[VARIANT_PARAM]);
+  const imageValues = imageOptionValues(product.images, product.options);
+  const initialShown = initialSku ? (imageForChange(imageValues, {}, initialSelection(product.variants, initialSku), 0) ?? 0) : 0;
   const crumbs = [...product.breadcrumbs.map((c) => ({ name: c.name, href: `/c/${c.slug}` })), { name: product.title }];
   return (
     <div className="space-y-12">
@@ -59,7 +67,7 @@ export default async function ProductPage({ params }: Props) {
       <div className="space-y-4">
         <Breadcrumbs items={crumbs} />
         {/* the gallery and the variant picker share the image shown: choosing a colour shows it */}
-        <ProductGalleryProvider imageValues={imageOptionValues(product.images, product.options)}>
+        <ProductGalleryProvider imageValues={imageValues} initialShown={initialShown}>
           <div className="grid gap-8 lg:grid-cols-2 lg:gap-12">
             <Gallery images={product.images} title={product.title} />
             <div className="space-y-6">
@@ -67,7 +75,7 @@ export default async function ProductPage({ params }: Props) {
                 {product.brand ? <p className="text-sm font-medium text-muted">{product.brand}</p> : null}
                 <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">{product.title}</h1>
               </div>
-              <VariantPicker productName={product.title} options={product.options} variants={product.variants} />
+              <VariantPicker productName={product.title} options={product.options} variants={product.variants} initialSku={initialSku} />
               <WishlistButton productId={product.id} productSlug={product.slug} productName={product.title} />
               {product.description ? (
                 <section aria-labelledby="description-heading" className="space-y-2">
