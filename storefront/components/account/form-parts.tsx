@@ -134,7 +134,18 @@ export function FormMessage({ state, focusSuccess = false }: { state: FormState;
  * a keyboard or screen reader user would start again from the top of the page. A second press
  * while pending is ignored.
  */
-export function SubmitButton({ children, pendingLabel, variant = "primary" }: { children: ReactNode; pendingLabel: string; variant?: "primary" | "danger" | "secondary" }) {
+export function SubmitButton({
+  children,
+  pendingLabel,
+  variant = "primary",
+  label,
+}: {
+  children: ReactNode;
+  pendingLabel: string;
+  variant?: "primary" | "danger" | "secondary";
+  /** an accessible name of its own (the visible text starts it); not while busy */
+  label?: string;
+}) {
   const { pending } = useFormStatus();
   const colors =
     variant === "danger"
@@ -147,6 +158,7 @@ export function SubmitButton({ children, pendingLabel, variant = "primary" }: { 
       type="submit"
       aria-disabled={pending}
       aria-busy={pending}
+      aria-label={pending ? undefined : label}
       onClick={(event) => {
         if (pending) event.preventDefault(); // Enter in a field clicks this button too
       }}

@@ -15,6 +15,7 @@ export function ActionForm({
   action,
   hidden = {},
   submit,
+  submitLabel,
   pending,
   variant = "primary",
   className = "flex flex-col gap-3",
@@ -24,6 +25,8 @@ export function ActionForm({
   action: Action;
   hidden?: Record<string, string | number>;
   submit: string;
+  /** the button's accessible name when its text alone is not distinct (e.g. same as the form's) */
+  submitLabel?: string;
   pending: string;
   variant?: "primary" | "danger" | "secondary";
   className?: string;
@@ -40,7 +43,7 @@ export function ActionForm({
       {typeof children === "function" ? children(state) : children}
       <FormMessage state={state} />
       <div>
-        <SubmitButton pendingLabel={pending} variant={variant}>
+        <SubmitButton pendingLabel={pending} variant={variant} label={submitLabel}>
           {submit}
         </SubmitButton>
       </div>

@@ -12,7 +12,19 @@ const FINAL = new Set(["delivered", "returned", "voided"]);
  * Shipments as a table: status, tracking number (linking to the public tracking page), the label
  * download and the staff actions. `withOrder` adds a column linking each shipment's order.
  */
-export function ShipmentTable({ shipments, withOrder = false, caption }: { shipments: Array<Schema<"AdminShipmentRead">>; withOrder?: boolean; caption: string }) {
+export function ShipmentTable({
+  shipments,
+  withOrder = false,
+  caption,
+  onOrderPage = false,
+}: {
+  shipments: Array<Schema<"AdminShipmentRead">>;
+  withOrder?: boolean;
+  caption: string;
+  /** on the order's page an action that removes its form redirects back there with a flash message */
+  onOrderPage?: boolean;
+}) {
+  const back: Record<string, string> = onOrderPage ? { return_to: "order" } : {};
   return (
     <div className="overflow-x-auto" tabIndex={0}>
       <table className={tableClass}>
@@ -61,7 +73,7 @@ export function ShipmentTable({ shipments, withOrder = false, caption }: { shipm
                   {!FINAL.has(s.status) ? (
                     <ActionForm
                       action={deliverShipment}
-                      hidden={{ shipment_id: s.id, order_id: s.order_id }}
+                      hidden={{ shipment_id: s.id, order_id: s.order_id, ...back }}
                       submit="Mark delivered"
                       pending="Saving…"
                       variant="secondary"
@@ -71,7 +83,7 @@ export function ShipmentTable({ shipments, withOrder = false, caption }: { shipm
                   {s.status === "label_created" ? (
                     <ActionForm
                       action={voidShipment}
-                      hidden={{ shipment_id: s.id, order_id: s.order_id }}
+                      hidden={{ shipment_id: s.id, order_id: s.order_id, ...back }}
                       submit="Void label"
                       pending="Voiding…"
                       variant="danger"

@@ -13,6 +13,7 @@ import { apiUrl } from "@/lib/config";
 import { accessToken, sessionApi } from "@/lib/session/api";
 import { markdownToPortableText } from "./markdown";
 import { parseAmount } from "./money";
+import type { OrderOutcome } from "./order-flash";
 import { STALE_PRODUCT, type AdminFormState } from "./state";
 
 function text(form: FormData, name: string): string {
@@ -289,6 +290,21 @@ function orderDone(form: FormData, message: string): AdminFormState {
   return ok(message);
 }
 
+/**
+ * For an action whose success removes its own form (the last lines shipped, the order cancelled,
+ * a label voided or delivered): back to the order page with `?done=` (and the shipment), where a
+ * FlashMessage says the outcome and takes the focus; a message inside the gone form would be lost
+ * with the focus. From the Shipments list (no `return_to=order`) the in-form status stays.
+ */
+function orderRedirect(form: FormData, message: string, outcome: OrderOutcome, shipmentId?: string): AdminFormState {
+  const state = orderDone(form, message);
+  const orderId = text(form, "order_id");
+  if (form.get("return_to") !== "order" || !orderId) return state;
+  const query = new URLSearchParams({ done: outcome });
+  if (shipmentId) query.set("shipment", shipmentId);
+  redirect(`/admin/orders/${encodeURIComponent(orderId)}?${query.toString()}`);
+}
+
 export async function addOrderNote(_prev: AdminFormState, form: FormData): Promise<AdminFormState> {
   const note = text(form, "note");
   if (!note) return { status: "error", message: "Write a note first.", fieldErrors: { note: "Write a note first." } };
@@ -308,7 +324,7 @@ export async function cancelOrder(_prev: AdminFormState, form: FormData): Promis
       body: { reason: text(form, "reason") || "cancelled_by_admin" },
     });
     if (!data) return failed(error, response);
-    return orderDone(form, "Order cancelled.");
+    return orderRedirect(form, "Order cancelled.", "cancelled");
   });
 }
 
@@ -354,7 +370,7 @@ export async function createShipment(_prev: AdminFormState, form: FormData): Pro
     const { data, error, response } = await api.POST("/api/v1/admin/shipments", { body: { order_id: text(form, "order_id"), items } });
     if (!data) return failed(error, response);
     revalidatePath("/admin/shipments");
-    return orderDone(form, `Label bought: ${data.carrier} tracking number ${data.tracking_number}.`);
+    return orderRedirect(form, `Label bought: ${data.carrier} tracking number ${data.tracking_number}.`, "shipped", data.id);
   });
 }
 
@@ -368,7 +384,7 @@ export async function deliverShipment(_prev: AdminFormState, form: FormData): Pr
     const { data, error, response } = await api.POST("/api/v1/admin/shipments/{shipment_id}/deliver", { params: { path: shipmentPath(form) } });
     if (!data) return failed(error, response);
     revalidatePath("/admin/shipments");
-    return orderDone(form, `Shipment ${data.tracking_number} marked delivered.`);
+    return orderRedirect(form, `Shipment ${data.tracking_number} marked delivered.`, "delivered", data.id);
   });
 }
 
@@ -378,7 +394,7 @@ export async function voidShipment(_prev: AdminFormState, form: FormData): Promi
     const { data, error, response } = await api.POST("/api/v1/admin/shipments/{shipment_id}/void", { params: { path: shipmentPath(form) } });
     if (!data) return failed(error, response);
     revalidatePath("/admin/shipments");
-    return orderDone(form, `Label ${data.tracking_number} voided: its items can be shipped again.`);
+    return orderRedirect(form, `Label ${data.tracking_number} voided: its items can be shipped again.`, "voided", data.id);
   });
 }
 
@@ -462,7 +478,7 @@ export async function createDiscount(_prev: AdminFormState, form: FormData): Pro
   });
   if (createdId) {
     revalidatePath("/admin/discounts");
-    redirect(`/admin/discounts/${createdId}`);
+    redirect(`/admin/discounts/${createdId}?created=1`);
   }
   return result;
 }

@@ -11,6 +11,7 @@ import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";
 import { formatMoney } from "@/lib/format/money";
 import { sessionApi } from "@/lib/session/api";
+import { FlashMessage } from "@/components/ui/flash-message";
 
 export const metadata: Metadata = { title: "Discount" };
 
@@ -20,7 +21,9 @@ export default async function DiscountPage({ params, searchParams }: PageProps<"
   const { id } = await params;
   await requireStaff(`/admin/discounts/${id}`);
   if (!UUID.test(id)) notFound();
-  const cursor = one((await searchParams) as Params, "cursor");
+  const query = (await searchParams) as Params;
+  const cursor = one(query, "cursor");
+  const created = one(query, "created") === "1";
   const api = await sessionApi();
   const { data, error, response } = await api.GET("/api/v1/admin/discounts/{discount_id}/usage", { params: { path: { discount_id: id }, query: { cursor, limit: 50 } } });
   if (response.status === 404) notFound();
@@ -33,6 +36,7 @@ export default async function DiscountPage({ params, searchParams }: PageProps<"
           All discounts
         </Link>
       </PageHeading>
+      <FlashMessage message={created ? "Discount created." : null} className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" />
       <div className="flex flex-col gap-6">
         <Section title="State">
           <p className="mb-3">

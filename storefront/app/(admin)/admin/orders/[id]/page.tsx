@@ -10,10 +10,13 @@ import { ShipmentTable } from "@/components/admin/shipment-table";
 import { addOrderNote, cancelOrder, createShipment, resendConfirmation } from "@/lib/admin/actions";
 import { actorEmails, actorLabel } from "@/lib/admin/actors";
 import { refundable, statusLabel, utcMinute, waivedShipping } from "@/lib/admin/format";
+import { orderFlash } from "@/lib/admin/order-flash";
+import { one, type Params } from "@/lib/admin/query";
 import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";
 import { formatMoney } from "@/lib/format/money";
 import { sessionApi } from "@/lib/session/api";
+import { FlashMessage } from "@/components/ui/flash-message";
 
 export const metadata: Metadata = { title: "Order" };
 
@@ -27,8 +30,9 @@ function eventText(e: { kind: string; from_status: string | null; to_status: str
   return `${statusLabel(e.kind)}${e.note ? `: ${e.note}` : ""}`;
 }
 
-export default async function AdminOrderPage({ params }: PageProps<"/admin/orders/[id]">) {
+export default async function AdminOrderPage({ params, searchParams }: PageProps<"/admin/orders/[id]">) {
   const { id } = await params;
+  const query = (await searchParams) as Params;
   await requireStaff(`/admin/orders/${id}`);
   if (!UUID.test(id)) notFound();
   const api = await sessionApi();
@@ -45,6 +49,8 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
   // The timeline names staff by email ("staff:<id>" in the history); an account gone keeps its id.
   const staff = await actorEmails(api, order.history.map((e) => e.actor));
   const actorName = (actor: string) => actorLabel(actor, staff);
+  // an action that removed its own form (last lines shipped, cancelled, label voided…) redirected here
+  const flash = orderFlash(one(query, "done"), one(query, "shipment"), shipments.data?.items ?? []);
   return (
     <>
       <PageHeading title={`Order ${order.number}`}>
@@ -52,6 +58,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
           All orders
         </Link>
       </PageHeading>
+      <FlashMessage message={flash} className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" />
       <p className="mb-6">
         Status: <strong data-testid="order-status">{statusLabel(order.status)}</strong> · placed {utcMinute(order.created_at)} UTC by{" "}
         {order.customer_id ? (
@@ -101,7 +108,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
         </Section>
         <Section title="Create shipment">
           {FULFILLABLE.has(order.status) && remaining.length > 0 ? (
-            <ActionForm action={createShipment} hidden={hidden} submit="Buy label" pending="Buying label…" label="Create shipment">
+            <ActionForm action={createShipment} hidden={{ ...hidden, return_to: "order" }} submit="Buy label" pending="Buying label…" label="Create shipment">
               <p className="text-sm text-muted">Choose what goes in this parcel; buying the label books it with the configured carrier.</p>
               {remaining.map((l) => (
                 <AdminField key={l.id} id={`ship-${l.id}`} label={`Quantity of ${l.product_title}${l.variant_title ? ` — ${l.variant_title}` : ""} to ship`}>
@@ -119,7 +126,7 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
           ) : shipments.data.items.length === 0 ? (
             <p className="text-muted">No shipments yet.</p>
           ) : (
-            <ShipmentTable shipments={shipments.data.items} caption={`Shipments of order ${order.number}`} />
+            <ShipmentTable shipments={shipments.data.items} caption={`Shipments of order ${order.number}`} onOrderPage />
           )}
         </Section>
         <Section title="Payment">
@@ -197,7 +204,15 @@ export default async function AdminOrderPage({ params }: PageProps<"/admin/order
               <ActionForm action={resendConfirmation} hidden={hidden} submit="Resend confirmation email" pending="Sending…" variant="secondary" />
             ) : null}
             {CANCELLABLE.has(order.status) ? (
-              <ActionForm action={cancelOrder} hidden={hidden} submit="Cancel order" pending="Cancelling…" variant="danger" label="Cancel order">
+              <ActionForm
+                action={cancelOrder}
+                hidden={{ ...hidden, return_to: "order" }}
+                submit="Cancel order"
+                submitLabel={`Cancel order ${order.number}`}
+                pending="Cancelling…"
+                variant="danger"
+                label="Cancel order"
+              >
                 <p className="text-sm text-muted">Cancelling releases the stock{order.paid_at ? " and refunds what was paid" : ""}.</p>
               </ActionForm>
             ) : null}
