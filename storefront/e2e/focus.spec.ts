@@ -4,8 +4,8 @@
  */
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { PASSWORD, createCustomer, emailedLink, signInThroughForm } from "./account-helpers";
-import { createProductViaApi, createStaff } from "./admin-helpers";
+import { PASSWORD, apiToken, createCustomer, emailedLink, placeOrder, signInThroughForm } from "./account-helpers";
+import { createProductViaApi, createStaff, payOrder } from "./admin-helpers";
 import { addFromProductPage, payWithCard, pickProduct } from "./checkout-helpers";
 
 const uniqueEmail = (prefix: string) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
@@ -147,4 +147,51 @@ test("after an action that redirects (address added or deleted, product created)
   await form.getByLabel("Price of variant 1 (EUR)").fill("20.00");
   await form.getByRole("button", { name: "Create product" }).press("Enter");
   await expect(page.getByText("Product created.")).toBeFocused();
+});
+
+test("an admin action that removes its own form (last lines shipped, order cancelled) says so in a focused message", async ({ page, request, shop }) => {
+  test.setTimeout(240_000);
+  const email = await createCustomer(request, shop, "focus-ship-buyer", "Parcel Buyer");
+  const token = await apiToken(request, shop, email);
+  const shipped = await placeOrder(request, shop, token);
+  await payOrder(request, shop, token, shipped.id);
+  const cancelled = await placeOrder(request, shop, token);
+  const staff = await createStaff(request, shop, "focus-ship-staff");
+  await signInThroughForm(page, staff.email, PASSWORD, `/admin/orders/${shipped.id}`);
+
+  // every line is shipped: the form gives way to "Nothing left to ship", the message has the focus
+  const create = page.getByRole("form", { name: "Create shipment" });
+  await expect(create.getByRole("spinbutton", { name: /^Quantity of .* to ship$/ }).first()).toBeVisible();
+  await create.getByRole("button", { name: "Buy label" }).press("Enter");
+  const status = page.getByRole("main").getByRole("status").filter({ hasText: "Label bought" });
+  await expect(status).toHaveText(/^Label bought: \S+ tracking number \S+\.$/, { timeout: 30_000 });
+  await expect(status).toBeFocused();
+  await expect(page.getByRole("region", { name: "Create shipment" }).getByText("Nothing left to ship.")).toBeVisible();
+  const number = (await page.getByRole("region", { name: "Shipments" }).getByTestId("tracking-number").textContent())?.trim() ?? "";
+  await expect(status).toContainText(number);
+
+  // "Cancel order" names its order, apart from its form; after it the form is gone
+  await page.goto(`/admin/orders/${cancelled.id}`);
+  const cancel = page.getByRole("form", { name: "Cancel order" }).getByRole("button");
+  await expect(cancel).toHaveAccessibleName(`Cancel order ${cancelled.number}`);
+  await cancel.press("Enter");
+  const done = page.getByRole("main").getByRole("status").filter({ hasText: "Order cancelled." });
+  await expect(done).toBeVisible({ timeout: 30_000 });
+  await expect(done).toBeFocused();
+  await expect(page.getByRole("form", { name: "Cancel order" })).toHaveCount(0);
+});
+
+test("creating a discount says it was created, in a focused message", async ({ page, request, shop }) => {
+  const staff = await createStaff(request, shop, "focus-discount");
+  await signInThroughForm(page, staff.email, PASSWORD, "/admin/discounts/new");
+  const form = page.getByRole("form", { name: "New discount" });
+  const code = `FOCUS${Date.now()}`;
+  await form.getByLabel("Code").fill(code);
+  await form.getByLabel("Kind").selectOption({ label: "Percentage off" });
+  await form.getByLabel("Percent off").fill("10");
+  await form.getByRole("button", { name: "Create discount" }).press("Enter");
+  await expect(page.getByRole("heading", { level: 1, name: `Discount ${code}` })).toBeVisible({ timeout: 20_000 });
+  const status = page.getByRole("main").getByRole("status").filter({ hasText: "Discount created." });
+  await expect(status).toBeVisible();
+  await expect(status).toBeFocused();
 });
