@@ -411,6 +411,13 @@ def test_an_unknown_revision_is_one_line(tmp_path: Path, args: tuple[str, str]) 
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_db_check_says_it_in_one_line(tmp_path: Path) -> None:
+    assert _run(tmp_path, "db", "upgrade").returncode == 0
+    result = _run(tmp_path, "db", "check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "no drift between models and migrations\n"  # not Alembic's line too
+
+
 def test_version_and_help_without_type_noise(tmp_path: Path) -> None:
     from importlib.metadata import version
 
