@@ -17,14 +17,17 @@ export function ShipmentTable({
   withOrder = false,
   caption,
   onOrderPage = false,
+  returnTo,
 }: {
   shipments: Array<Schema<"AdminShipmentRead">>;
   withOrder?: boolean;
   caption: string;
   /** on the order's page an action that removes its form redirects back there with a flash message */
   onOrderPage?: boolean;
+  /** on the Shipments list: the list's own href (its filters and cursor), to redirect back to with a flash message */
+  returnTo?: string;
 }) {
-  const back: Record<string, string> = onOrderPage ? { return_to: "order" } : {};
+  const back: Record<string, string> = onOrderPage ? { return_to: "order" } : returnTo ? { return_to: returnTo } : {};
   return (
     <div className="overflow-x-auto" tabIndex={0}>
       <table className={tableClass}>

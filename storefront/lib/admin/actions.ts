@@ -14,6 +14,7 @@ import { accessToken, sessionApi } from "@/lib/session/api";
 import { markdownToPortableText } from "./markdown";
 import { parseAmount } from "./money";
 import type { OrderOutcome } from "./order-flash";
+import { shipmentsHref, shipmentsReturn, type ShipmentsOutcome } from "./shipments-list";
 import { STALE_PRODUCT, type AdminFormState } from "./state";
 
 function text(form: FormData, name: string): string {
@@ -294,7 +295,7 @@ function orderDone(form: FormData, message: string): AdminFormState {
  * For an action whose success removes its own form (the last lines shipped, the order cancelled,
  * a label voided or delivered): back to the order page with `?done=` (and the shipment), where a
  * FlashMessage says the outcome and takes the focus; a message inside the gone form would be lost
- * with the focus. From the Shipments list (no `return_to=order`) the in-form status stays.
+ * with the focus. From the Shipments list see `shipmentRedirect`; otherwise the in-form status stays.
  */
 function orderRedirect(form: FormData, message: string, outcome: OrderOutcome, shipmentId?: string): AdminFormState {
   const state = orderDone(form, message);
@@ -303,6 +304,18 @@ function orderRedirect(form: FormData, message: string, outcome: OrderOutcome, s
   const query = new URLSearchParams({ done: outcome });
   if (shipmentId) query.set("shipment", shipmentId);
   redirect(`/admin/orders/${encodeURIComponent(orderId)}?${query.toString()}`);
+}
+
+/**
+ * "Mark delivered" / "Void label": from the Shipments list (`return_to` is the list's href, checked
+ * by `shipmentsReturn`: only that path and its known filters) back to the list as it was, with
+ * `?done=&shipment=` for its focused FlashMessage; from the order page as `orderRedirect`.
+ */
+function shipmentRedirect(form: FormData, message: string, outcome: ShipmentsOutcome, shipmentId: string): AdminFormState {
+  const filters = shipmentsReturn(form.get("return_to"));
+  if (!filters) return orderRedirect(form, message, outcome, shipmentId);
+  orderDone(form, message);
+  redirect(shipmentsHref(filters, { done: outcome, shipment: shipmentId }));
 }
 
 export async function addOrderNote(_prev: AdminFormState, form: FormData): Promise<AdminFormState> {
@@ -384,7 +397,7 @@ export async function deliverShipment(_prev: AdminFormState, form: FormData): Pr
     const { data, error, response } = await api.POST("/api/v1/admin/shipments/{shipment_id}/deliver", { params: { path: shipmentPath(form) } });
     if (!data) return failed(error, response);
     revalidatePath("/admin/shipments");
-    return orderRedirect(form, `Shipment ${data.tracking_number} marked delivered.`, "delivered", data.id);
+    return shipmentRedirect(form, `Shipment ${data.tracking_number} marked delivered.`, "delivered", data.id);
   });
 }
 
@@ -394,7 +407,7 @@ export async function voidShipment(_prev: AdminFormState, form: FormData): Promi
     const { data, error, response } = await api.POST("/api/v1/admin/shipments/{shipment_id}/void", { params: { path: shipmentPath(form) } });
     if (!data) return failed(error, response);
     revalidatePath("/admin/shipments");
-    return orderRedirect(form, `Label ${data.tracking_number} voided: its items can be shipped again.`, "voided", data.id);
+    return shipmentRedirect(form, `Label ${data.tracking_number} voided: its items can be shipped again.`, "voided", data.id);
   });
 }
 

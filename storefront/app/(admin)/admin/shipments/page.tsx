@@ -2,41 +2,44 @@ import type { Metadata } from "next";
 import Link from "@/components/ui/page-link";
 import { EmptyState, ErrorNote, FilterField, FilterForm, PageHeading, inputClass, secondaryLink } from "@/components/admin/fields";
 import { ShipmentTable } from "@/components/admin/shipment-table";
+import { FlashMessage } from "@/components/ui/flash-message";
 import { statusLabel } from "@/lib/admin/format";
-import { hrefWith, one, type Params } from "@/lib/admin/query";
+import { one, type Params } from "@/lib/admin/query";
+import { SHIPMENT_STATUSES, shipmentsFilters, shipmentsFlash, shipmentsHref } from "@/lib/admin/shipments-list";
 import { requireStaff } from "@/lib/admin/session";
 import { asProblem, problemMessage } from "@/lib/api/client";
 import { sessionApi } from "@/lib/session/api";
 
 export const metadata: Metadata = { title: "Shipments", alternates: { canonical: "/admin/shipments" } };
 
-const STATUSES = ["label_created", "in_transit", "out_for_delivery", "delivered", "exception", "returned", "voided"] as const;
-type Status = (typeof STATUSES)[number];
-const CARRIER = /^[a-z][a-z0-9_]{0,31}$/;
-
 export default async function AdminShipmentsPage({ searchParams }: PageProps<"/admin/shipments">) {
   await requireStaff("/admin/shipments");
   const params = (await searchParams) as Params;
-  const statusParam = one(params, "status");
-  const status = STATUSES.includes(statusParam as Status) ? (statusParam as Status) : undefined;
-  const exceptions = one(params, "exception") === "true" ? "true" : undefined;
-  const carrierParam = one(params, "carrier")?.toLowerCase();
-  const carrier = carrierParam && CARRIER.test(carrierParam) ? carrierParam : undefined;
-  const cursor = one(params, "cursor");
+  const filters = shipmentsFilters(params);
+  const { status, exception: exceptions, carrier, cursor } = filters;
   const api = await sessionApi();
   const { data, error, response } = await api.GET("/api/v1/admin/shipments", {
     params: { query: { status, exception: exceptions ? true : undefined, carrier, cursor, limit: 25 } },
   });
-  const filters = { status, exception: exceptions, carrier };
+  // after "Mark delivered" / "Void label" (`?done=&shipment=`): the shipment as the API has it now,
+  // which may have left this filtered page; the message is said only if it is true
+  const done = one(params, "done");
+  const shipmentId = one(params, "shipment");
+  const shipment =
+    done && shipmentId && /^[0-9a-f-]{36}$/i.test(shipmentId)
+      ? (await api.GET("/api/v1/admin/shipments/{shipment_id}", { params: { path: { shipment_id: shipmentId } } })).data
+      : undefined;
+  const flash = shipmentsFlash(done, shipmentId, shipment);
   const filtered = Boolean(status || exceptions || carrier || cursor);
   return (
     <>
       <PageHeading title="Shipments" />
+      <FlashMessage message={flash} className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900" />
       <FilterForm label="Filter shipments" submitLabel="Filter shipments" layout="grid gap-3 sm:grid-cols-2 lg:grid-cols-4 lg:items-end">
         <FilterField id="filter-status" label="Status">
           <select id="filter-status" name="status" defaultValue={status ?? ""} className={inputClass}>
             <option value="">Any status</option>
-            {STATUSES.map((s) => (
+            {SHIPMENT_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {statusLabel(s)}
               </option>
@@ -58,11 +61,11 @@ export default async function AdminShipmentsPage({ searchParams }: PageProps<"/a
       ) : data.items.length === 0 ? (
         <EmptyState>{filtered ? "No shipments match these filters." : "No shipments yet. Buy a label from an order's page to create one."}</EmptyState>
       ) : (
-        <ShipmentTable shipments={data.items} withOrder caption="Shipments, newest first" />
+        <ShipmentTable shipments={data.items} withOrder caption="Shipments, newest first" returnTo={shipmentsHref(filters)} />
       )}
       {data?.next_cursor ? (
         <p className="mt-4">
-          <Link href={hrefWith("/admin/shipments", { ...filters, cursor: data.next_cursor })} className={secondaryLink}>
+          <Link href={shipmentsHref({ ...filters, cursor: data.next_cursor })} className={secondaryLink}>
             Next page
           </Link>
         </p>
