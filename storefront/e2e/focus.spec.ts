@@ -195,3 +195,49 @@ test("creating a discount says it was created, in a focused message", async ({ p
   await expect(status).toBeVisible();
   await expect(status).toBeFocused();
 });
+
+test("Mark delivered on the Shipments list says so in a focused message and keeps the list's filters", async ({ page, request, shop }) => {
+  test.setTimeout(240_000);
+  const email = await createCustomer(request, shop, "focus-list-buyer", "Parcel Buyer");
+  const token = await apiToken(request, shop, email);
+  const staff = await createStaff(request, shop, "focus-list-staff");
+  await signInThroughForm(page, staff.email, PASSWORD, "/admin/shipments");
+
+  // the simulated carrier moves a parcel on every few seconds and may deliver it before staff
+  // do: then there is no "Mark delivered" to press (or it is refused), and a fresh parcel is tried
+  for (let attempt = 1; ; attempt++) {
+    const order = await placeOrder(request, shop, token);
+    await payOrder(request, shop, token, order.id);
+    const created = await request.post(`${shop.apiUrl}/api/v1/admin/shipments`, { headers: { Authorization: `Bearer ${staff.token}` }, data: { order_id: order.id } });
+    expect(created.status(), await created.text()).toBeLessThan(300);
+    const shipment = (await created.json()) as { id: string; provider: string; tracking_number: string };
+
+    await page.goto(`/admin/shipments?carrier=${encodeURIComponent(shipment.provider)}`);
+    const form = page.getByRole("form", { name: `Mark shipment ${shipment.tracking_number} delivered` });
+    const button = form.getByRole("button", { name: "Mark delivered" });
+    if ((await button.count()) === 0 && attempt < 3) continue;
+    await button.focus();
+    await page.keyboard.press("Enter");
+    const status = page.getByRole("main").getByRole("status").filter({ hasText: `Shipment ${shipment.tracking_number} marked delivered.` });
+    const refused = page.getByRole("main").getByRole("alert");
+    await expect(status.or(refused).first()).toBeVisible({ timeout: 30_000 });
+    if ((await status.count()) === 0 && attempt < 3) continue;
+
+    await expect(status).toHaveText(`Shipment ${shipment.tracking_number} marked delivered.`);
+    await expect(status).toBeFocused();
+    // back on the list as it was: the same filter, in the URL and in the form
+    const url = new URL(page.url());
+    expect(url.pathname).toBe("/admin/shipments");
+    expect(url.searchParams.get("carrier")).toBe(shipment.provider);
+    expect(url.searchParams.get("done")).toBe("delivered");
+    await expect(page.getByLabel("Carrier integration")).toHaveValue(shipment.provider);
+    await expect(page.getByRole("row").filter({ hasText: shipment.tracking_number })).toContainText("delivered");
+    await expect(form).toHaveCount(0);
+    break;
+  }
+
+  // a hand-made link cannot make the list say something untrue
+  await page.goto("/admin/shipments?done=delivered&shipment=00000000-0000-0000-0000-000000000000");
+  await expect(page.getByRole("heading", { level: 1, name: "Shipments" })).toBeVisible();
+  await expect(page.getByRole("main").getByText(/marked delivered/)).toHaveCount(0);
+});
